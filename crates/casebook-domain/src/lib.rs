@@ -1,0 +1,25 @@
+//! Casebook's domain: the pure rules of a technical-support desk.
+//!
+//! Nothing in this crate does IO, speaks SQL or HTTP, or reads the clock: time is always an
+//! argument. The store and the server parse their input into these types at their edges, so a
+//! value of a type from here is valid by construction.
+
+pub mod attributes;
+pub mod audit;
+pub mod case;
+pub mod case_number;
+pub mod directory;
+pub mod error;
+pub mod ids;
+pub mod lifecycle;
+pub mod patch;
+pub mod policy;
+pub mod text;
+pub mod timeline;
+pub mod users;
+
+pub use attributes::{Category, Channel, Named, Severity, Status, Tier};
+pub use case_number::CaseNumber;
+pub use error::{FieldError, ValidationError};
+pub use jiff::Timestamp;
+pub use policy::{Actor, Role, Visibility};

@@ -1,0 +1,201 @@
+//! The case list with filters, built with sea-query, newest first, paginated by id.
+
+use casebook_domain::case::Case;
+use casebook_domain::ids::{OrganizationId, ProductId, UserId};
+use casebook_domain::policy::CaseScope;
+use casebook_domain::{CaseNumber, Category, Channel, Named, Severity, Status, Tier};
+use sea_query::{
+    Expr, ExprTrait, Func, JoinType, LikeExpr, Order, PostgresQueryBuilder, Query, SelectStatement,
+    SqliteQueryBuilder,
+};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::AssertSqlSafe;
+
+use crate::cases::CaseRow;
+use crate::db::{Backend, Db};
+use crate::error::StoreResult;
+use crate::page::{Page, PageRequest, contains_pattern};
+
+/// Who owns the cases to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerFilter {
+    /// Cases of this engineer.
+    User(UserId),
+    /// Cases nobody owns.
+    Nobody,
+}
+
+/// Filters of the case list; empty sets mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Any of these statuses.
+    pub statuses: Vec<Status>,
+    /// Any of these severities.
+    pub severities: Vec<Severity>,
+    /// Any of these tiers.
+    pub tiers: Vec<Tier>,
+    /// Any of these channels.
+    pub channels: Vec<Channel>,
+    /// Any of these categories.
+    pub categories: Vec<Category>,
+    /// Only this organisation.
+    pub organization: Option<OrganizationId>,
+    /// Only this product.
+    pub product: Option<ProductId>,
+    /// Only this owner, or unowned cases.
+    pub owner: Option<OwnerFilter>,
+    /// A case number, or text in the title.
+    pub q: Option<String>,
+}
+
+fn col(name: &'static str) -> Expr {
+    Expr::col(("c", name))
+}
+
+fn names<T: Named>(values: &[T]) -> Vec<String> {
+    values.iter().map(|v| v.as_str().to_owned()).collect()
+}
+
+fn build(
+    scope: CaseScope,
+    filter: &CaseFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> SelectStatement {
+    let mut q = Query::select();
+    q.expr(Expr::cust(crate::cases::CASE_VIEW_COLUMNS))
+        .from_as("cases", "c")
+        .join_as(
+            JoinType::InnerJoin,
+            "organizations",
+            "o",
+            Expr::cust("o.id = c.organization_id"),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "contacts",
+            "ct",
+            Expr::cust("ct.id = c.contact_id"),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "products",
+            "p",
+            Expr::cust("p.id = c.product_id"),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "users",
+            "ow",
+            Expr::cust("ow.id = c.owner_id"),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "users",
+            "ob",
+            Expr::cust("ob.id = c.opened_by"),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "users",
+            "cb",
+            Expr::cust("cb.id = c.closure_confirmed_by"),
+        );
+    match scope {
+        CaseScope::All => {}
+        CaseScope::Organization(org) => {
+            q.and_where(col("organization_id").eq(org.get()));
+        }
+        CaseScope::Requester {
+            organization,
+            user,
+            contact,
+        } => {
+            q.and_where(col("organization_id").eq(organization.get()));
+            let mine = col("opened_by").eq(user.get());
+            q.and_where(match contact {
+                Some(contact) => mine.or(col("contact_id").eq(contact.get())),
+                None => mine,
+            });
+        }
+    }
+    if !filter.statuses.is_empty() {
+        q.and_where(col("status").is_in(names(&filter.statuses)));
+    }
+    if !filter.severities.is_empty() {
+        q.and_where(col("severity").is_in(filter.severities.iter().map(|s| i64::from(s.level()))));
+    }
+    if !filter.tiers.is_empty() {
+        q.and_where(col("tier").is_in(names(&filter.tiers)));
+    }
+    if !filter.channels.is_empty() {
+        q.and_where(col("channel").is_in(names(&filter.channels)));
+    }
+    if !filter.categories.is_empty() {
+        q.and_where(col("category").is_in(names(&filter.categories)));
+    }
+    if let Some(org) = filter.organization {
+        q.and_where(col("organization_id").eq(org.get()));
+    }
+    if let Some(product) = filter.product {
+        q.and_where(col("product_id").eq(product.get()));
+    }
+    match filter.owner {
+        Some(OwnerFilter::User(user)) => {
+            q.and_where(col("owner_id").eq(user.get()));
+        }
+        Some(OwnerFilter::Nobody) => {
+            q.and_where(col("owner_id").is_null());
+        }
+        None => {}
+    }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        match CaseNumber::parse(text) {
+            Ok(number) => {
+                q.and_where(col("year").eq(i64::from(number.year())));
+                q.and_where(col("seq").eq(number.seq()));
+            }
+            Err(_) => {
+                let pattern = LikeExpr::new(contains_pattern(text)).escape('\\');
+                q.and_where(Expr::expr(Func::lower(col("title"))).like(pattern));
+            }
+        }
+    }
+    if let Some(before) = before {
+        q.and_where(col("id").lt(before));
+    }
+    q.order_by(("c", "id"), Order::Desc)
+        .limit(u64::try_from(limit).unwrap_or(1));
+    q
+}
+
+/// Lists the cases an actor's scope allows, newest first.
+pub async fn list(
+    db: &mut Db,
+    scope: CaseScope,
+    filter: &CaseFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<Case>> {
+    let before: Option<i64> = page.key()?;
+    let query = build(scope, filter, before, page.fetch_limit());
+    let rows: Vec<CaseRow> = match db.backend() {
+        Backend::Sqlite => {
+            let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
+            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await)?
+        }
+        Backend::Postgres => {
+            let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
+            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await)?
+        }
+    };
+    let page = Page::from_rows(rows, page, CaseRow::id);
+    let items = page
+        .items
+        .into_iter()
+        .map(CaseRow::into_case)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
+}

@@ -1,0 +1,307 @@
+//! Cases: numbering, insert, read with the names of what they refer to, and versioned update.
+
+use casebook_domain::case::{Case, ClosureConfirmation, NamedRef, OrganizationRef};
+use casebook_domain::ids::{CaseId, ContactId, Id, OrganizationId, ProductId, UserId};
+use casebook_domain::{CaseNumber, Category, Channel, Named, Severity, Status, Tier, Timestamp};
+
+use crate::db::Db;
+use crate::error::{StoreError, StoreResult};
+use crate::rows::parse_column;
+use crate::time::Ts;
+
+/// The columns of a case as shown (used by reads and lists).
+macro_rules! case_view_columns {
+    () => {
+        "c.id, c.year, c.seq, c.title, c.description,
+                c.organization_id, o.customer_number AS organization_customer_number, o.name AS organization_name,
+                c.contact_id, ct.name AS contact_name, c.product_id, p.name AS product_name,
+                c.product_version, c.patch_level, c.operating_system, c.environment,
+                c.category, c.severity, c.channel, c.tier, c.status,
+                c.owner_id, ow.name AS owner_name, c.opened_by, ob.name AS opened_by_name,
+                c.created_at, c.updated_at, c.closed_at,
+                c.closure_confirmed_by, cb.name AS closure_confirmed_by_name, c.closure_confirmed_at, c.version"
+    };
+}
+
+/// The `SELECT` of a case with the names of what it refers to.
+macro_rules! case_view {
+    () => {
+        concat!(
+            "SELECT ",
+            case_view_columns!(),
+            "
+         FROM cases c
+         JOIN organizations o ON o.id = c.organization_id
+         LEFT JOIN contacts ct ON ct.id = c.contact_id
+         LEFT JOIN products p ON p.id = c.product_id
+         LEFT JOIN users ow ON ow.id = c.owner_id
+         LEFT JOIN users ob ON ob.id = c.opened_by
+         LEFT JOIN users cb ON cb.id = c.closure_confirmed_by"
+        )
+    };
+}
+
+/// The column list of a case as shown, for the list query builder.
+pub(crate) const CASE_VIEW_COLUMNS: &str = case_view_columns!();
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CaseRow {
+    id: i64,
+    year: i64,
+    seq: i64,
+    title: String,
+    description: String,
+    organization_id: i64,
+    organization_customer_number: String,
+    organization_name: String,
+    contact_id: Option<i64>,
+    contact_name: Option<String>,
+    product_id: Option<i64>,
+    product_name: Option<String>,
+    product_version: Option<String>,
+    patch_level: Option<String>,
+    operating_system: Option<String>,
+    environment: String,
+    category: String,
+    severity: i64,
+    channel: String,
+    tier: String,
+    status: String,
+    owner_id: Option<i64>,
+    owner_name: Option<String>,
+    opened_by: Option<i64>,
+    opened_by_name: Option<String>,
+    created_at: Ts,
+    updated_at: Ts,
+    closed_at: Option<Ts>,
+    closure_confirmed_by: Option<i64>,
+    closure_confirmed_by_name: Option<String>,
+    closure_confirmed_at: Option<Ts>,
+    version: i64,
+}
+
+pub(crate) fn named<T>(id: Option<i64>, name: Option<String>) -> Option<NamedRef<Id<T>>> {
+    Some(NamedRef {
+        id: Id::new(id?),
+        name: name.unwrap_or_default(),
+    })
+}
+
+impl CaseRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+
+    pub(crate) fn into_case(self) -> StoreResult<Case> {
+        let year = i16::try_from(self.year).map_err(|e| StoreError::corrupt("cases.year", e))?;
+        let closure_confirmation = match (
+            named(self.closure_confirmed_by, self.closure_confirmed_by_name),
+            self.closure_confirmed_at,
+        ) {
+            (Some(confirmed_by), Some(at)) => Some(ClosureConfirmation {
+                confirmed_by,
+                confirmed_at: at.0,
+            }),
+            _ => None,
+        };
+        Ok(Case {
+            id: Id::new(self.id),
+            number: CaseNumber::new(year, self.seq)
+                .map_err(|e| StoreError::corrupt("cases.seq", e))?,
+            title: self.title,
+            description: self.description,
+            organization: OrganizationRef {
+                id: Id::new(self.organization_id),
+                customer_number: self.organization_customer_number,
+                name: self.organization_name,
+            },
+            contact: named(self.contact_id, self.contact_name),
+            product: named(self.product_id, self.product_name),
+            product_version: self.product_version,
+            patch_level: self.patch_level,
+            operating_system: self.operating_system,
+            environment: self.environment,
+            category: parse_column("cases.category", &self.category, Category::parse)?,
+            severity: Severity::from_level(self.severity)
+                .map_err(|e| StoreError::corrupt("cases.severity", e))?,
+            channel: parse_column("cases.channel", &self.channel, Channel::parse)?,
+            tier: Some(parse_column("cases.tier", &self.tier, Tier::parse)?),
+            status: parse_column("cases.status", &self.status, Status::parse)?,
+            owner: named(self.owner_id, self.owner_name),
+            opened_by: named(self.opened_by, self.opened_by_name),
+            created_at: self.created_at.0,
+            updated_at: self.updated_at.0,
+            closed_at: self.closed_at.map(Into::into),
+            closure_confirmation,
+            version: self.version,
+        })
+    }
+}
+
+/// Allocates the next case number of a year. Numbers are never reused: the counter only moves
+/// forward, and a number is consumed only if the transaction that took it commits. Concurrent
+/// transactions queue on the counter row (PostgreSQL) or the write lock (SQLite).
+pub async fn next_number(db: &mut Db, year: i16) -> StoreResult<CaseNumber> {
+    let (seq,): (i64,) = on_db!(db, c => sqlx::query_as(
+        "INSERT INTO case_counters (year, last_seq) VALUES ($1, 1)
+         ON CONFLICT (year) DO UPDATE SET last_seq = case_counters.last_seq + 1
+         RETURNING last_seq")
+        .bind(i64::from(year)).fetch_one(c).await)?;
+    CaseNumber::new(year, seq).map_err(|e| StoreError::corrupt("case_counters.last_seq", e))
+}
+
+/// The stored columns of a case that change over its life.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseColumns {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Organisation (fixed after creation).
+    pub organization_id: OrganizationId,
+    /// Contact.
+    pub contact_id: Option<ContactId>,
+    /// Product.
+    pub product_id: Option<ProductId>,
+    /// Product version.
+    pub product_version: Option<String>,
+    /// Patch level.
+    pub patch_level: Option<String>,
+    /// Operating system.
+    pub operating_system: Option<String>,
+    /// Environment details.
+    pub environment: String,
+    /// Category.
+    pub category: Category,
+    /// Severity.
+    pub severity: Severity,
+    /// Channel (fixed after creation).
+    pub channel: Channel,
+    /// Tier.
+    pub tier: Tier,
+    /// Status.
+    pub status: Status,
+    /// Owner.
+    pub owner_id: Option<UserId>,
+    /// Closed or cancelled at.
+    pub closed_at: Option<Timestamp>,
+    /// The customer who confirmed closure.
+    pub closure_confirmed_by: Option<UserId>,
+    /// When they confirmed.
+    pub closure_confirmed_at: Option<Timestamp>,
+}
+
+impl From<&Case> for CaseColumns {
+    fn from(case: &Case) -> Self {
+        CaseColumns {
+            title: case.title.clone(),
+            description: case.description.clone(),
+            organization_id: case.organization.id,
+            contact_id: case.contact.as_ref().map(|c| c.id),
+            product_id: case.product.as_ref().map(|p| p.id),
+            product_version: case.product_version.clone(),
+            patch_level: case.patch_level.clone(),
+            operating_system: case.operating_system.clone(),
+            environment: case.environment.clone(),
+            category: case.category,
+            severity: case.severity,
+            channel: case.channel,
+            tier: case.tier.unwrap_or(Tier::Intake),
+            status: case.status,
+            owner_id: case.owner.as_ref().map(|o| o.id),
+            closed_at: case.closed_at,
+            closure_confirmed_by: case
+                .closure_confirmation
+                .as_ref()
+                .map(|c| c.confirmed_by.id),
+            closure_confirmed_at: case.closure_confirmation.as_ref().map(|c| c.confirmed_at),
+        }
+    }
+}
+
+/// Inserts a case under an allocated number; returns its id.
+pub async fn insert(
+    db: &mut Db,
+    number: CaseNumber,
+    columns: &CaseColumns,
+    opened_by: Option<UserId>,
+    now: Timestamp,
+) -> StoreResult<CaseId> {
+    let (id,): (i64,) = on_db!(db, c => sqlx::query_as(
+        "INSERT INTO cases (year, seq, title, description, organization_id, contact_id, product_id, product_version,
+                            patch_level, operating_system, environment, category, severity, channel, tier, status,
+                            owner_id, opened_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+         RETURNING id")
+        .bind(i64::from(number.year())).bind(number.seq()).bind(&columns.title).bind(&columns.description)
+        .bind(columns.organization_id.get()).bind(columns.contact_id.map(|v| v.get()))
+        .bind(columns.product_id.map(|v| v.get())).bind(&columns.product_version).bind(&columns.patch_level)
+        .bind(&columns.operating_system).bind(&columns.environment).bind(columns.category.as_str())
+        .bind(i64::from(columns.severity.level())).bind(columns.channel.as_str()).bind(columns.tier.as_str())
+        .bind(columns.status.as_str()).bind(columns.owner_id.map(|v| v.get())).bind(opened_by.map(|v| v.get()))
+        .bind(Ts::new(now))
+        .fetch_one(c).await)?;
+    Ok(Id::new(id))
+}
+
+/// Reads a case by number.
+pub async fn get_by_number(db: &mut Db, number: CaseNumber) -> StoreResult<Option<Case>> {
+    let row: Option<CaseRow> = on_db!(db, c => sqlx::query_as(concat!(case_view!(), " WHERE c.year = $1 AND c.seq = $2"))
+        .bind(i64::from(number.year())).bind(number.seq()).fetch_optional(c).await)?;
+    row.map(CaseRow::into_case).transpose()
+}
+
+/// Reads a case by id.
+pub async fn get(db: &mut Db, id: CaseId) -> StoreResult<Option<Case>> {
+    let row: Option<CaseRow> = on_db!(db, c => sqlx::query_as(concat!(case_view!(), " WHERE c.id = $1"))
+        .bind(id.get()).fetch_optional(c).await)?;
+    row.map(CaseRow::into_case).transpose()
+}
+
+/// Finds a case's id by number.
+pub async fn id_of(db: &mut Db, number: CaseNumber) -> StoreResult<Option<CaseId>> {
+    let row: Option<(i64,)> = on_db!(db, c => sqlx::query_as("SELECT id FROM cases WHERE year = $1 AND seq = $2")
+        .bind(i64::from(number.year())).bind(number.seq()).fetch_optional(c).await)?;
+    Ok(row.map(|(id,)| Id::new(id)))
+}
+
+/// Writes the columns of a case if its stored version is still `version`; bumps the version.
+pub async fn update(
+    db: &mut Db,
+    id: CaseId,
+    version: i64,
+    columns: &CaseColumns,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let changed = exec_db!(db, c => sqlx::query(
+        "UPDATE cases SET title = $1, description = $2, contact_id = $3, product_id = $4, product_version = $5,
+                patch_level = $6, operating_system = $7, environment = $8, category = $9, severity = $10, tier = $11,
+                status = $12, owner_id = $13, closed_at = $14, closure_confirmed_by = $15, closure_confirmed_at = $16,
+                updated_at = $17, version = version + 1
+         WHERE id = $18 AND version = $19")
+        .bind(&columns.title).bind(&columns.description).bind(columns.contact_id.map(|v| v.get()))
+        .bind(columns.product_id.map(|v| v.get())).bind(&columns.product_version).bind(&columns.patch_level)
+        .bind(&columns.operating_system).bind(&columns.environment).bind(columns.category.as_str())
+        .bind(i64::from(columns.severity.level())).bind(columns.tier.as_str()).bind(columns.status.as_str())
+        .bind(columns.owner_id.map(|v| v.get())).bind(columns.closed_at.map(Ts::new))
+        .bind(columns.closure_confirmed_by.map(|v| v.get())).bind(columns.closure_confirmed_at.map(Ts::new))
+        .bind(Ts::new(now)).bind(id.get()).bind(version)
+        .execute(c).await)?;
+    if changed == 0 {
+        return Err(StoreError::StaleVersion);
+    }
+    Ok(())
+}
+
+/// Marks a case as updated (a public reply) without changing its fields or version.
+pub async fn touch(db: &mut Db, id: CaseId, now: Timestamp) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2").bind(Ts::new(now)).bind(id.get()).execute(c).await)?;
+    Ok(())
+}
+
+/// How many cases exist (for the demo loader and benchmarks).
+pub async fn count(db: &mut Db) -> StoreResult<i64> {
+    let (n,): (i64,) =
+        on_db!(db, c => sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(c).await)?;
+    Ok(n)
+}

@@ -1,0 +1,34 @@
+//! Casebook's storage: the only crate that speaks SQL.
+//!
+//! One [`Store`] over SQLite or PostgreSQL, chosen from the database URL. Every function takes a
+//! [`Db`]: `store.read()` for reads, `store.write()` for a transaction that ends with
+//! [`Db::commit`]. Audit entries queued on a write transaction are chained when it commits.
+//! Migrations live in `migrations/sqlite` and `migrations/postgres`, with the same versions.
+
+#[macro_use]
+mod macros;
+
+pub mod audit;
+pub mod backup;
+pub mod case_list;
+pub mod cases;
+pub mod contacts;
+pub mod credentials;
+mod db;
+mod error;
+pub mod organizations;
+pub mod page;
+pub mod products;
+mod rows;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod time;
+pub mod timeline;
+pub mod users;
+
+pub use audit::{AuditActor, AuditEntry};
+pub use db::{Backend, Db, SqliteSync, Store, StoreOptions, redact};
+pub use error::{StoreError, StoreResult};
+pub use page::{Page, PageRequest};
+pub use rows::{Table, lock_row};
+pub use time::Ts;

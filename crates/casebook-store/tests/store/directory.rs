@@ -1,0 +1,245 @@
+//! Organisations, contacts, products and users: round trips, pagination, versions, uniqueness.
+
+use casebook_domain::Role;
+use casebook_domain::directory::OrganizationDraft;
+use casebook_store::contacts::{self, ContactFilter, NewContact};
+use casebook_store::organizations::{self, OrganizationFilter};
+use casebook_store::testing::{TestBackend, TestDb};
+use casebook_store::users::{self, NewUser};
+use casebook_store::{PageRequest, StoreError, on_both_backends, products};
+
+use crate::support::{at, organization};
+
+on_both_backends!(
+    organizations_page_by_name_without_gaps,
+    timestamps_keep_milliseconds,
+    stale_versions_and_duplicates_are_refused,
+    products_carry_their_versions,
+    contacts_and_users_round_trip
+);
+
+async fn organizations_page_by_name_without_gaps(backend: TestBackend) {
+    let t = TestDb::create(backend).await;
+    let mut db = t.store.write().await.unwrap();
+    for i in 0..25 {
+        organization(
+            &mut db,
+            &format!("N{i:02}"),
+            &format!("Org {:02}", (i * 7) % 25),
+        )
+        .await;
+    }
+    db.commit().await.unwrap();
+    let mut db = t.store.read().await.unwrap();
+    let mut seen = Vec::new();
+    let mut page = PageRequest {
+        limit: Some(10),
+        cursor: None,
+    };
+    loop {
+        let p = organizations::list(&mut db, &OrganizationFilter::default(), &page)
+            .await
+            .unwrap();
+        assert!(p.items.len() <= 10);
+        seen.extend(p.items.into_iter().map(|o| o.name));
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen.len(), 25);
+    assert_eq!(seen, sorted);
+    let found = organizations::list(
+        &mut db,
+        &OrganizationFilter {
+            q: Some("n07".into()),
+            ..Default::default()
+        },
+        &PageRequest::first(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        found.items.len(),
+        1,
+        "customer numbers match case-insensitively"
+    );
+    let bad = organizations::list(
+        &mut db,
+        &OrganizationFilter::default(),
+        &PageRequest {
+            limit: None,
+            cursor: Some("nonsense".into()),
+        },
+    )
+    .await;
+    assert!(matches!(bad, Err(StoreError::InvalidCursor)));
+}
+
+async fn timestamps_keep_milliseconds(backend: TestBackend) {
+    let t = TestDb::create(backend).await;
+    let mut db = t.store.write().await.unwrap();
+    let draft: OrganizationDraft =
+        serde_json::from_value(serde_json::json!({"customer_number": "T1", "name": "时间"}))
+            .unwrap();
+    let when = at(123);
+    let created = organizations::insert(&mut db, &draft, when).await.unwrap();
+    db.commit().await.unwrap();
+    assert_eq!(created.created_at, when);
+    let mut db = t.store.read().await.unwrap();
+    let read = organizations::get(&mut db, created.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.created_at.as_millisecond(), when.as_millisecond());
+    assert_eq!(read.name, "时间");
+}
+
+async fn stale_versions_and_duplicates_are_refused(backend: TestBackend) {
+    let t = TestDb::create(backend).await;
+    let mut db = t.store.write().await.unwrap();
+    let org = organization(&mut db, "V1", "before").await;
+    db.commit().await.unwrap();
+
+    let mut db = t.store.write().await.unwrap();
+    let mut changed = org.clone();
+    changed.name = "after".into();
+    let updated = organizations::update(&mut db, &changed, at(5))
+        .await
+        .unwrap();
+    assert_eq!(updated.version, org.version + 1);
+    let mut stale = org.clone();
+    stale.name = "lost".into();
+    assert!(matches!(
+        organizations::update(&mut db, &stale, at(6)).await,
+        Err(StoreError::StaleVersion)
+    ));
+    db.commit().await.unwrap();
+
+    let mut db = t.store.write().await.unwrap();
+    let draft: OrganizationDraft =
+        serde_json::from_value(serde_json::json!({"customer_number": "v1", "name": "dup"}))
+            .unwrap();
+    assert!(matches!(
+        organizations::insert(&mut db, &draft, at(7)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+}
+
+async fn products_carry_their_versions(backend: TestBackend) {
+    let t = TestDb::create(backend).await;
+    let mut db = t.store.write().await.unwrap();
+    let p = products::insert(&mut db, "Domino", "HCL", at(0))
+        .await
+        .unwrap();
+    products::insert_version(
+        &mut db,
+        p.id,
+        "12.0",
+        Some("2021-06-07".parse().unwrap()),
+        at(0),
+    )
+    .await
+    .unwrap();
+    products::insert_version(
+        &mut db,
+        p.id,
+        "9.0.1",
+        Some("2013-10-15".parse().unwrap()),
+        at(0),
+    )
+    .await
+    .unwrap();
+    products::insert_version(&mut db, p.id, "next", None, at(0))
+        .await
+        .unwrap();
+    db.commit().await.unwrap();
+
+    let mut db = t.store.write().await.unwrap();
+    let duplicate = products::insert_version(&mut db, p.id, "12.0", None, at(0)).await;
+    assert!(
+        matches!(duplicate, Err(StoreError::Duplicate(_))),
+        "{duplicate:?}"
+    );
+    drop(db);
+
+    let mut db = t.store.read().await.unwrap();
+    let read = products::get(&mut db, p.id).await.unwrap().unwrap();
+    let versions: Vec<&str> = read.versions.iter().map(|v| v.version.as_str()).collect();
+    assert_eq!(
+        versions,
+        ["9.0.1", "12.0", "next"],
+        "oldest release first, undated last"
+    );
+}
+
+async fn contacts_and_users_round_trip(backend: TestBackend) {
+    let t = TestDb::create(backend).await;
+    let mut db = t.store.write().await.unwrap();
+    let org = organization(&mut db, "U1", "用户公司").await;
+    let contact = contacts::insert(
+        &mut db,
+        &NewContact {
+            organization_id: org.id,
+            name: "王芳",
+            email: Some("wang@example.cn"),
+            phone: Some("+86 10 1234"),
+            can_open_cases: true,
+        },
+        at(0),
+    )
+    .await
+    .unwrap();
+    let user = users::insert(
+        &mut db,
+        &NewUser {
+            email: "wang@example.cn",
+            name: "王芳",
+            role: Role::CustomerUser,
+            organization_id: Some(org.id),
+            contact_id: Some(contact.id),
+            password_hash: Some("hash"),
+        },
+        at(0),
+    )
+    .await
+    .unwrap();
+    db.commit().await.unwrap();
+
+    let mut db = t.store.write().await.unwrap();
+    let staff = NewUser {
+        email: "eng@vendor.cn",
+        name: "Engineer",
+        role: Role::Engineer,
+        organization_id: Some(org.id),
+        contact_id: None,
+        password_hash: None,
+    };
+    assert!(
+        users::insert(&mut db, &staff, at(0)).await.is_err(),
+        "staff with an organisation violates the check"
+    );
+    drop(db);
+
+    let mut db = t.store.read().await.unwrap();
+    let (found, hash) = users::find_for_sign_in(&mut db, "WANG@example.cn")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, user);
+    assert_eq!(hash.as_deref(), Some("hash"));
+    let listed = contacts::list(
+        &mut db,
+        &ContactFilter {
+            organization: Some(org.id),
+            q: Some("1234".into()),
+            include_archived: false,
+        },
+        &PageRequest::first(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed.items, vec![contact]);
+}

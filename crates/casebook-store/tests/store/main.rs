@@ -1,0 +1,7 @@
+//! Integration tests of the store, each on a fresh SQLite and a fresh PostgreSQL database.
+
+mod audit;
+mod cases;
+mod directory;
+mod migrations;
+mod support;
