@@ -1,1 +1,20 @@
-//! placeholder
+//! Casebook's server: everything with IO.
+//!
+//! - [`actions`]: the use cases (open a case, comment, sign in…), one function each, called by
+//!   the HTTP API, the CLI and the demo loader alike.
+//! - [`policy`]: the one place that applies the domain's access rules to a request.
+//! - [`http`]: thin handlers (parse, call one action, render), the OpenAPI document and the one
+//!   mapping from errors to HTTP responses.
+//! - [`cli`]: the `casebook` command line.
+
+pub mod actions;
+pub mod app;
+pub mod auth;
+pub mod blobs;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod policy;
+pub mod server;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `casebook` binary: parses the command line and runs it.
+
+fn main() -> std::process::ExitCode {
+    casebook_server::cli::main()
+}

@@ -1,0 +1,40 @@
+//! The application state shared by every request, CLI command and job.
+
+use std::sync::Arc;
+
+use casebook_store::Store;
+
+use crate::blobs::Blobs;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+
+/// Everything a use case needs besides its input: the store, the configuration, the clock and
+/// where attachment content lives.
+#[derive(Debug)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    /// The loaded configuration.
+    pub config: Config,
+    /// The clock (injected so tests can move time).
+    pub clock: Arc<dyn Clock>,
+    /// Attachment content storage.
+    pub blobs: Blobs,
+}
+
+/// Shared handle to the application.
+pub type AppState = Arc<App>;
+
+impl App {
+    /// Opens the store (migrating it) and builds the application with the system clock.
+    pub async fn open(config: Config) -> anyhow::Result<AppState> {
+        let store = Store::open(&config.store_options()).await?;
+        Ok(Self::with_store(config, store, Arc::new(SystemClock)))
+    }
+
+    /// Builds the application on an open store.
+    pub fn with_store(config: Config, store: Store, clock: Arc<dyn Clock>) -> AppState {
+        let blobs = Blobs::from_config(&config.attachments);
+        Arc::new(App { store, config, clock, blobs })
+    }
+}

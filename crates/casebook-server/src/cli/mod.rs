@@ -1,0 +1,168 @@
+//! The `casebook` command line: `demo`, `serve`, `migrate`, `admin`, `backup`, `audit`, `config`.
+
+mod admin;
+pub(crate) use admin::describe;
+mod backup;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::{Config, Overrides};
+
+/// Casebook: a technical-support and after-sales service desk.
+#[derive(Debug, Parser)]
+#[command(name = "casebook", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML); see `casebook config example`.
+    #[arg(long, global = true, env = "CASEBOOK_CONFIG")]
+    config: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a server with demo data on an embedded SQLite database.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Directory for the demo database and attachments (created if missing).
+        #[arg(long, default_value = "casebook-demo")]
+        data: PathBuf,
+    },
+    /// Run the server with the configuration file and CASEBOOK_* variables.
+    Serve {
+        /// Address to listen on (overrides `listen`).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Database URL (overrides `database.url`).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        /// Database URL (overrides `database.url`).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Administration: users and tokens.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+    /// Write a consistent backup while the server runs (SQLite: a database file; PostgreSQL:
+    /// a pg_dump custom-format archive).
+    Backup {
+        /// Where to write the backup; must not exist.
+        file: PathBuf,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Configuration help.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the whole audit log.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print a documented example configuration with the defaults.
+    Example,
+}
+
+/// Parses the command line and runs it; errors are printed and give exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli_config: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Config> {
+    Ok(Config::load(cli_config.map(PathBuf::as_path), std::env::vars(), overrides)?)
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Config { command: ConfigCommand::Example } => {
+            print!("{}", crate::config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { listen, data } => {
+            let config = load_config(cli.config.as_ref(), &Overrides { listen: Some(listen), database_url: None })?;
+            init_logging(&config.log);
+            crate::demo::run(config, &data).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { listen, database_url } => {
+            let config = load_config(cli.config.as_ref(), &Overrides { listen, database_url })?;
+            init_logging(&config.log);
+            let app = App::open(config).await?;
+            let listener = tokio::net::TcpListener::bind(app.config.listen).await?;
+            tracing::info!(address = %listener.local_addr()?, database = %casebook_store::redact(app.store.url()), "casebook serving");
+            crate::server::run(app, listener).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { database_url } => {
+            let config = load_config(cli.config.as_ref(), &Overrides { listen: None, database_url })?;
+            App::open(config).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command } => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            admin::run(App::open(config).await?, command).await
+        }
+        Command::Backup { file } => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            backup::run(App::open(config).await?, &file).await
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            let app = App::open(config).await?;
+            let who = crate::policy::Principal::system("cli");
+            match crate::actions::audit::verify(&app, &who).await? {
+                casebook_store::audit::Verification::Intact { entries } => {
+                    println!("audit log intact: {entries} entries verified");
+                    Ok(ExitCode::SUCCESS)
+                }
+                broken => {
+                    eprintln!("audit log BROKEN: {broken:?}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}

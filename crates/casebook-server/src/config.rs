@@ -1,0 +1,387 @@
+//! Configuration: one typed struct, loaded once from defaults < TOML file < `CASEBOOK_*`
+//! environment variables < command-line flags, then passed down. Unknown keys are errors.
+//!
+//! Every key has an environment variable named after its path: `listen` is `CASEBOOK_LISTEN`,
+//! `database.url` is `CASEBOOK_DATABASE_URL`, `limits.max_body_bytes` is
+//! `CASEBOOK_LIMITS_MAX_BODY_BYTES`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use casebook_store::{SqliteSync, StoreOptions};
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// The desk's time zone: case numbers count years in it.
+    pub timezone: String,
+    /// Log filter, e.g. `info` or `casebook_server=debug,info`.
+    pub log: String,
+    /// Database connection.
+    pub database: DatabaseConfig,
+    /// Request size limits.
+    pub limits: LimitsConfig,
+    /// Where attachment content is kept.
+    pub attachments: AttachmentsConfig,
+    /// Case rules.
+    pub cases: CasesConfig,
+    /// Sign-in sessions.
+    pub sessions: SessionsConfig,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Seconds a request waits for a connection before answering 503.
+    pub acquire_timeout_secs: u64,
+    /// Seconds SQLite waits for another process's lock.
+    pub sqlite_busy_timeout_secs: u64,
+    /// `full` (default) or `normal`.
+    pub sqlite_synchronous: String,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest JSON request body.
+    pub max_body_bytes: usize,
+    /// Largest single attachment.
+    pub max_attachment_bytes: usize,
+    /// Most files in one upload.
+    pub max_files_per_request: usize,
+}
+
+/// `[attachments]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentsConfig {
+    /// `database` or `filesystem`.
+    pub storage: String,
+    /// Directory for `filesystem` storage.
+    pub dir: PathBuf,
+}
+
+/// `[cases]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesConfig {
+    /// Days after closure in which a case can be reopened.
+    pub reopen_days: u32,
+}
+
+/// `[sessions]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionsConfig {
+    /// Minutes of inactivity after which a session ends.
+    pub idle_minutes: u32,
+    /// Send the session cookie only over HTTPS.
+    pub secure_cookie: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            timezone: "Asia/Shanghai".into(),
+            log: "info".into(),
+            database: DatabaseConfig::default(),
+            limits: LimitsConfig::default(),
+            attachments: AttachmentsConfig::default(),
+            cases: CasesConfig::default(),
+            sessions: SessionsConfig::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: "sqlite://casebook.db".into(),
+            max_connections: 16,
+            acquire_timeout_secs: 5,
+            sqlite_busy_timeout_secs: 5,
+            sqlite_synchronous: "full".into(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig { max_body_bytes: 1024 * 1024, max_attachment_bytes: 25 * 1024 * 1024, max_files_per_request: 10 }
+    }
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        AttachmentsConfig { storage: "database".into(), dir: PathBuf::from("attachments") }
+    }
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        CasesConfig { reopen_days: 30 }
+    }
+}
+
+impl Default for SessionsConfig {
+    fn default() -> Self {
+        SessionsConfig { idle_minutes: 12 * 60, secure_cookie: false }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file or an override is not valid.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Command-line overrides (the highest precedence).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--listen`.
+    pub listen: Option<SocketAddr>,
+    /// `--database-url`.
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if any), then `CASEBOOK_*` variables from `env`, then flags.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut value = toml::Value::try_from(Config::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+            let from_file: toml::Value = toml::from_str(&text)
+                .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
+            merge(&mut value, from_file);
+            // Check the file alone too, so an unknown key names the file.
+            check(value.clone()).map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
+        }
+        apply_env(&mut value, env)?;
+        let mut config = check(value)?;
+        if let Some(listen) = overrides.listen {
+            config.listen = listen;
+        }
+        if let Some(url) = &overrides.database_url {
+            config.database.url = url.clone();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that the types alone do not.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        jiff::tz::TimeZone::get(&self.timezone)
+            .map_err(|_| ConfigError::Invalid(format!("timezone: unknown time zone '{}'", self.timezone)))?;
+        if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {
+            return Err(ConfigError::Invalid("database.sqlite_synchronous: must be 'full' or 'normal'".into()));
+        }
+        if !matches!(self.attachments.storage.as_str(), "database" | "filesystem") {
+            return Err(ConfigError::Invalid("attachments.storage: must be 'database' or 'filesystem'".into()));
+        }
+        if self.limits.max_body_bytes < 1024 || self.limits.max_attachment_bytes < 1024 {
+            return Err(ConfigError::Invalid("limits: sizes must be at least 1024 bytes".into()));
+        }
+        Ok(())
+    }
+
+    /// The desk's time zone.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// Options for opening the store.
+    pub fn store_options(&self) -> StoreOptions {
+        let mut options = StoreOptions::new(self.database.url.clone());
+        options.max_connections = self.database.max_connections;
+        options.acquire_timeout = Duration::from_secs(self.database.acquire_timeout_secs);
+        options.sqlite_busy_timeout = Duration::from_secs(self.database.sqlite_busy_timeout_secs);
+        options.sqlite_sync = if self.database.sqlite_synchronous == "normal" { SqliteSync::Normal } else { SqliteSync::Full };
+        options
+    }
+}
+
+fn check(value: toml::Value) -> Result<Config, ConfigError> {
+    value.try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(base), toml::Value::Table(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(existing) if existing.is_table() && value.is_table() => merge(existing, value),
+                    _ => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over,
+    }
+}
+
+fn apply_env(value: &mut toml::Value, env: impl IntoIterator<Item = (String, String)>) -> Result<(), ConfigError> {
+    let env: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("CASEBOOK_")).collect();
+    let toml::Value::Table(root) = value else { return Ok(()) };
+    for (key, slot) in root.iter_mut() {
+        let name = format!("CASEBOOK_{}", key.to_uppercase());
+        match slot {
+            toml::Value::Table(section) => {
+                for (sub, leaf) in section.iter_mut() {
+                    let name = format!("{name}_{}", sub.to_uppercase());
+                    if let Some((_, raw)) = env.iter().find(|(k, _)| *k == name) {
+                        *leaf = parse_like(leaf, raw).map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
+                    }
+                }
+            }
+            leaf => {
+                if let Some((_, raw)) = env.iter().find(|(k, _)| *k == name) {
+                    *leaf = parse_like(leaf, raw).map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_like(current: &toml::Value, raw: &str) -> Result<toml::Value, String> {
+    match current {
+        toml::Value::Integer(_) => raw.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| format!("'{raw}' is not a whole number")),
+        toml::Value::Boolean(_) => match raw.trim() {
+            "true" | "1" | "yes" => Ok(toml::Value::Boolean(true)),
+            "false" | "0" | "no" => Ok(toml::Value::Boolean(false)),
+            _ => Err(format!("'{raw}' is not true or false")),
+        },
+        _ => Ok(toml::Value::String(raw.to_owned())),
+    }
+}
+
+/// The documented example printed by `casebook config example` (a test keeps it current).
+pub const EXAMPLE: &str = r#"# Casebook configuration. Every key is optional; shown are the defaults.
+# Each key can also be set by an environment variable named after its path, e.g.
+# CASEBOOK_LISTEN, CASEBOOK_DATABASE_URL, CASEBOOK_LIMITS_MAX_BODY_BYTES.
+# Precedence: defaults < this file < environment < command-line flags.
+
+# Address and port the server listens on.
+listen = "127.0.0.1:8080"
+# The desk's IANA time zone; case numbers count years in it.
+timezone = "Asia/Shanghai"
+# Log filter (tracing's EnvFilter syntax).
+log = "info"
+
+[database]
+# sqlite://PATH (embedded, one file) or postgres://USER:PASSWORD@HOST:PORT/DATABASE
+url = "sqlite://casebook.db"
+# Connections in the pool.
+max_connections = 16
+# Seconds a request waits for a free connection before it is answered with 503.
+acquire_timeout_secs = 5
+# Seconds SQLite waits for a lock held by another process (e.g. a CLI command).
+sqlite_busy_timeout_secs = 5
+# "full": every commit is on disk before it is acknowledged. "normal": faster, but the last
+# commits can be lost if the machine loses power (not if only the process crashes).
+sqlite_synchronous = "full"
+
+[limits]
+# Largest JSON request body, in bytes (larger: 413).
+max_body_bytes = 1048576
+# Largest single attachment, in bytes (larger: 413).
+max_attachment_bytes = 26214400
+# Most files in one upload.
+max_files_per_request = 10
+
+[attachments]
+# "database" keeps file content in the database; "filesystem" in `dir`, named by content hash.
+storage = "database"
+dir = "attachments"
+
+[cases]
+# Days after closure in which the customer or staff can reopen a case.
+reopen_days = 30
+
+[sessions]
+# Minutes of inactivity after which a sign-in session ends.
+idle_minutes = 720
+# Send the session cookie only over HTTPS (turn on behind a TLS proxy).
+secure_cookie = false
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_example_is_the_defaults() {
+        let parsed: Config = toml::from_str(EXAMPLE).expect("the example parses");
+        assert_eq!(parsed, Config::default());
+        let keys = toml::Value::try_from(Config::default()).unwrap();
+        for (section, value) in keys.as_table().unwrap() {
+            assert!(EXAMPLE.contains(&format!("{section} =")) || EXAMPLE.contains(&format!("[{section}]")), "{section} missing");
+            if let Some(table) = value.as_table() {
+                for key in table.keys() {
+                    assert!(EXAMPLE.contains(&format!("\n{key} =")), "{section}.{key} missing from the example");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn precedence_is_defaults_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("casebook.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[cases]\nreopen_days = 7\n[database]\nurl = \"sqlite://file.db\"\n").unwrap();
+        let config = Config::load(
+            Some(&file),
+            env(&[("CASEBOOK_CASES_REOPEN_DAYS", "14"), ("CASEBOOK_DATABASE_URL", "postgres://x@127.0.0.1/db"), ("CASEBOOK_TEST_POSTGRES_URL", "ignored")]),
+            &Overrides { listen: Some("127.0.0.1:9100".parse().unwrap()), database_url: None },
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9100);
+        assert_eq!(config.cases.reopen_days, 14);
+        assert_eq!(config.database.url, "postgres://x@127.0.0.1/db");
+        assert_eq!(config.sessions, SessionsConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[cases]\nreopen_dayz = 3\n").unwrap();
+        let err = Config::load(Some(&file), env(&[]), &Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("reopen_dayz"), "{err}");
+        let err = Config::load(None, env(&[("CASEBOOK_CASES_REOPEN_DAYS", "soon")]), &Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("CASEBOOK_CASES_REOPEN_DAYS"), "{err}");
+        let err = Config::load(None, env(&[("CASEBOOK_TIMEZONE", "Mars/Olympus")]), &Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+}

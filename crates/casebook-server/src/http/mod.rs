@@ -1,0 +1,93 @@
+//! The HTTP API: routes, OpenAPI 3.1 generated from the handlers, middleware. Handlers are thin:
+//! they parse input, call one action and render its result.
+
+pub mod cases;
+pub mod directory;
+pub mod error;
+pub mod extract;
+pub mod page;
+pub mod system;
+pub mod users;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::actions::ActionError;
+use crate::app::AppState;
+use error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+    tags((name = "cases"), (name = "directory"), (name = "users"), (name = "auth"), (name = "system"))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                extract::SESSION_COOKIE,
+                "Session cookie from POST /api/v1/auth/sign-in; state changes also need X-CSRF-Token.",
+            ))),
+        );
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .merge(cases::routes())
+        .merge(directory::routes())
+        .merge(users::routes())
+        .merge(system::api_routes());
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).merge(system::root_routes())
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::Action(ActionError::NotFound("route"))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    ApiError::Action(ActionError::Internal("a handler panicked".into())).into_response()
+}
+
+/// The whole HTTP application.
+pub fn router(app: AppState) -> Router {
+    let (routes, openapi) = api().split_for_parts();
+    let document = serde_json::to_value(&openapi).unwrap_or_default();
+    let limits = &app.config.limits;
+    // JSON bodies are limited by `ApiJson`; this bound covers multipart uploads.
+    let upload_limit = limits.max_attachment_bytes.saturating_mul(limits.max_files_per_request).saturating_add(limits.max_body_bytes);
+    routes
+        .route("/api/v1/openapi.json", get(move || async move { axum::Json(document) }))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("cache-control"), HeaderValue::from_static("no-store")))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}

@@ -1,0 +1,60 @@
+//! Running the HTTP server: listen, serve until a shutdown signal, and keep sessions tidy.
+
+use std::time::Duration;
+
+use casebook_store::credentials;
+use tokio::net::TcpListener;
+
+use crate::app::AppState;
+
+/// Serves the API on `listener` until Ctrl-C or SIGTERM.
+pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
+    let cleaner = tokio::spawn(clean_sessions(app.clone()));
+    let router = crate::http::router(app);
+    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+    cleaner.abort();
+    Ok(result?)
+}
+
+/// Removes expired sessions every hour. Idempotent; several servers may run it at once.
+async fn clean_sessions(app: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let now = app.clock.now();
+        let result = async {
+            let mut db = app.store.write().await?;
+            let removed = credentials::delete_expired_sessions(&mut db, now).await?;
+            db.commit().await?;
+            Ok::<u64, casebook_store::StoreError>(removed)
+        }
+        .await;
+        match result {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
