@@ -23,7 +23,7 @@ use serde_json::json;
 use crate::actions::attachments::Upload;
 use crate::actions::{ActionError, attachments, cases, comments, contacts, organizations, products, tokens, users};
 use crate::app::{App, AppState};
-use crate::clock::ManualClock;
+use crate::clock::{Clock, ManualClock};
 use crate::config::Config;
 use crate::policy::{AuthVia, Principal};
 
