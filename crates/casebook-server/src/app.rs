@@ -35,6 +35,11 @@ impl App {
     /// Builds the application on an open store.
     pub fn with_store(config: Config, store: Store, clock: Arc<dyn Clock>) -> AppState {
         let blobs = Blobs::from_config(&config.attachments);
-        Arc::new(App { store, config, clock, blobs })
+        Arc::new(App {
+            store,
+            config,
+            clock,
+            blobs,
+        })
     }
 }

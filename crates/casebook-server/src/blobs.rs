@@ -53,17 +53,28 @@ impl Blobs {
     }
 
     /// Reads content stored by [`Blobs::put`] under either storage.
-    pub async fn get(&self, db: &mut Db, storage: BlobStorage, sha256: &str) -> Result<Vec<u8>, ActionError> {
+    pub async fn get(
+        &self,
+        db: &mut Db,
+        storage: BlobStorage,
+        sha256: &str,
+    ) -> Result<Vec<u8>, ActionError> {
         match storage {
-            BlobStorage::Database => timeline::get_blob(db, sha256)
-                .await?
-                .ok_or_else(|| ActionError::Internal(format!("attachment content {sha256} is missing"))),
+            BlobStorage::Database => timeline::get_blob(db, sha256).await?.ok_or_else(|| {
+                ActionError::Internal(format!("attachment content {sha256} is missing"))
+            }),
             BlobStorage::Filesystem => {
                 let Blobs::Filesystem(dir) = self else {
-                    return Err(ActionError::Internal("attachments are in files but attachments.storage is not 'filesystem'".into()));
+                    return Err(ActionError::Internal(
+                        "attachments are in files but attachments.storage is not 'filesystem'"
+                            .into(),
+                    ));
                 };
-                let path = blob_path(dir, sha256).ok_or_else(|| ActionError::Internal("invalid content hash".into()))?;
-                tokio::fs::read(&path).await.map_err(|e| ActionError::Internal(format!("cannot read {}: {e}", path.display())))
+                let path = blob_path(dir, sha256)
+                    .ok_or_else(|| ActionError::Internal("invalid content hash".into()))?;
+                tokio::fs::read(&path).await.map_err(|e| {
+                    ActionError::Internal(format!("cannot read {}: {e}", path.display()))
+                })
             }
         }
     }
@@ -75,11 +86,14 @@ fn blob_path(dir: &Path, sha256: &str) -> Option<PathBuf> {
 }
 
 fn write_file(dir: &Path, sha256: &str, content: &[u8]) -> std::io::Result<()> {
-    let path = blob_path(dir, sha256).ok_or_else(|| std::io::Error::other("invalid content hash"))?;
+    let path =
+        blob_path(dir, sha256).ok_or_else(|| std::io::Error::other("invalid content hash"))?;
     if path.exists() {
         return Ok(());
     }
-    let parent = path.parent().ok_or_else(|| std::io::Error::other("no parent directory"))?;
+    let parent = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no parent directory"))?;
     std::fs::create_dir_all(parent)?;
     let tmp = parent.join(format!("{sha256}.{}.tmp", std::process::id()));
     let mut file = std::fs::File::create(&tmp)?;

@@ -119,13 +119,20 @@ impl Default for DatabaseConfig {
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        LimitsConfig { max_body_bytes: 1024 * 1024, max_attachment_bytes: 25 * 1024 * 1024, max_files_per_request: 10 }
+        LimitsConfig {
+            max_body_bytes: 1024 * 1024,
+            max_attachment_bytes: 25 * 1024 * 1024,
+            max_files_per_request: 10,
+        }
     }
 }
 
 impl Default for AttachmentsConfig {
     fn default() -> Self {
-        AttachmentsConfig { storage: "database".into(), dir: PathBuf::from("attachments") }
+        AttachmentsConfig {
+            storage: "database".into(),
+            dir: PathBuf::from("attachments"),
+        }
     }
 }
 
@@ -137,7 +144,10 @@ impl Default for CasesConfig {
 
 impl Default for SessionsConfig {
     fn default() -> Self {
-        SessionsConfig { idle_minutes: 12 * 60, secure_cookie: false }
+        SessionsConfig {
+            idle_minutes: 12 * 60,
+            secure_cookie: false,
+        }
     }
 }
 
@@ -173,14 +183,19 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
         overrides: &Overrides,
     ) -> Result<Config, ConfigError> {
-        let mut value = toml::Value::try_from(Config::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut value = toml::Value::try_from(Config::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.into(),
+                source,
+            })?;
             let from_file: toml::Value = toml::from_str(&text)
                 .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
             merge(&mut value, from_file);
             // Check the file alone too, so an unknown key names the file.
-            check(value.clone()).map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
+            check(value.clone())
+                .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
         }
         apply_env(&mut value, env)?;
         let mut config = check(value)?;
@@ -196,16 +211,23 @@ impl Config {
 
     /// Checks values that the types alone do not.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        jiff::tz::TimeZone::get(&self.timezone)
-            .map_err(|_| ConfigError::Invalid(format!("timezone: unknown time zone '{}'", self.timezone)))?;
+        jiff::tz::TimeZone::get(&self.timezone).map_err(|_| {
+            ConfigError::Invalid(format!("timezone: unknown time zone '{}'", self.timezone))
+        })?;
         if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {
-            return Err(ConfigError::Invalid("database.sqlite_synchronous: must be 'full' or 'normal'".into()));
+            return Err(ConfigError::Invalid(
+                "database.sqlite_synchronous: must be 'full' or 'normal'".into(),
+            ));
         }
         if !matches!(self.attachments.storage.as_str(), "database" | "filesystem") {
-            return Err(ConfigError::Invalid("attachments.storage: must be 'database' or 'filesystem'".into()));
+            return Err(ConfigError::Invalid(
+                "attachments.storage: must be 'database' or 'filesystem'".into(),
+            ));
         }
         if self.limits.max_body_bytes < 1024 || self.limits.max_attachment_bytes < 1024 {
-            return Err(ConfigError::Invalid("limits: sizes must be at least 1024 bytes".into()));
+            return Err(ConfigError::Invalid(
+                "limits: sizes must be at least 1024 bytes".into(),
+            ));
         }
         Ok(())
     }
@@ -221,13 +243,19 @@ impl Config {
         options.max_connections = self.database.max_connections;
         options.acquire_timeout = Duration::from_secs(self.database.acquire_timeout_secs);
         options.sqlite_busy_timeout = Duration::from_secs(self.database.sqlite_busy_timeout_secs);
-        options.sqlite_sync = if self.database.sqlite_synchronous == "normal" { SqliteSync::Normal } else { SqliteSync::Full };
+        options.sqlite_sync = if self.database.sqlite_synchronous == "normal" {
+            SqliteSync::Normal
+        } else {
+            SqliteSync::Full
+        };
         options
     }
 }
 
 fn check(value: toml::Value) -> Result<Config, ConfigError> {
-    value.try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))
+    value
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))
 }
 
 fn merge(base: &mut toml::Value, over: toml::Value) {
@@ -235,7 +263,9 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
         (toml::Value::Table(base), toml::Value::Table(over)) => {
             for (key, value) in over {
                 match base.get_mut(&key) {
-                    Some(existing) if existing.is_table() && value.is_table() => merge(existing, value),
+                    Some(existing) if existing.is_table() && value.is_table() => {
+                        merge(existing, value)
+                    }
                     _ => {
                         base.insert(key, value);
                     }
@@ -246,9 +276,17 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
     }
 }
 
-fn apply_env(value: &mut toml::Value, env: impl IntoIterator<Item = (String, String)>) -> Result<(), ConfigError> {
-    let env: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("CASEBOOK_")).collect();
-    let toml::Value::Table(root) = value else { return Ok(()) };
+fn apply_env(
+    value: &mut toml::Value,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    let env: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("CASEBOOK_"))
+        .collect();
+    let toml::Value::Table(root) = value else {
+        return Ok(());
+    };
     for (key, slot) in root.iter_mut() {
         let name = format!("CASEBOOK_{}", key.to_uppercase());
         match slot {
@@ -256,13 +294,15 @@ fn apply_env(value: &mut toml::Value, env: impl IntoIterator<Item = (String, Str
                 for (sub, leaf) in section.iter_mut() {
                     let name = format!("{name}_{}", sub.to_uppercase());
                     if let Some((_, raw)) = env.iter().find(|(k, _)| *k == name) {
-                        *leaf = parse_like(leaf, raw).map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
+                        *leaf = parse_like(leaf, raw)
+                            .map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
                     }
                 }
             }
             leaf => {
                 if let Some((_, raw)) = env.iter().find(|(k, _)| *k == name) {
-                    *leaf = parse_like(leaf, raw).map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
+                    *leaf = parse_like(leaf, raw)
+                        .map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
                 }
             }
         }
@@ -272,7 +312,11 @@ fn apply_env(value: &mut toml::Value, env: impl IntoIterator<Item = (String, Str
 
 fn parse_like(current: &toml::Value, raw: &str) -> Result<toml::Value, String> {
     match current {
-        toml::Value::Integer(_) => raw.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| format!("'{raw}' is not a whole number")),
+        toml::Value::Integer(_) => raw
+            .trim()
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .map_err(|_| format!("'{raw}' is not a whole number")),
         toml::Value::Boolean(_) => match raw.trim() {
             "true" | "1" | "yes" => Ok(toml::Value::Boolean(true)),
             "false" | "0" | "no" => Ok(toml::Value::Boolean(false)),
@@ -337,7 +381,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -346,10 +393,17 @@ mod tests {
         assert_eq!(parsed, Config::default());
         let keys = toml::Value::try_from(Config::default()).unwrap();
         for (section, value) in keys.as_table().unwrap() {
-            assert!(EXAMPLE.contains(&format!("{section} =")) || EXAMPLE.contains(&format!("[{section}]")), "{section} missing");
+            assert!(
+                EXAMPLE.contains(&format!("{section} ="))
+                    || EXAMPLE.contains(&format!("[{section}]")),
+                "{section} missing"
+            );
             if let Some(table) = value.as_table() {
                 for key in table.keys() {
-                    assert!(EXAMPLE.contains(&format!("\n{key} =")), "{section}.{key} missing from the example");
+                    assert!(
+                        EXAMPLE.contains(&format!("\n{key} =")),
+                        "{section}.{key} missing from the example"
+                    );
                 }
             }
         }
@@ -362,8 +416,15 @@ mod tests {
         std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[cases]\nreopen_days = 7\n[database]\nurl = \"sqlite://file.db\"\n").unwrap();
         let config = Config::load(
             Some(&file),
-            env(&[("CASEBOOK_CASES_REOPEN_DAYS", "14"), ("CASEBOOK_DATABASE_URL", "postgres://x@127.0.0.1/db"), ("CASEBOOK_TEST_POSTGRES_URL", "ignored")]),
-            &Overrides { listen: Some("127.0.0.1:9100".parse().unwrap()), database_url: None },
+            env(&[
+                ("CASEBOOK_CASES_REOPEN_DAYS", "14"),
+                ("CASEBOOK_DATABASE_URL", "postgres://x@127.0.0.1/db"),
+                ("CASEBOOK_TEST_POSTGRES_URL", "ignored"),
+            ]),
+            &Overrides {
+                listen: Some("127.0.0.1:9100".parse().unwrap()),
+                database_url: None,
+            },
         )
         .unwrap();
         assert_eq!(config.listen.port(), 9100);
@@ -377,11 +438,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "[cases]\nreopen_dayz = 3\n").unwrap();
-        let err = Config::load(Some(&file), env(&[]), &Overrides::default()).unwrap_err().to_string();
+        let err = Config::load(Some(&file), env(&[]), &Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("reopen_dayz"), "{err}");
-        let err = Config::load(None, env(&[("CASEBOOK_CASES_REOPEN_DAYS", "soon")]), &Overrides::default()).unwrap_err().to_string();
+        let err = Config::load(
+            None,
+            env(&[("CASEBOOK_CASES_REOPEN_DAYS", "soon")]),
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("CASEBOOK_CASES_REOPEN_DAYS"), "{err}");
-        let err = Config::load(None, env(&[("CASEBOOK_TIMEZONE", "Mars/Olympus")]), &Overrides::default()).unwrap_err().to_string();
+        let err = Config::load(
+            None,
+            env(&[("CASEBOOK_TIMEZONE", "Mars/Olympus")]),
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
     }
 }

@@ -39,14 +39,24 @@ pub struct Principal {
 impl Principal {
     /// The system, with every right (CLI commands and loaders run by the operator).
     pub fn system(label: &str) -> Self {
-        Principal { actor: None, label: format!("system:{label}"), name: label.to_owned(), via: AuthVia::System }
+        Principal {
+            actor: None,
+            label: format!("system:{label}"),
+            name: label.to_owned(),
+            via: AuthVia::System,
+        }
     }
 
     /// A signed-in user.
     pub fn user(user: &User, via: AuthVia) -> Result<Self, ActionError> {
         let actor = Actor::new(user.id, user.role, user.organization_id, user.contact_id)
             .map_err(|e| ActionError::Internal(format!("user {} is inconsistent: {e}", user.id)))?;
-        Ok(Principal { actor: Some(actor), label: user.email.clone(), name: user.name.clone(), via })
+        Ok(Principal {
+            actor: Some(actor),
+            label: user.email.clone(),
+            name: user.name.clone(),
+            via,
+        })
     }
 
     /// The acting user, unless it is the system.
@@ -66,12 +76,19 @@ impl Principal {
 
     /// Staff or customer, for lifecycle rules.
     pub fn party(&self) -> Party {
-        if self.is_staff() { Party::Staff } else { Party::Customer }
+        if self.is_staff() {
+            Party::Staff
+        } else {
+            Party::Customer
+        }
     }
 
     /// The audit log's view of the principal.
     pub fn audit_actor(&self) -> AuditActor {
-        AuditActor { user: self.user_id(), label: self.label.clone() }
+        AuditActor {
+            user: self.user_id(),
+            label: self.label.clone(),
+        }
     }
 }
 
@@ -79,7 +96,9 @@ impl Principal {
 pub fn require(who: &Principal, permission: Permission) -> Result<(), ActionError> {
     match who.actor() {
         Some(actor) if !actor.may(permission) => Err(ActionError::Forbidden(match permission {
-            Permission::ManageDirectory => "only support staff can change organisations, contacts and products",
+            Permission::ManageDirectory => {
+                "only support staff can change organisations, contacts and products"
+            }
             Permission::ManageUsers => "only administrators can manage users",
             Permission::WorkCases => "only support staff can do this",
             Permission::ReadAudit => "only administrators and managers can read the audit log",
@@ -91,7 +110,11 @@ pub fn require(who: &Principal, permission: Permission) -> Result<(), ActionErro
 
 /// Answers "not found" unless the principal may see the object: another organisation's objects
 /// do not exist for a customer.
-pub fn ensure_visible(who: &Principal, subject: Subject, what: &'static str) -> Result<(), ActionError> {
+pub fn ensure_visible(
+    who: &Principal,
+    subject: Subject,
+    what: &'static str,
+) -> Result<(), ActionError> {
     match who.actor() {
         Some(actor) if !actor.can_see(subject) => Err(ActionError::NotFound(what)),
         _ => Ok(()),
@@ -105,5 +128,9 @@ pub fn case_scope(who: &Principal) -> CaseScope {
 
 /// Whether internal timeline entries are shown.
 pub fn audience(who: &Principal) -> Audience {
-    if who.is_staff() { Audience::Staff } else { Audience::Customer }
+    if who.is_staff() {
+        Audience::Staff
+    } else {
+        Audience::Customer
+    }
 }

@@ -11,7 +11,9 @@ use crate::app::AppState;
 pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let cleaner = tokio::spawn(clean_sessions(app.clone()));
     let router = crate::http::router(app);
-    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
     cleaner.abort();
     Ok(result?)
 }

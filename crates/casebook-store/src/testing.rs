@@ -4,10 +4,7 @@
 //! to create and drop databases), else `postgres://postgres@127.0.0.1:5432/postgres`. If it cannot
 //! be reached the test fails with a message saying so: it is never skipped.
 
-use std::str::FromStr;
-
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 use crate::{Store, StoreOptions};
 
@@ -64,10 +61,7 @@ impl TestDb {
                     .await
                     .expect("create a test database");
                 conn.close().await.ok();
-                let options = PgConnectOptions::from_str(&admin)
-                    .expect("a valid PostgreSQL URL")
-                    .database(&name);
-                (options.to_url_lossy().to_string(), None, Some(name))
+                (with_database(&admin, &name), None, Some(name))
             }
         };
         let store = Store::open(&test_options(&url))
@@ -95,6 +89,23 @@ impl TestDb {
         db.commit().await?;
         Ok(affected)
     }
+}
+
+/// The URL with its database name replaced (query parameters kept).
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
 }
 
 /// Store options for tests: a short wait for connections so faults show quickly.

@@ -26,8 +26,8 @@ pub struct Upload {
 
 /// Windows device names that must not be file names, whatever the extension.
 const RESERVED: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2",
-    "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
 /// A display and download name that is safe anywhere: no path, no control or bidirectional
@@ -39,13 +39,25 @@ pub fn safe_file_name(raw: &str) -> String {
         .filter(|c| !c.is_control() && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'))
         .map(|c| if matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
         .collect();
-    let trimmed = cleaned.trim().trim_start_matches('.').trim_end_matches(['.', ' ']).to_owned();
+    let trimmed = cleaned
+        .trim()
+        .trim_start_matches('.')
+        .trim_end_matches(['.', ' '])
+        .to_owned();
     let mut name: String = trimmed.chars().take(200).collect();
-    let stem = name.split('.').next().unwrap_or_default().to_ascii_uppercase();
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
     if RESERVED.contains(&stem.as_str()) {
         name.insert(0, '_');
     }
-    if name.is_empty() { "attachment".to_owned() } else { name }
+    if name.is_empty() {
+        "attachment".to_owned()
+    } else {
+        name
+    }
 }
 
 /// The declared media type if it looks like one, else `application/octet-stream`.
@@ -54,20 +66,38 @@ fn safe_content_type(raw: &str) -> String {
     let essence = lower.split(';').next().unwrap_or_default().trim();
     let valid = essence.len() <= 100
         && essence.split_once('/').is_some_and(|(t, s)| {
-            let ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+            let ok = |p: &str| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+            };
             ok(t) && ok(s)
         });
-    if valid { essence.to_owned() } else { "application/octet-stream".to_owned() }
+    if valid {
+        essence.to_owned()
+    } else {
+        "application/octet-stream".to_owned()
+    }
 }
 
 /// Checks the uploads against the limits before anything is written.
 pub(crate) fn check_uploads(app: &App, uploads: &[Upload]) -> ActionResult<()> {
     let limits = &app.config.limits;
     if uploads.len() > limits.max_files_per_request {
-        return Err(ActionError::field("file", "too_many", format!("at most {} files per request", limits.max_files_per_request)));
+        return Err(ActionError::field(
+            "file",
+            "too_many",
+            format!("at most {} files per request", limits.max_files_per_request),
+        ));
     }
-    if uploads.iter().any(|u| u.content.len() > limits.max_attachment_bytes) {
-        return Err(ActionError::TooLarge { what: "an attachment", limit: limits.max_attachment_bytes });
+    if uploads
+        .iter()
+        .any(|u| u.content.len() > limits.max_attachment_bytes)
+    {
+        return Err(ActionError::TooLarge {
+            what: "an attachment",
+            limit: limits.max_attachment_bytes,
+        });
     }
     Ok(())
 }
@@ -89,7 +119,8 @@ pub(crate) async fn store_uploads(
         app.blobs.put(db, &sha256, &upload.content).await?;
         let file_name = safe_file_name(&upload.file_name);
         let content_type = safe_content_type(&upload.content_type);
-        let size = i64::try_from(upload.content.len()).map_err(|e| ActionError::Internal(e.to_string()))?;
+        let size = i64::try_from(upload.content.len())
+            .map_err(|e| ActionError::Internal(e.to_string()))?;
         let new = NewAttachment {
             case_id: case,
             event_id: event,
@@ -110,7 +141,10 @@ pub(crate) async fn store_uploads(
             size,
             sha256,
             visibility,
-            uploaded_by: who.user_id().map(|id| casebook_domain::case::NamedRef { id, name: who.name.clone() }),
+            uploaded_by: who.user_id().map(|id| casebook_domain::case::NamedRef {
+                id,
+                name: who.name.clone(),
+            }),
             created_at: now,
         });
     }
@@ -118,17 +152,42 @@ pub(crate) async fn store_uploads(
 }
 
 /// Adds files to a case without a reply. Customers add public files; staff choose.
-pub async fn add(app: &App, who: &Principal, number: CaseNumber, visibility: Option<Visibility>, uploads: Vec<Upload>) -> ActionResult<CaseEvent> {
+pub async fn add(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    visibility: Option<Visibility>,
+    uploads: Vec<Upload>,
+) -> ActionResult<CaseEvent> {
     if uploads.is_empty() {
-        return Err(ActionError::field("file", "required", "send at least one file in a part named 'file'"));
+        return Err(ActionError::field(
+            "file",
+            "required",
+            "send at least one file in a part named 'file'",
+        ));
     }
     check_uploads(app, &uploads)?;
     let visibility = super::comments::visibility_for(who, visibility)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
     let case = visible_case(&mut db, who, number).await?;
-    let event_id = timeline::insert(&mut db, &NewEvent { case_id: case.id, kind: EventKind::Attachment, visibility, actor: who.user_id(), at: now, body: None, change: None }).await?;
-    let attachments = store_uploads(app, &mut db, who, case.id, event_id, visibility, &uploads, now).await?;
+    let event_id = timeline::insert(
+        &mut db,
+        &NewEvent {
+            case_id: case.id,
+            kind: EventKind::Attachment,
+            visibility,
+            actor: who.user_id(),
+            at: now,
+            body: None,
+            change: None,
+        },
+    )
+    .await?;
+    let attachments = store_uploads(
+        app, &mut db, who, case.id, event_id, visibility, &uploads, now,
+    )
+    .await?;
     if visibility == Visibility::Public {
         cases::touch(&mut db, case.id, now).await?;
     }
@@ -136,29 +195,51 @@ pub async fn add(app: &App, who: &Principal, number: CaseNumber, visibility: Opt
         id: event_id,
         kind: EventKind::Attachment,
         visibility,
-        actor: who.user_id().map(|id| casebook_domain::case::NamedRef { id, name: who.name.clone() }),
+        actor: who.user_id().map(|id| casebook_domain::case::NamedRef {
+            id,
+            name: who.name.clone(),
+        }),
         at: now,
         body: None,
         change: None,
         attachments,
     };
-    db.audit(AuditEntry::change(now, &who.audit_actor(), "case.attach", "case_event", event_id, None, Some(&event)));
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "case.attach",
+        "case_event",
+        event_id,
+        None,
+        Some(&event),
+    ));
     db.commit().await?;
     Ok(event)
 }
 
 /// The attachments of a case the principal may see.
-pub async fn list(app: &App, who: &Principal, number: CaseNumber) -> ActionResult<Vec<AttachmentMeta>> {
+pub async fn list(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+) -> ActionResult<Vec<AttachmentMeta>> {
     let mut db = app.store.read().await?;
     let case = visible_case(&mut db, who, number).await?;
     Ok(timeline::list_attachments(&mut db, case.id, audience(who)).await?)
 }
 
 /// One attachment's metadata and content; internal ones do not exist for customers.
-pub async fn download(app: &App, who: &Principal, number: CaseNumber, id: AttachmentId) -> ActionResult<(AttachmentMeta, Vec<u8>)> {
+pub async fn download(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    id: AttachmentId,
+) -> ActionResult<(AttachmentMeta, Vec<u8>)> {
     let mut db = app.store.read().await?;
     let case = visible_case(&mut db, who, number).await?;
-    let (meta, storage) = timeline::get_attachment(&mut db, case.id, id, audience(who)).await?.ok_or(ActionError::NotFound("attachment"))?;
+    let (meta, storage) = timeline::get_attachment(&mut db, case.id, id, audience(who))
+        .await?
+        .ok_or(ActionError::NotFound("attachment"))?;
     let content = app.blobs.get(&mut db, storage, &meta.sha256).await?;
     Ok((meta, content))
 }
@@ -182,7 +263,10 @@ mod tests {
     #[test]
     fn content_types_are_checked() {
         assert_eq!(safe_content_type("Image/PNG; charset=binary"), "image/png");
-        assert_eq!(safe_content_type("text/html\r\nX-Evil: 1"), "application/octet-stream");
+        assert_eq!(
+            safe_content_type("text/html\r\nX-Evil: 1"),
+            "application/octet-stream"
+        );
         assert_eq!(safe_content_type(""), "application/octet-stream");
     }
 }

@@ -9,7 +9,12 @@ use crate::app::App;
 use crate::policy::{Principal, require};
 
 /// Lists audit entries, newest first.
-pub async fn list(app: &App, who: &Principal, filter: AuditFilter, page: &PageRequest) -> ActionResult<Page<StoredAuditEntry>> {
+pub async fn list(
+    app: &App,
+    who: &Principal,
+    filter: AuditFilter,
+    page: &PageRequest,
+) -> ActionResult<Page<StoredAuditEntry>> {
     require(who, Permission::ReadAudit)?;
     let mut db = app.store.read().await?;
     Ok(audit::list(&mut db, &filter, page).await?)

@@ -9,7 +9,9 @@ use casebook_domain::{CaseNumber, Category, Channel, Status, Tier, Timestamp};
 use casebook_store::case_list::{self, CaseFilter};
 use casebook_store::cases::{self, CaseColumns};
 use casebook_store::timeline::{self, NewEvent};
-use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, contacts, lock_row, organizations, products, users};
+use casebook_store::{
+    AuditEntry, Db, Page, PageRequest, Table, contacts, lock_row, organizations, products, users,
+};
 use serde_json::json;
 
 use super::{ActionError, ActionResult, check_version};
@@ -25,8 +27,14 @@ pub fn redact(who: &Principal, mut case: Case) -> Case {
 }
 
 /// Reads a case by number within a transaction, answering 404 if the principal may not see it.
-pub(crate) async fn visible_case(db: &mut Db, who: &Principal, number: CaseNumber) -> ActionResult<Case> {
-    let case = cases::get_by_number(db, number).await?.ok_or(ActionError::NotFound("case"))?;
+pub(crate) async fn visible_case(
+    db: &mut Db,
+    who: &Principal,
+    number: CaseNumber,
+) -> ActionResult<Case> {
+    let case = cases::get_by_number(db, number)
+        .await?
+        .ok_or(ActionError::NotFound("case"))?;
     ensure_visible(who, Subject::Case(case.access()), "case")?;
     Ok(case)
 }
@@ -34,30 +42,72 @@ pub(crate) async fn visible_case(db: &mut Db, who: &Principal, number: CaseNumbe
 async fn check_organization(db: &mut Db, id: OrganizationId) -> ActionResult<()> {
     match organizations::get(db, id).await? {
         Some(org) if org.archived_at.is_none() => Ok(()),
-        Some(_) => Err(ActionError::field("organization_id", "archived", "this organisation is archived")),
-        None => Err(ActionError::field("organization_id", "not_found", "no such organisation")),
+        Some(_) => Err(ActionError::field(
+            "organization_id",
+            "archived",
+            "this organisation is archived",
+        )),
+        None => Err(ActionError::field(
+            "organization_id",
+            "not_found",
+            "no such organisation",
+        )),
     }
 }
 
 async fn check_contact(db: &mut Db, id: ContactId, org: OrganizationId) -> ActionResult<()> {
     match contacts::get(db, id).await? {
-        Some(c) if c.organization_id != org => Err(ActionError::field("contact_id", "not_found", "no such contact in this organisation")),
-        Some(c) if c.archived_at.is_some() => Err(ActionError::field("contact_id", "archived", "this contact is archived")),
-        Some(c) if !c.can_open_cases => Err(ActionError::field("contact_id", "not_authorised", format!("{} may not open cases", c.name))),
+        Some(c) if c.organization_id != org => Err(ActionError::field(
+            "contact_id",
+            "not_found",
+            "no such contact in this organisation",
+        )),
+        Some(c) if c.archived_at.is_some() => Err(ActionError::field(
+            "contact_id",
+            "archived",
+            "this contact is archived",
+        )),
+        Some(c) if !c.can_open_cases => Err(ActionError::field(
+            "contact_id",
+            "not_authorised",
+            format!("{} may not open cases", c.name),
+        )),
         Some(_) => Ok(()),
-        None => Err(ActionError::field("contact_id", "not_found", "no such contact in this organisation")),
+        None => Err(ActionError::field(
+            "contact_id",
+            "not_found",
+            "no such contact in this organisation",
+        )),
     }
 }
 
 async fn check_product(db: &mut Db, id: ProductId, version: Option<&str>) -> ActionResult<()> {
-    let product = products::get(db, id).await?.ok_or_else(|| ActionError::field("product_id", "not_found", "no such product"))?;
+    let product = products::get(db, id)
+        .await?
+        .ok_or_else(|| ActionError::field("product_id", "not_found", "no such product"))?;
     if product.archived_at.is_some() {
-        return Err(ActionError::field("product_id", "archived", "this product is archived"));
+        return Err(ActionError::field(
+            "product_id",
+            "archived",
+            "this product is archived",
+        ));
     }
     if let Some(version) = version {
         if !product.versions.is_empty() && !product.versions.iter().any(|v| v.version == version) {
-            let known: Vec<&str> = product.versions.iter().map(|v| v.version.as_str()).collect();
-            return Err(ActionError::field("product_version", "unknown", format!("{} has no version {version}; known versions: {}", product.name, known.join(", "))));
+            let known: Vec<&str> = product
+                .versions
+                .iter()
+                .map(|v| v.version.as_str())
+                .collect();
+            return Err(ActionError::field(
+                "product_version",
+                "unknown",
+                format!(
+                    "{} has no version {version}; known versions: {}",
+                    product.name,
+                    known.join(", ")
+                ),
+            ));
         }
     }
     Ok(())
@@ -65,8 +115,15 @@ async fn check_product(db: &mut Db, id: ProductId, version: Option<&str>) -> Act
 
 async fn check_owner(db: &mut Db, id: UserId) -> ActionResult<NamedRef<UserId>> {
     match users::get(db, id).await? {
-        Some(u) if u.role.is_staff() && u.active => Ok(NamedRef { id: u.id, name: u.name }),
-        _ => Err(ActionError::field("owner_id", "not_found", "the owner must be an active support staff user")),
+        Some(u) if u.role.is_staff() && u.active => Ok(NamedRef {
+            id: u.id,
+            name: u.name,
+        }),
+        _ => Err(ActionError::field(
+            "owner_id",
+            "not_found",
+            "the owner must be an active support staff user",
+        )),
     }
 }
 
@@ -79,22 +136,35 @@ fn default_channel(who: &Principal) -> Channel {
 }
 
 fn desk_year(app: &App, now: Timestamp) -> ActionResult<i16> {
-    i16::try_from(now.to_zoned(app.config.time_zone()).year()).map_err(|e| ActionError::Internal(e.to_string()))
+    i16::try_from(now.to_zoned(app.config.time_zone()).year())
+        .map_err(|e| ActionError::Internal(e.to_string()))
 }
 
 /// Opens a case. Customers open cases for their own organisation; a customer user is the
 /// contact of their own cases.
 pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<Case> {
     if draft.description.is_empty() {
-        return Err(ActionError::field("description", "required", "describe the problem: symptoms, frequency, steps, error messages"));
+        return Err(ActionError::field(
+            "description",
+            "required",
+            "describe the problem: symptoms, frequency, steps, error messages",
+        ));
     }
     let customer = who.actor().filter(|a| !a.is_staff()).copied();
     if customer.is_some() {
         if draft.tier.is_some() {
-            return Err(ActionError::field("tier", "not_allowed", "only support staff set the tier"));
+            return Err(ActionError::field(
+                "tier",
+                "not_allowed",
+                "only support staff set the tier",
+            ));
         }
         if draft.owner_id.is_some() {
-            return Err(ActionError::field("owner_id", "not_allowed", "only support staff assign an owner"));
+            return Err(ActionError::field(
+                "owner_id",
+                "not_allowed",
+                "only support staff assign an owner",
+            ));
         }
     }
     let now = app.clock.now();
@@ -102,21 +172,37 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
     let mut db = app.store.write().await?;
     let (organization_id, contact_id) = match customer {
         Some(actor) => {
-            let own = actor.organization.ok_or(ActionError::Forbidden("customer users need an organisation"))?;
+            let own = actor.organization.ok_or(ActionError::Forbidden(
+                "customer users need an organisation",
+            ))?;
             if draft.organization_id.is_some_and(|o| o != own) {
-                return Err(ActionError::field("organization_id", "not_found", "no such organisation"));
+                return Err(ActionError::field(
+                    "organization_id",
+                    "not_found",
+                    "no such organisation",
+                ));
             }
             let contact = match (actor.role, draft.contact_id) {
                 (Role::CustomerAdmin, Some(c)) => Some(c),
                 (_, Some(c)) if Some(c) != actor.contact => {
-                    return Err(ActionError::field("contact_id", "not_allowed", "you can open cases only as yourself"));
+                    return Err(ActionError::field(
+                        "contact_id",
+                        "not_allowed",
+                        "you can open cases only as yourself",
+                    ));
                 }
                 _ => actor.contact,
             };
             (own, contact)
         }
         None => {
-            let org = draft.organization_id.ok_or_else(|| ActionError::field("organization_id", "required", "which customer organisation is this case for?"))?;
+            let org = draft.organization_id.ok_or_else(|| {
+                ActionError::field(
+                    "organization_id",
+                    "required",
+                    "which customer organisation is this case for?",
+                )
+            })?;
             (org, draft.contact_id)
         }
     };
@@ -130,9 +216,18 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         })?;
     }
     if let Some(product) = draft.product_id {
-        check_product(&mut db, product, draft.product_version.as_ref().map(|v| v.as_str())).await?;
+        check_product(
+            &mut db,
+            product,
+            draft.product_version.as_ref().map(|v| v.as_str()),
+        )
+        .await?;
     } else if draft.product_version.is_some() {
-        return Err(ActionError::field("product_version", "requires_product", "a product version needs a product"));
+        return Err(ActionError::field(
+            "product_version",
+            "requires_product",
+            "a product version needs a product",
+        ));
     }
     if let Some(owner) = draft.owner_id {
         check_owner(&mut db, owner).await?;
@@ -151,7 +246,11 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         severity: draft.severity,
         channel: draft.channel.unwrap_or_else(|| default_channel(who)),
         tier: draft.tier.unwrap_or(Tier::Intake),
-        status: if draft.owner_id.is_some() { Status::Assigned } else { Status::New },
+        status: if draft.owner_id.is_some() {
+            Status::Assigned
+        } else {
+            Status::New
+        },
         owner_id: draft.owner_id,
         closed_at: None,
         closure_confirmed_by: None,
@@ -159,10 +258,33 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
     };
     let number = cases::next_number(&mut db, year).await?;
     let id = cases::insert(&mut db, number, &columns, who.user_id(), now).await?;
-    let created = json!({"severity": columns.severity, "status": columns.status, "channel": columns.channel});
-    timeline::insert(&mut db, &NewEvent { case_id: id, kind: EventKind::Created, visibility: Visibility::Public, actor: who.user_id(), at: now, body: None, change: Some(created) }).await?;
-    let case = cases::get(&mut db, id).await?.ok_or(ActionError::NotFound("case"))?;
-    db.audit(AuditEntry::change(now, &who.audit_actor(), "case.create", "case", number, None, Some(&case)));
+    let created =
+        json!({"severity": columns.severity, "status": columns.status, "channel": columns.channel});
+    timeline::insert(
+        &mut db,
+        &NewEvent {
+            case_id: id,
+            kind: EventKind::Created,
+            visibility: Visibility::Public,
+            actor: who.user_id(),
+            at: now,
+            body: None,
+            change: Some(created),
+        },
+    )
+    .await?;
+    let case = cases::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("case"))?;
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "case.create",
+        "case",
+        number,
+        None,
+        Some(&case),
+    ));
     db.commit().await?;
     Ok(redact(who, case))
 }
@@ -174,9 +296,18 @@ pub async fn get(app: &App, who: &Principal, number: CaseNumber) -> ActionResult
 }
 
 /// Lists the cases the principal may see.
-pub async fn list(app: &App, who: &Principal, filter: CaseFilter, page: &PageRequest) -> ActionResult<Page<Case>> {
+pub async fn list(
+    app: &App,
+    who: &Principal,
+    filter: CaseFilter,
+    page: &PageRequest,
+) -> ActionResult<Page<Case>> {
     if !who.is_staff() && !filter.tiers.is_empty() {
-        return Err(ActionError::field("tier", "not_allowed", "only support staff filter by tier"));
+        return Err(ActionError::field(
+            "tier",
+            "not_allowed",
+            "only support staff filter by tier",
+        ));
     }
     let mut db = app.store.read().await?;
     let page = case_list::list(&mut db, case_scope(who), &filter, page).await?;
@@ -206,7 +337,13 @@ fn apply_status(
     if target == before.status {
         return Ok(None);
     }
-    let ctx = TransitionContext { by: who.party(), has_owner: cols.owner_id.is_some(), closed_at: before.closed_at, reopen_days, now };
+    let ctx = TransitionContext {
+        by: who.party(),
+        has_owner: cols.owner_id.is_some(),
+        closed_at: before.closed_at,
+        reopen_days,
+        now,
+    };
     let transition = lifecycle::transition(before.status, target, &ctx)?;
     cols.status = target;
     match transition {
@@ -246,19 +383,35 @@ fn transition_name(t: Transition) -> &'static str {
 /// Changes a case. Customers may change only its status (accept or reject a proposed solution,
 /// cancel, reopen); staff change anything the lifecycle allows. `if_match` is the version from
 /// an `If-Match` header, checked like `patch.version`.
-pub async fn update(app: &App, who: &Principal, number: CaseNumber, patch: CasePatch, if_match: Option<i64>) -> ActionResult<Case> {
+pub async fn update(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    patch: CasePatch,
+    if_match: Option<i64>,
+) -> ActionResult<Case> {
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    let id = cases::id_of(&mut db, number).await?.ok_or(ActionError::NotFound("case"))?;
+    let id = cases::id_of(&mut db, number)
+        .await?
+        .ok_or(ActionError::NotFound("case"))?;
     lock_row(&mut db, Table::Cases, id.get()).await?;
     let before = visible_case(&mut db, who, number).await?;
     if patch.changes_more_than_status() {
         if !who.is_staff() {
-            return Err(ActionError::Forbidden("customers can only change a case's status: accept or reject a proposed solution, cancel, or reopen"));
+            return Err(ActionError::Forbidden(
+                "customers can only change a case's status: accept or reject a proposed solution, cancel, or reopen",
+            ));
         }
         require(who, Permission::WorkCases)?;
         if before.status.is_terminal() {
-            return Err(ActionError::Conflict { code: "case_closed", message: format!("case {number} is {}; reopen it before changing it", before.status) });
+            return Err(ActionError::Conflict {
+                code: "case_closed",
+                message: format!(
+                    "case {number} is {}; reopen it before changing it",
+                    before.status
+                ),
+            });
         }
     }
     check_version(patch.version, before.version)?;
@@ -266,7 +419,11 @@ pub async fn update(app: &App, who: &Principal, number: CaseNumber, patch: CaseP
 
     let mut cols = CaseColumns::from(&before);
     let mut changes = Changes { events: Vec::new() };
-    let reason = patch.reason.as_ref().map(|r| r.as_str().to_owned()).filter(|r| !r.is_empty());
+    let reason = patch
+        .reason
+        .as_ref()
+        .map(|r| r.as_str().to_owned())
+        .filter(|r| !r.is_empty());
     let mut fields: Vec<&str> = Vec::new();
 
     if let Some(title) = patch.title {
@@ -275,7 +432,11 @@ pub async fn update(app: &App, who: &Principal, number: CaseNumber, patch: CaseP
     }
     if let Some(description) = patch.description {
         if description.is_empty() {
-            return Err(ActionError::field("description", "required", "the description cannot be emptied"));
+            return Err(ActionError::field(
+                "description",
+                "required",
+                "the description cannot be emptied",
+            ));
         }
         cols.description = description.into();
         fields.push("description");
@@ -298,9 +459,15 @@ pub async fn update(app: &App, who: &Principal, number: CaseNumber, patch: CaseP
     }
     if product_touched {
         match cols.product_id {
-            Some(product) => check_product(&mut db, product, cols.product_version.as_deref()).await?,
+            Some(product) => {
+                check_product(&mut db, product, cols.product_version.as_deref()).await?
+            }
             None if cols.product_version.is_some() => {
-                return Err(ActionError::field("product_version", "requires_product", "a product version needs a product"));
+                return Err(ActionError::field(
+                    "product_version",
+                    "requires_product",
+                    "a product version needs a product",
+                ));
             }
             None => {}
         }
@@ -323,53 +490,114 @@ pub async fn update(app: &App, who: &Principal, number: CaseNumber, patch: CaseP
     }
     if let Some(severity) = patch.severity.filter(|s| *s != before.severity) {
         cols.severity = severity;
-        changes.push(EventKind::SeverityChange, Visibility::Public, json!({"from": before.severity, "to": severity, "reason": reason}));
+        changes.push(
+            EventKind::SeverityChange,
+            Visibility::Public,
+            json!({"from": before.severity, "to": severity, "reason": reason}),
+        );
     }
     if let Some(tier) = patch.tier.filter(|t| Some(*t) != before.tier) {
         cols.tier = tier;
-        changes.push(EventKind::TierChange, Visibility::Internal, json!({"from": before.tier, "to": tier, "reason": reason}));
+        changes.push(
+            EventKind::TierChange,
+            Visibility::Internal,
+            json!({"from": before.tier, "to": tier, "reason": reason}),
+        );
     }
-    if let Some(owner) = patch.owner_id.filter(|o| *o != before.owner.as_ref().map(|o| o.id)) {
+    if let Some(owner) = patch
+        .owner_id
+        .filter(|o| *o != before.owner.as_ref().map(|o| o.id))
+    {
         let to = match owner {
             Some(id) => Some(check_owner(&mut db, id).await?),
             None => None,
         };
         cols.owner_id = owner;
-        changes.push(EventKind::OwnerChange, Visibility::Public, json!({"from": before.owner, "to": to}));
+        changes.push(
+            EventKind::OwnerChange,
+            Visibility::Public,
+            json!({"from": before.owner, "to": to}),
+        );
     }
     // An owner moves a new case to assigned, and removing the owner before work starts moves it back.
-    let implicit = match (before.status, before.owner.is_some(), cols.owner_id.is_some()) {
+    let implicit = match (
+        before.status,
+        before.owner.is_some(),
+        cols.owner_id.is_some(),
+    ) {
         (Status::New, _, true) => Some(Status::Assigned),
         (Status::Assigned, true, false) => Some(Status::New),
         (s, true, false) if !s.is_terminal() => {
-            return Err(ActionError::field("owner_id", "required", "a case in progress keeps an owner; assign another engineer instead"));
+            return Err(ActionError::field(
+                "owner_id",
+                "required",
+                "a case in progress keeps an owner; assign another engineer instead",
+            ));
         }
         _ => None,
     };
     if let Some(target) = patch.status.or(implicit) {
-        if let Some(t) = apply_status(who, &before, &mut cols, target, app.config.cases.reopen_days, now)? {
+        if let Some(t) = apply_status(
+            who,
+            &before,
+            &mut cols,
+            target,
+            app.config.cases.reopen_days,
+            now,
+        )? {
             changes.push(EventKind::StatusChange, Visibility::Public, json!({"from": before.status, "to": target, "transition": transition_name(t), "reason": reason}));
         }
     }
     if !fields.is_empty() {
-        changes.push(EventKind::FieldsChange, Visibility::Public, json!({"fields": fields}));
+        changes.push(
+            EventKind::FieldsChange,
+            Visibility::Public,
+            json!({"fields": fields}),
+        );
     }
     if cols == CaseColumns::from(&before) {
         return Ok(redact(who, before));
     }
     cases::update(&mut db, id, before.version, &cols, now).await?;
     for (kind, visibility, change) in changes.events {
-        timeline::insert(&mut db, &NewEvent { case_id: id, kind, visibility, actor: who.user_id(), at: now, body: None, change: Some(change) }).await?;
+        timeline::insert(
+            &mut db,
+            &NewEvent {
+                case_id: id,
+                kind,
+                visibility,
+                actor: who.user_id(),
+                at: now,
+                body: None,
+                change: Some(change),
+            },
+        )
+        .await?;
     }
-    let after = cases::get(&mut db, id).await?.ok_or(ActionError::NotFound("case"))?;
-    db.audit(AuditEntry::change(now, &who.audit_actor(), "case.update", "case", number, Some(&before), Some(&after)));
+    let after = cases::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("case"))?;
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "case.update",
+        "case",
+        number,
+        Some(&before),
+        Some(&after),
+    ));
     db.commit().await?;
     Ok(redact(who, after))
 }
 
 /// Moves a case that waits for the customer back to work when the customer answers; used by
 /// replies on every channel. Returns whether it did.
-pub(crate) async fn resume_on_customer_reply(db: &mut Db, who: &Principal, case: &Case, now: Timestamp) -> ActionResult<bool> {
+pub(crate) async fn resume_on_customer_reply(
+    db: &mut Db,
+    who: &Principal,
+    case: &Case,
+    now: Timestamp,
+) -> ActionResult<bool> {
     if who.is_staff() || case.status != Status::AwaitingCustomer {
         return Ok(false);
     }
@@ -377,7 +605,19 @@ pub(crate) async fn resume_on_customer_reply(db: &mut Db, who: &Principal, case:
     cols.status = Status::InProgress;
     cases::update(db, case.id, case.version, &cols, now).await?;
     let change = json!({"from": case.status, "to": Status::InProgress, "transition": transition_name(Transition::Resume), "reason": "the customer replied"});
-    timeline::insert(db, &NewEvent { case_id: case.id, kind: EventKind::StatusChange, visibility: Visibility::Public, actor: who.user_id(), at: now, body: None, change: Some(change) }).await?;
+    timeline::insert(
+        db,
+        &NewEvent {
+            case_id: case.id,
+            kind: EventKind::StatusChange,
+            visibility: Visibility::Public,
+            actor: who.user_id(),
+            at: now,
+            body: None,
+            change: Some(change),
+        },
+    )
+    .await?;
     Ok(true)
 }
 

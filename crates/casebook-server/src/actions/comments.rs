@@ -1,9 +1,9 @@
 //! Use cases for the conversation on a case: public replies, internal notes, and the timeline.
 
+use casebook_domain::CaseNumber;
 use casebook_domain::case::NamedRef;
 use casebook_domain::policy::Visibility;
 use casebook_domain::timeline::{CaseEvent, CommentDraft, EventKind};
-use casebook_domain::CaseNumber;
 use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Page, PageRequest, cases};
 
@@ -14,16 +14,27 @@ use crate::app::App;
 use crate::policy::{Principal, audience};
 
 /// The visibility of what a principal writes: customers write only public entries.
-pub(crate) fn visibility_for(who: &Principal, asked: Option<Visibility>) -> ActionResult<Visibility> {
+pub(crate) fn visibility_for(
+    who: &Principal,
+    asked: Option<Visibility>,
+) -> ActionResult<Visibility> {
     match asked.unwrap_or(Visibility::Public) {
-        Visibility::Internal if !who.is_staff() => Err(ActionError::Forbidden("only support staff can write internal notes")),
+        Visibility::Internal if !who.is_staff() => Err(ActionError::Forbidden(
+            "only support staff can write internal notes",
+        )),
         v => Ok(v),
     }
 }
 
 /// Adds a public reply or an internal note, with files. A customer's reply to a case that waits
 /// for them moves it back to in progress.
-pub async fn add(app: &App, who: &Principal, number: CaseNumber, draft: CommentDraft, uploads: Vec<Upload>) -> ActionResult<CaseEvent> {
+pub async fn add(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    draft: CommentDraft,
+    uploads: Vec<Upload>,
+) -> ActionResult<CaseEvent> {
     if draft.body.is_empty() {
         return Err(ActionError::field("body", "required", "the reply is empty"));
     }
@@ -38,39 +49,71 @@ pub async fn add(app: &App, who: &Principal, number: CaseNumber, draft: CommentD
             message: format!("case {number} is {}; reopen it to add a reply", case.status),
         });
     }
-    let kind = if visibility == Visibility::Public { EventKind::Reply } else { EventKind::Note };
-    let event_id = timeline::insert(&mut db, &NewEvent {
-        case_id: case.id,
-        kind,
-        visibility,
-        actor: who.user_id(),
-        at: now,
-        body: Some(draft.body.as_str()),
-        change: None,
-    })
+    let kind = if visibility == Visibility::Public {
+        EventKind::Reply
+    } else {
+        EventKind::Note
+    };
+    let event_id = timeline::insert(
+        &mut db,
+        &NewEvent {
+            case_id: case.id,
+            kind,
+            visibility,
+            actor: who.user_id(),
+            at: now,
+            body: Some(draft.body.as_str()),
+            change: None,
+        },
+    )
     .await?;
-    let attachments = store_uploads(app, &mut db, who, case.id, event_id, visibility, &uploads, now).await?;
-    if visibility == Visibility::Public && !resume_on_customer_reply(&mut db, who, &case, now).await? {
+    let attachments = store_uploads(
+        app, &mut db, who, case.id, event_id, visibility, &uploads, now,
+    )
+    .await?;
+    if visibility == Visibility::Public
+        && !resume_on_customer_reply(&mut db, who, &case, now).await?
+    {
         cases::touch(&mut db, case.id, now).await?;
     }
     let event = CaseEvent {
         id: event_id,
         kind,
         visibility,
-        actor: who.user_id().map(|id| NamedRef { id, name: who.name.clone() }),
+        actor: who.user_id().map(|id| NamedRef {
+            id,
+            name: who.name.clone(),
+        }),
         at: now,
         body: Some(draft.body.into()),
         change: None,
         attachments,
     };
-    let action = if visibility == Visibility::Public { "case.reply" } else { "case.note" };
-    db.audit(AuditEntry::change(now, &who.audit_actor(), action, "case_event", event_id, None, Some(&event)));
+    let action = if visibility == Visibility::Public {
+        "case.reply"
+    } else {
+        "case.note"
+    };
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        action,
+        "case_event",
+        event_id,
+        None,
+        Some(&event),
+    ));
     db.commit().await?;
     Ok(event)
 }
 
 /// The timeline of a case as the principal may see it: customers never get internal entries.
-pub async fn timeline(app: &App, who: &Principal, number: CaseNumber, page: &PageRequest) -> ActionResult<Page<CaseEvent>> {
+pub async fn timeline(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    page: &PageRequest,
+) -> ActionResult<Page<CaseEvent>> {
     let mut db = app.store.read().await?;
     let case = visible_case(&mut db, who, number).await?;
     Ok(timeline::list(&mut db, case.id, audience(who), page).await?)

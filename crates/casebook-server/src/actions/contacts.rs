@@ -14,7 +14,11 @@ async fn refuse_duplicate_email(db: &mut Db, contact: &Contact) -> ActionResult<
     if let Some(email) = &contact.email {
         if let Some(other) = contacts::find_by_email(db, contact.organization_id, email).await? {
             if other.id != contact.id {
-                return Err(ActionError::field("email", "duplicate", format!("{email} is already a contact of this organisation")));
+                return Err(ActionError::field(
+                    "email",
+                    "duplicate",
+                    format!("{email} is already a contact of this organisation"),
+                ));
             }
         }
     }
@@ -26,8 +30,15 @@ pub async fn create(app: &App, who: &Principal, draft: ContactDraft) -> ActionRe
     require(who, Permission::ManageDirectory)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    if organizations::get(&mut db, draft.organization_id).await?.is_none() {
-        return Err(ActionError::field("organization_id", "not_found", "no such organisation"));
+    if organizations::get(&mut db, draft.organization_id)
+        .await?
+        .is_none()
+    {
+        return Err(ActionError::field(
+            "organization_id",
+            "not_found",
+            "no such organisation",
+        ));
     }
     let new = NewContact {
         organization_id: draft.organization_id,
@@ -37,12 +48,27 @@ pub async fn create(app: &App, who: &Principal, draft: ContactDraft) -> ActionRe
         can_open_cases: draft.can_open_cases,
     };
     if let Some(email) = new.email {
-        if contacts::find_by_email(&mut db, new.organization_id, email).await?.is_some() {
-            return Err(ActionError::field("email", "duplicate", format!("{email} is already a contact of this organisation")));
+        if contacts::find_by_email(&mut db, new.organization_id, email)
+            .await?
+            .is_some()
+        {
+            return Err(ActionError::field(
+                "email",
+                "duplicate",
+                format!("{email} is already a contact of this organisation"),
+            ));
         }
     }
     let contact = contacts::insert(&mut db, &new, now).await?;
-    db.audit(AuditEntry::change(now, &who.audit_actor(), "contact.create", "contact", contact.id, None, Some(&contact)));
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "contact.create",
+        "contact",
+        contact.id,
+        None,
+        Some(&contact),
+    ));
     db.commit().await?;
     Ok(contact)
 }
@@ -50,16 +76,28 @@ pub async fn create(app: &App, who: &Principal, draft: ContactDraft) -> ActionRe
 /// Reads a contact the principal may see.
 pub async fn get(app: &App, who: &Principal, id: ContactId) -> ActionResult<Contact> {
     let mut db = app.store.read().await?;
-    let contact = contacts::get(&mut db, id).await?.ok_or(ActionError::NotFound("contact"))?;
+    let contact = contacts::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("contact"))?;
     ensure_visible(who, Subject::Contact(contact.organization_id), "contact")?;
     Ok(contact)
 }
 
 /// Lists contacts; a customer sees only their organisation's.
-pub async fn list(app: &App, who: &Principal, mut filter: ContactFilter, page: &PageRequest) -> ActionResult<Page<Contact>> {
+pub async fn list(
+    app: &App,
+    who: &Principal,
+    mut filter: ContactFilter,
+    page: &PageRequest,
+) -> ActionResult<Page<Contact>> {
     if let Some(actor) = who.actor().filter(|a| !a.is_staff()) {
         match (filter.organization, actor.organization) {
-            (Some(asked), Some(own)) if asked != own => return Ok(Page { items: Vec::new(), next_cursor: None }),
+            (Some(asked), Some(own)) if asked != own => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
             _ => filter.organization = actor.organization,
         }
     }
@@ -68,11 +106,18 @@ pub async fn list(app: &App, who: &Principal, mut filter: ContactFilter, page: &
 }
 
 /// Changes a contact.
-pub async fn update(app: &App, who: &Principal, id: ContactId, patch: ContactPatch) -> ActionResult<Contact> {
+pub async fn update(
+    app: &App,
+    who: &Principal,
+    id: ContactId,
+    patch: ContactPatch,
+) -> ActionResult<Contact> {
     let now = app.clock.now();
     let mut db = app.store.write().await?;
     lock_row(&mut db, Table::Contacts, id.get()).await?;
-    let before = contacts::get(&mut db, id).await?.ok_or(ActionError::NotFound("contact"))?;
+    let before = contacts::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("contact"))?;
     ensure_visible(who, Subject::Contact(before.organization_id), "contact")?;
     require(who, Permission::ManageDirectory)?;
     check_version(patch.version, before.version)?;
@@ -99,7 +144,15 @@ pub async fn update(app: &App, who: &Principal, id: ContactId, patch: ContactPat
     }
     refuse_duplicate_email(&mut db, &after).await?;
     let saved = contacts::update(&mut db, &after, now).await?;
-    db.audit(AuditEntry::change(now, &who.audit_actor(), "contact.update", "contact", id, Some(&before), Some(&saved)));
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "contact.update",
+        "contact",
+        id,
+        Some(&before),
+        Some(&saved),
+    ));
     db.commit().await?;
     Ok(saved)
 }

@@ -68,7 +68,11 @@ pub enum ActionError {
 impl ActionError {
     /// A single invalid field.
     pub fn field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
-        ActionError::Validation(vec![FieldError { field: field.to_owned(), code, message: message.into() }])
+        ActionError::Validation(vec![FieldError {
+            field: field.to_owned(),
+            code,
+            message: message.into(),
+        }])
     }
 }
 

@@ -18,15 +18,30 @@ fn duplicate_number(number: &str) -> ActionError {
 }
 
 /// Creates an organisation.
-pub async fn create(app: &App, who: &Principal, draft: OrganizationDraft) -> ActionResult<Organization> {
+pub async fn create(
+    app: &App,
+    who: &Principal,
+    draft: OrganizationDraft,
+) -> ActionResult<Organization> {
     require(who, Permission::ManageDirectory)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    if organizations::find_by_customer_number(&mut db, draft.customer_number.as_str()).await?.is_some() {
+    if organizations::find_by_customer_number(&mut db, draft.customer_number.as_str())
+        .await?
+        .is_some()
+    {
         return Err(duplicate_number(draft.customer_number.as_str()));
     }
     let org = organizations::insert(&mut db, &draft, now).await?;
-    db.audit(AuditEntry::change(now, &who.audit_actor(), "organization.create", "organization", org.id, None, Some(&org)));
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "organization.create",
+        "organization",
+        org.id,
+        None,
+        Some(&org),
+    ));
     db.commit().await?;
     Ok(org)
 }
@@ -35,11 +50,18 @@ pub async fn create(app: &App, who: &Principal, draft: OrganizationDraft) -> Act
 pub async fn get(app: &App, who: &Principal, id: OrganizationId) -> ActionResult<Organization> {
     ensure_visible(who, Subject::Organization(id), "organization")?;
     let mut db = app.store.read().await?;
-    organizations::get(&mut db, id).await?.ok_or(ActionError::NotFound("organization"))
+    organizations::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("organization"))
 }
 
 /// Lists organisations; a customer sees only their own.
-pub async fn list(app: &App, who: &Principal, mut filter: OrganizationFilter, page: &PageRequest) -> ActionResult<Page<Organization>> {
+pub async fn list(
+    app: &App,
+    who: &Principal,
+    mut filter: OrganizationFilter,
+    page: &PageRequest,
+) -> ActionResult<Page<Organization>> {
     if let Some(actor) = who.actor().filter(|a| !a.is_staff()) {
         filter.only = actor.organization;
     }
@@ -48,18 +70,28 @@ pub async fn list(app: &App, who: &Principal, mut filter: OrganizationFilter, pa
 }
 
 /// Changes an organisation (or archives or restores it).
-pub async fn update(app: &App, who: &Principal, id: OrganizationId, patch: OrganizationPatch) -> ActionResult<Organization> {
+pub async fn update(
+    app: &App,
+    who: &Principal,
+    id: OrganizationId,
+    patch: OrganizationPatch,
+) -> ActionResult<Organization> {
     ensure_visible(who, Subject::Organization(id), "organization")?;
     require(who, Permission::ManageDirectory)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
     lock_row(&mut db, Table::Organizations, id.get()).await?;
-    let before = organizations::get(&mut db, id).await?.ok_or(ActionError::NotFound("organization"))?;
+    let before = organizations::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("organization"))?;
     check_version(patch.version, before.version)?;
     let mut after = before.clone();
     if let Some(number) = patch.customer_number {
         if number.as_str() != before.customer_number {
-            if organizations::find_by_customer_number(&mut db, number.as_str()).await?.is_some() {
+            if organizations::find_by_customer_number(&mut db, number.as_str())
+                .await?
+                .is_some()
+            {
                 return Err(duplicate_number(number.as_str()));
             }
             after.customer_number = number.into();
@@ -88,7 +120,15 @@ pub async fn update(app: &App, who: &Principal, id: OrganizationId, patch: Organ
         (Some(_), None) => "organization.restore",
         _ => "organization.update",
     };
-    db.audit(AuditEntry::change(now, &who.audit_actor(), action, "organization", id, Some(&before), Some(&saved)));
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        action,
+        "organization",
+        id,
+        Some(&before),
+        Some(&saved),
+    ));
     db.commit().await?;
     Ok(saved)
 }

@@ -30,7 +30,10 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> ActionResult<Sig
     let mut db = app.store.read().await?;
     let found = users::find_for_sign_in(&mut db, email.trim()).await?;
     drop(db);
-    let hash = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| auth::dummy_password_hash().to_owned());
+    let hash = found
+        .as_ref()
+        .and_then(|(_, h)| h.clone())
+        .unwrap_or_else(|| auth::dummy_password_hash().to_owned());
     let password = password.to_owned();
     let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
@@ -43,11 +46,31 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> ActionResult<Sig
     let csrf_token = auth::new_csrf_token();
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    credentials::insert_session(&mut db, user.id, &auth::secret_hash(&session_token), &csrf_token, now, now + idle(app)).await?;
+    credentials::insert_session(
+        &mut db,
+        user.id,
+        &auth::secret_hash(&session_token),
+        &csrf_token,
+        now,
+        now + idle(app),
+    )
+    .await?;
     let principal = Principal::user(&user, AuthVia::System)?;
-    db.audit(AuditEntry::change::<()>(now, &principal.audit_actor(), "session.sign_in", "user", user.id, None, None));
+    db.audit(AuditEntry::change::<()>(
+        now,
+        &principal.audit_actor(),
+        "session.sign_in",
+        "user",
+        user.id,
+        None,
+        None,
+    ));
     db.commit().await?;
-    Ok(SignedIn { user, session_token, csrf_token })
+    Ok(SignedIn {
+        user,
+        session_token,
+        csrf_token,
+    })
 }
 
 /// Ends a session.
@@ -70,8 +93,9 @@ async fn active_user(app: &App, id: casebook_domain::ids::UserId) -> ActionResul
 pub async fn authenticate_token(app: &App, secret: &str) -> ActionResult<Principal> {
     let now = app.clock.now();
     let mut db = app.store.read().await?;
-    let (token, user_id, last_used) =
-        credentials::token_user(&mut db, &auth::secret_hash(secret)).await?.ok_or(ActionError::Unauthenticated)?;
+    let (token, user_id, last_used) = credentials::token_user(&mut db, &auth::secret_hash(secret))
+        .await?
+        .ok_or(ActionError::Unauthenticated)?;
     drop(db);
     let user = active_user(app, user_id).await?;
     // Record use at most once a minute, so that reads stay reads.
@@ -97,5 +121,10 @@ pub async fn authenticate_session(app: &App, session_token: &str) -> ActionResul
         credentials::touch_session(&mut db, session.id, now, now + idle(app)).await?;
         db.commit().await?;
     }
-    Principal::user(&user, AuthVia::Session { csrf_token: session.csrf_token })
+    Principal::user(
+        &user,
+        AuthVia::Session {
+            csrf_token: session.csrf_token,
+        },
+    )
 }

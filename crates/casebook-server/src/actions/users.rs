@@ -2,11 +2,13 @@
 
 use casebook_domain::ids::{ContactId, OrganizationId, UserId};
 use casebook_domain::policy::{Permission, Role, Subject};
-use casebook_domain::users::{User, UserDraft, UserPatch};
 use casebook_domain::text::Password;
+use casebook_domain::users::{User, UserDraft, UserPatch};
 use casebook_store::contacts::{self, NewContact};
 use casebook_store::users::{self, NewUser, UserFilter};
-use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, credentials, lock_row, organizations};
+use casebook_store::{
+    AuditEntry, Db, Page, PageRequest, Table, credentials, lock_row, organizations,
+};
 
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
@@ -22,18 +24,33 @@ pub(crate) async fn hash(password: &Password) -> ActionResult<String> {
         .map_err(ActionError::Internal)
 }
 
-async fn contact_for(db: &mut Db, app: &App, draft: &UserDraft, org: OrganizationId) -> ActionResult<ContactId> {
+async fn contact_for(
+    db: &mut Db,
+    app: &App,
+    draft: &UserDraft,
+    org: OrganizationId,
+) -> ActionResult<ContactId> {
     if let Some(id) = draft.contact_id {
         let contact = contacts::get(db, id).await?;
         return match contact {
             Some(c) if c.organization_id == org => Ok(c.id),
-            _ => Err(ActionError::field("contact_id", "not_found", "no such contact in this organisation")),
+            _ => Err(ActionError::field(
+                "contact_id",
+                "not_found",
+                "no such contact in this organisation",
+            )),
         };
     }
     if let Some(existing) = contacts::find_by_email(db, org, draft.email.as_str()).await? {
         return Ok(existing.id);
     }
-    let new = NewContact { organization_id: org, name: draft.name.as_str(), email: Some(draft.email.as_str()), phone: None, can_open_cases: true };
+    let new = NewContact {
+        organization_id: org,
+        name: draft.name.as_str(),
+        email: Some(draft.email.as_str()),
+        phone: None,
+        can_open_cases: true,
+    };
     Ok(contacts::insert(db, &new, app.clock.now()).await?.id)
 }
 
@@ -49,21 +66,51 @@ pub async fn create(app: &App, who: &Principal, draft: UserDraft) -> ActionResul
     let (organization_id, contact_id) = match (draft.role.is_staff(), draft.organization_id) {
         (true, None) => {
             if draft.contact_id.is_some() {
-                return Err(ActionError::field("contact_id", "not_allowed", "staff users have no contact record"));
+                return Err(ActionError::field(
+                    "contact_id",
+                    "not_allowed",
+                    "staff users have no contact record",
+                ));
             }
             (None, None)
         }
-        (true, Some(_)) => return Err(ActionError::field("organization_id", "not_allowed", "staff users belong to no customer organisation")),
-        (false, None) => return Err(ActionError::field("organization_id", "required", "customer users need their organisation")),
+        (true, Some(_)) => {
+            return Err(ActionError::field(
+                "organization_id",
+                "not_allowed",
+                "staff users belong to no customer organisation",
+            ));
+        }
+        (false, None) => {
+            return Err(ActionError::field(
+                "organization_id",
+                "required",
+                "customer users need their organisation",
+            ));
+        }
         (false, Some(org)) => {
             if organizations::get(&mut db, org).await?.is_none() {
-                return Err(ActionError::field("organization_id", "not_found", "no such organisation"));
+                return Err(ActionError::field(
+                    "organization_id",
+                    "not_found",
+                    "no such organisation",
+                ));
             }
-            (Some(org), Some(contact_for(&mut db, app, &draft, org).await?))
+            (
+                Some(org),
+                Some(contact_for(&mut db, app, &draft, org).await?),
+            )
         }
     };
-    if users::find_for_sign_in(&mut db, draft.email.as_str()).await?.is_some() {
-        return Err(ActionError::field("email", "duplicate", format!("{} already has an account", draft.email)));
+    if users::find_for_sign_in(&mut db, draft.email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(ActionError::field(
+            "email",
+            "duplicate",
+            format!("{} already has an account", draft.email),
+        ));
     }
     let new = NewUser {
         email: draft.email.as_str(),
@@ -74,7 +121,15 @@ pub async fn create(app: &App, who: &Principal, draft: UserDraft) -> ActionResul
         password_hash: password_hash.as_deref(),
     };
     let user = users::insert(&mut db, &new, now).await?;
-    db.audit(AuditEntry::change(now, &who.audit_actor(), "user.create", "user", user.id, None, Some(&user)));
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "user.create",
+        "user",
+        user.id,
+        None,
+        Some(&user),
+    ));
     db.commit().await?;
     Ok(user)
 }
@@ -82,19 +137,36 @@ pub async fn create(app: &App, who: &Principal, draft: UserDraft) -> ActionResul
 /// Reads a user the principal may see.
 pub async fn get(app: &App, who: &Principal, id: UserId) -> ActionResult<User> {
     let mut db = app.store.read().await?;
-    let user = users::get(&mut db, id).await?.ok_or(ActionError::NotFound("user"))?;
-    ensure_visible(who, Subject::User { id, organization: user.organization_id }, "user")?;
+    let user = users::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("user"))?;
+    ensure_visible(
+        who,
+        Subject::User {
+            id,
+            organization: user.organization_id,
+        },
+        "user",
+    )?;
     Ok(user)
 }
 
 /// Finds a user by sign-in e-mail (CLI).
 pub async fn find_by_email(app: &App, email: &str) -> ActionResult<User> {
     let mut db = app.store.read().await?;
-    Ok(users::find_for_sign_in(&mut db, email).await?.ok_or(ActionError::NotFound("user"))?.0)
+    Ok(users::find_for_sign_in(&mut db, email)
+        .await?
+        .ok_or(ActionError::NotFound("user"))?
+        .0)
 }
 
 /// Lists users: staff see everyone, a customer admin their organisation, a customer themselves.
-pub async fn list(app: &App, who: &Principal, mut filter: UserFilter, page: &PageRequest) -> ActionResult<Page<User>> {
+pub async fn list(
+    app: &App,
+    who: &Principal,
+    mut filter: UserFilter,
+    page: &PageRequest,
+) -> ActionResult<Page<User>> {
     if let Some(actor) = who.actor().filter(|a| !a.is_staff()) {
         filter.organization = actor.organization;
         if actor.role != Role::CustomerAdmin {
@@ -106,14 +178,28 @@ pub async fn list(app: &App, who: &Principal, mut filter: UserFilter, page: &Pag
 }
 
 /// Changes a user. Admins change anything; users change their own name and password.
-pub async fn update(app: &App, who: &Principal, id: UserId, patch: UserPatch) -> ActionResult<User> {
+pub async fn update(
+    app: &App,
+    who: &Principal,
+    id: UserId,
+    patch: UserPatch,
+) -> ActionResult<User> {
     let is_self = who.user_id() == Some(id);
     let admin_only = patch.role.is_some() || patch.active.is_some() || patch.contact_id.is_some();
     if !is_self || admin_only {
         let mut db = app.store.read().await?;
-        let target = users::get(&mut db, id).await?.ok_or(ActionError::NotFound("user"))?;
+        let target = users::get(&mut db, id)
+            .await?
+            .ok_or(ActionError::NotFound("user"))?;
         drop(db);
-        ensure_visible(who, Subject::User { id, organization: target.organization_id }, "user")?;
+        ensure_visible(
+            who,
+            Subject::User {
+                id,
+                organization: target.organization_id,
+            },
+            "user",
+        )?;
         require(who, Permission::ManageUsers)?;
     }
     let password_hash = match &patch.password {
@@ -123,7 +209,9 @@ pub async fn update(app: &App, who: &Principal, id: UserId, patch: UserPatch) ->
     let now = app.clock.now();
     let mut db = app.store.write().await?;
     lock_row(&mut db, Table::Users, id.get()).await?;
-    let before = users::get(&mut db, id).await?.ok_or(ActionError::NotFound("user"))?;
+    let before = users::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("user"))?;
     check_version(patch.version, before.version)?;
     let mut after = before.clone();
     if let Some(name) = patch.name {
@@ -131,7 +219,11 @@ pub async fn update(app: &App, who: &Principal, id: UserId, patch: UserPatch) ->
     }
     if let Some(role) = patch.role {
         if role.is_staff() != before.role.is_staff() {
-            return Err(ActionError::field("role", "invalid", "a staff user cannot become a customer user or the other way round"));
+            return Err(ActionError::field(
+                "role",
+                "invalid",
+                "a staff user cannot become a customer user or the other way round",
+            ));
         }
         after.role = role;
     }
@@ -141,10 +233,22 @@ pub async fn update(app: &App, who: &Principal, id: UserId, patch: UserPatch) ->
     if let Some(contact) = patch.contact_id {
         match (contact, before.organization_id) {
             (None, _) => after.contact_id = None,
-            (Some(_), None) => return Err(ActionError::field("contact_id", "not_allowed", "staff users have no contact record")),
+            (Some(_), None) => {
+                return Err(ActionError::field(
+                    "contact_id",
+                    "not_allowed",
+                    "staff users have no contact record",
+                ));
+            }
             (Some(c), Some(org)) => match contacts::get(&mut db, c).await? {
                 Some(found) if found.organization_id == org => after.contact_id = Some(c),
-                _ => return Err(ActionError::field("contact_id", "not_found", "no such contact in this organisation")),
+                _ => {
+                    return Err(ActionError::field(
+                        "contact_id",
+                        "not_found",
+                        "no such contact in this organisation",
+                    ));
+                }
             },
         }
     }
@@ -155,8 +259,20 @@ pub async fn update(app: &App, who: &Principal, id: UserId, patch: UserPatch) ->
     if password_hash.is_some() || !saved.active {
         credentials::delete_sessions_of(&mut db, id).await?;
     }
-    let action = if password_hash.is_some() && after == before { "user.password_change" } else { "user.update" };
-    db.audit(AuditEntry::change(now, &who.audit_actor(), action, "user", id, Some(&before), Some(&saved)));
+    let action = if password_hash.is_some() && after == before {
+        "user.password_change"
+    } else {
+        "user.update"
+    };
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        action,
+        "user",
+        id,
+        Some(&before),
+        Some(&saved),
+    ));
     db.commit().await?;
     Ok(saved)
 }

@@ -49,14 +49,22 @@ pub enum AdminCommand {
 pub async fn run(app: AppState, command: AdminCommand) -> anyhow::Result<ExitCode> {
     let who = Principal::system("cli");
     match command {
-        AdminCommand::CreateUser { email, name, role, org, password_stdin } => {
+        AdminCommand::CreateUser {
+            email,
+            name,
+            role,
+            org,
+            password_stdin,
+        } => {
             let role = <Role as Named>::parse(&role)?;
             let organization_id = match org {
                 Some(number) => {
                     let mut db = app.store.read().await?;
                     let org = organizations::find_by_customer_number(&mut db, &number)
                         .await?
-                        .ok_or_else(|| anyhow::anyhow!("no organisation with customer number {number}"))?;
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("no organisation with customer number {number}")
+                        })?;
                     Some(org.id)
                 }
                 None => None,
@@ -78,13 +86,21 @@ pub async fn run(app: AppState, command: AdminCommand) -> anyhow::Result<ExitCod
                 password,
             };
             let user = users::create(&app, &who, draft).await.map_err(describe)?;
-            println!("created user {} ({}, {}) with id {}", user.email, user.name, user.role, user.id);
+            println!(
+                "created user {} ({}, {}) with id {}",
+                user.email, user.name, user.role, user.id
+            );
         }
         AdminCommand::CreateToken { email, name } => {
             let user = users::find_by_email(&app, &email).await.map_err(describe)?;
-            let issued = tokens::create(&app, &who, user.id, &name).await.map_err(describe)?;
+            let issued = tokens::create(&app, &who, user.id, &name)
+                .await
+                .map_err(describe)?;
             println!("{}", issued.secret);
-            eprintln!("token {} for {} created; it is shown only this once", issued.token.id, user.email);
+            eprintln!(
+                "token {} for {} created; it is shown only this once",
+                issued.token.id, user.email
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -94,7 +110,10 @@ pub async fn run(app: AppState, command: AdminCommand) -> anyhow::Result<ExitCod
 pub(crate) fn describe(err: crate::actions::ActionError) -> anyhow::Error {
     match err {
         crate::actions::ActionError::Validation(fields) => {
-            let lines: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            let lines: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
             anyhow::anyhow!("{}", lines.join("; "))
         }
         other => anyhow::anyhow!("{other}"),

@@ -89,7 +89,10 @@ enum ConfigCommand {
 /// Parses the command line and runs it; errors are printed and give exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -106,28 +109,53 @@ pub fn main() -> ExitCode {
 }
 
 fn load_config(cli_config: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Config> {
-    Ok(Config::load(cli_config.map(PathBuf::as_path), std::env::vars(), overrides)?)
+    Ok(Config::load(
+        cli_config.map(PathBuf::as_path),
+        std::env::vars(),
+        overrides,
+    )?)
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Config { command: ConfigCommand::Example } => {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
             print!("{}", crate::config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { listen, data } => {
-            let config = load_config(cli.config.as_ref(), &Overrides { listen: Some(listen), database_url: None })?;
+            let config = load_config(
+                cli.config.as_ref(),
+                &Overrides {
+                    listen: Some(listen),
+                    database_url: None,
+                },
+            )?;
             init_logging(&config.log);
             crate::demo::run(config, &data).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, database_url } => {
-            let config = load_config(cli.config.as_ref(), &Overrides { listen, database_url })?;
+        Command::Serve {
+            listen,
+            database_url,
+        } => {
+            let config = load_config(
+                cli.config.as_ref(),
+                &Overrides {
+                    listen,
+                    database_url,
+                },
+            )?;
             init_logging(&config.log);
             let app = App::open(config).await?;
             let listener = tokio::net::TcpListener::bind(app.config.listen).await?;
@@ -136,7 +164,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { database_url } => {
-            let config = load_config(cli.config.as_ref(), &Overrides { listen: None, database_url })?;
+            let config = load_config(
+                cli.config.as_ref(),
+                &Overrides {
+                    listen: None,
+                    database_url,
+                },
+            )?;
             App::open(config).await?;
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
@@ -149,7 +183,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             backup::run(App::open(config).await?, &file).await
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             let app = App::open(config).await?;
             let who = crate::policy::Principal::system("cli");

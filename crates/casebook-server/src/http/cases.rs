@@ -64,8 +64,14 @@ pub struct CaseQuery {
     cursor: Option<String>,
 }
 
-fn list_of<T>(field: &str, raw: &Option<String>, parse: impl Fn(&str) -> Result<T, casebook_domain::ValidationError>) -> Result<Vec<T>, ActionError> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
+fn list_of<T>(
+    field: &str,
+    raw: &Option<String>,
+    parse: impl Fn(&str) -> Result<T, casebook_domain::ValidationError>,
+) -> Result<Vec<T>, ActionError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
     raw.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -78,14 +84,25 @@ impl CaseQuery {
         let owner = match self.owner.as_deref() {
             None | Some("") => None,
             Some("none") => Some(OwnerFilter::Nobody),
-            Some("me") => Some(OwnerFilter::User(me.ok_or(ActionError::field("owner", "invalid", "'me' needs a signed-in user"))?)),
-            Some(id) => Some(OwnerFilter::User(id.parse().ok().filter(|i: &casebook_domain::ids::UserId| i.get() > 0).ok_or_else(|| {
-                ActionError::field("owner", "invalid", "owner is a user id, 'me' or 'none'")
-            })?)),
+            Some("me") => Some(OwnerFilter::User(me.ok_or(ActionError::field(
+                "owner",
+                "invalid",
+                "'me' needs a signed-in user",
+            ))?)),
+            Some(id) => Some(OwnerFilter::User(
+                id.parse()
+                    .ok()
+                    .filter(|i: &casebook_domain::ids::UserId| i.get() > 0)
+                    .ok_or_else(|| {
+                        ActionError::field("owner", "invalid", "owner is a user id, 'me' or 'none'")
+                    })?,
+            )),
         };
         Ok(CaseFilter {
             statuses: list_of("status", &self.status, <Status as Named>::parse)?,
-            severities: list_of("severity", &self.severity, |s| Severity::from_level(s.parse().unwrap_or(0)))?,
+            severities: list_of("severity", &self.severity, |s| {
+                Severity::from_level(s.parse().unwrap_or(0))
+            })?,
             tiers: list_of("tier", &self.tier, <Tier as Named>::parse)?,
             channels: list_of("channel", &self.channel, <Channel as Named>::parse)?,
             categories: list_of("category", &self.category, <Category as Named>::parse)?,
@@ -100,9 +117,17 @@ impl CaseQuery {
 /// List the cases you may see, newest first, with filters.
 #[utoipa::path(get, path = "/cases", tag = "cases", params(CaseQuery),
     responses((status = 200, body = List<Case>), (status = 422, body = ErrorBody)))]
-async fn list_cases(State(app): State<AppState>, Auth(who): Auth, ApiQuery(q): ApiQuery<CaseQuery>) -> ApiResult<Json<List<Case>>> {
+async fn list_cases(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> ApiResult<Json<List<Case>>> {
     let filter = q.filter(who.user_id())?;
-    let page = Paging { limit: q.limit, cursor: q.cursor }.request();
+    let page = Paging {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .request();
     Ok(Json(cases::list(&app, &who, filter, &page).await?.into()))
 }
 
@@ -118,7 +143,11 @@ fn with_etag(case: Case) -> Response {
 /// Open a case. The number is in the response and in `Location`.
 #[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseDraft,
     responses((status = 201, body = Case), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn open_case(State(app): State<AppState>, Auth(who): Auth, ApiJson(draft): ApiJson<CaseDraft>) -> ApiResult<Response> {
+async fn open_case(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(draft): ApiJson<CaseDraft>,
+) -> ApiResult<Response> {
     let case = cases::open(&app, &who, draft).await?;
     let location = format!("/api/v1/cases/{}", case.number);
     let mut response = with_etag(case);
@@ -132,7 +161,11 @@ async fn open_case(State(app): State<AppState>, Auth(who): Auth, ApiJson(draft):
 /// Read a case. The `ETag` is its version, for `If-Match`.
 #[utoipa::path(get, path = "/cases/{number}", tag = "cases", params(("number" = String, Path, example = "2026-00042")),
     responses((status = 200, body = Case), (status = 404, body = ErrorBody)))]
-async fn get_case(State(app): State<AppState>, Auth(who): Auth, ApiPath(number): ApiPath<CaseNumber>) -> ApiResult<Response> {
+async fn get_case(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(number): ApiPath<CaseNumber>,
+) -> ApiResult<Response> {
     Ok(with_etag(cases::get(&app, &who, number).await?))
 }
 
@@ -147,7 +180,9 @@ async fn update_case(
     IfMatch(if_match): IfMatch,
     ApiJson(patch): ApiJson<CasePatch>,
 ) -> ApiResult<Response> {
-    Ok(with_etag(cases::update(&app, &who, number, patch, if_match).await?))
+    Ok(with_etag(
+        cases::update(&app, &who, number, patch, if_match).await?,
+    ))
 }
 
 /// A reply or note, from JSON or from a multipart form with files.
@@ -159,7 +194,10 @@ pub struct CommentInput {
 
 fn visibility_field(form: &Form) -> Result<Option<Visibility>, ApiError> {
     form.text("visibility")
-        .map(|v| <Visibility as Named>::parse(v).map_err(|e| ApiError::Action(ActionError::Validation(vec![e.on("visibility")]))))
+        .map(|v| {
+            <Visibility as Named>::parse(v)
+                .map_err(|e| ApiError::Action(ActionError::Validation(vec![e.on("visibility")])))
+        })
         .transpose()
 }
 
@@ -169,27 +207,52 @@ impl FromRequest<AppState> for CommentInput {
     async fn from_request(req: Request, app: &AppState) -> Result<Self, Self::Rejection> {
         if !is_multipart(req.headers()) {
             let ApiJson(draft) = ApiJson::<CommentDraft>::from_request(req, app).await?;
-            return Ok(CommentInput { draft, files: Vec::new() });
+            return Ok(CommentInput {
+                draft,
+                files: Vec::new(),
+            });
         }
-        let multipart = Multipart::from_request(req, app).await.map_err(|e| ApiError::BadRequest { code: "invalid_multipart", message: e.body_text() })?;
+        let multipart =
+            Multipart::from_request(req, app)
+                .await
+                .map_err(|e| ApiError::BadRequest {
+                    code: "invalid_multipart",
+                    message: e.body_text(),
+                })?;
         let form = read_form(multipart, app, &["body", "visibility"]).await?;
-        let body = LongText::parse(form.text("body").unwrap_or_default()).map_err(|e| ApiError::Action(ActionError::Validation(vec![e.on("body")])))?;
+        let body = LongText::parse(form.text("body").unwrap_or_default())
+            .map_err(|e| ApiError::Action(ActionError::Validation(vec![e.on("body")])))?;
         let visibility = visibility_field(&form)?;
-        Ok(CommentInput { draft: CommentDraft { body, visibility }, files: form.files })
+        Ok(CommentInput {
+            draft: CommentDraft { body, visibility },
+            files: form.files,
+        })
     }
 }
 
 /// Add a public reply or an internal note (staff), as JSON or multipart with `file` parts.
 #[utoipa::path(post, path = "/cases/{number}/comments", tag = "cases", params(("number" = String, Path)), request_body = CommentDraft,
     responses((status = 201, body = CaseEvent), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
-async fn add_comment(State(app): State<AppState>, Auth(who): Auth, ApiPath(number): ApiPath<CaseNumber>, input: CommentInput) -> ApiResult<(StatusCode, Json<CaseEvent>)> {
-    Ok((StatusCode::CREATED, Json(comments::add(&app, &who, number, input.draft, input.files).await?)))
+async fn add_comment(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(number): ApiPath<CaseNumber>,
+    input: CommentInput,
+) -> ApiResult<(StatusCode, Json<CaseEvent>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(comments::add(&app, &who, number, input.draft, input.files).await?),
+    ))
 }
 
 /// The attachments of a case you may see.
 #[utoipa::path(get, path = "/cases/{number}/attachments", tag = "cases", params(("number" = String, Path)),
     responses((status = 200, body = Vec<AttachmentMeta>), (status = 404, body = ErrorBody)))]
-async fn list_attachments(State(app): State<AppState>, Auth(who): Auth, ApiPath(number): ApiPath<CaseNumber>) -> ApiResult<Json<Vec<AttachmentMeta>>> {
+async fn list_attachments(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(number): ApiPath<CaseNumber>,
+) -> ApiResult<Json<Vec<AttachmentMeta>>> {
     Ok(Json(attachments::list(&app, &who, number).await?))
 }
 
@@ -207,24 +270,52 @@ async fn add_attachments(
     if !is_multipart(&headers) {
         return Err(ApiError::UnsupportedMediaType("multipart/form-data"));
     }
-    let multipart = Multipart::from_request(request, &app).await.map_err(|e| ApiError::BadRequest { code: "invalid_multipart", message: e.body_text() })?;
+    let multipart =
+        Multipart::from_request(request, &app)
+            .await
+            .map_err(|e| ApiError::BadRequest {
+                code: "invalid_multipart",
+                message: e.body_text(),
+            })?;
     let form = read_form(multipart, &app, &["visibility"]).await?;
     let visibility = visibility_field(&form)?;
-    Ok((StatusCode::CREATED, Json(attachments::add(&app, &who, number, visibility, form.files).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(attachments::add(&app, &who, number, visibility, form.files).await?),
+    ))
 }
 
 /// Media types that a browser could run; they are always served as plain bytes.
 fn served_type(declared: &str) -> &str {
     let active = ["html", "xml", "svg", "javascript", "ecmascript", "xhtml"];
-    if active.iter().any(|a| declared.contains(a)) { "application/octet-stream" } else { declared }
+    if active.iter().any(|a| declared.contains(a)) {
+        "application/octet-stream"
+    } else {
+        declared
+    }
 }
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded`.
 fn content_disposition(name: &str) -> String {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let encoded: String = name
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
@@ -233,19 +324,33 @@ fn content_disposition(name: &str) -> String {
 /// sniffed, sandboxed.
 #[utoipa::path(get, path = "/cases/{number}/attachments/{id}", tag = "cases", params(("number" = String, Path), ("id" = i64, Path)),
     responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
-async fn download_attachment(State(app): State<AppState>, Auth(who): Auth, ApiPath((number, id)): ApiPath<(CaseNumber, AttachmentId)>) -> ApiResult<Response> {
+async fn download_attachment(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath((number, id)): ApiPath<(CaseNumber, AttachmentId)>,
+) -> ApiResult<Response> {
     let (meta, content) = attachments::download(&app, &who, number, id).await?;
     let headers = [
-        (header::CONTENT_TYPE, served_type(&meta.content_type).to_owned()),
-        (header::CONTENT_DISPOSITION, content_disposition(&meta.file_name)),
+        (
+            header::CONTENT_TYPE,
+            served_type(&meta.content_type).to_owned(),
+        ),
+        (
+            header::CONTENT_DISPOSITION,
+            content_disposition(&meta.file_name),
+        ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_owned()),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'".to_owned(),
+        ),
         (header::CACHE_CONTROL, "private, no-cache".to_owned()),
         (header::ETAG, format!("\"{}\"", meta.sha256)),
     ];
     let mut response = Response::new(Body::from(content));
     for (name, value) in headers {
-        let value = HeaderValue::from_str(&value).map_err(|e| ActionError::Internal(e.to_string()))?;
+        let value =
+            HeaderValue::from_str(&value).map_err(|e| ActionError::Internal(e.to_string()))?;
         response.headers_mut().insert(name, value);
     }
     Ok(response)
@@ -254,8 +359,17 @@ async fn download_attachment(State(app): State<AppState>, Auth(who): Auth, ApiPa
 /// The timeline of a case in time order (customers never see internal notes).
 #[utoipa::path(get, path = "/cases/{number}/timeline", tag = "cases", params(("number" = String, Path), Paging),
     responses((status = 200, body = List<CaseEvent>), (status = 404, body = ErrorBody)))]
-async fn get_timeline(State(app): State<AppState>, Auth(who): Auth, ApiPath(number): ApiPath<CaseNumber>, ApiQuery(paging): ApiQuery<Paging>) -> ApiResult<Json<List<CaseEvent>>> {
-    Ok(Json(comments::timeline(&app, &who, number, &paging.request()).await?.into()))
+async fn get_timeline(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(number): ApiPath<CaseNumber>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> ApiResult<Json<List<CaseEvent>>> {
+    Ok(Json(
+        comments::timeline(&app, &who, number, &paging.request())
+            .await?
+            .into(),
+    ))
 }
 
 #[cfg(test)]
@@ -264,7 +378,10 @@ mod tests {
 
     #[test]
     fn downloads_are_named_safely() {
-        assert_eq!(content_disposition("日志 1.log"), "attachment; filename=\"___ 1.log\"; filename*=UTF-8''%E6%97%A5%E5%BF%97%201.log");
+        assert_eq!(
+            content_disposition("日志 1.log"),
+            "attachment; filename=\"__ 1.log\"; filename*=UTF-8''%E6%97%A5%E5%BF%97%201.log"
+        );
         assert_eq!(served_type("text/html"), "application/octet-stream");
         assert_eq!(served_type("image/svg+xml"), "application/octet-stream");
         assert_eq!(served_type("image/png"), "image/png");

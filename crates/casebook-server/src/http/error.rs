@@ -64,14 +64,28 @@ impl From<ActionError> for ApiError {
 }
 
 fn body(status: StatusCode, code: &str, message: String, details: Value) -> Response {
-    let mut response = (status, axum::Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message, details } })).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = (
+        status,
+        axum::Json(ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                details,
+            },
+        }),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 fn lifecycle_status(err: &LifecycleError) -> StatusCode {
     match err {
-        LifecycleError::NotAllowed { .. } | LifecycleError::ReopenWindowPassed { .. } => StatusCode::CONFLICT,
+        LifecycleError::NotAllowed { .. } | LifecycleError::ReopenWindowPassed { .. } => {
+            StatusCode::CONFLICT
+        }
         LifecycleError::StaffOnly { .. } => StatusCode::FORBIDDEN,
         LifecycleError::OwnerRequired { .. } => StatusCode::UNPROCESSABLE_ENTITY,
     }
@@ -81,8 +95,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let none = json!({});
         match self {
-            ApiError::InvalidJson(message) => body(StatusCode::BAD_REQUEST, "invalid_json", message, none),
-            ApiError::BadRequest { code, message } => body(StatusCode::BAD_REQUEST, code, message, none),
+            ApiError::InvalidJson(message) => {
+                body(StatusCode::BAD_REQUEST, "invalid_json", message, none)
+            }
+            ApiError::BadRequest { code, message } => {
+                body(StatusCode::BAD_REQUEST, code, message, none)
+            }
             ApiError::TooLarge(limit) => body(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -110,22 +128,40 @@ fn action_response(err: ActionError) -> Response {
     let message = err.to_string();
     let none = json!({});
     match err {
-        ActionError::NotFound(what) => body(StatusCode::NOT_FOUND, "not_found", message, json!({"resource": what})),
+        ActionError::NotFound(what) => body(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            message,
+            json!({"resource": what}),
+        ),
         ActionError::Unauthenticated => {
             let mut r = body(StatusCode::UNAUTHORIZED, "unauthenticated", message, none);
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"casebook\""));
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"casebook\""),
+            );
             r
         }
         ActionError::Forbidden(_) => body(StatusCode::FORBIDDEN, "forbidden", message, none),
         ActionError::Validation(fields) => {
-            let first = fields.first().map(|f| format!("{}: {}", f.field, f.message)).unwrap_or_default();
-            body(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", first, json!({"fields": fields}))
+            let first = fields
+                .first()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .unwrap_or_default();
+            body(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                first,
+                json!({"fields": fields}),
+            )
         }
         ActionError::Conflict { code, .. } => body(StatusCode::CONFLICT, code, message, none),
         ActionError::Lifecycle(e) => body(lifecycle_status(&e), e.code(), message, none),
         ActionError::StaleVersion => body(StatusCode::CONFLICT, "version_conflict", message, none),
         ActionError::TooLarge { limit, .. } => ApiError::TooLarge(limit).into_response(),
-        ActionError::InvalidCursor => body(StatusCode::BAD_REQUEST, "invalid_cursor", message, none),
+        ActionError::InvalidCursor => {
+            body(StatusCode::BAD_REQUEST, "invalid_cursor", message, none)
+        }
         ActionError::Unavailable(detail) => {
             tracing::warn!(%detail, "database unavailable");
             let mut r = body(
@@ -134,12 +170,18 @@ fn action_response(err: ActionError) -> Response {
                 "the database is unavailable; nothing was changed, try again shortly".into(),
                 none,
             );
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             r
         }
         ActionError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
-            body(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged".into(), none)
+            body(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "an internal error occurred; it has been logged".into(),
+                none,
+            )
         }
     }
 }

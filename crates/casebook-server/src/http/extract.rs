@@ -29,17 +29,32 @@ pub(crate) fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> 
         return ApiError::InvalidJson(format!("the body is not valid JSON: {inner}"));
     }
     let message = inner.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-    let (field, code) = if let Some(name) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
-        let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    let (field, code) = if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
+        let field = if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
         (field, "required")
-    } else if let Some(name) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
-        let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
-        (field, "unknown_field")
+    } else if message.starts_with("unknown field `") {
+        // The path already ends at the unknown field.
+        (path, "unknown_field")
     } else {
         (if path == "." { String::new() } else { path }, "invalid")
     };
-    ApiError::Action(ActionError::Validation(vec![FieldError { field, code, message }]))
+    ApiError::Action(ActionError::Validation(vec![FieldError {
+        field,
+        code,
+        message,
+    }]))
 }
 
 /// Parses JSON text into `T`, naming the failing field.
@@ -54,22 +69,29 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
 pub struct ApiJson<T>(pub T);
 
 fn is_json(content_type: Option<&str>) -> bool {
-    content_type.and_then(|c| c.split(';').next()).is_some_and(|c| {
-        let c = c.trim().to_ascii_lowercase();
-        c == "application/json" || (c.starts_with("application/") && c.ends_with("+json"))
-    })
+    content_type
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|c| {
+            let c = c.trim().to_ascii_lowercase();
+            c == "application/json" || (c.starts_with("application/") && c.ends_with("+json"))
+        })
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, app: &AppState) -> Result<Self, Self::Rejection> {
-        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
         if !is_json(content_type) {
             return Err(ApiError::UnsupportedMediaType("application/json"));
         }
         let limit = app.config.limits.max_body_bytes;
-        let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| ApiError::TooLarge(limit))?;
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::TooLarge(limit))?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -85,7 +107,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         let query = parts.uri.query().unwrap_or_default();
         serde_urlencoded::from_str(query)
             .map(ApiQuery)
-            .map_err(|e| ApiError::BadRequest { code: "invalid_query", message: format!("invalid query parameters: {e}") })
+            .map_err(|e| ApiError::BadRequest {
+                code: "invalid_query",
+                message: format!("invalid query parameters: {e}"),
+            })
     }
 }
 
@@ -102,7 +127,10 @@ fn bearer(parts: &Parts) -> Option<&str> {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(token) = bearer(parts) {
             return Ok(Auth(sessions::authenticate_token(app, token).await?));
         }
@@ -130,16 +158,20 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
         let text = value.to_str().unwrap_or_default().trim();
         if text == "*" {
             return Ok(IfMatch(None));
         }
         let bare = text.trim_start_matches("W/").trim_matches('"');
-        bare.parse().map(|v| IfMatch(Some(v))).map_err(|_| ApiError::BadRequest {
-            code: "invalid_if_match",
-            message: "If-Match must be the ETag of the case, e.g. \"3\"".into(),
-        })
+        bare.parse()
+            .map(|v| IfMatch(Some(v)))
+            .map_err(|_| ApiError::BadRequest {
+                code: "invalid_if_match",
+                message: "If-Match must be the ETag of the case, e.g. \"3\"".into(),
+            })
     }
 }
 
@@ -155,44 +187,87 @@ pub struct Form {
 impl Form {
     /// The text field of that name.
     pub fn text(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// Reads a multipart body: parts named `file` are files (each at most `max_attachment_bytes`),
 /// the names in `text_fields` are text (each at most `max_body_bytes`); any other part is refused.
-pub async fn read_form(mut multipart: Multipart, app: &AppState, text_fields: &[&str]) -> Result<Form, ApiError> {
+pub async fn read_form(
+    mut multipart: Multipart,
+    app: &AppState,
+    text_fields: &[&str],
+) -> Result<Form, ApiError> {
     let limits = &app.config.limits;
     let mut form = Form::default();
-    let bad = |message: String| ApiError::BadRequest { code: "invalid_multipart", message };
-    while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(e, limits.max_attachment_bytes))? {
+    let bad = |message: String| ApiError::BadRequest {
+        code: "invalid_multipart",
+        message,
+    };
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e, limits.max_attachment_bytes))?
+    {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             if form.files.len() >= limits.max_files_per_request {
-                return Err(ActionError::field("file", "too_many", format!("at most {} files per request", limits.max_files_per_request)).into());
+                return Err(ActionError::field(
+                    "file",
+                    "too_many",
+                    format!("at most {} files per request", limits.max_files_per_request),
+                )
+                .into());
             }
             let file_name = field.file_name().unwrap_or("attachment").to_owned();
-            let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
             let mut content = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limits.max_attachment_bytes))? {
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| multipart_error(e, limits.max_attachment_bytes))?
+            {
                 if content.len() + chunk.len() > limits.max_attachment_bytes {
                     return Err(ApiError::TooLarge(limits.max_attachment_bytes));
                 }
                 content.extend_from_slice(&chunk);
             }
-            form.files.push(Upload { file_name, content_type, content: Bytes::from(content) });
+            form.files.push(Upload {
+                file_name,
+                content_type,
+                content: Bytes::from(content),
+            });
         } else if text_fields.contains(&name.as_str()) {
             let mut text = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limits.max_body_bytes))? {
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| multipart_error(e, limits.max_body_bytes))?
+            {
                 if text.len() + chunk.len() > limits.max_body_bytes {
                     return Err(ApiError::TooLarge(limits.max_body_bytes));
                 }
                 text.extend_from_slice(&chunk);
             }
-            let text = String::from_utf8(text).map_err(|_| bad(format!("the part '{name}' is not UTF-8 text")))?;
+            let text = String::from_utf8(text)
+                .map_err(|_| bad(format!("the part '{name}' is not UTF-8 text")))?;
             form.fields.push((name, text));
         } else {
-            return Err(ActionError::field(&name, "unknown_field", format!("unknown part '{name}'; expected file or {}", text_fields.join(", "))).into());
+            return Err(ActionError::field(
+                &name,
+                "unknown_field",
+                format!(
+                    "unknown part '{name}'; expected file or {}",
+                    text_fields.join(", ")
+                ),
+            )
+            .into());
         }
     }
     Ok(form)
@@ -202,7 +277,10 @@ fn multipart_error(err: axum::extract::multipart::MultipartError, limit: usize) 
     if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge(limit)
     } else {
-        ApiError::BadRequest { code: "invalid_multipart", message: err.body_text() }
+        ApiError::BadRequest {
+            code: "invalid_multipart",
+            message: err.body_text(),
+        }
     }
 }
 
@@ -211,7 +289,11 @@ pub fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("multipart/form-data"))
+        .is_some_and(|c| {
+            c.trim()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
 }
 
 /// Path parameters; a value that does not parse names no existing object, so it is a 404.

@@ -39,7 +39,10 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
@@ -56,7 +59,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(directory::routes())
         .merge(users::routes())
         .merge(system::api_routes());
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).merge(system::root_routes())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .merge(system::root_routes())
 }
 
 /// The OpenAPI document of every route.
@@ -78,15 +83,33 @@ pub fn router(app: AppState) -> Router {
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     let limits = &app.config.limits;
     // JSON bodies are limited by `ApiJson`; this bound covers multipart uploads.
-    let upload_limit = limits.max_attachment_bytes.saturating_mul(limits.max_files_per_request).saturating_add(limits.max_body_bytes);
+    let upload_limit = limits
+        .max_attachment_bytes
+        .saturating_mul(limits.max_files_per_request)
+        .saturating_add(limits.max_body_bytes);
     routes
-        .route("/api/v1/openapi.json", get(move || async move { axum::Json(document) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { axum::Json(document) }),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(upload_limit))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("cache-control"), HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cache-control"),
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(app)

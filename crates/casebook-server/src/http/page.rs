@@ -15,7 +15,10 @@ pub struct List<T> {
 
 impl<T> From<Page<T>> for List<T> {
     fn from(page: Page<T>) -> Self {
-        List { items: page.items, next_cursor: page.next_cursor }
+        List {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        }
     }
 }
 
@@ -33,6 +36,9 @@ pub struct Paging {
 impl Paging {
     /// The store's page request.
     pub fn request(self) -> PageRequest {
-        PageRequest { limit: self.limit, cursor: self.cursor }
+        PageRequest {
+            limit: self.limit,
+            cursor: self.cursor,
+        }
     }
 }

@@ -39,8 +39,20 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(State(app): State<AppState>) -> (StatusCode, Json<Health>) {
     match app.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database: "ok".into() })),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database: e.to_string() })),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                database: "ok".into(),
+            }),
+        ),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "unavailable",
+                database: e.to_string(),
+            }),
+        ),
     }
 }
 
@@ -111,8 +123,24 @@ impl From<StoredAuditEntry> for AuditEntryView {
 /// The audit log, newest first (administrators and managers).
 #[utoipa::path(get, path = "/audit", tag = "system", params(AuditQuery),
     responses((status = 200, body = List<AuditEntryView>), (status = 403, body = ErrorBody)))]
-async fn list_audit(State(app): State<AppState>, Auth(who): Auth, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<List<AuditEntryView>>> {
-    let filter = AuditFilter { object_type: q.object_type, object_id: q.object_id };
-    let page = Paging { limit: q.limit, cursor: q.cursor }.request();
-    Ok(Json(audit::list(&app, &who, filter, &page).await?.map(AuditEntryView::from).into()))
+async fn list_audit(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<List<AuditEntryView>>> {
+    let filter = AuditFilter {
+        object_type: q.object_type,
+        object_id: q.object_id,
+    };
+    let page = Paging {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .request();
+    Ok(Json(
+        audit::list(&app, &who, filter, &page)
+            .await?
+            .map(AuditEntryView::from)
+            .into(),
+    ))
 }

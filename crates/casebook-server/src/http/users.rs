@@ -55,7 +55,11 @@ pub struct SessionInfo {
 /// Sign in with e-mail and password; sets the session cookie (a new one on every sign-in).
 #[utoipa::path(post, path = "/auth/sign-in", tag = "auth", request_body = SignInRequest,
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
-async fn sign_in(State(app): State<AppState>, jar: CookieJar, ApiJson(body): ApiJson<SignInRequest>) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
+async fn sign_in(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<SignInRequest>,
+) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
     let signed_in = sessions::sign_in(&app, &body.email, &body.password).await?;
     if let Some(old) = jar.get(SESSION_COOKIE) {
         sessions::sign_out(&app, old.value()).await?;
@@ -66,17 +70,27 @@ async fn sign_in(State(app): State<AppState>, jar: CookieJar, ApiJson(body): Api
         .secure(app.config.sessions.secure_cookie)
         .path("/")
         .build();
-    let info = SessionInfo { user: signed_in.user, csrf_token: Some(signed_in.csrf_token) };
+    let info = SessionInfo {
+        user: signed_in.user,
+        csrf_token: Some(signed_in.csrf_token),
+    };
     Ok((jar.add(cookie), Json(info)))
 }
 
 /// Sign out: ends the session and clears the cookie.
 #[utoipa::path(post, path = "/auth/sign-out", tag = "auth", responses((status = 204)))]
-async fn sign_out(State(app): State<AppState>, Auth(_who): Auth, jar: CookieJar) -> ApiResult<(CookieJar, StatusCode)> {
+async fn sign_out(
+    State(app): State<AppState>,
+    Auth(_who): Auth,
+    jar: CookieJar,
+) -> ApiResult<(CookieJar, StatusCode)> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         sessions::sign_out(&app, cookie.value()).await?;
     }
-    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 /// The current user (and, for a session, its CSRF token).
@@ -113,30 +127,60 @@ pub struct UserQuery {
 
 /// List users (staff: all; customer admins: their organisation; customers: themselves).
 #[utoipa::path(get, path = "/users", tag = "users", params(UserQuery), responses((status = 200, body = List<User>)))]
-async fn list_users(State(app): State<AppState>, Auth(who): Auth, ApiQuery(q): ApiQuery<UserQuery>) -> ApiResult<Json<List<User>>> {
-    let filter = UserFilter { organization: q.organization, staff: q.staff, only: None, q: q.q, include_inactive: q.inactive };
-    let page = Paging { limit: q.limit, cursor: q.cursor }.request();
+async fn list_users(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<UserQuery>,
+) -> ApiResult<Json<List<User>>> {
+    let filter = UserFilter {
+        organization: q.organization,
+        staff: q.staff,
+        only: None,
+        q: q.q,
+        include_inactive: q.inactive,
+    };
+    let page = Paging {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .request();
     Ok(Json(users::list(&app, &who, filter, &page).await?.into()))
 }
 
 /// Create a user (administrators).
 #[utoipa::path(post, path = "/users", tag = "users", request_body = UserDraft,
     responses((status = 201, body = User), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_user(State(app): State<AppState>, Auth(who): Auth, ApiJson(draft): ApiJson<UserDraft>) -> ApiResult<(StatusCode, Json<User>)> {
-    Ok((StatusCode::CREATED, Json(users::create(&app, &who, draft).await?)))
+async fn create_user(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(draft): ApiJson<UserDraft>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(users::create(&app, &who, draft).await?),
+    ))
 }
 
 /// Read a user.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
     responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
-async fn get_user(State(app): State<AppState>, Auth(who): Auth, ApiPath(id): ApiPath<UserId>) -> ApiResult<Json<User>> {
+async fn get_user(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<UserId>,
+) -> ApiResult<Json<User>> {
     Ok(Json(users::get(&app, &who, id).await?))
 }
 
 /// Change a user (administrators; anyone: their own name and password).
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch,
     responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
-async fn update_user(State(app): State<AppState>, Auth(who): Auth, ApiPath(id): ApiPath<UserId>, ApiJson(patch): ApiJson<UserPatch>) -> ApiResult<Json<User>> {
+async fn update_user(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> ApiResult<Json<User>> {
     Ok(Json(users::update(&app, &who, id, patch).await?))
 }
 
@@ -150,22 +194,36 @@ pub struct TokenRequest {
 
 /// Your API tokens.
 #[utoipa::path(get, path = "/tokens", tag = "auth", responses((status = 200, body = Vec<ApiToken>)))]
-async fn list_tokens(State(app): State<AppState>, Auth(who): Auth) -> ApiResult<Json<Vec<ApiToken>>> {
+async fn list_tokens(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+) -> ApiResult<Json<Vec<ApiToken>>> {
     Ok(Json(tokens::list_own(&app, &who).await?))
 }
 
 /// Create an API token for yourself; the secret is in this response only.
 #[utoipa::path(post, path = "/tokens", tag = "auth", request_body = TokenRequest,
     responses((status = 201, body = IssuedToken), (status = 422, body = ErrorBody)))]
-async fn create_token(State(app): State<AppState>, Auth(who): Auth, ApiJson(body): ApiJson<TokenRequest>) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+async fn create_token(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
     let user = who.user_id().ok_or(ActionError::Unauthenticated)?;
-    Ok((StatusCode::CREATED, Json(tokens::create(&app, &who, user, &body.label).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(tokens::create(&app, &who, user, &body.label).await?),
+    ))
 }
 
 /// Revoke a token.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn revoke_token(State(app): State<AppState>, Auth(who): Auth, ApiPath(id): ApiPath<ApiTokenId>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<ApiTokenId>,
+) -> ApiResult<StatusCode> {
     tokens::revoke(&app, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,15 @@
+//! API tests: each runs against a fresh server on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod bad_input;
+mod cases;
+mod cli;
+mod crash;
+mod directory;
+mod faults;
+mod files;
+mod openapi;
+mod tenant_matrix;

@@ -1,0 +1,478 @@
+//! The tenant policy as a matrix: every route of the OpenAPI document × every role × an object
+//! of the caller's own organisation and one of another. A customer must get 404 for any object
+//! of another organisation, never 403 and never its data; no customer response may contain the
+//! other organisation's data or an internal note. A route missing from this table fails the test.
+
+use std::collections::BTreeSet;
+
+use casebook_store::on_both_backends;
+use casebook_store::testing::TestBackend;
+use reqwest::multipart::{Form, Part};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{FOREIGN_CANARY, INTERNAL_CANARY, TestApp};
+
+on_both_backends!(every_route_every_role_own_and_foreign);
+
+/// The objects of one organisation that routes address.
+#[derive(Debug, Clone)]
+struct Objects {
+    org: i64,
+    contact: i64,
+    user: i64,
+    case: String,
+    attachment: i64,
+    token: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Own,
+    Foreign,
+}
+
+struct Call {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    upload: bool,
+    /// Whether the path names an object of one organisation.
+    tenant_object: bool,
+}
+
+fn call(method: Method, path: String, body: Option<Value>, tenant_object: bool) -> Call {
+    Call {
+        method,
+        path,
+        body,
+        upload: false,
+        tenant_object,
+    }
+}
+
+/// How to call each route for a target. Every route of the API must be here.
+fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Option<Call> {
+    use Method as M;
+    let case = &o.case;
+    Some(match route {
+        "GET /healthz" => call(M::GET, "/healthz".into(), None, false),
+        "GET /api/v1/cases" => call(
+            M::GET,
+            format!("/api/v1/cases?organization={}", o.org),
+            None,
+            false,
+        ),
+        "POST /api/v1/cases" => call(
+            M::POST,
+            "/api/v1/cases".into(),
+            Some(
+                json!({"title": "matrix", "description": "d", "severity": 4, "organization_id": o.org}),
+            ),
+            false,
+        ),
+        "GET /api/v1/cases/{number}" => call(M::GET, format!("/api/v1/cases/{case}"), None, true),
+        "PATCH /api/v1/cases/{number}" => call(
+            M::PATCH,
+            format!("/api/v1/cases/{case}"),
+            Some(json!({"reason": "matrix"})),
+            true,
+        ),
+        "POST /api/v1/cases/{number}/comments" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/comments"),
+            Some(json!({"body": "matrix"})),
+            true,
+        ),
+        "GET /api/v1/cases/{number}/attachments" => call(
+            M::GET,
+            format!("/api/v1/cases/{case}/attachments"),
+            None,
+            true,
+        ),
+        "POST /api/v1/cases/{number}/attachments" => Call {
+            upload: true,
+            ..call(
+                M::POST,
+                format!("/api/v1/cases/{case}/attachments"),
+                None,
+                true,
+            )
+        },
+        "GET /api/v1/cases/{number}/attachments/{id}" => call(
+            M::GET,
+            format!("/api/v1/cases/{case}/attachments/{}", o.attachment),
+            None,
+            true,
+        ),
+        "GET /api/v1/cases/{number}/timeline" => {
+            call(M::GET, format!("/api/v1/cases/{case}/timeline"), None, true)
+        }
+        "GET /api/v1/organizations" => {
+            call(M::GET, "/api/v1/organizations?q=CN-".into(), None, false)
+        }
+        "POST /api/v1/organizations" => call(
+            M::POST,
+            "/api/v1/organizations".into(),
+            Some(json!({"customer_number": format!("M-{n}"), "name": "matrix"})),
+            false,
+        ),
+        "GET /api/v1/organizations/{id}" => call(
+            M::GET,
+            format!("/api/v1/organizations/{}", o.org),
+            None,
+            true,
+        ),
+        "PATCH /api/v1/organizations/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/organizations/{}", o.org),
+            Some(json!({"notes": "matrix"})),
+            true,
+        ),
+        "GET /api/v1/contacts" => call(
+            M::GET,
+            format!("/api/v1/contacts?organization={}", o.org),
+            None,
+            false,
+        ),
+        "POST /api/v1/contacts" => call(
+            M::POST,
+            "/api/v1/contacts".into(),
+            Some(json!({"organization_id": o.org, "name": "matrix"})),
+            false,
+        ),
+        "GET /api/v1/contacts/{id}" => call(
+            M::GET,
+            format!("/api/v1/contacts/{}", o.contact),
+            None,
+            true,
+        ),
+        "PATCH /api/v1/contacts/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/contacts/{}", o.contact),
+            Some(json!({"phone": "+86 10 1234"})),
+            true,
+        ),
+        "GET /api/v1/products" => call(M::GET, "/api/v1/products".into(), None, false),
+        "POST /api/v1/products" => call(
+            M::POST,
+            "/api/v1/products".into(),
+            Some(json!({"name": format!("matrix {n}"), "vendor": "v"})),
+            false,
+        ),
+        "GET /api/v1/products/{id}" => {
+            call(M::GET, format!("/api/v1/products/{product}"), None, false)
+        }
+        "PATCH /api/v1/products/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/products/{product}"),
+            Some(json!({"vendor": "Huaxin"})),
+            false,
+        ),
+        "POST /api/v1/products/{id}/versions" => call(
+            M::POST,
+            format!("/api/v1/products/{product}/versions"),
+            Some(json!({"version": format!("m{n}")})),
+            false,
+        ),
+        "PATCH /api/v1/products/{id}/versions/{version_id}" => call(
+            M::PATCH,
+            format!("/api/v1/products/{product}/versions/{version}"),
+            Some(json!({"released_on": "2025-01-01"})),
+            false,
+        ),
+        "POST /api/v1/auth/sign-in" => call(
+            M::POST,
+            "/api/v1/auth/sign-in".into(),
+            Some(json!({"email": "user@cn-a.test", "password": "wrong password"})),
+            false,
+        ),
+        "POST /api/v1/auth/sign-out" => call(M::POST, "/api/v1/auth/sign-out".into(), None, false),
+        "GET /api/v1/me" => call(M::GET, "/api/v1/me".into(), None, false),
+        "GET /api/v1/users" => call(
+            M::GET,
+            format!("/api/v1/users?organization={}", o.org),
+            None,
+            false,
+        ),
+        "POST /api/v1/users" => call(
+            M::POST,
+            "/api/v1/users".into(),
+            Some(
+                json!({"email": format!("m{n}@matrix.test"), "name": "matrix", "role": "customer_user", "organization_id": o.org}),
+            ),
+            false,
+        ),
+        "GET /api/v1/users/{id}" => call(M::GET, format!("/api/v1/users/{}", o.user), None, true),
+        "PATCH /api/v1/users/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/users/{}", o.user),
+            Some(json!({"name": "matrix"})),
+            true,
+        ),
+        "GET /api/v1/tokens" => call(M::GET, "/api/v1/tokens".into(), None, false),
+        "POST /api/v1/tokens" => call(
+            M::POST,
+            "/api/v1/tokens".into(),
+            Some(json!({"label": "matrix"})),
+            false,
+        ),
+        "DELETE /api/v1/tokens/{id}" => {
+            call(M::DELETE, format!("/api/v1/tokens/{}", o.token), None, true)
+        }
+        "GET /api/v1/audit" => call(
+            M::GET,
+            "/api/v1/audit?object_type=organization".into(),
+            None,
+            false,
+        ),
+        _ => return None,
+    })
+}
+
+fn documented_routes() -> BTreeSet<String> {
+    let doc = serde_json::to_value(casebook_server::http::openapi()).unwrap();
+    let mut routes = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                routes.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    routes
+}
+
+async fn objects_of(
+    t: &TestApp,
+    user_token: &str,
+    user_id: i64,
+    org: i64,
+    contact: i64,
+    title: &str,
+) -> Objects {
+    let (status, case) = t
+        .post(
+            user_token,
+            "/api/v1/cases",
+            json!({"title": title, "description": "d", "severity": 3}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let number = case["number"].as_str().unwrap().to_owned();
+    let form = Form::new().part("file", Part::bytes(b"log".to_vec()).file_name("a.log"));
+    let uploaded: Value = t
+        .client
+        .post(t.url(&format!("/api/v1/cases/{number}/attachments")))
+        .bearer_auth(user_token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, _) = t
+        .post(
+            &t.engineer,
+            &format!("/api/v1/cases/{number}/comments"),
+            json!({"body": INTERNAL_CANARY, "visibility": "internal"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let form = Form::new().text("visibility", "internal").part(
+        "file",
+        Part::bytes(INTERNAL_CANARY.as_bytes().to_vec()).file_name("internal.log"),
+    );
+    let response = t
+        .client
+        .post(t.url(&format!("/api/v1/cases/{number}/attachments")))
+        .bearer_auth(&t.engineer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let system = casebook_server::policy::Principal::system("test");
+    let spare = casebook_server::actions::tokens::create(
+        &t.app,
+        &system,
+        casebook_domain::ids::Id::new(user_id),
+        "spare",
+    )
+    .await
+    .unwrap();
+    Objects {
+        org,
+        contact,
+        user: user_id,
+        case: number,
+        attachment: uploaded["attachments"][0]["id"].as_i64().unwrap(),
+        token: spare.token.id.get(),
+    }
+}
+
+async fn send(t: &TestApp, token: &str, c: &Call) -> (StatusCode, String) {
+    let mut request = t
+        .client
+        .request(c.method.clone(), t.url(&c.path))
+        .bearer_auth(token);
+    if let Some(body) = &c.body {
+        request = request.json(body);
+    }
+    if c.upload {
+        request = request.multipart(
+            Form::new().part("file", Part::bytes(b"matrix".to_vec()).file_name("m.txt")),
+        );
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap_or_default())
+}
+
+async fn every_route_every_role_own_and_foreign(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let own = objects_of(
+        &t,
+        &t.a.user_token,
+        t.a.user_id,
+        t.a.org_id,
+        t.a.contact_id,
+        "own case",
+    )
+    .await;
+    let foreign = objects_of(
+        &t,
+        &t.b.user_token,
+        t.b.user_id,
+        t.b.org_id,
+        t.b.contact_id,
+        &format!("foreign {FOREIGN_CANARY}"),
+    )
+    .await;
+    let (_, product) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/products",
+            json!({"name": "Matrix product", "vendor": "Huaxin", "versions": [{"version": "1.0"}]}),
+        )
+        .await;
+    let product_id = product["id"].as_i64().unwrap();
+    let version_id = product["versions"][0]["id"].as_i64().unwrap();
+
+    let routes = documented_routes();
+    let missing: Vec<&String> = routes
+        .iter()
+        .filter(|r| request(r, &own, 0, 0, 0).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an entry in the tenant matrix: {missing:?}"
+    );
+    assert!(
+        routes.len() >= 30,
+        "the OpenAPI document lists every route: {routes:?}"
+    );
+
+    let roles: [(&str, &str, bool); 6] = [
+        ("coordinator", &t.coordinator, true),
+        ("engineer", &t.engineer, true),
+        ("manager", &t.manager, true),
+        ("admin", &t.admin, true),
+        ("customer_user", &t.a.user_token, false),
+        ("customer_admin", &t.a.admin_token, false),
+    ];
+    let mut n = 0;
+    let mut checked = 0;
+    let mut staff_saw_foreign = false;
+    for route in &routes {
+        for (role, token, staff) in roles {
+            for target in [Target::Own, Target::Foreign] {
+                n += 1;
+                let objects = if target == Target::Own {
+                    &own
+                } else {
+                    &foreign
+                };
+                let c = request(route, objects, product_id, version_id, n).expect("checked above");
+                let (status, body) = send(&t, token, &c).await;
+                let label = format!(
+                    "{role} {route} ({target:?}) → {status}: {}",
+                    body.chars().take(300).collect::<String>()
+                );
+                assert!(!status.is_server_error(), "{label}");
+                if route != "GET /healthz" && route != "POST /api/v1/auth/sign-in" {
+                    assert_ne!(status, StatusCode::UNAUTHORIZED, "{label}");
+                }
+                if !body.is_empty() && status != StatusCode::NO_CONTENT && route != "GET /healthz" {
+                    let json: Value = serde_json::from_str(&body).unwrap_or_else(|_| Value::Null);
+                    if !status.is_success() {
+                        assert!(
+                            json["error"]["code"].is_string(),
+                            "every error has the documented body: {label}"
+                        );
+                    }
+                }
+                if staff {
+                    assert_ne!(
+                        status,
+                        StatusCode::NOT_FOUND,
+                        "staff see every organisation: {label}"
+                    );
+                    staff_saw_foreign |= body.contains(FOREIGN_CANARY);
+                } else {
+                    assert!(
+                        !body.contains(FOREIGN_CANARY),
+                        "another organisation's data reached a customer: {label}"
+                    );
+                    assert!(
+                        !body.contains(INTERNAL_CANARY),
+                        "an internal note reached a customer: {label}"
+                    );
+                    match (target, c.tenant_object) {
+                        (Target::Foreign, true) => {
+                            assert_eq!(status, StatusCode::NOT_FOUND, "{label}")
+                        }
+                        (Target::Foreign, false) => {
+                            let names_foreign_org = c
+                                .body
+                                .as_ref()
+                                .is_some_and(|b| b.get("organization_id").is_some());
+                            if names_foreign_org {
+                                assert!(
+                                    !status.is_success(),
+                                    "a customer wrote into another organisation: {label}"
+                                );
+                            }
+                        }
+                        (Target::Own, _) => assert_ne!(
+                            status,
+                            StatusCode::NOT_FOUND,
+                            "a customer's own objects exist for them: {label}"
+                        ),
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        staff_saw_foreign,
+        "the canary is present, so its absence for customers means something"
+    );
+    assert_eq!(checked, routes.len() * 12);
+
+    let (_, list) = t
+        .get(
+            &t.engineer,
+            &format!("/api/v1/cases?organization={}", t.b.org_id),
+        )
+        .await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["organization"]["id"] == t.b.org_id)
+    );
+}
