@@ -554,7 +554,7 @@ async fn demo_case(
         description.to_owned()
     };
     let contact = org.contacts[i % org.contacts.len()];
-    let by_customer = org.customer.is_some() && i % 3 != 0;
+    let by_customer = org.customer.is_some() && !i.is_multiple_of(3);
     let opener = if by_customer {
         org.customer.as_ref().unwrap_or(&staff.coordinator)
     } else {
@@ -600,7 +600,7 @@ async fn demo_case(
     if target == Status::Assigned {
         return Ok(());
     }
-    if target == Status::Cancelled && i % 2 == 0 {
+    if target == Status::Cancelled && i.is_multiple_of(2) {
         let who = org.customer.as_ref().unwrap_or(&staff.coordinator);
         patch(
             app,
@@ -638,7 +638,7 @@ async fn demo_case(
         return Ok(());
     }
     if target == Status::InProgress {
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             patch(
                 app,
                 &staff.coordinator,
@@ -702,7 +702,7 @@ async fn demo_case(
     }
     step(15, 120, rng);
     match customer {
-        Some(c) if i % 2 == 0 => {
+        Some(c) if i.is_multiple_of(2) => {
             patch(
                 app,
                 c,

@@ -258,10 +258,10 @@ impl std::fmt::Debug for Db {
 impl Db {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.conn {
-            DbConn::SqliteTx(tx) => Conn::Sqlite(&mut **tx),
-            DbConn::PgTx(tx) => Conn::Postgres(&mut **tx),
-            DbConn::SqliteRead(c) => Conn::Sqlite(&mut **c),
-            DbConn::PgRead(c) => Conn::Postgres(&mut **c),
+            DbConn::SqliteTx(tx) => Conn::Sqlite(tx),
+            DbConn::PgTx(tx) => Conn::Postgres(tx),
+            DbConn::SqliteRead(c) => Conn::Sqlite(c),
+            DbConn::PgRead(c) => Conn::Postgres(c),
         }
     }
 

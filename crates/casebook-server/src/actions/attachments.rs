@@ -102,17 +102,31 @@ pub(crate) fn check_uploads(app: &App, uploads: &[Upload]) -> ActionResult<()> {
     Ok(())
 }
 
+/// The timeline entry that files belong to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AttachTo {
+    /// The case.
+    pub case: CaseId,
+    /// The entry.
+    pub event: CaseEventId,
+    /// Its visibility.
+    pub visibility: Visibility,
+}
+
 /// Stores uploads and links them to a timeline entry; returns their metadata.
 pub(crate) async fn store_uploads(
     app: &App,
     db: &mut Db,
     who: &Principal,
-    case: CaseId,
-    event: CaseEventId,
-    visibility: Visibility,
+    to: AttachTo,
     uploads: &[Upload],
     now: Timestamp,
 ) -> ActionResult<Vec<AttachmentMeta>> {
+    let AttachTo {
+        case,
+        event,
+        visibility,
+    } = to;
     let mut stored = Vec::with_capacity(uploads.len());
     for upload in uploads {
         let sha256 = hex::encode(Sha256::digest(&upload.content));
@@ -185,7 +199,16 @@ pub async fn add(
     )
     .await?;
     let attachments = store_uploads(
-        app, &mut db, who, case.id, event_id, visibility, &uploads, now,
+        app,
+        &mut db,
+        who,
+        AttachTo {
+            case: case.id,
+            event: event_id,
+            visibility,
+        },
+        &uploads,
+        now,
     )
     .await?;
     if visibility == Visibility::Public {

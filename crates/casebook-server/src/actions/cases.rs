@@ -92,23 +92,24 @@ async fn check_product(db: &mut Db, id: ProductId, version: Option<&str>) -> Act
             "this product is archived",
         ));
     }
-    if let Some(version) = version {
-        if !product.versions.is_empty() && !product.versions.iter().any(|v| v.version == version) {
-            let known: Vec<&str> = product
-                .versions
-                .iter()
-                .map(|v| v.version.as_str())
-                .collect();
-            return Err(ActionError::field(
-                "product_version",
-                "unknown",
-                format!(
-                    "{} has no version {version}; known versions: {}",
-                    product.name,
-                    known.join(", ")
-                ),
-            ));
-        }
+    if let Some(version) = version
+        && !product.versions.is_empty()
+        && !product.versions.iter().any(|v| v.version == version)
+    {
+        let known: Vec<&str> = product
+            .versions
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect();
+        return Err(ActionError::field(
+            "product_version",
+            "unknown",
+            format!(
+                "{} has no version {version}; known versions: {}",
+                product.name,
+                known.join(", ")
+            ),
+        ));
     }
     Ok(())
 }
@@ -135,9 +136,8 @@ fn default_channel(who: &Principal) -> Channel {
     }
 }
 
-fn desk_year(app: &App, now: Timestamp) -> ActionResult<i16> {
-    i16::try_from(now.to_zoned(app.config.time_zone()).year())
-        .map_err(|e| ActionError::Internal(e.to_string()))
+fn desk_year(app: &App, now: Timestamp) -> i16 {
+    now.to_zoned(app.config.time_zone()).year()
 }
 
 /// Opens a case. Customers open cases for their own organisation; a customer user is the
@@ -168,7 +168,7 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         }
     }
     let now = app.clock.now();
-    let year = desk_year(app, now)?;
+    let year = desk_year(app, now);
     let mut db = app.store.write().await?;
     let (organization_id, contact_id) = match customer {
         Some(actor) => {
@@ -536,17 +536,17 @@ pub async fn update(
         }
         _ => None,
     };
-    if let Some(target) = patch.status.or(implicit) {
-        if let Some(t) = apply_status(
+    if let Some(target) = patch.status.or(implicit)
+        && let Some(t) = apply_status(
             who,
             &before,
             &mut cols,
             target,
             app.config.cases.reopen_days,
             now,
-        )? {
-            changes.push(EventKind::StatusChange, Visibility::Public, json!({"from": before.status, "to": target, "transition": transition_name(t), "reason": reason}));
-        }
+        )?
+    {
+        changes.push(EventKind::StatusChange, Visibility::Public, json!({"from": before.status, "to": target, "transition": transition_name(t), "reason": reason}));
     }
     if !fields.is_empty() {
         changes.push(

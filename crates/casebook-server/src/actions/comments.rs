@@ -7,7 +7,7 @@ use casebook_domain::timeline::{CaseEvent, CommentDraft, EventKind};
 use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Page, PageRequest, cases};
 
-use super::attachments::{Upload, check_uploads, store_uploads};
+use super::attachments::{AttachTo, Upload, check_uploads, store_uploads};
 use super::cases::{resume_on_customer_reply, visible_case};
 use super::{ActionError, ActionResult};
 use crate::app::App;
@@ -68,7 +68,16 @@ pub async fn add(
     )
     .await?;
     let attachments = store_uploads(
-        app, &mut db, who, case.id, event_id, visibility, &uploads, now,
+        app,
+        &mut db,
+        who,
+        AttachTo {
+            case: case.id,
+            event: event_id,
+            visibility,
+        },
+        &uploads,
+        now,
     )
     .await?;
     if visibility == Visibility::Public

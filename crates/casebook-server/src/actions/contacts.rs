@@ -11,16 +11,15 @@ use crate::app::App;
 use crate::policy::{Principal, ensure_visible, require};
 
 async fn refuse_duplicate_email(db: &mut Db, contact: &Contact) -> ActionResult<()> {
-    if let Some(email) = &contact.email {
-        if let Some(other) = contacts::find_by_email(db, contact.organization_id, email).await? {
-            if other.id != contact.id {
-                return Err(ActionError::field(
-                    "email",
-                    "duplicate",
-                    format!("{email} is already a contact of this organisation"),
-                ));
-            }
-        }
+    if let Some(email) = &contact.email
+        && let Some(other) = contacts::find_by_email(db, contact.organization_id, email).await?
+        && other.id != contact.id
+    {
+        return Err(ActionError::field(
+            "email",
+            "duplicate",
+            format!("{email} is already a contact of this organisation"),
+        ));
     }
     Ok(())
 }
@@ -47,17 +46,16 @@ pub async fn create(app: &App, who: &Principal, draft: ContactDraft) -> ActionRe
         phone: draft.phone.as_ref().map(|p| p.as_str()),
         can_open_cases: draft.can_open_cases,
     };
-    if let Some(email) = new.email {
-        if contacts::find_by_email(&mut db, new.organization_id, email)
+    if let Some(email) = new.email
+        && contacts::find_by_email(&mut db, new.organization_id, email)
             .await?
             .is_some()
-        {
-            return Err(ActionError::field(
-                "email",
-                "duplicate",
-                format!("{email} is already a contact of this organisation"),
-            ));
-        }
+    {
+        return Err(ActionError::field(
+            "email",
+            "duplicate",
+            format!("{email} is already a contact of this organisation"),
+        ));
     }
     let contact = contacts::insert(&mut db, &new, now).await?;
     db.audit(AuditEntry::change(

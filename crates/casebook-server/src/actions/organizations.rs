@@ -86,16 +86,16 @@ pub async fn update(
         .ok_or(ActionError::NotFound("organization"))?;
     check_version(patch.version, before.version)?;
     let mut after = before.clone();
-    if let Some(number) = patch.customer_number {
-        if number.as_str() != before.customer_number {
-            if organizations::find_by_customer_number(&mut db, number.as_str())
-                .await?
-                .is_some()
-            {
-                return Err(duplicate_number(number.as_str()));
-            }
-            after.customer_number = number.into();
+    if let Some(number) = patch.customer_number
+        && number.as_str() != before.customer_number
+    {
+        if organizations::find_by_customer_number(&mut db, number.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(duplicate_number(number.as_str()));
         }
+        after.customer_number = number.into();
     }
     if let Some(name) = patch.name {
         after.name = name.into();
