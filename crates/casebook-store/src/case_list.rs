@@ -70,37 +70,8 @@ fn build(
             "organizations",
             "o",
             Expr::cust("o.id = c.organization_id"),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            "contacts",
-            "ct",
-            Expr::cust("ct.id = c.contact_id"),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            "products",
-            "p",
-            Expr::cust("p.id = c.product_id"),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            "users",
-            "ow",
-            Expr::cust("ow.id = c.owner_id"),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            "users",
-            "ob",
-            Expr::cust("ob.id = c.opened_by"),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            "users",
-            "cb",
-            Expr::cust("cb.id = c.closure_confirmed_by"),
         );
+
     match scope {
         CaseScope::All => {}
         CaseScope::Organization(org) => {

@@ -9,17 +9,22 @@ use crate::error::{StoreError, StoreResult};
 use crate::rows::parse_column;
 use crate::time::Ts;
 
-/// The columns of a case as shown (used by reads and lists).
+/// The columns of a case as shown (used by reads and lists). Names of referenced records come
+/// from scalar subqueries rather than joins: they run only for the rows returned, and keep
+/// PostgreSQL's planning time flat (seven joined relations cost ~5 ms to plan per execution).
 macro_rules! case_view_columns {
     () => {
         "c.id, c.year, c.seq, c.title, c.description,
                 c.organization_id, o.customer_number AS organization_customer_number, o.name AS organization_name,
-                c.contact_id, ct.name AS contact_name, c.product_id, p.name AS product_name,
+                c.contact_id, (SELECT name FROM contacts WHERE id = c.contact_id) AS contact_name,
+                c.product_id, (SELECT name FROM products WHERE id = c.product_id) AS product_name,
                 c.product_version, c.patch_level, c.operating_system, c.environment,
                 c.category, c.severity, c.channel, c.tier, c.status,
-                c.owner_id, ow.name AS owner_name, c.opened_by, ob.name AS opened_by_name,
-                c.created_at, c.updated_at, c.closed_at,
-                c.closure_confirmed_by, cb.name AS closure_confirmed_by_name, c.closure_confirmed_at, c.version"
+                c.owner_id, (SELECT name FROM users WHERE id = c.owner_id) AS owner_name,
+                c.opened_by, (SELECT name FROM users WHERE id = c.opened_by) AS opened_by_name,
+                c.created_at, c.updated_at, c.closed_at, c.closure_confirmed_by,
+                (SELECT name FROM users WHERE id = c.closure_confirmed_by) AS closure_confirmed_by_name,
+                c.closure_confirmed_at, c.version"
     };
 }
 
@@ -29,14 +34,7 @@ macro_rules! case_view {
         concat!(
             "SELECT ",
             case_view_columns!(),
-            "
-         FROM cases c
-         JOIN organizations o ON o.id = c.organization_id
-         LEFT JOIN contacts ct ON ct.id = c.contact_id
-         LEFT JOIN products p ON p.id = c.product_id
-         LEFT JOIN users ow ON ow.id = c.owner_id
-         LEFT JOIN users ob ON ob.id = c.opened_by
-         LEFT JOIN users cb ON cb.id = c.closure_confirmed_by"
+            " FROM cases c JOIN organizations o ON o.id = c.organization_id"
         )
     };
 }

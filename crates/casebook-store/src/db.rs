@@ -118,7 +118,11 @@ impl Store {
                 .connect_lazy_with(base.read_only(true));
             Pools::Sqlite { read, write }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let connect = PgConnectOptions::from_str(url)?.application_name("casebook");
+            // Lists bind their LIMIT and keyset bounds; a cached generic plan cannot use them and
+            // degrades to full joins and sorts, so every execution is planned with its values.
+            let connect = PgConnectOptions::from_str(url)?
+                .application_name("casebook")
+                .options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(options.acquire_timeout)
