@@ -169,7 +169,7 @@ async fn fill(s: &Setup, target: usize) {
                 channel: Channel::ALL[have % Channel::ALL.len()],
                 tier: Tier::ALL[have % Tier::ALL.len()],
                 status,
-                owner_id: (status != Status::New && have % 7 != 0).then_some(s.engineer),
+                owner_id: (status != Status::New && !have.is_multiple_of(7)).then_some(s.engineer),
                 closed_at: None,
                 closure_confirmed_by: None,
                 closure_confirmed_at: None,

@@ -17,6 +17,7 @@ use sqlx::{
 
 use crate::audit::PendingAudit;
 use crate::error::{StoreError, StoreResult};
+use crate::group_commit::{Member, Writer};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -70,11 +71,11 @@ impl StoreOptions {
 
 #[derive(Debug)]
 enum Pools {
-    /// Readers share a pool; all writes go through one connection, so writers queue fairly in
-    /// the pool instead of spinning on SQLite's busy handler.
+    /// Readers share a pool; all writes go through one connection with group commit, so
+    /// writers queue fairly instead of spinning on SQLite's busy handler.
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        writer: Writer,
     },
     Postgres(PgPool),
 }
@@ -107,16 +108,14 @@ impl Store {
                 .synchronous(sync)
                 .pragma("temp_store", "memory")
                 .pragma("cache_size", "-32000");
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(base.clone().create_if_missing(true))
-                .await?;
+            let write =
+                SqliteConnection::connect_with(&base.clone().create_if_missing(true)).await?;
+            let writer = Writer::new(write, options.acquire_timeout);
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
                 .acquire_timeout(options.acquire_timeout)
                 .connect_lazy_with(base.read_only(true));
-            Pools::Sqlite { read, write }
+            Pools::Sqlite { read, writer }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Lists bind their LIMIT and keyset bounds; a cached generic plan cannot use them and
             // degrades to full joins and sorts, so every execution is planned with its values.
@@ -144,7 +143,11 @@ impl Store {
     /// Applies the embedded migrations that are not applied yet.
     pub async fn migrate(&self) -> StoreResult<()> {
         match &*self.pools {
-            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Pools::Sqlite { writer, .. } => {
+                writer
+                    .exclusive(async |c| Ok(SQLITE_MIGRATIONS.run(c).await?))
+                    .await?
+            }
             Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -185,9 +188,7 @@ impl Store {
     /// A transaction for writing; nothing is stored until [`Db::commit`].
     pub async fn write(&self) -> StoreResult<Db> {
         let conn = match &*self.pools {
-            Pools::Sqlite { write, .. } => {
-                DbConn::SqliteTx(write.begin_with("BEGIN IMMEDIATE").await?)
-            }
+            Pools::Sqlite { writer, .. } => DbConn::SqliteGroup(writer.begin().await?),
             Pools::Postgres(pool) => DbConn::PgTx(pool.begin().await?),
         };
         Ok(Db {
@@ -206,10 +207,7 @@ impl Store {
     /// Closes every connection.
     pub async fn close(&self) {
         match &*self.pools {
-            Pools::Sqlite { read, write } => {
-                read.close().await;
-                write.close().await;
-            }
+            Pools::Sqlite { read, .. } => read.close().await,
             Pools::Postgres(pool) => pool.close().await,
         }
     }
@@ -230,7 +228,7 @@ pub fn redact(url: &str) -> String {
 }
 
 enum DbConn {
-    SqliteTx(Transaction<'static, Sqlite>),
+    SqliteGroup(Member),
     PgTx(Transaction<'static, Postgres>),
     SqliteRead(PoolConnection<Sqlite>),
     PgRead(PoolConnection<Postgres>),
@@ -251,7 +249,7 @@ pub struct Db {
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self.conn {
-            DbConn::SqliteTx(_) => "Db(sqlite write)",
+            DbConn::SqliteGroup(_) => "Db(sqlite write)",
             DbConn::PgTx(_) => "Db(postgres write)",
             DbConn::SqliteRead(_) => "Db(sqlite read)",
             DbConn::PgRead(_) => "Db(postgres read)",
@@ -262,7 +260,7 @@ impl std::fmt::Debug for Db {
 impl Db {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.conn {
-            DbConn::SqliteTx(tx) => Conn::Sqlite(tx),
+            DbConn::SqliteGroup(member) => Conn::Sqlite(member.conn()),
             DbConn::PgTx(tx) => Conn::Postgres(tx),
             DbConn::SqliteRead(c) => Conn::Sqlite(c),
             DbConn::PgRead(c) => Conn::Postgres(c),
@@ -272,21 +270,21 @@ impl Db {
     /// The backend of this connection.
     pub fn backend(&self) -> Backend {
         match self.conn {
-            DbConn::SqliteTx(_) | DbConn::SqliteRead(_) => Backend::Sqlite,
+            DbConn::SqliteGroup(_) | DbConn::SqliteRead(_) => Backend::Sqlite,
             DbConn::PgTx(_) | DbConn::PgRead(_) => Backend::Postgres,
         }
     }
 
     /// Whether this handle is a write transaction.
     pub fn is_write(&self) -> bool {
-        matches!(self.conn, DbConn::SqliteTx(_) | DbConn::PgTx(_))
+        matches!(self.conn, DbConn::SqliteGroup(_) | DbConn::PgTx(_))
     }
 
     /// Appends the queued audit entries to the chain and commits. A read handle is released.
     pub async fn commit(mut self) -> StoreResult<()> {
         crate::audit::flush(&mut self).await?;
         match self.conn {
-            DbConn::SqliteTx(tx) => tx.commit().await?,
+            DbConn::SqliteGroup(member) => member.commit().await?,
             DbConn::PgTx(tx) => tx.commit().await?,
             DbConn::SqliteRead(_) | DbConn::PgRead(_) => {}
         }

@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod credentials;
 mod db;
 mod error;
+mod group_commit;
 pub mod organizations;
 pub mod page;
 pub mod products;

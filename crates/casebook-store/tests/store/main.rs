@@ -2,6 +2,7 @@
 
 mod audit;
 mod cases;
+mod concurrency;
 mod directory;
 mod migrations;
 mod support;
