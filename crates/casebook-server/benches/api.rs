@@ -1,10 +1,11 @@
 //! API benchmark (not a test): cases created per second through the HTTP API with 8 concurrent
-//! clients, and the latency of the case list with filters at 100,000 cases, on SQLite and
+//! clients, and the latency of the case list with filters at 100,000 and 1,000,000 cases, on SQLite and
 //! PostgreSQL. Run with `cargo bench -p casebook-server --bench api`; see docs/benchmarks.md.
 //!
 //! Settings (environment): CASEBOOK_BENCH_BACKENDS (default `sqlite,postgres`),
 //! CASEBOOK_BENCH_CREATE (cases created through the API, default 20000),
-//! CASEBOOK_BENCH_CASES (cases in the database for the list benchmark, default 100000),
+//! CASEBOOK_BENCH_CASES (sizes of the database at which
+//! the lists are measured, default `100000,1000000`),
 //! CASEBOOK_BENCH_LIST_REQUESTS (requests per list query, default 300).
 //! PostgreSQL comes from CASEBOOK_TEST_POSTGRES_URL as in the tests.
 
@@ -134,7 +135,7 @@ async fn create_cases(s: &Setup, total: usize) -> (f64, Histogram<u64>) {
 }
 
 /// Fills the database up to `target` cases directly through the store (a realistic mix).
-async fn fill(s: &Setup, target: usize) {
+async fn fill(s: &Setup, target: usize, start: jiff::Timestamp) {
     let mut db = s.db.store.read().await.unwrap();
     let mut have = cases::count(&mut db).await.unwrap() as usize;
     drop(db);
@@ -149,7 +150,6 @@ async fn fill(s: &Setup, target: usize) {
         Status::Closed,
         Status::Cancelled,
     ];
-    let now = jiff::Timestamp::now();
     while have < target {
         let mut db = s.db.store.write().await.unwrap();
         for _ in 0..2000.min(target - have) {
@@ -175,7 +175,8 @@ async fn fill(s: &Setup, target: usize) {
                 closure_confirmed_at: None,
             };
             let number = cases::next_number(&mut db, 2026).await.unwrap();
-            cases::insert(&mut db, number, &columns, None, now)
+            let at = start + jiff::SignedDuration::from_secs(have as i64);
+            cases::insert(&mut db, number, &columns, None, at)
                 .await
                 .unwrap();
             have += 1;
@@ -210,7 +211,15 @@ async fn run(backend: TestBackend) {
         TestBackend::Postgres => "PostgreSQL",
     };
     let create = env_usize("CASEBOOK_BENCH_CREATE", 20_000);
-    let target = env_usize("CASEBOOK_BENCH_CASES", 100_000);
+    let targets: Vec<usize> = std::env::var("CASEBOOK_BENCH_CASES")
+        .unwrap_or_else(|_| "100000,1000000".into())
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .expect("CASEBOOK_BENCH_CASES: numbers separated by commas")
+        })
+        .collect();
     let requests = env_usize("CASEBOOK_BENCH_LIST_REQUESTS", 300);
     let s = setup(backend).await;
     // Warm up connections and caches.
@@ -223,8 +232,33 @@ async fn run(backend: TestBackend) {
         ms(&hist, 0.99),
         hist.max() as f64 / 1000.0
     );
+    // Filled cases are one second apart, the oldest a million seconds before the benchmark.
+    let start = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1_000_000);
+    for target in targets {
+        list_at(&s, name, target, requests, start).await;
+    }
+    eprintln!(
+        "{name}: peak resident memory of the benchmark process (server and client): {}",
+        peak_rss()
+    );
+}
+
+/// The process's peak resident set size, from /proc.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Fills the database to `target` cases and measures the list queries.
+async fn list_at(s: &Setup, name: &str, target: usize, requests: usize, start: jiff::Timestamp) {
     let t0 = Instant::now();
-    fill(&s, target).await;
+    fill(s, target, start).await;
     eprintln!(
         "{name}: filled to {target} cases in {:.1} s",
         t0.elapsed().as_secs_f64()
@@ -256,11 +290,11 @@ async fn run(backend: TestBackend) {
     ];
     for (label, query) in queries {
         let query = if query.is_empty() {
-            cursor_after_pages(&s, 20).await
+            cursor_after_pages(s, 20).await
         } else {
             query
         };
-        let (hist, items) = list_latency(&s, &query, requests).await;
+        let (hist, items) = list_latency(s, &query, requests).await;
         println!(
             "| {name} | list at {target} cases: {label} | {items} items | p50 {:.2} ms | p95 {:.2} ms | p99 {:.2} ms | max {:.2} ms |",
             ms(&hist, 0.5),

@@ -167,9 +167,9 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
             ));
         }
     }
-    let now = app.clock.now();
-    let year = desk_year(app, now);
-    let mut db = app.store.write().await?;
+    // References are checked on a read connection, so the single SQLite writer is held only
+    // for the writes; the foreign keys still refuse a reference deleted in between.
+    let mut db = app.store.read().await?;
     let (organization_id, contact_id) = match customer {
         Some(actor) => {
             let own = actor.organization.ok_or(ActionError::Forbidden(
@@ -256,6 +256,10 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         closure_confirmed_by: None,
         closure_confirmed_at: None,
     };
+    drop(db);
+    let now = app.clock.now();
+    let year = desk_year(app, now);
+    let mut db = app.store.write().await?;
     let number = cases::next_number(&mut db, year).await?;
     let id = cases::insert(&mut db, number, &columns, who.user_id(), now).await?;
     let created =
