@@ -259,6 +259,10 @@ fn peak_rss() -> String {
 async fn list_at(s: &Setup, name: &str, target: usize, requests: usize, start: jiff::Timestamp) {
     let t0 = Instant::now();
     fill(s, target, start).await;
+    if s.db.backend == TestBackend::Postgres {
+        // What autovacuum does soon after a bulk load; without it the planner guesses.
+        s.db.execute_raw("ANALYZE").await.unwrap();
+    }
     eprintln!(
         "{name}: filled to {target} cases in {:.1} s",
         t0.elapsed().as_secs_f64()
