@@ -14,6 +14,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod patch;
 pub mod policy;
+pub mod sla;
 pub mod text;
 pub mod timeline;
 pub mod users;

@@ -1,0 +1,126 @@
+//! A calendar as admins define it (name, time zone, weekly hours, exceptions), validated with
+//! every fault named, and compiled into a [`BusinessCalendar`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+use super::calendar::BusinessCalendar;
+use super::hours::{Exception, Exceptions, WeeklyHours, check_weekly};
+use crate::error::FieldError;
+
+/// The stable id of a calendar: lowercase letters, digits and `-`, e.g. `china-5x8`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "china-5x8", pattern = "^[a-z0-9][a-z0-9-]{0,39}$")]
+pub struct CalendarId(String);
+
+impl CalendarId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for CalendarId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 40
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-');
+        if ok {
+            Ok(CalendarId(s.to_owned()))
+        } else {
+            Err(format!(
+                "`{s}` is not a calendar id: 1 to 40 lowercase letters, digits and '-', e.g. china-5x8"
+            ))
+        }
+    }
+}
+
+impl TryFrom<String> for CalendarId {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<CalendarId> for String {
+    fn from(id: CalendarId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for CalendarId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A business calendar's definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// Its name, e.g. `China 5×8 (08:30–17:00, Asia/Shanghai)`.
+    pub name: String,
+    /// IANA time zone, e.g. `Asia/Shanghai`.
+    #[schema(example = "Asia/Shanghai")]
+    pub time_zone: String,
+    /// Working hours per weekday.
+    pub weekly: WeeklyHours,
+    /// Holidays, make-up working days and special hours.
+    #[serde(default)]
+    pub exceptions: Vec<Exception>,
+}
+
+impl CalendarSpec {
+    /// Validates the definition and compiles it; every fault is named by its field.
+    pub fn compile(&self) -> Result<BusinessCalendar, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.name.trim().is_empty() || self.name.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "name",
+                "invalid",
+                "a name of 1 to 200 characters",
+            ));
+        }
+        let zone = match TimeZone::get(&self.time_zone) {
+            Ok(zone) if !self.time_zone.is_empty() => Some(zone),
+            _ => {
+                errors.push(FieldError::new(
+                    "time_zone",
+                    "unknown",
+                    format!(
+                        "`{}` is not an IANA time zone such as Asia/Shanghai",
+                        self.time_zone
+                    ),
+                ));
+                None
+            }
+        };
+        if let Err(mut e) = check_weekly(&self.weekly) {
+            errors.append(&mut e);
+        }
+        let exceptions = match Exceptions::new(self.exceptions.clone()) {
+            Ok(x) => Some(x),
+            Err(mut e) => {
+                errors.append(&mut e);
+                None
+            }
+        };
+        match (zone, exceptions) {
+            (Some(zone), Some(exceptions)) if errors.is_empty() => {
+                Ok(BusinessCalendar::new(zone, self.weekly.clone(), exceptions))
+            }
+            _ => Err(errors),
+        }
+    }
+}

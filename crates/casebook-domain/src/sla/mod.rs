@@ -1,0 +1,14 @@
+//! Service levels (SLA): business calendars with holidays and make-up working days, and the
+//! arithmetic of deadlines on them.
+
+pub mod calendar;
+pub mod china;
+pub mod definition;
+pub mod hours;
+
+pub use calendar::BusinessCalendar;
+pub use definition::{CalendarId, CalendarSpec};
+pub use hours::{Exception, ExceptionKind, Interval, WeeklyHours};
+
+#[cfg(test)]
+mod tests;
