@@ -124,3 +124,65 @@ impl CalendarSpec {
         }
     }
 }
+
+/// A stored calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Calendar {
+    /// Its stable id.
+    pub id: CalendarId,
+    /// Its definition.
+    #[serde(flatten)]
+    pub spec: CalendarSpec,
+    /// Whether Casebook ships it (`china-5x8`, `24x7`); built-in calendars can be edited (e.g.
+    /// to add next year's holidays) but not removed.
+    pub builtin: bool,
+    /// When it was created.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: jiff::Timestamp,
+    /// When it last changed.
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: jiff::Timestamp,
+    /// Version for optimistic concurrency (`If-Match`).
+    pub version: i64,
+}
+
+/// A warning about a calendar's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CalendarWarning {
+    /// Stable code: `no_holidays_for_year`.
+    pub code: &'static str,
+    /// The year concerned.
+    pub year: i16,
+    /// What to do, for a person.
+    pub message: String,
+}
+
+/// Warnings for a calendar that keeps holiday data (any holiday or make-up day) but has none for
+/// the current year, or, from November on (when the State Council publishes the coming year's
+/// arrangement), none for the coming year. Calendars without any holiday data (7×24) get none.
+pub fn holiday_warnings(spec: &CalendarSpec, today: jiff::civil::Date) -> Vec<CalendarWarning> {
+    if spec.exceptions.is_empty() {
+        return Vec::new();
+    }
+    let has_year = |year: i16| {
+        spec.exceptions
+            .iter()
+            .any(|e| e.dates().any(|d| d.year() == year))
+    };
+    let mut years = vec![today.year()];
+    if today.month() >= 11 {
+        years.push(today.year() + 1);
+    }
+    years
+        .into_iter()
+        .filter(|&y| !has_year(y))
+        .map(|year| CalendarWarning {
+            code: "no_holidays_for_year",
+            year,
+            message: format!(
+                "{} has no holidays or make-up working days for {year}; add them (PUT the calendar or import the year's notice) so deadlines skip the holidays",
+                spec.name
+            ),
+        })
+        .collect()
+}

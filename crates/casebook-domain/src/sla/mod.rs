@@ -5,9 +5,10 @@ pub mod calendar;
 pub mod china;
 pub mod definition;
 pub mod hours;
+pub mod import;
 
 pub use calendar::BusinessCalendar;
-pub use definition::{CalendarId, CalendarSpec};
+pub use definition::{Calendar, CalendarId, CalendarSpec};
 pub use hours::{Exception, ExceptionKind, Interval, WeeklyHours};
 
 #[cfg(test)]

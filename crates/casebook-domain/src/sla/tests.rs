@@ -354,3 +354,20 @@ fn dst_gap_and_fold_in_berlin() {
         5 * H
     );
 }
+
+#[test]
+fn calendars_in_november_warn_about_the_coming_year() {
+    use super::definition::holiday_warnings;
+    let (_, china) = builtin_calendars().into_iter().next().unwrap();
+    let d = |s: &str| s.parse::<Date>().unwrap();
+    assert!(holiday_warnings(&china, d("2026-10-31")).is_empty());
+    let warnings = holiday_warnings(&china, d("2026-11-22"));
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(
+        (warnings[0].code, warnings[0].year),
+        ("no_holidays_for_year", 2027)
+    );
+    assert_eq!(holiday_warnings(&china, d("2027-03-01"))[0].year, 2027);
+    let (_, always) = builtin_calendars().into_iter().nth(1).unwrap();
+    assert!(holiday_warnings(&always, d("2026-11-22")).is_empty());
+}
