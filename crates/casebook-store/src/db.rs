@@ -150,7 +150,9 @@ impl Store {
             }
             Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
-        Ok(())
+        let mut db = self.write().await?;
+        crate::calendars::seed_builtin(&mut db, casebook_domain::Timestamp::now()).await?;
+        db.commit().await
     }
 
     /// Connects and migrates.

@@ -10,6 +10,7 @@ mod macros;
 
 pub mod audit;
 pub mod backup;
+pub mod calendars;
 pub mod case_list;
 pub mod cases;
 pub mod contacts;

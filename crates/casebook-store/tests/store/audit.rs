@@ -5,7 +5,7 @@ use casebook_store::audit::{self, AuditFilter, Verification};
 use casebook_store::testing::{TestBackend, TestDb};
 use casebook_store::{PageRequest, on_both_backends};
 
-use crate::support::organization;
+use crate::support::{organization, seeded_entries};
 
 on_both_backends!(
     chain_grows_and_verifies,
@@ -23,7 +23,9 @@ async fn chain_grows_and_verifies(backend: TestBackend) {
     let mut db = t.store.read().await.unwrap();
     assert_eq!(
         audit::verify(&mut db).await.unwrap(),
-        Verification::Intact { entries: 3 }
+        Verification::Intact {
+            entries: seeded_entries() + 3
+        }
     );
     let page = audit::list(
         &mut db,
@@ -39,7 +41,7 @@ async fn chain_grows_and_verifies(backend: TestBackend) {
     .await
     .unwrap();
     assert_eq!(page.items.len(), 2);
-    assert_eq!(page.items[0].seq, 3, "newest first");
+    assert_eq!(page.items[0].seq, seeded_entries() + 3, "newest first");
     assert_eq!(page.items[0].prev_hash, page.items[1].hash);
     assert_eq!(
         page.items[0].after.as_ref().unwrap()["customer_number"],
@@ -61,7 +63,9 @@ async fn rolled_back_entries_leave_no_trace(backend: TestBackend) {
     let mut db = t.store.read().await.unwrap();
     assert_eq!(
         audit::verify(&mut db).await.unwrap(),
-        Verification::Intact { entries: 1 }
+        Verification::Intact {
+            entries: seeded_entries() + 1
+        }
     );
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the store, each on a fresh SQLite and a fresh PostgreSQL database.
 
 mod audit;
+mod calendars;
 mod cases;
 mod concurrency;
 mod directory;

@@ -58,3 +58,8 @@ pub async fn case(db: &mut Db, cols: &CaseColumns, year: i16) -> (CaseNumber, Ca
         .unwrap();
     (number, id)
 }
+
+/// Audit entries every fresh database starts with: the built-in calendars seeded at migration.
+pub fn seeded_entries() -> i64 {
+    casebook_domain::sla::china::builtin_calendars().len() as i64
+}
