@@ -84,6 +84,8 @@ pub enum Permission {
     ReadAudit,
     /// List all users (to pick an owner).
     ListAllUsers,
+    /// Create and change business calendars and support plans.
+    ManageServiceLevels,
 }
 
 /// Who is acting: the signed-in user or the owner of the API token.
@@ -202,7 +204,7 @@ impl Actor {
             Permission::ManageDirectory | Permission::WorkCases | Permission::ListAllUsers => {
                 self.is_staff()
             }
-            Permission::ManageUsers => self.role == Role::Admin,
+            Permission::ManageUsers | Permission::ManageServiceLevels => self.role == Role::Admin,
             Permission::ReadAudit => matches!(self.role, Role::Admin | Role::Manager),
         }
     }

@@ -103,6 +103,9 @@ pub fn require(who: &Principal, permission: Permission) -> Result<(), ActionErro
             Permission::WorkCases => "only support staff can do this",
             Permission::ReadAudit => "only administrators and managers can read the audit log",
             Permission::ListAllUsers => "only support staff can list users",
+            Permission::ManageServiceLevels => {
+                "only administrators can change calendars and support plans"
+            }
         })),
         _ => Ok(()),
     }

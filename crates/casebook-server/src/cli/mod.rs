@@ -1,8 +1,10 @@
-//! The `casebook` command line: `demo`, `serve`, `migrate`, `admin`, `backup`, `audit`, `config`.
+//! The `casebook` command line: `demo`, `serve`, `migrate`, `admin`, `calendar`, `backup`,
+//! `audit`, `config`.
 
 mod admin;
 pub(crate) use admin::describe;
 mod backup;
+mod calendar;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -61,6 +63,11 @@ enum Command {
     Backup {
         /// Where to write the backup; must not exist.
         file: PathBuf,
+    },
+    /// Business calendars.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar::CalendarCommand,
     },
     /// The audit log.
     Audit {
@@ -178,6 +185,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin { command } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             admin::run(App::open(config).await?, command).await
+        }
+        Command::Calendar { command } => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            calendar::run(App::open(config).await?, command).await
         }
         Command::Backup { file } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;

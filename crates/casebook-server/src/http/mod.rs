@@ -1,6 +1,7 @@
 //! The HTTP API: routes, OpenAPI 3.1 generated from the handlers, middleware. Handlers are thin:
 //! they parse input, call one action and render its result.
 
+pub mod calendars;
 pub mod cases;
 pub mod directory;
 pub mod error;
@@ -55,6 +56,7 @@ impl Modify for Security {
 
 fn api() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
+        .merge(calendars::routes())
         .merge(cases::routes())
         .merge(directory::routes())
         .merge(users::routes())

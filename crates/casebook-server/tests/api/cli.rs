@@ -239,3 +239,50 @@ async fn migrate_creates_a_fresh_database() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn calendar_deadline_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cal.db").display());
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "calendar",
+            "deadline",
+            "--calendar",
+            "china-5x8",
+            "--start",
+            "2026-09-30T16:50:00+08:00",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let out = casebook(&args(&["--minutes", "120"]), &url, None).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "2026-10-08T10:20:00+08:00");
+    let out = casebook(&args(&["--nbd"]), &url, None).await;
+    assert_eq!(text(&out.stdout).trim(), "2026-10-08T17:00:00+08:00");
+    let out = casebook(&args(&[]), &url, None).await;
+    assert_eq!(out.status.code(), Some(2), "clap refuses a missing target");
+    let out = casebook(&args(&["--minutes", "1", "--nbd"]), &url, None).await;
+    assert_eq!(out.status.code(), Some(2));
+    let out = casebook(
+        &[
+            "calendar",
+            "deadline",
+            "--calendar",
+            "mars",
+            "--start",
+            "2026-09-30T16:50:00+08:00",
+            "--nbd",
+        ],
+        &url,
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("calendar not found"),
+        "{}",
+        text(&out.stderr)
+    );
+}

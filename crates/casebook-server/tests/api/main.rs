@@ -5,6 +5,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bad_input;
+mod calendars;
 mod cases;
 mod cli;
 mod crash;

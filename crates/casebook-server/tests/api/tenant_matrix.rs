@@ -226,6 +226,45 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             None,
             false,
         ),
+        "GET /api/v1/calendars" => call(M::GET, "/api/v1/calendars".into(), None, false),
+        "POST /api/v1/calendars" => call(
+            M::POST,
+            "/api/v1/calendars".into(),
+            Some(
+                json!({"id": format!("matrix-{n}"), "name": "m", "time_zone": "UTC", "weekly": {}}),
+            ),
+            false,
+        ),
+        "GET /api/v1/calendars/{id}" => call(M::GET, "/api/v1/calendars/24x7".into(), None, false),
+        "PUT /api/v1/calendars/{id}" => call(
+            M::PUT,
+            "/api/v1/calendars/24x7".into(),
+            Some(
+                json!({"name": "7×24 (round the clock) 全天候", "time_zone": "Asia/Shanghai",
+                "weekly": {"mon": ["00:00-24:00"], "tue": ["00:00-24:00"], "wed": ["00:00-24:00"],
+                    "thu": ["00:00-24:00"], "fri": ["00:00-24:00"], "sat": ["00:00-24:00"], "sun": ["00:00-24:00"]}}),
+            ),
+            false,
+        ),
+        "POST /api/v1/calendars/{id}/import" => call(
+            M::POST,
+            "/api/v1/calendars/china-5x8/import".into(),
+            Some(json!({"format": "csv", "content": "2027-01-01,,holiday,元旦,", "dry_run": true})),
+            false,
+        ),
+        "GET /api/v1/calendars/{id}/days" => call(
+            M::GET,
+            "/api/v1/calendars/china-5x8/days?from=2026-09-28&to=2026-10-11".into(),
+            None,
+            false,
+        ),
+        "GET /api/v1/calendars/{id}/deadline" => call(
+            M::GET,
+            "/api/v1/calendars/china-5x8/deadline?start=2026-09-30T16:50:00%2B08:00&minutes=120"
+                .into(),
+            None,
+            false,
+        ),
         _ => return None,
     })
 }
