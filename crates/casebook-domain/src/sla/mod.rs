@@ -1,11 +1,13 @@
-//! Service levels (SLA): business calendars with holidays and make-up working days, and the
-//! arithmetic of deadlines on them.
+//! Service levels (SLA): business calendars with holidays and make-up working days, the
+//! arithmetic of deadlines on them, support plans, and clocks computed from their event logs.
 
 pub mod calendar;
 pub mod china;
+pub mod clock;
 pub mod definition;
 pub mod hours;
 pub mod import;
+pub mod plan;
 
 pub use calendar::BusinessCalendar;
 pub use definition::{Calendar, CalendarId, CalendarSpec};
