@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::ids::{ContactId, OrganizationId, ProductId, ProductVersionId};
 use crate::patch::{Change, double_option};
+use crate::sla::plan::PlanId;
 use crate::text::{CustomerNumber, Email, Name, Notes, Phone, ShortText};
 
 /// A customer organisation.
@@ -23,6 +24,8 @@ pub struct Organization {
     pub address: String,
     /// Notes for staff.
     pub notes: String,
+    /// Its own support plan; without one its cases get the default plan.
+    pub support_plan: Option<PlanId>,
     /// When it was archived; archived organisations are hidden from lists by default.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<Timestamp>,
@@ -50,6 +53,9 @@ pub struct OrganizationDraft {
     /// Notes for staff.
     #[serde(default)]
     pub notes: Notes,
+    /// Its own support plan (default: the default plan).
+    #[serde(default)]
+    pub support_plan: Option<PlanId>,
 }
 
 /// Changes to an organisation.
@@ -64,6 +70,10 @@ pub struct OrganizationPatch {
     pub address: Option<Notes>,
     /// New notes.
     pub notes: Option<Notes>,
+    /// Its own support plan, or `null` for the default plan.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub support_plan: Change<PlanId>,
     /// Archive (`true`) or restore (`false`).
     pub archived: Option<bool>,
     /// The version you last read; a mismatch is refused with 409.

@@ -151,7 +151,9 @@ impl Store {
             Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         let mut db = self.write().await?;
-        crate::calendars::seed_builtin(&mut db, casebook_domain::Timestamp::now()).await?;
+        let now = casebook_domain::Timestamp::now();
+        crate::calendars::seed_builtin(&mut db, now).await?;
+        crate::plans::seed_builtin(&mut db, now).await?;
         db.commit().await
     }
 

@@ -20,6 +20,7 @@ mod error;
 mod group_commit;
 pub mod organizations;
 pub mod page;
+pub mod plans;
 pub mod products;
 mod rows;
 #[cfg(feature = "testing")]

@@ -16,6 +16,7 @@ struct Row {
     name: String,
     address: String,
     notes: String,
+    support_plan_id: Option<String>,
     archived_at: Option<Ts>,
     created_at: Ts,
     updated_at: Ts,
@@ -30,6 +31,7 @@ impl From<Row> for Organization {
             name: r.name,
             address: r.address,
             notes: r.notes,
+            support_plan: r.support_plan_id.and_then(|p| p.parse().ok()),
             archived_at: r.archived_at.map(Into::into),
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
@@ -46,11 +48,12 @@ pub async fn insert(
 ) -> StoreResult<Organization> {
     let now = Ts::new(now);
     let row: Row = on_db!(db, c => sqlx::query_as(
-        "INSERT INTO organizations (customer_number, name, address, notes, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5)
-         RETURNING id, customer_number, name, address, notes, archived_at, created_at, updated_at, version")
+        "INSERT INTO organizations (customer_number, name, address, notes, support_plan_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $6, $5, $5)
+         RETURNING id, customer_number, name, address, notes, support_plan_id, archived_at, created_at, updated_at, version")
         .bind(draft.customer_number.as_str()).bind(draft.name.as_str()).bind(draft.address.as_str())
         .bind(draft.notes.as_str()).bind(now)
+        .bind(draft.support_plan.as_ref().map(|p| p.as_str()))
         .fetch_one(c).await)?;
     Ok(row.into())
 }
@@ -58,7 +61,7 @@ pub async fn insert(
 /// Reads one organisation.
 pub async fn get(db: &mut Db, id: OrganizationId) -> StoreResult<Option<Organization>> {
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, customer_number, name, address, notes, archived_at, created_at, updated_at, version
+        "SELECT id, customer_number, name, address, notes, support_plan_id, archived_at, created_at, updated_at, version
          FROM organizations WHERE id = $1")
         .bind(id.get()).fetch_optional(c).await)?;
     Ok(row.map(Into::into))
@@ -70,7 +73,7 @@ pub async fn find_by_customer_number(
     customer_number: &str,
 ) -> StoreResult<Option<Organization>> {
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, customer_number, name, address, notes, archived_at, created_at, updated_at, version
+        "SELECT id, customer_number, name, address, notes, support_plan_id, archived_at, created_at, updated_at, version
          FROM organizations WHERE customer_number = $1")
         .bind(customer_number.to_uppercase()).fetch_optional(c).await)?;
     Ok(row.map(Into::into))
@@ -98,7 +101,7 @@ pub async fn list(
     let pattern = filter.q.as_deref().map(contains_pattern);
     let number = filter.q.as_deref().map(str::to_uppercase);
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, customer_number, name, address, notes, archived_at, created_at, updated_at, version
+        "SELECT id, customer_number, name, address, notes, support_plan_id, archived_at, created_at, updated_at, version
          FROM organizations
          WHERE ($1 OR archived_at IS NULL)
            AND ($2 IS NULL OR customer_number = $3 OR lower(name) LIKE $2 ESCAPE '\\')
@@ -116,11 +119,12 @@ pub async fn update(db: &mut Db, org: &Organization, now: Timestamp) -> StoreRes
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
         "UPDATE organizations
          SET customer_number = $1, name = $2, address = $3, notes = $4, archived_at = $5,
-             updated_at = $6, version = version + 1
+             updated_at = $6, support_plan_id = $9, version = version + 1
          WHERE id = $7 AND version = $8
-         RETURNING id, customer_number, name, address, notes, archived_at, created_at, updated_at, version")
+         RETURNING id, customer_number, name, address, notes, support_plan_id, archived_at, created_at, updated_at, version")
         .bind(&org.customer_number).bind(&org.name).bind(&org.address).bind(&org.notes)
         .bind(org.archived_at.map(Ts::new)).bind(Ts::new(now)).bind(org.id.get()).bind(org.version)
+        .bind(org.support_plan.as_ref().map(|p| p.as_str()))
         .fetch_optional(c).await)?;
     row.map(Into::into).ok_or(StoreError::StaleVersion)
 }

@@ -1,9 +1,6 @@
 //! A calendar as admins define it (name, time zone, weekly hours, exceptions), validated with
 //! every fault named, and compiled into a [`BusinessCalendar`].
 
-use std::fmt;
-use std::str::FromStr;
-
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
@@ -11,59 +8,7 @@ use super::calendar::BusinessCalendar;
 use super::hours::{Exception, Exceptions, WeeklyHours, check_weekly};
 use crate::error::FieldError;
 
-/// The stable id of a calendar: lowercase letters, digits and `-`, e.g. `china-5x8`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
-#[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "china-5x8", pattern = "^[a-z0-9][a-z0-9-]{0,39}$")]
-pub struct CalendarId(String);
-
-impl CalendarId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for CalendarId {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let ok = !s.is_empty()
-            && s.len() <= 40
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !s.starts_with('-');
-        if ok {
-            Ok(CalendarId(s.to_owned()))
-        } else {
-            Err(format!(
-                "`{s}` is not a calendar id: 1 to 40 lowercase letters, digits and '-', e.g. china-5x8"
-            ))
-        }
-    }
-}
-
-impl TryFrom<String> for CalendarId {
-    type Error = String;
-
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
-impl From<CalendarId> for String {
-    fn from(id: CalendarId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for CalendarId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+super::slug::slug_id!(CalendarId, "calendar", "china-5x8");
 
 /// A business calendar's definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

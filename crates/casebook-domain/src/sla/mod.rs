@@ -8,6 +8,7 @@ pub mod definition;
 pub mod hours;
 pub mod import;
 pub mod plan;
+mod slug;
 
 pub use calendar::BusinessCalendar;
 pub use definition::{Calendar, CalendarId, CalendarSpec};

@@ -195,11 +195,13 @@ pub struct EscalationStep {
     pub notify: Notify,
 }
 
-fn default_pause() -> Vec<Status> {
+/// Statuses that pause the clocks unless a plan says otherwise: awaiting the customer.
+pub fn default_pause_statuses() -> Vec<Status> {
     vec![Status::AwaitingCustomer]
 }
 
-fn default_escalation() -> Vec<EscalationStep> {
+/// Escalation unless a plan says otherwise: 75 % owner, 100 % tier lead, 150 % duty manager.
+pub fn default_escalation() -> Vec<EscalationStep> {
     vec![
         EscalationStep {
             percent: 75,
@@ -228,7 +230,7 @@ pub struct PlanSpec {
     /// The terms of each severity, 1 to 4, each exactly once.
     pub severities: Vec<SeverityTerms>,
     /// Statuses in which the clocks stand still (default: awaiting the customer).
-    #[serde(default = "default_pause")]
+    #[serde(default = "default_pause_statuses")]
     pub pause_statuses: Vec<Status>,
     /// Escalation steps, by rising share of the target (default: 75 % owner, 100 % tier lead,
     /// 150 % duty manager).
@@ -391,7 +393,7 @@ pub fn standard_plan() -> PlanSpec {
             terms(Severity::ALL[2], CHINA_5X8, 17, 10 * 17, true),
             terms(Severity::ALL[3], CHINA_5X8, 34, 20 * 17, true),
         ],
-        pause_statuses: default_pause(),
+        pause_statuses: default_pause_statuses(),
         escalation: default_escalation(),
     }
 }
@@ -467,4 +469,31 @@ mod tests {
             serde_json::json!({"minutes": 90})
         );
     }
+}
+
+super::slug::slug_id!(PlanId, "support plan", "standard");
+
+/// Id of the built-in plan of the seeds.
+pub const STANDARD_PLAN: &str = "standard";
+
+/// A stored support plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Plan {
+    /// Its stable id.
+    pub id: PlanId,
+    /// Its definition.
+    #[serde(flatten)]
+    pub spec: PlanSpec,
+    /// Whether cases of organisations without their own plan get it.
+    pub is_default: bool,
+    /// Whether Casebook ships it.
+    pub builtin: bool,
+    /// When it was created.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: jiff::Timestamp,
+    /// When it last changed.
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: jiff::Timestamp,
+    /// Version for optimistic concurrency (`If-Match`).
+    pub version: i64,
 }

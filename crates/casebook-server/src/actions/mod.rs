@@ -13,6 +13,7 @@ pub mod cases;
 pub mod comments;
 pub mod contacts;
 pub mod organizations;
+pub mod plans;
 pub mod products;
 pub mod sessions;
 pub mod tokens;

@@ -3,12 +3,25 @@
 use casebook_domain::directory::{Organization, OrganizationDraft, OrganizationPatch};
 use casebook_domain::ids::OrganizationId;
 use casebook_domain::policy::{Permission, Subject};
+use casebook_domain::sla::plan::PlanId;
 use casebook_store::organizations::{self, OrganizationFilter};
+use casebook_store::plans;
 use casebook_store::{AuditEntry, Page, PageRequest, Table, lock_row};
 
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
 use crate::policy::{Principal, ensure_visible, require};
+
+async fn check_plan(db: &mut casebook_store::Db, plan: Option<&PlanId>) -> ActionResult<()> {
+    match plan {
+        Some(id) if plans::get(db, id).await?.is_none() => Err(ActionError::field(
+            "support_plan",
+            "not_found",
+            format!("no support plan {id}"),
+        )),
+        _ => Ok(()),
+    }
+}
 
 fn duplicate_number(number: &str) -> ActionError {
     ActionError::Conflict {
@@ -32,6 +45,7 @@ pub async fn create(
     {
         return Err(duplicate_number(draft.customer_number.as_str()));
     }
+    check_plan(&mut db, draft.support_plan.as_ref()).await?;
     let org = organizations::insert(&mut db, &draft, now).await?;
     db.audit(AuditEntry::change(
         now,
@@ -105,6 +119,10 @@ pub async fn update(
     }
     if let Some(notes) = patch.notes {
         after.notes = notes.into();
+    }
+    if let Some(plan) = patch.support_plan {
+        check_plan(&mut db, plan.as_ref()).await?;
+        after.support_plan = plan;
     }
     match patch.archived {
         Some(true) if before.archived_at.is_none() => after.archived_at = Some(now),

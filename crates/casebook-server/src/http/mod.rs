@@ -7,6 +7,7 @@ pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod page;
+pub mod plans;
 pub mod system;
 pub mod users;
 
@@ -58,6 +59,7 @@ fn api() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(calendars::routes())
         .merge(cases::routes())
+        .merge(plans::routes())
         .merge(directory::routes())
         .merge(users::routes())
         .merge(system::api_routes());

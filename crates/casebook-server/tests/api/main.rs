@@ -13,4 +13,5 @@ mod directory;
 mod faults;
 mod files;
 mod openapi;
+mod plans;
 mod tenant_matrix;

@@ -265,6 +265,20 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             None,
             false,
         ),
+        "GET /api/v1/plans" => call(M::GET, "/api/v1/plans".into(), None, false),
+        "POST /api/v1/plans" => {
+            let mut body =
+                serde_json::to_value(casebook_domain::sla::plan::standard_plan()).unwrap();
+            body["id"] = json!(format!("matrix-{n}"));
+            call(M::POST, "/api/v1/plans".into(), Some(body), false)
+        }
+        "GET /api/v1/plans/{id}" => call(M::GET, "/api/v1/plans/standard".into(), None, false),
+        "PUT /api/v1/plans/{id}" => call(
+            M::PUT,
+            "/api/v1/plans/standard".into(),
+            Some(serde_json::to_value(casebook_domain::sla::plan::standard_plan()).unwrap()),
+            false,
+        ),
         _ => return None,
     })
 }

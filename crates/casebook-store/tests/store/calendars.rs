@@ -65,3 +65,36 @@ async fn builtins_are_seeded_once_and_edits_stay(backend: TestBackend) {
         "a second migration keeps an admin's edits"
     );
 }
+
+on_both_backends!(the_standard_plan_is_the_default_and_one_default_only);
+
+async fn the_standard_plan_is_the_default_and_one_default_only(backend: TestBackend) {
+    use casebook_domain::sla::plan::{PlanId, standard_plan};
+    use casebook_store::plans;
+    let t = TestDb::create(backend).await;
+    let mut db = t.store.write().await.unwrap();
+    let standard = plans::get_default(&mut db).await.unwrap().unwrap();
+    assert_eq!(standard.id.as_str(), "standard");
+    assert!(standard.builtin && standard.is_default);
+    assert_eq!(standard.spec, standard_plan());
+    let gold: PlanId = "gold".parse().unwrap();
+    let mut spec = standard_plan();
+    spec.name = "Gold 7×24".into();
+    plans::insert(&mut db, &gold, &spec, false, at(1))
+        .await
+        .unwrap();
+    plans::set_default(&mut db, &gold).await.unwrap();
+    db.commit().await.unwrap();
+    let mut db = t.store.read().await.unwrap();
+    assert_eq!(plans::get_default(&mut db).await.unwrap().unwrap().id, gold);
+    let all = plans::list(
+        &mut db,
+        &PageRequest {
+            limit: None,
+            cursor: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.items.iter().filter(|p| p.is_default).count(), 1);
+}
