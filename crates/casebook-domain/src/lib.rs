@@ -12,6 +12,7 @@ pub mod directory;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;
+pub mod notifications;
 pub mod patch;
 pub mod policy;
 pub mod sla;

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::attributes::Tier;
 use crate::ids::{ApiTokenId, ContactId, OrganizationId, UserId};
 use crate::patch::{Change, double_option};
 use crate::policy::Role;
@@ -26,6 +27,10 @@ pub struct User {
     pub contact_id: Option<ContactId>,
     /// Whether the user may sign in.
     pub active: bool,
+    /// The tier this staff member leads (SLA escalations to the tier lead reach them).
+    pub leads_tier: Option<Tier>,
+    /// Whether this staff member is a duty manager (the last SLA escalation step reaches them).
+    pub duty_manager: bool,
     /// Created.
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -73,6 +78,12 @@ pub struct UserPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub contact_id: Change<ContactId>,
+    /// The tier this staff member leads, or `null` (admins).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub leads_tier: Change<Tier>,
+    /// Whether this staff member is a duty manager (admins).
+    pub duty_manager: Option<bool>,
     /// The version you last read.
     pub version: Option<i64>,
 }

@@ -32,6 +32,8 @@ pub struct Config {
     pub cases: CasesConfig,
     /// Sign-in sessions.
     pub sessions: SessionsConfig,
+    /// Service levels.
+    pub sla: SlaConfig,
 }
 
 /// `[database]`.
@@ -80,6 +82,22 @@ pub struct CasesConfig {
     pub reopen_days: u32,
 }
 
+/// `[sla]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaConfig {
+    /// Seconds between two sweeps for due SLA warnings and escalations.
+    pub sweep_interval_secs: u64,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        SlaConfig {
+            sweep_interval_secs: 30,
+        }
+    }
+}
+
 /// `[sessions]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -101,6 +119,7 @@ impl Default for Config {
             attachments: AttachmentsConfig::default(),
             cases: CasesConfig::default(),
             sessions: SessionsConfig::default(),
+            sla: SlaConfig::default(),
         }
     }
 }
@@ -374,6 +393,11 @@ reopen_days = 30
 idle_minutes = 720
 # Send the session cookie only over HTTPS (turn on behind a TLS proxy).
 secure_cookie = false
+
+[sla]
+# Seconds between two sweeps for due SLA warnings and escalations (each fires once, also with
+# several servers on one database).
+sweep_interval_secs = 30
 "#;
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Running the HTTP server: listen, serve until a shutdown signal, and keep sessions tidy.
+//! Running the HTTP server: listen, serve until a shutdown signal, keep sessions tidy, and fire
+//! due SLA escalations.
 
 use std::time::Duration;
 
@@ -10,11 +11,13 @@ use crate::app::AppState;
 /// Serves the API on `listener` until Ctrl-C or SIGTERM.
 pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let cleaner = tokio::spawn(clean_sessions(app.clone()));
+    let sweeper = tokio::spawn(sweep_sla(app.clone()));
     let router = crate::http::router(app);
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     cleaner.abort();
+    sweeper.abort();
     Ok(result?)
 }
 
@@ -35,6 +38,26 @@ async fn clean_sessions(app: AppState) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
+}
+
+/// Fires due SLA warnings and escalations. Each fires once: it is claimed in the transaction
+/// that delivers it, so a crash or a second server neither loses nor repeats one.
+async fn sweep_sla(app: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(
+        app.config.sla.sweep_interval_secs.max(1),
+    ));
+    loop {
+        every.tick().await;
+        loop {
+            match crate::actions::sla::sweep(&app, 200).await {
+                Ok(200) => continue,
+                Ok(n) if n > 0 => tracing::info!(fired = n, "SLA escalations fired"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
+            }
+            break;
         }
     }
 }

@@ -18,11 +18,13 @@ pub mod credentials;
 mod db;
 mod error;
 mod group_commit;
+pub mod notifications;
 pub mod organizations;
 pub mod page;
 pub mod plans;
 pub mod products;
 mod rows;
+pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod time;

@@ -1,11 +1,11 @@
 //! Users: staff and customer sign-ins. Password hashes are stored here but never leave the store
 //! except to the function that verifies a password.
 
-use casebook_domain::Named;
 use casebook_domain::Timestamp;
 use casebook_domain::ids::{ContactId, Id, OrganizationId, UserId};
 use casebook_domain::policy::Role;
 use casebook_domain::users::User;
+use casebook_domain::{Named, Tier};
 
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
@@ -22,6 +22,8 @@ struct Row {
     organization_id: Option<i64>,
     contact_id: Option<i64>,
     active: bool,
+    leads_tier: Option<String>,
+    duty_manager: bool,
     created_at: Ts,
     updated_at: Ts,
     version: i64,
@@ -38,6 +40,12 @@ impl TryFrom<Row> for User {
             organization_id: r.organization_id.map(Id::new),
             contact_id: r.contact_id.map(Id::new),
             active: r.active,
+            leads_tier: r
+                .leads_tier
+                .as_deref()
+                .map(|t| parse_column("users.leads_tier", t, Tier::parse))
+                .transpose()?,
+            duty_manager: r.duty_manager,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
             version: r.version,
@@ -67,7 +75,7 @@ pub async fn insert(db: &mut Db, new: &NewUser<'_>, now: Timestamp) -> StoreResu
     let row: Row = on_db!(db, c => sqlx::query_as(
         "INSERT INTO users (email, name, role, organization_id, contact_id, password_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-         RETURNING id, email, name, role, organization_id, contact_id, active, created_at, updated_at, version")
+         RETURNING id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version")
         .bind(new.email).bind(new.name).bind(new.role.as_str()).bind(new.organization_id.map(|o| o.get()))
         .bind(new.contact_id.map(|c| c.get())).bind(new.password_hash).bind(Ts::new(now))
         .fetch_one(c).await)?;
@@ -77,7 +85,7 @@ pub async fn insert(db: &mut Db, new: &NewUser<'_>, now: Timestamp) -> StoreResu
 /// Reads one user.
 pub async fn get(db: &mut Db, id: UserId) -> StoreResult<Option<User>> {
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, created_at, updated_at, version
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
          FROM users WHERE id = $1")
         .bind(id.get()).fetch_optional(c).await)?;
     row.map(TryInto::try_into).transpose()
@@ -95,7 +103,7 @@ pub async fn find_for_sign_in(
         password_hash: Option<String>,
     }
     let row: Option<WithHash> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, created_at, updated_at, version, password_hash
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version, password_hash
          FROM users WHERE email = $1")
         .bind(email.to_lowercase()).fetch_optional(c).await)?;
     row.map(|r| Ok((r.user.try_into()?, r.password_hash)))
@@ -123,7 +131,7 @@ pub async fn list(db: &mut Db, filter: &UserFilter, page: &PageRequest) -> Store
     let (after_name, after_id) = after.unzip();
     let pattern = filter.q.as_deref().map(contains_pattern);
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, created_at, updated_at, version
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
          FROM users
          WHERE ($1 OR active)
            AND ($2 IS NULL OR organization_id = $2)
@@ -156,11 +164,41 @@ pub async fn update(
 ) -> StoreResult<User> {
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
         "UPDATE users SET name = $1, role = $2, active = $3, contact_id = $4,
-             password_hash = COALESCE($5, password_hash), updated_at = $6, version = version + 1
+             password_hash = COALESCE($5, password_hash), updated_at = $6, leads_tier = $9,
+             duty_manager = $10, version = version + 1
          WHERE id = $7 AND version = $8
-         RETURNING id, email, name, role, organization_id, contact_id, active, created_at, updated_at, version")
+         RETURNING id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version")
         .bind(&user.name).bind(user.role.as_str()).bind(user.active).bind(user.contact_id.map(|c| c.get()))
         .bind(password_hash).bind(Ts::new(now)).bind(user.id.get()).bind(user.version)
+        .bind(user.leads_tier.map(Tier::as_str)).bind(user.duty_manager)
         .fetch_optional(c).await)?;
     row.ok_or(StoreError::StaleVersion)?.try_into()
+}
+
+/// Who an SLA escalation reaches besides the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffGroup {
+    /// Active leads of a tier.
+    TierLeads(Tier),
+    /// Active duty managers.
+    DutyManagers,
+    /// Active users of a role.
+    Role(Role),
+}
+
+/// Active staff of a group (at most 50), by id.
+pub async fn staff_of(db: &mut Db, group: StaffGroup) -> StoreResult<Vec<User>> {
+    let (tier, duty, role) = match group {
+        StaffGroup::TierLeads(t) => (Some(t.as_str()), false, None),
+        StaffGroup::DutyManagers => (None, true, None),
+        StaffGroup::Role(r) => (None, false, Some(r.as_str())),
+    };
+    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
+         FROM users
+         WHERE active AND organization_id IS NULL
+           AND ($1 IS NULL OR leads_tier = $1) AND (NOT $2 OR duty_manager) AND ($3 IS NULL OR role = $3)
+         ORDER BY id LIMIT 50")
+        .bind(tier).bind(duty).bind(role).fetch_all(c).await)?;
+    rows.into_iter().map(TryInto::try_into).collect()
 }

@@ -14,6 +14,7 @@ use casebook_store::{
 };
 use serde_json::json;
 
+use super::sla::{self, SlaCase, SlaChange};
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
 use crate::policy::{AuthVia, Principal, case_scope, ensure_visible, require};
@@ -280,6 +281,7 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
     let case = cases::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("case"))?;
+    sla::apply(&mut db, &SlaCase::from(&case), SlaChange::Opened, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -581,6 +583,7 @@ pub async fn update(
     let after = cases::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("case"))?;
+    follow_with_clocks(&mut db, &before, &after, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -592,6 +595,32 @@ pub async fn update(
     ));
     db.commit().await?;
     Ok(redact(who, after))
+}
+
+/// Lets the SLA clocks follow a change of a case: its status, then its severity or channel.
+async fn follow_with_clocks(
+    db: &mut Db,
+    before: &Case,
+    after: &Case,
+    now: Timestamp,
+) -> ActionResult<()> {
+    let case = SlaCase::from(after);
+    if before.status != after.status {
+        sla::apply(
+            db,
+            &case,
+            SlaChange::Status {
+                from: before.status,
+                to: after.status,
+            },
+            now,
+        )
+        .await?;
+    }
+    if before.severity != after.severity || before.channel != after.channel {
+        sla::apply(db, &case, SlaChange::Terms, now).await?;
+    }
+    Ok(())
 }
 
 /// Moves a case that waits for the customer back to work when the customer answers; used by
@@ -622,6 +651,13 @@ pub(crate) async fn resume_on_customer_reply(
         },
     )
     .await?;
+    let mut resumed = SlaCase::from(case);
+    resumed.status = Status::InProgress;
+    let change = SlaChange::Status {
+        from: case.status,
+        to: Status::InProgress,
+    };
+    sla::apply(db, &resumed, change, now).await?;
     Ok(true)
 }
 

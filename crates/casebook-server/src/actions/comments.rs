@@ -9,6 +9,7 @@ use casebook_store::{AuditEntry, Page, PageRequest, cases};
 
 use super::attachments::{AttachTo, Upload, check_uploads, store_uploads};
 use super::cases::{resume_on_customer_reply, visible_case};
+use super::sla::{self, SlaCase, SlaChange};
 use super::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::{Principal, audience};
@@ -84,6 +85,15 @@ pub async fn add(
         && !resume_on_customer_reply(&mut db, who, &case, now).await?
     {
         cases::touch(&mut db, case.id, now).await?;
+    }
+    if visibility == Visibility::Public && who.is_staff() {
+        sla::apply(
+            &mut db,
+            &SlaCase::from(&case),
+            SlaChange::StaffPublicReply,
+            now,
+        )
+        .await?;
     }
     let event = CaseEvent {
         id: event_id,

@@ -12,10 +12,12 @@ pub mod calendars;
 pub mod cases;
 pub mod comments;
 pub mod contacts;
+pub mod notifications;
 pub mod organizations;
 pub mod plans;
 pub mod products;
 pub mod sessions;
+pub mod sla;
 pub mod tokens;
 pub mod users;
 

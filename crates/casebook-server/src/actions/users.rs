@@ -185,7 +185,11 @@ pub async fn update(
     patch: UserPatch,
 ) -> ActionResult<User> {
     let is_self = who.user_id() == Some(id);
-    let admin_only = patch.role.is_some() || patch.active.is_some() || patch.contact_id.is_some();
+    let admin_only = patch.role.is_some()
+        || patch.active.is_some()
+        || patch.contact_id.is_some()
+        || patch.leads_tier.is_some()
+        || patch.duty_manager.is_some();
     if !is_self || admin_only {
         let mut db = app.store.read().await?;
         let target = users::get(&mut db, id)
@@ -229,6 +233,24 @@ pub async fn update(
     }
     if let Some(active) = patch.active {
         after.active = active;
+    }
+    let escalation_duty = patch.leads_tier.flatten().is_some() || patch.duty_manager == Some(true);
+    if escalation_duty && !before.role.is_staff() {
+        return Err(ActionError::field(
+            if patch.duty_manager == Some(true) {
+                "duty_manager"
+            } else {
+                "leads_tier"
+            },
+            "not_allowed",
+            "only support staff lead a tier or manage duty",
+        ));
+    }
+    if let Some(tier) = patch.leads_tier {
+        after.leads_tier = tier;
+    }
+    if let Some(duty) = patch.duty_manager {
+        after.duty_manager = duty;
     }
     if let Some(contact) = patch.contact_id {
         match (contact, before.organization_id) {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod page;
 pub mod plans;
+pub mod sla;
 pub mod system;
 pub mod users;
 
@@ -60,6 +61,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(calendars::routes())
         .merge(cases::routes())
         .merge(plans::routes())
+        .merge(sla::routes())
         .merge(directory::routes())
         .merge(users::routes())
         .merge(system::api_routes());

@@ -169,6 +169,16 @@ impl TestApp {
         }
     }
 
+    /// A second application over the same database with its own connections, as a second
+    /// `casebook serve` process would have.
+    pub async fn second_process(&self) -> AppState {
+        let store =
+            casebook_store::Store::open(&casebook_store::testing::test_options(&self._db.url))
+                .await
+                .expect("a second connection to the test database");
+        App::with_store(self.app.config.clone(), store, self.app.clock.clone())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

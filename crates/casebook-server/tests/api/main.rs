@@ -14,4 +14,5 @@ mod faults;
 mod files;
 mod openapi;
 mod plans;
+mod sla;
 mod tenant_matrix;

@@ -279,6 +279,17 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             Some(serde_json::to_value(casebook_domain::sla::plan::standard_plan()).unwrap()),
             false,
         ),
+        "GET /api/v1/cases/{number}/sla" => {
+            call(M::GET, format!("/api/v1/cases/{case}/sla"), None, true)
+        }
+        "GET /api/v1/sla/queue" => call(M::GET, "/api/v1/sla/queue".into(), None, false),
+        "GET /api/v1/notifications" => call(M::GET, "/api/v1/notifications".into(), None, false),
+        "POST /api/v1/notifications/read" => call(
+            M::POST,
+            "/api/v1/notifications/read".into(),
+            Some(json!({"ids": [1, 2, 3]})),
+            false,
+        ),
         _ => return None,
     })
 }

@@ -1,0 +1,125 @@
+//! In-app notifications of users, and the outbox of mail to send. Both are written in the
+//! transaction of the change that causes them, keyed so that a retried change adds nothing twice.
+
+use casebook_domain::Timestamp;
+use casebook_domain::ids::{CaseId, UserId};
+pub use casebook_domain::notifications::Notification;
+
+use crate::db::Db;
+use crate::error::StoreResult;
+use crate::page::{Page, PageRequest};
+use crate::time::Ts;
+
+/// A notification to add.
+#[derive(Debug, Clone)]
+pub struct NewNotification<'a> {
+    /// Who gets it.
+    pub user: UserId,
+    /// The case it is about.
+    pub case: Option<CaseId>,
+    /// Stable kind, e.g. `sla_warning`.
+    pub kind: &'a str,
+    /// One line.
+    pub title: &'a str,
+    /// More.
+    pub body: &'a str,
+    /// Unique key: the same key is added once.
+    pub dedupe_key: &'a str,
+}
+
+/// Adds a notification unless one with its key exists; true if added.
+pub async fn notify(db: &mut Db, n: &NewNotification<'_>, now: Timestamp) -> StoreResult<bool> {
+    let added = exec_db!(db, c => sqlx::query(
+        "INSERT INTO notifications (user_id, case_id, kind, title, body, dedupe_key, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING")
+        .bind(n.user.get()).bind(n.case.map(|c| c.get())).bind(n.kind).bind(n.title).bind(n.body)
+        .bind(n.dedupe_key).bind(Ts::new(now)).execute(c).await)?;
+    Ok(added == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    kind: String,
+    year: Option<i64>,
+    seq: Option<i64>,
+    title: String,
+    body: String,
+    created_at: Ts,
+    read_at: Option<Ts>,
+}
+
+/// A user's notifications, newest first.
+pub async fn list(
+    db: &mut Db,
+    user: UserId,
+    unread_only: bool,
+    page: &PageRequest,
+) -> StoreResult<Page<Notification>> {
+    let before: Option<i64> = page.key()?;
+    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
+        "SELECT n.id, n.kind, c.year, c.seq, n.title, n.body, n.created_at, n.read_at
+         FROM notifications n LEFT JOIN cases c ON c.id = n.case_id
+         WHERE n.user_id = $1 AND (NOT $2 OR n.read_at IS NULL) AND ($3 IS NULL OR n.id < $3)
+         ORDER BY n.id DESC LIMIT $4")
+        .bind(user.get()).bind(unread_only).bind(before).bind(page.fetch_limit()).fetch_all(c).await)?;
+    Ok(Page::from_rows(rows, page, |r| r.id).map(|r| Notification {
+        id: r.id,
+        kind: r.kind,
+        case_number: r.year.zip(r.seq).map(|(y, s)| format!("{y}-{s:05}")),
+        title: r.title,
+        body: r.body,
+        created_at: r.created_at.0,
+        read_at: r.read_at.map(Into::into),
+    }))
+}
+
+/// Marks the user's notifications read: these ids (at most 200; others' ids are ignored), or
+/// all of them. Returns how many changed.
+pub async fn mark_read(
+    db: &mut Db,
+    user: UserId,
+    ids: Option<&[i64]>,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    let Some(ids) = ids else {
+        return exec_db!(db, c => sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+            .bind(Ts::new(now)).bind(user.get()).execute(c).await);
+    };
+    let mut changed = 0;
+    for id in ids.iter().take(200) {
+        changed += exec_db!(db, c => sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
+            .bind(Ts::new(now)).bind(id).bind(user.get()).execute(c).await)?;
+    }
+    Ok(changed)
+}
+
+/// Queues a mail unless one with its key is queued already; true if queued.
+pub async fn enqueue_mail(
+    db: &mut Db,
+    kind: &str,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    dedupe_key: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let added = exec_db!(db, c => sqlx::query(
+        "INSERT INTO outbox (kind, recipient, subject, body, dedupe_key, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING")
+        .bind(kind).bind(recipient).bind(subject).bind(body).bind(dedupe_key).bind(Ts::new(now))
+        .execute(c).await)?;
+    Ok(added == 1)
+}
+
+/// Mail waiting to be sent, oldest first: `(id, kind, recipient, subject)`.
+pub async fn unsent_mail(
+    db: &mut Db,
+    limit: i64,
+) -> StoreResult<Vec<(i64, String, String, String)>> {
+    Ok(on_db!(db, c => sqlx::query_as(
+        "SELECT id, kind, recipient, subject FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1")
+        .bind(limit).fetch_all(c).await)?)
+}
