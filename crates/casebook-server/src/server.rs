@@ -21,7 +21,8 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     Ok(result?)
 }
 
-/// Removes expired sessions every hour. Idempotent; several servers may run it at once.
+/// Every hour: removes expired sessions and tells admins about calendars without next year's
+/// holidays. Idempotent; several servers may run it at once.
 async fn clean_sessions(app: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -38,6 +39,11 @@ async fn clean_sessions(app: AppState) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+        match crate::actions::calendars::notify_missing_holidays(&app).await {
+            Ok(n) if n > 0 => tracing::warn!(notified = n, "a calendar in use lacks holiday data"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not check calendars for holiday data"),
         }
     }
 }

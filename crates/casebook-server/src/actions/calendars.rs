@@ -380,3 +380,59 @@ pub async fn deadline(
         working_minutes: calendar.elapsed(start, due) / 60,
     })
 }
+
+/// Tells administrators and managers, once per calendar and year, when a calendar used by a
+/// support plan lacks holiday data (see [`holiday_warnings`]). Returns how many were told.
+pub async fn notify_missing_holidays(app: &App) -> ActionResult<usize> {
+    use casebook_domain::policy::Role;
+    use casebook_store::notifications::{self, NewNotification};
+    use casebook_store::users::{self, StaffGroup};
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let mut in_use = Vec::new();
+    let mut page = PageRequest {
+        limit: Some(200),
+        cursor: None,
+    };
+    loop {
+        let plans = casebook_store::plans::list(&mut db, &page).await?;
+        for plan in &plans.items {
+            in_use.extend(plan.spec.calendars().into_iter().map(|(_, id)| id.clone()));
+        }
+        match plans.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    in_use.sort();
+    in_use.dedup();
+    let mut people = users::staff_of(&mut db, StaffGroup::Role(Role::Admin)).await?;
+    people.extend(users::staff_of(&mut db, StaffGroup::Role(Role::Manager)).await?);
+    let mut told = 0;
+    for id in in_use {
+        let Some(calendar) = calendars::get(&mut db, &id).await? else {
+            continue;
+        };
+        for warning in view(app, calendar).warnings {
+            for user in &people {
+                let key = format!("calendar:{id}:{}:{}", warning.year, user.id);
+                let added = notifications::notify(
+                    &mut db,
+                    &NewNotification {
+                        user: user.id,
+                        case: None,
+                        kind: "calendar_holidays",
+                        title: &format!("{id}: no holidays for {}", warning.year),
+                        body: &warning.message,
+                        dedupe_key: &key,
+                    },
+                    now,
+                )
+                .await?;
+                told += usize::from(added);
+            }
+        }
+    }
+    db.commit().await?;
+    Ok(told)
+}

@@ -344,3 +344,24 @@ async fn imports_show_the_difference_before_applying(backend: TestBackend) {
     assert_eq!(again["applied"], false);
     assert_eq!(again["diff"]["unchanged"], 2);
 }
+
+on_both_backends!(admins_are_told_once_about_missing_holidays);
+
+async fn admins_are_told_once_about_missing_holidays(backend: TestBackend) {
+    let t = in_november(backend).await;
+    let told = casebook_server::actions::calendars::notify_missing_holidays(&t.app)
+        .await
+        .unwrap();
+    assert_eq!(told, 2, "the admin and the manager, for china-5x8 in 2027");
+    assert_eq!(
+        casebook_server::actions::calendars::notify_missing_holidays(&t.app)
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, notes) = t.get(&t.admin, "/api/v1/notifications").await;
+    assert_eq!(notes["items"][0]["kind"], "calendar_holidays");
+    assert!(notes["items"][0]["body"].as_str().unwrap().contains("2027"));
+    let (_, none) = t.get(&t.engineer, "/api/v1/notifications").await;
+    assert_eq!(none["items"], json!([]));
+}
