@@ -5,6 +5,7 @@ use std::sync::Arc;
 use casebook_store::Store;
 
 use crate::blobs::Blobs;
+use crate::calendar_cache::CalendarCache;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 
@@ -20,6 +21,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Attachment content storage.
     pub blobs: Blobs,
+    /// Compiled business calendars.
+    pub calendars: CalendarCache,
 }
 
 /// Shared handle to the application.
@@ -40,6 +43,7 @@ impl App {
             config,
             clock,
             blobs,
+            calendars: CalendarCache::default(),
         })
     }
 }

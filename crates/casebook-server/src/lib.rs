@@ -11,6 +11,7 @@ pub mod actions;
 pub mod app;
 pub mod auth;
 pub mod blobs;
+pub mod calendar_cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -124,3 +124,10 @@ pub async fn seed_builtin(db: &mut Db, now: Timestamp) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// The stored version of a calendar (to check a cached compilation).
+pub async fn version(db: &mut Db, id: &CalendarId) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = on_db!(db, c => sqlx::query_as("SELECT version FROM calendars WHERE id = $1")
+        .bind(id.as_str()).fetch_optional(c).await)?;
+    Ok(row.map(|(v,)| v))
+}

@@ -158,6 +158,71 @@ pub async fn clocks_of_case(db: &mut Db, case: CaseId) -> StoreResult<Vec<Stored
         .collect()
 }
 
+/// Escalation steps of one clock to schedule: `(step, percent, notify, due_at)`.
+pub type Steps = Vec<(i64, u16, Notify, Option<Timestamp>)>;
+
+fn notify_name(notify: Notify) -> String {
+    serde_json::to_value(notify)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Inserts a new clock as computed (state, deadline), its log and its escalation steps, in
+/// four statements; returns its id.
+pub async fn insert_clock(
+    db: &mut Db,
+    clock: &StoredClock,
+    steps: &Steps,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    let target = serde_json::to_string(&clock.target).expect("a target serialises");
+    let (id,): (i64,) = on_db!(db, c => sqlx::query_as(
+        "INSERT INTO sla_clocks (case_id, metric, cycle, calendar_id, target, state, started_at, deadline, breached, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
+        .bind(clock.case_id.get()).bind(clock.metric.as_str()).bind(clock.cycle).bind(clock.calendar.as_str())
+        .bind(&target).bind(state_name(clock.state)).bind(Ts::new(clock.started_at)).bind(clock.deadline.map(Ts::new))
+        .bind(clock.breached).bind(Ts::new(now)).fetch_one(c).await)?;
+    for e in &clock.events {
+        add_event(db, id, e.at, e.kind, "").await?;
+    }
+    if steps.is_empty() {
+        return Ok(id);
+    }
+    let values: Vec<String> = (0..steps.len())
+        .map(|i| {
+            format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                i * 5 + 1,
+                i * 5 + 2,
+                i * 5 + 3,
+                i * 5 + 4,
+                i * 5 + 5
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO sla_escalations (clock_id, step, percent, notify, due_at) VALUES {}",
+        values.join(", ")
+    );
+    macro_rules! bind_steps {
+        ($q:expr) => {{
+            let mut q = $q;
+            for (step, percent, notify, due) in steps {
+                q = q
+                    .bind(id)
+                    .bind(*step)
+                    .bind(i64::from(*percent))
+                    .bind(notify_name(*notify))
+                    .bind(due.map(Ts::new));
+            }
+            q
+        }};
+    }
+    exec_db!(db, c => bind_steps!(sqlx::query(sqlx::AssertSqlSafe(sql.clone()))).execute(c).await)?;
+    Ok(id)
+}
+
 /// Starts a clock: inserts it with its `started` event; returns its id.
 pub async fn start_clock(
     db: &mut Db,

@@ -257,6 +257,7 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         closure_confirmed_by: None,
         closure_confirmed_at: None,
     };
+    let prepared = sla::prepare(app, &mut db, organization_id).await?;
     drop(db);
     let now = app.clock.now();
     let year = desk_year(app, now);
@@ -281,7 +282,7 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
     let case = cases::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("case"))?;
-    sla::apply(&mut db, &SlaCase::from(&case), SlaChange::Opened, now).await?;
+    sla::start_new_case(&mut db, &prepared, &SlaCase::from(&case), now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -583,7 +584,7 @@ pub async fn update(
     let after = cases::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("case"))?;
-    follow_with_clocks(&mut db, &before, &after, now).await?;
+    follow_with_clocks(app, &mut db, &before, &after, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -599,6 +600,7 @@ pub async fn update(
 
 /// Lets the SLA clocks follow a change of a case: its status, then its severity or channel.
 async fn follow_with_clocks(
+    app: &App,
     db: &mut Db,
     before: &Case,
     after: &Case,
@@ -607,6 +609,7 @@ async fn follow_with_clocks(
     let case = SlaCase::from(after);
     if before.status != after.status {
         sla::apply(
+            app,
             db,
             &case,
             SlaChange::Status {
@@ -618,7 +621,7 @@ async fn follow_with_clocks(
         .await?;
     }
     if before.severity != after.severity || before.channel != after.channel {
-        sla::apply(db, &case, SlaChange::Terms, now).await?;
+        sla::apply(app, db, &case, SlaChange::Terms, now).await?;
     }
     Ok(())
 }
@@ -626,6 +629,7 @@ async fn follow_with_clocks(
 /// Moves a case that waits for the customer back to work when the customer answers; used by
 /// replies on every channel. Returns whether it did.
 pub(crate) async fn resume_on_customer_reply(
+    app: &App,
     db: &mut Db,
     who: &Principal,
     case: &Case,
@@ -657,7 +661,7 @@ pub(crate) async fn resume_on_customer_reply(
         from: case.status,
         to: Status::InProgress,
     };
-    sla::apply(db, &resumed, change, now).await?;
+    sla::apply(app, db, &resumed, change, now).await?;
     Ok(true)
 }
 

@@ -82,12 +82,13 @@ pub async fn add(
     )
     .await?;
     if visibility == Visibility::Public
-        && !resume_on_customer_reply(&mut db, who, &case, now).await?
+        && !resume_on_customer_reply(app, &mut db, who, &case, now).await?
     {
         cases::touch(&mut db, case.id, now).await?;
     }
     if visibility == Visibility::Public && who.is_staff() {
         sla::apply(
+            app,
             &mut db,
             &SlaCase::from(&case),
             SlaChange::StaffPublicReply,

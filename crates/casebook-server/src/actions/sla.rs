@@ -6,6 +6,7 @@
 //! [`sweep`], whatever the number of server processes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use casebook_domain::CaseNumber;
 use casebook_domain::case::Case;
@@ -19,7 +20,7 @@ use casebook_domain::{Channel, Named, Severity, Status, Tier, Timestamp};
 use casebook_store::notifications::{self, NewNotification};
 use casebook_store::sla::{self as store, StoredClock};
 use casebook_store::users::{self as users_store, StaffGroup};
-use casebook_store::{AuditActor, AuditEntry, Db, calendars, cases, plans};
+use casebook_store::{AuditActor, AuditEntry, Db, cases, plans};
 use casebook_store::{Page, PageRequest};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -59,8 +60,6 @@ impl From<&Case> for SlaCase {
 /// What happened to the case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SlaChange {
-    /// It was opened.
-    Opened,
     /// Staff replied publicly.
     StaffPublicReply,
     /// Its status changed.
@@ -81,39 +80,8 @@ fn latest(clocks: &[StoredClock], metric: Metric) -> Option<&StoredClock> {
         .max_by_key(|c| c.cycle)
 }
 
-/// Calendars compiled once per call.
-struct Calendars(HashMap<CalendarId, BusinessCalendar>);
-
-impl Calendars {
-    async fn get(&mut self, db: &mut Db, id: &CalendarId) -> ActionResult<&BusinessCalendar> {
-        if !self.0.contains_key(id) {
-            let stored = calendars::get(db, id).await?.ok_or_else(|| {
-                ActionError::Unavailable(format!("calendar {id} of an SLA clock is missing"))
-            })?;
-            let compiled = stored.spec.compile().map_err(|e| {
-                ActionError::Unavailable(format!("calendar {id} is invalid: {e:?}"))
-            })?;
-            self.0.insert(id.clone(), compiled);
-        }
-        Ok(&self.0[id])
-    }
-}
-
-async fn plan_of(
-    db: &mut Db,
-    case: &SlaCase,
-    change: SlaChange,
-    now: Timestamp,
-) -> ActionResult<Option<Plan>> {
-    if change == SlaChange::Opened {
-        let (plan, source) = for_organization(db, case.organization).await?;
-        let source = match source {
-            PlanSource::Organization => "organization",
-            PlanSource::Default => "default",
-        };
-        store::set_case_plan(db, case.id, &plan.id, source, now).await?;
-        return Ok(Some(plan));
-    }
+/// The plan chosen when the case was opened.
+async fn plan_of(db: &mut Db, case: &SlaCase) -> ActionResult<Option<Plan>> {
     match store::case_plan(db, case.id).await? {
         // Cases opened before SLA plans existed have no clocks.
         None => Ok(None),
@@ -163,23 +131,115 @@ async fn end_active(
     Ok(())
 }
 
+/// The plan and compiled calendars for a new case, found on a read connection before the write
+/// transaction, so the single SQLite writer is held only for the inserts.
+pub(crate) struct Prepared {
+    plan: Plan,
+    source: &'static str,
+    calendars: HashMap<CalendarId, Arc<BusinessCalendar>>,
+}
+
+/// Chooses the plan for a new case of an organisation and compiles its calendars.
+pub(crate) async fn prepare(
+    app: &App,
+    db: &mut Db,
+    organization: OrganizationId,
+) -> ActionResult<Prepared> {
+    let (plan, source) = for_organization(db, organization).await?;
+    let mut calendars = HashMap::new();
+    for id in super::plans::calendar_ids(&plan) {
+        let compiled = app.calendars.get(db, &id).await?;
+        calendars.insert(id, compiled);
+    }
+    let source = match source {
+        PlanSource::Organization => "organization",
+        PlanSource::Default => "default",
+    };
+    Ok(Prepared {
+        plan,
+        source,
+        calendars,
+    })
+}
+
+/// Starts the clocks of a new case (initial response and resolution) in the caller's
+/// transaction: the plan choice, and per clock its row, log and escalation steps.
+pub(crate) async fn start_new_case(
+    db: &mut Db,
+    prepared: &Prepared,
+    case: &SlaCase,
+    now: Timestamp,
+) -> ActionResult<()> {
+    let spec = &prepared.plan.spec;
+    store::set_case_plan(db, case.id, &prepared.plan.id, prepared.source, now).await?;
+    for metric in [Metric::InitialResponse, Metric::Resolution] {
+        let Some(terms) = spec.terms(case.severity, case.channel, metric) else {
+            continue;
+        };
+        let Some(calendar) = prepared.calendars.get(&terms.calendar) else {
+            return Err(ActionError::Unavailable(format!(
+                "calendar {} is missing",
+                terms.calendar
+            )));
+        };
+        let mut events = vec![ClockEvent {
+            at: now,
+            kind: ClockEventKind::Started,
+        }];
+        if spec.pauses(case.status) {
+            events.push(ClockEvent {
+                at: now,
+                kind: ClockEventKind::Paused,
+            });
+        }
+        let Some(status) = clock::evaluate(calendar, terms.target, &events, now) else {
+            continue;
+        };
+        let steps: store::Steps = spec
+            .escalation
+            .iter()
+            .enumerate()
+            .map(|(i, step)| {
+                (
+                    i as i64,
+                    step.percent,
+                    step.notify,
+                    clock::due_at(calendar, terms.target, &events, step.percent),
+                )
+            })
+            .collect();
+        let new = StoredClock {
+            id: 0,
+            case_id: case.id,
+            metric,
+            cycle: 1,
+            calendar: terms.calendar,
+            target: terms.target,
+            state: status.state,
+            started_at: now,
+            deadline: status.deadline,
+            breached: status.breached,
+            events,
+        };
+        store::insert_clock(db, &new, &steps, now).await?;
+    }
+    Ok(())
+}
+
 /// Follows a change of a case with its clocks, in the caller's transaction.
 pub(crate) async fn apply(
+    app: &App,
     db: &mut Db,
     case: &SlaCase,
     change: SlaChange,
     now: Timestamp,
 ) -> ActionResult<()> {
-    let Some(plan) = plan_of(db, case, change, now).await? else {
+    let Some(plan) = plan_of(db, case).await? else {
         return Ok(());
     };
     let spec = &plan.spec;
     let clocks = store::clocks_of_case(db, case.id).await?;
     match change {
-        SlaChange::Opened => {
-            start(db, spec, case, Metric::InitialResponse, 1, now).await?;
-            start(db, spec, case, Metric::Resolution, 1, now).await?;
-        }
         SlaChange::StaffPublicReply => {
             end_active(
                 db,
@@ -243,13 +303,18 @@ pub(crate) async fn apply(
             }
         }
     }
-    refresh(db, spec, case, now).await
+    refresh(app, db, spec, case, now).await
 }
 
 /// Recomputes every clock of a case from its log and the plan's current terms, and schedules
 /// the escalation steps of running clocks.
-async fn refresh(db: &mut Db, spec: &PlanSpec, case: &SlaCase, now: Timestamp) -> ActionResult<()> {
-    let mut compiled = Calendars(HashMap::new());
+async fn refresh(
+    app: &App,
+    db: &mut Db,
+    spec: &PlanSpec,
+    case: &SlaCase,
+    now: Timestamp,
+) -> ActionResult<()> {
     for mut c in store::clocks_of_case(db, case.id).await? {
         if is_active(&c)
             && let Some(t) = spec.terms(case.severity, case.channel, c.metric)
@@ -257,14 +322,14 @@ async fn refresh(db: &mut Db, spec: &PlanSpec, case: &SlaCase, now: Timestamp) -
             c.calendar = t.calendar;
             c.target = t.target;
         }
-        let calendar = compiled.get(db, &c.calendar).await?;
-        let Some(status) = clock::evaluate(calendar, c.target, &c.events, now) else {
+        let calendar = app.calendars.get(db, &c.calendar).await?;
+        let Some(status) = clock::evaluate(&calendar, c.target, &c.events, now) else {
             continue;
         };
         let dues: Vec<_> = spec
             .escalation
             .iter()
-            .map(|step| clock::due_at(calendar, c.target, &c.events, step.percent))
+            .map(|step| clock::due_at(&calendar, c.target, &c.events, step.percent))
             .collect();
         c.state = status.state;
         c.deadline = status.deadline;
@@ -454,11 +519,10 @@ pub async fn of_case(app: &App, who: &Principal, number: CaseNumber) -> ActionRe
     let mut db = app.store.read().await?;
     let case = visible_case(&mut db, who, number).await?;
     let plan = store::case_plan(&mut db, case.id).await?;
-    let mut compiled = Calendars(HashMap::new());
     let mut clocks = Vec::new();
     for c in store::clocks_of_case(&mut db, case.id).await? {
-        let calendar = compiled.get(&mut db, &c.calendar).await?;
-        let Some(status) = clock::evaluate(calendar, c.target, &c.events, now) else {
+        let calendar = app.calendars.get(&mut db, &c.calendar).await?;
+        let Some(status) = clock::evaluate(&calendar, c.target, &c.events, now) else {
             continue;
         };
         let escalations = if who.is_staff() {
