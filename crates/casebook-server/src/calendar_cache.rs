@@ -35,6 +35,27 @@ impl CalendarCache {
         Ok(compiled)
     }
 
+    /// The compiled calendars `ids` as stored now, their versions checked in one query.
+    pub async fn get_many(
+        &self,
+        db: &mut Db,
+        ids: &[CalendarId],
+    ) -> ActionResult<HashMap<CalendarId, Arc<BusinessCalendar>>> {
+        let versions = calendars::versions(db).await?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for id in ids {
+            let cached = self.lock().get(id).and_then(|(v, compiled)| {
+                (versions.get(id) == Some(v)).then(|| compiled.clone())
+            });
+            let compiled = match cached {
+                Some(c) => c,
+                None => self.get(db, id).await?,
+            };
+            out.insert(id.clone(), compiled);
+        }
+        Ok(out)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CalendarId, (i64, Arc<BusinessCalendar>)>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -125,6 +125,15 @@ pub async fn seed_builtin(db: &mut Db, now: Timestamp) -> StoreResult<()> {
     Ok(())
 }
 
+/// The version of every calendar, by id (calendars are few).
+pub async fn versions(db: &mut Db) -> StoreResult<std::collections::HashMap<CalendarId, i64>> {
+    let rows: Vec<(String, i64)> = on_db!(db, c => sqlx::query_as("SELECT id, version FROM calendars")
+        .fetch_all(c).await)?;
+    rows.into_iter()
+        .map(|(id, v)| Ok((id.parse().map_err(|e| StoreError::corrupt("calendars.id", e))?, v)))
+        .collect()
+}
+
 /// The stored version of a calendar (to check a cached compilation).
 pub async fn version(db: &mut Db, id: &CalendarId) -> StoreResult<Option<i64>> {
     let row: Option<(i64,)> = on_db!(db, c => sqlx::query_as("SELECT version FROM calendars WHERE id = $1")

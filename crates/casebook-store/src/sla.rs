@@ -158,8 +158,11 @@ pub async fn clocks_of_case(db: &mut Db, case: CaseId) -> StoreResult<Vec<Stored
         .collect()
 }
 
-/// Escalation steps of one clock to schedule: `(step, percent, notify, due_at)`.
-pub type Steps = Vec<(i64, u16, Notify, Option<Timestamp>)>;
+/// An escalation step of a clock to schedule: `(step, percent, notify, due_at)`.
+pub type Step = (i64, u16, Notify, Option<Timestamp>);
+
+/// Escalation steps of one clock to schedule.
+pub type Steps = Vec<Step>;
 
 fn notify_name(notify: Notify) -> String {
     serde_json::to_value(notify)
@@ -168,59 +171,111 @@ fn notify_name(notify: Notify) -> String {
         .unwrap_or_default()
 }
 
-/// Inserts a new clock as computed (state, deadline), its log and its escalation steps, in
-/// four statements; returns its id.
-pub async fn insert_clock(
-    db: &mut Db,
-    clock: &StoredClock,
-    steps: &Steps,
-    now: Timestamp,
-) -> StoreResult<i64> {
-    let target = serde_json::to_string(&clock.target).expect("a target serialises");
-    let (id,): (i64,) = on_db!(db, c => sqlx::query_as(
-        "INSERT INTO sla_clocks (case_id, metric, cycle, calendar_id, target, state, started_at, deadline, breached, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
-        .bind(clock.case_id.get()).bind(clock.metric.as_str()).bind(clock.cycle).bind(clock.calendar.as_str())
-        .bind(&target).bind(state_name(clock.state)).bind(Ts::new(clock.started_at)).bind(clock.deadline.map(Ts::new))
-        .bind(clock.breached).bind(Ts::new(now)).fetch_one(c).await)?;
-    for e in &clock.events {
-        add_event(db, id, e.at, e.kind, "").await?;
-    }
-    if steps.is_empty() {
-        return Ok(id);
-    }
-    let values: Vec<String> = (0..steps.len())
-        .map(|i| {
-            format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                i * 5 + 1,
-                i * 5 + 2,
-                i * 5 + 3,
-                i * 5 + 4,
-                i * 5 + 5
-            )
+/// `rows` groups of `cols` numbered placeholders: `($1, $2), ($3, $4)`.
+fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", row.join(", "))
         })
-        .collect();
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inserts new clocks as computed (state, deadline), with their logs and escalation steps, in
+/// three statements however many clocks; returns their ids in the order given.
+pub async fn insert_clocks(
+    db: &mut Db,
+    clocks: &[(StoredClock, Steps)],
+    now: Timestamp,
+) -> StoreResult<Vec<i64>> {
+    if clocks.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
-        "INSERT INTO sla_escalations (clock_id, step, percent, notify, due_at) VALUES {}",
-        values.join(", ")
+        "INSERT INTO sla_clocks (case_id, metric, cycle, calendar_id, target, state, started_at, deadline, breached, updated_at)
+         VALUES {} RETURNING id, metric, cycle",
+        placeholders(clocks.len(), 10)
     );
-    macro_rules! bind_steps {
+    macro_rules! bind_clocks {
         ($q:expr) => {{
             let mut q = $q;
-            for (step, percent, notify, due) in steps {
+            for (clock, _) in clocks {
                 q = q
-                    .bind(id)
-                    .bind(*step)
-                    .bind(i64::from(*percent))
-                    .bind(notify_name(*notify))
-                    .bind(due.map(Ts::new));
+                    .bind(clock.case_id.get())
+                    .bind(clock.metric.as_str())
+                    .bind(clock.cycle)
+                    .bind(clock.calendar.as_str())
+                    .bind(serde_json::to_string(&clock.target).expect("a target serialises"))
+                    .bind(state_name(clock.state))
+                    .bind(Ts::new(clock.started_at))
+                    .bind(clock.deadline.map(Ts::new))
+                    .bind(clock.breached)
+                    .bind(Ts::new(now));
             }
             q
         }};
     }
-    exec_db!(db, c => bind_steps!(sqlx::query(sqlx::AssertSqlSafe(sql.clone()))).execute(c).await)?;
-    Ok(id)
+    let rows: Vec<(i64, String, i64)> = on_db!(db, c =>
+        bind_clocks!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))).fetch_all(c).await)?;
+    // RETURNING promises no order: match the rows by metric and cycle.
+    let ids = clocks
+        .iter()
+        .map(|(clock, _)| {
+            rows.iter()
+                .find(|(_, m, cycle)| m == clock.metric.as_str() && *cycle == clock.cycle)
+                .map(|(id, _, _)| *id)
+                .ok_or_else(|| corrupt("insert", "a new clock was not returned"))
+        })
+        .collect::<StoreResult<Vec<i64>>>()?;
+    let events: Vec<(i64, &ClockEvent)> = ids
+        .iter()
+        .zip(clocks)
+        .flat_map(|(id, (clock, _))| clock.events.iter().map(move |e| (*id, e)))
+        .collect();
+    if !events.is_empty() {
+        let sql = format!(
+            "INSERT INTO sla_clock_events (clock_id, at, kind, note) VALUES {}",
+            placeholders(events.len(), 4)
+        );
+        macro_rules! bind_events {
+            ($q:expr) => {{
+                let mut q = $q;
+                for (id, e) in &events {
+                    q = q.bind(*id).bind(Ts::new(e.at)).bind(kind_name(e.kind)).bind("");
+                }
+                q
+            }};
+        }
+        exec_db!(db, c => bind_events!(sqlx::query(sqlx::AssertSqlSafe(sql.clone()))).execute(c).await)?;
+    }
+    let steps: Vec<(i64, &Step)> = ids
+        .iter()
+        .zip(clocks)
+        .flat_map(|(id, (_, steps))| steps.iter().map(move |s| (*id, s)))
+        .collect();
+    if !steps.is_empty() {
+        let sql = format!(
+            "INSERT INTO sla_escalations (clock_id, step, percent, notify, due_at) VALUES {}",
+            placeholders(steps.len(), 5)
+        );
+        macro_rules! bind_steps {
+            ($q:expr) => {{
+                let mut q = $q;
+                for (id, (step, percent, notify, due)) in &steps {
+                    q = q
+                        .bind(*id)
+                        .bind(*step)
+                        .bind(i64::from(*percent))
+                        .bind(notify_name(*notify))
+                        .bind(due.map(Ts::new));
+                }
+                q
+            }};
+        }
+        exec_db!(db, c => bind_steps!(sqlx::query(sqlx::AssertSqlSafe(sql.clone()))).execute(c).await)?;
+    }
+    Ok(ids)
 }
 
 /// Starts a clock: inserts it with its `started` event; returns its id.

@@ -1,6 +1,7 @@
 //! Use cases for cases: open, read, list, change (fields, owner, tier, severity, status).
 
 use casebook_domain::case::{Case, CaseDraft, CasePatch, NamedRef};
+use casebook_domain::directory::Organization;
 use casebook_domain::ids::{ContactId, OrganizationId, ProductId, UserId};
 use casebook_domain::lifecycle::{self, Transition, TransitionContext};
 use casebook_domain::policy::{Permission, Role, Subject, Visibility};
@@ -40,9 +41,9 @@ pub(crate) async fn visible_case(
     Ok(case)
 }
 
-async fn check_organization(db: &mut Db, id: OrganizationId) -> ActionResult<()> {
+async fn check_organization(db: &mut Db, id: OrganizationId) -> ActionResult<Organization> {
     match organizations::get(db, id).await? {
-        Some(org) if org.archived_at.is_none() => Ok(()),
+        Some(org) if org.archived_at.is_none() => Ok(org),
         Some(_) => Err(ActionError::field(
             "organization_id",
             "archived",
@@ -207,7 +208,7 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
             (org, draft.contact_id)
         }
     };
-    check_organization(&mut db, organization_id).await?;
+    let organization = check_organization(&mut db, organization_id).await?;
     if let Some(contact) = contact_id {
         check_contact(&mut db, contact, organization_id).await.map_err(|e| match (customer, e) {
             (Some(_), ActionError::Validation(f)) if f.iter().any(|f| f.code == "not_authorised") => {
@@ -257,7 +258,7 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         closure_confirmed_by: None,
         closure_confirmed_at: None,
     };
-    let prepared = sla::prepare(app, &mut db, organization_id).await?;
+    let prepared = sla::prepare(app, &mut db, &organization).await?;
     drop(db);
     let now = app.clock.now();
     let year = desk_year(app, now);

@@ -4,6 +4,7 @@
 
 use casebook_domain::Status;
 use casebook_domain::error::FieldError;
+use casebook_domain::directory::Organization;
 use casebook_domain::ids::OrganizationId;
 use casebook_domain::policy::Permission;
 use casebook_domain::sla::CalendarId;
@@ -196,6 +197,11 @@ pub async fn for_organization(
     let org = organizations::get(db, organization)
         .await?
         .ok_or(ActionError::NotFound("organization"))?;
+    plan_of_organization(db, &org).await
+}
+
+/// The plan of an organisation already read: its own, or the default plan.
+pub async fn plan_of_organization(db: &mut Db, org: &Organization) -> ActionResult<(Plan, PlanSource)> {
     if let Some(id) = &org.support_plan
         && let Some(plan) = plans::get(db, id).await?
     {

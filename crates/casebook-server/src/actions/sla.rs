@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use casebook_domain::CaseNumber;
 use casebook_domain::case::Case;
+use casebook_domain::directory::Organization;
 use casebook_domain::ids::{CaseId, OrganizationId, UserId};
 use casebook_domain::policy::Permission;
 use casebook_domain::policy::Role;
@@ -26,7 +27,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::cases::visible_case;
-use super::plans::{PlanSource, for_organization};
+use super::plans::{PlanSource, plan_of_organization};
 use super::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::{Principal, require};
@@ -143,14 +144,13 @@ pub(crate) struct Prepared {
 pub(crate) async fn prepare(
     app: &App,
     db: &mut Db,
-    organization: OrganizationId,
+    organization: &Organization,
 ) -> ActionResult<Prepared> {
-    let (plan, source) = for_organization(db, organization).await?;
-    let mut calendars = HashMap::new();
-    for id in super::plans::calendar_ids(&plan) {
-        let compiled = app.calendars.get(db, &id).await?;
-        calendars.insert(id, compiled);
-    }
+    let (plan, source) = plan_of_organization(db, organization).await?;
+    let calendars = app
+        .calendars
+        .get_many(db, &super::plans::calendar_ids(&plan))
+        .await?;
     let source = match source {
         PlanSource::Organization => "organization",
         PlanSource::Default => "default",
@@ -172,6 +172,7 @@ pub(crate) async fn start_new_case(
 ) -> ActionResult<()> {
     let spec = &prepared.plan.spec;
     store::set_case_plan(db, case.id, &prepared.plan.id, prepared.source, now).await?;
+    let mut new_clocks = Vec::with_capacity(2);
     for metric in [Metric::InitialResponse, Metric::Resolution] {
         let Some(terms) = spec.terms(case.severity, case.channel, metric) else {
             continue;
@@ -221,8 +222,9 @@ pub(crate) async fn start_new_case(
             breached: status.breached,
             events,
         };
-        store::insert_clock(db, &new, &steps, now).await?;
+        new_clocks.push((new, steps));
     }
+    store::insert_clocks(db, &new_clocks, now).await?;
     Ok(())
 }
 
