@@ -6,10 +6,11 @@ use utoipa::ToSchema;
 
 use crate::attributes::{Category, Channel, Severity, Status, Tier};
 use crate::case_number::CaseNumber;
-use crate::ids::{CaseId, ContactId, OrganizationId, ProductId, UserId};
+use crate::entitlement::Outcome;
+use crate::ids::{CaseId, ContactId, OrganizationId, ProductId, UnitId, UserId};
 use crate::patch::{Change, double_option};
 use crate::policy::CaseAccess;
-use crate::text::{LongText, Notes, ShortText, Title};
+use crate::text::{Code, LongText, Notes, ShortText, Title};
 
 /// An organisation as shown on a case.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -39,6 +40,24 @@ pub struct ClosureConfirmation {
     /// When.
     #[schema(value_type = String, format = DateTime)]
     pub confirmed_at: Timestamp,
+}
+
+/// The entitlement of a case: what the check decided, why, under which contract and plan, and
+/// who overrode a refusal.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Entitlement {
+    /// What the check found (after an override: `entitled`).
+    pub outcome: Outcome,
+    /// Why, for staff.
+    pub reason: String,
+    /// The contract the case is charged to, or the one that came closest.
+    pub contract_number: Option<String>,
+    /// The support plan the SLA clocks run on.
+    pub plan: Option<String>,
+    /// The coordinator who overrode a refusal.
+    pub overridden_by: Option<NamedRef<UserId>>,
+    /// Their written reason.
+    pub override_reason: Option<String>,
 }
 
 /// A case with the names of what it refers to.
@@ -92,6 +111,10 @@ pub struct Case {
     pub closed_at: Option<Timestamp>,
     /// The customer's confirmation of the closure, if they gave it.
     pub closure_confirmation: Option<ClosureConfirmation>,
+    /// The installed unit (its name is the serial number).
+    pub unit: Option<NamedRef<UnitId>>,
+    /// What the entitlement check decided when the case was opened (staff only).
+    pub entitlement: Option<Entitlement>,
     /// Incremented by every change of the case's fields; send it back as `version` or `If-Match`.
     pub version: i64,
 }
@@ -140,6 +163,10 @@ pub struct CaseDraft {
     pub tier: Option<Tier>,
     /// The engineer responsible, staff only; the case starts `assigned`.
     pub owner_id: Option<UserId>,
+    /// The contract number the caller quotes (合同号), for the entitlement check.
+    pub contract_number: Option<Code>,
+    /// The serial number of the unit (序列号); sets the unit and its product.
+    pub serial_number: Option<Code>,
 }
 
 /// Changes to a case. Customers may change only `status` (accept, reject, cancel, reopen).

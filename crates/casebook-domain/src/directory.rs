@@ -182,9 +182,15 @@ pub struct ProductVersion {
     pub id: ProductVersionId,
     /// The version, e.g. `9.0.1`.
     pub version: String,
-    /// Release date.
+    /// Release date (general availability).
     #[schema(value_type = Option<String>, format = Date)]
     pub released_on: Option<Date>,
+    /// End of marketing: no longer sold.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_of_marketing_on: Option<Date>,
+    /// End of support: the last day the vendor supports it.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_of_support_on: Option<Date>,
 }
 
 /// A version to add to a product.
@@ -196,6 +202,14 @@ pub struct ProductVersionDraft {
     /// Release date, `YYYY-MM-DD`.
     #[schema(value_type = Option<String>, format = Date)]
     pub released_on: Option<Date>,
+    /// End of marketing, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_of_marketing_on: Option<Date>,
+    /// End of support, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_of_support_on: Option<Date>,
 }
 
 /// A new product.
@@ -235,4 +249,41 @@ pub struct ProductVersionPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub released_on: Change<Date>,
+    /// New end of marketing, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_of_marketing_on: Change<Date>,
+    /// New end of support, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_of_support_on: Change<Date>,
+}
+
+/// Where a version stands in its lifecycle on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleStage {
+    /// Not released yet.
+    Unreleased,
+    /// Sold and supported.
+    Supported,
+    /// No longer sold, still supported.
+    EndOfMarketing,
+    /// No longer supported.
+    EndOfSupport,
+}
+
+impl ProductVersion {
+    /// The stage on `day`; a version without dates is supported.
+    pub fn stage(&self, day: Date) -> LifecycleStage {
+        if self.end_of_support_on.is_some_and(|d| day > d) {
+            LifecycleStage::EndOfSupport
+        } else if self.end_of_marketing_on.is_some_and(|d| day > d) {
+            LifecycleStage::EndOfMarketing
+        } else if self.released_on.is_some_and(|d| day < d) {
+            LifecycleStage::Unreleased
+        } else {
+            LifecycleStage::Supported
+        }
+    }
 }

@@ -36,6 +36,16 @@ pub enum CaseEvent {}
 #[derive(Debug)]
 pub enum Attachment {}
 
+/// Marker for customer sites.
+#[derive(Debug)]
+pub enum Site {}
+/// Marker for installed units.
+#[derive(Debug)]
+pub enum Unit {}
+/// Marker for support contracts.
+#[derive(Debug)]
+pub enum Contract {}
+
 /// The id of one object of kind `T`.
 pub struct Id<T> {
     value: i64,
@@ -145,3 +155,9 @@ pub type CaseId = Id<Case>;
 pub type CaseEventId = Id<CaseEvent>;
 /// Id of an attachment.
 pub type AttachmentId = Id<Attachment>;
+/// Id of a site.
+pub type SiteId = Id<Site>;
+/// Id of an installed unit.
+pub type UnitId = Id<Unit>;
+/// Id of a contract.
+pub type ContractId = Id<Contract>;

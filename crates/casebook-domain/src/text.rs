@@ -159,6 +159,35 @@ impl CustomerNumber {
     }
 }
 
+/// A code printed on paper or a label — a contract number (合同号), a serial number (序列号), a
+/// site id: 1–64 letters, digits, `-`, `_`, `.`, `/`, upper-cased so either case finds it.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Code(String);
+
+impl Code {
+    /// Parses a code.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let s = raw.trim().to_uppercase();
+        check_length(&s, 1, 64)?;
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        {
+            return Err(ValidationError::new(
+                "invalid",
+                "may contain only letters, digits, '-', '_', '.' and '/'",
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A telephone number: digits with the usual separators, an optional leading `+` and extension.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -238,7 +267,7 @@ macro_rules! string_conversions {
     )*};
 }
 
-string_conversions!(Email => Email::parse, CustomerNumber => CustomerNumber::parse, Phone => Phone::parse, Password => Password::parse);
+string_conversions!(Email => Email::parse, CustomerNumber => CustomerNumber::parse, Code => Code::parse, Phone => Phone::parse, Password => Password::parse);
 
 impl<const MAX: usize> TryFrom<String> for Line<MAX> {
     type Error = ValidationError;
@@ -279,7 +308,7 @@ macro_rules! display_as_str {
     )*};
 }
 
-display_as_str!(Email, CustomerNumber, Phone);
+display_as_str!(Email, CustomerNumber, Code, Phone);
 
 impl<const MAX: usize> From<Line<MAX>> for String {
     fn from(value: Line<MAX>) -> String {

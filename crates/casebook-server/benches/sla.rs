@@ -153,7 +153,10 @@ async fn run(backend: TestBackend) {
         }
         w.commit().await.unwrap();
         if std::env::var("CASEBOOK_BENCH_PROGRESS").is_ok() && have % 5000 == 0 {
-            eprintln!("{name}: {have} cases after {:.1} s", t0.elapsed().as_secs_f64());
+            eprintln!(
+                "{name}: {have} cases after {:.1} s",
+                t0.elapsed().as_secs_f64()
+            );
         }
     }
     eprintln!(
@@ -165,7 +168,10 @@ async fn run(backend: TestBackend) {
         // connection: it cannot run in a transaction).
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::raw_sql("VACUUM ANALYZE").execute(&mut conn).await.unwrap();
+        sqlx::raw_sql("VACUUM ANALYZE")
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
     println!("| backend | open cases | sweep | escalations fired | seconds | per second |");
     println!("| --- | --- | --- | --- | --- | --- |");

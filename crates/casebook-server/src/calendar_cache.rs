@@ -44,9 +44,10 @@ impl CalendarCache {
         let versions = calendars::versions(db).await?;
         let mut out = HashMap::with_capacity(ids.len());
         for id in ids {
-            let cached = self.lock().get(id).and_then(|(v, compiled)| {
-                (versions.get(id) == Some(v)).then(|| compiled.clone())
-            });
+            let cached = self
+                .lock()
+                .get(id)
+                .and_then(|(v, compiled)| (versions.get(id) == Some(v)).then(|| compiled.clone()));
             let compiled = match cached {
                 Some(c) => c,
                 None => self.get(db, id).await?,

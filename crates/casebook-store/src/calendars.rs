@@ -130,7 +130,13 @@ pub async fn versions(db: &mut Db) -> StoreResult<std::collections::HashMap<Cale
     let rows: Vec<(String, i64)> = on_db!(db, c => sqlx::query_as("SELECT id, version FROM calendars")
         .fetch_all(c).await)?;
     rows.into_iter()
-        .map(|(id, v)| Ok((id.parse().map_err(|e| StoreError::corrupt("calendars.id", e))?, v)))
+        .map(|(id, v)| {
+            Ok((
+                id.parse()
+                    .map_err(|e| StoreError::corrupt("calendars.id", e))?,
+                v,
+            ))
+        })
         .collect()
 }
 

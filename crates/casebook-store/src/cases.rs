@@ -1,7 +1,10 @@
 //! Cases: numbering, insert, read with the names of what they refer to, and versioned update.
 
-use casebook_domain::case::{Case, ClosureConfirmation, NamedRef, OrganizationRef};
-use casebook_domain::ids::{CaseId, ContactId, Id, OrganizationId, ProductId, UserId};
+use casebook_domain::case::{Case, ClosureConfirmation, Entitlement, NamedRef, OrganizationRef};
+use casebook_domain::entitlement::Outcome;
+use casebook_domain::ids::{
+    CaseId, ContactId, ContractId, Id, OrganizationId, ProductId, UnitId, UserId,
+};
 use casebook_domain::{CaseNumber, Category, Channel, Named, Severity, Status, Tier, Timestamp};
 
 use crate::db::Db;
@@ -24,7 +27,14 @@ macro_rules! case_view_columns {
                 c.opened_by, (SELECT name FROM users WHERE id = c.opened_by) AS opened_by_name,
                 c.created_at, c.updated_at, c.closed_at, c.closure_confirmed_by,
                 (SELECT name FROM users WHERE id = c.closure_confirmed_by) AS closure_confirmed_by_name,
-                c.closure_confirmed_at, c.version"
+                c.closure_confirmed_at, c.version,
+                c.unit_id, (SELECT serial_number FROM units WHERE id = c.unit_id) AS unit_serial,
+                c.entitlement_outcome, c.entitlement_reason,
+                (SELECT contract_number FROM contracts WHERE id = c.contract_id) AS contract_number,
+                (SELECT plan_id FROM case_sla WHERE case_id = c.id) AS plan_id,
+                c.entitlement_overridden_by,
+                (SELECT name FROM users WHERE id = c.entitlement_overridden_by) AS entitlement_overridden_by_name,
+                c.entitlement_override_reason"
     };
 }
 
@@ -76,6 +86,15 @@ pub(crate) struct CaseRow {
     closure_confirmed_by_name: Option<String>,
     closure_confirmed_at: Option<Ts>,
     version: i64,
+    unit_id: Option<i64>,
+    unit_serial: Option<String>,
+    entitlement_outcome: Option<String>,
+    entitlement_reason: String,
+    contract_number: Option<String>,
+    plan_id: Option<String>,
+    entitlement_overridden_by: Option<i64>,
+    entitlement_overridden_by_name: Option<String>,
+    entitlement_override_reason: Option<String>,
 }
 
 pub(crate) fn named<T>(id: Option<i64>, name: Option<String>) -> Option<NamedRef<Id<T>>> {
@@ -101,6 +120,21 @@ impl CaseRow {
                 confirmed_at: at.0,
             }),
             _ => None,
+        };
+        let entitlement = match self.entitlement_outcome {
+            Some(outcome) => Some(Entitlement {
+                outcome: Outcome::parse(&outcome)
+                    .ok_or_else(|| StoreError::corrupt("cases.entitlement_outcome", &outcome))?,
+                reason: self.entitlement_reason,
+                contract_number: self.contract_number,
+                plan: self.plan_id,
+                overridden_by: named(
+                    self.entitlement_overridden_by,
+                    self.entitlement_overridden_by_name,
+                ),
+                override_reason: self.entitlement_override_reason,
+            }),
+            None => None,
         };
         Ok(Case {
             id: Id::new(self.id),
@@ -131,6 +165,8 @@ impl CaseRow {
             updated_at: self.updated_at.0,
             closed_at: self.closed_at.map(Into::into),
             closure_confirmation,
+            unit: named(self.unit_id, self.unit_serial),
+            entitlement,
             version: self.version,
         })
     }
@@ -240,6 +276,33 @@ pub async fn insert(
         .bind(Ts::new(now))
         .fetch_one(c).await)?;
     Ok(Id::new(id))
+}
+
+/// The entitlement of a case as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEntitlement {
+    /// The unit named.
+    pub unit: Option<UnitId>,
+    /// The contract charged, or the one that came closest.
+    pub contract: Option<ContractId>,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Why.
+    pub reason: String,
+    /// Who overrode a refusal, and why.
+    pub overridden: Option<(UserId, String)>,
+}
+
+/// Records the entitlement decision of a case.
+pub async fn set_entitlement(db: &mut Db, case: CaseId, e: &StoredEntitlement) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE cases SET unit_id = $1, contract_id = $2, entitlement_outcome = $3, entitlement_reason = $4,
+             entitlement_overridden_by = $5, entitlement_override_reason = $6
+         WHERE id = $7")
+        .bind(e.unit.map(|u| u.get())).bind(e.contract.map(|c| c.get())).bind(e.outcome.as_str()).bind(&e.reason)
+        .bind(e.overridden.as_ref().map(|(u, _)| u.get())).bind(e.overridden.as_ref().map(|(_, r)| r.as_str()))
+        .bind(case.get()).execute(c).await)?;
+    Ok(())
 }
 
 /// Reads a case by number.

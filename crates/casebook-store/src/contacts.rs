@@ -89,6 +89,24 @@ pub async fn find_by_email(
     Ok(row.map(Into::into))
 }
 
+/// Finds contacts in any organisation by e-mail address or telephone number (compared by its
+/// digits), for phone intake; archived contacts are left out.
+pub async fn find_by_address(db: &mut Db, email_or_phone: &str) -> StoreResult<Vec<Contact>> {
+    let email = email_or_phone.trim().to_lowercase();
+    let digits: String = email_or_phone
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
+        "SELECT id, organization_id, name, email, phone, can_open_cases, archived_at, created_at, updated_at, version
+         FROM contacts
+         WHERE archived_at IS NULL AND (email = $1 OR ($2 <> '' AND
+               replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '') = $2))
+         ORDER BY id LIMIT 20")
+        .bind(&email).bind(&digits).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 /// Which contacts to list.
 #[derive(Debug, Clone, Default)]
 pub struct ContactFilter {

@@ -14,6 +14,7 @@ pub mod calendars;
 pub mod case_list;
 pub mod cases;
 pub mod contacts;
+pub mod contracts;
 pub mod credentials;
 mod db;
 mod error;
@@ -24,11 +25,13 @@ pub mod page;
 pub mod plans;
 pub mod products;
 mod rows;
+pub mod sites;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod time;
 pub mod timeline;
+pub mod units;
 pub mod users;
 
 pub use audit::{AuditActor, AuditEntry};

@@ -2,7 +2,9 @@
 //! built-in standard plan of the seeds is seeded at migration (as the default) when missing.
 
 use casebook_domain::Timestamp;
-use casebook_domain::sla::plan::{Plan, PlanId, PlanSpec, STANDARD_PLAN, standard_plan};
+use casebook_domain::sla::plan::{
+    NO_CONTRACT_PLAN, Plan, PlanId, PlanSpec, STANDARD_PLAN, no_contract_plan, standard_plan,
+};
 
 use crate::audit::{AuditActor, AuditEntry};
 use crate::db::Db;
@@ -123,14 +125,20 @@ pub async fn set_default(db: &mut Db, id: &PlanId) -> StoreResult<()> {
     Ok(())
 }
 
-/// Inserts the standard plan if it is missing, as the default when there is none.
+/// Inserts the built-in plans that are missing (the standard plan, the default when there is
+/// none, and the no-contract plan).
 pub async fn seed_builtin(db: &mut Db, now: Timestamp) -> StoreResult<()> {
-    let id: PlanId = STANDARD_PLAN.parse().expect("a valid id");
+    seed_one(db, NO_CONTRACT_PLAN, no_contract_plan(), now).await?;
+    seed_one(db, STANDARD_PLAN, standard_plan(), now).await
+}
+
+async fn seed_one(db: &mut Db, id: &str, spec: PlanSpec, now: Timestamp) -> StoreResult<()> {
+    let id: PlanId = id.parse().expect("a valid id");
     if get(db, &id).await?.is_some() {
         return Ok(());
     }
-    insert(db, &id, &standard_plan(), true, now).await?;
-    if get_default(db).await?.is_none() {
+    insert(db, &id, &spec, true, now).await?;
+    if id.as_str() == STANDARD_PLAN && get_default(db).await?.is_none() {
         set_default(db, &id).await?;
     }
     let plan = get(db, &id).await?;

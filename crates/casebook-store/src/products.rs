@@ -27,6 +27,14 @@ struct VersionRow {
     product_id: i64,
     version: String,
     released_on: Option<String>,
+    end_of_marketing_on: Option<String>,
+    end_of_support_on: Option<String>,
+}
+
+fn parse_date(value: Option<String>, what: &str) -> StoreResult<Option<Date>> {
+    value
+        .map(|d| d.parse::<Date>().map_err(|e| StoreError::corrupt(what, e)))
+        .transpose()
 }
 
 impl Row {
@@ -46,17 +54,18 @@ impl Row {
 
 impl VersionRow {
     fn into_version(self) -> StoreResult<ProductVersion> {
-        let released_on = match self.released_on {
-            Some(d) => Some(
-                d.parse::<Date>()
-                    .map_err(|e| StoreError::corrupt("product_versions.released_on", e))?,
-            ),
-            None => None,
-        };
         Ok(ProductVersion {
             id: Id::new(self.id),
             version: self.version,
-            released_on,
+            released_on: parse_date(self.released_on, "product_versions.released_on")?,
+            end_of_marketing_on: parse_date(
+                self.end_of_marketing_on,
+                "product_versions.end_of_marketing_on",
+            )?,
+            end_of_support_on: parse_date(
+                self.end_of_support_on,
+                "product_versions.end_of_support_on",
+            )?,
         })
     }
 }
@@ -70,29 +79,37 @@ pub async fn insert(db: &mut Db, name: &str, vendor: &str, now: Timestamp) -> St
     Ok(row.into_product(Vec::new()))
 }
 
-/// Adds a version to a product.
+const VERSION_COLUMNS: &str =
+    "id, product_id, version, released_on, end_of_marketing_on, end_of_support_on";
+
+/// Adds a version (its text and lifecycle dates, `id` ignored) to a product.
 pub async fn insert_version(
     db: &mut Db,
     product: ProductId,
-    version: &str,
-    released_on: Option<Date>,
+    v: &ProductVersion,
     now: Timestamp,
 ) -> StoreResult<ProductVersion> {
-    let row: VersionRow = on_db!(db, c => sqlx::query_as(
-        "INSERT INTO product_versions (product_id, version, released_on, created_at) VALUES ($1, $2, $3, $4)
-         RETURNING id, product_id, version, released_on")
-        .bind(product.get()).bind(version).bind(released_on.map(|d| d.to_string())).bind(Ts::new(now))
-        .fetch_one(c).await)?;
+    let sql = format!(
+        "INSERT INTO product_versions (product_id, version, released_on, end_of_marketing_on, end_of_support_on, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {VERSION_COLUMNS}"
+    );
+    let row: VersionRow = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(product.get()).bind(&v.version).bind(v.released_on.map(|d| d.to_string()))
+        .bind(v.end_of_marketing_on.map(|d| d.to_string())).bind(v.end_of_support_on.map(|d| d.to_string()))
+        .bind(Ts::new(now)).fetch_one(c).await)?;
     row.into_version()
 }
 
 /// Changes a version's text and release date.
 pub async fn update_version(db: &mut Db, version: &ProductVersion) -> StoreResult<ProductVersion> {
-    let row: VersionRow = on_db!(db, c => sqlx::query_as(
-        "UPDATE product_versions SET version = $1, released_on = $2 WHERE id = $3
-         RETURNING id, product_id, version, released_on")
-        .bind(&version.version).bind(version.released_on.map(|d| d.to_string())).bind(version.id.get())
-        .fetch_one(c).await)?;
+    let sql = format!(
+        "UPDATE product_versions SET version = $1, released_on = $2, end_of_marketing_on = $3, end_of_support_on = $4
+         WHERE id = $5 RETURNING {VERSION_COLUMNS}"
+    );
+    let row: VersionRow = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(&version.version).bind(version.released_on.map(|d| d.to_string()))
+        .bind(version.end_of_marketing_on.map(|d| d.to_string())).bind(version.end_of_support_on.map(|d| d.to_string()))
+        .bind(version.id.get()).fetch_one(c).await)?;
     row.into_version()
 }
 
@@ -100,7 +117,8 @@ async fn versions_of(db: &mut Db, ids: &[i64]) -> StoreResult<Vec<VersionRow>> {
     let mut out = Vec::new();
     for id in ids {
         let rows: Vec<VersionRow> = on_db!(db, c => sqlx::query_as(
-            "SELECT id, product_id, version, released_on FROM product_versions WHERE product_id = $1
+            "SELECT id, product_id, version, released_on, end_of_marketing_on, end_of_support_on
+             FROM product_versions WHERE product_id = $1
              ORDER BY released_on IS NULL, released_on, id")
             .bind(id).fetch_all(c).await)?;
         out.extend(rows);
@@ -150,7 +168,8 @@ pub async fn get_version(
     id: ProductVersionId,
 ) -> StoreResult<Option<ProductVersion>> {
     let row: Option<VersionRow> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, product_id, version, released_on FROM product_versions WHERE id = $1 AND product_id = $2")
+        "SELECT id, product_id, version, released_on, end_of_marketing_on, end_of_support_on
+         FROM product_versions WHERE id = $1 AND product_id = $2")
         .bind(id.get()).bind(product.get()).fetch_optional(c).await)?;
     row.map(VersionRow::into_version).transpose()
 }

@@ -26,6 +26,12 @@ pub enum Table {
     Users,
     /// `cases`.
     Cases,
+    /// `sites`.
+    Sites,
+    /// `units`.
+    Units,
+    /// `contracts`.
+    Contracts,
 }
 
 /// Locks one row for the rest of the transaction, so that concurrent read-modify-write updates
@@ -40,6 +46,9 @@ pub async fn lock_row(db: &mut crate::Db, table: Table, id: i64) -> StoreResult<
         Table::Products => "SELECT 1 FROM products WHERE id = $1 FOR UPDATE",
         Table::Users => "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
         Table::Cases => "SELECT 1 FROM cases WHERE id = $1 FOR UPDATE",
+        Table::Sites => "SELECT 1 FROM sites WHERE id = $1 FOR UPDATE",
+        Table::Units => "SELECT 1 FROM units WHERE id = $1 FOR UPDATE",
+        Table::Contracts => "SELECT 1 FROM contracts WHERE id = $1 FOR UPDATE",
     };
     exec_db!(db, c => sqlx::query(sql).bind(id).execute(c).await)?;
     Ok(())

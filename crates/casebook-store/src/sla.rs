@@ -242,7 +242,11 @@ pub async fn insert_clocks(
             ($q:expr) => {{
                 let mut q = $q;
                 for (id, e) in &events {
-                    q = q.bind(*id).bind(Ts::new(e.at)).bind(kind_name(e.kind)).bind("");
+                    q = q
+                        .bind(*id)
+                        .bind(Ts::new(e.at))
+                        .bind(kind_name(e.kind))
+                        .bind("");
                 }
                 q
             }};

@@ -398,6 +398,36 @@ pub fn standard_plan() -> PlanSpec {
     }
 }
 
+/// The id of the built-in plan for cases no contract covers.
+pub const NO_CONTRACT_PLAN: &str = "no-contract";
+
+/// The seeds' rule for customers without a valid contract: electronic support only, every
+/// severity answered by the next business day on the China 5×8 calendar; no update or
+/// resolution targets.
+pub fn no_contract_plan() -> PlanSpec {
+    use super::china::CHINA_5X8;
+    PlanSpec {
+        name: "无合同 No contract (electronic support, next business day)".into(),
+        description: "没有有效合同的客户仅获得电子方式支持，第二个工作日响应。Customers without a valid contract get electronic support, answered by the next business day.".into(),
+        severities: Severity::ALL
+            .iter()
+            .map(|&severity| SeverityTerms {
+                severity,
+                calendar: CHINA_5X8.parse().expect("a valid id"),
+                targets: Targets {
+                    initial_response: Some(Target::NextBusinessDay),
+                    update_interval: None,
+                    resolution: None,
+                    onsite_arrival: None,
+                },
+                overrides: vec![],
+            })
+            .collect(),
+        pause_statuses: default_pause_statuses(),
+        escalation: default_escalation(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

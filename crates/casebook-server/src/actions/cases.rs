@@ -1,6 +1,7 @@
 //! Use cases for cases: open, read, list, change (fields, owner, tier, severity, status).
 
 use casebook_domain::case::{Case, CaseDraft, CasePatch, NamedRef};
+use casebook_domain::contract::Unit;
 use casebook_domain::directory::Organization;
 use casebook_domain::ids::{ContactId, OrganizationId, ProductId, UserId};
 use casebook_domain::lifecycle::{self, Transition, TransitionContext};
@@ -10,11 +11,13 @@ use casebook_domain::{CaseNumber, Category, Channel, Status, Tier, Timestamp};
 use casebook_store::case_list::{self, CaseFilter};
 use casebook_store::cases::{self, CaseColumns};
 use casebook_store::timeline::{self, NewEvent};
+use casebook_store::units;
 use casebook_store::{
     AuditEntry, Db, Page, PageRequest, Table, contacts, lock_row, organizations, products, users,
 };
 use serde_json::json;
 
+use super::entitlements;
 use super::sla::{self, SlaCase, SlaChange};
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
@@ -24,6 +27,7 @@ use crate::policy::{AuthVia, Principal, case_scope, ensure_visible, require};
 pub fn redact(who: &Principal, mut case: Case) -> Case {
     if !who.is_staff() {
         case.tier = None;
+        case.entitlement = None;
     }
     case
 }
@@ -39,6 +43,21 @@ pub(crate) async fn visible_case(
         .ok_or(ActionError::NotFound("case"))?;
     ensure_visible(who, Subject::Case(case.access()), "case")?;
     Ok(case)
+}
+
+/// The unit with a serial number in an organisation, for a new case.
+async fn unit_of(db: &mut Db, organization: OrganizationId, serial: &str) -> ActionResult<Unit> {
+    units::find_by_serial(db, serial)
+        .await?
+        .into_iter()
+        .find(|u| u.organization_id == organization && u.retired_at.is_none())
+        .ok_or_else(|| {
+            ActionError::field(
+                "serial_number",
+                "not_found",
+                format!("the organisation has no unit in service with serial number {serial}"),
+            )
+        })
 }
 
 async fn check_organization(db: &mut Db, id: OrganizationId) -> ActionResult<Organization> {
@@ -83,7 +102,11 @@ async fn check_contact(db: &mut Db, id: ContactId, org: OrganizationId) -> Actio
     }
 }
 
-async fn check_product(db: &mut Db, id: ProductId, version: Option<&str>) -> ActionResult<()> {
+pub(crate) async fn check_product(
+    db: &mut Db,
+    id: ProductId,
+    version: Option<&str>,
+) -> ActionResult<()> {
     let product = products::get(db, id)
         .await?
         .ok_or_else(|| ActionError::field("product_id", "not_found", "no such product"))?;
@@ -217,14 +240,31 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
             (_, e) => e,
         })?;
     }
-    if let Some(product) = draft.product_id {
-        check_product(
-            &mut db,
-            product,
-            draft.product_version.as_ref().map(|v| v.as_str()),
-        )
-        .await?;
-    } else if draft.product_version.is_some() {
+    let unit = match &draft.serial_number {
+        Some(serial) => Some(unit_of(&mut db, organization_id, serial.as_str()).await?),
+        None => None,
+    };
+    let product_id = match (&unit, draft.product_id) {
+        (Some(u), Some(p)) if u.product.id != p => {
+            return Err(ActionError::field(
+                "product_id",
+                "mismatch",
+                format!(
+                    "unit {} is a {}, not this product",
+                    u.serial_number, u.product.name
+                ),
+            ));
+        }
+        (Some(u), _) => Some(u.product.id),
+        (None, p) => p,
+    };
+    let product_version = draft
+        .product_version
+        .map(String::from)
+        .or_else(|| unit.as_ref().and_then(|u| u.product_version.clone()));
+    if let Some(product) = product_id {
+        check_product(&mut db, product, product_version.as_deref()).await?;
+    } else if product_version.is_some() {
         return Err(ActionError::field(
             "product_version",
             "requires_product",
@@ -234,19 +274,34 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
     if let Some(owner) = draft.owner_id {
         check_owner(&mut db, owner).await?;
     }
+    let channel = draft.channel.unwrap_or_else(|| default_channel(who));
+    let asked = entitlements::Asked {
+        contract_number: draft.contract_number.as_ref().map(|c| c.as_str()),
+        unit: unit.as_ref(),
+        product: product_id,
+        contact: contact_id,
+        channel,
+    };
+    let checked = entitlements::check(app, &mut db, &organization, asked).await?;
     let columns = CaseColumns {
         title: draft.title.into(),
         description: draft.description.into(),
         organization_id,
         contact_id,
-        product_id: draft.product_id,
-        product_version: draft.product_version.map(Into::into),
-        patch_level: draft.patch_level.map(Into::into),
-        operating_system: draft.operating_system.map(Into::into),
+        product_id,
+        product_version,
+        patch_level: draft
+            .patch_level
+            .map(String::from)
+            .or_else(|| unit.as_ref().and_then(|u| u.patch_level.clone())),
+        operating_system: draft
+            .operating_system
+            .map(String::from)
+            .or_else(|| unit.as_ref().and_then(|u| u.operating_system.clone())),
         environment: draft.environment.into(),
         category: draft.category.unwrap_or(Category::Other),
         severity: draft.severity,
-        channel: draft.channel.unwrap_or_else(|| default_channel(who)),
+        channel,
         tier: draft.tier.unwrap_or(Tier::Intake),
         status: if draft.owner_id.is_some() {
             Status::Assigned
@@ -258,13 +313,14 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         closure_confirmed_by: None,
         closure_confirmed_at: None,
     };
-    let prepared = sla::prepare(app, &mut db, &organization).await?;
+    let prepared = sla::prepare(app, &mut db, checked.plan, checked.source).await?;
     drop(db);
     let now = app.clock.now();
     let year = desk_year(app, now);
     let mut db = app.store.write().await?;
     let number = cases::next_number(&mut db, year).await?;
     let id = cases::insert(&mut db, number, &columns, who.user_id(), now).await?;
+    cases::set_entitlement(&mut db, id, &checked.stored).await?;
     let created =
         json!({"severity": columns.severity, "status": columns.status, "channel": columns.channel});
     timeline::insert(

@@ -12,13 +12,17 @@ pub mod calendars;
 pub mod cases;
 pub mod comments;
 pub mod contacts;
+pub mod contracts;
+pub mod entitlements;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;
 pub mod products;
 pub mod sessions;
+pub mod sites;
 pub mod sla;
 pub mod tokens;
+pub mod units;
 pub mod users;
 
 /// Why a use case did not happen. The HTTP mapping lives in `http::error`.

@@ -3,8 +3,8 @@
 //! choice later without changing the SLA engine).
 
 use casebook_domain::Status;
-use casebook_domain::error::FieldError;
 use casebook_domain::directory::Organization;
+use casebook_domain::error::FieldError;
 use casebook_domain::ids::OrganizationId;
 use casebook_domain::policy::Permission;
 use casebook_domain::sla::CalendarId;
@@ -201,7 +201,10 @@ pub async fn for_organization(
 }
 
 /// The plan of an organisation already read: its own, or the default plan.
-pub async fn plan_of_organization(db: &mut Db, org: &Organization) -> ActionResult<(Plan, PlanSource)> {
+pub async fn plan_of_organization(
+    db: &mut Db,
+    org: &Organization,
+) -> ActionResult<(Plan, PlanSource)> {
     if let Some(id) = &org.support_plan
         && let Some(plan) = plans::get(db, id).await?
     {

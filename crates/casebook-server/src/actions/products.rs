@@ -1,7 +1,8 @@
 //! Use cases for the product catalogue.
 
 use casebook_domain::directory::{
-    Product, ProductDraft, ProductPatch, ProductVersion, ProductVersionDraft, ProductVersionPatch,
+    LifecycleStage, Product, ProductDraft, ProductPatch, ProductVersion, ProductVersionDraft,
+    ProductVersionPatch,
 };
 use casebook_domain::ids::{ProductId, ProductVersionId};
 use casebook_domain::policy::Permission;
@@ -28,6 +29,42 @@ fn duplicate_versions(drafts: &[ProductVersionDraft]) -> ActionResult<()> {
     Ok(())
 }
 
+/// A new version as stored, its lifecycle dates checked.
+fn version_of(draft: &ProductVersionDraft) -> ActionResult<ProductVersion> {
+    let v = ProductVersion {
+        id: ProductVersionId::new(0),
+        version: draft.version.as_str().to_owned(),
+        released_on: draft.released_on,
+        end_of_marketing_on: draft.end_of_marketing_on,
+        end_of_support_on: draft.end_of_support_on,
+    };
+    check_lifecycle(&v)?;
+    Ok(v)
+}
+
+/// Release, end of marketing and end of support must come in that order.
+fn check_lifecycle(v: &ProductVersion) -> ActionResult<()> {
+    let dates = [
+        ("released_on", v.released_on),
+        ("end_of_marketing_on", v.end_of_marketing_on),
+        ("end_of_support_on", v.end_of_support_on),
+    ];
+    for (i, (field, date)) in dates.iter().enumerate() {
+        for (earlier, before) in &dates[..i] {
+            if let (Some(d), Some(b)) = (date, before)
+                && d < b
+            {
+                return Err(ActionError::field(
+                    field,
+                    "before_earlier_date",
+                    format!("{field} ({d}) is before {earlier} ({b})"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Creates a product with its initial versions.
 pub async fn create(app: &App, who: &Principal, draft: ProductDraft) -> ActionResult<Product> {
     require(who, Permission::ManageDirectory)?;
@@ -49,8 +86,7 @@ pub async fn create(app: &App, who: &Principal, draft: ProductDraft) -> ActionRe
     let product =
         products::insert(&mut db, draft.name.as_str(), draft.vendor.as_str(), now).await?;
     for v in &draft.versions {
-        products::insert_version(&mut db, product.id, v.version.as_str(), v.released_on, now)
-            .await?;
+        products::insert_version(&mut db, product.id, &version_of(v)?, now).await?;
     }
     let product = products::get(&mut db, product.id)
         .await?
@@ -169,7 +205,7 @@ pub async fn add_version(
             format!("version {} already exists", draft.version),
         ));
     }
-    products::insert_version(&mut db, id, draft.version.as_str(), draft.released_on, now).await?;
+    products::insert_version(&mut db, id, &version_of(&draft)?, now).await?;
     let after = products::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("product"))?;
@@ -222,6 +258,13 @@ pub async fn update_version(
     if let Some(date) = patch.released_on {
         after.released_on = date;
     }
+    if let Some(date) = patch.end_of_marketing_on {
+        after.end_of_marketing_on = date;
+    }
+    if let Some(date) = patch.end_of_support_on {
+        after.end_of_support_on = date;
+    }
+    check_lifecycle(&after)?;
     if after == before {
         return Ok(before);
     }
@@ -237,4 +280,84 @@ pub async fn update_version(
     ));
     db.commit().await?;
     Ok(saved)
+}
+
+/// One version of a product in its lifecycle.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VersionLifecycle {
+    /// The version.
+    pub version: String,
+    /// General availability.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub released_on: Option<jiff::civil::Date>,
+    /// End of marketing.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_of_marketing_on: Option<jiff::civil::Date>,
+    /// End of support.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_of_support_on: Option<jiff::civil::Date>,
+    /// Where it stands today.
+    pub stage: LifecycleStage,
+    /// Days until support ends (negative: ended that many days ago).
+    pub days_to_end_of_support: Option<i64>,
+    /// Units in service running it (staff only).
+    pub units_in_service: Option<i64>,
+}
+
+/// A product's versions with their lifecycle: "is this version still supported?".
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ProductLifecycle {
+    /// The product.
+    pub product_id: ProductId,
+    /// Its name.
+    pub name: String,
+    /// The day the stages are given for (the desk's time zone).
+    #[schema(value_type = String, format = Date)]
+    pub as_of: jiff::civil::Date,
+    /// Its versions, oldest release first.
+    pub versions: Vec<VersionLifecycle>,
+}
+
+/// The lifecycle of a product's versions today.
+pub async fn lifecycle(
+    app: &App,
+    who: &Principal,
+    id: ProductId,
+) -> ActionResult<ProductLifecycle> {
+    let today = app.clock.now().to_zoned(app.config.time_zone()).date();
+    let mut db = app.store.read().await?;
+    let product = products::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("product"))?;
+    let counts = if who.is_staff() {
+        Some(casebook_store::units::count_by_version(&mut db, id).await?)
+    } else {
+        None
+    };
+    let versions = product
+        .versions
+        .iter()
+        .map(|v| VersionLifecycle {
+            version: v.version.clone(),
+            released_on: v.released_on,
+            end_of_marketing_on: v.end_of_marketing_on,
+            end_of_support_on: v.end_of_support_on,
+            stage: v.stage(today),
+            days_to_end_of_support: v
+                .end_of_support_on
+                .and_then(|d| today.until(d).ok())
+                .map(|span| i64::from(span.get_days())),
+            units_in_service: counts.as_ref().map(|c| {
+                c.iter()
+                    .find(|(ver, _)| ver.as_deref() == Some(v.version.as_str()))
+                    .map_or(0, |(_, n)| *n)
+            }),
+        })
+        .collect();
+    Ok(ProductLifecycle {
+        product_id: id,
+        name: product.name,
+        as_of: today,
+        versions,
+    })
 }

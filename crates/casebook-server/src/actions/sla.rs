@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use casebook_domain::CaseNumber;
 use casebook_domain::case::Case;
-use casebook_domain::directory::Organization;
 use casebook_domain::ids::{CaseId, OrganizationId, UserId};
 use casebook_domain::policy::Permission;
 use casebook_domain::policy::Role;
@@ -27,7 +26,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::cases::visible_case;
-use super::plans::{PlanSource, plan_of_organization};
 use super::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::{Principal, require};
@@ -140,21 +138,17 @@ pub(crate) struct Prepared {
     calendars: HashMap<CalendarId, Arc<BusinessCalendar>>,
 }
 
-/// Chooses the plan for a new case of an organisation and compiles its calendars.
+/// Compiles the calendars of the plan chosen for a new case (by the entitlement check).
 pub(crate) async fn prepare(
     app: &App,
     db: &mut Db,
-    organization: &Organization,
+    plan: Plan,
+    source: &'static str,
 ) -> ActionResult<Prepared> {
-    let (plan, source) = plan_of_organization(db, organization).await?;
     let calendars = app
         .calendars
         .get_many(db, &super::plans::calendar_ids(&plan))
         .await?;
-    let source = match source {
-        PlanSource::Organization => "organization",
-        PlanSource::Default => "default",
-    };
     Ok(Prepared {
         plan,
         source,

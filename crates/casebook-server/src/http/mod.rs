@@ -3,6 +3,7 @@
 
 pub mod calendars;
 pub mod cases;
+pub mod contracts;
 pub mod directory;
 pub mod error;
 pub mod extract;
@@ -59,6 +60,7 @@ impl Modify for Security {
 fn api() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(calendars::routes())
+        .merge(contracts::routes())
         .merge(cases::routes())
         .merge(plans::routes())
         .merge(sla::routes())

@@ -8,6 +8,7 @@ mod bad_input;
 mod calendars;
 mod cases;
 mod cli;
+mod contracts;
 mod crash;
 mod directory;
 mod faults;

@@ -24,6 +24,11 @@ struct Objects {
     case: String,
     attachment: i64,
     token: i64,
+    site: i64,
+    unit: i64,
+    contract: i64,
+    contract_number: String,
+    product: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,6 +295,102 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             Some(json!({"ids": [1, 2, 3]})),
             false,
         ),
+        "GET /api/v1/sites" => call(
+            M::GET,
+            format!("/api/v1/sites?organization={}", o.org),
+            None,
+            false,
+        ),
+        "POST /api/v1/sites" => call(
+            M::POST,
+            "/api/v1/sites".into(),
+            Some(
+                json!({"organization_id": o.org, "code": format!("M-SITE-{n}"), "name": "matrix"}),
+            ),
+            false,
+        ),
+        "GET /api/v1/sites/{id}" => call(M::GET, format!("/api/v1/sites/{}", o.site), None, true),
+        "PATCH /api/v1/sites/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/sites/{}", o.site),
+            Some(json!({"notes": "matrix"})),
+            true,
+        ),
+        "GET /api/v1/units" => call(
+            M::GET,
+            format!("/api/v1/units?organization={}", o.org),
+            None,
+            false,
+        ),
+        "POST /api/v1/units" => call(
+            M::POST,
+            "/api/v1/units".into(),
+            Some(
+                json!({"organization_id": o.org, "serial_number": format!("M-SN-{n}"), "product_id": o.product}),
+            ),
+            false,
+        ),
+        "GET /api/v1/units/{id}" => call(M::GET, format!("/api/v1/units/{}", o.unit), None, true),
+        "PATCH /api/v1/units/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/units/{}", o.unit),
+            Some(json!({"notes": format!("matrix {n}")})),
+            true,
+        ),
+        "GET /api/v1/units/{id}/history" => call(
+            M::GET,
+            format!("/api/v1/units/{}/history", o.unit),
+            None,
+            true,
+        ),
+        "GET /api/v1/contracts" => call(
+            M::GET,
+            format!("/api/v1/contracts?organization={}", o.org),
+            None,
+            false,
+        ),
+        "POST /api/v1/contracts" => call(
+            M::POST,
+            "/api/v1/contracts".into(),
+            Some(
+                json!({"contract_number": format!("M-HT-{n}"), "organization_id": o.org, "plan": "standard",
+                "starts_on": "2026-01-01", "ends_on": "2026-12-31", "precedence": n}),
+            ),
+            false,
+        ),
+        "GET /api/v1/contracts/{id}" => call(
+            M::GET,
+            format!("/api/v1/contracts/{}", o.contract),
+            None,
+            true,
+        ),
+        "PATCH /api/v1/contracts/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/contracts/{}", o.contract),
+            Some(json!({"notes": format!("matrix {n}")})),
+            true,
+        ),
+        "GET /api/v1/products/{id}/lifecycle" => call(
+            M::GET,
+            format!("/api/v1/products/{product}/lifecycle"),
+            None,
+            false,
+        ),
+        "GET /api/v1/entitlements/lookup" => call(
+            M::GET,
+            format!(
+                "/api/v1/entitlements/lookup?contract_number={}",
+                o.contract_number
+            ),
+            None,
+            false,
+        ),
+        "POST /api/v1/cases/{number}/entitlement/override" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/entitlement/override"),
+            Some(json!({"reason": "matrix", "plan": "standard"})),
+            true,
+        ),
         _ => return None,
     })
 }
@@ -357,6 +458,48 @@ async fn objects_of(
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
+    let code: String = title
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect::<String>()
+        .to_uppercase();
+    let (status, product) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/products",
+            json!({"name": format!("Product {code}"), "vendor": "Matrix"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    let product = product["id"].as_i64().unwrap();
+    let (status, site) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/sites",
+            json!({"organization_id": org, "code": format!("SITE-{code}"), "name": format!("site of {title}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{site}");
+    let (status, unit) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/units",
+            json!({"organization_id": org, "site_id": site["id"], "serial_number": format!("SN-{code}"),
+                "product_id": product, "notes": title}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{unit}");
+    let contract_number = format!("HT-{code}");
+    let (status, contract) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/contracts",
+            json!({"contract_number": contract_number, "organization_id": org, "plan": "standard",
+                "starts_on": "2020-01-01", "ends_on": "2020-12-31", "notes": title}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{contract}");
     let system = casebook_server::policy::Principal::system("test");
     let spare = casebook_server::actions::tokens::create(
         &t.app,
@@ -373,6 +516,11 @@ async fn objects_of(
         case: number,
         attachment: uploaded["attachments"][0]["id"].as_i64().unwrap(),
         token: spare.token.id.get(),
+        site: site["id"].as_i64().unwrap(),
+        unit: unit["id"].as_i64().unwrap(),
+        contract: contract["id"].as_i64().unwrap(),
+        contract_number,
+        product,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Organisations, contacts, products and users: round trips, pagination, versions, uniqueness.
 
 use casebook_domain::Role;
-use casebook_domain::directory::OrganizationDraft;
+use casebook_domain::directory::{OrganizationDraft, ProductVersion};
 use casebook_store::contacts::{self, ContactFilter, NewContact};
 use casebook_store::organizations::{self, OrganizationFilter};
 use casebook_store::testing::{TestBackend, TestDb};
@@ -128,37 +128,39 @@ async fn stale_versions_and_duplicates_are_refused(backend: TestBackend) {
     ));
 }
 
+fn version(text: &str, released: Option<&str>) -> ProductVersion {
+    ProductVersion {
+        id: casebook_domain::ids::Id::new(0),
+        version: text.into(),
+        released_on: released.map(|d| d.parse().unwrap()),
+        end_of_marketing_on: None,
+        end_of_support_on: released.map(|d| {
+            d.parse::<jiff::civil::Date>()
+                .unwrap()
+                .saturating_add(jiff::Span::new().years(5))
+        }),
+    }
+}
+
 async fn products_carry_their_versions(backend: TestBackend) {
     let t = TestDb::create(backend).await;
     let mut db = t.store.write().await.unwrap();
     let p = products::insert(&mut db, "Domino", "HCL", at(0))
         .await
         .unwrap();
-    products::insert_version(
-        &mut db,
-        p.id,
-        "12.0",
-        Some("2021-06-07".parse().unwrap()),
-        at(0),
-    )
-    .await
-    .unwrap();
-    products::insert_version(
-        &mut db,
-        p.id,
-        "9.0.1",
-        Some("2013-10-15".parse().unwrap()),
-        at(0),
-    )
-    .await
-    .unwrap();
-    products::insert_version(&mut db, p.id, "next", None, at(0))
+    products::insert_version(&mut db, p.id, &version("12.0", Some("2021-06-07")), at(0))
+        .await
+        .unwrap();
+    products::insert_version(&mut db, p.id, &version("9.0.1", Some("2013-10-15")), at(0))
+        .await
+        .unwrap();
+    products::insert_version(&mut db, p.id, &version("next", None), at(0))
         .await
         .unwrap();
     db.commit().await.unwrap();
 
     let mut db = t.store.write().await.unwrap();
-    let duplicate = products::insert_version(&mut db, p.id, "12.0", None, at(0)).await;
+    let duplicate = products::insert_version(&mut db, p.id, &version("12.0", None), at(0)).await;
     assert!(
         matches!(duplicate, Err(StoreError::Duplicate(_))),
         "{duplicate:?}"
@@ -172,6 +174,11 @@ async fn products_carry_their_versions(backend: TestBackend) {
         versions,
         ["9.0.1", "12.0", "next"],
         "oldest release first, undated last"
+    );
+    assert_eq!(
+        read.versions[1].end_of_support_on,
+        Some("2026-06-07".parse().unwrap()),
+        "lifecycle dates are kept"
     );
 }
 

@@ -59,8 +59,8 @@ pub async fn case(db: &mut Db, cols: &CaseColumns, year: i16) -> (CaseNumber, Ca
     (number, id)
 }
 
-/// Audit entries every fresh database starts with: the built-in calendars and the standard
-/// support plan, seeded at migration.
+/// Audit entries every fresh database starts with: the built-in calendars and support plans,
+/// seeded at migration.
 pub fn seeded_entries() -> i64 {
-    casebook_domain::sla::china::builtin_calendars().len() as i64 + 1
+    casebook_domain::sla::china::builtin_calendars().len() as i64 + 2
 }

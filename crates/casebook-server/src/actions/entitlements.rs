@@ -1,0 +1,463 @@
+//! The entitlement check as one action for every channel, the phone-intake lookup, and the
+//! coordinator's override of a refusal.
+
+use casebook_domain::case::Case;
+use casebook_domain::contract::{Contract, Unit};
+use casebook_domain::directory::{Contact, Organization};
+use casebook_domain::entitlement::{self, Outcome, UnitRef};
+use casebook_domain::ids::{ContactId, OrganizationId, ProductId};
+use casebook_domain::policy::Role;
+use casebook_domain::sla::plan::{NO_CONTRACT_PLAN, Plan, PlanId};
+use casebook_domain::text::{Code, Notes};
+use casebook_domain::timeline::EventKind;
+use casebook_domain::{CaseNumber, Channel, Visibility};
+use casebook_store::cases::{self, StoredEntitlement};
+use casebook_store::timeline::{self, NewEvent};
+use casebook_store::{AuditEntry, Db, contacts, contracts, organizations, plans, units};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::plans::{PlanSource, plan_of_organization};
+use super::sla::{self, SlaCase, SlaChange};
+use super::{ActionError, ActionResult};
+use crate::app::App;
+use crate::policy::{Principal, require};
+
+/// What the check decided, with the plan the case's SLA runs on.
+#[derive(Debug, Clone)]
+pub(crate) struct Checked {
+    /// The decision to store on the case.
+    pub stored: StoredEntitlement,
+    /// The contract, if one entitles or came closest.
+    pub contract: Option<Contract>,
+    /// The plan: the contract's if entitled, else the organisation's or the default plan.
+    pub plan: Plan,
+    /// Where the plan came from.
+    pub source: &'static str,
+}
+
+/// What a new case names for the check.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    /// The contract number quoted.
+    pub contract_number: Option<&'a str>,
+    /// The unit (from its serial number).
+    pub unit: Option<&'a Unit>,
+    /// The product named without a unit.
+    pub product: Option<ProductId>,
+    /// The contact asking.
+    pub contact: Option<ContactId>,
+    /// Through which channel.
+    pub channel: Channel,
+}
+
+/// Runs the check for a new case of `org`: the contract named (which must be the
+/// organisation's) or all of its contracts, against the unit or product, contact and channel.
+pub(crate) async fn check(
+    app: &App,
+    db: &mut Db,
+    org: &Organization,
+    asked: Asked<'_>,
+) -> ActionResult<Checked> {
+    let Asked {
+        contract_number,
+        unit,
+        product,
+        contact,
+        channel,
+    } = asked;
+    let candidates = match contract_number {
+        Some(number) => match contracts::find_by_number(db, number).await? {
+            Some(c) if c.organization_id == org.id => {
+                let products = contracts::unit_products(db, c.id).await?;
+                vec![(c, products)]
+            }
+            _ => {
+                return Err(ActionError::field(
+                    "contract_number",
+                    "not_found",
+                    format!("no contract {number} of this organisation"),
+                ));
+            }
+        },
+        None => contracts::of_organization(db, org.id).await?,
+    };
+    let today = app.clock.now().to_zoned(app.config.time_zone()).date();
+    let request = entitlement::Request {
+        today,
+        channel,
+        contact,
+        unit: unit.map(|u| UnitRef {
+            id: u.id,
+            product: u.product.id,
+        }),
+        product,
+        contracts: &candidates,
+    };
+    let decision = entitlement::decide(&request);
+    let (plan, source) = match (decision.outcome, decision.contract) {
+        (Outcome::Entitled, Some(c)) => (contract_plan(db, &c.plan).await?, "contract"),
+        // A refusal: the seeds' non-contract rules (electronic support, next business day).
+        (outcome, _) if outcome != Outcome::NoContract => {
+            let id: PlanId = NO_CONTRACT_PLAN.parse().expect("a valid id");
+            (contract_plan(db, &id).await?, "no_contract")
+        }
+        // An organisation without any contract: its own plan or the default plan, so a desk that
+        // keeps no contracts works as before.
+        _ => {
+            let (plan, source) = plan_of_organization(db, org).await?;
+            let source = match source {
+                PlanSource::Organization => "organization",
+                PlanSource::Default => "default",
+            };
+            (plan, source)
+        }
+    };
+    Ok(Checked {
+        stored: StoredEntitlement {
+            unit: unit.map(|u| u.id),
+            contract: decision.contract.map(|c| c.id),
+            outcome: decision.outcome,
+            reason: decision.reason,
+            overridden: None,
+        },
+        contract: decision.contract.cloned(),
+        plan,
+        source,
+    })
+}
+
+async fn contract_plan(db: &mut Db, id: &PlanId) -> ActionResult<Plan> {
+    plans::get(db, id).await?.ok_or_else(|| {
+        ActionError::Unavailable(format!("support plan {id} of a contract is missing"))
+    })
+}
+
+/// What phone intake knows of the caller.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LookupQuery {
+    /// Customer number (客户号).
+    pub customer_number: Option<String>,
+    /// Contract number (合同号).
+    pub contract_number: Option<String>,
+    /// Serial number of a unit (序列号).
+    pub serial_number: Option<String>,
+    /// The caller's e-mail address or telephone number.
+    pub contact: Option<String>,
+    /// The channel to check (default `phone`).
+    pub channel: Option<Channel>,
+}
+
+/// The entitlement as the lookup shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EntitlementView {
+    /// What the check found.
+    pub outcome: Outcome,
+    /// Why.
+    pub reason: String,
+    /// The contract it concerns.
+    pub contract_number: Option<String>,
+    /// The plan a new case would get.
+    pub plan: String,
+}
+
+/// Everything phone intake needs about a caller, in one answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Lookup {
+    /// The organisation.
+    pub organization: Organization,
+    /// The contact found by e-mail or phone.
+    pub contact: Option<Contact>,
+    /// The unit found by serial number.
+    pub unit: Option<Unit>,
+    /// The organisation's contracts.
+    pub contracts: Vec<Contract>,
+    /// Its units in service (first 200).
+    pub units: Vec<Unit>,
+    /// What a new case would get now.
+    pub entitlement: EntitlementView,
+}
+
+fn one_organization(found: &mut Option<OrganizationId>, org: OrganizationId) -> ActionResult<()> {
+    match found {
+        Some(o) if *o != org => Err(ActionError::field(
+            "contact",
+            "ambiguous",
+            "the numbers given belong to different organisations",
+        )),
+        _ => {
+            *found = Some(org);
+            Ok(())
+        }
+    }
+}
+
+fn parse_code(field: &'static str, raw: &str) -> ActionResult<Code> {
+    Code::parse(raw).map_err(|e| ActionError::field(field, e.code, e.message))
+}
+
+/// Finds the caller's organisation, contact, unit, contracts and entitlement from any of the
+/// numbers they can quote (staff).
+pub async fn lookup(app: &App, who: &Principal, q: LookupQuery) -> ActionResult<Lookup> {
+    require(who, casebook_domain::policy::Permission::WorkCases)?;
+    let mut db = app.store.read().await?;
+    let mut org_id = None;
+    let mut unit = None;
+    let mut contact = None;
+    if let Some(raw) = q.customer_number.as_deref() {
+        let number = parse_code("customer_number", raw)?;
+        let org = organizations::find_by_customer_number(&mut db, number.as_str())
+            .await?
+            .ok_or_else(|| {
+                ActionError::field(
+                    "customer_number",
+                    "not_found",
+                    "no organisation has this customer number",
+                )
+            })?;
+        one_organization(&mut org_id, org.id)?;
+    }
+    if let Some(raw) = q.contract_number.as_deref() {
+        let number = parse_code("contract_number", raw)?;
+        let c = contracts::find_by_number(&mut db, number.as_str())
+            .await?
+            .ok_or_else(|| {
+                ActionError::field(
+                    "contract_number",
+                    "not_found",
+                    "no contract has this number",
+                )
+            })?;
+        one_organization(&mut org_id, c.organization_id)?;
+    }
+    if let Some(raw) = q.serial_number.as_deref() {
+        let serial = parse_code("serial_number", raw)?;
+        let found = units::find_by_serial(&mut db, serial.as_str()).await?;
+        let u = match found.as_slice() {
+            [] => {
+                return Err(ActionError::field(
+                    "serial_number",
+                    "not_found",
+                    "no unit has this serial number",
+                ));
+            }
+            [u] => u.clone(),
+            _ => {
+                return Err(ActionError::field(
+                    "serial_number",
+                    "ambiguous",
+                    "several products have a unit with this serial number; give the customer or contract number too",
+                ));
+            }
+        };
+        one_organization(&mut org_id, u.organization_id)?;
+        unit = Some(u);
+    }
+    if let Some(raw) = q.contact.as_deref() {
+        let mut found = contacts::find_by_address(&mut db, raw).await?;
+        if let Some(org) = org_id {
+            found.retain(|c| c.organization_id == org);
+        }
+        match found.as_slice() {
+            [] => {
+                return Err(ActionError::field(
+                    "contact",
+                    "not_found",
+                    "no contact has this e-mail address or telephone number",
+                ));
+            }
+            [c] => {
+                one_organization(&mut org_id, c.organization_id)?;
+                contact = Some(c.clone());
+            }
+            _ => {
+                return Err(ActionError::field(
+                    "contact",
+                    "ambiguous",
+                    "contacts of several organisations have this address; give the customer number too",
+                ));
+            }
+        }
+    }
+    let org_id = org_id.ok_or_else(|| {
+        ActionError::field(
+            "customer_number",
+            "required",
+            "give a customer number, contract number, serial number, or the caller's e-mail or phone",
+        )
+    })?;
+    let organization = organizations::get(&mut db, org_id)
+        .await?
+        .ok_or(ActionError::NotFound("organization"))?;
+    let asked = Asked {
+        contract_number: q.contract_number.as_deref(),
+        unit: unit.as_ref(),
+        product: None,
+        contact: contact.as_ref().map(|c| c.id),
+        channel: q.channel.unwrap_or(Channel::Phone),
+    };
+    let checked = check(app, &mut db, &organization, asked).await?;
+    let contracts = contracts::of_organization(&mut db, org_id)
+        .await?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    let filter = units::UnitFilter {
+        organization: Some(org_id),
+        ..units::UnitFilter::default()
+    };
+    let units = units::list(
+        &mut db,
+        &filter,
+        &casebook_store::PageRequest {
+            limit: Some(200),
+            cursor: None,
+        },
+    )
+    .await?
+    .items;
+    Ok(Lookup {
+        organization,
+        contact,
+        unit,
+        contracts,
+        units,
+        entitlement: EntitlementView {
+            outcome: checked.stored.outcome,
+            reason: checked.stored.reason,
+            contract_number: checked.contract.map(|c| c.contract_number),
+            plan: checked.plan.id.to_string(),
+        },
+    })
+}
+
+/// A coordinator's override of a refused entitlement.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideInput {
+    /// Why (e.g. "renewal HT-2027-001 signed, in the post"); required.
+    pub reason: Notes,
+    /// The contract to charge (default: the one the check named).
+    pub contract_number: Option<Code>,
+    /// The plan to use (default: that contract's plan).
+    #[schema(value_type = Option<String>)]
+    pub plan: Option<PlanId>,
+}
+
+/// Overrides the entitlement of a case (coordinators, managers, admins): the case becomes
+/// entitled under the contract and plan given, its SLA clocks are recomputed on that plan, and
+/// the override is audited and shown on the timeline.
+pub async fn override_case(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    input: OverrideInput,
+) -> ActionResult<Case> {
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let before = super::cases::visible_case(&mut db, who, number).await?;
+    let actor = who
+        .actor()
+        .filter(|a| matches!(a.role, Role::Coordinator | Role::Manager | Role::Admin))
+        .ok_or(ActionError::Forbidden(
+            "only coordinators, managers and administrators override entitlements",
+        ))?;
+    if input.reason.as_str().trim().is_empty() {
+        return Err(ActionError::field(
+            "reason",
+            "required",
+            "write why the case is entitled",
+        ));
+    }
+    let Some(current) = before.entitlement.clone() else {
+        return Err(ActionError::field(
+            "number",
+            "no_entitlement",
+            "this case has no entitlement to override",
+        ));
+    };
+    if current.outcome == Outcome::Entitled {
+        return Err(ActionError::Conflict {
+            code: "already_entitled",
+            message: "the case is already entitled".into(),
+        });
+    }
+    let number_wanted = input
+        .contract_number
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .or(current.contract_number.clone());
+    let contract = match number_wanted {
+        Some(n) => match contracts::find_by_number(&mut db, &n).await? {
+            Some(c) if c.organization_id == before.organization.id => Some(c),
+            _ => {
+                return Err(ActionError::field(
+                    "contract_number",
+                    "not_found",
+                    format!("no contract {n} of this organisation"),
+                ));
+            }
+        },
+        None => None,
+    };
+    let plan_id = match (&input.plan, &contract) {
+        (Some(p), _) => p.clone(),
+        (None, Some(c)) => c.plan.clone(),
+        (None, None) => {
+            return Err(ActionError::field(
+                "plan",
+                "required",
+                "the case has no contract: name a contract number or a plan",
+            ));
+        }
+    };
+    let plan = plans::get(&mut db, &plan_id).await?.ok_or_else(|| {
+        ActionError::field("plan", "not_found", format!("no support plan {plan_id}"))
+    })?;
+    let stored = StoredEntitlement {
+        unit: before.unit.as_ref().map(|u| u.id),
+        contract: contract.as_ref().map(|c| c.id),
+        outcome: Outcome::Entitled,
+        reason: format!(
+            "overridden: {} (the check said {}: {})",
+            input.reason.as_str(),
+            current.outcome.as_str(),
+            current.reason
+        ),
+        overridden: Some((actor.user, input.reason.as_str().to_owned())),
+    };
+    cases::set_entitlement(&mut db, before.id, &stored).await?;
+    casebook_store::sla::set_case_plan(&mut db, before.id, &plan.id, "override", now).await?;
+    sla::apply(app, &mut db, &SlaCase::from(&before), SlaChange::Terms, now).await?;
+    let note = format!("Entitlement overridden: {}", input.reason.as_str());
+    timeline::insert(
+        &mut db,
+        &NewEvent {
+            case_id: before.id,
+            kind: EventKind::FieldsChange,
+            visibility: Visibility::Internal,
+            actor: Some(actor.user),
+            at: now,
+            body: Some(&note),
+            change: Some(json!({"entitlement": [current.outcome, Outcome::Entitled], "plan": [current.plan, plan.id]})),
+        },
+    )
+    .await?;
+    let after = cases::get(&mut db, before.id)
+        .await?
+        .ok_or(ActionError::NotFound("case"))?;
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "case.entitlement_override",
+        "case",
+        number,
+        Some(&before),
+        Some(&after),
+    ));
+    db.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,702 @@
+//! Contracts, the installed base and entitlements through the API: a 7×24 contract gives its
+//! severity-1 clock, the day after it ends the case gets "expired" and the non-contract rules;
+//! every outcome of the check; the coordinator's override; phone-intake lookup; product
+//! lifecycle; refused input.
+
+use std::sync::Arc;
+
+use casebook_server::clock::ManualClock;
+use casebook_store::on_both_backends;
+use casebook_store::testing::TestBackend;
+use jiff::SignedDuration;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_error};
+
+on_both_backends!(
+    a_contract_decides_the_sla,
+    every_outcome_and_the_override,
+    lookup_lifecycle_and_history,
+    bad_contracts_and_units_are_refused
+);
+
+/// Monday 23 November 2026, 23:00 in Shanghai: outside service hours.
+const MONDAY_NIGHT: &str = "2026-11-23T15:00:00Z";
+
+struct Base {
+    t: TestApp,
+    clock: Arc<ManualClock>,
+    /// The contact record of organisation A's customer user.
+    user_contact: i64,
+    product: i64,
+    unit: i64,
+    serial: String,
+}
+
+/// A 7×24 plan, a product with versions, a site and a unit of organisation A.
+async fn base(backend: TestBackend) -> Base {
+    let clock = Arc::new(ManualClock::new(MONDAY_NIGHT.parse().unwrap()));
+    let t = TestApp::spawn_with(backend, |_| {}, clock.clone()).await;
+    let mut premium = serde_json::to_value(casebook_domain::sla::plan::standard_plan()).unwrap();
+    premium["id"] = json!("premium-7x24");
+    premium["name"] = json!("7×24 金牌");
+    for terms in premium["severities"].as_array_mut().unwrap() {
+        terms["calendar"] = json!("24x7");
+        terms.as_object_mut().unwrap().remove("overrides");
+    }
+    let (status, body) = t.post(&t.admin, "/api/v1/plans", premium).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, product) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/products",
+            json!({"name": "OceanStor 5500", "vendor": "Huaxin", "versions": [
+                {"version": "V3", "released_on": "2019-01-01", "end_of_marketing_on": "2024-06-30", "end_of_support_on": "2026-12-31"},
+                {"version": "V5", "released_on": "2023-01-01"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    let product = product["id"].as_i64().unwrap();
+    let (status, site) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/sites",
+            json!({"organization_id": t.a.org_id, "code": "bj-dc1", "name": "北京一号机房", "address": "北京市海淀区"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{site}");
+    assert_eq!(site["code"], "BJ-DC1");
+    let (status, unit) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/units",
+            json!({"organization_id": t.a.org_id, "site_id": site["id"], "serial_number": "210235a1b2",
+                "product_id": product, "product_version": "V3", "operating_system": "Linux"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{unit}");
+    assert_eq!(unit["site"]["name"], "北京一号机房");
+    let (_, user) = t
+        .get(&t.admin, &format!("/api/v1/users/{}", t.a.user_id))
+        .await;
+    let user_contact = user["contact_id"]
+        .as_i64()
+        .expect("customer users have a contact");
+    Base {
+        t,
+        clock,
+        user_contact,
+        product,
+        unit: unit["id"].as_i64().unwrap(),
+        serial: "210235A1B2".into(),
+    }
+}
+
+async fn contract(t: &TestApp, body: Value) -> Value {
+    let (status, c) = t.post(&t.coordinator, "/api/v1/contracts", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c
+}
+
+async fn open(t: &TestApp, token: &str, body: Value) -> Value {
+    let (status, case) = t.post(token, "/api/v1/cases", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    case
+}
+
+fn initial_response(sla: &Value) -> &Value {
+    sla["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == "initial_response")
+        .unwrap_or_else(|| panic!("no initial response clock in {sla}"))
+}
+
+async fn a_contract_decides_the_sla(backend: TestBackend) {
+    let b = base(backend).await;
+    let t = &b.t;
+    contract(
+        t,
+        json!({"contract_number": "ht-2026-001", "organization_id": t.a.org_id, "plan": "premium-7x24",
+            "starts_on": "2026-01-01", "ends_on": "2026-11-30", "units": [b.unit],
+            "contacts": [b.user_contact], "services": ["on_site", "remote_diagnosis"]}),
+    )
+    .await;
+    // An authorised contact, a covered unit, an active 7×24 contract: severity 1 at 23:00 on a
+    // Monday night gets a two-hour response on the 7×24 calendar.
+    let case = open(
+        t,
+        &t.a.user_token,
+        json!({"title": "存储控制器离线", "description": "双控之一离线", "severity": 1, "serial_number": b.serial}),
+    )
+    .await;
+    assert!(
+        case.get("entitlement").is_none() || case["entitlement"].is_null(),
+        "customers do not see it: {case}"
+    );
+    assert_eq!(
+        case["product"]["id"], b.product,
+        "the unit sets the product"
+    );
+    assert_eq!(case["product_version"], "V3");
+    let number = case["number"].as_str().unwrap();
+    let (_, staff_view) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    let e = &staff_view["entitlement"];
+    assert_eq!(e["outcome"], "entitled", "{staff_view}");
+    assert_eq!(e["contract_number"], "HT-2026-001");
+    assert_eq!(e["plan"], "premium-7x24");
+    assert!(e["reason"].as_str().unwrap().contains("HT-2026-001"), "{e}");
+    assert_eq!(staff_view["unit"]["name"], b.serial);
+    let (_, sla) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/sla"))
+        .await;
+    let ir = initial_response(&sla);
+    assert_eq!(ir["calendar"], "24x7", "{sla}");
+    assert_eq!(
+        ir["deadline"], "2026-11-23T17:00:00Z",
+        "01:00 in Shanghai: {sla}"
+    );
+
+    // The same case a day after the contract ended: expired, the non-contract rules (the default
+    // plan: web is answered by the next business day).
+    b.clock.advance(SignedDuration::from_hours(24 * 8));
+    let case = open(
+        t,
+        &t.a.user_token,
+        json!({"title": "存储控制器离线", "description": "双控之一离线", "severity": 1, "serial_number": b.serial}),
+    )
+    .await;
+    let number = case["number"].as_str().unwrap();
+    let (_, staff_view) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    let e = &staff_view["entitlement"];
+    assert_eq!(e["outcome"], "expired", "{staff_view}");
+    assert_eq!(e["plan"], "no-contract");
+    assert!(e["reason"].as_str().unwrap().contains("2026-11-30"), "{e}");
+    let (_, sla) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/sla"))
+        .await;
+    assert_eq!(initial_response(&sla)["target"], "nbd", "{sla}");
+
+    // A renewal does not rewrite the SLA of the case already open.
+    let (_, list) = t
+        .get(&t.engineer, "/api/v1/contracts?ending_within_days=0")
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
+    let id = t
+        .get(
+            &t.engineer,
+            &format!("/api/v1/contracts?organization={}", t.a.org_id),
+        )
+        .await
+        .1["items"][0]["id"]
+        .clone();
+    let (status, renewed) = t
+        .patch(
+            &t.coordinator,
+            &format!("/api/v1/contracts/{id}"),
+            json!({"ends_on": "2027-11-30"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    assert_eq!(renewed["incidents_used"], 1, "the entitled case is charged");
+    let (_, again) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    assert_eq!(again["entitlement"]["outcome"], "expired");
+}
+
+async fn every_outcome_and_the_override(backend: TestBackend) {
+    let b = base(backend).await;
+    let t = &b.t;
+    let outcome = |case: Value| async move {
+        let number = case["number"].as_str().unwrap().to_owned();
+        let (_, v) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+        (
+            number,
+            v["entitlement"]["outcome"].as_str().unwrap().to_owned(),
+        )
+    };
+    let body = |severity: i64| {
+        json!({"title": "硬盘告警", "description": "d", "severity": severity,
+            "organization_id": t.a.org_id, "serial_number": b.serial, "contact_id": t.a.contact_id, "channel": "phone"})
+    };
+    // No contract at all.
+    let (_, o) = outcome(open(t, &t.coordinator, body(3)).await).await;
+    assert_eq!(o, "no_contract");
+    // Not yet started.
+    contract(
+        t,
+        json!({"contract_number": "FUTURE", "organization_id": t.a.org_id, "plan": "premium-7x24",
+            "starts_on": "2027-01-01", "ends_on": "2027-12-31"}),
+    )
+    .await;
+    let (_, o) = outcome(open(t, &t.coordinator, body(3)).await).await;
+    assert_eq!(o, "not_yet_started");
+    // A contract in force for another product only: not covered.
+    let (_, other) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/products",
+            json!({"name": "Other", "vendor": "Huaxin"}),
+        )
+        .await;
+    contract(
+        t,
+        json!({"contract_number": "OTHER-PRODUCT", "organization_id": t.a.org_id, "plan": "premium-7x24",
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31", "products": [other["id"]], "precedence": 1}),
+    )
+    .await;
+    let mut named = body(3);
+    named["contract_number"] = json!("OTHER-PRODUCT");
+    let (_, o) = outcome(open(t, &t.coordinator, named).await).await;
+    assert_eq!(o, "not_covered");
+    // The unit's contract, with conditions.
+    let c = contract(
+        t,
+        json!({"contract_number": "UNIT-2026", "organization_id": t.a.org_id, "plan": "premium-7x24",
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31", "units": [b.unit], "precedence": 2,
+            "channels": ["web", "email"], "incidents": 1}),
+    )
+    .await;
+    let cid = c["id"].as_i64().unwrap();
+    let (number, o) = outcome(open(t, &t.coordinator, body(3)).await).await;
+    assert_eq!(o, "channel_not_included", "phone is not in the contract");
+    let web = open(
+        t,
+        &t.a.user_token,
+        json!({"title": "t", "description": "d", "severity": 3, "serial_number": b.serial, "channel": "web"}),
+    )
+    .await;
+    assert_eq!(outcome(web).await.1, "entitled");
+    let second = open(
+        t,
+        &t.a.user_token,
+        json!({"title": "t", "description": "d", "severity": 3, "serial_number": b.serial, "channel": "web"}),
+    )
+    .await;
+    assert_eq!(outcome(second).await.1, "incidents_used_up");
+    let (status, _) = t
+        .patch(
+            &t.coordinator,
+            &format!("/api/v1/contracts/{cid}"),
+            json!({"incidents": null}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Contacts: a contact record of the organisation who is not named on the contract.
+    let (_, other_contact) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/contacts",
+            json!({"organization_id": t.a.org_id, "name": "李雷", "email": "lilei@a.example"}),
+        )
+        .await;
+    let (status, body_) = t
+        .patch(
+            &t.coordinator,
+            &format!("/api/v1/contracts/{cid}"),
+            json!({"contacts": [other_contact["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body_}");
+    let web = open(
+        t,
+        &t.a.user_token,
+        json!({"title": "t", "description": "d", "severity": 3, "serial_number": b.serial, "channel": "web"}),
+    )
+    .await;
+    assert_eq!(outcome(web).await.1, "contact_not_authorised");
+
+    // The override: customers and engineers may not; a coordinator may, with a reason.
+    let path = format!("/api/v1/cases/{number}/entitlement/override");
+    let (status, body_) = t
+        .post(&t.engineer, &path, json!({"reason": "续约中"}))
+        .await;
+    assert_error(status, &body_, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body_) = t
+        .post(&t.a.admin_token, &path, json!({"reason": "续约中"}))
+        .await;
+    assert_error(status, &body_, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body_) = t.post(&t.coordinator, &path, json!({"reason": "  "})).await;
+    assert_error(
+        status,
+        &body_,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let (status, case) = t
+        .post(
+            &t.coordinator,
+            &path,
+            json!({"reason": "续约合同已签，宽限期 renewal signed, grace period"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let e = &case["entitlement"];
+    assert_eq!(e["outcome"], "entitled");
+    assert_eq!(e["contract_number"], "UNIT-2026");
+    assert_eq!(e["plan"], "premium-7x24");
+    assert!(e["overridden_by"]["name"].is_string(), "{e}");
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap()
+            .contains("channel_not_included"),
+        "{e}"
+    );
+    let (_, sla) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/sla"))
+        .await;
+    assert_eq!(
+        initial_response(&sla)["calendar"],
+        "24x7",
+        "recomputed on the contract's plan: {sla}"
+    );
+    let (status, body_) = t
+        .post(&t.coordinator, &path, json!({"reason": "again"}))
+        .await;
+    assert_error(status, &body_, StatusCode::CONFLICT, "already_entitled");
+    let (_, audit) = t
+        .get(
+            &t.admin,
+            &format!("/api/v1/audit?object_type=case&object_id={number}"),
+        )
+        .await;
+    assert!(
+        audit.to_string().contains("case.entitlement_override"),
+        "{audit}"
+    );
+    let (_, timeline) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/timeline"))
+        .await;
+    assert!(
+        timeline.to_string().contains("Entitlement overridden"),
+        "{timeline}"
+    );
+}
+
+async fn lookup_lifecycle_and_history(backend: TestBackend) {
+    let b = base(backend).await;
+    let t = &b.t;
+    contract(
+        t,
+        json!({"contract_number": "HT-LOOKUP", "organization_id": t.a.org_id, "plan": "premium-7x24",
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+    )
+    .await;
+    let (_, contact) = t
+        .get(&t.engineer, &format!("/api/v1/contacts/{}", t.a.contact_id))
+        .await;
+    let (_, org) = t
+        .get(
+            &t.engineer,
+            &format!("/api/v1/organizations/{}", t.a.org_id),
+        )
+        .await;
+    let customer_number = org["customer_number"].as_str().unwrap();
+    for query in [
+        format!("customer_number={}", customer_number.to_lowercase()),
+        "contract_number=ht-lookup".to_owned(),
+        format!("serial_number={}", b.serial),
+        format!("contact={}", contact["email"].as_str().unwrap()),
+    ] {
+        let (status, found) = t
+            .get(
+                &t.coordinator,
+                &format!("/api/v1/entitlements/lookup?{query}"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{query}: {found}");
+        assert_eq!(found["organization"]["id"], t.a.org_id, "{query}");
+        assert_eq!(
+            found["entitlement"]["outcome"], "entitled",
+            "{query}: {found}"
+        );
+        assert_eq!(found["entitlement"]["contract_number"], "HT-LOOKUP");
+        assert_eq!(found["units"].as_array().unwrap().len(), 1);
+    }
+    let (status, body) = t
+        .get(
+            &t.coordinator,
+            "/api/v1/entitlements/lookup?serial_number=NOPE",
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let (_, org_b) = t
+        .get(
+            &t.engineer,
+            &format!("/api/v1/organizations/{}", t.b.org_id),
+        )
+        .await;
+    let (status, body) = t
+        .get(
+            &t.coordinator,
+            &format!(
+                "/api/v1/entitlements/lookup?customer_number={}&serial_number={}",
+                org_b["customer_number"].as_str().unwrap(),
+                b.serial
+            ),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let (status, body) = t.get(&t.coordinator, "/api/v1/entitlements/lookup").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let (status, body) = t
+        .get(
+            &t.a.user_token,
+            "/api/v1/entitlements/lookup?contract_number=HT-LOOKUP",
+        )
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+
+    // Lifecycle: V3 ended marketing in 2024 and ends support on 2026-12-31.
+    let (status, life) = t
+        .get(
+            &t.engineer,
+            &format!("/api/v1/products/{}/lifecycle", b.product),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{life}");
+    let v3 = &life["versions"][0];
+    assert_eq!(
+        (v3["version"].as_str(), v3["stage"].as_str()),
+        (Some("V3"), Some("end_of_marketing"))
+    );
+    assert_eq!(v3["days_to_end_of_support"], 38, "{life}");
+    assert_eq!(v3["units_in_service"], 1);
+    assert_eq!(life["versions"][1]["stage"], "supported");
+    let (_, customer_view) = t
+        .get(
+            &t.a.user_token,
+            &format!("/api/v1/products/{}/lifecycle", b.product),
+        )
+        .await;
+    assert!(customer_view["versions"][0]["units_in_service"].is_null());
+    let (_, soon) = t
+        .get(&t.engineer, "/api/v1/units?end_of_support_within_days=60")
+        .await;
+    assert_eq!(soon["items"].as_array().unwrap().len(), 1, "{soon}");
+    let (_, later) = t
+        .get(&t.engineer, "/api/v1/units?end_of_support_within_days=30")
+        .await;
+    assert_eq!(later["items"].as_array().unwrap().len(), 0, "{later}");
+
+    // The unit's history records each change.
+    let (status, unit) = t
+        .patch(
+            &t.coordinator,
+            &format!("/api/v1/units/{}", b.unit),
+            json!({"product_version": "V5", "patch_level": "SPC200"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    let (_, history) = t
+        .get(
+            &t.a.user_token,
+            &format!("/api/v1/units/{}/history", b.unit),
+        )
+        .await;
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+    assert_eq!(
+        history[0]["changes"]["product_version"],
+        json!(["V3", "V5"])
+    );
+    assert_eq!(
+        history[0]["changes"]["patch_level"],
+        json!([null, "SPC200"])
+    );
+    // Customers see their own installed base, not others'.
+    let (_, own) = t
+        .get(
+            &t.a.user_token,
+            &format!("/api/v1/units?organization={}", t.b.org_id),
+        )
+        .await;
+    assert!(
+        own["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["organization_id"] == t.a.org_id)
+    );
+    let (status, _) = t
+        .get(&t.b.user_token, &format!("/api/v1/units/{}", b.unit))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+fn fields(body: &Value) -> Vec<String> {
+    body["error"]["details"]["fields"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|x| {
+                    format!(
+                        "{}:{}",
+                        x["field"].as_str().unwrap(),
+                        x["code"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn bad_contracts_and_units_are_refused(backend: TestBackend) {
+    let b = base(backend).await;
+    let t = &b.t;
+    let (status, body) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/contracts",
+            json!({"contract_number": "BAD", "organization_id": t.a.org_id, "plan": "gold-nope",
+                "starts_on": "2026-12-31", "ends_on": "2026-01-01", "units": [999999], "channels": []}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        fields(&body),
+        [
+            "ends_on:before_start",
+            "plan:not_found",
+            "channels:required",
+            "units[0]:not_found"
+        ]
+    );
+    let (status, body) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/contracts",
+            json!({"contract_number": "BAD", "organization_id": t.a.org_id, "plan": "standard",
+                "starts_on": "2026-13-01", "ends_on": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Overlaps only with a different precedence.
+    let c = json!({"contract_number": "A-1", "organization_id": t.a.org_id, "plan": "standard",
+        "starts_on": "2026-01-01", "ends_on": "2026-12-31", "units": [b.unit]});
+    contract(t, c.clone()).await;
+    let mut overlapping = c.clone();
+    overlapping["contract_number"] = json!("A-2");
+    overlapping["starts_on"] = json!("2026-06-01");
+    overlapping["ends_on"] = json!("2027-05-31");
+    let (status, body) = t
+        .post(&t.coordinator, "/api/v1/contracts", overlapping.clone())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields(&body), ["precedence:overlap"]);
+    assert!(body.to_string().contains("A-1"), "{body}");
+    overlapping["precedence"] = json!(5);
+    contract(t, overlapping).await;
+    let (status, body) = t.post(&t.coordinator, "/api/v1/contracts", c).await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::CONFLICT,
+        "duplicate_contract_number",
+    );
+    // Customers do not create contracts.
+    let (status, body) = t
+        .post(
+            &t.a.admin_token,
+            "/api/v1/contracts",
+            json!({"contract_number": "MINE", "organization_id": t.a.org_id, "plan": "standard",
+                "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+
+    // A serial number twice for one product; a site of another organisation; unknown version.
+    let unit = |serial: &str, extra: Value| {
+        let mut body = json!({"organization_id": t.a.org_id, "serial_number": serial, "product_id": b.product});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let (status, body) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/units",
+            unit("210235a1b2", json!({})),
+        )
+        .await;
+    assert_eq!(
+        fields(&body),
+        ["serial_number:duplicate"],
+        "{status} {body}"
+    );
+    let (_, site_b) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/sites",
+            json!({"organization_id": t.b.org_id, "code": "SH-1", "name": "上海"}),
+        )
+        .await;
+    let (_, body) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/units",
+            unit("X-1", json!({"site_id": site_b["id"]})),
+        )
+        .await;
+    assert_eq!(fields(&body), ["site_id:not_found"], "{body}");
+    let (_, body) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/units",
+            unit("X-1", json!({"product_version": "V9"})),
+        )
+        .await;
+    assert_eq!(fields(&body), ["product_version:unknown"], "{body}");
+    let (_, body) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/units",
+            unit("bad serial!", json!({})),
+        )
+        .await;
+    assert_eq!(body["error"]["code"], "validation_failed", "{body}");
+    // Lifecycle dates out of order.
+    let (status, body) = t
+        .post(
+            &t.coordinator,
+            &format!("/api/v1/products/{}/versions", b.product),
+            json!({"version": "V6", "released_on": "2026-01-01", "end_of_support_on": "2025-01-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields(&body), ["end_of_support_on:before_earlier_date"]);
+    // A case naming a serial number of another organisation, or a contract of another.
+    let (_, body) = t
+        .post(
+            &t.b.user_token,
+            "/api/v1/cases",
+            json!({"title": "t", "description": "d", "severity": 3, "serial_number": b.serial, "channel": "web"}),
+        )
+        .await;
+    assert_eq!(fields(&body), ["serial_number:not_found"], "{body}");
+    let (_, body) = t
+        .post(
+            &t.b.user_token,
+            "/api/v1/cases",
+            json!({"title": "t", "description": "d", "severity": 3, "contract_number": "A-1"}),
+        )
+        .await;
+    assert_eq!(fields(&body), ["contract_number:not_found"], "{body}");
+}
