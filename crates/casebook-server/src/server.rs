@@ -21,8 +21,9 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     Ok(result?)
 }
 
-/// Every hour: removes expired sessions and tells admins about calendars without next year's
-/// holidays. Idempotent; several servers may run it at once.
+/// Every hour: removes expired sessions, tells admins about calendars without next year's
+/// holidays, and sends contract renewal reminders. Idempotent; several servers may run it at
+/// once.
 async fn clean_sessions(app: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -44,6 +45,11 @@ async fn clean_sessions(app: AppState) {
             Ok(n) if n > 0 => tracing::warn!(notified = n, "a calendar in use lacks holiday data"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not check calendars for holiday data"),
+        }
+        match crate::actions::renewals::remind(&app).await {
+            Ok(n) if n > 0 => tracing::info!(notified = n, "contract renewal reminders sent"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not send contract renewal reminders"),
         }
     }
 }

@@ -202,3 +202,16 @@ pub async fn staff_of(db: &mut Db, group: StaffGroup) -> StoreResult<Vec<User>> 
         .bind(tier).bind(duty).bind(role).fetch_all(c).await)?;
     rows.into_iter().map(TryInto::try_into).collect()
 }
+
+/// Active customer administrators of an organisation (at most 50), by id.
+pub async fn customer_admins_of(
+    db: &mut Db,
+    organization: OrganizationId,
+) -> StoreResult<Vec<User>> {
+    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
+         FROM users WHERE active AND organization_id = $1 AND role = 'customer_admin'
+         ORDER BY id LIMIT 50")
+        .bind(organization.get()).fetch_all(c).await)?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod plans;
 pub mod products;
+pub mod renewals;
 pub mod sessions;
 pub mod sites;
 pub mod sla;

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use casebook_server::actions::renewals;
 use casebook_server::clock::ManualClock;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
@@ -18,7 +19,8 @@ on_both_backends!(
     a_contract_decides_the_sla,
     every_outcome_and_the_override,
     lookup_lifecycle_and_history,
-    bad_contracts_and_units_are_refused
+    bad_contracts_and_units_are_refused,
+    renewal_reminders_go_out_once_per_threshold
 );
 
 /// Monday 23 November 2026, 23:00 in Shanghai: outside service hours.
@@ -699,4 +701,72 @@ async fn bad_contracts_and_units_are_refused(backend: TestBackend) {
         )
         .await;
     assert_eq!(fields(&body), ["contract_number:not_found"], "{body}");
+}
+
+async fn renewal_reminders_go_out_once_per_threshold(backend: TestBackend) {
+    let b = base(backend).await;
+    let t = &b.t;
+    let (_, manager) = t.get(&t.manager, "/api/v1/me").await;
+    // Ends 2027-01-31: 69 days after Monday 23 November 2026.
+    contract(
+        t,
+        json!({"contract_number": "RENEW-1", "organization_id": t.a.org_id, "plan": "standard",
+            "starts_on": "2026-02-01", "ends_on": "2027-01-31", "service_manager_id": manager["user"]["id"]}),
+    )
+    .await;
+    let remind = || async { renewals::remind(&t.app).await.unwrap() };
+    assert_eq!(remind().await, 0, "69 days left: nothing yet");
+    b.clock.advance(SignedDuration::from_hours(24 * 9));
+    assert_eq!(
+        remind().await,
+        2,
+        "60 days: the customer admin and the service manager"
+    );
+    assert_eq!(remind().await, 0, "once per threshold");
+    let second = t.second_process().await;
+    assert_eq!(
+        renewals::remind(&second).await.unwrap(),
+        0,
+        "also from another process"
+    );
+    let (_, notes) = t.get(&t.a.admin_token, "/api/v1/notifications").await;
+    assert_eq!(notes["items"][0]["kind"], "contract_renewal", "{notes}");
+    assert!(
+        notes["items"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("RENEW-1")
+    );
+    b.clock.advance(SignedDuration::from_hours(24 * 30));
+    assert_eq!(remind().await, 2, "30 days");
+    b.clock.advance(SignedDuration::from_hours(24 * 23));
+    assert_eq!(remind().await, 2, "7 days");
+    // Renewed: the new end date starts over, far away.
+    let id = t
+        .get(
+            &t.engineer,
+            &format!("/api/v1/contracts?organization={}", t.a.org_id),
+        )
+        .await
+        .1["items"][0]["id"]
+        .clone();
+    let (status, _) = t
+        .patch(
+            &t.coordinator,
+            &format!("/api/v1/contracts/{id}"),
+            json!({"ends_on": "2028-01-31"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(remind().await, 0);
+    let mut db = t.app.store.read().await.unwrap();
+    let mail = casebook_store::notifications::unsent_mail(&mut db, 100)
+        .await
+        .unwrap();
+    let renewal: Vec<_> = mail.iter().filter(|m| m.1 == "contract_renewal").collect();
+    assert_eq!(renewal.len(), 6, "{mail:?}");
+    assert!(
+        renewal.iter().any(|m| m.2.starts_with("admin@")),
+        "{mail:?}"
+    );
 }
