@@ -164,26 +164,65 @@ async fn replace_coverage(db: &mut Db, id: ContractId, c: &Contract) -> StoreRes
     Ok(())
 }
 
-async fn with_coverage(db: &mut Db, rows: Vec<Row>) -> StoreResult<Vec<Contract>> {
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut c = row.into_contract()?;
-        let id = c.id.get();
-        let units: Vec<(i64,)> = on_db!(db, conn => sqlx::query_as(
-            "SELECT unit_id FROM contract_units WHERE contract_id = $1 ORDER BY unit_id")
-            .bind(id).fetch_all(conn).await)?;
-        let products: Vec<(i64,)> = on_db!(db, conn => sqlx::query_as(
-            "SELECT product_id FROM contract_products WHERE contract_id = $1 ORDER BY product_id")
-            .bind(id).fetch_all(conn).await)?;
-        let contacts: Vec<(i64,)> = on_db!(db, conn => sqlx::query_as(
-            "SELECT contact_id FROM contract_contacts WHERE contract_id = $1 ORDER BY contact_id")
-            .bind(id).fetch_all(conn).await)?;
-        c.units = units.into_iter().map(|(v,)| Id::new(v)).collect();
-        c.products = products.into_iter().map(|(v,)| Id::new(v)).collect();
-        c.contacts = contacts.into_iter().map(|(v,)| Id::new(v)).collect();
-        out.push(c);
+/// What the contracts of `rows` cover, read in one statement whatever their number: the
+/// rows are narrowed by organisation (if all share one) and by their id range.
+async fn with_coverage(
+    db: &mut Db,
+    rows: Vec<Row>,
+) -> StoreResult<Vec<(Contract, Vec<ProductId>)>> {
+    let (Some(min), Some(max)) = (
+        rows.iter().map(|r| r.id).min(),
+        rows.iter().map(|r| r.id).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let first_org = rows[0].organization_id;
+    let org = rows
+        .iter()
+        .all(|r| r.organization_id == first_org)
+        .then_some(first_org);
+    let scope = "IN (SELECT id FROM contracts WHERE ($1 IS NULL OR organization_id = $1) AND id >= $2 AND id <= $3)";
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT) AS list, contract_id, unit_id AS value FROM contract_units WHERE contract_id {scope}
+         UNION ALL SELECT CAST(1 AS BIGINT), contract_id, product_id FROM contract_products WHERE contract_id {scope}
+         UNION ALL SELECT CAST(2 AS BIGINT), contract_id, contact_id FROM contract_contacts WHERE contract_id {scope}
+         UNION ALL SELECT DISTINCT CAST(3 AS BIGINT), cu.contract_id, u.product_id FROM contract_units cu JOIN units u ON u.id = cu.unit_id
+             WHERE cu.contract_id {scope}
+         ORDER BY 1, 2, 3"
+    );
+    let triples: Vec<(i64, i64, i64)> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(org).bind(min).bind(max).fetch_all(conn).await)?;
+    let mut lists: Vec<Vec<(i64, i64)>> = vec![Vec::new(); 4];
+    for (list, contract, value) in triples {
+        if let Some(l) = usize::try_from(list).ok().and_then(|i| lists.get_mut(i)) {
+            l.push((contract, value));
+        }
     }
-    Ok(out)
+    let of = |list: &[(i64, i64)], id: i64| -> Vec<i64> {
+        list.iter()
+            .filter(|(c, _)| *c == id)
+            .map(|(_, v)| *v)
+            .collect()
+    };
+    rows.into_iter()
+        .map(|row| {
+            let mut c = row.into_contract()?;
+            let id = c.id.get();
+            c.units = of(&lists[0], id).into_iter().map(Id::new).collect();
+            c.products = of(&lists[1], id).into_iter().map(Id::new).collect();
+            c.contacts = of(&lists[2], id).into_iter().map(Id::new).collect();
+            let unit_products = of(&lists[3], id).into_iter().map(Id::new).collect();
+            Ok((c, unit_products))
+        })
+        .collect()
+}
+
+async fn contracts_of(db: &mut Db, rows: Vec<Row>) -> StoreResult<Vec<Contract>> {
+    Ok(with_coverage(db, rows)
+        .await?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect())
 }
 
 /// Reads a contract.
@@ -191,7 +230,7 @@ pub async fn get(db: &mut Db, id: ContractId) -> StoreResult<Option<Contract>> {
     let sql = format!("{SELECT} WHERE c.id = $1");
     let row: Option<Row> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(id.get()).fetch_optional(conn).await)?;
-    Ok(with_coverage(db, row.into_iter().collect()).await?.pop())
+    Ok(contracts_of(db, row.into_iter().collect()).await?.pop())
 }
 
 /// Finds a contract by number (stored upper-case).
@@ -199,7 +238,7 @@ pub async fn find_by_number(db: &mut Db, number: &str) -> StoreResult<Option<Con
     let sql = format!("{SELECT} WHERE c.contract_number = $1");
     let row: Option<Row> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(number.to_uppercase()).fetch_optional(conn).await)?;
-    Ok(with_coverage(db, row.into_iter().collect()).await?.pop())
+    Ok(contracts_of(db, row.into_iter().collect()).await?.pop())
 }
 
 /// Every contract of an organisation, each with the products of the units it covers (what the
@@ -211,13 +250,7 @@ pub async fn of_organization(
     let sql = format!("{SELECT} WHERE c.organization_id = $1 ORDER BY c.id");
     let rows: Vec<Row> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(organization.get()).fetch_all(conn).await)?;
-    let contracts = with_coverage(db, rows).await?;
-    let mut out = Vec::with_capacity(contracts.len());
-    for c in contracts {
-        let products = unit_products(db, c.id).await?;
-        out.push((c, products));
-    }
-    Ok(out)
+    with_coverage(db, rows).await
 }
 
 /// The products of the units a contract covers.
@@ -274,7 +307,7 @@ pub async fn list(
         .fetch_all(conn).await)?;
     let page = Page::from_rows(rows, page, |r| r.id);
     Ok(Page {
-        items: with_coverage(db, page.items).await?,
+        items: contracts_of(db, page.items).await?,
         next_cursor: page.next_cursor,
     })
 }

@@ -334,6 +334,46 @@ pub async fn lookup(app: &App, who: &Principal, q: LookupQuery) -> ActionResult<
     })
 }
 
+/// The entitlement a unit's own report would get now (a device calling home, an e-mail that
+/// quotes a serial number): the same check as every new case, from the serial number alone.
+pub async fn for_serial(
+    app: &App,
+    serial: &str,
+    channel: Channel,
+) -> ActionResult<EntitlementView> {
+    let serial = parse_code("serial_number", serial)?;
+    let mut db = app.store.read().await?;
+    let found = units::find_by_serial(&mut db, serial.as_str()).await?;
+    let [unit] = found.as_slice() else {
+        return Err(ActionError::field(
+            "serial_number",
+            if found.is_empty() {
+                "not_found"
+            } else {
+                "ambiguous"
+            },
+            "the serial number must name exactly one unit",
+        ));
+    };
+    let org = organizations::get(&mut db, unit.organization_id)
+        .await?
+        .ok_or(ActionError::NotFound("organization"))?;
+    let asked = Asked {
+        contract_number: None,
+        unit: Some(unit),
+        product: None,
+        contact: None,
+        channel,
+    };
+    let checked = check(app, &mut db, &org, asked).await?;
+    Ok(EntitlementView {
+        outcome: checked.stored.outcome,
+        reason: checked.stored.reason,
+        contract_number: checked.contract.map(|c| c.contract_number),
+        plan: checked.plan.id.to_string(),
+    })
+}
+
 /// A coordinator's override of a refused entitlement.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
