@@ -181,7 +181,11 @@ async fn with_coverage(
         .iter()
         .all(|r| r.organization_id == first_org)
         .then_some(first_org);
-    let scope = "IN (SELECT id FROM contracts WHERE ($1 IS NULL OR organization_id = $1) AND id >= $2 AND id <= $3)";
+    let scope = if org.is_some() {
+        "IN (SELECT id FROM contracts WHERE organization_id = $1 AND id >= $2 AND id <= $3)"
+    } else {
+        "IN (SELECT id FROM contracts WHERE $1 IS NULL AND id >= $2 AND id <= $3)"
+    };
     let sql = format!(
         "SELECT CAST(0 AS BIGINT) AS list, contract_id, unit_id AS value FROM contract_units WHERE contract_id {scope}
          UNION ALL SELECT CAST(1 AS BIGINT), contract_id, product_id FROM contract_products WHERE contract_id {scope}
@@ -295,9 +299,15 @@ pub async fn list(
     page: &PageRequest,
 ) -> StoreResult<Page<Contract>> {
     let after: Option<i64> = page.key()?;
+    // The organisation's index only helps if the text names it (see `units::list`).
+    let by_org = if filter.organization.is_some() {
+        "c.organization_id = $1"
+    } else {
+        "$1 IS NULL"
+    };
     let sql = format!(
         "{SELECT}
-         WHERE ($1 IS NULL OR c.organization_id = $1) AND ($2 IS NULL OR c.ends_on >= $2)
+         WHERE {by_org} AND ($2 IS NULL OR c.ends_on >= $2)
            AND ($3 IS NULL OR c.ends_on <= $3) AND ($4 IS NULL OR c.id > $4)
          ORDER BY c.id LIMIT $5"
     );

@@ -76,9 +76,15 @@ pub async fn list(
     page: &PageRequest,
 ) -> StoreResult<Page<Site>> {
     let after: Option<i64> = page.key()?;
+    // The organisation's index only helps if the text names it (see `units::list`).
+    let by_org = if organization.is_some() {
+        "organization_id = $1"
+    } else {
+        "$1 IS NULL"
+    };
     let sql = format!(
         "SELECT {COLUMNS} FROM sites
-         WHERE ($1 IS NULL OR organization_id = $1) AND ($2 IS NULL OR id > $2)
+         WHERE {by_org} AND ($2 IS NULL OR id > $2)
          ORDER BY id LIMIT $3"
     );
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))

@@ -110,9 +110,16 @@ pub struct UnitFilter {
 /// Lists units by id.
 pub async fn list(db: &mut Db, filter: &UnitFilter, page: &PageRequest) -> StoreResult<Page<Unit>> {
     let after: Option<i64> = page.key()?;
+    // SQLite plans a statement once for any value: an `$1 IS NULL OR column = $1` condition
+    // would keep it off the organisation's index, so the text says which filters apply.
+    let by_org = if filter.organization.is_some() {
+        "u.organization_id = $1"
+    } else {
+        "$1 IS NULL"
+    };
     let sql = format!(
         "{SELECT}
-         WHERE ($1 IS NULL OR u.organization_id = $1) AND ($2 IS NULL OR u.site_id = $2)
+         WHERE {by_org} AND ($2 IS NULL OR u.site_id = $2)
            AND ($3 IS NULL OR u.product_id = $3) AND ($4 IS NULL OR u.product_version = $4)
            AND ($5 IS NULL OR EXISTS (SELECT 1 FROM product_versions v WHERE v.product_id = u.product_id
                  AND v.version = u.product_version AND v.end_of_support_on IS NOT NULL AND v.end_of_support_on <= $5))

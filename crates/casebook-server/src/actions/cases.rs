@@ -282,7 +282,13 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         contact: contact_id,
         channel,
     };
-    let checked = entitlements::check(app, &mut db, &organization, asked).await?;
+    let checked = entitlements::check(
+        app,
+        &mut db,
+        entitlements::OrgOf::Read(&organization),
+        asked,
+    )
+    .await?;
     let columns = CaseColumns {
         title: draft.title.into(),
         description: draft.description.into(),

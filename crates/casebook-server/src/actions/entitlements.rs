@@ -52,12 +52,31 @@ pub(crate) struct Asked<'a> {
     pub channel: Channel,
 }
 
+/// The organisation a case is for: read already, or only its id (read only if its own plan is
+/// needed).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum OrgOf<'a> {
+    /// Read by the caller.
+    Read(&'a Organization),
+    /// Only the id.
+    Id(OrganizationId),
+}
+
+impl OrgOf<'_> {
+    fn id(&self) -> OrganizationId {
+        match self {
+            Self::Read(o) => o.id,
+            Self::Id(id) => *id,
+        }
+    }
+}
+
 /// Runs the check for a new case of `org`: the contract named (which must be the
 /// organisation's) or all of its contracts, against the unit or product, contact and channel.
 pub(crate) async fn check(
     app: &App,
     db: &mut Db,
-    org: &Organization,
+    org: OrgOf<'_>,
     asked: Asked<'_>,
 ) -> ActionResult<Checked> {
     let Asked {
@@ -69,7 +88,7 @@ pub(crate) async fn check(
     } = asked;
     let candidates = match contract_number {
         Some(number) => match contracts::find_by_number(db, number).await? {
-            Some(c) if c.organization_id == org.id => {
+            Some(c) if c.organization_id == org.id() => {
                 let products = contracts::unit_products(db, c.id).await?;
                 vec![(c, products)]
             }
@@ -81,7 +100,7 @@ pub(crate) async fn check(
                 ));
             }
         },
-        None => contracts::of_organization(db, org.id).await?,
+        None => contracts::of_organization(db, org.id()).await?,
     };
     let today = app.clock.now().to_zoned(app.config.time_zone()).date();
     let request = entitlement::Request {
@@ -106,6 +125,16 @@ pub(crate) async fn check(
         // An organisation without any contract: its own plan or the default plan, so a desk that
         // keeps no contracts works as before.
         _ => {
+            let read;
+            let org = match org {
+                OrgOf::Read(o) => o,
+                OrgOf::Id(id) => {
+                    read = organizations::get(db, id)
+                        .await?
+                        .ok_or(ActionError::NotFound("organization"))?;
+                    &read
+                }
+            };
             let (plan, source) = plan_of_organization(db, org).await?;
             let source = match source {
                 PlanSource::Organization => "organization",
@@ -299,7 +328,7 @@ pub async fn lookup(app: &App, who: &Principal, q: LookupQuery) -> ActionResult<
         contact: contact.as_ref().map(|c| c.id),
         channel: q.channel.unwrap_or(Channel::Phone),
     };
-    let checked = check(app, &mut db, &organization, asked).await?;
+    let checked = check(app, &mut db, OrgOf::Read(&organization), asked).await?;
     let contracts = contracts::of_organization(&mut db, org_id)
         .await?
         .into_iter()
@@ -355,9 +384,6 @@ pub async fn for_serial(
             "the serial number must name exactly one unit",
         ));
     };
-    let org = organizations::get(&mut db, unit.organization_id)
-        .await?
-        .ok_or(ActionError::NotFound("organization"))?;
     let asked = Asked {
         contract_number: None,
         unit: Some(unit),
@@ -365,7 +391,7 @@ pub async fn for_serial(
         contact: None,
         channel,
     };
-    let checked = check(app, &mut db, &org, asked).await?;
+    let checked = check(app, &mut db, OrgOf::Id(unit.organization_id), asked).await?;
     Ok(EntitlementView {
         outcome: checked.stored.outcome,
         reason: checked.stored.reason,
