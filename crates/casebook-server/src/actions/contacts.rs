@@ -1,5 +1,6 @@
 //! Use cases for contacts.
 
+use casebook_domain::Timestamp;
 use casebook_domain::directory::{Contact, ContactDraft, ContactPatch};
 use casebook_domain::ids::ContactId;
 use casebook_domain::policy::{Permission, Subject};
@@ -29,7 +30,19 @@ pub async fn create(app: &App, who: &Principal, draft: ContactDraft) -> ActionRe
     require(who, Permission::ManageDirectory)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    if organizations::get(&mut db, draft.organization_id)
+    let contact = create_in(&mut db, who, draft, now).await?;
+    db.commit().await?;
+    Ok(contact)
+}
+
+/// Creates a contact in the caller's transaction (also used by imports).
+pub(crate) async fn create_in(
+    db: &mut Db,
+    who: &Principal,
+    draft: ContactDraft,
+    now: Timestamp,
+) -> ActionResult<Contact> {
+    if organizations::get(db, draft.organization_id)
         .await?
         .is_none()
     {
@@ -47,7 +60,7 @@ pub async fn create(app: &App, who: &Principal, draft: ContactDraft) -> ActionRe
         can_open_cases: draft.can_open_cases,
     };
     if let Some(email) = new.email
-        && contacts::find_by_email(&mut db, new.organization_id, email)
+        && contacts::find_by_email(db, new.organization_id, email)
             .await?
             .is_some()
     {
@@ -57,7 +70,7 @@ pub async fn create(app: &App, who: &Principal, draft: ContactDraft) -> ActionRe
             format!("{email} is already a contact of this organisation"),
         ));
     }
-    let contact = contacts::insert(&mut db, &new, now).await?;
+    let contact = contacts::insert(db, &new, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -67,7 +80,6 @@ pub async fn create(app: &App, who: &Principal, draft: ContactDraft) -> ActionRe
         None,
         Some(&contact),
     ));
-    db.commit().await?;
     Ok(contact)
 }
 

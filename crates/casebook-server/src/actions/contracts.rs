@@ -149,8 +149,20 @@ pub async fn create(app: &App, who: &Principal, draft: ContractDraft) -> ActionR
     require(who, Permission::ManageDirectory)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    check_organization(&mut db, draft.organization_id, "organization_id").await?;
-    if contracts::find_by_number(&mut db, draft.contract_number.as_str())
+    let contract = create_in(&mut db, who, draft, now).await?;
+    db.commit().await?;
+    Ok(contract)
+}
+
+/// Creates a contract in the caller's transaction (also used by imports).
+pub(crate) async fn create_in(
+    db: &mut Db,
+    who: &Principal,
+    draft: ContractDraft,
+    now: casebook_domain::Timestamp,
+) -> ActionResult<Contract> {
+    check_organization(db, draft.organization_id, "organization_id").await?;
+    if contracts::find_by_number(db, draft.contract_number.as_str())
         .await?
         .is_some()
     {
@@ -174,15 +186,15 @@ pub async fn create(app: &App, who: &Principal, draft: ContractDraft) -> ActionR
         services: sorted(draft.services),
         incidents: draft.incidents,
         incidents_used: 0,
-        service_manager: manager_ref(&mut db, draft.service_manager_id).await?,
+        service_manager: manager_ref(db, draft.service_manager_id).await?,
         notes: draft.notes.into(),
         created_at: now,
         updated_at: now,
         version: 1,
     };
-    validate(&mut db, &contract).await?;
-    let id = contracts::insert(&mut db, &contract, now).await?;
-    let saved = contracts::get(&mut db, id)
+    validate(db, &contract).await?;
+    let id = contracts::insert(db, &contract, now).await?;
+    let saved = contracts::get(db, id)
         .await?
         .ok_or(ActionError::NotFound("contract"))?;
     db.audit(AuditEntry::change(
@@ -194,7 +206,6 @@ pub async fn create(app: &App, who: &Principal, draft: ContractDraft) -> ActionR
         None,
         Some(&saved),
     ));
-    db.commit().await?;
     Ok(saved)
 }
 

@@ -14,6 +14,7 @@ pub mod comments;
 pub mod contacts;
 pub mod contracts;
 pub mod entitlements;
+pub mod imports;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;

@@ -39,14 +39,26 @@ pub async fn create(
     require(who, Permission::ManageDirectory)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    if organizations::find_by_customer_number(&mut db, draft.customer_number.as_str())
+    let org = create_in(&mut db, who, draft, now).await?;
+    db.commit().await?;
+    Ok(org)
+}
+
+/// Creates an organisation in the caller's transaction (also used by imports).
+pub(crate) async fn create_in(
+    db: &mut casebook_store::Db,
+    who: &Principal,
+    draft: OrganizationDraft,
+    now: casebook_domain::Timestamp,
+) -> ActionResult<Organization> {
+    if organizations::find_by_customer_number(db, draft.customer_number.as_str())
         .await?
         .is_some()
     {
         return Err(duplicate_number(draft.customer_number.as_str()));
     }
-    check_plan(&mut db, draft.support_plan.as_ref()).await?;
-    let org = organizations::insert(&mut db, &draft, now).await?;
+    check_plan(db, draft.support_plan.as_ref()).await?;
+    let org = organizations::insert(db, &draft, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -56,7 +68,6 @@ pub async fn create(
         None,
         Some(&org),
     ));
-    db.commit().await?;
     Ok(org)
 }
 

@@ -37,8 +37,20 @@ pub async fn create(app: &App, who: &Principal, draft: SiteDraft) -> ActionResul
     require(who, Permission::ManageDirectory)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    check_organization(&mut db, draft.organization_id, "organization_id").await?;
-    if sites::find_by_code(&mut db, draft.code.as_str())
+    let site = create_in(&mut db, who, draft, now).await?;
+    db.commit().await?;
+    Ok(site)
+}
+
+/// Creates a site in the caller's transaction (also used by imports).
+pub(crate) async fn create_in(
+    db: &mut Db,
+    who: &Principal,
+    draft: SiteDraft,
+    now: casebook_domain::Timestamp,
+) -> ActionResult<Site> {
+    check_organization(db, draft.organization_id, "organization_id").await?;
+    if sites::find_by_code(db, draft.code.as_str())
         .await?
         .is_some()
     {
@@ -55,7 +67,7 @@ pub async fn create(app: &App, who: &Principal, draft: SiteDraft) -> ActionResul
         updated_at: now,
         version: 1,
     };
-    let site = sites::insert(&mut db, &site, now).await?;
+    let site = sites::insert(db, &site, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -65,7 +77,6 @@ pub async fn create(app: &App, who: &Principal, draft: SiteDraft) -> ActionResul
         None,
         Some(&site),
     ));
-    db.commit().await?;
     Ok(site)
 }
 

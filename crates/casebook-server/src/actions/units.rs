@@ -63,15 +63,27 @@ pub async fn create(app: &App, who: &Principal, draft: UnitDraft) -> ActionResul
     require(who, Permission::ManageDirectory)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    check_organization(&mut db, draft.organization_id, "organization_id").await?;
-    let site = site_of(&mut db, draft.organization_id, draft.site_id).await?;
+    let unit = create_in(&mut db, who, draft, now).await?;
+    db.commit().await?;
+    Ok(unit)
+}
+
+/// Adds a unit in the caller's transaction (also used by imports).
+pub(crate) async fn create_in(
+    db: &mut Db,
+    who: &Principal,
+    draft: UnitDraft,
+    now: casebook_domain::Timestamp,
+) -> ActionResult<Unit> {
+    check_organization(db, draft.organization_id, "organization_id").await?;
+    let site = site_of(db, draft.organization_id, draft.site_id).await?;
     check_product(
-        &mut db,
+        db,
         draft.product_id,
         draft.product_version.as_ref().map(|v| v.as_str()),
     )
     .await?;
-    if units::find_by_serial(&mut db, draft.serial_number.as_str())
+    if units::find_by_serial(db, draft.serial_number.as_str())
         .await?
         .iter()
         .any(|u| u.product.id == draft.product_id)
@@ -103,9 +115,9 @@ pub async fn create(app: &App, who: &Principal, draft: UnitDraft) -> ActionResul
         updated_at: now,
         version: 1,
     };
-    let id = units::insert(&mut db, &unit, now).await?;
-    units::add_history(&mut db, id, who.user_id(), &diff(None, &unit), now).await?;
-    let unit = units::get(&mut db, id)
+    let id = units::insert(db, &unit, now).await?;
+    units::add_history(db, id, who.user_id(), &diff(None, &unit), now).await?;
+    let unit = units::get(db, id)
         .await?
         .ok_or(ActionError::NotFound("unit"))?;
     db.audit(AuditEntry::change(
@@ -117,7 +129,6 @@ pub async fn create(app: &App, who: &Principal, draft: UnitDraft) -> ActionResul
         None,
         Some(&unit),
     ));
-    db.commit().await?;
     Ok(unit)
 }
 

@@ -1,10 +1,11 @@
-//! The `casebook` command line: `demo`, `serve`, `migrate`, `admin`, `calendar`, `backup`,
-//! `audit`, `config`.
+//! The `casebook` command line: `demo`, `serve`, `migrate`, `admin`, `calendar`, `import`,
+//! `backup`, `audit`, `config`.
 
 mod admin;
 pub(crate) use admin::describe;
 mod backup;
 mod calendar;
+mod import;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +69,18 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         command: calendar::CalendarCommand,
+    },
+    /// Import organisations, contacts, units or contracts from a CSV or XLSX file (all rows or
+    /// none; every problem is listed by row and column).
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: crate::actions::imports::Kind,
+        /// The file (.csv in UTF-8 or GB18030, or .xlsx).
+        file: PathBuf,
+        /// Check every row and report, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// The audit log.
     Audit {
@@ -189,6 +202,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calendar { command } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             calendar::run(App::open(config).await?, command).await
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+        } => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            import::run(App::open(config).await?, kind, &file, dry_run).await
         }
         Command::Backup { file } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;

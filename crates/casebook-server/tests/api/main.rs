@@ -13,6 +13,7 @@ mod crash;
 mod directory;
 mod faults;
 mod files;
+mod imports;
 mod openapi;
 mod plans;
 mod sla;
