@@ -1,25 +1,19 @@
-//! The entitlement check as one action for every channel, the phone-intake lookup, and the
-//! coordinator's override of a refusal.
+//! The entitlement check as one action for every channel, and the phone-intake lookup. Changing
+//! an open case's entitlement is in `case_entitlement`.
 
-use casebook_domain::case::Case;
+use casebook_domain::Channel;
 use casebook_domain::contract::{Contract, Unit};
 use casebook_domain::directory::{Contact, Organization};
 use casebook_domain::entitlement::{self, Outcome, UnitRef};
 use casebook_domain::ids::{ContactId, OrganizationId, ProductId};
-use casebook_domain::policy::Role;
 use casebook_domain::sla::plan::{NO_CONTRACT_PLAN, Plan, PlanId};
-use casebook_domain::text::{Code, Notes};
-use casebook_domain::timeline::EventKind;
-use casebook_domain::{CaseNumber, Channel, Visibility};
-use casebook_store::cases::{self, StoredEntitlement};
-use casebook_store::timeline::{self, NewEvent};
-use casebook_store::{AuditEntry, Db, contacts, contracts, organizations, plans, units};
+use casebook_domain::text::Code;
+use casebook_store::cases::StoredEntitlement;
+use casebook_store::{Db, contacts, contracts, organizations, plans, units};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::plans::{PlanSource, plan_of_organization};
-use super::sla::{self, SlaCase, SlaChange};
 use super::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::{Principal, require};
@@ -398,132 +392,4 @@ pub async fn for_serial(
         contract_number: checked.contract.map(|c| c.contract_number),
         plan: checked.plan.id.to_string(),
     })
-}
-
-/// A coordinator's override of a refused entitlement.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OverrideInput {
-    /// Why (e.g. "renewal HT-2027-001 signed, in the post"); required.
-    pub reason: Notes,
-    /// The contract to charge (default: the one the check named).
-    pub contract_number: Option<Code>,
-    /// The plan to use (default: that contract's plan).
-    #[schema(value_type = Option<String>)]
-    pub plan: Option<PlanId>,
-}
-
-/// Overrides the entitlement of a case (coordinators, managers, admins): the case becomes
-/// entitled under the contract and plan given, its SLA clocks are recomputed on that plan, and
-/// the override is audited and shown on the timeline.
-pub async fn override_case(
-    app: &App,
-    who: &Principal,
-    number: CaseNumber,
-    input: OverrideInput,
-) -> ActionResult<Case> {
-    let now = app.clock.now();
-    let mut db = app.store.write().await?;
-    let before = super::cases::visible_case(&mut db, who, number).await?;
-    let actor = who
-        .actor()
-        .filter(|a| matches!(a.role, Role::Coordinator | Role::Manager | Role::Admin))
-        .ok_or(ActionError::Forbidden(
-            "only coordinators, managers and administrators override entitlements",
-        ))?;
-    if input.reason.as_str().trim().is_empty() {
-        return Err(ActionError::field(
-            "reason",
-            "required",
-            "write why the case is entitled",
-        ));
-    }
-    let Some(current) = before.entitlement.clone() else {
-        return Err(ActionError::field(
-            "number",
-            "no_entitlement",
-            "this case has no entitlement to override",
-        ));
-    };
-    if current.outcome == Outcome::Entitled {
-        return Err(ActionError::Conflict {
-            code: "already_entitled",
-            message: "the case is already entitled".into(),
-        });
-    }
-    let number_wanted = input
-        .contract_number
-        .as_ref()
-        .map(|c| c.as_str().to_owned())
-        .or(current.contract_number.clone());
-    let contract = match number_wanted {
-        Some(n) => match contracts::find_by_number(&mut db, &n).await? {
-            Some(c) if c.organization_id == before.organization.id => Some(c),
-            _ => {
-                return Err(ActionError::field(
-                    "contract_number",
-                    "not_found",
-                    format!("no contract {n} of this organisation"),
-                ));
-            }
-        },
-        None => None,
-    };
-    let plan_id = match (&input.plan, &contract) {
-        (Some(p), _) => p.clone(),
-        (None, Some(c)) => c.plan.clone(),
-        (None, None) => {
-            return Err(ActionError::field(
-                "plan",
-                "required",
-                "the case has no contract: name a contract number or a plan",
-            ));
-        }
-    };
-    let plan = plans::get(&mut db, &plan_id).await?.ok_or_else(|| {
-        ActionError::field("plan", "not_found", format!("no support plan {plan_id}"))
-    })?;
-    let stored = StoredEntitlement {
-        unit: before.unit.as_ref().map(|u| u.id),
-        contract: contract.as_ref().map(|c| c.id),
-        outcome: Outcome::Entitled,
-        reason: format!(
-            "overridden: {} (the check said {}: {})",
-            input.reason.as_str(),
-            current.outcome.as_str(),
-            current.reason
-        ),
-        overridden: Some((actor.user, input.reason.as_str().to_owned())),
-    };
-    cases::set_entitlement(&mut db, before.id, &stored).await?;
-    casebook_store::sla::set_case_plan(&mut db, before.id, &plan.id, "override", now).await?;
-    sla::apply(app, &mut db, &SlaCase::from(&before), SlaChange::Terms, now).await?;
-    let note = format!("Entitlement overridden: {}", input.reason.as_str());
-    timeline::insert(
-        &mut db,
-        &NewEvent {
-            case_id: before.id,
-            kind: EventKind::FieldsChange,
-            visibility: Visibility::Internal,
-            actor: Some(actor.user),
-            at: now,
-            body: Some(&note),
-            change: Some(json!({"entitlement": [current.outcome, Outcome::Entitled], "plan": [current.plan, plan.id]})),
-        },
-    )
-    .await?;
-    let after = cases::get(&mut db, before.id)
-        .await?
-        .ok_or(ActionError::NotFound("case"))?;
-    db.audit(AuditEntry::change(
-        now,
-        &who.audit_actor(),
-        "case.entitlement_override",
-        "case",
-        number,
-        Some(&before),
-        Some(&after),
-    ));
-    db.commit().await?;
-    Ok(after)
 }

@@ -9,6 +9,7 @@ use casebook_store::StoreError;
 pub mod attachments;
 pub mod audit;
 pub mod calendars;
+pub mod case_entitlement;
 pub mod cases;
 pub mod comments;
 pub mod contacts;

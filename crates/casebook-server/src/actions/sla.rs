@@ -297,6 +297,17 @@ pub(crate) async fn apply(
                     }
                 }
             }
+            // A metric the previous terms lacked starts now: the resolution of an open case, and
+            // the initial response of a case nobody has started on.
+            let unanswered = matches!(case.status, Status::New | Status::Assigned);
+            for (metric, wanted) in [
+                (Metric::InitialResponse, unanswered),
+                (Metric::Resolution, !case.status.is_terminal()),
+            ] {
+                if wanted && latest(&clocks, metric).is_none() {
+                    start(db, spec, case, metric, 1, now).await?;
+                }
+            }
         }
     }
     refresh(app, db, spec, case, now).await

@@ -20,7 +20,8 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
-use crate::actions::entitlements::{self, Lookup, LookupQuery, OverrideInput};
+use crate::actions::case_entitlement::{self, OverrideInput};
+use crate::actions::entitlements::{self, Lookup, LookupQuery};
 use crate::actions::products::{self, ProductLifecycle};
 use crate::actions::{contracts, sites, units};
 use crate::app::AppState;
@@ -38,6 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(product_lifecycle))
         .routes(routes!(lookup))
         .routes(routes!(override_entitlement))
+        .routes(routes!(recheck_entitlement))
 }
 
 /// Filters of the site list.
@@ -316,6 +318,20 @@ async fn override_entitlement(
     ApiJson(input): ApiJson<OverrideInput>,
 ) -> ApiResult<Json<Case>> {
     Ok(Json(
-        entitlements::override_case(&app, &who, number, input).await?,
+        case_entitlement::override_case(&app, &who, number, input).await?,
+    ))
+}
+
+/// Re-check a case's entitlement against the contracts as they are today (coordinators,
+/// managers, admins), e.g. after a renewal; the SLA is recomputed on the plan chosen.
+#[utoipa::path(post, path = "/cases/{number}/entitlement/recheck", tag = "contracts", params(("number" = String, Path)),
+    responses((status = 200, body = Case), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn recheck_entitlement(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(number): ApiPath<CaseNumber>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(
+        case_entitlement::recheck_case(&app, &who, number).await?,
     ))
 }

@@ -205,6 +205,31 @@ async fn a_contract_decides_the_sla(backend: TestBackend) {
     assert_eq!(renewed["incidents_used"], 1, "the entitled case is charged");
     let (_, again) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
     assert_eq!(again["entitlement"]["outcome"], "expired");
+    // Unless staff ask: a re-check against the renewed contract.
+    let recheck = format!("/api/v1/cases/{number}/entitlement/recheck");
+    let (status, body) = t.post(&t.engineer, &recheck, json!({})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, rechecked) = t.post(&t.coordinator, &recheck, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{rechecked}");
+    assert_eq!(rechecked["entitlement"]["outcome"], "entitled");
+    assert_eq!(rechecked["entitlement"]["plan"], "premium-7x24");
+    let (_, sla) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/sla"))
+        .await;
+    let ir = initial_response(&sla);
+    assert_eq!(
+        (ir["calendar"].as_str(), &ir["target"]),
+        (Some("24x7"), &json!({"minutes": 120})),
+        "{sla}"
+    );
+    assert!(
+        sla["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["metric"] == "resolution" && c["state"] == "running"),
+        "the no-contract plan had no resolution target; the contract's plan starts one: {sla}"
+    );
 }
 
 async fn every_outcome_and_the_override(backend: TestBackend) {

@@ -391,6 +391,12 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             Some(json!({"reason": "matrix", "plan": "standard"})),
             true,
         ),
+        "POST /api/v1/cases/{number}/entitlement/recheck" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/entitlement/recheck"),
+            None,
+            true,
+        ),
         _ => return None,
     })
 }
