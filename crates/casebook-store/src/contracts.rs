@@ -23,6 +23,7 @@ struct Row {
     precedence: i64,
     channels: String,
     services: String,
+    coverage: String,
     incidents: Option<i64>,
     incidents_used: i64,
     service_manager_id: Option<i64>,
@@ -37,7 +38,31 @@ fn corrupt(field: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::corrupt(&format!("contracts.{field}"), e)
 }
 
+/// What a contract covers, stored as one JSON document with the contract.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Coverage {
+    units: Vec<i64>,
+    products: Vec<i64>,
+    contacts: Vec<i64>,
+    /// The products of the covered units (units never change product).
+    unit_products: Vec<i64>,
+}
+
 impl Row {
+    /// The contract with what it covers, and the products of its covered units.
+    fn into_parts(self) -> StoreResult<(Contract, Vec<ProductId>)> {
+        let coverage: Coverage =
+            serde_json::from_str(&self.coverage).map_err(|e| corrupt("coverage", e))?;
+        fn ids<T>(v: Vec<i64>) -> Vec<Id<T>> {
+            v.into_iter().map(Id::new).collect()
+        }
+        let mut contract = self.into_contract()?;
+        contract.units = ids(coverage.units);
+        contract.products = ids(coverage.products);
+        contract.contacts = ids(coverage.contacts);
+        Ok((contract, ids(coverage.unit_products)))
+    }
+
     fn into_contract(self) -> StoreResult<Contract> {
         let channels: Vec<Channel> =
             serde_json::from_str(&self.channels).map_err(|e| corrupt("channels", e))?;
@@ -76,7 +101,7 @@ impl Row {
 }
 
 const SELECT: &str = "SELECT c.id, c.contract_number, c.organization_id, c.plan_id, c.starts_on, c.ends_on, c.precedence,
-        c.channels, c.services, c.incidents,
+        c.channels, c.services, c.coverage, c.incidents,
         (SELECT COUNT(*) FROM cases k WHERE k.contract_id = c.id AND k.entitlement_outcome = 'entitled') AS incidents_used,
         c.service_manager_id, m.name AS service_manager_name, c.notes, c.created_at, c.updated_at, c.version
      FROM contracts c LEFT JOIN users m ON m.id = c.service_manager_id";
@@ -87,15 +112,16 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 
 /// Inserts a contract with what it covers (`id`, `version`, usage and names ignored).
 pub async fn insert(db: &mut Db, c: &Contract, now: Timestamp) -> StoreResult<ContractId> {
+    let coverage = coverage_of(db, c).await?;
     let (id,): (i64,) = on_db!(db, conn => sqlx::query_as(
         "INSERT INTO contracts (contract_number, organization_id, plan_id, starts_on, ends_on, precedence, channels,
-                                services, incidents, service_manager_id, notes, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id")
+                                services, incidents, service_manager_id, notes, created_at, updated_at, coverage)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id")
         .bind(&c.contract_number).bind(c.organization_id.get()).bind(c.plan.as_str())
         .bind(c.starts_on.to_string()).bind(c.ends_on.to_string()).bind(c.precedence)
         .bind(json(&c.channels)).bind(json(&c.services)).bind(c.incidents)
         .bind(c.service_manager.as_ref().map(|m| m.id.get())).bind(&c.notes).bind(Ts::new(now))
-        .fetch_one(conn).await)?;
+        .bind(&coverage).fetch_one(conn).await)?;
     let id = Id::new(id);
     replace_coverage(db, id, c).await?;
     Ok(id)
@@ -103,15 +129,16 @@ pub async fn insert(db: &mut Db, c: &Contract, now: Timestamp) -> StoreResult<Co
 
 /// Writes a contract's terms and coverage if its stored version is still `c.version`.
 pub async fn update(db: &mut Db, c: &Contract, now: Timestamp) -> StoreResult<()> {
+    let coverage = coverage_of(db, c).await?;
     let changed = exec_db!(db, conn => sqlx::query(
         "UPDATE contracts SET plan_id = $1, starts_on = $2, ends_on = $3, precedence = $4, channels = $5,
              services = $6, incidents = $7, service_manager_id = $8, notes = $9, updated_at = $10,
-             version = version + 1
+             coverage = $13, version = version + 1
          WHERE id = $11 AND version = $12")
         .bind(c.plan.as_str()).bind(c.starts_on.to_string()).bind(c.ends_on.to_string()).bind(c.precedence)
         .bind(json(&c.channels)).bind(json(&c.services)).bind(c.incidents)
         .bind(c.service_manager.as_ref().map(|m| m.id.get())).bind(&c.notes).bind(Ts::new(now))
-        .bind(c.id.get()).bind(c.version).execute(conn).await)?;
+        .bind(c.id.get()).bind(c.version).bind(&coverage).execute(conn).await)?;
     if changed == 0 {
         return Err(StoreError::StaleVersion);
     }
@@ -164,69 +191,26 @@ async fn replace_coverage(db: &mut Db, id: ContractId, c: &Contract) -> StoreRes
     Ok(())
 }
 
-/// What the contracts of `rows` cover, read in one statement whatever their number: the
-/// rows are narrowed by organisation (if all share one) and by their id range.
-async fn with_coverage(
-    db: &mut Db,
-    rows: Vec<Row>,
-) -> StoreResult<Vec<(Contract, Vec<ProductId>)>> {
-    let (Some(min), Some(max)) = (
-        rows.iter().map(|r| r.id).min(),
-        rows.iter().map(|r| r.id).max(),
-    ) else {
-        return Ok(Vec::new());
-    };
-    let first_org = rows[0].organization_id;
-    let org = rows
-        .iter()
-        .all(|r| r.organization_id == first_org)
-        .then_some(first_org);
-    let scope = if org.is_some() {
-        "IN (SELECT id FROM contracts WHERE organization_id = $1 AND id >= $2 AND id <= $3)"
-    } else {
-        "IN (SELECT id FROM contracts WHERE $1 IS NULL AND id >= $2 AND id <= $3)"
-    };
-    let sql = format!(
-        "SELECT CAST(0 AS BIGINT) AS list, contract_id, unit_id AS value FROM contract_units WHERE contract_id {scope}
-         UNION ALL SELECT CAST(1 AS BIGINT), contract_id, product_id FROM contract_products WHERE contract_id {scope}
-         UNION ALL SELECT CAST(2 AS BIGINT), contract_id, contact_id FROM contract_contacts WHERE contract_id {scope}
-         UNION ALL SELECT DISTINCT CAST(3 AS BIGINT), cu.contract_id, u.product_id FROM contract_units cu JOIN units u ON u.id = cu.unit_id
-             WHERE cu.contract_id {scope}
-         ORDER BY 1, 2, 3"
-    );
-    let triples: Vec<(i64, i64, i64)> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(org).bind(min).bind(max).fetch_all(conn).await)?;
-    let mut lists: Vec<Vec<(i64, i64)>> = vec![Vec::new(); 4];
-    for (list, contract, value) in triples {
-        if let Some(l) = usize::try_from(list).ok().and_then(|i| lists.get_mut(i)) {
-            l.push((contract, value));
-        }
+/// The coverage document of a contract: its lists and the products of its units.
+async fn coverage_of(db: &mut Db, c: &Contract) -> StoreResult<String> {
+    fn raw<T>(v: &[Id<T>]) -> Vec<i64> {
+        v.iter().map(|i| i.get()).collect()
     }
-    let of = |list: &[(i64, i64)], id: i64| -> Vec<i64> {
-        list.iter()
-            .filter(|(c, _)| *c == id)
-            .map(|(_, v)| *v)
-            .collect()
+    let coverage = Coverage {
+        units: raw(&c.units),
+        products: raw(&c.products),
+        contacts: raw(&c.contacts),
+        unit_products: raw(&unit_products_of(db, &c.units).await?),
     };
-    rows.into_iter()
-        .map(|row| {
-            let mut c = row.into_contract()?;
-            let id = c.id.get();
-            c.units = of(&lists[0], id).into_iter().map(Id::new).collect();
-            c.products = of(&lists[1], id).into_iter().map(Id::new).collect();
-            c.contacts = of(&lists[2], id).into_iter().map(Id::new).collect();
-            let unit_products = of(&lists[3], id).into_iter().map(Id::new).collect();
-            Ok((c, unit_products))
-        })
-        .collect()
+    Ok(json(&coverage))
 }
 
-async fn contracts_of(db: &mut Db, rows: Vec<Row>) -> StoreResult<Vec<Contract>> {
-    Ok(with_coverage(db, rows)
-        .await?
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect())
+fn with_coverage(rows: Vec<Row>) -> StoreResult<Vec<(Contract, Vec<ProductId>)>> {
+    rows.into_iter().map(Row::into_parts).collect()
+}
+
+fn contracts_of(rows: Vec<Row>) -> StoreResult<Vec<Contract>> {
+    Ok(with_coverage(rows)?.into_iter().map(|(c, _)| c).collect())
 }
 
 /// Reads a contract.
@@ -234,15 +218,24 @@ pub async fn get(db: &mut Db, id: ContractId) -> StoreResult<Option<Contract>> {
     let sql = format!("{SELECT} WHERE c.id = $1");
     let row: Option<Row> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(id.get()).fetch_optional(conn).await)?;
-    Ok(contracts_of(db, row.into_iter().collect()).await?.pop())
+    Ok(contracts_of(row.into_iter().collect())?.pop())
 }
 
 /// Finds a contract by number (stored upper-case).
 pub async fn find_by_number(db: &mut Db, number: &str) -> StoreResult<Option<Contract>> {
+    Ok(find_with_unit_products(db, number).await?.map(|(c, _)| c))
+}
+
+/// Finds a contract by number with the products of the units it covers (what the entitlement
+/// check needs).
+pub async fn find_with_unit_products(
+    db: &mut Db,
+    number: &str,
+) -> StoreResult<Option<(Contract, Vec<ProductId>)>> {
     let sql = format!("{SELECT} WHERE c.contract_number = $1");
     let row: Option<Row> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(number.to_uppercase()).fetch_optional(conn).await)?;
-    Ok(contracts_of(db, row.into_iter().collect()).await?.pop())
+    row.map(Row::into_parts).transpose()
 }
 
 /// Every contract of an organisation, each with the products of the units it covers (what the
@@ -254,16 +247,7 @@ pub async fn of_organization(
     let sql = format!("{SELECT} WHERE c.organization_id = $1 ORDER BY c.id");
     let rows: Vec<Row> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(organization.get()).fetch_all(conn).await)?;
-    with_coverage(db, rows).await
-}
-
-/// The products of the units a contract covers.
-pub async fn unit_products(db: &mut Db, id: ContractId) -> StoreResult<Vec<ProductId>> {
-    let rows: Vec<(i64,)> = on_db!(db, conn => sqlx::query_as(
-        "SELECT DISTINCT u.product_id FROM contract_units cu JOIN units u ON u.id = cu.unit_id
-         WHERE cu.contract_id = $1 ORDER BY u.product_id")
-        .bind(id.get()).fetch_all(conn).await)?;
-    Ok(rows.into_iter().map(|(v,)| Id::new(v)).collect())
+    with_coverage(rows)
 }
 
 /// The products of some units.
@@ -317,7 +301,7 @@ pub async fn list(
         .fetch_all(conn).await)?;
     let page = Page::from_rows(rows, page, |r| r.id);
     Ok(Page {
-        items: contracts_of(db, page.items).await?,
+        items: contracts_of(page.items)?,
         next_cursor: page.next_cursor,
     })
 }

@@ -81,11 +81,8 @@ pub(crate) async fn check(
         channel,
     } = asked;
     let candidates = match contract_number {
-        Some(number) => match contracts::find_by_number(db, number).await? {
-            Some(c) if c.organization_id == org.id() => {
-                let products = contracts::unit_products(db, c.id).await?;
-                vec![(c, products)]
-            }
+        Some(number) => match contracts::find_with_unit_products(db, number).await? {
+            Some((c, products)) if c.organization_id == org.id() => vec![(c, products)],
             _ => {
                 return Err(ActionError::field(
                     "contract_number",

@@ -57,6 +57,7 @@ CREATE TABLE contracts (
     precedence         INTEGER NOT NULL DEFAULT 0,
     channels           TEXT    NOT NULL,
     services           TEXT    NOT NULL,
+    coverage           TEXT    NOT NULL,
     incidents          INTEGER,
     service_manager_id INTEGER REFERENCES users (id),
     notes              TEXT    NOT NULL DEFAULT '',
@@ -68,6 +69,9 @@ CREATE TABLE contracts (
 CREATE INDEX contracts_organization ON contracts (organization_id, id);
 CREATE INDEX contracts_ends_on ON contracts (ends_on, id);
 
+-- What each contract covers is also kept as one JSON document on the contract (`coverage`), read
+-- with the contract in one statement; these tables hold the same lists with foreign keys, so a
+-- covered unit, product or contact cannot disappear, and answer "which contracts cover unit X".
 CREATE TABLE contract_units (
     contract_id INTEGER NOT NULL REFERENCES contracts (id),
     unit_id     INTEGER NOT NULL REFERENCES units (id),
