@@ -125,8 +125,9 @@ pub async fn set_default(db: &mut Db, id: &PlanId) -> StoreResult<()> {
     Ok(())
 }
 
-/// Inserts the built-in plans that are missing (the standard plan, the default when there is
-/// none, and the no-contract plan).
+/// Inserts the built-in plans that are missing: the no-contract plan (the default when there is
+/// none: customers without a contract get electronic support, next business day) and the
+/// standard plan.
 pub async fn seed_builtin(db: &mut Db, now: Timestamp) -> StoreResult<()> {
     seed_one(db, NO_CONTRACT_PLAN, no_contract_plan(), now).await?;
     seed_one(db, STANDARD_PLAN, standard_plan(), now).await
@@ -138,7 +139,7 @@ async fn seed_one(db: &mut Db, id: &str, spec: PlanSpec, now: Timestamp) -> Stor
         return Ok(());
     }
     insert(db, &id, &spec, true, now).await?;
-    if id.as_str() == STANDARD_PLAN && get_default(db).await?.is_none() {
+    if id.as_str() == NO_CONTRACT_PLAN && get_default(db).await?.is_none() {
         set_default(db, &id).await?;
     }
     let plan = get(db, &id).await?;

@@ -113,8 +113,9 @@ pub(crate) async fn check(
             let id: PlanId = NO_CONTRACT_PLAN.parse().expect("a valid id");
             (contract_plan(db, &id).await?, "no_contract")
         }
-        // An organisation without any contract: its own plan or the default plan, so a desk that
-        // keeps no contracts works as before.
+        // An organisation without any contract: its own plan, or the default plan — out of the
+        // box the no-contract plan, as the seeds say; a desk that keeps no contracts makes
+        // another plan the default.
         _ => {
             let read;
             let org = match org {

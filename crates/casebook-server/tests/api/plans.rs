@@ -30,8 +30,17 @@ async fn plans_are_validated_and_one_is_default(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     let (status, standard) = t.get(&t.engineer, "/api/v1/plans/standard").await;
     assert_eq!(status, StatusCode::OK, "{standard}");
-    assert_eq!(standard["is_default"], true);
+    assert_eq!(standard["is_default"], false);
     assert_eq!(standard["severities"][0]["calendar"], "24x7");
+    let (_, no_contract) = t.get(&t.engineer, "/api/v1/plans/no-contract").await;
+    assert_eq!(
+        no_contract["is_default"], true,
+        "customers without a contract: {no_contract}"
+    );
+    assert_eq!(
+        no_contract["severities"][0]["targets"]["initial_response"],
+        "nbd"
+    );
     assert_eq!(standard["severities"][2]["overrides"][0]["target"], "nbd");
     let (status, body) = t.get(&t.a.user_token, "/api/v1/plans").await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
@@ -103,8 +112,8 @@ async fn plans_are_validated_and_one_is_default(backend: TestBackend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["is_default"], true);
-    let (_, standard) = t.get(&t.engineer, "/api/v1/plans/standard").await;
-    assert_eq!(standard["is_default"], false, "only one default");
+    let (_, no_contract) = t.get(&t.engineer, "/api/v1/plans/no-contract").await;
+    assert_eq!(no_contract["is_default"], false, "only one default");
     let (_, list) = t.get(&t.engineer, "/api/v1/plans").await;
     let defaults = list["items"]
         .as_array()

@@ -22,6 +22,12 @@ const MONDAY_9: &str = "2026-11-23T01:00:00Z";
 async fn at_monday_nine(backend: TestBackend) -> (TestApp, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(MONDAY_9.parse().unwrap()));
     let t = TestApp::spawn_with(backend, |_| {}, clock.clone()).await;
+    // These tests follow the standard plan: make it the plan of customers without a contract.
+    let mut db = t.app.store.write().await.unwrap();
+    casebook_store::plans::set_default(&mut db, &"standard".parse().unwrap())
+        .await
+        .unwrap();
+    db.commit().await.unwrap();
     (t, clock)
 }
 

@@ -66,16 +66,22 @@ async fn builtins_are_seeded_once_and_edits_stay(backend: TestBackend) {
     );
 }
 
-on_both_backends!(the_standard_plan_is_the_default_and_one_default_only);
+on_both_backends!(the_no_contract_plan_is_the_default_and_one_default_only);
 
-async fn the_standard_plan_is_the_default_and_one_default_only(backend: TestBackend) {
-    use casebook_domain::sla::plan::{PlanId, standard_plan};
+async fn the_no_contract_plan_is_the_default_and_one_default_only(backend: TestBackend) {
+    use casebook_domain::sla::plan::{PlanId, no_contract_plan, standard_plan};
     use casebook_store::plans;
     let t = TestDb::create(backend).await;
     let mut db = t.store.write().await.unwrap();
-    let standard = plans::get_default(&mut db).await.unwrap().unwrap();
-    assert_eq!(standard.id.as_str(), "standard");
-    assert!(standard.builtin && standard.is_default);
+    let default = plans::get_default(&mut db).await.unwrap().unwrap();
+    assert_eq!(default.id.as_str(), "no-contract");
+    assert!(default.builtin && default.is_default);
+    assert_eq!(default.spec, no_contract_plan());
+    let standard = plans::get(&mut db, &"standard".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(standard.builtin && !standard.is_default);
     assert_eq!(standard.spec, standard_plan());
     let gold: PlanId = "gold".parse().unwrap();
     let mut spec = standard_plan();
