@@ -55,11 +55,11 @@ async fn setup(backend: TestBackend) -> Setup {
     let app = App::with_store(config, store, Arc::new(SystemClock));
     // New cases start the standard plan's two clocks (a new database's default plan is the
     // lighter no-contract plan), as the recorded figures assume.
-    let mut db = app.store.write().await.unwrap();
-    casebook_store::plans::set_default(&mut db, &"standard".parse().unwrap())
+    let mut w = app.store.write().await.unwrap();
+    casebook_store::plans::set_default(&mut w, &"standard".parse().unwrap())
         .await
         .unwrap();
-    db.commit().await.unwrap();
+    w.commit().await.unwrap();
     let system = Principal::system("bench");
     let draft = serde_json::from_value(
         json!({"email": "bench@vendor.test", "name": "Bench", "role": Role::Engineer}),
