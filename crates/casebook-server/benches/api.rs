@@ -9,8 +9,11 @@
 //! CASEBOOK_BENCH_LIST_REQUESTS (requests per list query, default 300).
 //! PostgreSQL comes from CASEBOOK_TEST_POSTGRES_URL as in the tests.
 
+mod common;
+
+use common::{backend_name, env_usize, run_on_backends};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use casebook_domain::ids::{OrganizationId, UserId};
 use casebook_domain::policy::Role;
@@ -25,13 +28,6 @@ use casebook_store::cases::{self, CaseColumns};
 use casebook_store::testing::{TestBackend, TestDb};
 use hdrhistogram::Histogram;
 use serde_json::json;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 struct Setup {
     base: String,
@@ -213,10 +209,7 @@ async fn list_latency(s: &Setup, query: &str, requests: usize) -> (Histogram<u64
 }
 
 async fn run(backend: TestBackend) {
-    let name = match backend {
-        TestBackend::Sqlite => "SQLite",
-        TestBackend::Postgres => "PostgreSQL",
-    };
+    let name = backend_name(backend);
     let create = env_usize("CASEBOOK_BENCH_CREATE", 20_000);
     let targets: Vec<usize> = std::env::var("CASEBOOK_BENCH_CASES")
         .unwrap_or_else(|_| "100000,1000000".into())
@@ -340,30 +333,12 @@ async fn cursor_after_pages(s: &Setup, pages: usize) -> String {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
     if let Ok(filter) = std::env::var("CASEBOOK_BENCH_LOG") {
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
             .init();
     }
-    let backends =
-        std::env::var("CASEBOOK_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     println!("| backend | benchmark | result | p50 | p95 | p99 | max |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for backend in backends.split(',') {
-        let backend = match backend.trim() {
-            "sqlite" => TestBackend::Sqlite,
-            "postgres" => TestBackend::Postgres,
-            other => panic!("unknown backend {other}"),
-        };
-        runtime
-            .block_on(async { tokio::time::timeout(Duration::from_secs(3600), run(backend)).await })
-            .expect("the benchmark finishes within an hour");
-    }
+    run_on_backends(run);
 }

@@ -7,6 +7,9 @@
 //! Settings (environment): CASEBOOK_BENCH_BACKENDS (default `sqlite,postgres`),
 //! CASEBOOK_BENCH_ORGANIZATIONS (default 1000), CASEBOOK_BENCH_REQUESTS (default 2000).
 
+mod common;
+
+use common::{backend_name, env_usize, run_on_backends};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,13 +28,6 @@ use casebook_store::{Store, contracts, units};
 use hdrhistogram::Histogram;
 use jiff::Timestamp;
 use serde_json::json;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 const UNITS_PER_ORG: usize = 100;
 const CONTRACTS_PER_ORG: usize = 10;
@@ -129,10 +125,7 @@ fn report(name: &str, what: &str, h: &Histogram<u64>) {
 }
 
 async fn run(backend: TestBackend) {
-    let name = match backend {
-        TestBackend::Sqlite => "SQLite",
-        TestBackend::Postgres => "PostgreSQL",
-    };
+    let name = backend_name(backend);
     let orgs = env_usize("CASEBOOK_BENCH_ORGANIZATIONS", 1000);
     let requests = env_usize("CASEBOOK_BENCH_REQUESTS", 2000);
     let db = TestDb::create(backend).await;
@@ -213,21 +206,5 @@ async fn run(backend: TestBackend) {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    let backends =
-        std::env::var("CASEBOOK_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    for backend in backends.split(',') {
-        let backend = match backend.trim() {
-            "sqlite" => TestBackend::Sqlite,
-            "postgres" => TestBackend::Postgres,
-            other => panic!("unknown backend {other}"),
-        };
-        runtime.block_on(run(backend));
-    }
+    run_on_backends(run);
 }

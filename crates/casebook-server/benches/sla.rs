@@ -7,6 +7,9 @@
 //! Settings (environment): CASEBOOK_BENCH_BACKENDS (default `sqlite,postgres`),
 //! CASEBOOK_BENCH_OPEN_CASES (default 100000).
 
+mod common;
+
+use common::{backend_name, env_usize, run_on_backends};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,18 +29,8 @@ use casebook_store::testing::{TestBackend, TestDb};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 async fn run(backend: TestBackend) {
-    let name = match backend {
-        TestBackend::Sqlite => "SQLite",
-        TestBackend::Postgres => "PostgreSQL",
-    };
+    let name = backend_name(backend);
     let open = env_usize("CASEBOOK_BENCH_OPEN_CASES", 100_000);
     let db = TestDb::create(backend).await;
     let overrides = Overrides {
@@ -201,21 +194,5 @@ async fn run(backend: TestBackend) {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    let backends =
-        std::env::var("CASEBOOK_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    for backend in backends.split(',') {
-        let backend = match backend.trim() {
-            "sqlite" => TestBackend::Sqlite,
-            "postgres" => TestBackend::Postgres,
-            other => panic!("unknown backend {other}"),
-        };
-        runtime.block_on(run(backend));
-    }
+    run_on_backends(run);
 }

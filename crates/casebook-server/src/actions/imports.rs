@@ -296,19 +296,28 @@ pub async fn run(
 
 type Now = casebook_domain::Timestamp;
 
+/// Runs a use case on the draft a row makes; its refusal becomes the row's problems. Evaluates
+/// to whether the record was created.
+macro_rules! create_from {
+    ($row:expr, $value:expr, $create:path, $db:expr, $who:expr, $now:expr) => {{
+        let Some(d) = draft($row, $value) else {
+            return Ok(false);
+        };
+        match $create($db, $who, d, $now).await {
+            Ok(_) => Ok(true),
+            Err(e) => refused($row, e).map(|()| false),
+        }
+    }};
+}
+
 async fn organization_row(
     db: &mut Db,
     who: &Principal,
     row: &mut Row<'_>,
     now: Now,
 ) -> ActionResult<bool> {
-    let Some(d) = draft(row, Value::Object(row.cells.clone())) else {
-        return Ok(false);
-    };
-    match organizations::create_in(db, who, d, now).await {
-        Ok(_) => Ok(true),
-        Err(e) => refused(row, e).map(|()| false),
-    }
+    let value = Value::Object(row.cells.clone());
+    create_from!(row, value, organizations::create_in, db, who, now)
 }
 
 async fn contact_row(
@@ -334,13 +343,7 @@ async fn contact_row(
             }
         }
     }
-    let Some(d) = draft(row, Value::Object(value)) else {
-        return Ok(false);
-    };
-    match contacts::create_in(db, who, d, now).await {
-        Ok(_) => Ok(true),
-        Err(e) => refused(row, e).map(|()| false),
-    }
+    create_from!(row, Value::Object(value), contacts::create_in, db, who, now)
 }
 
 async fn unit_row(db: &mut Db, who: &Principal, row: &mut Row<'_>, now: Now) -> ActionResult<bool> {
@@ -402,13 +405,7 @@ async fn unit_row(db: &mut Db, who: &Principal, row: &mut Row<'_>, now: Now) -> 
         };
         value.insert("site_id".into(), json!(site));
     }
-    let Some(d) = draft(row, Value::Object(value)) else {
-        return Ok(false);
-    };
-    match units::create_in(db, who, d, now).await {
-        Ok(_) => Ok(true),
-        Err(e) => refused(row, e).map(|()| false),
-    }
+    create_from!(row, Value::Object(value), units::create_in, db, who, now)
 }
 
 async fn contract_row(
@@ -508,11 +505,12 @@ async fn contract_row(
             }
         }
     }
-    let Some(d) = draft(row, Value::Object(value)) else {
-        return Ok(false);
-    };
-    match contracts::create_in(db, who, d, now).await {
-        Ok(_) => Ok(true),
-        Err(e) => refused(row, e).map(|()| false),
-    }
+    create_from!(
+        row,
+        Value::Object(value),
+        contracts::create_in,
+        db,
+        who,
+        now
+    )
 }

@@ -14,6 +14,7 @@ mod directory;
 mod faults;
 mod files;
 mod imports;
+mod installed_base;
 mod openapi;
 mod plans;
 mod sla;
