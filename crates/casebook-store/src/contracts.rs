@@ -252,17 +252,28 @@ pub async fn of_organization(
 
 /// The products of some units.
 pub async fn unit_products_of(db: &mut Db, units: &[UnitId]) -> StoreResult<Vec<ProductId>> {
-    let mut out = Vec::new();
-    for unit in units {
-        let row: Option<(i64,)> = on_db!(db, conn => sqlx::query_as("SELECT product_id FROM units WHERE id = $1")
-            .bind(unit.get()).fetch_optional(conn).await)?;
-        if let Some((p,)) = row
-            && !out.contains(&Id::new(p))
-        {
-            out.push(Id::new(p));
+    let mut out: Vec<i64> = Vec::new();
+    for chunk in units.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT product_id FROM units WHERE id IN ({})",
+            marks.join(", ")
+        );
+        macro_rules! bind_units {
+            ($q:expr) => {{
+                let mut q = $q;
+                for u in chunk {
+                    q = q.bind(u.get());
+                }
+                q
+            }};
         }
+        let rows: Vec<(i64,)> = on_db!(db, conn => bind_units!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))).fetch_all(conn).await)?;
+        out.extend(rows.into_iter().map(|(p,)| p));
     }
-    Ok(out)
+    out.sort_unstable();
+    out.dedup();
+    Ok(out.into_iter().map(Id::new).collect())
 }
 
 /// Which contracts to list.
