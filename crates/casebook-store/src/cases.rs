@@ -293,15 +293,22 @@ pub struct StoredEntitlement {
     pub overridden: Option<(UserId, String)>,
 }
 
-/// Records the entitlement decision of a case.
-pub async fn set_entitlement(db: &mut Db, case: CaseId, e: &StoredEntitlement) -> StoreResult<()> {
+/// Records the entitlement decision of a case; `changed` (a later override or re-check) counts as
+/// a change of the case's version.
+pub async fn set_entitlement(
+    db: &mut Db,
+    case: CaseId,
+    e: &StoredEntitlement,
+    changed: bool,
+) -> StoreResult<()> {
     exec_db!(db, c => sqlx::query(
         "UPDATE cases SET unit_id = $1, contract_id = $2, entitlement_outcome = $3, entitlement_reason = $4,
-             entitlement_overridden_by = $5, entitlement_override_reason = $6
+             entitlement_overridden_by = $5, entitlement_override_reason = $6,
+             version = CASE WHEN $8 THEN version + 1 ELSE version END
          WHERE id = $7")
         .bind(e.unit.map(|u| u.get())).bind(e.contract.map(|c| c.get())).bind(e.outcome.as_str()).bind(&e.reason)
         .bind(e.overridden.as_ref().map(|(u, _)| u.get())).bind(e.overridden.as_ref().map(|(_, r)| r.as_str()))
-        .bind(case.get()).execute(c).await)?;
+        .bind(case.get()).bind(changed).execute(c).await)?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use casebook_domain::timeline::EventKind;
 use casebook_domain::{CaseNumber, Visibility};
 use casebook_store::cases::{self, StoredEntitlement};
 use casebook_store::timeline::{self, NewEvent};
-use casebook_store::{AuditEntry, Db, contracts, plans, units};
+use casebook_store::{AuditEntry, Db, Table, contracts, lock_row, plans, units};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -30,6 +30,9 @@ async fn changeable(
     who: &Principal,
     number: CaseNumber,
 ) -> ActionResult<(Case, casebook_domain::ids::UserId)> {
+    let seen = super::cases::visible_case(db, who, number).await?;
+    // One change of the case at a time; read it again under the lock.
+    lock_row(db, Table::Cases, seen.id.get()).await?;
     let case = super::cases::visible_case(db, who, number).await?;
     let actor = who
         .actor()
@@ -48,6 +51,32 @@ struct NewEntitlement<'a> {
     note: &'a str,
 }
 
+/// A closed or cancelled case keeps the entitlement and SLA it had.
+fn refuse_closed(case: &Case) -> ActionResult<()> {
+    if case.status.is_terminal() {
+        return Err(ActionError::Conflict {
+            code: "case_closed",
+            message: "the case is closed; its entitlement and SLA are history".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The contract a case is charged to, by its stored number.
+async fn stored_contract(
+    db: &mut Db,
+    case: &Case,
+) -> ActionResult<Option<casebook_domain::ids::ContractId>> {
+    match case
+        .entitlement
+        .as_ref()
+        .and_then(|e| e.contract_number.as_deref())
+    {
+        Some(n) => Ok(contracts::find_by_number(db, n).await?.map(|c| c.id)),
+        None => Ok(None),
+    }
+}
+
 /// Stores a new entitlement and plan, recomputes the clocks, notes it on the timeline.
 async fn apply(
     app: &App,
@@ -63,7 +92,7 @@ async fn apply(
         note,
     } = new;
     let now = app.clock.now();
-    cases::set_entitlement(db, before.id, stored).await?;
+    cases::set_entitlement(db, before.id, stored, true).await?;
     casebook_store::sla::set_case_plan(db, before.id, &plan.id, source, now).await?;
     sla::apply(app, db, &SlaCase::from(before), SlaChange::Terms, now).await?;
     let was: Option<&Entitlement> = before.entitlement.as_ref();
@@ -94,12 +123,7 @@ async fn apply(
 pub async fn recheck_case(app: &App, who: &Principal, number: CaseNumber) -> ActionResult<Case> {
     let mut db = app.store.write().await?;
     let (before, _) = changeable(&mut db, who, number).await?;
-    if before.status.is_terminal() {
-        return Err(ActionError::Conflict {
-            code: "case_closed",
-            message: "the case is closed; its SLA is history".into(),
-        });
-    }
+    refuse_closed(&before)?;
     let unit = match &before.unit {
         Some(u) => units::get(&mut db, u.id).await?,
         None => None,
@@ -110,6 +134,11 @@ pub async fn recheck_case(app: &App, who: &Principal, number: CaseNumber) -> Act
         product: before.product.as_ref().map(|p| p.id),
         contact: before.contact.as_ref().map(|c| c.id),
         channel: before.channel,
+        charged_to: before
+            .entitlement
+            .as_ref()
+            .filter(|e| e.outcome == Outcome::Entitled)
+            .and(stored_contract(&mut db, &before).await?),
     };
     let checked = check(app, &mut db, OrgOf::Id(before.organization.id), asked).await?;
     let note = format!(
@@ -162,6 +191,7 @@ pub async fn override_case(
     let now = app.clock.now();
     let mut db = app.store.write().await?;
     let (before, actor) = changeable(&mut db, who, number).await?;
+    refuse_closed(&before)?;
     if input.reason.as_str().trim().is_empty() {
         return Err(ActionError::field(
             "reason",

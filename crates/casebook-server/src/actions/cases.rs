@@ -46,18 +46,30 @@ pub(crate) async fn visible_case(
 }
 
 /// The unit with a serial number in an organisation, for a new case.
-async fn unit_of(db: &mut Db, organization: OrganizationId, serial: &str) -> ActionResult<Unit> {
-    units::find_by_serial(db, serial)
+async fn unit_of(
+    db: &mut Db,
+    organization: OrganizationId,
+    serial: &str,
+    product: Option<ProductId>,
+) -> ActionResult<Unit> {
+    let mut candidates: Vec<Unit> = units::find_by_serial(db, serial)
         .await?
         .into_iter()
-        .find(|u| u.organization_id == organization && u.retired_at.is_none())
-        .ok_or_else(|| {
-            ActionError::field(
-                "serial_number",
-                "not_found",
-                format!("the organisation has no unit in service with serial number {serial}"),
-            )
-        })
+        .filter(|u| u.organization_id == organization && u.retired_at.is_none())
+        .collect();
+    // The same serial on two products of one organisation: the product named decides.
+    if candidates.len() > 1
+        && let Some(p) = product
+    {
+        candidates.retain(|u| u.product.id == p);
+    }
+    candidates.into_iter().next().ok_or_else(|| {
+        ActionError::field(
+            "serial_number",
+            "not_found",
+            format!("the organisation has no unit in service with serial number {serial}"),
+        )
+    })
 }
 
 async fn check_organization(db: &mut Db, id: OrganizationId) -> ActionResult<Organization> {
@@ -241,7 +253,9 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         })?;
     }
     let unit = match &draft.serial_number {
-        Some(serial) => Some(unit_of(&mut db, organization_id, serial.as_str()).await?),
+        Some(serial) => {
+            Some(unit_of(&mut db, organization_id, serial.as_str(), draft.product_id).await?)
+        }
         None => None,
     };
     let product_id = match (&unit, draft.product_id) {
@@ -281,6 +295,7 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         product: product_id,
         contact: contact_id,
         channel,
+        charged_to: None,
     };
     let checked = entitlements::check(
         app,
@@ -326,7 +341,7 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
     let mut db = app.store.write().await?;
     let number = cases::next_number(&mut db, year).await?;
     let id = cases::insert(&mut db, number, &columns, who.user_id(), now).await?;
-    cases::set_entitlement(&mut db, id, &checked.stored).await?;
+    cases::set_entitlement(&mut db, id, &checked.stored, false).await?;
     let created =
         json!({"severity": columns.severity, "status": columns.status, "channel": columns.channel});
     timeline::insert(

@@ -103,6 +103,8 @@ async fn validate(db: &mut Db, c: &Contract) -> ActionResult<()> {
 /// Two contracts of one organisation may cover the same unit on the same day only if their
 /// precedence differs, so the entitlement check always knows which one applies.
 async fn check_overlaps(db: &mut Db, c: &Contract) -> ActionResult<()> {
+    // Two writers checking one organisation's contracts at once would both pass (PostgreSQL).
+    lock_row(db, Table::Organizations, c.organization_id.get()).await?;
     let mine = contracts::unit_products_of(db, &c.units).await?;
     for (other, other_unit_products) in contracts::of_organization(db, c.organization_id).await? {
         let overlap = c.starts_on <= other.ends_on && other.starts_on <= c.ends_on;

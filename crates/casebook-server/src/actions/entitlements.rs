@@ -44,6 +44,9 @@ pub(crate) struct Asked<'a> {
     pub contact: Option<ContactId>,
     /// Through which channel.
     pub channel: Channel,
+    /// The contract the case is already charged to (a re-check): it does not count against
+    /// that contract's incidents again.
+    pub charged_to: Option<casebook_domain::ids::ContractId>,
 }
 
 /// The organisation a case is for: read already, or only its id (read only if its own plan is
@@ -79,8 +82,9 @@ pub(crate) async fn check(
         product,
         contact,
         channel,
+        charged_to,
     } = asked;
-    let candidates = match contract_number {
+    let mut candidates = match contract_number {
         Some(number) => match contracts::find_with_unit_products(db, number).await? {
             Some((c, products)) if c.organization_id == org.id() => vec![(c, products)],
             _ => {
@@ -93,6 +97,11 @@ pub(crate) async fn check(
         },
         None => contracts::of_organization(db, org.id()).await?,
     };
+    for (c, _) in &mut candidates {
+        if Some(c.id) == charged_to {
+            c.incidents_used = (c.incidents_used - 1).max(0);
+        }
+    }
     let today = app.clock.now().to_zoned(app.config.time_zone()).date();
     let request = entitlement::Request {
         today,
@@ -241,8 +250,10 @@ pub async fn lookup(app: &App, who: &Principal, q: LookupQuery) -> ActionResult<
             })?;
         one_organization(&mut org_id, org.id)?;
     }
+    let mut contract_number = None;
     if let Some(raw) = q.contract_number.as_deref() {
         let number = parse_code("contract_number", raw)?;
+        contract_number = Some(number.as_str().to_owned());
         let c = contracts::find_by_number(&mut db, number.as_str())
             .await?
             .ok_or_else(|| {
@@ -256,7 +267,10 @@ pub async fn lookup(app: &App, who: &Principal, q: LookupQuery) -> ActionResult<
     }
     if let Some(raw) = q.serial_number.as_deref() {
         let serial = parse_code("serial_number", raw)?;
-        let found = units::find_by_serial(&mut db, serial.as_str()).await?;
+        let mut found = units::find_by_serial(&mut db, serial.as_str()).await?;
+        if let Some(org) = org_id {
+            found.retain(|u| u.organization_id == org);
+        }
         let u = match found.as_slice() {
             [] => {
                 return Err(ActionError::field(
@@ -314,11 +328,12 @@ pub async fn lookup(app: &App, who: &Principal, q: LookupQuery) -> ActionResult<
         .await?
         .ok_or(ActionError::NotFound("organization"))?;
     let asked = Asked {
-        contract_number: q.contract_number.as_deref(),
+        contract_number: contract_number.as_deref(),
         unit: unit.as_ref(),
         product: None,
         contact: contact.as_ref().map(|c| c.id),
         channel: q.channel.unwrap_or(Channel::Phone),
+        charged_to: None,
     };
     let checked = check(app, &mut db, OrgOf::Read(&organization), asked).await?;
     let contracts = contracts::of_organization(&mut db, org_id)
@@ -382,6 +397,7 @@ pub async fn for_serial(
         product: None,
         contact: None,
         channel,
+        charged_to: None,
     };
     let checked = check(app, &mut db, OrgOf::Id(unit.organization_id), asked).await?;
     Ok(EntitlementView {

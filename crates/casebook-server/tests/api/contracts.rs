@@ -292,7 +292,8 @@ async fn every_outcome_and_the_override(backend: TestBackend) {
         json!({"title": "t", "description": "d", "severity": 3, "serial_number": b.serial, "channel": "web"}),
     )
     .await;
-    assert_eq!(outcome(web).await.1, "entitled");
+    let (charged, o) = outcome(web).await;
+    assert_eq!(o, "entitled");
     let second = open(
         t,
         &t.a.user_token,
@@ -300,6 +301,19 @@ async fn every_outcome_and_the_override(backend: TestBackend) {
     )
     .await;
     assert_eq!(outcome(second).await.1, "incidents_used_up");
+    // Re-checking the case that used the one incident does not count it twice.
+    let (status, rechecked) = t
+        .post(
+            &t.coordinator,
+            &format!("/api/v1/cases/{charged}/entitlement/recheck"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rechecked}");
+    assert_eq!(
+        rechecked["entitlement"]["outcome"], "entitled",
+        "{rechecked}"
+    );
     let (status, _) = t
         .patch(
             &t.coordinator,
