@@ -3,6 +3,7 @@
 use casebook_domain::case::{Case, CaseDraft, CasePatch, NamedRef};
 use casebook_domain::contract::Unit;
 use casebook_domain::directory::Organization;
+use casebook_domain::entitlement::Outcome;
 use casebook_domain::ids::{ContactId, OrganizationId, ProductId, UserId};
 use casebook_domain::lifecycle::{self, Transition, TransitionContext};
 use casebook_domain::policy::{Permission, Role, Subject, Visibility};
@@ -334,11 +335,32 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         closure_confirmed_by: None,
         closure_confirmed_at: None,
     };
-    let prepared = sla::prepare(app, &mut db, checked.plan, checked.source).await?;
+    let limited = checked
+        .contract
+        .as_ref()
+        .filter(|c| c.incidents.is_some() && checked.stored.outcome == Outcome::Entitled)
+        .map(|c| c.id);
+    let mut checked = checked;
+    let mut prepared = sla::prepare(app, &mut db, checked.plan.clone(), checked.source).await?;
     drop(db);
     let now = app.clock.now();
     let year = desk_year(app, now);
     let mut db = app.store.write().await?;
+    if let Some(contract) = limited {
+        // The last incident of a contract goes to one case only: count again under the lock.
+        lock_row(&mut db, Table::Contracts, contract.get()).await?;
+        let again = entitlements::check(
+            app,
+            &mut db,
+            entitlements::OrgOf::Read(&organization),
+            asked,
+        )
+        .await?;
+        if again.stored != checked.stored {
+            prepared = sla::prepare(app, &mut db, again.plan.clone(), again.source).await?;
+            checked = again;
+        }
+    }
     let number = cases::next_number(&mut db, year).await?;
     let id = cases::insert(&mut db, number, &columns, who.user_id(), now).await?;
     cases::set_entitlement(&mut db, id, &checked.stored, false).await?;

@@ -18,6 +18,7 @@ use crate::helpers::{TestApp, assert_error};
 on_both_backends!(
     a_contract_decides_the_sla,
     every_outcome_and_the_override,
+    the_last_incident_goes_to_one_case,
     renewal_reminders_go_out_once_per_threshold
 );
 
@@ -480,4 +481,29 @@ async fn renewal_reminders_go_out_once_per_threshold(backend: TestBackend) {
         renewal.iter().any(|m| m.2.starts_with("admin@")),
         "{mail:?}"
     );
+}
+
+async fn the_last_incident_goes_to_one_case(backend: TestBackend) {
+    let b = base(backend).await;
+    let t = &b.t;
+    contract(
+        t,
+        json!({"contract_number": "ONE-LEFT", "organization_id": t.a.org_id, "plan": "premium-7x24",
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31", "incidents": 1}),
+    )
+    .await;
+    let body = json!({"title": "t", "description": "d", "severity": 2, "organization_id": t.a.org_id,
+        "serial_number": b.serial, "channel": "phone"});
+    let (one, two) = tokio::join!(
+        open(t, &t.coordinator, body.clone()),
+        open(t, &t.coordinator, body.clone())
+    );
+    let mut outcomes = Vec::new();
+    for case in [one, two] {
+        let number = case["number"].as_str().unwrap();
+        let (_, v) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+        outcomes.push(v["entitlement"]["outcome"].as_str().unwrap().to_owned());
+    }
+    outcomes.sort();
+    assert_eq!(outcomes, ["entitled", "incidents_used_up"]);
 }
