@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calendars;
 pub mod case_entitlement;
+mod case_refs;
 pub mod cases;
 pub mod comments;
 pub mod contacts;

@@ -9,7 +9,7 @@ use casebook_store::units::{self, UnitFilter};
 use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, lock_row, sites};
 use serde_json::{Map, Value, json};
 
-use super::cases::check_product;
+use super::case_refs::check_product;
 use super::sites::{check_organization, scope_organization};
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
