@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{backend_name, env_usize, run_on_backends};
+use common::{app_on, backend_name, env_usize, run_on_backends};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,11 +19,8 @@ use casebook_domain::ids::{OrganizationId, UserId};
 use casebook_domain::policy::Role;
 use casebook_domain::{Category, Channel, Named, Severity, Status, Tier};
 use casebook_server::actions::{organizations, tokens, users};
-use casebook_server::app::App;
 use casebook_server::clock::SystemClock;
-use casebook_server::config::{Config, Overrides};
 use casebook_server::policy::Principal;
-use casebook_store::Store;
 use casebook_store::cases::{self, CaseColumns};
 use casebook_store::testing::{TestBackend, TestDb};
 use hdrhistogram::Histogram;
@@ -39,16 +36,8 @@ struct Setup {
 }
 
 async fn setup(backend: TestBackend) -> Setup {
-    let db = TestDb::create(backend).await;
+    let (db, app) = app_on(backend, Arc::new(SystemClock)).await;
     let dir = tempfile::tempdir().unwrap();
-    // The server's own configuration rules apply: CASEBOOK_* variables tune the run.
-    let overrides = Overrides {
-        listen: None,
-        database_url: Some(db.url.clone()),
-    };
-    let config = Config::load(None, std::env::vars(), &overrides).expect("a valid configuration");
-    let store = Store::open(&config.store_options()).await.unwrap();
-    let app = App::with_store(config, store, Arc::new(SystemClock));
     // New cases start the standard plan's two clocks (a new database's default plan is the
     // lighter no-contract plan), as the recorded figures assume.
     let mut w = app.store.write().await.unwrap();

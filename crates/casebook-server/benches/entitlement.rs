@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{backend_name, env_usize, run_on_backends};
+use common::{app_on, backend_name, env_usize, run_on_backends};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,10 +21,9 @@ use casebook_server::actions::entitlements::{self, LookupQuery};
 use casebook_server::actions::{organizations, products};
 use casebook_server::app::App;
 use casebook_server::clock::ManualClock;
-use casebook_server::config::{Config, Overrides};
 use casebook_server::policy::Principal;
-use casebook_store::testing::{TestBackend, TestDb};
-use casebook_store::{Store, contracts, units};
+use casebook_store::testing::TestBackend;
+use casebook_store::{contracts, units};
 use hdrhistogram::Histogram;
 use jiff::Timestamp;
 use serde_json::json;
@@ -128,15 +127,8 @@ async fn run(backend: TestBackend) {
     let name = backend_name(backend);
     let orgs = env_usize("CASEBOOK_BENCH_ORGANIZATIONS", 1000);
     let requests = env_usize("CASEBOOK_BENCH_REQUESTS", 2000);
-    let db = TestDb::create(backend).await;
-    let overrides = Overrides {
-        listen: None,
-        database_url: Some(db.url.clone()),
-    };
-    let config = Config::load(None, std::env::vars(), &overrides).expect("a valid configuration");
-    let store = Store::open(&config.store_options()).await.unwrap();
     let now: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
-    let app = App::with_store(config, store, Arc::new(ManualClock::new(now)));
+    let (db, app) = app_on(backend, Arc::new(ManualClock::new(now))).await;
     let system = Principal::system("bench");
     let mut product_ids = Vec::new();
     for p in 0..5 {

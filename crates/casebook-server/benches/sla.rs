@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{backend_name, env_usize, run_on_backends};
+use common::{app_on, backend_name, env_usize, run_on_backends};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,29 +18,19 @@ use casebook_domain::sla::clock::{ClockEvent, ClockEventKind, ClockState};
 use casebook_domain::sla::plan::{Metric, Notify, Target};
 use casebook_domain::{Category, Channel, Severity, Status, Tier};
 use casebook_server::actions::{organizations, sla, users};
-use casebook_server::app::App;
 use casebook_server::clock::ManualClock;
-use casebook_server::config::{Config, Overrides};
 use casebook_server::policy::Principal;
-use casebook_store::Store;
 use casebook_store::cases::{self, CaseColumns};
 use casebook_store::sla::{self as sla_store, StoredClock};
-use casebook_store::testing::{TestBackend, TestDb};
+use casebook_store::testing::TestBackend;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
 async fn run(backend: TestBackend) {
     let name = backend_name(backend);
     let open = env_usize("CASEBOOK_BENCH_OPEN_CASES", 100_000);
-    let db = TestDb::create(backend).await;
-    let overrides = Overrides {
-        listen: None,
-        database_url: Some(db.url.clone()),
-    };
-    let config = Config::load(None, std::env::vars(), &overrides).expect("a valid configuration");
-    let store = Store::open(&config.store_options()).await.unwrap();
     let now: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
-    let app = App::with_store(config, store, Arc::new(ManualClock::new(now)));
+    let (db, app) = app_on(backend, Arc::new(ManualClock::new(now))).await;
     let system = Principal::system("bench");
     let org = organizations::create(
         &app,

@@ -124,6 +124,21 @@ pub fn ensure_visible(
     }
 }
 
+/// The organisation a list of organisation-owned records (sites, units, contracts) is limited
+/// to: a customer's own whatever they ask, or what staff ask for.
+pub fn organization_scope(
+    who: &Principal,
+    asked: Option<casebook_domain::ids::OrganizationId>,
+) -> Option<casebook_domain::ids::OrganizationId> {
+    match who.actor().filter(|a| !a.is_staff()) {
+        // A customer always has an organisation; id 0 matches nothing if one did not.
+        Some(actor) => actor
+            .organization
+            .or(Some(casebook_domain::ids::Id::new(0))),
+        None => asked,
+    }
+}
+
 /// The cases the principal may list.
 pub fn case_scope(who: &Principal) -> CaseScope {
     who.actor().map_or(CaseScope::All, Actor::case_scope)

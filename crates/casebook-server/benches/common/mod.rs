@@ -1,7 +1,13 @@
-//! What the server benchmarks share: settings from the environment, the backends to run, and a
-//! `main` that runs a benchmark on each.
+//! What the server benchmarks share: settings from the environment, a fresh application per
+//! backend, and a `main` that runs a benchmark on each backend.
 
-use casebook_store::testing::TestBackend;
+use std::sync::Arc;
+
+use casebook_server::app::App;
+use casebook_server::clock::Clock;
+use casebook_server::config::{Config, Overrides};
+use casebook_store::Store;
+use casebook_store::testing::{TestBackend, TestDb};
 
 /// A number from the environment, or the default.
 pub fn env_usize(name: &str, default: usize) -> usize {
@@ -9,6 +15,20 @@ pub fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// A fresh database of `backend` and an application on it, configured as the server is
+/// (CASEBOOK_* variables tune the run). Keep the `TestDb`: dropping it removes the database.
+pub async fn app_on(backend: TestBackend, clock: Arc<dyn Clock>) -> (TestDb, Arc<App>) {
+    let db = TestDb::create(backend).await;
+    let overrides = Overrides {
+        listen: None,
+        database_url: Some(db.url.clone()),
+    };
+    let config = Config::load(None, std::env::vars(), &overrides).expect("a valid configuration");
+    let store = Store::open(&config.store_options()).await.unwrap();
+    let app = App::with_store(config, store, clock);
+    (db, app)
 }
 
 /// The backend's name in the tables.

@@ -11,10 +11,10 @@ use casebook_store::{
     AuditEntry, Db, Page, PageRequest, Table, contacts, lock_row, plans, products, units, users,
 };
 
-use super::sites::{check_organization, scope_organization};
+use super::sites::check_organization;
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
-use crate::policy::{Principal, ensure_visible, require};
+use crate::policy::{Principal, ensure_visible, organization_scope, require};
 
 fn problem(field: &str, code: &'static str, message: String) -> FieldError {
     FieldError::new(field, code, message)
@@ -248,7 +248,7 @@ pub async fn list(
     page: &PageRequest,
 ) -> ActionResult<Page<Contract>> {
     let mut filter = ContractFilter {
-        organization: scope_organization(who, organization),
+        organization: organization_scope(who, organization),
         ..ContractFilter::default()
     };
     if let Some(days) = ending_within_days {

@@ -7,7 +7,7 @@ use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, lock_row, organiz
 
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
-use crate::policy::{Principal, ensure_visible, require};
+use crate::policy::{Principal, ensure_visible, organization_scope, require};
 
 fn duplicate_code(code: &str) -> ActionError {
     ActionError::Conflict {
@@ -97,20 +97,9 @@ pub async fn list(
     organization: Option<OrganizationId>,
     page: &PageRequest,
 ) -> ActionResult<Page<Site>> {
-    let organization = scope_organization(who, organization);
+    let organization = organization_scope(who, organization);
     let mut db = app.store.read().await?;
     Ok(sites::list(&mut db, organization, page).await?)
-}
-
-/// The organisation a list is limited to: a customer's own, whatever they ask.
-pub(crate) fn scope_organization(
-    who: &Principal,
-    asked: Option<OrganizationId>,
-) -> Option<OrganizationId> {
-    match who.actor().filter(|a| !a.is_staff()) {
-        Some(actor) => actor.organization.or(Some(Id::new(0))),
-        None => asked,
-    }
 }
 
 /// Changes a site.

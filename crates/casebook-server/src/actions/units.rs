@@ -10,10 +10,10 @@ use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, lock_row, sites};
 use serde_json::{Map, Value, json};
 
 use super::case_refs::check_product;
-use super::sites::{check_organization, scope_organization};
+use super::sites::check_organization;
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
-use crate::policy::{Principal, ensure_visible, require};
+use crate::policy::{Principal, ensure_visible, organization_scope, require};
 
 async fn site_of(
     db: &mut Db,
@@ -158,7 +158,7 @@ pub async fn list(
     end_of_support_within_days: Option<i64>,
     page: &PageRequest,
 ) -> ActionResult<Page<Unit>> {
-    filter.organization = scope_organization(who, filter.organization);
+    filter.organization = organization_scope(who, filter.organization);
     if let Some(days) = end_of_support_within_days {
         if !(0..=3650).contains(&days) {
             return Err(ActionError::field(
