@@ -20,10 +20,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
+mod installed_base;
+
+use installed_base::installed_base;
+
 use crate::actions::attachments::Upload;
 use crate::actions::{
-    ActionError, attachments, cases, comments, contacts, contracts, organizations, products, sites,
-    tokens, units, users,
+    ActionError, attachments, cases, comments, contacts, organizations, products, tokens, users,
 };
 use crate::app::{App, AppState};
 use crate::clock::{Clock, ManualClock};
@@ -419,58 +422,6 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
     }
     let issued = tokens::create(app, &system, admin.id, "demo").await?;
     Ok(issued.secret)
-}
-
-/// A site with three units of each organisation, and its contract: in force until 40 days from
-/// now (so renewal reminders show) for most, ended two months ago for CN-10005, none for CN-10006.
-async fn installed_base(
-    loader: &App,
-    system: &Principal,
-    number: &str,
-    org: OrganizationId,
-    products: &[(ProductId, Vec<String>)],
-    manager: casebook_domain::ids::UserId,
-) -> Result<(), ActionError> {
-    let site = sites::create(
-        loader,
-        system,
-        draft(json!({"organization_id": org, "code": format!("{number}-DC1"), "name": "主数据中心 Main data centre"}))?,
-    )
-    .await?;
-    for (k, (product, versions)) in products.iter().take(3).enumerate() {
-        units::create(
-            loader,
-            system,
-            draft(json!({"organization_id": org, "site_id": site.id, "serial_number": format!("{number}-SN{k:02}"),
-                "product_id": product, "product_version": versions.last()}))?,
-        )
-        .await?;
-    }
-    let today = loader
-        .clock
-        .now()
-        .to_zoned(loader.config.time_zone())
-        .date();
-    let day = |days: i64| {
-        today
-            .checked_add(jiff::Span::new().days(days))
-            .map(|d| d.to_string())
-            .map_err(|e| ActionError::Internal(e.to_string()))
-    };
-    let (starts, ends) = match number {
-        "CN-10006" => return Ok(()),
-        "CN-10005" => (day(-400)?, day(-60)?),
-        _ => (day(-300)?, day(85)?),
-    };
-    contracts::create(
-        loader,
-        system,
-        draft(json!({"contract_number": format!("HT-{number}"), "organization_id": org, "plan": "standard",
-            "starts_on": starts, "ends_on": ends, "services": ["on_site", "remote_diagnosis", "monthly_report"],
-            "service_manager_id": manager}))?,
-    )
-    .await?;
-    Ok(())
 }
 
 const TARGETS: [Status; 20] = [
