@@ -11,17 +11,16 @@
 
 mod common;
 
-use common::{app_on, backend_name, env_usize, run_on_backends};
+use common::{app_on, backend_name, env_usize, fill_cases, run_on_backends};
 use std::sync::Arc;
 use std::time::Instant;
 
 use casebook_domain::ids::{OrganizationId, UserId};
 use casebook_domain::policy::Role;
-use casebook_domain::{Category, Channel, Named, Severity, Status, Tier};
+use casebook_domain::{Named, Tier};
 use casebook_server::actions::{organizations, tokens, users};
 use casebook_server::clock::SystemClock;
 use casebook_server::policy::Principal;
-use casebook_store::cases::{self, CaseColumns};
 use casebook_store::testing::{TestBackend, TestDb};
 use hdrhistogram::Histogram;
 use serde_json::json;
@@ -128,53 +127,7 @@ async fn create_cases(s: &Setup, total: usize) -> (f64, Histogram<u64>) {
 
 /// Fills the database up to `target` cases directly through the store (a realistic mix).
 async fn fill(s: &Setup, target: usize, start: jiff::Timestamp) {
-    let mut db = s.db.store.read().await.unwrap();
-    let mut have = cases::count(&mut db).await.unwrap() as usize;
-    drop(db);
-    let statuses = [
-        Status::New,
-        Status::Assigned,
-        Status::InProgress,
-        Status::AwaitingCustomer,
-        Status::SolutionProposed,
-        Status::Closed,
-        Status::Closed,
-        Status::Closed,
-        Status::Cancelled,
-    ];
-    while have < target {
-        let mut db = s.db.store.write().await.unwrap();
-        for _ in 0..2000.min(target - have) {
-            let status = statuses[have % statuses.len()];
-            let columns = CaseColumns {
-                title: format!("控制器 B 在固件升级后反复切换 controller failover {have}"),
-                description: "升级到 FW 5.4 后，控制器 B 每天 2–3 次发生切换。".into(),
-                organization_id: s.orgs[have % s.orgs.len()],
-                contact_id: None,
-                product_id: None,
-                product_version: None,
-                patch_level: None,
-                operating_system: Some("Kylin V10".into()),
-                environment: String::new(),
-                category: Category::ALL[have % Category::ALL.len()],
-                severity: Severity::ALL[have % 4],
-                channel: Channel::ALL[have % Channel::ALL.len()],
-                tier: Tier::ALL[have % Tier::ALL.len()],
-                status,
-                owner_id: (status != Status::New && !have.is_multiple_of(7)).then_some(s.engineer),
-                closed_at: None,
-                closure_confirmed_by: None,
-                closure_confirmed_at: None,
-            };
-            let number = cases::next_number(&mut db, 2026).await.unwrap();
-            let at = start + jiff::SignedDuration::from_secs(have as i64);
-            cases::insert(&mut db, number, &columns, None, at)
-                .await
-                .unwrap();
-            have += 1;
-        }
-        db.commit().await.unwrap();
-    }
+    fill_cases(&s.db.store, &s.orgs, s.engineer, target, start).await;
 }
 
 async fn list_latency(s: &Setup, query: &str, requests: usize) -> (Histogram<u64>, usize) {

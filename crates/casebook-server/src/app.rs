@@ -8,6 +8,7 @@ use crate::blobs::Blobs;
 use crate::calendar_cache::CalendarCache;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::throttle::SignInThrottle;
 
 /// Everything a use case needs besides its input: the store, the configuration, the clock and
 /// where attachment content lives.
@@ -23,6 +24,8 @@ pub struct App {
     pub blobs: Blobs,
     /// Compiled business calendars.
     pub calendars: CalendarCache,
+    /// Failed sign-ins per e-mail address.
+    pub sign_in_throttle: SignInThrottle,
 }
 
 /// Shared handle to the application.
@@ -44,6 +47,7 @@ impl App {
             clock,
             blobs,
             calendars: CalendarCache::default(),
+            sign_in_throttle: SignInThrottle::default(),
         })
     }
 }

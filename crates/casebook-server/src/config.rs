@@ -32,6 +32,8 @@ pub struct Config {
     pub cases: CasesConfig,
     /// Sign-in sessions.
     pub sessions: SessionsConfig,
+    /// The web pages.
+    pub ui: UiConfig,
     /// Service levels.
     pub sla: SlaConfig,
 }
@@ -108,6 +110,14 @@ pub struct SessionsConfig {
     pub secure_cookie: bool,
 }
 
+/// `[ui]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// List the demo accounts on the sign-in page (`casebook demo` turns this on).
+    pub show_demo_accounts: bool,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -119,6 +129,7 @@ impl Default for Config {
             attachments: AttachmentsConfig::default(),
             cases: CasesConfig::default(),
             sessions: SessionsConfig::default(),
+            ui: UiConfig::default(),
             sla: SlaConfig::default(),
         }
     }
@@ -393,6 +404,10 @@ reopen_days = 30
 idle_minutes = 720
 # Send the session cookie only over HTTPS (turn on behind a TLS proxy).
 secure_cookie = false
+
+[ui]
+# List the demo accounts and their password on the sign-in page (only for `casebook demo`).
+show_demo_accounts = false
 
 [sla]
 # Seconds between two sweeps for due SLA warnings and escalations (each fires once, also with

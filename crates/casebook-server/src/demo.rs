@@ -43,6 +43,7 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
     let data = data.canonicalize()?;
     config.database.url = format!("sqlite://{}", data.join("casebook.db").display());
     config.attachments.dir = data.join("attachments");
+    config.ui.show_demo_accounts = true;
     let app = App::open(config).await?;
     let token_file = data.join("demo-api-token.txt");
     if !token_file.exists() {
@@ -54,6 +55,7 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(app.config.listen).await?;
     let url = format!("http://{}", listener.local_addr()?);
     println!("\nCasebook demo is running at {url}");
+    println!("  Sign in:  {url}/sign-in   (console for staff, portal for customers)");
     println!("  API:      {url}/api/v1/cases   (OpenAPI: {url}/api/v1/openapi.json)");
     println!("  Data:     {}", data.display());
     println!("\nDemo sign-ins (password for all: {DEMO_PASSWORD}):");

@@ -5,6 +5,7 @@
 //! - [`policy`]: the one place that applies the domain's access rules to a request.
 //! - [`http`]: thin handlers (parse, call one action, render), the OpenAPI document and the one
 //!   mapping from errors to HTTP responses.
+//! - [`web`]: the server-rendered pages: the engineers' console and the customer portal.
 //! - [`cli`]: the `casebook` command line.
 
 pub mod actions;
@@ -19,3 +20,5 @@ pub mod demo;
 pub mod http;
 pub mod policy;
 pub mod server;
+pub mod throttle;
+pub mod web;

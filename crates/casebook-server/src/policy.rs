@@ -34,6 +34,8 @@ pub struct Principal {
     pub name: String,
     /// How they authenticated.
     pub via: AuthVia,
+    /// The language the user chose for pages (`zh-CN`, `en`), if any.
+    pub locale: Option<String>,
 }
 
 impl Principal {
@@ -44,6 +46,7 @@ impl Principal {
             label: format!("system:{label}"),
             name: label.to_owned(),
             via: AuthVia::System,
+            locale: None,
         }
     }
 
@@ -56,6 +59,7 @@ impl Principal {
             label: user.email.clone(),
             name: user.name.clone(),
             via,
+            locale: None,
         })
     }
 

@@ -170,3 +170,28 @@ pub async fn list(
         next_cursor: page.next_cursor,
     })
 }
+
+/// Counts the cases of a list, up to `cap` (queues show "999+" above it, so a count never
+/// scans a whole large table).
+pub async fn count(
+    db: &mut Db,
+    scope: CaseScope,
+    filter: &CaseFilter,
+    cap: i64,
+) -> StoreResult<i64> {
+    let mut query = build(scope, filter, None, cap);
+    query.clear_selects().expr(Expr::cust("1"));
+    let count: i64 = match db.backend() {
+        Backend::Sqlite => {
+            let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
+            let sql = format!("SELECT COUNT(*) FROM ({sql}) AS t");
+            on_db!(db, c => sqlx::query_scalar_with(AssertSqlSafe(sql), values).fetch_one(c).await)?
+        }
+        Backend::Postgres => {
+            let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
+            let sql = format!("SELECT COUNT(*) FROM ({sql}) AS t");
+            on_db!(db, c => sqlx::query_scalar_with(AssertSqlSafe(sql), values).fetch_one(c).await)?
+        }
+    };
+    Ok(count)
+}

@@ -102,6 +102,8 @@ pub struct Session {
     pub expires_at: Timestamp,
     /// When it was last used.
     pub last_seen_at: Timestamp,
+    /// The language the user chose for pages, if any.
+    pub locale: Option<String>,
 }
 
 /// Stores a new session.
@@ -127,16 +129,21 @@ pub async fn find_session(
     token_hash: &str,
     now: Timestamp,
 ) -> StoreResult<Option<Session>> {
-    let row: Option<(i64, i64, String, Ts, Ts)> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, user_id, csrf_token, expires_at, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+    let row: Option<(i64, i64, String, Ts, Ts, Option<String>)> = on_db!(db, c => sqlx::query_as(
+        "SELECT s.id, s.user_id, s.csrf_token, s.expires_at, s.last_seen_at, u.locale
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2")
         .bind(token_hash).bind(Ts::new(now)).fetch_optional(c).await)?;
-    Ok(row.map(|(id, user, csrf_token, expires, seen)| Session {
-        id,
-        user: Id::new(user),
-        csrf_token,
-        expires_at: expires.0,
-        last_seen_at: seen.0,
-    }))
+    Ok(
+        row.map(|(id, user, csrf_token, expires, seen, locale)| Session {
+            id,
+            user: Id::new(user),
+            csrf_token,
+            expires_at: expires.0,
+            last_seen_at: seen.0,
+            locale,
+        }),
+    )
 }
 
 /// Extends a session's life.

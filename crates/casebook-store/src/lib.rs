@@ -25,6 +25,7 @@ pub mod page;
 pub mod plans;
 pub mod products;
 mod rows;
+pub mod saved_views;
 pub mod sites;
 pub mod sla;
 #[cfg(feature = "testing")]

@@ -290,3 +290,11 @@ pub async fn get_blob(db: &mut Db, sha256: &str) -> StoreResult<Option<Vec<u8>>>
         .bind(sha256).fetch_optional(c).await)?;
     Ok(row.map(|(b,)| b))
 }
+
+/// The id of the newest timeline entry of any case: it grows whenever any case changes, so
+/// pages compare it to know when to refresh (one primary-key lookup).
+pub async fn latest_id(db: &mut Db) -> StoreResult<i64> {
+    let id: Option<i64> =
+        on_db!(db, c => sqlx::query_scalar("SELECT MAX(id) FROM case_events").fetch_one(c).await)?;
+    Ok(id.unwrap_or(0))
+}

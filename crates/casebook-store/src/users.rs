@@ -175,6 +175,13 @@ pub async fn update(
     row.ok_or(StoreError::StaleVersion)?.try_into()
 }
 
+/// Remembers the language a user chose for pages (`None`: follow the browser).
+pub async fn set_locale(db: &mut Db, id: UserId, locale: Option<&str>) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale).bind(id.get()).execute(c).await)?;
+    Ok(())
+}
+
 /// Who an SLA escalation reaches besides the owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaffGroup {

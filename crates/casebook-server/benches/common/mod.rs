@@ -3,10 +3,13 @@
 
 use std::sync::Arc;
 
+use casebook_domain::ids::{OrganizationId, UserId};
+use casebook_domain::{Category, Channel, Named, Severity, Status, Tier};
 use casebook_server::app::App;
 use casebook_server::clock::Clock;
 use casebook_server::config::{Config, Overrides};
 use casebook_store::Store;
+use casebook_store::cases::{self, CaseColumns};
 use casebook_store::testing::{TestBackend, TestDb};
 
 /// A number from the environment, or the default.
@@ -62,5 +65,64 @@ pub fn run_on_backends<F: Future<Output = ()>>(bench: impl Fn(TestBackend) -> F)
                 tokio::time::timeout(std::time::Duration::from_secs(3600), bench(backend)).await
             })
             .expect("the benchmark finishes within an hour");
+    }
+}
+
+/// Fills the database up to `target` cases directly through the store (a realistic mix of
+/// statuses, severities, tiers and channels, one case per second from `start`).
+#[allow(dead_code)] // Not every benchmark fills cases.
+pub async fn fill_cases(
+    store: &Store,
+    orgs: &[OrganizationId],
+    engineer: UserId,
+    target: usize,
+    start: jiff::Timestamp,
+) {
+    let mut db = store.read().await.unwrap();
+    let mut have = cases::count(&mut db).await.unwrap() as usize;
+    drop(db);
+    let statuses = [
+        Status::New,
+        Status::Assigned,
+        Status::InProgress,
+        Status::AwaitingCustomer,
+        Status::SolutionProposed,
+        Status::Closed,
+        Status::Closed,
+        Status::Closed,
+        Status::Cancelled,
+    ];
+    while have < target {
+        let mut db = store.write().await.unwrap();
+        for _ in 0..2000.min(target - have) {
+            let status = statuses[have % statuses.len()];
+            let columns = CaseColumns {
+                title: format!("控制器 B 在固件升级后反复切换 controller failover {have}"),
+                description: "升级到 FW 5.4 后，控制器 B 每天 2–3 次发生切换。".into(),
+                organization_id: orgs[have % orgs.len()],
+                contact_id: None,
+                product_id: None,
+                product_version: None,
+                patch_level: None,
+                operating_system: Some("Kylin V10".into()),
+                environment: String::new(),
+                category: Category::ALL[have % Category::ALL.len()],
+                severity: Severity::ALL[have % 4],
+                channel: Channel::ALL[have % Channel::ALL.len()],
+                tier: Tier::ALL[have % Tier::ALL.len()],
+                status,
+                owner_id: (status != Status::New && !have.is_multiple_of(7)).then_some(engineer),
+                closed_at: None,
+                closure_confirmed_by: None,
+                closure_confirmed_at: None,
+            };
+            let number = cases::next_number(&mut db, 2026).await.unwrap();
+            let at = start + jiff::SignedDuration::from_secs(have as i64);
+            cases::insert(&mut db, number, &columns, None, at)
+                .await
+                .unwrap();
+            have += 1;
+        }
+        db.commit().await.unwrap();
     }
 }

@@ -296,6 +296,20 @@ pub async fn list(
     Ok(page.map(|c| redact(who, c)))
 }
 
+/// Counts the cases of a list the principal may see, up to `cap`.
+pub async fn count(app: &App, who: &Principal, filter: &CaseFilter, cap: i64) -> ActionResult<i64> {
+    let mut db = app.store.read().await?;
+    Ok(case_list::count(&mut db, case_scope(who), filter, cap).await?)
+}
+
+/// A mark that grows whenever any case changes (staff only: it tells the console's lists to
+/// refresh, and would tell a customer about other organisations' activity).
+pub async fn change_mark(app: &App, who: &Principal) -> ActionResult<i64> {
+    require(who, Permission::WorkCases)?;
+    let mut db = app.store.read().await?;
+    Ok(timeline::latest_id(&mut db).await?)
+}
+
 /// The timeline entries a change produces.
 struct Changes {
     events: Vec<(EventKind, Visibility, serde_json::Value)>,

@@ -22,6 +22,7 @@ pub mod organizations;
 pub mod plans;
 pub mod products;
 pub mod renewals;
+pub mod saved_views;
 pub mod sessions;
 pub mod sites;
 pub mod sla;
@@ -65,6 +66,12 @@ pub enum ActionError {
         what: &'static str,
         /// The limit.
         limit: usize,
+    },
+    /// Too many attempts; try again after the given seconds.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_secs: i64,
     },
     /// A pagination cursor that this server did not make.
     #[error("the cursor is not valid; start again from the first page")]

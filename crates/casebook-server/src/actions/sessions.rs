@@ -26,7 +26,11 @@ fn idle(app: &App) -> SignedDuration {
 
 /// Checks e-mail and password and opens a new session. Unknown users, wrong passwords, users
 /// without a password and disabled users all get the same answer, after the same work.
+/// After too many failures for one address, attempts are refused for a while (`RateLimited`).
 pub async fn sign_in(app: &App, email: &str, password: &str) -> ActionResult<SignedIn> {
+    if let Some(retry_after_secs) = app.sign_in_throttle.blocked_for(email, app.clock.now()) {
+        return Err(ActionError::RateLimited { retry_after_secs });
+    }
     let mut db = app.store.read().await?;
     let found = users::find_for_sign_in(&mut db, email.trim()).await?;
     drop(db);
@@ -40,8 +44,12 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> ActionResult<Sig
         .map_err(|e| ActionError::Internal(e.to_string()))?;
     let user = match found {
         Some((user, Some(_))) if matches && user.active => user,
-        _ => return Err(ActionError::Unauthenticated),
+        _ => {
+            app.sign_in_throttle.failed(email, app.clock.now());
+            return Err(ActionError::Unauthenticated);
+        }
     };
+    app.sign_in_throttle.succeeded(email);
     let session_token = auth::new_session_token();
     let csrf_token = auth::new_csrf_token();
     let now = app.clock.now();
@@ -121,10 +129,21 @@ pub async fn authenticate_session(app: &App, session_token: &str) -> ActionResul
         credentials::touch_session(&mut db, session.id, now, now + idle(app)).await?;
         db.commit().await?;
     }
-    Principal::user(
+    let mut principal = Principal::user(
         &user,
         AuthVia::Session {
             csrf_token: session.csrf_token,
         },
-    )
+    )?;
+    principal.locale = session.locale;
+    Ok(principal)
+}
+
+/// Remembers the language the signed-in user chose for pages.
+pub async fn set_locale(app: &App, who: &Principal, locale: Option<&str>) -> ActionResult<()> {
+    let id = who.user_id().ok_or(ActionError::Unauthenticated)?;
+    let mut db = app.store.write().await?;
+    users::set_locale(&mut db, id, locale).await?;
+    db.commit().await?;
+    Ok(())
 }

@@ -36,32 +36,32 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Filters of the case list. Lists are comma-separated, e.g. `status=new,assigned`.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseQuery {
     /// Statuses, e.g. `new,assigned`.
-    status: Option<String>,
+    pub(crate) status: Option<String>,
     /// Severities, e.g. `1,2`.
-    severity: Option<String>,
+    pub(crate) severity: Option<String>,
     /// Organisation id.
-    organization: Option<OrganizationId>,
+    pub(crate) organization: Option<OrganizationId>,
     /// Owner: a user id, `me`, or `none` for unassigned cases.
-    owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// Tiers, e.g. `l1,l2` (staff only).
-    tier: Option<String>,
+    pub(crate) tier: Option<String>,
     /// Channels, e.g. `phone,email`.
-    channel: Option<String>,
+    pub(crate) channel: Option<String>,
     /// Categories, e.g. `defect`.
-    category: Option<String>,
+    pub(crate) category: Option<String>,
     /// Product id.
-    product: Option<ProductId>,
+    pub(crate) product: Option<ProductId>,
     /// A case number, or text in the title.
-    q: Option<String>,
+    pub(crate) q: Option<String>,
     /// Items per page, 1–200.
-    limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 fn list_of<T>(
@@ -80,7 +80,10 @@ fn list_of<T>(
 }
 
 impl CaseQuery {
-    fn filter(&self, me: Option<casebook_domain::ids::UserId>) -> Result<CaseFilter, ActionError> {
+    pub(crate) fn filter(
+        &self,
+        me: Option<casebook_domain::ids::UserId>,
+    ) -> Result<CaseFilter, ActionError> {
         let owner = match self.owner.as_deref() {
             None | Some("") => None,
             Some("none") => Some(OwnerFilter::Nobody),

@@ -162,6 +162,18 @@ fn action_response(err: ActionError) -> Response {
         ActionError::InvalidCursor => {
             body(StatusCode::BAD_REQUEST, "invalid_cursor", message, none)
         }
+        ActionError::RateLimited { retry_after_secs } => {
+            let mut r = body(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                message,
+                json!({"retry_after_secs": retry_after_secs}),
+            );
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
         ActionError::Unavailable(detail) => {
             tracing::warn!(%detail, "database unavailable");
             let mut r = body(

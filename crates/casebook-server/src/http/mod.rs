@@ -100,6 +100,7 @@ pub fn router(app: AppState) -> Router {
             "/api/v1/openapi.json",
             get(move || async move { axum::Json(document) }),
         )
+        .merge(crate::web::routes(app.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(SetResponseHeaderLayer::if_not_present(

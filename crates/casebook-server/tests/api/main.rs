@@ -19,3 +19,4 @@ mod openapi;
 mod plans;
 mod sla;
 mod tenant_matrix;
+mod web;

@@ -1,0 +1,128 @@
+// Casebook's own script: progressive enhancement only; every page works without it.
+// Countdowns of SLA deadlines, live queue updates over server-sent events, drag and drop of
+// files, keyboard shortcuts, and filling the sign-in form from the demo account list.
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "en";
+  var zh = lang.indexOf("zh") === 0;
+
+  function span(ms) {
+    var m = Math.floor(Math.abs(ms) / 60000);
+    var d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = m % 60;
+    var parts = [];
+    if (d) parts.push(d + (zh ? "天" : "d"));
+    if (d || h) parts.push(h + (zh ? "小时" : "h"));
+    parts.push(mm + (zh ? "分" : "m"));
+    return parts.join(zh ? "" : " ");
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-countdown]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      var left = at - now;
+      if (!el.dataset.absolute) el.dataset.absolute = el.textContent;
+      el.title = el.dataset.absolute;
+      if (left >= 0) {
+        el.textContent = zh ? "剩余 " + span(left) : span(left) + " left";
+        el.classList.toggle("soon", left < 3600000);
+      } else {
+        el.textContent = zh ? "已超时 " + span(left) : "overdue by " + span(left);
+        el.classList.add("breached");
+      }
+    });
+  }
+
+  function live() {
+    var box = document.getElementById("queue-rows");
+    if (!box || !window.EventSource) return;
+    var source = new EventSource("/console/events");
+    source.addEventListener("changed", function () {
+      fetch(box.dataset.live, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          box.replaceChildren.apply(box, Array.from(doc.body.childNodes));
+          tick();
+        })
+        .catch(function () {});
+    });
+  }
+
+  function drops() {
+    document.querySelectorAll("[data-drop]").forEach(function (zone) {
+      var input = zone.querySelector("input[type=file]");
+      if (!input) return;
+      zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
+      zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+      zone.addEventListener("drop", function (e) {
+        e.preventDefault();
+        zone.classList.remove("over");
+        if (e.dataTransfer && e.dataTransfer.files.length) input.files = e.dataTransfer.files;
+      });
+    });
+  }
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  function keys() {
+    var pending = null;
+    document.addEventListener("keydown", function (e) {
+      if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      var k = e.key;
+      if (pending === "g") {
+        pending = null;
+        if (k === "q") location.href = "/console";
+        if (k === "i") location.href = "/console/intake";
+        return;
+      }
+      if (k === "g") { pending = "g"; return; }
+      if (k === "/") {
+        var search = document.querySelector("[data-shortcut='/']");
+        if (search) { e.preventDefault(); search.focus(); }
+      } else if (k === "r" || k === "n") {
+        var body = document.getElementById("reply-body");
+        if (!body) return;
+        e.preventDefault();
+        var radio = document.getElementById(k === "r" ? "vis-public" : "vis-internal");
+        if (radio) radio.checked = true;
+        body.focus();
+      } else if (k === "j" || k === "k") {
+        var links = Array.from(document.querySelectorAll("a.case-link"));
+        if (!links.length) return;
+        var i = links.indexOf(document.activeElement);
+        i = k === "j" ? Math.min(i + 1, links.length - 1) : Math.max(i - 1, 0);
+        links[i].focus();
+      } else if (k === "?") {
+        var dialog = document.getElementById("shortcuts");
+        if (dialog && dialog.showModal) dialog.showModal();
+      }
+    });
+  }
+
+  function demo() {
+    document.querySelectorAll(".fill-demo").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var email = document.getElementById("email"), password = document.getElementById("password");
+        if (!email || !password) return;
+        email.value = b.dataset.email;
+        password.value = b.dataset.password;
+        password.focus();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    setInterval(tick, 1000);
+    live();
+    drops();
+    keys();
+    demo();
+  });
+})();

@@ -1,0 +1,212 @@
+//! Phone intake (the coordinator's first stage in the seeds): look the caller up by customer
+//! number, contract number, serial number, phone or e-mail; see their entitlement at once; open
+//! the case on their behalf with the severity definitions shown beside the choice.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use casebook_domain::Named;
+use casebook_domain::case::CaseDraft;
+use casebook_domain::directory::Product;
+use casebook_domain::{Category, Severity};
+use casebook_store::PageRequest;
+use casebook_store::products::ProductFilter;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::actions::entitlements::{Lookup, LookupQuery};
+use crate::actions::{ActionError, cases, entitlements, products};
+use crate::app::AppState;
+use crate::web::forms::{messages, opt, opt_number, parse};
+use crate::web::page::{Ctx, render_status};
+use crate::web::session::{Staff, WebResult};
+
+/// What the coordinator typed to find the caller.
+#[derive(Debug, Default, Deserialize)]
+pub struct Find {
+    #[serde(default)]
+    customer_number: String,
+    #[serde(default)]
+    contract_number: String,
+    #[serde(default)]
+    serial_number: String,
+    #[serde(default)]
+    contact: String,
+}
+
+/// The new case's fields as typed (kept when the case is refused).
+#[derive(Debug, Default, Deserialize)]
+pub struct NewCase {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    customer_number: String,
+    #[serde(default)]
+    contract_number: String,
+    #[serde(default)]
+    serial_number: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    organization_id: String,
+    #[serde(default)]
+    contact_id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    product_id: String,
+    #[serde(default)]
+    product_version: String,
+    #[serde(default)]
+    environment: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/intake.html")]
+struct IntakePage {
+    ctx: Ctx,
+    find: Find,
+    found: Option<Lookup>,
+    products: Vec<Product>,
+    severities: [Severity; 4],
+    categories: &'static [Category],
+    form: NewCase,
+    errors: Vec<String>,
+}
+
+impl IntakePage {
+    fn searched(&self) -> bool {
+        !(self.find.customer_number.is_empty()
+            && self.find.contract_number.is_empty()
+            && self.find.serial_number.is_empty()
+            && self.find.contact.is_empty())
+    }
+}
+
+fn query_of(find: &Find) -> LookupQuery {
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    LookupQuery {
+        customer_number: some(&find.customer_number),
+        contract_number: some(&find.contract_number),
+        serial_number: some(&find.serial_number),
+        contact: some(&find.contact),
+        channel: None,
+    }
+}
+
+async fn page(
+    app: &AppState,
+    staff: &Staff,
+    find: Find,
+    form: NewCase,
+    errors: Vec<String>,
+) -> Result<IntakePage, ActionError> {
+    let who = &staff.0.who;
+    let q = query_of(&find);
+    let mut errors = errors;
+    let found = if q.customer_number.is_none()
+        && q.contract_number.is_none()
+        && q.serial_number.is_none()
+        && q.contact.is_none()
+    {
+        None
+    } else {
+        match entitlements::lookup(app, who, q).await {
+            Ok(found) => Some(found),
+            Err(err @ (ActionError::NotFound(_) | ActionError::Validation(_))) => {
+                errors.extend(messages(&err));
+                None
+            }
+            Err(err) => return Err(err),
+        }
+    };
+    let products = products::list(
+        app,
+        who,
+        ProductFilter::default(),
+        &PageRequest {
+            limit: Some(200),
+            cursor: None,
+        },
+    )
+    .await?
+    .items;
+    Ok(IntakePage {
+        ctx: staff.0.ctx.clone(),
+        find,
+        found,
+        products,
+        severities: Severity::ALL,
+        categories: Category::ALL,
+        form,
+        errors,
+    })
+}
+
+/// `GET /console/intake`.
+pub async fn show(
+    State(app): State<AppState>,
+    staff: Staff,
+    Query(find): Query<Find>,
+) -> WebResult<Response> {
+    let page = page(&app, &staff, find, NewCase::default(), Vec::new())
+        .await
+        .map_err(|e| staff.0.fail(e))?;
+    Ok(render_status(StatusCode::OK, &page))
+}
+
+/// `POST /console/intake`: opens the case for the caller found (channel phone).
+pub async fn open(
+    State(app): State<AppState>,
+    staff: Staff,
+    Form(form): Form<NewCase>,
+) -> WebResult<Response> {
+    staff.0.check_csrf(Some(&form.csrf))?;
+    let draft = json!({
+        "title": form.title,
+        "description": form.description,
+        "organization_id": opt_number(Some(&form.organization_id)),
+        "contact_id": opt_number(Some(&form.contact_id)),
+        "severity": opt_number(Some(&form.severity)),
+        "category": opt(Some(&form.category)),
+        "product_id": opt_number(Some(&form.product_id)),
+        "product_version": opt(Some(&form.product_version)),
+        "environment": form.environment,
+        "channel": "phone",
+        "serial_number": opt(Some(&form.serial_number)),
+        "contract_number": opt(Some(&form.contract_number)),
+    });
+    let result = match parse::<CaseDraft>(draft) {
+        Ok(draft) => cases::open(&app, &staff.0.who, draft).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(case) => Ok(Redirect::to(&format!("/console/cases/{}", case.number)).into_response()),
+        Err(
+            err @ (ActionError::Validation(_)
+            | ActionError::Conflict { .. }
+            | ActionError::Forbidden(_)),
+        ) => {
+            let find = Find {
+                customer_number: form.customer_number.clone(),
+                contract_number: form.contract_number.clone(),
+                serial_number: form.serial_number.clone(),
+                contact: form.contact.clone(),
+            };
+            let errors = messages(&err);
+            let page = page(&app, &staff, find, form, errors)
+                .await
+                .map_err(|e| staff.0.fail(e))?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(err) => Err(staff.0.fail(err)),
+    }
+}

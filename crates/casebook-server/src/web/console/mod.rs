@@ -1,0 +1,31 @@
+//! The engineers' console (staff only): queues, the case page, phone intake, and the pages of
+//! the directory, installed base, contracts, calendars, plans and users. A customer who opens a
+//! console URL is sent to the portal.
+
+pub mod case;
+pub mod directory;
+pub mod events;
+pub mod installed_base;
+pub mod intake;
+pub mod queue;
+pub mod tables;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+/// The console's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(queue::show))
+        .route("/console/views", post(queue::save_view))
+        .route("/console/views/delete", post(queue::delete_view))
+        .route("/console/events", get(events::stream))
+        .route("/console/cases/{number}", get(case::show))
+        .route("/console/cases/{number}/reply", post(case::reply))
+        .route("/console/cases/{number}/change", post(case::change))
+        .route("/console/cases/{number}/escalate", post(case::escalate))
+        .route("/console/intake", get(intake::show).post(intake::open))
+        .merge(directory::routes())
+}

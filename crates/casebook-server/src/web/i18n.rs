@@ -1,0 +1,175 @@
+//! The languages of the pages (zh-CN and en): messages from Fluent files compiled into the
+//! binary, and the choice of language for a request (the user's remembered choice, then the
+//! browser's `Accept-Language`, then Chinese).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// A language of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Simplified Chinese.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Both, in the order the switch shows them.
+    pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
+
+    /// The BCP 47 tag (`zh-CN`, `en`), also the `lang` attribute of pages.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language of a stored or submitted tag.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag == "zh" || tag.starts_with("zh-") {
+            Some(Lang::Zh)
+        } else if tag == "en" || tag.starts_with("en-") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The first supported language of an `Accept-Language` header, by quality.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or_default();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::from_tag(tag)
+                && q > 0.0
+                && best.is_none_or(|(b, _)| q > b)
+            {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, lang)| lang)
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        match self {
+            Lang::Zh => fluent_templates::langid!("zh-CN"),
+            Lang::En => fluent_templates::langid!("en"),
+        }
+    }
+
+    /// The message `key`; a missing key shows as the key itself (a test keeps both files complete).
+    pub fn t(self, key: &str) -> String {
+        LOCALES
+            .try_lookup(&self.id(), key)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The message `key` with one argument.
+    pub fn t1(self, key: &str, name: &'static str, value: impl ToString) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        args.insert(Cow::Borrowed(name), FluentValue::from(value.to_string()));
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// Whether `key` exists in this language.
+    pub fn has(self, key: &str) -> bool {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        for name in ["password", "number", "time"] {
+            args.insert(Cow::Borrowed(name), FluentValue::from("x"));
+        }
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &args)
+            .is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_supported_language() {
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Some(Lang::Zh)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr;q=1, en-US;q=0.5, zh;q=0.4"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language("de, fr"), None);
+        assert_eq!(
+            Lang::from_accept_language("zh;q=0, en;q=0.1"),
+            Some(Lang::En)
+        );
+    }
+
+    fn keys(file: &str) -> Vec<String> {
+        file.lines()
+            .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
+            .map(|l| l.split(" =").next().unwrap_or_default().trim().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_the_same_messages() {
+        let en = keys(include_str!("../../locales/en/casebook.ftl"));
+        let zh = keys(include_str!("../../locales/zh-CN/casebook.ftl"));
+        let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
+        assert!(missing_zh.is_empty(), "missing in zh-CN: {missing_zh:?}");
+        assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
+        assert!(en.len() > 50, "only {} messages", en.len());
+    }
+
+    #[test]
+    fn every_key_the_templates_use_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text
+                    .split(".t(\"")
+                    .skip(1)
+                    .chain(text.split(".t1(\"").skip(1))
+                {
+                    let key = piece.split('"').next().unwrap_or_default();
+                    for lang in Lang::ALL {
+                        if !lang.has(key) {
+                            missing.push(format!("{}: {key} ({})", path.display(), lang.tag()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+}

@@ -1,0 +1,260 @@
+//! The portal's case list and case page: replies with files, accepting or rejecting a proposed
+//! solution (closure confirmation), reopening within the allowed days.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use casebook_domain::Named;
+use casebook_domain::case::{Case, CasePatch};
+use casebook_domain::timeline::{CaseEvent, CommentDraft};
+use casebook_domain::{CaseNumber, Status};
+use casebook_store::PageRequest;
+use casebook_store::case_list::CaseFilter;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::actions::sla::ClockView;
+use crate::actions::{ActionError, cases, comments, sla};
+use crate::app::AppState;
+use crate::web::forms::{messages, opt, parse, read_checked};
+use crate::web::page::{Ctx, render, render_status, user_html};
+use crate::web::session::{Customer, Viewer, WebResult};
+
+#[derive(Template)]
+#[template(path = "portal/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    cases: Vec<Case>,
+    next: Option<String>,
+    show_closed: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    cursor: Option<String>,
+    closed: Option<String>,
+}
+
+/// `GET /portal`.
+pub async fn list(
+    State(app): State<AppState>,
+    Customer(viewer): Customer,
+    Query(q): Query<ListQuery>,
+) -> WebResult<Response> {
+    let show_closed = q.closed.is_some();
+    let filter = if show_closed {
+        CaseFilter::default()
+    } else {
+        CaseFilter {
+            statuses: crate::web::console::queue::OPEN.to_vec(),
+            ..CaseFilter::default()
+        }
+    };
+    let page = cases::list(
+        &app,
+        &viewer.who,
+        filter,
+        &PageRequest {
+            limit: Some(50),
+            cursor: q.cursor,
+        },
+    )
+    .await
+    .map_err(|e| viewer.fail(e))?;
+    Ok(render(&ListPage {
+        ctx: viewer.ctx,
+        cases: page.items,
+        next: page.next_cursor,
+        show_closed,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "portal/case.html")]
+struct CasePage {
+    ctx: Ctx,
+    case: Case,
+    clocks: Vec<ClockView>,
+    events: Vec<CaseEvent>,
+    next_statuses: Vec<Status>,
+    errors: Vec<String>,
+    draft: String,
+    just_opened: bool,
+}
+
+impl CasePage {
+    fn html(&self, text: &str) -> String {
+        user_html(text)
+    }
+
+    fn is_internal(&self, event: &CaseEvent) -> bool {
+        event.visibility == casebook_domain::policy::Visibility::Internal
+    }
+
+    fn may(&self, status: &str) -> bool {
+        self.next_statuses
+            .iter()
+            .any(|s| casebook_domain::Named::as_str(*s) == status)
+    }
+
+    /// When the customer will hear back: the initial response deadline while it runs.
+    fn promise(&self) -> Option<jiff::Timestamp> {
+        self.clocks
+            .iter()
+            .find(|c| {
+                c.metric == casebook_domain::sla::plan::Metric::InitialResponse
+                    && c.state == casebook_domain::sla::clock::ClockState::Running
+            })
+            .and_then(|c| c.deadline)
+    }
+}
+
+fn number_of(viewer: &Viewer, raw: &str) -> WebResult<CaseNumber> {
+    CaseNumber::parse(raw).map_err(|_| viewer.not_found())
+}
+
+async fn page(
+    app: &AppState,
+    viewer: &Viewer,
+    number: CaseNumber,
+    errors: Vec<String>,
+    draft: String,
+    just_opened: bool,
+) -> Result<CasePage, ActionError> {
+    let who = &viewer.who;
+    let case = cases::get(app, who, number).await?;
+    let clocks = sla::of_case(app, who, number).await?.clocks;
+    let events = comments::timeline(
+        app,
+        who,
+        number,
+        &PageRequest {
+            limit: Some(200),
+            cursor: None,
+        },
+    )
+    .await?
+    .items;
+    let next_statuses = cases::next_statuses(app, who, &case);
+    Ok(CasePage {
+        ctx: viewer.ctx.clone(),
+        case,
+        clocks,
+        events,
+        next_statuses,
+        errors,
+        draft,
+        just_opened,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    opened: Option<String>,
+}
+
+/// `GET /portal/cases/{number}`.
+pub async fn show(
+    State(app): State<AppState>,
+    Customer(viewer): Customer,
+    Path(raw): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> WebResult<Response> {
+    let number = number_of(&viewer, &raw)?;
+    let page = page(
+        &app,
+        &viewer,
+        number,
+        Vec::new(),
+        String::new(),
+        q.opened.is_some(),
+    )
+    .await
+    .map_err(|e| viewer.fail(e))?;
+    Ok(render(&page))
+}
+
+async fn refused(
+    app: &AppState,
+    viewer: &Viewer,
+    number: CaseNumber,
+    err: ActionError,
+    draft: String,
+) -> WebResult<Response> {
+    let status = match &err {
+        ActionError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ActionError::NotFound(_) | ActionError::Internal(_) | ActionError::Unavailable(_) => {
+            return Err(viewer.fail(err));
+        }
+        _ => StatusCode::CONFLICT,
+    };
+    let page = page(app, viewer, number, messages(&err), draft, false)
+        .await
+        .map_err(|e| viewer.fail(e))?;
+    Ok(render_status(status, &page))
+}
+
+/// `POST /portal/cases/{number}/reply`.
+pub async fn reply(
+    State(app): State<AppState>,
+    Customer(viewer): Customer,
+    Path(raw): Path<String>,
+    multipart: Multipart,
+) -> WebResult<Response> {
+    let number = number_of(&viewer, &raw)?;
+    let mut form = read_checked(&viewer, &app, multipart, &["body"]).await?;
+    form.files.retain(|f| !f.content.is_empty());
+    let body = form.text("body").unwrap_or_default().to_owned();
+    let result = match parse::<CommentDraft>(json!({"body": body})) {
+        Ok(draft) => comments::add(
+            &app,
+            &viewer.who,
+            number,
+            draft,
+            std::mem::take(&mut form.files),
+        )
+        .await
+        .map(|_| ()),
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/portal/cases/{number}#timeline")).into_response()),
+        Err(err) => refused(&app, &viewer, number, err, body).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    version: Option<i64>,
+    status: String,
+    reason: Option<String>,
+}
+
+/// `POST /portal/cases/{number}/status`: accept (closed) or reject (in progress) a proposed
+/// solution, reopen or cancel, as the lifecycle allows the customer.
+pub async fn status(
+    State(app): State<AppState>,
+    Customer(viewer): Customer,
+    Path(raw): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(Some(&form.csrf))?;
+    let number = number_of(&viewer, &raw)?;
+    let reason = form.reason.clone().unwrap_or_default();
+    let result = match parse::<CasePatch>(
+        json!({"version": form.version, "status": form.status, "reason": opt(form.reason.as_deref())}),
+    ) {
+        Ok(patch) => cases::update(&app, &viewer.who, number, patch, None)
+            .await
+            .map(|_| ()),
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/portal/cases/{number}")).into_response()),
+        Err(err) => refused(&app, &viewer, number, err, reason).await,
+    }
+}

@@ -1,0 +1,71 @@
+//! The portal's contracts page: the customer's contracts, what they cover and when they end.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use casebook_domain::contract::{Contract, Unit};
+use casebook_store::PageRequest;
+use casebook_store::units::UnitFilter;
+
+use crate::actions::{contracts, units};
+use crate::app::AppState;
+use crate::web::page::{Ctx, render};
+use crate::web::session::{Customer, WebResult};
+
+#[derive(Template)]
+#[template(path = "portal/contracts.html")]
+struct ContractsPage {
+    ctx: Ctx,
+    contracts: Vec<Contract>,
+    units: Vec<Unit>,
+    today: jiff::civil::Date,
+}
+
+impl ContractsPage {
+    fn unit_serials(&self, contract: &Contract) -> String {
+        self.units
+            .iter()
+            .filter(|u| contract.units.contains(&u.id))
+            .map(|u| format!("{} ({})", u.serial_number, u.product.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `GET /portal/contracts`.
+pub async fn show(State(app): State<AppState>, Customer(viewer): Customer) -> WebResult<Response> {
+    let who = &viewer.who;
+    let contracts = contracts::list(
+        &app,
+        who,
+        None,
+        None,
+        &PageRequest {
+            limit: Some(100),
+            cursor: None,
+        },
+    )
+    .await
+    .map_err(|e| viewer.fail(e))?
+    .items;
+    let units = units::list(
+        &app,
+        who,
+        UnitFilter::default(),
+        None,
+        &PageRequest {
+            limit: Some(200),
+            cursor: None,
+        },
+    )
+    .await
+    .map_err(|e| viewer.fail(e))?
+    .items;
+    let today = app.clock.now().to_zoned(app.config.time_zone()).date();
+    Ok(render(&ContractsPage {
+        ctx: viewer.ctx,
+        contracts,
+        units,
+        today,
+    }))
+}
