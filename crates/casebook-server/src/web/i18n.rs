@@ -172,4 +172,37 @@ mod tests {
         }
         assert!(missing.is_empty(), "{missing:#?}");
     }
+
+    #[test]
+    fn every_key_the_handlers_name_exists() {
+        const PREFIXES: [&str; 9] = [
+            "field-", "nav-", "new-", "error-", "sign-in-", "default-", "staff-", "recent-",
+            "unit-",
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+        let mut missing = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for literal in text.split('"').skip(1).step_by(2) {
+                    let is_key = PREFIXES.iter().any(|p| literal.starts_with(p))
+                        && literal.chars().all(|c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                        });
+                    for lang in Lang::ALL {
+                        if is_key && !literal.ends_with('-') && !lang.has(literal) {
+                            missing.push(format!("{}: {literal} ({})", path.display(), lang.tag()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
 }

@@ -107,7 +107,7 @@ async fn organization(
                 .iter()
                 .map(|c| {
                     vec![
-                        text(&c.name),
+                        link(&c.name, format!("/console/contacts/{}/edit", c.id)),
                         text(c.email.clone().unwrap_or_default()),
                         text(c.phone.clone().unwrap_or_default()),
                     ]
@@ -160,6 +160,13 @@ async fn organization(
         ("field-notes", text(&org.notes)),
     ];
     Ok(render(&DetailPage {
+        actions: vec![
+            ("edit", format!("/console/organizations/{id}/edit")),
+            (
+                "new-contact",
+                format!("/console/organizations/{id}/contacts/new"),
+            ),
+        ],
         ctx,
         title: org.name,
         fields,
@@ -193,7 +200,7 @@ async fn contact_list(
         true,
         |_, c| {
             vec![
-                text(&c.name),
+                link(&c.name, format!("/console/contacts/{}/edit", c.id)),
                 text(c.email.unwrap_or_default()),
                 text(c.phone.unwrap_or_default()),
                 link(
@@ -226,7 +233,7 @@ async fn user_list(
         true,
         |ctx, u| {
             vec![
-                text(&u.name),
+                link(&u.name, format!("/console/users/{}/edit", u.id)),
                 text(&u.email),
                 text(ctx.role(u.role)),
                 text(if u.active { ctx.t("yes") } else { ctx.t("no") }),

@@ -84,6 +84,7 @@ async fn product(
             .collect(),
     };
     Ok(render(&DetailPage {
+        actions: vec![("edit", format!("/console/products/{}/edit", p.id))],
         ctx,
         title: p.name,
         fields: vec![("field-vendor", text(&p.vendor))],
@@ -176,6 +177,7 @@ async fn unit(
             .collect(),
     };
     Ok(render(&DetailPage {
+        actions: Vec::new(),
         ctx,
         title: u.serial_number,
         fields,
@@ -255,6 +257,7 @@ async fn contract(
         ("field-notes", text(&c.notes)),
     ];
     Ok(render(&DetailPage {
+        actions: Vec::new(),
         ctx,
         title: c.contract_number,
         fields,

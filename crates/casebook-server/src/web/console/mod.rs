@@ -2,8 +2,10 @@
 //! the directory, installed base, contracts, calendars, plans and users. A customer who opens a
 //! console URL is sent to the portal.
 
+pub mod admin;
 pub mod case;
 pub mod directory;
+pub mod edit;
 pub mod events;
 pub mod installed_base;
 pub mod intake;
@@ -28,4 +30,5 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{number}/escalate", post(case::escalate))
         .route("/console/intake", get(intake::show).post(intake::open))
         .merge(directory::routes())
+        .merge(admin::routes())
 }

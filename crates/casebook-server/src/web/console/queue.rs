@@ -10,10 +10,12 @@ use casebook_domain::case::Case;
 use casebook_domain::{CaseNumber, Named, Severity, Status, Tier};
 use casebook_store::PageRequest;
 use casebook_store::case_list::{CaseFilter, OwnerFilter};
+use casebook_store::organizations::OrganizationFilter;
+use casebook_store::products::ProductFilter;
 use casebook_store::saved_views::SavedView;
 use serde::Deserialize;
 
-use crate::actions::{cases, saved_views, sla};
+use crate::actions::{cases, organizations, products, saved_views, sla};
 use crate::app::AppState;
 use crate::http::cases::CaseQuery;
 use crate::web::page::{Ctx, render};
@@ -78,6 +80,8 @@ struct QueuePage {
     severities: [Severity; 4],
     tiers: &'static [Tier],
     channels: &'static [casebook_domain::Channel],
+    organizations: Vec<(String, String)>,
+    products: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -215,6 +219,30 @@ pub async fn show(
         };
         tabs.push(Tab { id, count });
     }
+    let first = PageRequest {
+        limit: Some(200),
+        cursor: None,
+    };
+    let organizations =
+        organizations::list(&app, &viewer.who, OrganizationFilter::default(), &first)
+            .await
+            .map_err(|e| viewer.fail(e))?
+            .items
+            .into_iter()
+            .map(|o| {
+                (
+                    o.id.to_string(),
+                    format!("{} ({})", o.name, o.customer_number),
+                )
+            })
+            .collect();
+    let products = products::list(&app, &viewer.who, ProductFilter::default(), &first)
+        .await
+        .map_err(|e| viewer.fail(e))?
+        .items
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.name))
+        .collect();
     let views = saved_views::list(&app, &viewer.who)
         .await
         .map_err(|e| viewer.fail(e))?;
@@ -231,6 +259,8 @@ pub async fn show(
         severities: Severity::ALL,
         tiers: Tier::ALL,
         channels: casebook_domain::Channel::ALL,
+        organizations,
+        products,
     }))
 }
 

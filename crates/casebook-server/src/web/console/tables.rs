@@ -46,6 +46,7 @@ pub struct Table {
 #[template(path = "console/list.html")]
 pub struct ListPage {
     ctx: Ctx,
+    actions: Vec<(&'static str, String)>,
     title: &'static str,
     table: Table,
     q: String,
@@ -57,6 +58,7 @@ pub struct ListPage {
 #[template(path = "console/detail.html")]
 pub struct DetailPage {
     pub ctx: Ctx,
+    pub actions: Vec<(&'static str, String)>,
     pub title: String,
     pub fields: Vec<(&'static str, Cell)>,
     pub sections: Vec<Table>,
@@ -94,7 +96,17 @@ pub fn list_page<T>(
     row: impl Fn(&Ctx, T) -> Vec<Cell>,
 ) -> Response {
     let rows = page.items.into_iter().map(|item| row(&ctx, item)).collect();
+    let new = match title {
+        "nav-organizations" => Some("/console/organizations/new"),
+        "nav-products" => Some("/console/products/new"),
+        "nav-users" if ctx.is_admin() => Some("/console/users/new"),
+        _ => None,
+    };
     render(&ListPage {
+        actions: new
+            .map(|href| ("new", href.to_owned()))
+            .into_iter()
+            .collect(),
         table: Table {
             title: title.to_owned(),
             headers,

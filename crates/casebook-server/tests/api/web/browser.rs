@@ -218,6 +218,31 @@ impl Browser {
         self.click(".lang-switch button").await;
     }
 
+    /// Presses keys as a person would (WebDriver key actions on the focused page).
+    async fn keys(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.c.perform_actions(actions).await.expect("key presses");
+    }
+
+    /// Whether the page fits the window's width (no horizontal scrolling).
+    async fn fits_width(&self) -> bool {
+        let fits = self
+            .c
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        fits == Value::Bool(true)
+    }
+
     async fn lang(&self) -> String {
         self.el("html")
             .await
@@ -316,6 +341,49 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
     b.go("/console/intake?customer_number=CN-A").await;
     b.el("#entitlement").await;
     b.shot("console-intake-zh").await;
+
+    // The queue updates by itself when a case is opened elsewhere (no reload).
+    b.go("/console?queue=unassigned").await;
+    b.c.execute("window.casebookMarker = 42;", vec![])
+        .await
+        .unwrap();
+    let other = t.case_of_a().await;
+    b.el(&format!("a.case-link[href='/console/cases/{other}']"))
+        .await;
+    let marker =
+        b.c.execute("return window.casebookMarker;", vec![])
+            .await
+            .unwrap();
+    assert_eq!(marker, json!(42), "the row arrived without a reload");
+
+    // Keyboard: "?" shows the shortcuts, "g i" goes to phone intake.
+    b.keys("?").await;
+    assert!(
+        b.el("#shortcuts")
+            .await
+            .attr("open")
+            .await
+            .unwrap()
+            .is_some(),
+        "the shortcuts dialog opened"
+    );
+    b.click("#shortcuts button").await;
+    b.keys("gi").await;
+    b.el("#l-customer").await;
+    assert_eq!(b.path().await, "/console/intake");
+
+    // At 200 % zoom (half the width) the pages reflow instead of scrolling sideways.
+    b.c.set_window_size(683, 900).await.unwrap();
+    for path in [
+        "/console?queue=unassigned".to_owned(),
+        format!("/console/cases/{number}"),
+        "/console/intake?customer_number=CN-A".into(),
+    ] {
+        b.go(&path).await;
+        assert!(b.fits_width().await, "{path} scrolls sideways at 200 %");
+    }
+    b.shot("console-case-narrow-zh").await;
+    b.c.set_window_size(1366, 900).await.unwrap();
     b.sign_out().await;
 
     // The engineer replies publicly, adds an internal note, then proposes a solution.

@@ -18,6 +18,7 @@ on_both_backends!(
     bad_input_is_refused_and_the_text_kept,
     console_queues_views_intake_and_escalation,
     every_page_is_valid_in_both_languages,
+    staff_edit_the_directory_and_users,
 );
 
 fn session_cookie(r: &reqwest::Response) -> Option<String> {
@@ -605,6 +606,13 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
         "/console/calendars".into(),
         "/console/plans".into(),
         "/console/users".into(),
+        "/console/users/new".into(),
+        "/console/organizations/new".into(),
+        format!("/console/organizations/{org}/edit"),
+        format!("/console/organizations/{org}/contacts/new"),
+        format!("/console/contacts/{}/edit", t.a.contact_id),
+        format!("/console/users/{}/edit", t.engineer_id),
+        "/console/products/new".into(),
         "/console/cases/2026-99999".into(),
     ];
     let customer_pages = [
@@ -655,4 +663,180 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
     let anonymous = WebClient::new(&t);
     let (_, page) = anonymous.get("/sign-in").await;
     assert_valid("/sign-in", &page);
+}
+
+async fn staff_edit_the_directory_and_users(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    user_with_password(&t, "admin2@vendor.test", "管理员", "admin", None).await;
+    let web = WebClient::new(&t);
+    web.sign_in("admin2@vendor.test", PASSWORD).await;
+    let csrf = web.csrf("/console/organizations/new").await;
+
+    let (status, location, page) = web
+        .post_form(
+            "/console/organizations/new",
+            &[
+                ("_csrf", &csrf),
+                ("customer_number", "cn-20001"),
+                ("name", "华东电网"),
+                ("address", "上海"),
+                ("notes", ""),
+                ("support_plan", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let org_path = location.unwrap();
+    let (_, page) = web.get(&org_path).await;
+    assert!(
+        page.contains("华东电网") && page.contains("CN-20001"),
+        "the customer number is upper-cased"
+    );
+
+    // A duplicate customer number is refused, with what was typed kept.
+    let (status, _, page) = web
+        .post_form(
+            "/console/organizations/new",
+            &[
+                ("_csrf", &csrf),
+                ("customer_number", "CN-20001"),
+                ("name", "重复的单位"),
+                ("address", ""),
+                ("notes", ""),
+                ("support_plan", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("重复的单位") && page.contains("class=\"error\""));
+    let (status, _, page) = web
+        .post_form(
+            "/console/organizations/new",
+            &[("customer_number", "CN-20002"), ("name", "无令牌")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+
+    let (status, location, page) = web
+        .post_form(
+            &format!("{org_path}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("customer_number", "CN-20001"),
+                ("name", "国网华东分部"),
+                ("address", "上海市浦东新区"),
+                ("notes", "重点客户"),
+                ("support_plan", "standard"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(org_path.as_str())),
+        "{page}"
+    );
+    let org_id = org_path.rsplit('/').next().unwrap().to_owned();
+    let (_, org) = t
+        .get(&t.admin, &format!("/api/v1/organizations/{org_id}"))
+        .await;
+    assert_eq!(org["name"], "国网华东分部");
+    assert_eq!(org["support_plan"], "standard");
+
+    let (status, _, page) = web
+        .post_form(
+            &format!("{org_path}/contacts/new"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "陈工"),
+                ("email", "not-an-email"),
+                ("phone", ""),
+                ("can_open_cases", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad address is refused"
+    );
+    assert!(page.contains("陈工"));
+    let (status, _, _) = web
+        .post_form(
+            &format!("{org_path}/contacts/new"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "陈工"),
+                ("email", "chen@sgcc-east.test"),
+                ("phone", "+86 21 5555 0101"),
+                ("can_open_cases", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, contacts) = t
+        .get(&t.admin, &format!("/api/v1/contacts?organization={org_id}"))
+        .await;
+    assert_eq!(contacts["items"][0]["email"], "chen@sgcc-east.test");
+
+    let (status, _, page) = web
+        .post_form(
+            "/console/users/new",
+            &[
+                ("_csrf", &csrf),
+                ("email", "chen@sgcc-east.test"),
+                ("name", "陈工"),
+                ("role", "customer_admin"),
+                ("organization_id", &org_id),
+                ("password", "sgcc-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let customer = WebClient::new(&t);
+    let (_, location, _) = customer
+        .sign_in("chen@sgcc-east.test", "sgcc-password-1")
+        .await;
+    assert_eq!(location.as_deref(), Some("/portal"));
+
+    let (_, list) = t.get(&t.admin, "/api/v1/users?q=chen").await;
+    let user_id = list["items"][0]["id"].as_i64().unwrap();
+    let (status, _, page) = web
+        .post_form(
+            &format!("/console/users/{user_id}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "陈工"),
+                ("role", "customer_admin"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, user) = t.get(&t.admin, &format!("/api/v1/users/{user_id}")).await;
+    assert_eq!(user["active"], false, "an unticked box deactivates");
+    let (status, _) = customer.get("/portal").await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "a deactivated user is signed out"
+    );
+
+    // An engineer may not manage users.
+    user_with_password(&t, "eng@vendor.test", "工程师", "engineer", None).await;
+    let eng = WebClient::new(&t);
+    eng.sign_in("eng@vendor.test", PASSWORD).await;
+    let csrf = eng.csrf("/console").await;
+    let (status, _, _) = eng
+        .post_form(
+            "/console/users/new",
+            &[
+                ("_csrf", &csrf),
+                ("email", "x@vendor.test"),
+                ("name", "X"),
+                ("role", "admin"),
+                ("organization_id", ""),
+                ("password", "x-password-12"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
