@@ -180,7 +180,8 @@ pub async fn count(
     cap: i64,
 ) -> StoreResult<i64> {
     let mut query = build(scope, filter, None, cap);
-    query.clear_selects().expr(Expr::cust("1"));
+    // Without an order the scan stops at the cap instead of sorting every match first.
+    query.clear_selects().clear_order_by().expr(Expr::cust("1"));
     let count: i64 = match db.backend() {
         Backend::Sqlite => {
             let (sql, values) = query.build_sqlx(SqliteQueryBuilder);

@@ -21,9 +21,9 @@ use crate::app::AppState;
 use crate::web::forms::parse;
 use crate::web::session::{Staff, WebResult};
 
-type Posted = Form<Vec<(String, String)>>;
+pub(super) type Posted = Form<Vec<(String, String)>>;
 
-fn page(
+pub(super) fn page(
     staff: &Staff,
     title: String,
     action: String,
@@ -44,7 +44,7 @@ fn page(
 
 /// Parses the posted form into `T`, runs `act`, and goes to `done` of its result; a refusal
 /// shows the form again with what was typed.
-async fn save<T, R, F>(
+pub(super) async fn save<T, R, F>(
     staff: &Staff,
     page: EditPage,
     posted: Vec<(String, String)>,
@@ -75,7 +75,10 @@ where
     }
 }
 
-async fn plan_options(app: &AppState, staff: &Staff) -> WebResult<Vec<(String, String)>> {
+pub(super) async fn plan_options(
+    app: &AppState,
+    staff: &Staff,
+) -> WebResult<Vec<(String, String)>> {
     let plans = plans::list(
         app,
         &staff.0.who,

@@ -30,6 +30,16 @@ pub enum Kind {
     SelectNumber(Vec<(String, String)>),
     /// A fixed number the page sets (not typed).
     Fixed,
+    /// A date (`YYYY-MM-DD`).
+    Date,
+    /// A required whole number.
+    Number,
+    /// An optional whole number: blank is `null`.
+    OptNumber,
+    /// Several choices of `(value, label)`: a list of strings.
+    Multi(Vec<(String, String)>),
+    /// Several choices whose values are numbers: a list of numbers.
+    MultiNumber(Vec<(String, String)>),
 }
 
 /// A field of the form.
@@ -70,13 +80,19 @@ impl Field {
                 | (Kind::Password, "password")
                 | (Kind::Check, "check")
         ) || (matches!(self.kind, Kind::Select(_) | Kind::SelectNumber(_)) && kind == "select")
+            || (matches!(self.kind, Kind::Multi(_) | Kind::MultiNumber(_)) && kind == "multi")
     }
 
     fn options(&self) -> &[(String, String)] {
         match &self.kind {
-            Kind::Select(o) | Kind::SelectNumber(o) => o,
+            Kind::Select(o) | Kind::SelectNumber(o) | Kind::Multi(o) | Kind::MultiNumber(o) => o,
             _ => &[],
         }
+    }
+
+    /// Whether `value` is among the chosen values of a multiple choice.
+    fn chosen(&self, value: &str) -> bool {
+        self.value.split(',').any(|v| v == value)
     }
 
     fn checked(&self) -> bool {
@@ -118,6 +134,15 @@ impl EditPage {
     /// Takes the typed values into the fields (so a refused form shows them again).
     pub fn take(mut self, posted: &[(String, String)]) -> Self {
         for field in &mut self.fields {
+            if matches!(field.kind, Kind::Multi(_) | Kind::MultiNumber(_)) {
+                field.value = posted
+                    .iter()
+                    .filter(|(n, _)| n == field.name)
+                    .map(|(_, v)| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                continue;
+            }
             let typed = posted
                 .iter()
                 .find(|(n, _)| n == field.name)
@@ -137,6 +162,27 @@ impl EditPage {
     pub fn document(&self, posted: &[(String, String)]) -> Value {
         let mut doc = Map::new();
         for field in &self.fields {
+            let all = posted
+                .iter()
+                .filter(|(n, _)| n == field.name)
+                .map(|(_, v)| v.trim());
+            let list = match &field.kind {
+                Kind::Multi(_) => Some(Value::Array(
+                    all.map(|v| Value::String(v.to_owned())).collect(),
+                )),
+                Kind::MultiNumber(_) => Some(Value::Array(
+                    all.map(|v| {
+                        v.parse::<i64>()
+                            .map_or(Value::String(v.to_owned()), Value::from)
+                    })
+                    .collect(),
+                )),
+                _ => None,
+            };
+            if let Some(list) = list {
+                doc.insert(field.name.to_owned(), list);
+                continue;
+            }
             let typed = posted
                 .iter()
                 .find(|(n, _)| n == field.name)
@@ -149,6 +195,11 @@ impl EditPage {
                 (Kind::OptText | Kind::Select(_), Some(v)) if v.is_empty() => Value::Null,
                 (Kind::SelectNumber(_), Some(v)) => {
                     v.parse::<i64>().map_or(Value::Null, Value::from)
+                }
+                (Kind::OptNumber | Kind::Date, Some(v)) if v.is_empty() => Value::Null,
+                // A number that does not parse goes on as text, so the refusal names the field.
+                (Kind::Number | Kind::OptNumber, Some(v)) => {
+                    v.parse::<i64>().map_or(Value::String(v), Value::from)
                 }
                 (_, Some(v)) => Value::String(v),
                 (_, None) => Value::Null,

@@ -177,7 +177,7 @@ async fn unit(
             .collect(),
     };
     Ok(render(&DetailPage {
-        actions: Vec::new(),
+        actions: vec![("edit", format!("/console/units/{}/edit", u.id))],
         ctx,
         title: u.serial_number,
         fields,
@@ -257,7 +257,7 @@ async fn contract(
         ("field-notes", text(&c.notes)),
     ];
     Ok(render(&DetailPage {
-        actions: Vec::new(),
+        actions: vec![("edit", format!("/console/contracts/{}/edit", c.id))],
         ctx,
         title: c.contract_number,
         fields,

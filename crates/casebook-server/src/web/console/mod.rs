@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod case;
+pub mod contract_edit;
 pub mod directory;
 pub mod edit;
 pub mod events;
@@ -31,4 +32,5 @@ pub fn routes() -> Router<AppState> {
         .route("/console/intake", get(intake::show).post(intake::open))
         .merge(directory::routes())
         .merge(admin::routes())
+        .merge(contract_edit::routes())
 }

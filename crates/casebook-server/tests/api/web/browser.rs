@@ -174,6 +174,23 @@ impl Browser {
         self.collect_errors(url.path()).await;
     }
 
+    /// Clicks something that loads a new page, and waits until the new page is there.
+    async fn submit(&mut self, css: &str) {
+        self.c
+            .execute("document.documentElement.dataset.leaving = '1';", vec![])
+            .await
+            .unwrap();
+        self.click(css).await;
+        self.c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("html:not([data-leaving])"))
+            .await
+            .unwrap_or_else(|e| panic!("no new page after clicking {css}: {e}"));
+        let url = self.c.current_url().await.unwrap();
+        self.collect_errors(url.path()).await;
+    }
+
     async fn text(&self, css: &str) -> String {
         self.el(css).await.text().await.unwrap()
     }
@@ -203,19 +220,19 @@ impl Browser {
         self.go("/sign-in").await;
         self.fill("#email", email).await;
         self.fill("#password", PASSWORD).await;
-        self.click("form[action='/sign-in'] button[type=submit]")
+        self.submit("form[action='/sign-in'] button[type=submit]")
             .await;
         self.el("header .who").await;
     }
 
     async fn sign_out(&mut self) {
-        self.click("form[action='/sign-out'] button").await;
+        self.submit("form[action='/sign-out'] button").await;
         self.el("#email").await;
     }
 
     /// Switches the page language with the header's button.
     async fn switch_language(&mut self) {
-        self.click(".lang-switch button").await;
+        self.submit(".lang-switch button").await;
     }
 
     /// Presses keys as a person would (WebDriver key actions on the focused page).
@@ -290,7 +307,7 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
     // A customer files a case in Chinese, with a log file.
     b.sign_in("wang@cn-a.test").await;
     assert_eq!(b.path().await, "/portal");
-    b.click("a[href='/portal/cases/new']").await;
+    b.submit("a[href='/portal/cases/new']").await;
     b.shot("portal-new-case-zh").await;
     b.fill("#n-title", "数据库连接失败，交易中断").await;
     b.click("#sev-2").await;
@@ -307,7 +324,7 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         .send_keys(log.path().to_str().unwrap())
         .await
         .unwrap();
-    b.click("form.new-case button[type=submit]").await;
+    b.submit("form.new-case button[type=submit]").await;
     let notice = b.text("#opened").await;
     let number = b.text("h1 .number").await;
     assert!(
@@ -325,17 +342,18 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
     // The coordinator finds it in the unassigned queue and assigns it to the engineer.
     b.sign_in("coord@vendor.test").await;
     assert_eq!(b.path().await, "/console");
-    b.click("nav.tabs a[href='/console?queue=unassigned']")
+    b.submit("nav.tabs a[href='/console?queue=unassigned']")
         .await;
     b.shot("console-unassigned-zh").await;
-    b.click(&format!("a.case-link[href='/console/cases/{number}']"))
+    b.submit(&format!("a.case-link[href='/console/cases/{number}']"))
         .await;
     b.el(&format!("#c-owner option[value='{engineer}']"))
         .await
         .click()
         .await
         .unwrap();
-    b.click("form[action$='/change'] button[type=submit]").await;
+    b.submit("form[action$='/change'] button[type=submit]")
+        .await;
     let owner = b.text(".facts").await;
     assert!(owner.contains("刘工程师"), "{owner}");
     b.go("/console/intake?customer_number=CN-A").await;
@@ -391,14 +409,14 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
     b.go(&format!("/console/cases/{number}")).await;
     b.fill("#reply-body", "您好，请检查数据库监听端口 5432 是否开放。")
         .await;
-    b.click("form.reply-form button[type=submit]").await;
+    b.submit("form.reply-form button[type=submit]").await;
     b.click("#vis-internal").await;
     b.fill(
         "#reply-body",
         &format!("内部：怀疑防火墙策略变更 {INTERNAL_CANARY}"),
     )
     .await;
-    b.click("form.reply-form button[type=submit]").await;
+    b.submit("form.reply-form button[type=submit]").await;
     let timeline = b.text("#timeline").await;
     assert!(
         timeline.contains("5432") && timeline.contains(INTERNAL_CANARY),
@@ -410,7 +428,8 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
             .click()
             .await
             .unwrap();
-        b.click("form[action$='/change'] button[type=submit]").await;
+        b.submit("form[action$='/change'] button[type=submit]")
+            .await;
     }
     assert!(b.text(".facts .status").await.contains("待客户确认"));
     b.shot("console-case-zh").await;
@@ -430,7 +449,7 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
     assert!(page.contains("5432"), "the public reply is shown");
     assert!(!page.contains(INTERNAL_CANARY), "the internal note is not");
     b.shot("portal-solution-proposed-zh").await;
-    b.click("#accept-solution").await;
+    b.submit("#accept-solution").await;
     b.el(".facts .status-closed").await;
     b.switch_language().await;
     b.shot("portal-case-closed-en").await;

@@ -1,10 +1,14 @@
-//! Tests of the web pages: over HTTP with a cookie-keeping client (`pages.rs`: sign-in,
-//! sessions, CSRF, CSP, tenant isolation, internal notes, bad input, HTML checks) and in a real
+//! Tests of the web pages: over HTTP with a cookie-keeping client (`sessions.rs`, `portal.rs`,
+//! `console.rs`, `edit_pages.rs`: sign-in, CSRF, CSP, tenant isolation, internal notes, bad input,
+//! edit forms, HTML checks) and in a real
 //! browser (`browser.rs`: Debian's chromium through chromedriver, the whole support loop).
 
 mod browser;
+mod console;
+mod edit_pages;
 mod html;
-mod pages;
+mod portal;
+mod sessions;
 
 use reqwest::StatusCode;
 use serde_json::json;

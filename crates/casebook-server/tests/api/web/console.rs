@@ -1,0 +1,220 @@
+//! The console over HTTP: queues, saved views, live updates, intake, escalation, and every page
+//! checked for HTML validity and translation in both languages.
+
+use casebook_store::on_both_backends;
+use casebook_store::testing::TestBackend;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::html::assert_valid;
+use super::{PASSWORD, WebClient, hidden, user_with_password};
+use crate::helpers::TestApp;
+
+on_both_backends!(
+    console_queues_views_intake_and_escalation,
+    every_page_is_valid_in_both_languages,
+);
+
+async fn console_queues_views_intake_and_escalation(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    user_with_password(&t, "coord@vendor.test", "协调员", "coordinator", None).await;
+    let number = t.case_of_a().await;
+    let web = WebClient::new(&t);
+    web.sign_in("coord@vendor.test", PASSWORD).await;
+    let (status, page) = web.get("/console?queue=unassigned").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("/console/cases/{number}")));
+    let (_, mine) = web.get("/console?queue=mine").await;
+    assert!(!mine.contains(&format!("/console/cases/{number}")));
+    let (_, fragment) = web.get("/console?queue=unassigned&fragment=1").await;
+    assert!(
+        fragment.trim_start().starts_with("<table") && fragment.contains(&number),
+        "only the table"
+    );
+    let (_, filtered) = web.get("/console?queue=all&severity=1").await;
+    assert!(!filtered.contains(&format!("/console/cases/{number}")));
+    let (status, _) = web.get("/console?queue=all&severity=7").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let csrf = web.csrf("/console").await;
+    let (status, location, _) = web
+        .post_form(
+            "/console/views",
+            &[
+                ("_csrf", &csrf),
+                ("name", "严重问题"),
+                ("query", "queue=all&severity=1,2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (
+            StatusCode::SEE_OTHER,
+            Some("/console?queue=all&severity=1,2")
+        )
+    );
+    let (_, page) = web.get("/console").await;
+    assert!(page.contains("严重问题"));
+    let id = hidden(&page, "id").expect("a delete form for the view");
+    web.post_form("/console/views/delete", &[("_csrf", &csrf), ("id", &id)])
+        .await;
+    let (_, page) = web.get("/console").await;
+    assert!(!page.contains("严重问题"));
+
+    let r = web.get_response("/console/events").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    drop(r);
+
+    let (status, page) = web.get("/console/intake?customer_number=CN-A").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"entitlement\""), "{page}");
+    let org = t.a.org_id.to_string();
+    let (status, location, page) = web
+        .post_form(
+            "/console/intake",
+            &[
+                ("_csrf", &csrf),
+                ("customer_number", "CN-A"),
+                ("organization_id", &org),
+                ("title", "电话报修：打印服务停止"),
+                ("description", "客户来电"),
+                ("severity", "3"),
+                ("category", "usage"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let opened = location
+        .unwrap()
+        .trim_start_matches("/console/cases/")
+        .to_owned();
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{opened}")).await;
+    assert_eq!(case["channel"], "phone");
+    assert_eq!(case["title"], "电话报修：打印服务停止");
+
+    let (status, _, _) = web
+        .post_form(
+            &format!("/console/cases/{number}/escalate"),
+            &[
+                ("_csrf", &csrf),
+                ("tier", "l2"),
+                ("reason", "需要二线分析日志"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    assert_eq!(case["tier"], "l2");
+    let (_, page) = web.get(&format!("/console/cases/{number}")).await;
+    assert!(
+        page.contains("需要二线分析日志"),
+        "the reason is on the timeline"
+    );
+}
+
+async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    user_with_password(&t, "admin2@vendor.test", "管理员", "admin", None).await;
+    user_with_password(
+        &t,
+        "wang@cn-a.test",
+        "王小明",
+        "customer_admin",
+        Some(t.a.org_id),
+    )
+    .await;
+    let number = t.case_of_a().await;
+    t.post(
+        &t.engineer,
+        &format!("/api/v1/cases/{number}/comments"),
+        json!({"body": "内部备注", "visibility": "internal"}),
+    )
+    .await;
+    let staff = WebClient::new(&t);
+    staff.sign_in("admin2@vendor.test", PASSWORD).await;
+    let customer = WebClient::new(&t);
+    customer.sign_in("wang@cn-a.test", PASSWORD).await;
+    let org = t.a.org_id;
+    let staff_pages = [
+        "/console".to_owned(),
+        "/console?queue=unassigned".into(),
+        "/console?queue=breaching".into(),
+        "/console?queue=tier".into(),
+        "/console?queue=all".into(),
+        format!("/console/cases/{number}"),
+        "/console/intake".into(),
+        "/console/intake?customer_number=CN-A".into(),
+        "/console/organizations".into(),
+        format!("/console/organizations/{org}"),
+        "/console/contacts".into(),
+        "/console/products".into(),
+        "/console/units".into(),
+        "/console/contracts".into(),
+        "/console/calendars".into(),
+        "/console/plans".into(),
+        "/console/users".into(),
+        "/console/users/new".into(),
+        "/console/organizations/new".into(),
+        format!("/console/organizations/{org}/edit"),
+        format!("/console/organizations/{org}/contacts/new"),
+        format!("/console/contacts/{}/edit", t.a.contact_id),
+        format!("/console/users/{}/edit", t.engineer_id),
+        "/console/products/new".into(),
+        "/console/cases/2026-99999".into(),
+    ];
+    let customer_pages = [
+        "/portal".to_owned(),
+        "/portal?closed=1".into(),
+        "/portal/cases/new".into(),
+        format!("/portal/cases/{number}"),
+        "/portal/contracts".into(),
+    ];
+    for lang in ["zh-CN", "en"] {
+        for (web, pages) in [(&staff, &staff_pages[..]), (&customer, &customer_pages[..])] {
+            let csrf = web.csrf(&pages[0]).await;
+            web.post_form(
+                "/language",
+                &[("_csrf", &csrf), ("lang", lang), ("back", "/")],
+            )
+            .await;
+            for path in pages {
+                let (status, page) = web.get(path).await;
+                assert!(
+                    status == StatusCode::OK
+                        || (status == StatusCode::NOT_FOUND && path.ends_with("99999")),
+                    "{path}: {status}"
+                );
+                assert!(
+                    page.contains(&format!("<html lang=\"{lang}\">")),
+                    "{path} in {lang}"
+                );
+                assert_valid(&format!("{path} ({lang})"), &page);
+                for prefix in [
+                    "field-",
+                    "nav-",
+                    "status-",
+                    "queue-",
+                    "error-",
+                    "metric-",
+                    "outcome-",
+                    "severity-",
+                ] {
+                    assert!(
+                        !page.contains(&format!(">{prefix}")),
+                        "{path} ({lang}) shows an untranslated {prefix} key"
+                    );
+                }
+            }
+        }
+    }
+    let anonymous = WebClient::new(&t);
+    let (_, page) = anonymous.get("/sign-in").await;
+    assert_valid("/sign-in", &page);
+}

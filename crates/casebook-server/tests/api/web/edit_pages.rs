@@ -1,0 +1,338 @@
+//! The console's edit pages over HTTP: organisations, contacts, users, units and contracts, with
+//! refusals that keep what was typed.
+
+use casebook_store::on_both_backends;
+use casebook_store::testing::TestBackend;
+use reqwest::StatusCode;
+
+use super::{PASSWORD, WebClient, hidden, user_with_password};
+use crate::helpers::TestApp;
+
+on_both_backends!(
+    staff_edit_the_directory_and_users,
+    staff_edit_units_and_contracts
+);
+
+async fn staff_edit_the_directory_and_users(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    user_with_password(&t, "admin2@vendor.test", "管理员", "admin", None).await;
+    let web = WebClient::new(&t);
+    web.sign_in("admin2@vendor.test", PASSWORD).await;
+    let csrf = web.csrf("/console/organizations/new").await;
+
+    let (status, location, page) = web
+        .post_form(
+            "/console/organizations/new",
+            &[
+                ("_csrf", &csrf),
+                ("customer_number", "cn-20001"),
+                ("name", "华东电网"),
+                ("address", "上海"),
+                ("notes", ""),
+                ("support_plan", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let org_path = location.unwrap();
+    let (_, page) = web.get(&org_path).await;
+    assert!(
+        page.contains("华东电网") && page.contains("CN-20001"),
+        "the customer number is upper-cased"
+    );
+
+    // A duplicate customer number is refused, with what was typed kept.
+    let (status, _, page) = web
+        .post_form(
+            "/console/organizations/new",
+            &[
+                ("_csrf", &csrf),
+                ("customer_number", "CN-20001"),
+                ("name", "重复的单位"),
+                ("address", ""),
+                ("notes", ""),
+                ("support_plan", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("重复的单位") && page.contains("class=\"error\""));
+    let (status, _, page) = web
+        .post_form(
+            "/console/organizations/new",
+            &[("customer_number", "CN-20002"), ("name", "无令牌")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+
+    let (status, location, page) = web
+        .post_form(
+            &format!("{org_path}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("customer_number", "CN-20001"),
+                ("name", "国网华东分部"),
+                ("address", "上海市浦东新区"),
+                ("notes", "重点客户"),
+                ("support_plan", "standard"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(org_path.as_str())),
+        "{page}"
+    );
+    let org_id = org_path.rsplit('/').next().unwrap().to_owned();
+    let (_, org) = t
+        .get(&t.admin, &format!("/api/v1/organizations/{org_id}"))
+        .await;
+    assert_eq!(org["name"], "国网华东分部");
+    assert_eq!(org["support_plan"], "standard");
+
+    let (status, _, page) = web
+        .post_form(
+            &format!("{org_path}/contacts/new"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "陈工"),
+                ("email", "not-an-email"),
+                ("phone", ""),
+                ("can_open_cases", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad address is refused"
+    );
+    assert!(page.contains("陈工"));
+    let (status, _, _) = web
+        .post_form(
+            &format!("{org_path}/contacts/new"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "陈工"),
+                ("email", "chen@sgcc-east.test"),
+                ("phone", "+86 21 5555 0101"),
+                ("can_open_cases", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, contacts) = t
+        .get(&t.admin, &format!("/api/v1/contacts?organization={org_id}"))
+        .await;
+    assert_eq!(contacts["items"][0]["email"], "chen@sgcc-east.test");
+
+    let (status, _, page) = web
+        .post_form(
+            "/console/users/new",
+            &[
+                ("_csrf", &csrf),
+                ("email", "chen@sgcc-east.test"),
+                ("name", "陈工"),
+                ("role", "customer_admin"),
+                ("organization_id", &org_id),
+                ("password", "sgcc-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let customer = WebClient::new(&t);
+    let (_, location, _) = customer
+        .sign_in("chen@sgcc-east.test", "sgcc-password-1")
+        .await;
+    assert_eq!(location.as_deref(), Some("/portal"));
+
+    let (_, list) = t.get(&t.admin, "/api/v1/users?q=chen").await;
+    let user_id = list["items"][0]["id"].as_i64().unwrap();
+    let (status, _, page) = web
+        .post_form(
+            &format!("/console/users/{user_id}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "陈工"),
+                ("role", "customer_admin"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, user) = t.get(&t.admin, &format!("/api/v1/users/{user_id}")).await;
+    assert_eq!(user["active"], false, "an unticked box deactivates");
+    let (status, _) = customer.get("/portal").await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "a deactivated user is signed out"
+    );
+
+    // An engineer may not manage users.
+    user_with_password(&t, "eng@vendor.test", "工程师", "engineer", None).await;
+    let eng = WebClient::new(&t);
+    eng.sign_in("eng@vendor.test", PASSWORD).await;
+    let csrf = eng.csrf("/console").await;
+    let (status, _, _) = eng
+        .post_form(
+            "/console/users/new",
+            &[
+                ("_csrf", &csrf),
+                ("email", "x@vendor.test"),
+                ("name", "X"),
+                ("role", "admin"),
+                ("organization_id", ""),
+                ("password", "x-password-12"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn staff_edit_units_and_contracts(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    user_with_password(&t, "admin2@vendor.test", "管理员", "admin", None).await;
+    let (_, product) = t
+        .post(
+            &t.admin,
+            "/api/v1/products",
+            serde_json::json!({"name": "StorArray S5000", "vendor": "Casebook"}),
+        )
+        .await;
+    let product = product["id"].as_i64().unwrap().to_string();
+    let web = WebClient::new(&t);
+    web.sign_in("admin2@vendor.test", PASSWORD).await;
+    let org = t.a.org_id;
+    let page_path = format!("/console/organizations/{org}/units/new");
+    let (status, page) = web.get(&page_path).await;
+    assert_eq!(status, StatusCode::OK);
+    super::html::assert_valid(&page_path, &page);
+    let csrf = hidden(&page, "_csrf").unwrap();
+    let (status, location, page) = web
+        .post_form(
+            &page_path,
+            &[
+                ("_csrf", &csrf),
+                ("serial_number", "sn-0001"),
+                ("site_id", ""),
+                ("product_id", &product),
+                ("product_version", "5.2"),
+                ("patch_level", ""),
+                ("operating_system", ""),
+                ("notes", "机房 A"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let unit_path = location.unwrap();
+    let unit_id = unit_path.rsplit('/').next().unwrap().to_owned();
+    let (_, page) = web.get(&unit_path).await;
+    assert!(page.contains("SN-0001"));
+
+    let (status, _, _) = web
+        .post_form(
+            &format!("{unit_path}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("site_id", ""),
+                ("product_version", "5.4"),
+                ("patch_level", "P3"),
+                ("operating_system", ""),
+                ("notes", "机房 A"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, unit) = t.get(&t.admin, &format!("/api/v1/units/{unit_id}")).await;
+    assert_eq!(unit["product_version"], "5.4");
+    assert_eq!(unit["patch_level"], "P3");
+    let (_, page) = web.get(&unit_path).await;
+    assert!(page.contains("5.4"), "the history shows the change");
+
+    let new_contract = format!("/console/organizations/{org}/contracts/new");
+    let (status, page) = web.get(&new_contract).await;
+    assert_eq!(status, StatusCode::OK);
+    super::html::assert_valid(&new_contract, &page);
+    // Bad dates are refused with what was typed kept.
+    let (status, _, page) = web
+        .post_form(
+            &new_contract,
+            &[
+                ("_csrf", &csrf),
+                ("contract_number", "ht-a-01"),
+                ("plan", "standard"),
+                ("starts_on", "2026-13-01"),
+                ("ends_on", "2027-06-30"),
+                ("precedence", "0"),
+                ("units", &unit_id),
+                ("channels", "phone"),
+                ("incidents", ""),
+                ("service_manager_id", ""),
+                ("notes", "保留的备注"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("保留的备注") && page.contains("HT-A-01") || page.contains("ht-a-01"));
+    let (status, location, page) = web
+        .post_form(
+            &new_contract,
+            &[
+                ("_csrf", &csrf),
+                ("contract_number", "ht-a-01"),
+                ("plan", "standard"),
+                ("starts_on", "2026-01-01"),
+                ("ends_on", "2027-06-30"),
+                ("precedence", "0"),
+                ("units", &unit_id),
+                ("channels", "phone"),
+                ("channels", "web"),
+                ("services", "remote_diagnosis"),
+                ("incidents", "12"),
+                ("service_manager_id", ""),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let contract_path = location.unwrap();
+    let contract_id = contract_path.rsplit('/').next().unwrap().to_owned();
+    let (_, contract) = t
+        .get(&t.admin, &format!("/api/v1/contracts/{contract_id}"))
+        .await;
+    assert_eq!(contract["contract_number"], "HT-A-01");
+    assert_eq!(contract["channels"], serde_json::json!(["phone", "web"]));
+    assert_eq!(
+        contract["services"],
+        serde_json::json!(["remote_diagnosis"])
+    );
+    assert_eq!(contract["incidents"], 12);
+
+    let (_, page) = web.get(&format!("{contract_path}/edit")).await;
+    super::html::assert_valid("contract edit", &page);
+    assert!(page.contains("checked") && page.contains("value=\"2027-06-30\""));
+    let (status, _, page) = web
+        .post_form(
+            &format!("{contract_path}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("plan", "standard"),
+                ("starts_on", "2026-01-01"),
+                ("ends_on", "2028-06-30"),
+                ("precedence", "0"),
+                ("units", &unit_id),
+                ("channels", "phone"),
+                ("incidents", ""),
+                ("service_manager_id", ""),
+                ("notes", "续约"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, contract) = t
+        .get(&t.admin, &format!("/api/v1/contracts/{contract_id}"))
+        .await;
+    assert_eq!(contract["ends_on"], "2028-06-30", "renewed");
+    assert!(contract["incidents"].is_null(), "unlimited now");
+    assert_eq!(contract["services"], serde_json::json!([]));
+}
