@@ -40,7 +40,8 @@
     var source = new EventSource("/console/events");
     source.addEventListener("changed", function () {
       fetch(box.dataset.live, { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : null; })
+        // A redirect means the session ended (to the sign-in page): leave the table alone.
+        .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
         .then(function (html) {
           if (html === null) return;
           var doc = new DOMParser().parseFromString(html, "text/html");

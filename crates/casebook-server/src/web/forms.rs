@@ -12,6 +12,19 @@ use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Form, read_form};
 
+/// What a person typed into a case page's forms, shown again when one is refused: the reply
+/// (and whether it was an internal note, so a refused note never comes back as a public reply)
+/// and the reason of a status change or escalation.
+#[derive(Debug, Clone, Default)]
+pub struct Typed {
+    /// The reply or note.
+    pub body: String,
+    /// Whether the reply was an internal note.
+    pub internal: bool,
+    /// The reason of a change.
+    pub reason: String,
+}
+
 /// Parses a JSON document built from form fields into `T`, naming the field that failed.
 pub fn parse<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ActionError> {
     serde_path_to_error::deserialize(value).map_err(|err| {

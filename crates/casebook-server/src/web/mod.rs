@@ -51,12 +51,14 @@ async fn page_layer(State(app): State<AppState>, mut req: Request, next: Next) -
             key,
             detail,
             lang,
+            csrf,
         } = error;
         let ctx = Ctx {
             lang: lang.unwrap_or(guess),
             nonce: nonce.clone(),
-            csrf: String::new(),
+            csrf: csrf.unwrap_or_default(),
             me: None,
+            here_url: path.clone(),
             path,
             tz: app.config.time_zone(),
         };

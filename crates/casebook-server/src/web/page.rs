@@ -63,8 +63,10 @@ pub struct Ctx {
     pub csrf: String,
     /// Who is signed in.
     pub me: Option<Me>,
-    /// The path of this page (the language switch returns here).
+    /// The path of this page (navigation highlights it).
     pub path: String,
+    /// The path and query of this page (the language switch returns here).
+    pub here_url: String,
     /// The desk's time zone.
     pub tz: TimeZone,
 }

@@ -33,6 +33,8 @@ pub struct ErrorPage {
     pub detail: Option<String>,
     /// Language of the viewer, when the handler knew it.
     pub lang: Option<Lang>,
+    /// The viewer's CSRF token, so the page's language switch and sign-out still work.
+    pub csrf: Option<String>,
 }
 
 /// Why a page could not be shown.
@@ -104,6 +106,7 @@ impl WebError {
             key,
             detail,
             lang: Some(lang),
+            csrf: None,
         })
     }
 
@@ -114,6 +117,7 @@ impl WebError {
             key: "error-not-found",
             detail: None,
             lang: Some(lang),
+            csrf: None,
         })
     }
 
@@ -124,6 +128,7 @@ impl WebError {
             key: "error-csrf",
             detail: None,
             lang: Some(lang),
+            csrf: None,
         })
     }
 }
@@ -180,6 +185,10 @@ fn ctx(parts: &Parts, app: &AppState, lang: Lang, csrf: String, me: Option<Me>) 
         csrf,
         me,
         path: parts.uri.path().to_owned(),
+        here_url: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
         tz: app.config.time_zone(),
     }
 }
@@ -202,14 +211,21 @@ impl Viewer {
         }
     }
 
+    fn with_token(&self, mut err: WebError) -> WebError {
+        if let WebError::Page(page) = &mut err {
+            page.csrf = Some(self.ctx.csrf.clone());
+        }
+        err
+    }
+
     /// The page of an action error, in this viewer's language.
     pub fn fail(&self, err: ActionError) -> WebError {
-        WebError::action(err, self.ctx.lang)
+        self.with_token(WebError::action(err, self.ctx.lang))
     }
 
     /// A 404 in this viewer's language.
     pub fn not_found(&self) -> WebError {
-        WebError::not_found(self.ctx.lang)
+        self.with_token(WebError::not_found(self.ctx.lang))
     }
 }
 

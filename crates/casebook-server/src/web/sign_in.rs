@@ -41,8 +41,14 @@ struct NextQuery {
 
 /// Only paths of this site are followed after sign-in.
 fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
-        .map(str::to_owned)
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    })
+    .map(str::to_owned)
 }
 
 fn cookie(app: &AppState, name: &'static str, value: String) -> Cookie<'static> {
@@ -215,4 +221,28 @@ pub fn routes() -> Router<AppState> {
         .route("/sign-in", get(show).post(submit))
         .route("/sign-out", post(sign_out))
         .route("/language", post(language))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        assert_eq!(
+            safe_next(Some("/console?queue=all")).as_deref(),
+            Some("/console?queue=all")
+        );
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/ /x",
+            "",
+            "/\n/evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad:?}");
+        }
+    }
 }

@@ -26,7 +26,7 @@ use serde_json::json;
 use crate::actions::sla::ClockView;
 use crate::actions::{ActionError, cases, comments, contracts, sla, units, users};
 use crate::app::AppState;
-use crate::web::forms::{messages, opt, parse, read_checked};
+use crate::web::forms::{Typed, messages, opt, parse, read_checked};
 use crate::web::page::{Ctx, render_status, user_html};
 use crate::web::session::{Staff, Viewer, WebResult};
 
@@ -45,7 +45,7 @@ struct CasePage {
     severities: [Severity; 4],
     tiers: &'static [Tier],
     errors: Vec<String>,
-    draft: String,
+    typed: Typed,
 }
 
 impl CasePage {
@@ -71,7 +71,7 @@ async fn page(
     viewer: &Viewer,
     number: CaseNumber,
     errors: Vec<String>,
-    draft: String,
+    typed: Typed,
 ) -> Result<CasePage, ActionError> {
     let who = &viewer.who;
     let case = cases::get(app, who, number).await?;
@@ -160,7 +160,7 @@ async fn page(
         severities: Severity::ALL,
         tiers: Tier::ALL,
         errors,
-        draft,
+        typed,
     })
 }
 
@@ -171,7 +171,7 @@ pub async fn show(
     Path(raw): Path<String>,
 ) -> WebResult<Response> {
     let number = number_of(&viewer, &raw)?;
-    let page = page(&app, &viewer, number, Vec::new(), String::new())
+    let page = page(&app, &viewer, number, Vec::new(), Typed::default())
         .await
         .map_err(|e| viewer.fail(e))?;
     Ok(render_status(StatusCode::OK, &page))
@@ -183,7 +183,7 @@ async fn refused(
     viewer: &Viewer,
     number: CaseNumber,
     err: ActionError,
-    draft: String,
+    typed: Typed,
 ) -> WebResult<Response> {
     let status = match &err {
         ActionError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -192,7 +192,7 @@ async fn refused(
         }
         _ => StatusCode::CONFLICT,
     };
-    let page = page(app, viewer, number, messages(&err), draft)
+    let page = page(app, viewer, number, messages(&err), typed)
         .await
         .map_err(|e| viewer.fail(e))?;
     Ok(render_status(status, &page))
@@ -228,7 +228,14 @@ pub async fn reply(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/console/cases/{number}#timeline")).into_response()),
-        Err(err) => refused(&app, &viewer, number, err, body).await,
+        Err(err) => {
+            let typed = Typed {
+                body,
+                internal: visibility == "internal",
+                ..Typed::default()
+            };
+            refused(&app, &viewer, number, err, typed).await
+        }
     }
 }
 
@@ -305,7 +312,19 @@ pub async fn change(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/console/cases/{number}")).into_response()),
-        Err(err) => refused(&app, &viewer, number, err, reason).await,
+        Err(err) => {
+            refused(
+                &app,
+                &viewer,
+                number,
+                err,
+                Typed {
+                    reason,
+                    ..Typed::default()
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -353,6 +372,12 @@ pub async fn escalate(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/console/cases/{number}")).into_response()),
-        Err(err) => refused(&app, &viewer, number, err, form.reason).await,
+        Err(err) => {
+            let typed = Typed {
+                reason: form.reason,
+                ..Typed::default()
+            };
+            refused(&app, &viewer, number, err, typed).await
+        }
     }
 }

@@ -74,6 +74,8 @@ impl Field {
         matches!(
             (&self.kind, kind),
             (Kind::Fixed, "fixed")
+                | (Kind::Date, "date")
+                | (Kind::Number | Kind::OptNumber, "number")
                 | (Kind::Text, "text")
                 | (Kind::OptText, "opt")
                 | (Kind::Area, "area")
@@ -206,7 +208,13 @@ impl EditPage {
             };
             doc.insert(field.name.to_owned(), value);
         }
-        if let Some(v) = self.version {
+        // The version the person read (sent back by the form) wins over the one read now, so a
+        // concurrent edit is refused instead of overwritten.
+        let posted_version = posted
+            .iter()
+            .find(|(n, _)| n == "version")
+            .and_then(|(_, v)| v.trim().parse::<i64>().ok());
+        if let Some(v) = posted_version.or(self.version) {
             doc.insert("version".into(), Value::from(v));
         }
         Value::Object(doc)

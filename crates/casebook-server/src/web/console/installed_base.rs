@@ -288,7 +288,7 @@ async fn calendar_list(
         |_, c| {
             let cal = c.calendar;
             vec![
-                text(&cal.id),
+                link(&cal.id, format!("/console/calendars/{}", cal.id)),
                 text(&cal.spec.name),
                 text(&cal.spec.time_zone),
                 text(cal.spec.exceptions.len()),
@@ -319,7 +319,7 @@ async fn plan_list(
         false,
         |ctx, p| {
             vec![
-                text(&p.id),
+                link(&p.id, format!("/console/plans/{}", p.id)),
                 text(&p.spec.name),
                 text(&p.spec.description),
                 text(if p.is_default {

@@ -11,6 +11,7 @@ pub mod events;
 pub mod installed_base;
 pub mod intake;
 pub mod queue;
+pub mod service_levels;
 pub mod tables;
 
 use axum::Router;
@@ -33,4 +34,5 @@ pub fn routes() -> Router<AppState> {
         .merge(directory::routes())
         .merge(admin::routes())
         .merge(contract_edit::routes())
+        .merge(service_levels::routes())
 }

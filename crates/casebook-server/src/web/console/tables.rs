@@ -86,6 +86,13 @@ pub fn first(n: u32) -> PageRequest {
     }
 }
 
+impl ListPage {
+    /// The search text for a link's query string.
+    fn q_in_url(&self) -> String {
+        crate::web::session::urlencode(&self.q)
+    }
+}
+
 pub fn list_page<T>(
     ctx: Ctx,
     title: &'static str,

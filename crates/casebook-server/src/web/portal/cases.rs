@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::actions::sla::ClockView;
 use crate::actions::{ActionError, cases, comments, sla};
 use crate::app::AppState;
-use crate::web::forms::{messages, opt, parse, read_checked};
+use crate::web::forms::{Typed, messages, opt, parse, read_checked};
 use crate::web::page::{Ctx, render, render_status, user_html};
 use crate::web::session::{Customer, Viewer, WebResult};
 
@@ -80,7 +80,7 @@ struct CasePage {
     events: Vec<CaseEvent>,
     next_statuses: Vec<Status>,
     errors: Vec<String>,
-    draft: String,
+    typed: Typed,
     just_opened: bool,
 }
 
@@ -120,7 +120,7 @@ async fn page(
     viewer: &Viewer,
     number: CaseNumber,
     errors: Vec<String>,
-    draft: String,
+    typed: Typed,
     just_opened: bool,
 ) -> Result<CasePage, ActionError> {
     let who = &viewer.who;
@@ -145,7 +145,7 @@ async fn page(
         events,
         next_statuses,
         errors,
-        draft,
+        typed,
         just_opened,
     })
 }
@@ -168,7 +168,7 @@ pub async fn show(
         &viewer,
         number,
         Vec::new(),
-        String::new(),
+        Typed::default(),
         q.opened.is_some(),
     )
     .await
@@ -181,7 +181,7 @@ async fn refused(
     viewer: &Viewer,
     number: CaseNumber,
     err: ActionError,
-    draft: String,
+    typed: Typed,
 ) -> WebResult<Response> {
     let status = match &err {
         ActionError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -190,7 +190,7 @@ async fn refused(
         }
         _ => StatusCode::CONFLICT,
     };
-    let page = page(app, viewer, number, messages(&err), draft, false)
+    let page = page(app, viewer, number, messages(&err), typed, false)
         .await
         .map_err(|e| viewer.fail(e))?;
     Ok(render_status(status, &page))
@@ -221,7 +221,19 @@ pub async fn reply(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/portal/cases/{number}#timeline")).into_response()),
-        Err(err) => refused(&app, &viewer, number, err, body).await,
+        Err(err) => {
+            refused(
+                &app,
+                &viewer,
+                number,
+                err,
+                Typed {
+                    body,
+                    ..Typed::default()
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -255,6 +267,18 @@ pub async fn status(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/portal/cases/{number}")).into_response()),
-        Err(err) => refused(&app, &viewer, number, err, reason).await,
+        Err(err) => {
+            refused(
+                &app,
+                &viewer,
+                number,
+                err,
+                Typed {
+                    reason,
+                    ..Typed::default()
+                },
+            )
+            .await
+        }
     }
 }

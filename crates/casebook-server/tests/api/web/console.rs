@@ -159,6 +159,8 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
         "/console/contracts".into(),
         "/console/calendars".into(),
         "/console/plans".into(),
+        "/console/plans/standard".into(),
+        "/console/calendars/china-5x8".into(),
         "/console/users".into(),
         "/console/users/new".into(),
         "/console/organizations/new".into(),

@@ -10,7 +10,8 @@ use crate::helpers::TestApp;
 
 on_both_backends!(
     staff_edit_the_directory_and_users,
-    staff_edit_units_and_contracts
+    staff_edit_units_and_contracts,
+    admins_edit_calendars_and_plans,
 );
 
 async fn staff_edit_the_directory_and_users(backend: TestBackend) {
@@ -84,6 +85,34 @@ async fn staff_edit_the_directory_and_users(backend: TestBackend) {
         "{page}"
     );
     let org_id = org_path.rsplit('/').next().unwrap().to_owned();
+    // An edit made by someone else in between is refused, not overwritten.
+    let (_, page) = web.get(&format!("{org_path}/edit")).await;
+    let version = hidden(&page, "version").expect("the form carries the version");
+    t.patch(
+        &t.admin,
+        &format!("/api/v1/organizations/{org_id}"),
+        serde_json::json!({"notes": "另一位同事的修改"}),
+    )
+    .await;
+    let (status, _, page) = web
+        .post_form(
+            &format!("{org_path}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("customer_number", "CN-20001"),
+                ("name", "覆盖"),
+                ("address", ""),
+                ("notes", ""),
+                ("support_plan", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let (_, org) = t
+        .get(&t.admin, &format!("/api/v1/organizations/{org_id}"))
+        .await;
+    assert_eq!(org["notes"], "另一位同事的修改");
     let (_, org) = t
         .get(&t.admin, &format!("/api/v1/organizations/{org_id}"))
         .await;
@@ -335,4 +364,96 @@ async fn staff_edit_units_and_contracts(backend: TestBackend) {
     assert_eq!(contract["ends_on"], "2028-06-30", "renewed");
     assert!(contract["incidents"].is_null(), "unlimited now");
     assert_eq!(contract["services"], serde_json::json!([]));
+}
+
+async fn admins_edit_calendars_and_plans(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    user_with_password(&t, "admin2@vendor.test", "管理员", "admin", None).await;
+    user_with_password(&t, "eng@vendor.test", "工程师", "engineer", None).await;
+    let web = WebClient::new(&t);
+    web.sign_in("admin2@vendor.test", PASSWORD).await;
+    let (status, page) = web.get("/console/calendars/china-5x8").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("2026-10-01") || page.contains("2026-02-"),
+        "the holidays are listed"
+    );
+    let csrf = hidden(&page, "_csrf").unwrap();
+    let version = hidden(&page, "version").unwrap();
+
+    // Not JSON, then JSON the rules refuse: both shown again with the text kept.
+    let (status, _, page) = web
+        .post_form(
+            "/console/calendars/china-5x8",
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("definition", "{ not json"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("{ not json"));
+    let bad = r#"{"name": "x", "time_zone": "Mars/Olympus", "weekly": {}, "exceptions": []}"#;
+    let (status, _, page) = web
+        .post_form(
+            "/console/calendars/china-5x8",
+            &[("_csrf", &csrf), ("version", &version), ("definition", bad)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("Mars/Olympus"));
+
+    let (_, page) = web.get("/console/plans/standard").await;
+    let version = hidden(&page, "version").unwrap();
+    let (_, plan) = t.get(&t.admin, "/api/v1/plans/standard").await;
+    let mut input = plan.clone();
+    for key in ["builtin", "created_at", "updated_at", "version"] {
+        input.as_object_mut().unwrap().remove(key);
+    }
+    input["description"] = serde_json::json!("标准服务（修改后）");
+    let (status, location, page) = web
+        .post_form(
+            "/console/plans/standard",
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("definition", &input.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/console/plans/standard")),
+        "{page}"
+    );
+    let (_, plan) = t.get(&t.admin, "/api/v1/plans/standard").await;
+    assert_eq!(plan["description"], "标准服务（修改后）");
+    // The same version again is stale.
+    let (status, _, _) = web
+        .post_form(
+            "/console/plans/standard",
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("definition", &input.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Engineers see the plan but get no editor, and may not save.
+    let eng = WebClient::new(&t);
+    eng.sign_in("eng@vendor.test", PASSWORD).await;
+    let (status, page) = eng.get("/console/plans/standard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("name=\"definition\""));
+    let csrf = eng.csrf("/console").await;
+    let (status, _, _) = eng
+        .post_form(
+            "/console/plans/standard",
+            &[("_csrf", &csrf), ("definition", &input.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

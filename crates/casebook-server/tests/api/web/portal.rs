@@ -195,6 +195,55 @@ async fn bad_input_is_refused_and_the_text_kept(backend: TestBackend) {
     let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
     assert_eq!(case["severity"], 2);
     assert!(case["tier"].is_null() || case["tier"] != "l2");
+    // A refused internal note comes back as an internal note, never as a public reply.
+    let long = "内".repeat(100_001);
+    let (status, _, page) = eng
+        .post_multipart(
+            &format!("/console/cases/{number}/reply"),
+            &[
+                ("_csrf", &csrf),
+                ("body", &long),
+                ("visibility", "internal"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let doc = scraper::Html::parse_document(&page);
+    let checked = |id: &str| {
+        doc.select(&scraper::Selector::parse(&format!("#{id}")).unwrap())
+            .next()
+            .unwrap()
+            .value()
+            .attr("checked")
+            .is_some()
+    };
+    assert!(
+        checked("vis-internal") && !checked("vis-public"),
+        "the note stays internal"
+    );
+    // A refused escalation keeps its reason in the escalation form, not in the reply box.
+    let (_, _, page) = eng
+        .post_form(
+            &format!("/console/cases/{number}/escalate"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "999"),
+                ("tier", "l2"),
+                ("reason", "内部升级理由"),
+            ],
+        )
+        .await;
+    let doc = scraper::Html::parse_document(&page);
+    let text_of = |id: &str| {
+        doc.select(&scraper::Selector::parse(&format!("#{id}")).unwrap())
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>()
+    };
+    assert_eq!(text_of("e-reason"), "内部升级理由");
+    assert_eq!(text_of("reply-body"), "");
 }
 
 async fn customers_reject_a_solution_and_reopen_a_closed_case(backend: TestBackend) {

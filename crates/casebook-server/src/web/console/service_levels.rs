@@ -1,0 +1,336 @@
+//! The console's pages of a business calendar (weekly hours, holidays and make-up working days)
+//! and of a support plan (targets per severity, pauses, escalation steps). Administrators edit a
+//! definition as the JSON document the API takes, checked by the same action, so a calendar's
+//! holidays or a plan's targets are changed with every rule the API applies.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use casebook_domain::sla::CalendarId;
+use casebook_domain::sla::definition::CalendarSpec;
+use casebook_domain::sla::plan::PlanId;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::tables::{Cell, Table, text};
+use crate::actions::plans::PlanInput;
+use crate::actions::{ActionError, calendars, plans};
+use crate::app::AppState;
+use crate::web::forms::{messages, parse};
+use crate::web::page::{Ctx, render_status};
+use crate::web::session::{Staff, WebResult};
+
+#[derive(Template)]
+#[template(path = "console/definition.html")]
+struct DefinitionPage {
+    ctx: Ctx,
+    title: String,
+    fields: Vec<(&'static str, Cell)>,
+    sections: Vec<Table>,
+    action: String,
+    definition: String,
+    version: i64,
+    errors: Vec<String>,
+    notices: Vec<String>,
+}
+
+impl DefinitionPage {
+    fn show(self) -> Response {
+        let status = if self.errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        render_status(status, &self)
+    }
+}
+
+fn words(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(words).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k} {}", words(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+async fn calendar_page(
+    app: &AppState,
+    staff: &Staff,
+    id: &str,
+    definition: Option<String>,
+    errors: Vec<String>,
+) -> WebResult<DefinitionPage> {
+    let id: CalendarId = id.parse().map_err(|_| staff.0.not_found())?;
+    let view = calendars::get(app, &staff.0.who, &id)
+        .await
+        .map_err(|e| staff.0.fail(e))?;
+    let cal = view.calendar;
+    let spec = serde_json::to_value(&cal.spec).unwrap_or_default();
+    let weekly = Table {
+        title: "weekly-hours".into(),
+        headers: vec!["field-day", "field-hours"],
+        rows: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|d| {
+                vec![
+                    text(staff.0.ctx.tk("day", d)),
+                    text(words(&spec["weekly"][*d])),
+                ]
+            })
+            .collect(),
+    };
+    let exceptions = Table {
+        title: "field-exceptions".into(),
+        headers: vec![
+            "field-date",
+            "field-until",
+            "field-kind",
+            "field-name",
+            "field-hours",
+        ],
+        rows: spec["exceptions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| {
+                vec![
+                    text(words(&e["date"])),
+                    text(words(&e["until"])),
+                    text(staff.0.ctx.tk("exception", &words(&e["kind"]))),
+                    text(words(&e["name"])),
+                    text(words(&e["hours"])),
+                ]
+            })
+            .collect(),
+    };
+    let notices = view
+        .warnings
+        .iter()
+        .map(|w| {
+            serde_json::to_value(w)
+                .map(|v| words(&v))
+                .unwrap_or_default()
+        })
+        .collect();
+    Ok(DefinitionPage {
+        title: cal.spec.name.clone(),
+        fields: vec![
+            ("field-id", text(&cal.id)),
+            ("field-time-zone", text(&cal.spec.time_zone)),
+            (
+                "field-builtin",
+                text(if cal.builtin {
+                    staff.0.ctx.t("yes")
+                } else {
+                    staff.0.ctx.t("no")
+                }),
+            ),
+        ],
+        sections: vec![weekly, exceptions],
+        action: format!("/console/calendars/{}", cal.id),
+        definition: definition
+            .unwrap_or_else(|| serde_json::to_string_pretty(&cal.spec).unwrap_or_default()),
+        version: cal.version,
+        errors,
+        notices,
+        ctx: staff.0.ctx.clone(),
+    })
+}
+
+async fn calendar(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    Ok(calendar_page(&app, &staff, &id, None, Vec::new())
+        .await?
+        .show())
+}
+
+#[derive(Deserialize)]
+struct DefinitionForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    version: Option<i64>,
+    #[serde(default)]
+    definition: String,
+}
+
+fn document(raw: &str) -> Result<Value, ActionError> {
+    serde_json::from_str(raw).map_err(|e| {
+        ActionError::field("definition", "invalid_json", format!("not valid JSON: {e}"))
+    })
+}
+
+async fn calendar_save(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<DefinitionForm>,
+) -> WebResult<Response> {
+    staff.0.check_csrf(Some(&form.csrf))?;
+    let parsed: CalendarId = id.parse().map_err(|_| staff.0.not_found())?;
+    let result = match document(&form.definition).and_then(parse::<CalendarSpec>) {
+        Ok(spec) => calendars::replace(&app, &staff.0.who, &parsed, spec, form.version)
+            .await
+            .map(|_| ()),
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/console/calendars/{id}")).into_response()),
+        Err(
+            err @ (ActionError::Validation(_)
+            | ActionError::StaleVersion
+            | ActionError::Conflict { .. }),
+        ) => Ok(
+            calendar_page(&app, &staff, &id, Some(form.definition), messages(&err))
+                .await?
+                .show(),
+        ),
+        Err(err) => Err(staff.0.fail(err)),
+    }
+}
+
+async fn plan_page(
+    app: &AppState,
+    staff: &Staff,
+    id: &str,
+    definition: Option<String>,
+    errors: Vec<String>,
+) -> WebResult<DefinitionPage> {
+    let id: PlanId = id.parse().map_err(|_| staff.0.not_found())?;
+    let plan = plans::get(app, &staff.0.who, &id)
+        .await
+        .map_err(|e| staff.0.fail(e))?;
+    let spec = serde_json::to_value(&plan.spec).unwrap_or_default();
+    let ctx = &staff.0.ctx;
+    let terms = Table {
+        title: "plan-targets".into(),
+        headers: vec![
+            "field-severity",
+            "field-calendar",
+            "field-targets",
+            "field-overrides",
+        ],
+        rows: spec["severities"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|t| {
+                vec![
+                    text(ctx.tk("severity", &words(&t["severity"]))),
+                    text(words(&t["calendar"])),
+                    text(words(&t["targets"])),
+                    text(words(&t["overrides"])),
+                ]
+            })
+            .collect(),
+    };
+    let steps = Table {
+        title: "plan-escalation".into(),
+        headers: vec!["field-percent", "field-notify"],
+        rows: spec["escalation"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|s| {
+                vec![
+                    text(format!("{} %", words(&s["percent"]))),
+                    text(words(&s["notify"])),
+                ]
+            })
+            .collect(),
+    };
+    let mut input = spec.clone();
+    if let Value::Object(map) = &mut input {
+        map.insert("id".into(), Value::String(plan.id.to_string()));
+        map.insert("is_default".into(), Value::Bool(plan.is_default));
+    }
+    let pauses = plan
+        .spec
+        .pause_statuses
+        .iter()
+        .map(|s| ctx.status(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(DefinitionPage {
+        title: plan.spec.name.clone(),
+        fields: vec![
+            ("field-id", text(&plan.id)),
+            ("field-description", text(&plan.spec.description)),
+            ("field-pauses", text(pauses)),
+            (
+                "field-default",
+                text(if plan.is_default {
+                    ctx.t("yes")
+                } else {
+                    ctx.t("no")
+                }),
+            ),
+        ],
+        sections: vec![terms, steps],
+        action: format!("/console/plans/{}", plan.id),
+        definition: definition
+            .unwrap_or_else(|| serde_json::to_string_pretty(&input).unwrap_or_default()),
+        version: plan.version,
+        errors,
+        notices: Vec::new(),
+        ctx: ctx.clone(),
+    })
+}
+
+async fn plan(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    Ok(plan_page(&app, &staff, &id, None, Vec::new()).await?.show())
+}
+
+async fn plan_save(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<DefinitionForm>,
+) -> WebResult<Response> {
+    staff.0.check_csrf(Some(&form.csrf))?;
+    let parsed: PlanId = id.parse().map_err(|_| staff.0.not_found())?;
+    let result = match document(&form.definition).and_then(parse::<PlanInput>) {
+        Ok(input) => plans::replace(&app, &staff.0.who, &parsed, input, form.version)
+            .await
+            .map(|_| ()),
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/console/plans/{id}")).into_response()),
+        Err(
+            err @ (ActionError::Validation(_)
+            | ActionError::StaleVersion
+            | ActionError::Conflict { .. }),
+        ) => Ok(
+            plan_page(&app, &staff, &id, Some(form.definition), messages(&err))
+                .await?
+                .show(),
+        ),
+        Err(err) => Err(staff.0.fail(err)),
+    }
+}
+
+/// The routes of these pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/calendars/{id}", get(calendar).post(calendar_save))
+        .route("/console/plans/{id}", get(plan).post(plan_save))
+}
