@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::sla::ClockView;
-use crate::actions::{ActionError, cases, comments, contracts, sla, units, users};
+use crate::actions::{ActionError, attachments, cases, comments, contracts, sla, units, users};
 use crate::app::AppState;
 use crate::web::forms::{Typed, messages, opt, parse, read_checked};
 use crate::web::page::{Ctx, render_status, user_html};
@@ -214,17 +214,35 @@ pub async fn reply(
     } else {
         "public"
     };
-    let result = match parse::<CommentDraft>(json!({"body": body, "visibility": visibility})) {
-        Ok(draft) => comments::add(
+    // Files without text are added to the case on their own, as public or internal files.
+    let result = if body.trim().is_empty() && !form.files.is_empty() {
+        let visibility = if visibility == "internal" {
+            Visibility::Internal
+        } else {
+            Visibility::Public
+        };
+        attachments::add(
             &app,
             &viewer.who,
             number,
-            draft,
+            Some(visibility),
             std::mem::take(&mut form.files),
         )
         .await
-        .map(|_| ()),
-        Err(err) => Err(err),
+        .map(|_| ())
+    } else {
+        match parse::<CommentDraft>(json!({"body": body, "visibility": visibility})) {
+            Ok(draft) => comments::add(
+                &app,
+                &viewer.who,
+                number,
+                draft,
+                std::mem::take(&mut form.files),
+            )
+            .await
+            .map(|_| ()),
+            Err(err) => Err(err),
+        }
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/console/cases/{number}#timeline")).into_response()),

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::sla::ClockView;
-use crate::actions::{ActionError, cases, comments, sla};
+use crate::actions::{ActionError, attachments, cases, comments, sla};
 use crate::app::AppState;
 use crate::web::forms::{Typed, messages, opt, parse, read_checked};
 use crate::web::page::{Ctx, render, render_status, user_html};
@@ -207,17 +207,30 @@ pub async fn reply(
     let mut form = read_checked(&viewer, &app, multipart, &["body"]).await?;
     form.files.retain(|f| !f.content.is_empty());
     let body = form.text("body").unwrap_or_default().to_owned();
-    let result = match parse::<CommentDraft>(json!({"body": body})) {
-        Ok(draft) => comments::add(
+    // Files without text are added to the case on their own.
+    let result = if body.trim().is_empty() && !form.files.is_empty() {
+        attachments::add(
             &app,
             &viewer.who,
             number,
-            draft,
+            None,
             std::mem::take(&mut form.files),
         )
         .await
-        .map(|_| ()),
-        Err(err) => Err(err),
+        .map(|_| ())
+    } else {
+        match parse::<CommentDraft>(json!({"body": body})) {
+            Ok(draft) => comments::add(
+                &app,
+                &viewer.who,
+                number,
+                draft,
+                std::mem::take(&mut form.files),
+            )
+            .await
+            .map(|_| ()),
+            Err(err) => Err(err),
+        }
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/portal/cases/{number}#timeline")).into_response()),

@@ -332,6 +332,14 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         "the case number at once: {notice}"
     );
     assert!(b.source().await.contains(".log"), "the file is on the case");
+    // The initial-response deadline counts down in the page.
+    b.c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//time[@data-countdown and contains(., '剩余')]",
+        ))
+        .await
+        .expect("a running countdown");
     b.shot("portal-case-opened-zh").await;
     b.go("/portal").await;
     b.shot("portal-cases-zh").await;

@@ -86,6 +86,18 @@ async fn the_portal_shows_only_what_the_customer_may_see(backend: TestBackend) {
         "no internal note on a portal page"
     );
     assert!(!page.contains("entitlement"), "no staff-only fields");
+    // Files alone, without text, are added to the case.
+    let csrf = a.csrf(&format!("/portal/cases/{number}")).await;
+    let (status, _, _) = a
+        .post_multipart(
+            &format!("/portal/cases/{number}/reply"),
+            &[("_csrf", &csrf), ("body", "")],
+            Some(("截图.png", vec![0x89, b'P', b'N', b'G'])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = a.get(&format!("/portal/cases/{number}")).await;
+    assert!(page.contains("截图.png"));
 
     let b = WebClient::new(&t);
     b.sign_in("li@cn-b.test", PASSWORD).await;
