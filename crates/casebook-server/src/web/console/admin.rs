@@ -1,5 +1,5 @@
 //! Creating and editing the reference records from the console: organisations and their
-//! contacts, products, and users (administrators only, as the actions decide). Each page is the
+//! contacts, and users (administrators only, as the actions decide). Each page is the
 //! shared edit form; what it saves goes through the same action as the API.
 
 use std::future::Future;
@@ -9,14 +9,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use casebook_domain::Named;
-use casebook_domain::ids::{ContactId, OrganizationId, ProductId, UserId};
+use casebook_domain::ids::{ContactId, OrganizationId, UserId};
 use casebook_domain::policy::Role;
 use casebook_store::PageRequest;
 use casebook_store::organizations::OrganizationFilter;
 use serde::de::DeserializeOwned;
 
 use super::edit::{EditPage, Field, Kind};
-use crate::actions::{ActionError, contacts, organizations, plans, products, users};
+use crate::actions::{ActionError, contacts, organizations, plans, users};
 use crate::app::AppState;
 use crate::web::forms::parse;
 use crate::web::session::{Staff, WebResult};
@@ -327,97 +327,6 @@ async fn contact_update(
     .await
 }
 
-fn product_fields(p: Option<&casebook_domain::directory::Product>) -> Vec<Field> {
-    vec![
-        Field::new(
-            "name",
-            "field-name",
-            Kind::Text,
-            p.map(|p| p.name.clone()).unwrap_or_default(),
-        ),
-        Field::new(
-            "vendor",
-            "field-vendor",
-            Kind::Text,
-            p.map(|p| p.vendor.clone()).unwrap_or_default(),
-        ),
-    ]
-}
-
-async fn product_new(staff: Staff) -> WebResult<Response> {
-    Ok(page(
-        &staff,
-        staff.0.ctx.t("new-product"),
-        "/console/products/new".into(),
-        "/console/products".into(),
-        product_fields(None),
-        None,
-    )
-    .show())
-}
-
-async fn product_create(
-    State(app): State<AppState>,
-    staff: Staff,
-    Form(posted): Posted,
-) -> WebResult<Response> {
-    let p = page(
-        &staff,
-        staff.0.ctx.t("new-product"),
-        "/console/products/new".into(),
-        "/console/products".into(),
-        product_fields(None),
-        None,
-    );
-    save(
-        &staff,
-        p,
-        posted,
-        |d| products::create(&app, &staff.0.who, d),
-        |p| format!("/console/products/{}", p.id),
-    )
-    .await
-}
-
-async fn product_page(app: &AppState, staff: &Staff, id: i64) -> WebResult<EditPage> {
-    let p = products::get(app, &staff.0.who, ProductId::new(id))
-        .await
-        .map_err(|e| staff.0.fail(e))?;
-    Ok(page(
-        staff,
-        p.name.clone(),
-        format!("/console/products/{id}/edit"),
-        format!("/console/products/{id}"),
-        product_fields(Some(&p)),
-        Some(p.version),
-    ))
-}
-
-async fn product_edit(
-    State(app): State<AppState>,
-    staff: Staff,
-    Path(id): Path<i64>,
-) -> WebResult<Response> {
-    Ok(product_page(&app, &staff, id).await?.show())
-}
-
-async fn product_update(
-    State(app): State<AppState>,
-    staff: Staff,
-    Path(id): Path<i64>,
-    Form(posted): Posted,
-) -> WebResult<Response> {
-    let p = product_page(&app, &staff, id).await?;
-    save(
-        &staff,
-        p,
-        posted,
-        |patch| products::update(&app, &staff.0.who, ProductId::new(id), patch),
-        |p| format!("/console/products/{}", p.id),
-    )
-    .await
-}
-
 fn role_options(staff: &Staff) -> Vec<(String, String)> {
     Role::ALL
         .iter()
@@ -583,14 +492,6 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/contacts/{id}/edit",
             get(contact_edit).post(contact_update),
-        )
-        .route(
-            "/console/products/new",
-            get(product_new).post(product_create),
-        )
-        .route(
-            "/console/products/{id}/edit",
-            get(product_edit).post(product_update),
         )
         .route("/console/users/new", get(user_new).post(user_create))
         .route("/console/users/{id}/edit", get(user_edit).post(user_update))

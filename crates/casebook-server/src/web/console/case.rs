@@ -24,7 +24,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::sla::ClockView;
-use crate::actions::{ActionError, attachments, cases, comments, contracts, sla, units, users};
+use crate::actions::{
+    ActionError, attachments, case_entitlement, cases, comments, contracts, sla, units, users,
+};
 use crate::app::AppState;
 use crate::web::forms::{Typed, messages, opt, parse, read_checked};
 use crate::web::page::{Ctx, render_status, user_html};
@@ -383,6 +385,59 @@ pub async fn escalate(
             json!({"version": form.version, "tier": form.tier, "reason": form.reason.trim()}),
         ) {
             Ok(patch) => cases::update(&app, &viewer.who, number, patch, None)
+                .await
+                .map(|_| ()),
+            Err(err) => Err(err),
+        }
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/console/cases/{number}")).into_response()),
+        Err(err) => {
+            let typed = Typed {
+                reason: form.reason,
+                ..Typed::default()
+            };
+            refused(&app, &viewer, number, err, typed).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EntitlementForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    contract_number: String,
+    #[serde(default)]
+    plan: String,
+}
+
+/// `POST /console/cases/{number}/entitlement`: a coordinator overrides a refused entitlement
+/// with a reason (optionally naming the contract and plan), or re-checks it after a renewal.
+pub async fn entitlement(
+    State(app): State<AppState>,
+    Staff(viewer): Staff,
+    Path(raw): Path<String>,
+    Form(form): Form<EntitlementForm>,
+) -> WebResult<Response> {
+    viewer.check_csrf(Some(&form.csrf))?;
+    let number = number_of(&viewer, &raw)?;
+    let result = if form.action == "recheck" {
+        case_entitlement::recheck_case(&app, &viewer.who, number)
+            .await
+            .map(|_| ())
+    } else {
+        let input = json!({
+            "reason": form.reason,
+            "contract_number": opt(Some(&form.contract_number)),
+            "plan": opt(Some(&form.plan)),
+        });
+        match parse::<case_entitlement::OverrideInput>(input) {
+            Ok(input) => case_entitlement::override_case(&app, &viewer.who, number, input)
                 .await
                 .map(|_| ()),
             Err(err) => Err(err),

@@ -16,7 +16,7 @@ use super::tables::{
     DetailPage, ListQuery, Table, contract_row, fail, first, link, list_page, page_of, text,
     unit_row,
 };
-use crate::actions::{cases, contacts, contracts, organizations, units, users};
+use crate::actions::{cases, contacts, contracts, organizations, sites, units, users};
 use crate::app::AppState;
 use crate::web::page::render;
 use crate::web::session::{Staff, WebResult};
@@ -84,6 +84,9 @@ async fn organization(
     )
     .await
     .map_err(fail(&staff))?;
+    let places = sites::list(&app, who, Some(id), &first(100))
+        .await
+        .map_err(fail(&staff))?;
     let deals = contracts::list(&app, who, Some(id), None, &first(50))
         .await
         .map_err(fail(&staff))?;
@@ -110,6 +113,21 @@ async fn organization(
                         link(&c.name, format!("/console/contacts/{}/edit", c.id)),
                         text(c.email.clone().unwrap_or_default()),
                         text(c.phone.clone().unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+        },
+        Table {
+            title: "sites".into(),
+            headers: vec!["field-site-code", "field-name", "field-address"],
+            rows: places
+                .items
+                .iter()
+                .map(|s| {
+                    vec![
+                        link(&s.code, format!("/console/sites/{}/edit", s.id)),
+                        text(&s.name),
+                        text(&s.address),
                     ]
                 })
                 .collect(),
@@ -165,6 +183,12 @@ async fn organization(
             (
                 "new-contact",
                 format!("/console/organizations/{id}/contacts/new"),
+            ),
+            ("new-site", format!("/console/organizations/{id}/sites/new")),
+            ("new-unit", format!("/console/organizations/{id}/units/new")),
+            (
+                "new-contract",
+                format!("/console/organizations/{id}/contracts/new"),
             ),
         ],
         ctx,

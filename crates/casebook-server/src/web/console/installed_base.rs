@@ -75,7 +75,10 @@ async fn product(
             .iter()
             .map(|v| {
                 vec![
-                    text(&v.version),
+                    link(
+                        &v.version,
+                        format!("/console/products/{}/versions/{}/edit", p.id, v.id),
+                    ),
                     text(opt_date(v.released_on)),
                     text(opt_date(v.end_of_marketing_on)),
                     text(opt_date(v.end_of_support_on)),
@@ -84,7 +87,13 @@ async fn product(
             .collect(),
     };
     Ok(render(&DetailPage {
-        actions: vec![("edit", format!("/console/products/{}/edit", p.id))],
+        actions: vec![
+            ("edit", format!("/console/products/{}/edit", p.id)),
+            (
+                "new-version",
+                format!("/console/products/{}/versions/new", p.id),
+            ),
+        ],
         ctx,
         title: p.name,
         fields: vec![("field-vendor", text(&p.vendor))],

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod case;
+pub mod catalogue_edit;
 pub mod contract_edit;
 pub mod directory;
 pub mod edit;
@@ -30,9 +31,14 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{number}/reply", post(case::reply))
         .route("/console/cases/{number}/change", post(case::change))
         .route("/console/cases/{number}/escalate", post(case::escalate))
+        .route(
+            "/console/cases/{number}/entitlement",
+            post(case::entitlement),
+        )
         .route("/console/intake", get(intake::show).post(intake::open))
         .merge(directory::routes())
         .merge(admin::routes())
         .merge(contract_edit::routes())
+        .merge(catalogue_edit::routes())
         .merge(service_levels::routes())
 }

@@ -117,6 +117,51 @@ async fn console_queues_views_intake_and_escalation(backend: TestBackend) {
         page.contains("需要二线分析日志"),
         "the reason is on the timeline"
     );
+
+    // The entitlement: re-check, and an override with a reason.
+    let path = format!("/console/cases/{number}/entitlement");
+    let (status, _, _) = web
+        .post_form(&path, &[("_csrf", &csrf), ("action", "recheck")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = web
+        .post_form(
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("action", "override"),
+                ("reason", ""),
+                ("contract_number", ""),
+                ("plan", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is required"
+    );
+    assert!(page.contains("class=\"error\""));
+    let (status, _, page) = web
+        .post_form(
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("action", "override"),
+                ("reason", "续约合同已签，邮寄中"),
+                ("contract_number", ""),
+                ("plan", "standard"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    assert_eq!(case["entitlement"]["outcome"], "entitled");
+    assert_eq!(case["entitlement"]["plan"], "standard");
+    assert_eq!(
+        case["entitlement"]["override_reason"],
+        "续约合同已签，邮寄中"
+    );
 }
 
 async fn every_page_is_valid_in_both_languages(backend: TestBackend) {

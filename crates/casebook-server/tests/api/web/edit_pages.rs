@@ -232,6 +232,69 @@ async fn staff_edit_units_and_contracts(backend: TestBackend) {
     let web = WebClient::new(&t);
     web.sign_in("admin2@vendor.test", PASSWORD).await;
     let org = t.a.org_id;
+    // A site, and a version of the product with its lifecycle dates.
+    let site_path = format!("/console/organizations/{org}/sites/new");
+    let (status, page) = web.get(&site_path).await;
+    assert_eq!(status, StatusCode::OK);
+    super::html::assert_valid(&site_path, &page);
+    let csrf = hidden(&page, "_csrf").unwrap();
+    let (status, _, page) = web
+        .post_form(
+            &site_path,
+            &[
+                ("_csrf", &csrf),
+                ("code", "sh-dc1"),
+                ("name", "上海数据中心"),
+                ("address", "浦东"),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, sites) = t
+        .get(&t.admin, &format!("/api/v1/sites?organization={org}"))
+        .await;
+    let site = sites["items"][0]["id"].as_i64().unwrap().to_string();
+    let versions = format!("/console/products/{product}/versions/new");
+    let (status, page) = web.get(&versions).await;
+    assert_eq!(status, StatusCode::OK);
+    super::html::assert_valid(&versions, &page);
+    let (status, _, page) = web
+        .post_form(
+            &versions,
+            &[
+                ("_csrf", &csrf),
+                ("version", "5.4"),
+                ("released_on", "2026-03-01"),
+                ("end_of_marketing_on", ""),
+                ("end_of_support_on", "2029-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, p) = t
+        .get(&t.admin, &format!("/api/v1/products/{product}"))
+        .await;
+    assert_eq!(p["versions"][0]["end_of_support_on"], "2029-12-31");
+    let version_id = p["versions"][0]["id"].as_i64().unwrap();
+    let (status, _, page) = web
+        .post_form(
+            &format!("/console/products/{product}/versions/{version_id}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "5.4"),
+                ("released_on", "2026-03-01"),
+                ("end_of_marketing_on", "2028-06-30"),
+                ("end_of_support_on", "not-a-date"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad date is refused"
+    );
+    assert!(page.contains("not-a-date"));
     let page_path = format!("/console/organizations/{org}/units/new");
     let (status, page) = web.get(&page_path).await;
     assert_eq!(status, StatusCode::OK);
@@ -243,9 +306,9 @@ async fn staff_edit_units_and_contracts(backend: TestBackend) {
             &[
                 ("_csrf", &csrf),
                 ("serial_number", "sn-0001"),
-                ("site_id", ""),
+                ("site_id", &site),
                 ("product_id", &product),
-                ("product_version", "5.2"),
+                ("product_version", "5.4"),
                 ("patch_level", ""),
                 ("operating_system", ""),
                 ("notes", "机房 A"),
@@ -276,7 +339,10 @@ async fn staff_edit_units_and_contracts(backend: TestBackend) {
     assert_eq!(unit["product_version"], "5.4");
     assert_eq!(unit["patch_level"], "P3");
     let (_, page) = web.get(&unit_path).await;
-    assert!(page.contains("5.4"), "the history shows the change");
+    assert!(
+        page.contains("P3") && page.contains("上海数据中心"),
+        "the history and the site show"
+    );
 
     let new_contract = format!("/console/organizations/{org}/contracts/new");
     let (status, page) = web.get(&new_contract).await;
