@@ -8,9 +8,9 @@ use serde::de::DeserializeOwned;
 
 use super::session::{Viewer, WebError};
 use crate::actions::ActionError;
+use crate::actions::attachments::Upload;
 use crate::app::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::{Form, read_form};
+use crate::http::extract::Form;
 
 /// What a person typed into a case page's forms, shown again when one is refused: the reply
 /// (and whether it was an internal note, so a refused note never comes back as a public reply)
@@ -53,27 +53,79 @@ pub fn opt_number(value: Option<&str>) -> serde_json::Value {
         .map_or(serde_json::Value::Null, serde_json::Value::from)
 }
 
-/// Reads a multipart form with files and checks its CSRF token.
+/// Reads a multipart form with files and checks its CSRF token. Unlike the API, a file above
+/// the size limit (or one file too many) does not end the request: the text is kept and the
+/// refusal comes back beside it, so the page can show both.
 pub async fn read_checked(
     viewer: &Viewer,
     app: &AppState,
-    multipart: Multipart,
+    mut multipart: Multipart,
     fields: &[&str],
-) -> Result<Form, WebError> {
-    let mut allowed = vec!["_csrf"];
-    allowed.extend_from_slice(fields);
-    let form = read_form(multipart, app, &allowed)
-        .await
-        .map_err(|e| match e {
-            ApiError::Action(err) => viewer.fail(err),
-            ApiError::TooLarge(limit) => viewer.fail(ActionError::TooLarge {
-                what: "the upload",
-                limit,
-            }),
-            other => viewer.fail(ActionError::field("file", "invalid", format!("{other:?}"))),
-        })?;
+) -> Result<(Form, Option<ActionError>), WebError> {
+    let limits = &app.config.limits;
+    let broken = |e: axum::extract::multipart::MultipartError| {
+        viewer.fail(ActionError::field("file", "invalid", e.body_text()))
+    };
+    let mut form = Form::default();
+    let mut refusal = None;
+    while let Some(mut part) = multipart.next_field().await.map_err(broken)? {
+        let name = part.name().unwrap_or_default().to_owned();
+        let is_file = name == "file";
+        if !is_file && name != "_csrf" && !fields.contains(&name.as_str()) {
+            continue;
+        }
+        let limit = if is_file {
+            limits.max_attachment_bytes
+        } else {
+            limits.max_body_bytes
+        };
+        let file_name = part.file_name().unwrap_or("attachment").to_owned();
+        let content_type = part
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let mut content = Vec::new();
+        let mut too_large = false;
+        while let Some(chunk) = part.chunk().await.map_err(broken)? {
+            // Past the limit the rest is read and dropped, so the fields after it still arrive.
+            if too_large || content.len() + chunk.len() > limit {
+                too_large = true;
+                content.clear();
+                continue;
+            }
+            content.extend_from_slice(&chunk);
+        }
+        if too_large {
+            refusal = Some(ActionError::field(
+                &name,
+                "too_large",
+                format!("{file_name} is larger than the limit of {limit} bytes"),
+            ));
+        } else if is_file {
+            if content.is_empty() {
+                continue;
+            }
+            if form.files.len() >= limits.max_files_per_request {
+                refusal = Some(ActionError::field(
+                    "file",
+                    "too_many",
+                    format!("at most {} files at once", limits.max_files_per_request),
+                ));
+                continue;
+            }
+            form.files.push(Upload {
+                file_name,
+                content_type,
+                content: content.into(),
+            });
+        } else {
+            let text = String::from_utf8(content)
+                .map_err(|_| viewer.fail(ActionError::field(&name, "invalid", "not UTF-8 text")))?;
+            form.fields.push((name, text));
+        }
+    }
     viewer.check_csrf(form.text("_csrf"))?;
-    Ok(form)
+    Ok((form, refusal))
 }
 
 /// The messages of a refused form, one per field, for showing above it.

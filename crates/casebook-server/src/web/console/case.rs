@@ -208,14 +208,22 @@ pub async fn reply(
     multipart: Multipart,
 ) -> WebResult<Response> {
     let number = number_of(&viewer, &raw)?;
-    let mut form = read_checked(&viewer, &app, multipart, &["body", "visibility"]).await?;
-    form.files.retain(|f| !f.content.is_empty());
+    let (mut form, refusal) =
+        read_checked(&viewer, &app, multipart, &["body", "visibility"]).await?;
     let body = form.text("body").unwrap_or_default().to_owned();
     let visibility = if form.text("visibility") == Some("internal") {
         "internal"
     } else {
         "public"
     };
+    if let Some(err) = refusal {
+        let typed = Typed {
+            body,
+            internal: visibility == "internal",
+            ..Typed::default()
+        };
+        return refused(&app, &viewer, number, err, typed).await;
+    }
     // Files without text are added to the case on their own, as public or internal files.
     let result = if body.trim().is_empty() && !form.files.is_empty() {
         let visibility = if visibility == "internal" {

@@ -204,9 +204,21 @@ pub async fn reply(
     multipart: Multipart,
 ) -> WebResult<Response> {
     let number = number_of(&viewer, &raw)?;
-    let mut form = read_checked(&viewer, &app, multipart, &["body"]).await?;
-    form.files.retain(|f| !f.content.is_empty());
+    let (mut form, refusal) = read_checked(&viewer, &app, multipart, &["body"]).await?;
     let body = form.text("body").unwrap_or_default().to_owned();
+    if let Some(err) = refusal {
+        return refused(
+            &app,
+            &viewer,
+            number,
+            err,
+            Typed {
+                body,
+                ..Typed::default()
+            },
+        )
+        .await;
+    }
     // Files without text are added to the case on their own.
     let result = if body.trim().is_empty() && !form.files.is_empty() {
         attachments::add(

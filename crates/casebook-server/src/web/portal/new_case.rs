@@ -116,8 +116,13 @@ pub async fn open(
     Customer(viewer): Customer,
     multipart: Multipart,
 ) -> WebResult<Response> {
-    let mut form = read_checked(&viewer, &app, multipart, &FIELDS).await?;
-    form.files.retain(|f| !f.content.is_empty());
+    let (mut form, refusal) = read_checked(&viewer, &app, multipart, &FIELDS).await?;
+    if let Some(err) = refusal {
+        let page = page(&app, &viewer, form.fields.clone(), messages(&err))
+            .await
+            .map_err(|e| viewer.fail(e))?;
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
     let get = |n: &str| form.text(n);
     let draft = json!({
         "title": get("title").unwrap_or_default(),

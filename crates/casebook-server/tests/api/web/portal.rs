@@ -9,6 +9,7 @@ use super::{PASSWORD, WebClient, hidden, user_with_password};
 use crate::helpers::{INTERNAL_CANARY, TestApp};
 
 on_both_backends!(
+    a_file_over_the_limit_keeps_the_text,
     the_portal_shows_only_what_the_customer_may_see,
     bad_input_is_refused_and_the_text_kept,
     customers_reject_a_solution_and_reopen_a_closed_case,
@@ -346,4 +347,79 @@ async fn customers_reject_a_solution_and_reopen_a_closed_case(backend: TestBacke
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
     assert_eq!(case["status"], "in_progress", "reopened");
+}
+
+async fn a_file_over_the_limit_keeps_the_text(backend: TestBackend) {
+    let t = TestApp::spawn_with(
+        backend,
+        |c| c.limits.max_attachment_bytes = 1024,
+        std::sync::Arc::new(casebook_server::clock::SystemClock),
+    )
+    .await;
+    user_with_password(
+        &t,
+        "wang@cn-a.test",
+        "王小明",
+        "customer_user",
+        Some(t.a.org_id),
+    )
+    .await;
+    let a = WebClient::new(&t);
+    a.sign_in("wang@cn-a.test", PASSWORD).await;
+    let csrf = a.csrf("/portal/cases/new").await;
+    let (status, _, page) = a
+        .post_multipart(
+            "/portal/cases",
+            &[
+                ("_csrf", &csrf),
+                ("title", "大日志"),
+                ("description", "这段描述不能丢"),
+                ("severity", "3"),
+            ],
+            Some(("big.log", vec![b'x'; 4096])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("这段描述不能丢") && page.contains("big.log"),
+        "the text is kept and the file named"
+    );
+    let (_, list) = t.get(&t.admin, "/api/v1/cases").await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "nothing was opened"
+    );
+
+    let number = t.case_of_a().await;
+    user_with_password(&t, "eng@vendor.test", "工程师", "engineer", None).await;
+    let eng = WebClient::new(&t);
+    eng.sign_in("eng@vendor.test", PASSWORD).await;
+    let csrf = eng.csrf(&format!("/console/cases/{number}")).await;
+    let (status, _, page) = eng
+        .post_multipart(
+            &format!("/console/cases/{number}/reply"),
+            &[
+                ("_csrf", &csrf),
+                ("body", "附上完整日志"),
+                ("visibility", "internal"),
+            ],
+            Some(("big.log", vec![b'x'; 4096])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("附上完整日志"));
+    let doc = scraper::Html::parse_document(&page);
+    let internal = doc
+        .select(&scraper::Selector::parse("#vis-internal").unwrap())
+        .next()
+        .unwrap();
+    assert!(internal.value().attr("checked").is_some());
+    let (_, timeline) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/timeline"))
+        .await;
+    assert!(
+        !timeline.to_string().contains("附上完整日志"),
+        "nothing was added"
+    );
 }
