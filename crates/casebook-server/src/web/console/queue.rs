@@ -15,7 +15,7 @@ use casebook_store::products::ProductFilter;
 use casebook_store::saved_views::SavedView;
 use serde::Deserialize;
 
-use crate::actions::{cases, organizations, products, saved_views, sla};
+use crate::actions::{cases, organizations, products, saved_views, sla, users};
 use crate::app::AppState;
 use crate::http::cases::CaseQuery;
 use crate::web::page::{Ctx, render};
@@ -187,10 +187,21 @@ pub async fn show(
 ) -> WebResult<Response> {
     let queue = queue_id(f.queue.as_deref());
     let query_string = without(raw.as_deref().unwrap_or_default(), &["cursor", "fragment"]);
-    let filter = match f.filter(&viewer, queue) {
+    let mut filter = match f.filter(&viewer, queue) {
         Ok(filter) => filter,
         Err(err) => return Err(viewer.fail(err)),
     };
+    // "My tier": the tier this user leads, unless another one is chosen.
+    if queue == "tier"
+        && empty(&f.tier).is_none()
+        && let Some(id) = viewer.who.user_id()
+        && let Some(led) = users::get(&app, &viewer.who, id)
+            .await
+            .map_err(|e| viewer.fail(e))?
+            .leads_tier
+    {
+        filter.tiers = vec![led];
+    }
     let (rows, next) = rows_of(&app, &viewer, queue, filter.clone(), f.cursor.clone())
         .await
         .map_err(|e| viewer.fail(e))?;

@@ -17,7 +17,8 @@ on_both_backends!(
 
 async fn console_queues_views_intake_and_escalation(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
-    user_with_password(&t, "coord@vendor.test", "协调员", "coordinator", None).await;
+    let coordinator =
+        user_with_password(&t, "coord@vendor.test", "协调员", "coordinator", None).await;
     let number = t.case_of_a().await;
     let web = WebClient::new(&t);
     web.sign_in("coord@vendor.test", PASSWORD).await;
@@ -116,6 +117,24 @@ async fn console_queues_views_intake_and_escalation(backend: TestBackend) {
     assert!(
         page.contains("需要二线分析日志"),
         "the reason is on the timeline"
+    );
+
+    // "My tier" shows the tier the user leads.
+    let (_, tier_page) = web.get("/console?queue=tier").await;
+    assert!(
+        !tier_page.contains(&format!("/console/cases/{number}")),
+        "L1 by default"
+    );
+    t.patch(
+        &t.admin,
+        &format!("/api/v1/users/{coordinator}"),
+        json!({"leads_tier": "l2"}),
+    )
+    .await;
+    let (_, tier_page) = web.get("/console?queue=tier").await;
+    assert!(
+        tier_page.contains(&format!("/console/cases/{number}")),
+        "the L2 lead sees L2 cases"
     );
 
     // The entitlement: re-check, and an override with a reason.
