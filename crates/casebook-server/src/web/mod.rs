@@ -11,6 +11,7 @@ pub mod assets;
 pub mod console;
 pub mod forms;
 pub mod i18n;
+pub mod notifications;
 pub mod page;
 pub mod portal;
 pub mod session;
@@ -91,6 +92,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(sign_in::routes())
         .merge(console::routes())
         .merge(portal::routes())
+        .merge(notifications::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))
         .merge(assets::routes())
 }

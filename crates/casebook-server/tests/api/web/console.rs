@@ -11,6 +11,7 @@ use super::{PASSWORD, WebClient, hidden, user_with_password};
 use crate::helpers::TestApp;
 
 on_both_backends!(
+    notifications_are_listed_and_marked_read,
     console_queues_views_intake_and_escalation,
     every_page_is_valid_in_both_languages,
 );
@@ -227,6 +228,7 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
         "/console/calendars/china-5x8".into(),
         "/console/users".into(),
         "/console/users/new".into(),
+        "/notifications".into(),
         "/console/organizations/new".into(),
         format!("/console/organizations/{org}/edit"),
         format!("/console/organizations/{org}/contacts/new"),
@@ -241,6 +243,7 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
         "/portal/cases/new".into(),
         format!("/portal/cases/{number}"),
         "/portal/contracts".into(),
+        "/notifications".into(),
     ];
     for lang in ["zh-CN", "en"] {
         for (web, pages) in [(&staff, &staff_pages[..]), (&customer, &customer_pages[..])] {
@@ -283,4 +286,56 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
     let anonymous = WebClient::new(&t);
     let (_, page) = anonymous.get("/sign-in").await;
     assert_valid("/sign-in", &page);
+}
+
+async fn notifications_are_listed_and_marked_read(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let coordinator =
+        user_with_password(&t, "coord@vendor.test", "协调员", "coordinator", None).await;
+    let number = t.case_of_a().await;
+    let mut db = t.app.store.write().await.unwrap();
+    let note = casebook_store::notifications::NewNotification {
+        user: casebook_domain::ids::UserId::new(coordinator),
+        case: None,
+        kind: "sla_warning",
+        title: &format!("{number} 首次响应即将超时"),
+        body: "已用 75%",
+        dedupe_key: "test-1",
+    };
+    casebook_store::notifications::notify(&mut db, &note, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    db.commit().await.unwrap();
+    let web = WebClient::new(&t);
+    web.sign_in("coord@vendor.test", PASSWORD).await;
+    let (status, page) = web.get("/notifications?unread=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("首次响应即将超时") && page.contains("已用 75%"));
+    let csrf = hidden(&page, "_csrf").unwrap();
+    let id = hidden(&page, "id").expect("a mark-read form");
+    let (status, _, _) = web
+        .post_form("/notifications/read", &[("_csrf", &csrf), ("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = web.get("/notifications?unread=1").await;
+    assert!(!page.contains("首次响应即将超时"), "read now");
+    let (_, page) = web.get("/notifications").await;
+    assert!(page.contains("首次响应即将超时"), "still listed");
+    // Someone else's notifications are not shown, and their ids do nothing.
+    user_with_password(
+        &t,
+        "wang@cn-a.test",
+        "王小明",
+        "customer_user",
+        Some(t.a.org_id),
+    )
+    .await;
+    let customer = WebClient::new(&t);
+    customer.sign_in("wang@cn-a.test", PASSWORD).await;
+    let (_, page) = customer.get("/notifications").await;
+    assert!(!page.contains("首次响应即将超时"));
+    let (status, _, _) = customer
+        .post_form("/notifications/read", &[("_csrf", "forged"), ("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
