@@ -128,6 +128,23 @@ pub async fn read_checked(
     Ok((form, refusal))
 }
 
+/// How a form refused by `err` is shown again: its status and the reasons. Errors that are not
+/// about the form (not found, database down, internal) become their error page instead.
+pub fn refusal(
+    viewer: &Viewer,
+    err: ActionError,
+) -> Result<(axum::http::StatusCode, Vec<String>), WebError> {
+    use axum::http::StatusCode;
+    let status = match &err {
+        ActionError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ActionError::NotFound(_) | ActionError::Internal(_) | ActionError::Unavailable(_) => {
+            return Err(viewer.fail(err));
+        }
+        _ => StatusCode::CONFLICT,
+    };
+    Ok((status, messages(&err)))
+}
+
 /// The messages of a refused form, one per field, for showing above it.
 pub fn messages(err: &ActionError) -> Vec<String> {
     match err {

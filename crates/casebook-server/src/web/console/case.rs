@@ -28,7 +28,7 @@ use crate::actions::{
     ActionError, attachments, case_entitlement, cases, comments, contracts, sla, units, users,
 };
 use crate::app::AppState;
-use crate::web::forms::{Typed, messages, opt, parse, read_checked};
+use crate::web::forms::{Typed, opt, parse, read_checked, refusal};
 use crate::web::page::{Ctx, render_status, user_html};
 use crate::web::session::{Staff, Viewer, WebResult};
 
@@ -187,14 +187,8 @@ async fn refused(
     err: ActionError,
     typed: Typed,
 ) -> WebResult<Response> {
-    let status = match &err {
-        ActionError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ActionError::NotFound(_) | ActionError::Internal(_) | ActionError::Unavailable(_) => {
-            return Err(viewer.fail(err));
-        }
-        _ => StatusCode::CONFLICT,
-    };
-    let page = page(app, viewer, number, messages(&err), typed)
+    let (status, errors) = refusal(viewer, err)?;
+    let page = page(app, viewer, number, errors, typed)
         .await
         .map_err(|e| viewer.fail(e))?;
     Ok(render_status(status, &page))

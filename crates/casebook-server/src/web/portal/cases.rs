@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use casebook_domain::Named;
 use casebook_domain::case::{Case, CasePatch};
@@ -18,7 +17,7 @@ use serde_json::json;
 use crate::actions::sla::ClockView;
 use crate::actions::{ActionError, attachments, cases, comments, sla};
 use crate::app::AppState;
-use crate::web::forms::{Typed, messages, opt, parse, read_checked};
+use crate::web::forms::{Typed, opt, parse, read_checked, refusal};
 use crate::web::page::{Ctx, render, render_status, user_html};
 use crate::web::session::{Customer, Viewer, WebResult};
 
@@ -183,14 +182,8 @@ async fn refused(
     err: ActionError,
     typed: Typed,
 ) -> WebResult<Response> {
-    let status = match &err {
-        ActionError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ActionError::NotFound(_) | ActionError::Internal(_) | ActionError::Unavailable(_) => {
-            return Err(viewer.fail(err));
-        }
-        _ => StatusCode::CONFLICT,
-    };
-    let page = page(app, viewer, number, messages(&err), typed, false)
+    let (status, errors) = refusal(viewer, err)?;
+    let page = page(app, viewer, number, errors, typed, false)
         .await
         .map_err(|e| viewer.fail(e))?;
     Ok(render_status(status, &page))
