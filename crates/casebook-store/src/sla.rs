@@ -478,3 +478,13 @@ pub async fn running_by_deadline(
         (q.deadline.as_millisecond(), q.clock_id)
     }))
 }
+
+/// How many running clocks reach their deadline by `until` (breached ones included), up to
+/// `cap`: the count of the console's "breaching soon" queue.
+pub async fn running_due_by(db: &mut Db, until: Timestamp, cap: i64) -> StoreResult<i64> {
+    let count: i64 = on_db!(db, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM sla_clocks
+             WHERE state = 'running' AND deadline IS NOT NULL AND deadline <= $1 LIMIT $2) AS t")
+        .bind(Ts::new(until)).bind(cap).fetch_one(c).await)?;
+    Ok(count)
+}

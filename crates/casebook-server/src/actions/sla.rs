@@ -22,6 +22,7 @@ use casebook_store::sla::{self as store, StoredClock};
 use casebook_store::users::{self as users_store, StaffGroup};
 use casebook_store::{AuditActor, AuditEntry, Db, cases, plans};
 use casebook_store::{Page, PageRequest};
+use jiff::SignedDuration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -579,6 +580,19 @@ pub struct QueueItem {
     pub minutes_left: i64,
     /// Whether it passed its target.
     pub breached: bool,
+}
+
+/// How many running clocks are due within `within` from now or already breached, up to `cap`
+/// (staff: the count of "breaching soon").
+pub async fn due_count(
+    app: &App,
+    who: &Principal,
+    within: SignedDuration,
+    cap: i64,
+) -> ActionResult<i64> {
+    require(who, Permission::WorkCases)?;
+    let mut db = app.store.read().await?;
+    Ok(store::running_due_by(&mut db, app.clock.now() + within, cap).await?)
 }
 
 /// Running clocks of all cases, the nearest deadline first (staff: "breaching soon").

@@ -30,6 +30,9 @@ pub const OPEN: [Status; 5] = [
     Status::SolutionProposed,
 ];
 
+/// The "breaching soon" tab counts the clocks due within this time (and those already breached).
+const BREACHING_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
 /// Counts above this show as "999+".
 const COUNT_CAP: i64 = 1000;
 
@@ -191,14 +194,19 @@ pub async fn show(
         Ok(filter) => filter,
         Err(err) => return Err(viewer.fail(err)),
     };
-    // "My tier": the tier this user leads, unless another one is chosen.
+    // "My tier": the tier this user leads (L1 if none), unless another one is chosen.
+    let led = match viewer.who.user_id() {
+        Some(id) => {
+            users::get(&app, &viewer.who, id)
+                .await
+                .map_err(|e| viewer.fail(e))?
+                .leads_tier
+        }
+        None => None,
+    };
     if queue == "tier"
         && empty(&f.tier).is_none()
-        && let Some(id) = viewer.who.user_id()
-        && let Some(led) = users::get(&app, &viewer.who, id)
-            .await
-            .map_err(|e| viewer.fail(e))?
-            .leads_tier
+        && let Some(led) = led
     {
         filter.tiers = vec![led];
     }
@@ -216,18 +224,21 @@ pub async fn show(
     }
     let mut tabs = Vec::new();
     for id in ["mine", "unassigned", "tier", "breaching", "all"] {
-        let count = if id == "breaching" || id == "tier" {
-            None
+        let count = if id == "breaching" {
+            sla::due_count(&app, &viewer.who, BREACHING_WITHIN, COUNT_CAP).await
         } else {
-            let base = QueueQuery::default()
+            let mut base = QueueQuery::default()
                 .filter(&viewer, id)
                 .map_err(|e| viewer.fail(e))?;
-            Some(
-                cases::count(&app, &viewer.who, &base, COUNT_CAP)
-                    .await
-                    .map_err(|e| viewer.fail(e))?,
-            )
-        };
+            if id == "tier"
+                && let Some(led) = led
+            {
+                base.tiers = vec![led];
+            }
+            cases::count(&app, &viewer.who, &base, COUNT_CAP).await
+        }
+        .map_err(|e| viewer.fail(e))?;
+        let count = Some(count);
         tabs.push(Tab { id, count });
     }
     let first = PageRequest {

@@ -26,6 +26,15 @@ async fn console_queues_views_intake_and_escalation(backend: TestBackend) {
     let (status, page) = web.get("/console?queue=unassigned").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&format!("/console/cases/{number}")));
+    let doc = scraper::Html::parse_document(&page);
+    let tabs = scraper::Selector::parse("nav.tabs a").unwrap();
+    let count = scraper::Selector::parse(".count").unwrap();
+    let counted: Vec<String> = doc
+        .select(&tabs)
+        .filter(|a| a.select(&count).next().is_some())
+        .map(|a| a.value().attr("href").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(counted.len(), 5, "every tab has its count: {counted:?}");
     let (_, mine) = web.get("/console?queue=mine").await;
     assert!(!mine.contains(&format!("/console/cases/{number}")));
     let (_, fragment) = web.get("/console?queue=unassigned&fragment=1").await;
