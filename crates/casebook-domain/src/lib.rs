@@ -14,6 +14,7 @@ pub mod entitlement;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;
+pub mod mail;
 pub mod notifications;
 pub mod patch;
 pub mod policy;

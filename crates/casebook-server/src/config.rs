@@ -34,6 +34,8 @@ pub struct Config {
     pub sessions: SessionsConfig,
     /// The web pages.
     pub ui: UiConfig,
+    /// The e-mail channel.
+    pub mail: MailConfig,
     /// Service levels.
     pub sla: SlaConfig,
 }
@@ -118,6 +120,22 @@ pub struct UiConfig {
     pub show_demo_accounts: bool,
 }
 
+/// `[mail]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// Messages larger than this are quarantined (the first megabyte is kept).
+    pub max_message_bytes: usize,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            max_message_bytes: 30 * 1024 * 1024,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -130,6 +148,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             sessions: SessionsConfig::default(),
             ui: UiConfig::default(),
+            mail: MailConfig::default(),
             sla: SlaConfig::default(),
         }
     }
@@ -408,6 +427,10 @@ secure_cookie = false
 [ui]
 # List the demo accounts and their password on the sign-in page (only for `casebook demo`).
 show_demo_accounts = false
+
+[mail]
+# Messages larger than this are quarantined with the reason (the first megabyte is kept).
+max_message_bytes = 31457280
 
 [sla]
 # Seconds between two sweeps for due SLA warnings and escalations (each fires once, also with

@@ -22,6 +22,8 @@ pub enum AuthVia {
     },
     /// The system itself: CLI commands, the demo loader, jobs.
     System,
+    /// An e-mail from the user's address (the mail channel).
+    Mail,
 }
 
 /// Who is acting, as far as the server knows.

@@ -333,6 +333,13 @@ pub async fn id_of(db: &mut Db, number: CaseNumber) -> StoreResult<Option<CaseId
     Ok(row.map(|(id,)| Id::new(id)))
 }
 
+/// Finds a case's number by id.
+pub async fn number_of(db: &mut Db, id: CaseId) -> StoreResult<Option<CaseNumber>> {
+    let row: Option<(i64, i64)> = on_db!(db, c => sqlx::query_as("SELECT year, seq FROM cases WHERE id = $1")
+        .bind(id.get()).fetch_optional(c).await)?;
+    Ok(row.and_then(|(year, seq)| CaseNumber::new(i16::try_from(year).ok()?, seq).ok()))
+}
+
 /// Writes the columns of a case if its stored version is still `version`; bumps the version.
 pub async fn update(
     db: &mut Db,

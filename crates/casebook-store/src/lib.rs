@@ -19,6 +19,7 @@ pub mod credentials;
 mod db;
 mod error;
 mod group_commit;
+pub mod mail;
 pub mod notifications;
 pub mod organizations;
 pub mod page;

@@ -17,6 +17,7 @@ pub mod contacts;
 pub mod contracts;
 pub mod entitlements;
 pub mod imports;
+pub mod mail_in;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;

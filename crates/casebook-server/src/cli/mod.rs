@@ -1,11 +1,12 @@
 //! The `casebook` command line: `demo`, `serve`, `migrate`, `admin`, `calendar`, `import`,
-//! `backup`, `audit`, `config`.
+//! `backup`, `audit`, `config`, `mail`.
 
 mod admin;
 pub(crate) use admin::describe;
 mod backup;
 mod calendar;
 mod import;
+mod mail;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -81,6 +82,11 @@ enum Command {
         /// Check every row and report, without writing anything.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// The e-mail channel.
+    Mail {
+        #[command(subcommand)]
+        command: mail::MailCommand,
     },
     /// The audit log.
     Audit {
@@ -210,6 +216,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             import::run(App::open(config).await?, kind, &file, dry_run).await
+        }
+        Command::Mail { command } => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            Ok(mail::run(config, command).await)
         }
         Command::Backup { file } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;

@@ -15,23 +15,30 @@ use crate::helpers::test_config;
 on_both_backends!(admin_commands_backup_and_audit_verify);
 
 async fn casebook(args: &[&str], url: &str, stdin: Option<&str>) -> Output {
+    casebook_with(
+        args,
+        &[("CASEBOOK_DATABASE_URL", url)],
+        stdin.unwrap_or_default().as_bytes(),
+    )
+    .await
+}
+
+/// Runs the real binary with these arguments, environment and standard input.
+pub async fn casebook_with(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
     use tokio::io::AsyncWriteExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_casebook"));
     command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CASEBOOK_DATABASE_URL", url)
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
     let mut child = command.spawn().expect("run the casebook binary");
     let mut input = child.stdin.take().unwrap();
-    input
-        .write_all(stdin.unwrap_or_default().as_bytes())
-        .await
-        .unwrap();
+    input.write_all(stdin).await.unwrap();
     drop(input);
     tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
         .await

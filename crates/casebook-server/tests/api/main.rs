@@ -15,6 +15,7 @@ mod faults;
 mod files;
 mod imports;
 mod installed_base;
+mod mail;
 mod openapi;
 mod plans;
 mod sla;

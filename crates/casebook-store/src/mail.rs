@@ -1,0 +1,87 @@
+//! Inbound mail as stored: the raw message with its Message-ID (unique, so a redelivered
+//! message is recognised), and where it went.
+
+use casebook_domain::Timestamp;
+use casebook_domain::ids::{CaseId, Id};
+
+use crate::db::Db;
+use crate::error::StoreResult;
+use crate::time::Ts;
+
+/// A message as it arrived.
+#[derive(Debug, Clone)]
+pub struct NewMail<'a> {
+    /// Its Message-ID (or one made from its content when it had none).
+    pub message_id: &'a str,
+    /// The sender's address.
+    pub from_address: &'a str,
+    /// The subject.
+    pub subject: &'a str,
+    /// The raw message (possibly cut at the size limit).
+    pub raw: &'a [u8],
+    /// Its size as received.
+    pub size: i64,
+}
+
+/// What became of a message: `processing` until decided, then `threaded`, `opened`,
+/// `quarantined` or `ignored`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disposition {
+    /// The word.
+    pub disposition: String,
+    /// The case it joined or opened.
+    pub case: Option<CaseId>,
+    /// Why (for quarantined and ignored mail).
+    pub reason: String,
+}
+
+/// Records a message as `processing`; `None` if a message with its Message-ID is already here
+/// (then its disposition is returned by [`disposition_of`]).
+pub async fn claim(db: &mut Db, mail: &NewMail<'_>, now: Timestamp) -> StoreResult<Option<i64>> {
+    let id: Option<i64> = on_db!(db, c => sqlx::query_scalar(
+        "INSERT INTO mail_messages (message_id, from_address, subject, disposition, size, raw, received_at)
+         VALUES ($1, $2, $3, 'processing', $4, $5, $6)
+         ON CONFLICT (message_id) DO NOTHING RETURNING id")
+        .bind(mail.message_id).bind(mail.from_address).bind(mail.subject).bind(mail.size)
+        .bind(mail.raw).bind(Ts::new(now)).fetch_optional(c).await)?;
+    Ok(id)
+}
+
+/// Records what became of a message.
+pub async fn decide(
+    db: &mut Db,
+    id: i64,
+    decision: &Disposition,
+    now: Timestamp,
+) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE mail_messages SET disposition = $1, case_id = $2, reason = $3, decided_at = $4 WHERE id = $5")
+        .bind(&decision.disposition).bind(decision.case.map(|c| c.get())).bind(&decision.reason)
+        .bind(Ts::new(now)).bind(id).execute(c).await)?;
+    Ok(())
+}
+
+/// What became of the message with this Message-ID, if it is here.
+pub async fn disposition_of(db: &mut Db, message_id: &str) -> StoreResult<Option<Disposition>> {
+    let row: Option<(String, Option<i64>, String)> = on_db!(db, c => sqlx::query_as(
+        "SELECT disposition, case_id, reason FROM mail_messages WHERE message_id = $1")
+        .bind(message_id).fetch_optional(c).await)?;
+    Ok(row.map(|(disposition, case, reason)| Disposition {
+        disposition,
+        case: case.map(Id::new),
+        reason,
+    }))
+}
+
+/// The case of the first of these Message-IDs that Casebook has seen with a case.
+pub async fn case_of_messages(db: &mut Db, message_ids: &[String]) -> StoreResult<Option<CaseId>> {
+    for id in message_ids.iter().take(50) {
+        let case: Option<Option<i64>> = on_db!(db, c => sqlx::query_scalar(
+            "SELECT case_id FROM mail_messages WHERE message_id = $1")
+            .bind(id).fetch_optional(c).await)?;
+        if let Some(Some(case)) = case {
+            return Ok(Some(Id::new(case)));
+        }
+    }
+    Ok(None)
+}
