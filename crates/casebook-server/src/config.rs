@@ -36,6 +36,8 @@ pub struct Config {
     pub ui: UiConfig,
     /// The e-mail channel.
     pub mail: MailConfig,
+    /// Sending mail.
+    pub smtp: SmtpConfig,
     /// Service levels.
     pub sla: SlaConfig,
 }
@@ -128,6 +130,46 @@ pub struct MailConfig {
     pub max_message_bytes: usize,
 }
 
+/// `[smtp]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// The SMTP server; empty keeps mail in the outbox unsent.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub security: String,
+    /// User name for authentication (empty: none).
+    pub username: String,
+    /// Password for authentication.
+    pub password: String,
+    /// The sender of every message.
+    pub from: String,
+    /// The domain of the Message-IDs Casebook makes.
+    pub message_id_domain: String,
+    /// Seconds between two passes over the outbox.
+    pub send_interval_secs: u64,
+    /// Seconds before a connection or command to the server is given up.
+    pub timeout_secs: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: String::new(),
+            port: 25,
+            security: "starttls".into(),
+            username: String::new(),
+            password: String::new(),
+            from: "Casebook <support@casebook.invalid>".into(),
+            message_id_domain: "casebook.invalid".into(),
+            send_interval_secs: 10,
+            timeout_secs: 30,
+        }
+    }
+}
+
 impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {
@@ -149,6 +191,7 @@ impl Default for Config {
             sessions: SessionsConfig::default(),
             ui: UiConfig::default(),
             mail: MailConfig::default(),
+            smtp: SmtpConfig::default(),
             sla: SlaConfig::default(),
         }
     }
@@ -431,6 +474,22 @@ show_demo_accounts = false
 [mail]
 # Messages larger than this are quarantined with the reason (the first megabyte is kept).
 max_message_bytes = 31457280
+
+[smtp]
+# The SMTP server notifications leave through; empty keeps them in the outbox unsent.
+host = ""
+port = 25
+# "none", "starttls" or "tls".
+security = "starttls"
+username = ""
+password = ""
+# The sender of every message.
+from = "Casebook <support@casebook.invalid>"
+# The domain of the Message-IDs Casebook makes.
+message_id_domain = "casebook.invalid"
+# Seconds between two passes over the outbox; seconds before the server is given up.
+send_interval_secs = 10
+timeout_secs = 30
 
 [sla]
 # Seconds between two sweeps for due SLA warnings and escalations (each fires once, also with

@@ -1,5 +1,5 @@
-//! Running the HTTP server: listen, serve until a shutdown signal, keep sessions tidy, and fire
-//! due SLA escalations.
+//! Running the HTTP server: listen, serve until a shutdown signal, keep sessions tidy, fire due
+//! SLA escalations, and deliver the mail outbox.
 
 use std::time::Duration;
 
@@ -12,12 +12,14 @@ use crate::app::AppState;
 pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let cleaner = tokio::spawn(clean_sessions(app.clone()));
     let sweeper = tokio::spawn(sweep_sla(app.clone()));
+    let sender = tokio::spawn(send_mail(app.clone()));
     let router = crate::http::router(app);
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     cleaner.abort();
     sweeper.abort();
+    sender.abort();
     Ok(result?)
 }
 
@@ -70,6 +72,27 @@ async fn sweep_sla(app: AppState) {
                 Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
             }
             break;
+        }
+    }
+}
+
+/// Delivers the mail outbox through the configured SMTP server (nothing when none is set).
+async fn send_mail(app: AppState) {
+    if app.config.smtp.host.is_empty() {
+        tracing::info!("no smtp.host: notification mail stays in the outbox");
+        return;
+    }
+    let mut every = tokio::time::interval(Duration::from_secs(
+        app.config.smtp.send_interval_secs.max(1),
+    ));
+    loop {
+        every.tick().await;
+        match crate::actions::mail_out::send_due(&app, 100).await {
+            Ok(d) if d.sent + d.failed > 0 => {
+                tracing::info!(sent = d.sent, failed = d.failed, "outbox delivered")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
         }
     }
 }

@@ -123,3 +123,87 @@ pub async fn unsent_mail(
         "SELECT id, kind, recipient, subject FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1")
         .bind(limit).fetch_all(c).await)?)
 }
+
+/// A queued mail a sender holds for delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    /// Row id.
+    pub id: i64,
+    /// Recipient address.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Its unique key (the Message-ID is made from it, so a retry sends the same Message-ID).
+    pub dedupe_key: String,
+    /// Earlier attempts.
+    pub attempts: i64,
+}
+
+/// Takes up to `limit` unsent mails that are due and held by no other sender, and holds them
+/// until `hold_until`: a sender that dies releases them when the hold runs out.
+pub async fn claim_due_mail(
+    db: &mut Db,
+    now: Timestamp,
+    hold_until: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<OutgoingMail>> {
+    let rows: Vec<(i64, String, String, String, String, i64)> = on_db!(db, c => sqlx::query_as(
+        "UPDATE outbox SET claimed_until = $2
+         WHERE id IN (SELECT id FROM outbox
+                      WHERE sent_at IS NULL
+                        AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                        AND (claimed_until IS NULL OR claimed_until <= $1)
+                      ORDER BY id LIMIT $3)
+         RETURNING id, recipient, subject, body, dedupe_key, attempts")
+        .bind(Ts::new(now)).bind(Ts::new(hold_until)).bind(limit).fetch_all(c).await)?;
+    let mut mails: Vec<OutgoingMail> = rows
+        .into_iter()
+        .map(
+            |(id, recipient, subject, body, dedupe_key, attempts)| OutgoingMail {
+                id,
+                recipient,
+                subject,
+                body,
+                dedupe_key,
+                attempts,
+            },
+        )
+        .collect();
+    mails.sort_by_key(|m| m.id);
+    Ok(mails)
+}
+
+/// Records a delivered mail.
+pub async fn mail_sent(db: &mut Db, id: i64, now: Timestamp) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $2")
+        .bind(Ts::new(now)).bind(id).execute(c).await)?;
+    Ok(())
+}
+
+/// Records a failed attempt and when to try again.
+pub async fn mail_failed(
+    db: &mut Db,
+    id: i64,
+    error: &str,
+    retry_at: Timestamp,
+) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_until = NULL WHERE id = $3")
+        .bind(error).bind(Ts::new(retry_at)).bind(id).execute(c).await)?;
+    Ok(())
+}
+
+/// Mail whose delivery failed at least once and is not sent yet, newest first (admins):
+/// `(id, recipient, subject, attempts, last_error)`.
+pub async fn failed_mail(
+    db: &mut Db,
+    limit: i64,
+) -> StoreResult<Vec<(i64, String, String, i64, String)>> {
+    Ok(on_db!(db, c => sqlx::query_as(
+        "SELECT id, recipient, subject, attempts, COALESCE(last_error, '') FROM outbox
+         WHERE sent_at IS NULL AND attempts > 0 ORDER BY id DESC LIMIT $1")
+        .bind(limit).fetch_all(c).await)?)
+}

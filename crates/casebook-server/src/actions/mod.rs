@@ -18,6 +18,7 @@ pub mod contracts;
 pub mod entitlements;
 pub mod imports;
 pub mod mail_in;
+pub mod mail_out;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;

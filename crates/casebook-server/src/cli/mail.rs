@@ -1,3 +1,4 @@
+//! `casebook mail send`: one delivery pass over the outbox (exit 75 when some message failed).
 //! `casebook mail ingest`: one raw message on standard input, as an MTA pipe or alias delivers
 //! it. Exit codes follow sysexits, which MTAs understand: 0 when the message is kept (threaded,
 //! opened, quarantined, ignored or already here), 75 (temporary failure: the MTA retries later)
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use tokio::io::AsyncReadExt;
 
-use crate::actions::{ActionError, mail_in};
+use crate::actions::{ActionError, mail_in, mail_out};
 use crate::app::App;
 use crate::config::Config;
 
@@ -17,6 +18,9 @@ use crate::config::Config;
 pub enum MailCommand {
     /// Read one raw RFC 5322 message from standard input and take it in.
     Ingest,
+    /// Deliver the due messages of the outbox once, through `[smtp]` (the server does this by
+    /// itself every `smtp.send_interval_secs`).
+    Send,
 }
 
 const EX_SOFTWARE: u8 = 70;
@@ -27,6 +31,7 @@ const EX_TEMPFAIL: u8 = 75;
 pub async fn run(config: Config, command: MailCommand) -> ExitCode {
     match command {
         MailCommand::Ingest => ingest(config).await,
+        MailCommand::Send => send(config).await,
     }
 }
 
@@ -58,5 +63,41 @@ async fn ingest(config: Config) -> ExitCode {
             eprintln!("casebook: {err}");
             ExitCode::from(EX_SOFTWARE)
         }
+    }
+}
+
+async fn send(config: Config) -> ExitCode {
+    if config.smtp.host.is_empty() {
+        eprintln!("casebook: no smtp.host is set; nothing is sent");
+        return ExitCode::from(78);
+    }
+    let app = match App::open(config).await {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("casebook: the database is unavailable: {err:#}");
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+    };
+    let mut total = mail_out::Delivery::default();
+    loop {
+        match mail_out::send_due(&app, 100).await {
+            Ok(d) => {
+                total.sent += d.sent;
+                total.failed += d.failed;
+                if d.sent + d.failed < 100 {
+                    break;
+                }
+            }
+            Err(err) => {
+                eprintln!("casebook: {err}");
+                return ExitCode::from(EX_SOFTWARE);
+            }
+        }
+    }
+    println!("{}", serde_json::to_string(&total).unwrap_or_default());
+    if total.failed > 0 {
+        ExitCode::from(EX_TEMPFAIL)
+    } else {
+        ExitCode::SUCCESS
     }
 }

@@ -16,6 +16,7 @@ mod files;
 mod imports;
 mod installed_base;
 mod mail;
+mod mail_out;
 mod openapi;
 mod plans;
 mod sla;

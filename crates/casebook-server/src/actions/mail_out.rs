@@ -1,0 +1,159 @@
+//! Mail going out: the outbox is written in the transaction of the change that causes a message
+//! (an SLA warning, a renewal reminder); this sender delivers it through SMTP. A pass holds the
+//! messages it takes for a few minutes, so two servers never send one at the same time; a
+//! message that fails is tried again later with a growing wait (1, 2, 4 … minutes, at most six
+//! hours). Each message's Message-ID comes from its unique key, so a message sent again after a
+//! crash (sent, but not yet marked) carries the same Message-ID and receivers drop the copy.
+
+use std::time::Duration;
+
+use casebook_store::notifications::{self, OutgoingMail};
+use jiff::SignedDuration;
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{ActionError, ActionResult};
+use crate::app::App;
+use crate::config::SmtpConfig;
+
+/// How long a pass holds the messages it took.
+const HOLD: SignedDuration = SignedDuration::from_mins(5);
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    /// Messages the server accepted.
+    pub sent: usize,
+    /// Messages that failed this time (they are tried again later).
+    pub failed: usize,
+}
+
+/// The Message-ID of an outbox message: the same for every attempt.
+pub fn message_id(dedupe_key: &str, domain: &str) -> String {
+    format!(
+        "<{}@{domain}>",
+        &hex::encode(Sha256::digest(dedupe_key.as_bytes()))[..32]
+    )
+}
+
+/// The wait before the next attempt after `attempts` failures.
+pub fn backoff(attempts: i64) -> SignedDuration {
+    let minutes = 1i64 << attempts.clamp(0, 9);
+    SignedDuration::from_mins(minutes.min(360))
+}
+
+/// Header text with no line breaks or other control characters (no header injection).
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let builder = match smtp.security.as_str() {
+        "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+            .map_err(|e| e.to_string())?,
+        "tls" => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(|e| e.to_string())?
+        }
+        other => {
+            return Err(format!(
+                "smtp.security must be none, starttls or tls, not {other}"
+            ));
+        }
+    };
+    let mut builder = builder
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(smtp.timeout_secs)));
+    if !smtp.username.is_empty() {
+        builder = builder.credentials(Credentials::new(
+            smtp.username.clone(),
+            smtp.password.clone(),
+        ));
+    }
+    Ok(builder.build())
+}
+
+fn build(smtp: &SmtpConfig, mail: &OutgoingMail) -> Result<Message, String> {
+    let from: Mailbox = smtp.from.parse().map_err(|e| format!("smtp.from: {e}"))?;
+    let to: Mailbox = one_line(&mail.recipient)
+        .parse()
+        .map_err(|e| format!("recipient {:?}: {e}", mail.recipient))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(one_line(&mail.subject))
+        .message_id(Some(message_id(&mail.dedupe_key, &smtp.message_id_domain)))
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.body.clone())
+        .map_err(|e| e.to_string())
+}
+
+/// Delivers up to `limit` due messages of the outbox; nothing when no SMTP server is set.
+pub async fn send_due(app: &App, limit: i64) -> ActionResult<Delivery> {
+    let smtp = &app.config.smtp;
+    if smtp.host.is_empty() {
+        return Ok(Delivery::default());
+    }
+    let transport = transport(smtp).map_err(ActionError::Internal)?;
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let due = notifications::claim_due_mail(&mut db, now, now + HOLD, limit).await?;
+    db.commit().await?;
+    let mut done = Delivery::default();
+    for mail in due {
+        let result = match build(smtp, &mail) {
+            Ok(message) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(err) => Err(err),
+        };
+        let now = app.clock.now();
+        let mut db = app.store.write().await?;
+        match result {
+            Ok(()) => {
+                notifications::mail_sent(&mut db, mail.id, now).await?;
+                done.sent += 1;
+            }
+            Err(err) => {
+                tracing::warn!(id = mail.id, error = %err, "mail delivery failed; it will be tried again");
+                notifications::mail_failed(&mut db, mail.id, &err, now + backoff(mail.attempts))
+                    .await?;
+                done.failed += 1;
+            }
+        }
+        db.commit().await?;
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_stable_and_backoff_grows_to_a_cap() {
+        assert_eq!(message_id("k1", "d.test"), message_id("k1", "d.test"));
+        assert_ne!(message_id("k1", "d.test"), message_id("k2", "d.test"));
+        assert!(message_id("k1", "d.test").ends_with("@d.test>"));
+        assert_eq!(backoff(0), SignedDuration::from_mins(1));
+        assert_eq!(backoff(3), SignedDuration::from_mins(8));
+        assert_eq!(backoff(40), SignedDuration::from_mins(360));
+    }
+
+    #[test]
+    fn header_text_has_no_line_breaks() {
+        assert_eq!(
+            one_line("SLA warning\r\nBcc: victim@x.test"),
+            "SLA warning Bcc: victim@x.test"
+        );
+    }
+}

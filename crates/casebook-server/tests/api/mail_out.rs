@@ -1,0 +1,218 @@
+//! The outbox sender against a real SMTP server on loopback (aiosmtpd from PyPI, writing what it
+//! receives into a maildir), on SQLite and PostgreSQL: messages arrive with stable Message-IDs and
+//! safe headers, a bad recipient and a server that is down are retried later with backoff, a
+//! message held by another sender is not sent twice, failures are listed for admins.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use casebook_server::actions::mail_out::{self, Delivery};
+use casebook_server::clock::{Clock, ManualClock};
+use casebook_store::notifications;
+use casebook_store::on_both_backends;
+use casebook_store::testing::TestBackend;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::helpers::TestApp;
+
+on_both_backends!(the_outbox_is_delivered_once_with_retries);
+
+/// aiosmtpd on a port, storing messages in a maildir; stopped when dropped.
+struct SmtpSink {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SmtpSink {
+    fn start(port: u16, dir: &Path) -> SmtpSink {
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        let mut child = Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-d",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let ready = lines
+            .by_ref()
+            .take(20)
+            .map_while(Result::ok)
+            .any(|l| l.contains("Server is listening"));
+        assert!(
+            ready,
+            "aiosmtpd did not start: install it with `pip install aiosmtpd` (.ci/run does)"
+        );
+        // Keep reading its log so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+        SmtpSink {
+            child,
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn received(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
+                for e in entries.flatten() {
+                    out.push(std::fs::read(e.path()).unwrap());
+                }
+            }
+        }
+        out
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn enqueue(t: &TestApp, key: &str, recipient: &str, subject: &str, now: Timestamp) {
+    let mut db = t.app.store.write().await.unwrap();
+    notifications::enqueue_mail(
+        &mut db,
+        "test",
+        recipient,
+        subject,
+        "正文：请处理。\nBody line two.",
+        key,
+        now,
+    )
+    .await
+    .unwrap();
+    db.commit().await.unwrap();
+}
+
+async fn the_outbox_is_delivered_once_with_retries(backend: TestBackend) {
+    let port = free_port();
+    let maildir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(port, maildir.path());
+    let start: Timestamp = "2026-11-30T02:00:00Z".parse().unwrap();
+    let clock = Arc::new(ManualClock::new(start));
+    let t = TestApp::spawn_with(
+        backend,
+        |c| {
+            c.smtp.host = "127.0.0.1".into();
+            c.smtp.port = port;
+            c.smtp.security = "none".into();
+            c.smtp.message_id_domain = "casebook.test".into();
+            c.smtp.timeout_secs = 5;
+        },
+        clock.clone(),
+    )
+    .await;
+
+    enqueue(
+        &t,
+        "warn-1",
+        "zhang@bank.test",
+        "[Case 2026-00001] 首次响应即将超时\r\nBcc: victim@evil.test",
+        start,
+    )
+    .await;
+    enqueue(&t, "warn-2", "li@bank.test", "Renewal reminder", start).await;
+    enqueue(&t, "bad-1", "not an address", "never", start).await;
+    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    assert_eq!(done, Delivery { sent: 2, failed: 1 });
+    let received = sink.received();
+    assert_eq!(received.len(), 2);
+    let parsed: Vec<_> = received
+        .iter()
+        .map(|raw| mail_parser::MessageParser::default().parse(raw).unwrap())
+        .collect();
+    let warn = parsed
+        .iter()
+        .find(|m| {
+            m.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some("zhang@bank.test")
+        })
+        .unwrap();
+    assert_eq!(
+        warn.subject(),
+        Some("[Case 2026-00001] 首次响应即将超时 Bcc: victim@evil.test"),
+        "one header line"
+    );
+    assert!(warn.header_raw("Bcc").is_none(), "no injected header");
+    assert_eq!(
+        format!("<{}>", warn.message_id().unwrap()),
+        mail_out::message_id("warn-1", "casebook.test")
+    );
+    assert!(warn.body_text(0).unwrap().contains("请处理"));
+
+    // Nothing is sent twice; the failed one waits for its backoff; admins see it.
+    assert_eq!(
+        mail_out::send_due(&t.app, 100).await.unwrap(),
+        Delivery::default()
+    );
+    assert_eq!(sink.received().len(), 2);
+    let mut db = t.app.store.read().await.unwrap();
+    let failed = notifications::failed_mail(&mut db, 10).await.unwrap();
+    drop(db);
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0].1 == "not an address" && !failed[0].4.is_empty(),
+        "{failed:?}"
+    );
+
+    // The server goes down: the message waits and goes when it is back.
+    drop(sink);
+    enqueue(&t, "warn-3", "wang@bank.test", "Escalation", start).await;
+    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    assert_eq!(done.sent, 0);
+    assert!(done.failed >= 1);
+    let sink = SmtpSink::start(port, maildir.path());
+    assert_eq!(
+        mail_out::send_due(&t.app, 100).await.unwrap().sent,
+        0,
+        "not before its backoff"
+    );
+    clock.advance(SignedDuration::from_mins(3));
+    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    assert_eq!(done.sent, 1, "{done:?}");
+    assert_eq!(sink.received().len(), 3);
+
+    // A message another sender holds is left to it until its hold runs out.
+    enqueue(&t, "warn-4", "zhao@bank.test", "Held", clock.now()).await;
+    let mut db = t.app.store.write().await.unwrap();
+    let held = notifications::claim_due_mail(
+        &mut db,
+        clock.now(),
+        clock.now() + SignedDuration::from_mins(5),
+        10,
+    )
+    .await
+    .unwrap();
+    db.commit().await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(mail_out::send_due(&t.app, 100).await.unwrap().sent, 0);
+    clock.advance(SignedDuration::from_mins(6));
+    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    assert_eq!(done.sent, 1, "taken over after the hold ran out");
+    assert_eq!(sink.received().len(), 4);
+}
