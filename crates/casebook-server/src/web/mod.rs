@@ -25,7 +25,6 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 
 use crate::app::AppState;
-use i18n::Lang;
 use page::{Ctx, render_status};
 use session::{ErrorPage, Nonce, guess_lang};
 
@@ -95,9 +94,4 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(notifications::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))
         .merge(assets::routes())
-}
-
-/// The language tags offered by the switch.
-pub fn languages() -> [Lang; 2] {
-    Lang::ALL
 }

@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Query, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use casebook_domain::case::Case;
-use casebook_domain::{CaseNumber, Named, Severity, Status, Tier};
+use casebook_domain::{Named, Severity, Status, Tier};
 use casebook_store::PageRequest;
 use casebook_store::case_list::{CaseFilter, OwnerFilter};
 use casebook_store::organizations::OrganizationFilter;
@@ -345,9 +345,4 @@ impl QueuePage {
             .as_deref()
             .is_some_and(|v| v.split(',').any(|x| x == candidate))
     }
-}
-
-/// A case number as a link path.
-pub fn case_path(number: &CaseNumber) -> String {
-    format!("/console/cases/{number}")
 }
