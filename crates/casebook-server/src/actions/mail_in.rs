@@ -45,27 +45,45 @@ fn header<'a>(msg: &'a Message<'a>, name: &str) -> Option<&'a str> {
 
 /// Who wrote a message, as far as Casebook knows them.
 enum Sender {
-    /// A user with this address.
+    /// A user with this address (a contact without an account gets one on their first mail).
     User(User),
-    /// A contact without a user account (organisation, contact id, name).
-    Contact(casebook_domain::directory::Contact),
+    /// A contact who may not open cases.
+    MayNotOpen(String),
     /// Nobody known.
     Unknown,
 }
 
+/// The user behind an address. A contact of a customer organisation who has no account yet
+/// gets a customer user linked to the contact, without a password (they act by mail only until
+/// someone sets one), so that their mail is theirs in the timeline, the SLA and the audit log.
 async fn sender_of(app: &App, address: &str) -> ActionResult<Sender> {
     let mut db = app.store.read().await?;
-    if let Some((user, _)) = users::find_for_sign_in(&mut db, address).await?
-        && user.active
-    {
-        return Ok(Sender::User(user));
+    if let Some((user, _)) = users::find_for_sign_in(&mut db, address).await? {
+        return Ok(if user.active {
+            Sender::User(user)
+        } else {
+            Sender::Unknown
+        });
     }
     let found = contacts::find_by_address(&mut db, address).await?;
+    drop(db);
     // An address shared by contacts of two organisations names nobody.
-    Ok(match found.as_slice() {
-        [one] => Sender::Contact(one.clone()),
-        _ => Sender::Unknown,
-    })
+    let [contact] = found.as_slice() else {
+        return Ok(Sender::Unknown);
+    };
+    if !contact.can_open_cases {
+        return Ok(Sender::MayNotOpen(contact.name.clone()));
+    }
+    let draft = serde_json::from_value(serde_json::json!({
+        "email": address, "name": contact.name, "role": "customer_user",
+        "organization_id": contact.organization_id, "contact_id": contact.id,
+    }))
+    .map_err(|e| ActionError::Internal(format!("a user for contact {}: {e}", contact.id)))?;
+    match super::users::create(app, &Principal::system("mail"), draft).await {
+        Ok(user) => Ok(Sender::User(user)),
+        Err(ActionError::Validation(_)) => Ok(Sender::Unknown),
+        Err(err) => Err(err),
+    }
 }
 
 fn uploads_of(msg: &Message<'_>) -> Vec<Upload> {
@@ -210,27 +228,16 @@ async fn route(
     drop(db);
     let number = by_reference.or_else(|| case_in_subject(subject));
     match (number, sender) {
+        (_, Sender::MayNotOpen(name)) => Ok(decided(
+            "quarantined",
+            None,
+            format!("contact {name} may not open or answer cases"),
+        )),
         (Some(number), Sender::User(user)) => {
             let who = Principal::user(&user, AuthVia::Mail)?;
             match cases::get(app, &who, number).await {
                 Ok(case) => reply(app, &who, &case, body, files).await,
                 Err(ActionError::NotFound(_)) => Ok(decided(
-                    "quarantined",
-                    None,
-                    format!("{from} may not see case {number}"),
-                )),
-                Err(err) => Err(err),
-            }
-        }
-        (Some(number), Sender::Contact(contact)) => {
-            let system = Principal::system("mail");
-            let case = cases::get(app, &system, number).await;
-            match case {
-                Ok(case) if case.organization.id == contact.organization_id => {
-                    let body = format!("**{} <{from}>**\n\n{body}", contact.name);
-                    reply(app, &system, &case, body, files).await
-                }
-                Ok(_) | Err(ActionError::NotFound(_)) => Ok(decided(
                     "quarantined",
                     None,
                     format!("{from} may not see case {number}"),
@@ -250,17 +257,13 @@ async fn route(
         )),
         (None, Sender::User(user)) if !user.role.is_staff() => {
             let who = Principal::user(&user, AuthVia::Mail)?;
-            open(app, &who, subject, body, None, files).await
+            open(app, &who, subject, body, files).await
         }
         (None, Sender::User(_)) => Ok(decided(
             "quarantined",
             None,
             format!("{from} is staff; staff open cases in the console"),
         )),
-        (None, Sender::Contact(contact)) => {
-            let system = Principal::system("mail");
-            open(app, &system, subject, body, Some(&contact), files).await
-        }
     }
 }
 
@@ -309,7 +312,6 @@ async fn open(
     who: &Principal,
     subject: &str,
     body: String,
-    contact: Option<&casebook_domain::directory::Contact>,
     files: Vec<Upload>,
 ) -> ActionResult<Disposition> {
     let title: String = if subject.trim().is_empty() {
@@ -322,18 +324,7 @@ async fn open(
     } else {
         body
     };
-    let mut draft = serde_json::json!({"title": title, "description": description, "severity": 3, "channel": "email"});
-    if let Some(contact) = contact {
-        if !contact.can_open_cases {
-            return Ok(decided(
-                "quarantined",
-                None,
-                format!("contact {} may not open cases", contact.name),
-            ));
-        }
-        draft["organization_id"] = serde_json::json!(contact.organization_id);
-        draft["contact_id"] = serde_json::json!(contact.id);
-    }
+    let draft = serde_json::json!({"title": title, "description": description, "severity": 3, "channel": "email"});
     let draft: CaseDraft = match serde_json::from_value(draft) {
         Ok(draft) => draft,
         Err(err) => return Ok(decided("quarantined", None, err.to_string())),

@@ -55,9 +55,10 @@ async fn timeline_text(t: &TestApp, number: &str) -> String {
 async fn mail_opens_threads_and_quarantines(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
 
-    // A customer user writes in GBK: a new case on the email channel.
+    // A contact without an account writes in GBK: a new case on the email channel, opened by the
+    // customer user Casebook makes for the contact.
     let (gbk, _, _) = encoding_rs::GBK.encode("数据库连接失败，交易中断。请尽快处理。");
-    let mut first = b"From: =?GBK?B?0KHG9w==?= <user@cn-a.test>\r\nTo: support@vendor.test\r\nSubject: =?UTF-8?B?5pWw5o2u5bqT6L+e5o6l5aSx6LSl?=\r\nMessage-ID: <m1@bank.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=gbk\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
+    let mut first = b"From: =?GBK?B?0KHG9w==?= <contact@cn-a.test>\r\nTo: support@vendor.test\r\nSubject: =?UTF-8?B?5pWw5o2u5bqT6L+e5o6l5aSx6LSl?=\r\nMessage-ID: <m1@bank.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=gbk\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
     first.extend_from_slice(&gbk);
     first.extend_from_slice(b"\r\n");
     let (code, opened) = ingest(&t, &first, &[]).await;
@@ -75,6 +76,13 @@ async fn mail_opens_threads_and_quarantines(backend: TestBackend) {
         "{case}"
     );
     assert_eq!(case["organization"]["customer_number"], "CN-A");
+    assert_eq!(
+        case["contact"]["id"], t.a.contact_id,
+        "the contact is the case's contact"
+    );
+    let (_, users) = t.get(&t.admin, "/api/v1/users?q=contact%40cn-a.test").await;
+    assert_eq!(users["items"][0]["contact_id"], t.a.contact_id);
+    assert_eq!(users["items"][0]["role"], "customer_user");
 
     // The MTA delivers it again: nothing changes.
     let (code, again) = ingest(&t, &first, &[]).await;
@@ -87,7 +95,7 @@ async fn mail_opens_threads_and_quarantines(backend: TestBackend) {
 
     // A reply by the subject tag, with quoted history.
     let reply = message(
-        "user@cn-a.test",
+        "contact@cn-a.test",
         &format!("Re: [Case {number}] 数据库连接失败"),
         "<m2@bank.test>",
         "",
@@ -102,17 +110,42 @@ async fn mail_opens_threads_and_quarantines(backend: TestBackend) {
         "{timeline}"
     );
 
-    // A contact without an account answers by In-Reply-To, without a tag.
+    // The organisation's customer admin answers by In-Reply-To, without a tag.
     let by_reference = message(
-        "contact@cn-a.test",
+        "admin@cn-a.test",
         "Re: 进展",
         "<m3@bank.test>",
         "In-Reply-To: <m1@bank.test>\r\n",
         "日志已上传",
     );
+    // The contact's mail is the customer's: their name on it, and it answers no SLA clock.
+    assert!(timeline.contains("Alpha 阿尔法 contact"), "{timeline}");
+    let (_, sla) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/sla"))
+        .await;
+    let initial = sla["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == "initial_response")
+        .unwrap();
+    assert_eq!(
+        initial["state"], "running",
+        "a customer's reply does not meet the response target: {sla}"
+    );
     let (_, threaded) = ingest(&t, &by_reference, &[]).await;
     assert_eq!(threaded["disposition"], "threaded", "{threaded}");
     assert!(timeline_text(&t, &number).await.contains("日志已上传"));
+    // Another customer user of the same organisation, not named on the case, may not join it.
+    let nosy = message(
+        "user@cn-a.test",
+        &format!("Re: [Case {number}]"),
+        "<m3b@bank.test>",
+        "",
+        "NOSY-REPLY",
+    );
+    let (_, quarantined) = ingest(&t, &nosy, &[]).await;
+    assert_eq!(quarantined["disposition"], "quarantined", "{quarantined}");
 
     // Another organisation's user forges a reply: quarantined, the case is untouched.
     let forged = message(
