@@ -85,3 +85,41 @@ pub async fn case_of_messages(db: &mut Db, message_ids: &[String]) -> StoreResul
     }
     Ok(None)
 }
+
+/// A quarantined message as the review shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    /// Row id.
+    pub id: i64,
+    /// Sender.
+    pub from_address: String,
+    /// Subject.
+    pub subject: String,
+    /// Why it is in the quarantine.
+    pub reason: String,
+    /// Its size as received.
+    pub size: i64,
+    /// When it arrived.
+    pub received_at: Timestamp,
+}
+
+/// The quarantine, newest first (at most `limit`).
+pub async fn quarantined(db: &mut Db, limit: i64) -> StoreResult<Vec<Quarantined>> {
+    let rows: Vec<(i64, String, String, String, i64, Ts)> = on_db!(db, c => sqlx::query_as(
+        "SELECT id, from_address, subject, reason, size, received_at FROM mail_messages
+         WHERE disposition = 'quarantined' ORDER BY id DESC LIMIT $1")
+        .bind(limit).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, from_address, subject, reason, size, at)| Quarantined {
+                id,
+                from_address,
+                subject,
+                reason,
+                size,
+                received_at: at.0,
+            },
+        )
+        .collect())
+}

@@ -19,6 +19,7 @@ pub mod entitlements;
 pub mod imports;
 pub mod mail_in;
 pub mod mail_out;
+pub mod mail_review;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;

@@ -213,6 +213,26 @@ async fn mail_opens_threads_and_quarantines(backend: TestBackend) {
         "{empty}"
     );
 
+    // Staff review the quarantine.
+    let system = casebook_server::policy::Principal::system("test");
+    let held = casebook_server::actions::mail_review::quarantine(&t.app, &system, 50)
+        .await
+        .unwrap();
+    assert!(
+        held.iter()
+            .any(|m| m.reason == "unknown sender someone@unknown.test"),
+        "{held:?}"
+    );
+    assert!(
+        held.iter().any(|m| m.from_address == "user@cn-b.test"),
+        "the forged reply is there"
+    );
+    assert!(
+        held.iter()
+            .all(|m| m.from_address != "contact@cn-a.test" || m.reason.contains("larger")),
+        "threaded mail is not"
+    );
+
     // No database: the MTA is told to try again later.
     let out = casebook_with(
         &["mail", "ingest"],

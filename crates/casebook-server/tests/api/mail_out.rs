@@ -180,6 +180,13 @@ async fn the_outbox_is_delivered_once_with_retries(backend: TestBackend) {
         "{failed:?}"
     );
 
+    let system = casebook_server::policy::Principal::system("test");
+    let listed = casebook_server::actions::mail_review::failed_deliveries(&t.app, &system, 10)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].recipient, "not an address");
+
     // The server goes down: the message waits and goes when it is back.
     drop(sink);
     enqueue(&t, "warn-3", "wang@bank.test", "Escalation", start).await;

@@ -11,6 +11,7 @@ pub mod edit;
 pub mod events;
 pub mod installed_base;
 pub mod intake;
+pub mod mail;
 pub mod queue;
 pub mod service_levels;
 pub mod tables;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             post(case::entitlement),
         )
         .route("/console/intake", get(intake::show).post(intake::open))
+        .route("/console/mail", get(mail::show))
         .merge(directory::routes())
         .merge(admin::routes())
         .merge(contract_edit::routes())

@@ -238,6 +238,7 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
         "/console/users".into(),
         "/console/users/new".into(),
         "/notifications".into(),
+        "/console/mail".into(),
         "/console/organizations/new".into(),
         format!("/console/organizations/{org}/edit"),
         format!("/console/organizations/{org}/contacts/new"),

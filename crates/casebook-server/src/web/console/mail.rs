@@ -1,0 +1,73 @@
+//! `/console/mail`: the mail quarantine (staff) and the deliveries that failed (administrators).
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::tables::{DetailPage, Table, fail, text};
+use crate::actions::mail_review;
+use crate::app::AppState;
+use crate::web::page::render;
+use crate::web::session::{Staff, WebResult};
+
+/// `GET /console/mail`.
+pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Response> {
+    let ctx = staff.0.ctx.clone();
+    let held = mail_review::quarantine(&app, &staff.0.who, 100)
+        .await
+        .map_err(fail(&staff))?;
+    let mut sections = vec![Table {
+        title: "mail-quarantine".into(),
+        headers: vec![
+            "field-time",
+            "field-from",
+            "field-subject",
+            "field-reason",
+            "field-size",
+        ],
+        rows: held
+            .iter()
+            .map(|m| {
+                vec![
+                    text(ctx.time(m.received_at)),
+                    text(&m.from_address),
+                    text(&m.subject),
+                    text(&m.reason),
+                    text(ctx.size(m.size)),
+                ]
+            })
+            .collect(),
+    }];
+    if ctx.is_admin() {
+        let failed = mail_review::failed_deliveries(&app, &staff.0.who, 100)
+            .await
+            .map_err(fail(&staff))?;
+        sections.push(Table {
+            title: "mail-failed".into(),
+            headers: vec![
+                "field-recipient",
+                "field-subject",
+                "field-attempts",
+                "field-error",
+            ],
+            rows: failed
+                .iter()
+                .map(|f| {
+                    vec![
+                        text(&f.recipient),
+                        text(&f.subject),
+                        text(f.attempts),
+                        text(&f.error),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    let title = ctx.t("nav-mail");
+    Ok(render(&DetailPage {
+        actions: Vec::new(),
+        ctx,
+        title,
+        fields: Vec::new(),
+        sections,
+    }))
+}
