@@ -127,6 +127,23 @@ pub async fn add(
     Ok(event)
 }
 
+/// A reply or note with files, or the files alone when there is no text (web forms and mail
+/// send both).
+pub async fn add_or_attach(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    draft: CommentDraft,
+    uploads: Vec<Upload>,
+) -> ActionResult<()> {
+    if draft.body.is_empty() && !uploads.is_empty() {
+        super::attachments::add(app, who, number, draft.visibility, uploads).await?;
+    } else {
+        add(app, who, number, draft, uploads).await?;
+    }
+    Ok(())
+}
+
 /// The timeline of a case as the principal may see it: customers never get internal entries.
 pub async fn timeline(
     app: &App,

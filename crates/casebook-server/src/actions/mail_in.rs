@@ -279,22 +279,9 @@ async fn reply(
     } else {
         body
     };
-    let draft = if body.trim().is_empty() {
-        None
-    } else {
-        Some(body)
-    };
-    let result = match draft {
-        Some(body) => {
-            let draft: CommentDraft = serde_json::from_value(serde_json::json!({"body": body}))
-                .map_err(|e| ActionError::field("body", "invalid", e.to_string()))?;
-            comments::add(app, who, case.number, draft, files)
-                .await
-                .map(|_| ())
-        }
-        None => super::attachments::add(app, who, case.number, None, files)
-            .await
-            .map(|_| ()),
+    let result = match serde_json::from_value::<CommentDraft>(serde_json::json!({"body": body})) {
+        Ok(draft) => comments::add_or_attach(app, who, case.number, draft, files).await,
+        Err(e) => Err(ActionError::field("body", "invalid", e.to_string())),
     };
     match result {
         Ok(()) => Ok(decided("threaded", Some(case), "")),

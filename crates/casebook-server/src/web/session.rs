@@ -223,6 +223,11 @@ impl Viewer {
         self.with_token(WebError::action(err, self.ctx.lang))
     }
 
+    /// The case number of a path, or a 404 (a malformed number names no case).
+    pub fn case_number(&self, raw: &str) -> WebResult<casebook_domain::CaseNumber> {
+        casebook_domain::CaseNumber::parse(raw).map_err(|_| self.not_found())
+    }
+
     /// A 404 in this viewer's language.
     pub fn not_found(&self) -> WebError {
         self.with_token(WebError::not_found(self.ctx.lang))
@@ -299,12 +304,8 @@ impl FromRequestParts<AppState> for Visitor {
 }
 
 /// Where a signed-in user starts: staff in the console, customers in the portal.
-pub fn home_of(who: &Principal) -> &'static str {
-    if who.is_staff() {
-        "/console"
-    } else {
-        "/portal"
-    }
+pub fn home_of(is_staff: bool) -> &'static str {
+    if is_staff { "/console" } else { "/portal" }
 }
 
 /// A signed-in member of staff (customers are sent to the portal).

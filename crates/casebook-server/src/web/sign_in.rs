@@ -143,9 +143,8 @@ async fn submit(
             .await
             .map_err(|e| WebError::action(e, lang))?;
     }
-    let who = crate::policy::Principal::user(&signed_in.user, crate::policy::AuthVia::System)
-        .map_err(|e| WebError::action(e, lang))?;
-    let target = safe_next(Some(&form.next)).unwrap_or_else(|| home_of(&who).to_owned());
+    let target = safe_next(Some(&form.next))
+        .unwrap_or_else(|| home_of(signed_in.user.role.is_staff()).to_owned());
     let jar = jar.remove(Cookie::build(PRE_COOKIE).path("/")).add(cookie(
         &app,
         SESSION_COOKIE,
@@ -209,7 +208,7 @@ async fn language(
 
 async fn home(viewer: Result<Viewer, WebError>) -> Redirect {
     match viewer {
-        Ok(v) => Redirect::to(home_of(&v.who)),
+        Ok(v) => Redirect::to(home_of(v.who.is_staff())),
         Err(_) => Redirect::to("/sign-in"),
     }
 }

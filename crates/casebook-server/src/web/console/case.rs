@@ -25,7 +25,7 @@ use serde_json::json;
 
 use crate::actions::sla::ClockView;
 use crate::actions::{
-    ActionError, attachments, case_entitlement, cases, comments, contracts, sla, units, users,
+    ActionError, case_entitlement, cases, comments, contracts, sla, units, users,
 };
 use crate::app::AppState;
 use crate::web::forms::{Typed, opt, parse, read_checked, refusal};
@@ -62,10 +62,6 @@ impl CasePage {
     fn is_owner(&self, user: &User) -> bool {
         self.case.owner.as_ref().is_some_and(|o| o.id == user.id)
     }
-}
-
-pub(crate) fn number_of(viewer: &Viewer, raw: &str) -> WebResult<CaseNumber> {
-    CaseNumber::parse(raw).map_err(|_| viewer.not_found())
 }
 
 async fn page(
@@ -172,7 +168,7 @@ pub async fn show(
     Staff(viewer): Staff,
     Path(raw): Path<String>,
 ) -> WebResult<Response> {
-    let number = number_of(&viewer, &raw)?;
+    let number = viewer.case_number(&raw)?;
     let page = page(&app, &viewer, number, Vec::new(), Typed::default())
         .await
         .map_err(|e| viewer.fail(e))?;
@@ -201,7 +197,7 @@ pub async fn reply(
     Path(raw): Path<String>,
     multipart: Multipart,
 ) -> WebResult<Response> {
-    let number = number_of(&viewer, &raw)?;
+    let number = viewer.case_number(&raw)?;
     let (mut form, refusal) =
         read_checked(&viewer, &app, multipart, &["body", "visibility"]).await?;
     let body = form.text("body").unwrap_or_default().to_owned();
@@ -218,25 +214,9 @@ pub async fn reply(
         };
         return refused(&app, &viewer, number, err, typed).await;
     }
-    // Files without text are added to the case on their own, as public or internal files.
-    let result = if body.trim().is_empty() && !form.files.is_empty() {
-        let visibility = if visibility == "internal" {
-            Visibility::Internal
-        } else {
-            Visibility::Public
-        };
-        attachments::add(
-            &app,
-            &viewer.who,
-            number,
-            Some(visibility),
-            std::mem::take(&mut form.files),
-        )
-        .await
-        .map(|_| ())
-    } else {
-        match parse::<CommentDraft>(json!({"body": body, "visibility": visibility})) {
-            Ok(draft) => comments::add(
+    let result = match parse::<CommentDraft>(json!({"body": body, "visibility": visibility})) {
+        Ok(draft) => {
+            comments::add_or_attach(
                 &app,
                 &viewer.who,
                 number,
@@ -244,9 +224,8 @@ pub async fn reply(
                 std::mem::take(&mut form.files),
             )
             .await
-            .map(|_| ()),
-            Err(err) => Err(err),
         }
+        Err(err) => Err(err),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/console/cases/{number}#timeline")).into_response()),
@@ -282,7 +261,7 @@ pub async fn change(
     Form(form): Form<ChangeForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(Some(&form.csrf))?;
-    let number = number_of(&viewer, &raw)?;
+    let number = viewer.case_number(&raw)?;
     let case = cases::get(&app, &viewer.who, number)
         .await
         .map_err(|e| viewer.fail(e))?;
@@ -369,7 +348,7 @@ pub async fn escalate(
     Form(form): Form<EscalateForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(Some(&form.csrf))?;
-    let number = number_of(&viewer, &raw)?;
+    let number = viewer.case_number(&raw)?;
     let result = if form.reason.trim().is_empty() {
         Err(ActionError::field(
             "reason",
@@ -427,7 +406,7 @@ pub async fn entitlement(
     Form(form): Form<EntitlementForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(Some(&form.csrf))?;
-    let number = number_of(&viewer, &raw)?;
+    let number = viewer.case_number(&raw)?;
     let result = if form.action == "recheck" {
         case_entitlement::recheck_case(&app, &viewer.who, number)
             .await

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::sla::ClockView;
-use crate::actions::{ActionError, attachments, cases, comments, sla};
+use crate::actions::{ActionError, cases, comments, sla};
 use crate::app::AppState;
 use crate::web::forms::{Typed, opt, parse, read_checked, refusal};
 use crate::web::page::{Ctx, render, render_status, user_html};
@@ -110,10 +110,6 @@ impl CasePage {
     }
 }
 
-fn number_of(viewer: &Viewer, raw: &str) -> WebResult<CaseNumber> {
-    CaseNumber::parse(raw).map_err(|_| viewer.not_found())
-}
-
 async fn page(
     app: &AppState,
     viewer: &Viewer,
@@ -161,7 +157,7 @@ pub async fn show(
     Path(raw): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> WebResult<Response> {
-    let number = number_of(&viewer, &raw)?;
+    let number = viewer.case_number(&raw)?;
     let page = page(
         &app,
         &viewer,
@@ -196,7 +192,7 @@ pub async fn reply(
     Path(raw): Path<String>,
     multipart: Multipart,
 ) -> WebResult<Response> {
-    let number = number_of(&viewer, &raw)?;
+    let number = viewer.case_number(&raw)?;
     let (mut form, refusal) = read_checked(&viewer, &app, multipart, &["body"]).await?;
     let body = form.text("body").unwrap_or_default().to_owned();
     if let Some(err) = refusal {
@@ -212,20 +208,9 @@ pub async fn reply(
         )
         .await;
     }
-    // Files without text are added to the case on their own.
-    let result = if body.trim().is_empty() && !form.files.is_empty() {
-        attachments::add(
-            &app,
-            &viewer.who,
-            number,
-            None,
-            std::mem::take(&mut form.files),
-        )
-        .await
-        .map(|_| ())
-    } else {
-        match parse::<CommentDraft>(json!({"body": body})) {
-            Ok(draft) => comments::add(
+    let result = match parse::<CommentDraft>(json!({"body": body})) {
+        Ok(draft) => {
+            comments::add_or_attach(
                 &app,
                 &viewer.who,
                 number,
@@ -233,9 +218,8 @@ pub async fn reply(
                 std::mem::take(&mut form.files),
             )
             .await
-            .map(|_| ()),
-            Err(err) => Err(err),
         }
+        Err(err) => Err(err),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/portal/cases/{number}#timeline")).into_response()),
@@ -273,7 +257,7 @@ pub async fn status(
     Form(form): Form<StatusForm>,
 ) -> WebResult<Response> {
     viewer.check_csrf(Some(&form.csrf))?;
-    let number = number_of(&viewer, &raw)?;
+    let number = viewer.case_number(&raw)?;
     let reason = form.reason.clone().unwrap_or_default();
     let result = match parse::<CasePatch>(
         json!({"version": form.version, "status": form.status, "reason": opt(form.reason.as_deref())}),
