@@ -38,8 +38,34 @@ pub struct Config {
     pub mail: MailConfig,
     /// Sending mail.
     pub smtp: SmtpConfig,
+    /// Mailboxes polled for incoming mail.
+    pub imap: ImapConfig,
     /// Service levels.
     pub sla: SlaConfig,
+    /// Who the desk is to its customers (mail).
+    pub desk: DeskConfig,
+}
+
+/// `[desk]`: the name and address customers see in mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeskConfig {
+    /// The desk's name, signed under mail.
+    pub name: String,
+    /// The address where users reach Casebook's pages (links in mail), without a trailing `/`.
+    pub public_url: String,
+    /// The language of mail to people who chose none: `zh-CN` or `en`.
+    pub language: String,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        DeskConfig {
+            name: "技术支持中心 Support Center".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            language: "zh-CN".into(),
+        }
+    }
 }
 
 /// `[database]`.
@@ -128,6 +154,67 @@ pub struct UiConfig {
 pub struct MailConfig {
     /// Messages larger than this are quarantined (the first megabyte is kept).
     pub max_message_bytes: usize,
+    /// Most MIME parts in a message, at every level; more is quarantined before parsing.
+    pub max_parts: usize,
+    /// Deepest nesting of multiparts and attached messages; deeper is quarantined before
+    /// parsing (at most 100: the parser's nested messages are dropped recursively).
+    pub max_depth: usize,
+    /// Most header lines of all parts together (a line over 998 bytes counts once per 998).
+    pub max_header_lines: usize,
+    /// Most attachments in a message (and at most `limits.max_files_per_request`); more is
+    /// quarantined.
+    pub max_attachments: usize,
+    /// Mail from an unknown sender: `quarantine`, or `case` (a case for review in the
+    /// organisation `review_organization`).
+    pub unknown_senders: String,
+    /// A reply from someone who may not see the case it names: `quarantine`, or `new_case` (a
+    /// customer's mail opens a case of their own instead; never joins the other case).
+    pub foreign_replies: String,
+    /// The customer number of the organisation that collects cases from unknown senders.
+    pub review_organization: String,
+    /// Most messages from one sender in an hour; more are quarantined (loops, floods).
+    pub max_messages_per_sender_hour: usize,
+    /// Most cases one sender opens by mail in an hour; more are quarantined.
+    pub max_new_cases_per_sender_hour: usize,
+}
+
+impl MailConfig {
+    /// Checks the limits: each at least 1, the depth at most 100.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let positive = [
+            ("max_message_bytes", self.max_message_bytes),
+            ("max_parts", self.max_parts),
+            ("max_depth", self.max_depth),
+            ("max_header_lines", self.max_header_lines),
+            ("max_attachments", self.max_attachments),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(ConfigError::Invalid(format!(
+                "mail.{key}: must be at least 1"
+            )));
+        }
+        if !matches!(self.unknown_senders.as_str(), "quarantine" | "case") {
+            return Err(ConfigError::Invalid(
+                "mail.unknown_senders: must be 'quarantine' or 'case'".into(),
+            ));
+        }
+        if !matches!(self.foreign_replies.as_str(), "quarantine" | "new_case") {
+            return Err(ConfigError::Invalid(
+                "mail.foreign_replies: must be 'quarantine' or 'new_case'".into(),
+            ));
+        }
+        if self.unknown_senders == "case" && self.review_organization.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "mail.review_organization: the customer number of the organisation for cases from unknown senders".into(),
+            ));
+        }
+        if self.max_depth > 100 {
+            return Err(ConfigError::Invalid(
+                "mail.max_depth: must be at most 100".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `[smtp]`.
@@ -170,10 +257,137 @@ impl Default for SmtpConfig {
     }
 }
 
+/// `[imap]`: the mailboxes Casebook polls for incoming mail (none by default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImapConfig {
+    /// Each mailbox, a `[[imap.mailboxes]]` table.
+    pub mailboxes: Vec<ImapMailbox>,
+}
+
+/// One IMAP mailbox whose unseen messages become cases, replies or quarantined mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImapMailbox {
+    /// A short name for logs and `casebook mail poll --mailbox`.
+    pub name: String,
+    /// The IMAP server.
+    pub host: String,
+    /// Its port (993 for `tls`, 143 for `starttls` and `none`).
+    pub port: u16,
+    /// How the connection is protected.
+    pub security: ImapSecurity,
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// The folder read.
+    pub folder: String,
+    /// What becomes of a message once it is stored.
+    pub after: ImapAfter,
+    /// The folder messages are moved to when `after = "move"` (created when missing).
+    pub move_to: String,
+    /// Seconds between two polls (also the longest IDLE wait).
+    pub poll_interval_secs: u64,
+    /// Wait with IDLE between polls when the server offers it, so new mail arrives at once.
+    pub idle: bool,
+    /// Seconds before a connection or command is given up.
+    pub timeout_secs: u64,
+    /// A PEM file of certificates trusted besides the public roots (a private CA or a
+    /// self-signed server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// How an IMAP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapSecurity {
+    /// TLS from the first byte (port 993).
+    Tls,
+    /// A plain connection upgraded with STARTTLS before logging in.
+    Starttls,
+    /// No encryption (only on a trusted network).
+    None,
+}
+
+/// What becomes of a message after Casebook has stored it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapAfter {
+    /// Flagged `\Seen` and left in the folder.
+    Seen,
+    /// Moved to `move_to`.
+    Move,
+    /// Deleted from the server.
+    Delete,
+}
+
+impl Default for ImapMailbox {
+    fn default() -> Self {
+        ImapMailbox {
+            name: String::new(),
+            host: String::new(),
+            port: 993,
+            security: ImapSecurity::Tls,
+            username: String::new(),
+            password: String::new(),
+            folder: "INBOX".into(),
+            after: ImapAfter::Seen,
+            move_to: String::new(),
+            poll_interval_secs: 60,
+            idle: true,
+            timeout_secs: 30,
+            ca_file: None,
+        }
+    }
+}
+
+impl ImapMailbox {
+    /// Checks what the types alone do not; `index` names the mailbox in the message.
+    fn validate(&self, index: usize) -> Result<(), ConfigError> {
+        let problem = if self.name.trim().is_empty() {
+            Some("name is empty")
+        } else if self.host.trim().is_empty() {
+            Some("host is empty")
+        } else if self.port == 0 {
+            Some("port must not be 0")
+        } else if self.username.is_empty() {
+            Some("username is empty")
+        } else if self.folder.trim().is_empty() {
+            Some("folder is empty")
+        } else if self.after == ImapAfter::Move && self.move_to.trim().is_empty() {
+            Some("after = \"move\" needs move_to, the folder to move messages to")
+        } else if self.after == ImapAfter::Move && self.move_to == self.folder {
+            Some("move_to must differ from folder")
+        } else if self.poll_interval_secs == 0 || self.timeout_secs == 0 {
+            Some("poll_interval_secs and timeout_secs must be at least 1")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(ConfigError::Invalid(format!(
+                "imap.mailboxes[{index}] ({:?}): {problem}",
+                self.name
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {
             max_message_bytes: 30 * 1024 * 1024,
+            max_parts: 500,
+            max_depth: 20,
+            max_header_lines: 5_000,
+            max_attachments: 10,
+            unknown_senders: "quarantine".into(),
+            foreign_replies: "quarantine".into(),
+            review_organization: String::new(),
+            max_messages_per_sender_hour: 120,
+            max_new_cases_per_sender_hour: 20,
         }
     }
 }
@@ -192,7 +406,9 @@ impl Default for Config {
             ui: UiConfig::default(),
             mail: MailConfig::default(),
             smtp: SmtpConfig::default(),
+            imap: ImapConfig::default(),
             sla: SlaConfig::default(),
+            desk: DeskConfig::default(),
         }
     }
 }
@@ -316,10 +532,38 @@ impl Config {
                 "attachments.storage: must be 'database' or 'filesystem'".into(),
             ));
         }
+        if !matches!(self.desk.language.as_str(), "zh-CN" | "en") {
+            return Err(ConfigError::Invalid(
+                "desk.language: must be 'zh-CN' or 'en'".into(),
+            ));
+        }
+        if !(self.desk.public_url.starts_with("http://")
+            || self.desk.public_url.starts_with("https://"))
+            || self.desk.public_url.ends_with('/')
+        {
+            return Err(ConfigError::Invalid(
+                "desk.public_url: an http:// or https:// address without a trailing '/'".into(),
+            ));
+        }
         if self.limits.max_body_bytes < 1024 || self.limits.max_attachment_bytes < 1024 {
             return Err(ConfigError::Invalid(
                 "limits: sizes must be at least 1024 bytes".into(),
             ));
+        }
+        self.mail.validate()?;
+        self.validate_imap()
+    }
+
+    fn validate_imap(&self) -> Result<(), ConfigError> {
+        let mailboxes = &self.imap.mailboxes;
+        for (index, mailbox) in mailboxes.iter().enumerate() {
+            mailbox.validate(index)?;
+            if mailboxes[..index].iter().any(|m| m.name == mailbox.name) {
+                return Err(ConfigError::Invalid(format!(
+                    "imap.mailboxes[{index}]: the name {:?} is used twice",
+                    mailbox.name
+                )));
+            }
         }
         Ok(())
     }
@@ -345,9 +589,10 @@ impl Config {
 }
 
 fn check(value: toml::Value) -> Result<Config, ConfigError> {
+    // The full text names the key (`… in `imap.mailboxes.security``), the message alone does not.
     value
         .try_into()
-        .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))
+        .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string().trim().replace('\n', " ")))
 }
 
 fn merge(base: &mut toml::Value, over: toml::Value) {
@@ -474,6 +719,25 @@ show_demo_accounts = false
 [mail]
 # Messages larger than this are quarantined with the reason (the first megabyte is kept).
 max_message_bytes = 31457280
+# Limits checked before a message is parsed; a message over one is quarantined with the
+# limit's name. MIME parts at every level:
+max_parts = 500
+# Nesting of multiparts and attached messages (at most 100):
+max_depth = 20
+# Header lines of all parts together (a line over 998 bytes counts once per 998 bytes):
+max_header_lines = 5000
+# Attachments in one message (and at most limits.max_files_per_request):
+max_attachments = 10
+# Mail from an unknown sender: "quarantine", or "case" (a case for review in the organisation
+# with the customer number review_organization).
+unknown_senders = "quarantine"
+# A reply from someone who may not see the case it names never joins it: "quarantine", or
+# "new_case" (a customer's mail opens a case of their own).
+foreign_replies = "quarantine"
+review_organization = ""
+# Per sender and hour: messages (more are quarantined: loops, floods) and cases opened by mail.
+max_messages_per_sender_hour = 120
+max_new_cases_per_sender_hour = 20
 
 [smtp]
 # The SMTP server notifications leave through; empty keeps them in the outbox unsent.
@@ -490,6 +754,34 @@ message_id_domain = "casebook.invalid"
 # Seconds between two passes over the outbox; seconds before the server is given up.
 send_interval_secs = 10
 timeout_secs = 30
+
+[imap]
+# Mailboxes whose unseen messages Casebook takes in (as `casebook mail ingest` does): each is
+# stored first, then flagged \Seen, moved or deleted. None by default. One table per mailbox:
+#
+# [[imap.mailboxes]]
+# name = "support"                  # for logs and `casebook mail poll --mailbox`
+# host = "imap.example.com"
+# port = 993
+# security = "tls"                  # "tls", "starttls" or "none"
+# username = "support@example.com"
+# password = "secret"
+# folder = "INBOX"
+# after = "seen"                    # "seen", "move" (to move_to) or "delete"
+# move_to = "Casebook/Processed"    # created when missing
+# poll_interval_secs = 60           # also the longest IDLE wait
+# idle = true                       # wait with IDLE when the server offers it
+# timeout_secs = 30
+# ca_file = "/etc/casebook/imap-ca.pem"   # optional: trust a private CA or self-signed server
+mailboxes = []
+
+[desk]
+# The name signed under mail to customers.
+name = "技术支持中心 Support Center"
+# Where users reach Casebook's pages: links in mail start with it (no trailing "/").
+public_url = "http://127.0.0.1:8080"
+# The language of mail to people who chose none: "zh-CN" or "en".
+language = "zh-CN"
 
 [sla]
 # Seconds between two sweeps for due SLA warnings and escalations (each fires once, also with
@@ -579,5 +871,50 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+
+    fn load_text(text: &str) -> Result<Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("casebook.toml");
+        std::fs::write(&file, text).unwrap();
+        Config::load(Some(&file), env(&[]), &Overrides::default()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn imap_mailboxes_are_read_and_checked() {
+        let config = load_text(
+            "[[imap.mailboxes]]\nname = \"support\"\nhost = \"imap.example.com\"\nusername = \"s\"\nafter = \"move\"\nmove_to = \"Done\"\n",
+        )
+        .unwrap();
+        let mailbox = &config.imap.mailboxes[0];
+        assert_eq!(
+            (mailbox.port, mailbox.security, mailbox.folder.as_str()),
+            (993, ImapSecurity::Tls, "INBOX")
+        );
+        assert_eq!(
+            (mailbox.after, mailbox.move_to.as_str()),
+            (ImapAfter::Move, "Done")
+        );
+
+        let base = "[[imap.mailboxes]]\nname = \"support\"\nusername = \"s\"\n";
+        let cases = [
+            ("host = \"\"\n", "host is empty"),
+            (
+                "host = \"h\"\nsecurity = \"tsl\"\n",
+                "imap.mailboxes.security",
+            ),
+            ("host = \"h\"\nafter = \"move\"\n", "needs move_to"),
+            (
+                "host = \"h\"\nafter = \"archive\"\n",
+                "unknown variant `archive`",
+            ),
+            ("host = \"h\"\nfolder = \"INBOX\"\nidel = true\n", "idel"),
+        ];
+        for (extra, expected) in cases {
+            let err = load_text(&format!("{base}{extra}")).unwrap_err();
+            assert!(err.contains(expected), "{extra}: {err}");
+        }
+        let twice = format!("{base}host = \"h\"\n{base}host = \"h\"\n");
+        assert!(load_text(&twice).unwrap_err().contains("used twice"));
     }
 }

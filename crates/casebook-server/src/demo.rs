@@ -44,6 +44,9 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
     config.database.url = format!("sqlite://{}", data.join("casebook.db").display());
     config.attachments.dir = data.join("attachments");
     config.ui.show_demo_accounts = true;
+    if config.desk.public_url == crate::config::DeskConfig::default().public_url {
+        config.desk.public_url = format!("http://{}", config.listen);
+    }
     let app = App::open(config).await?;
     let token_file = data.join("demo-api-token.txt");
     if !token_file.exists() {
@@ -66,6 +69,10 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
     println!(
         "Try:\n  curl -H 'Authorization: Bearer {token}' '{url}/api/v1/cases?status=new,assigned'"
     );
+    match app.config.smtp.host.as_str() {
+        "" => println!("\nMail out: kept in the outbox (set CASEBOOK_SMTP_HOST to send it)."),
+        host => println!("\nMail out: SMTP {host}:{}", app.config.smtp.port),
+    }
     println!("\nPress Ctrl-C to stop.");
     crate::server::run(app, listener).await
 }

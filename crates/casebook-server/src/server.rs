@@ -1,5 +1,5 @@
 //! Running the HTTP server: listen, serve until a shutdown signal, keep sessions tidy, fire due
-//! SLA escalations, and deliver the mail outbox.
+//! SLA escalations, deliver the mail outbox, and watch the IMAP mailboxes.
 
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let cleaner = tokio::spawn(clean_sessions(app.clone()));
     let sweeper = tokio::spawn(sweep_sla(app.clone()));
     let sender = tokio::spawn(send_mail(app.clone()));
+    let watchers = watch_mailboxes(&app);
     let router = crate::http::router(app);
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
@@ -20,6 +21,9 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     cleaner.abort();
     sweeper.abort();
     sender.abort();
+    for watcher in &watchers {
+        watcher.abort();
+    }
     Ok(result?)
 }
 
@@ -95,6 +99,19 @@ async fn send_mail(app: AppState) {
             Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
         }
     }
+}
+
+/// One task per configured IMAP mailbox, taking its new mail in until the server stops.
+fn watch_mailboxes(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    app.config
+        .imap
+        .mailboxes
+        .iter()
+        .map(|mailbox| {
+            let (app, mailbox) = (app.clone(), mailbox.clone());
+            tokio::spawn(async move { crate::actions::mail_imap::watch(&app, &mailbox).await })
+        })
+        .collect()
 }
 
 async fn shutdown_signal() {

@@ -61,6 +61,20 @@ pub async fn decide(
     Ok(())
 }
 
+/// Records that the message with this Message-ID opened a case (in the case's transaction).
+pub async fn opened_case(
+    db: &mut Db,
+    message_id: &str,
+    case: CaseId,
+    now: Timestamp,
+) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE mail_messages SET disposition = 'opened', case_id = $1, reason = '', decided_at = $2
+         WHERE message_id = $3")
+        .bind(case.get()).bind(Ts::new(now)).bind(message_id).execute(c).await)?;
+    Ok(())
+}
+
 /// What became of the message with this Message-ID, if it is here.
 pub async fn disposition_of(db: &mut Db, message_id: &str) -> StoreResult<Option<Disposition>> {
     let row: Option<(String, Option<i64>, String)> = on_db!(db, c => sqlx::query_as(
@@ -73,17 +87,28 @@ pub async fn disposition_of(db: &mut Db, message_id: &str) -> StoreResult<Option
     }))
 }
 
-/// The case of the first of these Message-IDs that Casebook has seen with a case.
+/// The case of the first of these Message-IDs that Casebook received or sent with a case.
 pub async fn case_of_messages(db: &mut Db, message_ids: &[String]) -> StoreResult<Option<CaseId>> {
     for id in message_ids.iter().take(50) {
-        let case: Option<Option<i64>> = on_db!(db, c => sqlx::query_scalar(
-            "SELECT case_id FROM mail_messages WHERE message_id = $1")
+        let case: Option<i64> = on_db!(db, c => sqlx::query_scalar(
+            "SELECT case_id FROM mail_messages WHERE message_id = $1 AND case_id IS NOT NULL
+             UNION ALL
+             SELECT case_id FROM outbox WHERE message_id = $1 AND case_id IS NOT NULL
+             LIMIT 1")
             .bind(id).fetch_optional(c).await)?;
-        if let Some(Some(case)) = case {
+        if let Some(case) = case {
             return Ok(Some(Id::new(case)));
         }
     }
     Ok(None)
+}
+
+/// The Message-ID of the mail that opened a case, if one did.
+pub async fn opening_message(db: &mut Db, case: CaseId) -> StoreResult<Option<String>> {
+    Ok(on_db!(db, c => sqlx::query_scalar(
+        "SELECT message_id FROM mail_messages WHERE case_id = $1 AND disposition = 'opened'
+         ORDER BY id LIMIT 1")
+        .bind(case.get()).fetch_optional(c).await)?)
 }
 
 /// A quarantined message as the review shows it.
@@ -122,4 +147,91 @@ pub async fn quarantined(db: &mut Db, limit: i64) -> StoreResult<Vec<Quarantined
             },
         )
         .collect())
+}
+
+/// One stored message with its raw bytes (for the review).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMail {
+    /// Row id.
+    pub id: i64,
+    /// Its Message-ID.
+    pub message_id: String,
+    /// What it is now: `quarantined`, `released`, `opened`, `discarded` …
+    pub disposition: String,
+    /// Why.
+    pub reason: String,
+    /// The case it joined or opened.
+    pub case: Option<CaseId>,
+    /// Sender.
+    pub from_address: String,
+    /// Subject.
+    pub subject: String,
+    /// Its size as received.
+    pub size: i64,
+    /// The raw message as kept (an oversized one is cut).
+    pub raw: Vec<u8>,
+    /// When it arrived.
+    pub received_at: Timestamp,
+}
+
+type StoredRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+    String,
+    i64,
+    Vec<u8>,
+    Ts,
+);
+
+/// One stored message.
+pub async fn get(db: &mut Db, id: i64) -> StoreResult<Option<StoredMail>> {
+    let row: Option<StoredRow> = on_db!(db, c => sqlx::query_as(
+        "SELECT id, message_id, disposition, reason, case_id, from_address, subject, size, raw, received_at
+         FROM mail_messages WHERE id = $1")
+        .bind(id).fetch_optional(c).await)?;
+    Ok(row.map(
+        |(id, message_id, disposition, reason, case, from_address, subject, size, raw, at)| {
+            StoredMail {
+                id,
+                message_id,
+                disposition,
+                reason,
+                case: case.map(Id::new),
+                from_address,
+                subject,
+                size,
+                raw,
+                received_at: at.0,
+            }
+        },
+    ))
+}
+
+/// Records a reviewer's decision on a quarantined message; false if it is no longer in the
+/// quarantine (someone else decided first).
+pub async fn review(
+    db: &mut Db,
+    id: i64,
+    decision: &Disposition,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let done = exec_db!(db, c => sqlx::query(
+        "UPDATE mail_messages SET disposition = $1, case_id = $2, reason = $3, decided_at = $4
+         WHERE id = $5 AND disposition = 'quarantined'")
+        .bind(&decision.disposition).bind(decision.case.map(|c| c.get())).bind(&decision.reason)
+        .bind(Ts::new(now)).bind(id).execute(c).await)?;
+    Ok(done == 1)
+}
+
+/// How many messages came from an address since a time, and how many of them opened a case.
+pub async fn sent_by(db: &mut Db, address: &str, since: Timestamp) -> StoreResult<(i64, i64)> {
+    let (all, opened): (i64, Option<i64>) = on_db!(db, c => sqlx::query_as(
+        "SELECT COUNT(*), SUM(CASE WHEN disposition = 'opened' THEN 1 ELSE 0 END)
+         FROM mail_messages WHERE from_address = $1 AND received_at >= $2")
+        .bind(address).bind(Ts::new(since)).fetch_one(c).await)?;
+    Ok((all, opened.unwrap_or(0)))
 }

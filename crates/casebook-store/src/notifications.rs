@@ -114,6 +114,38 @@ pub async fn enqueue_mail(
     Ok(added == 1)
 }
 
+/// A mail about a case, to queue.
+#[derive(Debug, Clone)]
+pub struct CaseMail<'a> {
+    /// Kind of mail (the template's kind).
+    pub kind: &'a str,
+    /// Recipient address.
+    pub recipient: &'a str,
+    /// Subject.
+    pub subject: &'a str,
+    /// Plain-text body.
+    pub body: &'a str,
+    /// Unique key: the same key is queued once.
+    pub dedupe_key: &'a str,
+    /// The case.
+    pub case: CaseId,
+    /// The Message-ID it is sent with.
+    pub message_id: &'a str,
+    /// The Message-ID of the message it answers.
+    pub in_reply_to: Option<&'a str>,
+}
+
+/// Queues a mail about a case unless one with its key is queued already; true if queued.
+pub async fn enqueue_case_mail(db: &mut Db, m: &CaseMail<'_>, now: Timestamp) -> StoreResult<bool> {
+    let added = exec_db!(db, c => sqlx::query(
+        "INSERT INTO outbox (kind, recipient, subject, body, dedupe_key, created_at, case_id, message_id, in_reply_to)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING")
+        .bind(m.kind).bind(m.recipient).bind(m.subject).bind(m.body).bind(m.dedupe_key)
+        .bind(Ts::new(now)).bind(m.case.get()).bind(m.message_id).bind(m.in_reply_to)
+        .execute(c).await)?;
+    Ok(added == 1)
+}
+
 /// Mail waiting to be sent, oldest first: `(id, kind, recipient, subject)`.
 pub async fn unsent_mail(
     db: &mut Db,
@@ -129,6 +161,8 @@ pub async fn unsent_mail(
 pub struct OutgoingMail {
     /// Row id.
     pub id: i64,
+    /// Kind of mail.
+    pub kind: String,
     /// Recipient address.
     pub recipient: String,
     /// Subject.
@@ -139,7 +173,24 @@ pub struct OutgoingMail {
     pub dedupe_key: String,
     /// Earlier attempts.
     pub attempts: i64,
+    /// The Message-ID chosen when it was queued (mail about a case); otherwise it is made from
+    /// the key.
+    pub message_id: Option<String>,
+    /// The Message-ID of the message it answers.
+    pub in_reply_to: Option<String>,
 }
+
+type OutgoingRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+);
 
 /// Takes up to `limit` unsent mails that are due and held by no other sender, and holds them
 /// until `hold_until`: a sender that dies releases them when the hold runs out.
@@ -149,25 +200,40 @@ pub async fn claim_due_mail(
     hold_until: Timestamp,
     limit: i64,
 ) -> StoreResult<Vec<OutgoingMail>> {
-    let rows: Vec<(i64, String, String, String, String, i64)> = on_db!(db, c => sqlx::query_as(
+    let rows: Vec<OutgoingRow> = on_db!(db, c => sqlx::query_as(
         "UPDATE outbox SET claimed_until = $2
          WHERE id IN (SELECT id FROM outbox
                       WHERE sent_at IS NULL
                         AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
                         AND (claimed_until IS NULL OR claimed_until <= $1)
                       ORDER BY id LIMIT $3)
-         RETURNING id, recipient, subject, body, dedupe_key, attempts")
+         RETURNING id, kind, recipient, subject, body, dedupe_key, attempts, message_id, in_reply_to")
         .bind(Ts::new(now)).bind(Ts::new(hold_until)).bind(limit).fetch_all(c).await)?;
     let mut mails: Vec<OutgoingMail> = rows
         .into_iter()
         .map(
-            |(id, recipient, subject, body, dedupe_key, attempts)| OutgoingMail {
+            |(
                 id,
+                kind,
                 recipient,
                 subject,
                 body,
                 dedupe_key,
                 attempts,
+                message_id,
+                in_reply_to,
+            )| {
+                OutgoingMail {
+                    id,
+                    kind,
+                    recipient,
+                    subject,
+                    body,
+                    dedupe_key,
+                    attempts,
+                    message_id,
+                    in_reply_to,
+                }
             },
         )
         .collect();

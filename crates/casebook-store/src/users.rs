@@ -182,6 +182,22 @@ pub async fn set_locale(db: &mut Db, id: UserId, locale: Option<&str>) -> StoreR
     Ok(())
 }
 
+/// The language a user chose, if any.
+pub async fn locale_of(db: &mut Db, id: UserId) -> StoreResult<Option<String>> {
+    let locale: Option<Option<String>> = on_db!(db, c => sqlx::query_scalar(
+        "SELECT locale FROM users WHERE id = $1").bind(id.get()).fetch_optional(c).await)?;
+    Ok(locale.flatten())
+}
+
+/// The active user linked to a contact, if any.
+pub async fn of_contact(db: &mut Db, contact: ContactId) -> StoreResult<Option<User>> {
+    let row: Option<Row> = on_db!(db, c => sqlx::query_as(
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
+         FROM users WHERE contact_id = $1 AND active ORDER BY id LIMIT 1")
+        .bind(contact.get()).fetch_optional(c).await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
 /// Who an SLA escalation reaches besides the owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaffGroup {

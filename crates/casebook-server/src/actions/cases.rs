@@ -12,6 +12,7 @@ use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, lock_row};
 use serde_json::json;
 
+use super::case_mail::{self, CaseNews};
 use super::case_refs::{check_contact, check_organization, check_owner, check_product, unit_of};
 use super::entitlements;
 use super::sla::{self, SlaCase, SlaChange};
@@ -56,6 +57,26 @@ fn desk_year(app: &App, now: Timestamp) -> i16 {
 /// Opens a case. Customers open cases for their own organisation; a customer user is the
 /// contact of their own cases.
 pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<Case> {
+    open_from(app, who, draft, None).await
+}
+
+/// Opens a case from the stored mail with this Message-ID: the mail is marked as the one that
+/// opened it in the same transaction, and the acknowledgement answers it.
+pub async fn open_from_mail(
+    app: &App,
+    who: &Principal,
+    draft: CaseDraft,
+    message_id: &str,
+) -> ActionResult<Case> {
+    open_from(app, who, draft, Some(message_id)).await
+}
+
+async fn open_from(
+    app: &App,
+    who: &Principal,
+    draft: CaseDraft,
+    mail: Option<&str>,
+) -> ActionResult<Case> {
     if draft.description.is_empty() {
         return Err(ActionError::field(
             "description",
@@ -258,6 +279,11 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
         .await?
         .ok_or(ActionError::NotFound("case"))?;
     sla::start_new_case(&mut db, &prepared, &SlaCase::from(&case), now).await?;
+    if let Some(message_id) = mail {
+        casebook_store::mail::opened_case(&mut db, message_id, case.id, now).await?;
+    }
+    let news = CaseNews::Opened { in_reply_to: mail };
+    case_mail::tell(app, &mut db, &case, news, who.user_id(), now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -555,8 +581,9 @@ pub async fn update(
         return Ok(redact(who, before));
     }
     cases::update(&mut db, id, before.version, &cols, now).await?;
+    let mut status_event = None;
     for (kind, visibility, change) in changes.events {
-        timeline::insert(
+        let event = timeline::insert(
             &mut db,
             &NewEvent {
                 case_id: id,
@@ -569,11 +596,23 @@ pub async fn update(
             },
         )
         .await?;
+        if kind == EventKind::StatusChange {
+            status_event = Some(event);
+        }
     }
     let after = cases::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("case"))?;
     follow_with_clocks(app, &mut db, &before, &after, now).await?;
+    if let Some(event) = status_event {
+        let news = CaseNews::Status {
+            event,
+            from: before.status,
+            to: after.status,
+            reason: reason.as_deref(),
+        };
+        case_mail::tell(app, &mut db, &after, news, who.user_id(), now).await?;
+    }
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),

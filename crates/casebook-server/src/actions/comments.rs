@@ -8,6 +8,7 @@ use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Page, PageRequest, cases};
 
 use super::attachments::{AttachTo, Upload, check_uploads, store_uploads};
+use super::case_mail::{self, CaseNews};
 use super::cases::{resume_on_customer_reply, visible_case};
 use super::sla::{self, SlaCase, SlaChange};
 use super::{ActionError, ActionResult};
@@ -95,6 +96,12 @@ pub async fn add(
             now,
         )
         .await?;
+        let news = CaseNews::StaffReply {
+            event: event_id,
+            author: &who.name,
+            body: draft.body.as_str(),
+        };
+        case_mail::tell(app, &mut db, &case, news, who.user_id(), now).await?;
     }
     let event = CaseEvent {
         id: event_id,

@@ -9,6 +9,10 @@
 //! claimed in one transaction and its case change is written in the action's own: a crash
 //! between the two leaves the message `processing`, and its redelivery is answered as a
 //! duplicate without a case change.
+//!
+//! Before a message is parsed and after, `mail_limits` checks it against the limits of `[mail]`;
+//! a message over one is kept and quarantined with the limit's name. What a message says about
+//! itself (Message-ID, sender, subject) is stored without control characters and bounded.
 
 use casebook_domain::case::{Case, CaseDraft};
 use casebook_domain::mail::{automatic_reason, case_in_subject, new_part};
@@ -21,8 +25,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::attachments::Upload;
+use super::mail_limits::{self, Exceeded};
 use super::{ActionError, ActionResult, cases, comments};
 use crate::app::App;
+use crate::config::Config;
 use crate::policy::{AuthVia, Principal};
 
 /// What became of a message.
@@ -38,6 +44,13 @@ pub struct Ingested {
 
 /// The most of an oversized message that is kept.
 const KEPT_OF_OVERSIZED: usize = 1024 * 1024;
+/// How much of a message that is not parsed is read for its Message-ID, sender and subject.
+const HEADERS_READ: usize = 64 * 1024;
+/// The longest Message-ID stored as it is (it is a unique key; a longer one is hashed).
+const LONGEST_MESSAGE_ID: usize = 250;
+/// The longest sender address and subject stored.
+const LONGEST_ADDRESS: usize = 320;
+const LONGEST_SUBJECT: usize = 500;
 
 fn header<'a>(msg: &'a Message<'a>, name: &str) -> Option<&'a str> {
     msg.header_raw(name.to_owned())
@@ -86,11 +99,19 @@ async fn sender_of(app: &App, address: &str) -> ActionResult<Sender> {
     }
 }
 
-fn uploads_of(msg: &Message<'_>) -> Vec<Upload> {
+/// The message's attachments as uploads (how many and how large was checked by
+/// `mail_limits::after_parsing`); their names are made safe when they are stored.
+pub(crate) fn uploads_of(msg: &Message<'_>) -> Vec<Upload> {
     msg.attachments()
-        .take(20)
         .map(|part| Upload {
-            file_name: part.attachment_name().unwrap_or("attachment").to_owned(),
+            file_name: part
+                .attachment_name()
+                .unwrap_or(if part.is_message() {
+                    "message.eml"
+                } else {
+                    "attachment"
+                })
+                .to_owned(),
             content_type: part
                 .content_type()
                 .map(|c| match c.subtype() {
@@ -111,38 +132,123 @@ fn decided(disposition: &str, case: Option<&Case>, reason: impl Into<String>) ->
     }
 }
 
-/// Takes one raw message: threads it, opens a case, or quarantines or ignores it, and keeps it.
-pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
-    let now = app.clock.now();
-    let limit = app.config.mail.max_message_bytes;
-    let parsed = (raw.len() <= limit)
-        .then(|| MessageParser::default().parse(raw))
-        .flatten();
-    let fallback_id = format!("<{}@casebook.sha256>", hex::encode(Sha256::digest(raw)));
-    let message_id = parsed
-        .as_ref()
+/// What a message says about itself, ready to be stored.
+struct Envelope {
+    message_id: String,
+    from: String,
+    subject: String,
+}
+
+/// Text without control characters (PostgreSQL text holds no NUL): line breaks and tabs become
+/// spaces, the rest is dropped; at most `most` characters.
+fn clean(text: &str, most: usize) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\t' | '\r' | '\n' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .take(most)
+        .collect()
+}
+
+fn sha256_id(bytes: &[u8]) -> String {
+    format!("<{}@casebook.sha256>", hex::encode(Sha256::digest(bytes)))
+}
+
+/// The Message-ID, sender and subject of a message (or of its headers alone); a message without
+/// a usable Message-ID gets one made from its content.
+fn envelope_of(msg: Option<&Message<'_>>, raw: &[u8]) -> Envelope {
+    let message_id = msg
         .and_then(|m| m.message_id())
-        .map(|id| format!("<{}>", id.trim_matches(['<', '>'])))
-        .unwrap_or(fallback_id);
-    let from = parsed
-        .as_ref()
+        .map(|id| clean(id.trim_matches(['<', '>']), usize::MAX))
+        .filter(|id| !id.trim().is_empty())
+        .map(|id| {
+            if id.len() > LONGEST_MESSAGE_ID {
+                sha256_id(id.as_bytes())
+            } else {
+                format!("<{id}>")
+            }
+        })
+        .unwrap_or_else(|| sha256_id(raw));
+    let from = msg
         .and_then(|m| m.from())
         .and_then(|a| a.first())
         .and_then(|a| a.address())
-        .map(|a| a.trim().to_lowercase())
+        .map(|a| clean(a.trim(), LONGEST_ADDRESS).to_lowercase())
         .unwrap_or_default();
-    let subject = parsed
-        .as_ref()
-        .and_then(|m| m.subject())
-        .unwrap_or_default()
-        .chars()
-        .take(500)
-        .collect::<String>();
-    let kept = &raw[..raw.len().min(if raw.len() > limit {
-        KEPT_OF_OVERSIZED
-    } else {
-        raw.len()
-    })];
+    let subject = clean(
+        msg.and_then(|m| m.subject()).unwrap_or_default(),
+        LONGEST_SUBJECT,
+    );
+    Envelope {
+        message_id,
+        from,
+        subject,
+    }
+}
+
+/// Why a message is quarantined before it is routed.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// Over a limit.
+    Limit(Exceeded),
+    /// Not a message.
+    Unreadable,
+    /// The parser panicked on it (its debug assertions do on some nestings of attached
+    /// messages); the message is kept for review.
+    ParserFailed,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Limit(exceeded) => exceeded.fmt(f),
+            Refusal::Unreadable => f.write_str("not a readable e-mail message"),
+            Refusal::ParserFailed => f.write_str("the mail parser failed on it"),
+        }
+    }
+}
+
+/// Parses a message that stays within the limits, and says why it may not be routed if so.
+fn read_message<'r>(config: &Config, raw: &'r [u8]) -> (Option<Message<'r>>, Option<Refusal>) {
+    let read = std::panic::catch_unwind(|| {
+        mail_limits::before_parsing(raw, &config.mail)?;
+        Ok(MessageParser::default().parse(raw))
+    });
+    match read {
+        Err(_) => (None, Some(Refusal::ParserFailed)),
+        Ok(Err(exceeded)) => (None, Some(Refusal::Limit(exceeded))),
+        Ok(Ok(None)) => (None, Some(Refusal::Unreadable)),
+        Ok(Ok(Some(msg))) => {
+            let exceeded = mail_limits::after_parsing(&msg, config).err();
+            (Some(msg), exceeded.map(Refusal::Limit))
+        }
+    }
+}
+
+/// Takes one raw message: threads it, opens a case, or quarantines or ignores it, and keeps it.
+pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
+    let now = app.clock.now();
+    let (parsed, refusal) = read_message(&app.config, raw);
+    // A message that was not parsed still shows who sent it and what about, if it can.
+    let headers_only = match &parsed {
+        None => std::panic::catch_unwind(|| {
+            MessageParser::default().parse_headers(&raw[..raw.len().min(HEADERS_READ)])
+        })
+        .ok()
+        .flatten(),
+        Some(_) => None,
+    };
+    let Envelope {
+        message_id,
+        from,
+        subject,
+    } = envelope_of(parsed.as_ref().or(headers_only.as_ref()), raw);
+    let kept = match refusal {
+        Some(Refusal::Limit(Exceeded::Size(_))) => &raw[..raw.len().min(KEPT_OF_OVERSIZED)],
+        _ => raw,
+    };
     let mut db = app.store.write().await?;
     let claimed = mail::claim(
         &mut db,
@@ -166,12 +272,13 @@ pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
             reason: earlier.map(|d| d.disposition).unwrap_or_default(),
         });
     };
-    let decision = match &parsed {
-        None if raw.len() > limit => {
-            decided("quarantined", None, format!("larger than {limit} bytes"))
-        }
-        None => decided("quarantined", None, "not a readable e-mail message"),
-        Some(msg) => route(app, msg, &from, &subject).await?,
+    let decision = match (&parsed, refusal) {
+        (Some(msg), None) => route(app, msg, &message_id, &from, &subject).await?,
+        (_, refusal) => decided(
+            "quarantined",
+            None,
+            refusal.unwrap_or(Refusal::Unreadable).to_string(),
+        ),
     };
     let mut db = app.store.write().await?;
     mail::decide(&mut db, id, &decision, app.clock.now()).await?;
@@ -195,6 +302,7 @@ pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
 async fn route(
     app: &App,
     msg: &Message<'_>,
+    message_id: &str,
     from: &str,
     subject: &str,
 ) -> ActionResult<Disposition> {
@@ -204,10 +312,35 @@ async fn route(
     if let Some(reason) = automatic_reason(|name| header(msg, name)) {
         return Ok(decided("ignored", None, reason));
     }
+    let limits = &app.config.mail;
+    let (recent, opened) = {
+        let mut db = app.store.read().await?;
+        let since = app.clock.now() - jiff::SignedDuration::from_hours(1);
+        mail::sent_by(&mut db, from, since).await?
+    };
+    // The count includes this message.
+    if recent as usize > limits.max_messages_per_sender_hour {
+        return Ok(decided(
+            "quarantined",
+            None,
+            format!(
+                "more than {} messages from {from} in an hour (mail.max_messages_per_sender_hour)",
+                limits.max_messages_per_sender_hour
+            ),
+        ));
+    }
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     let body = new_part(&text);
     let files = uploads_of(msg);
     let sender = sender_of(app, from).await?;
+    let new_mail = NewCaseMail {
+        message_id,
+        from,
+        subject,
+        body,
+        files,
+        opened_this_hour: opened as usize,
+    };
     // The case it answers: by the Message-IDs it refers to, then by the subject's tag.
     let mut refs: Vec<String> = Vec::new();
     for value in [msg.in_reply_to(), msg.references()] {
@@ -220,13 +353,23 @@ async fn route(
             refs.push(format!("<{}>", one.trim_matches(['<', '>'])));
         }
     }
+    // The signed reply token goes before the subject's tag, which anyone can type.
     let mut db = app.store.read().await?;
     let by_reference = match mail::case_of_messages(&mut db, &refs).await? {
         Some(id) => casebook_store::cases::number_of(&mut db, id).await?,
         None => None,
     };
     drop(db);
-    let number = by_reference.or_else(|| case_in_subject(subject));
+    let by_token = match by_reference {
+        Some(_) => None,
+        None => {
+            let key = super::mail_tokens::signing_key(app).await?;
+            super::mail_tokens::case_in_reply_token(&key, &text)
+        }
+    };
+    let number = by_reference
+        .or(by_token)
+        .or_else(|| case_in_subject(subject));
     match (number, sender) {
         (_, Sender::MayNotOpen(name)) => Ok(decided(
             "quarantined",
@@ -236,7 +379,11 @@ async fn route(
         (Some(number), Sender::User(user)) => {
             let who = Principal::user(&user, AuthVia::Mail)?;
             match cases::get(app, &who, number).await {
-                Ok(case) => reply(app, &who, &case, body, files).await,
+                Ok(case) => reply(app, &who, &case, new_mail.body, new_mail.files).await,
+                Err(ActionError::NotFound(_)) if limits.foreign_replies == "new_case" => {
+                    let who = (!user.role.is_staff()).then_some(who);
+                    case_for(app, who.as_ref(), new_mail).await
+                }
                 Err(ActionError::NotFound(_)) => Ok(decided(
                     "quarantined",
                     None,
@@ -245,19 +392,15 @@ async fn route(
                 Err(err) => Err(err),
             }
         }
-        (Some(number), Sender::Unknown) => Ok(decided(
+        (Some(number), Sender::Unknown) if limits.foreign_replies != "new_case" => Ok(decided(
             "quarantined",
             None,
             format!("unknown sender {from} replied to case {number}"),
         )),
-        (None, Sender::Unknown) => Ok(decided(
-            "quarantined",
-            None,
-            format!("unknown sender {from}"),
-        )),
+        (_, Sender::Unknown) => case_for(app, None, new_mail).await,
         (None, Sender::User(user)) if !user.role.is_staff() => {
             let who = Principal::user(&user, AuthVia::Mail)?;
-            open(app, &who, subject, body, files).await
+            case_for(app, Some(&who), new_mail).await
         }
         (None, Sender::User(_)) => Ok(decided(
             "quarantined",
@@ -265,6 +408,65 @@ async fn route(
             format!("{from} is staff; staff open cases in the console"),
         )),
     }
+}
+
+/// A message that may open a case.
+struct NewCaseMail<'a> {
+    message_id: &'a str,
+    from: &'a str,
+    subject: &'a str,
+    body: String,
+    files: Vec<Upload>,
+    opened_this_hour: usize,
+}
+
+/// Opens a case with a message: the customer's own (`who`), or, for a sender Casebook does not
+/// know, a case for review in `mail.review_organization` when `mail.unknown_senders = "case"`;
+/// otherwise, or over the sender's hourly limit of new cases, the message is quarantined.
+async fn case_for(
+    app: &App,
+    who: Option<&Principal>,
+    mail: NewCaseMail<'_>,
+) -> ActionResult<Disposition> {
+    let limits = &app.config.mail;
+    if mail.opened_this_hour >= limits.max_new_cases_per_sender_hour {
+        return Ok(decided(
+            "quarantined",
+            None,
+            format!(
+                "{} opened {} cases in an hour (mail.max_new_cases_per_sender_hour)",
+                mail.from, mail.opened_this_hour
+            ),
+        ));
+    }
+    if let Some(who) = who {
+        return open(app, who, &mail, None).await;
+    }
+    if limits.unknown_senders != "case" {
+        return Ok(decided(
+            "quarantined",
+            None,
+            format!("unknown sender {}", mail.from),
+        ));
+    }
+    let mut db = app.store.read().await?;
+    let review = casebook_store::organizations::find_by_customer_number(
+        &mut db,
+        &limits.review_organization,
+    )
+    .await?;
+    drop(db);
+    let Some(review) = review else {
+        return Ok(decided(
+            "quarantined",
+            None,
+            format!(
+                "unknown sender {}; mail.review_organization {} does not exist",
+                mail.from, limits.review_organization
+            ),
+        ));
+    };
+    open(app, &Principal::system("mail"), &mail, Some(review.id)).await
 }
 
 async fn reply(
@@ -297,10 +499,14 @@ async fn reply(
 async fn open(
     app: &App,
     who: &Principal,
-    subject: &str,
-    body: String,
-    files: Vec<Upload>,
+    mail: &NewCaseMail<'_>,
+    review_organization: Option<casebook_domain::ids::OrganizationId>,
 ) -> ActionResult<Disposition> {
+    let (message_id, subject, files) = (mail.message_id, mail.subject, mail.files.clone());
+    let body = match review_organization {
+        Some(_) => format!("{}\n\n(mail from {})", mail.body, mail.from),
+        None => mail.body.clone(),
+    };
     let title: String = if subject.trim().is_empty() {
         "(no subject)".into()
     } else {
@@ -311,12 +517,13 @@ async fn open(
     } else {
         body
     };
-    let draft = serde_json::json!({"title": title, "description": description, "severity": 3, "channel": "email"});
+    let draft = serde_json::json!({"title": title, "description": description, "severity": 3,
+        "channel": "email", "organization_id": review_organization});
     let draft: CaseDraft = match serde_json::from_value(draft) {
         Ok(draft) => draft,
         Err(err) => return Ok(decided("quarantined", None, err.to_string())),
     };
-    let case = match cases::open(app, who, draft).await {
+    let case = match cases::open_from_mail(app, who, draft, message_id).await {
         Ok(case) => case,
         Err(
             err @ (ActionError::Validation(_)

@@ -1,5 +1,5 @@
 //! Mail going out: the outbox is written in the transaction of the change that causes a message
-//! (an SLA warning, a renewal reminder); this sender delivers it through SMTP. A pass holds the
+//! (mail to customers about their cases, an SLA warning, a renewal reminder); this sender delivers it through SMTP. A pass holds the
 //! messages it takes for a few minutes, so two servers never send one at the same time; a
 //! message that fails is tried again later with a growing wait (1, 2, 4 … minutes, at most six
 //! hours). Each message's Message-ID comes from its unique key, so a message sent again after a
@@ -10,7 +10,7 @@ use std::time::Duration;
 use casebook_store::notifications::{self, OutgoingMail};
 use jiff::SignedDuration;
 use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Serialize;
@@ -80,19 +80,50 @@ fn transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, St
     Ok(builder.build())
 }
 
+/// `Auto-Submitted` (RFC 3834): mail that is not a person's reply says so, so that
+/// out-of-office responders and other desks do not answer it.
+#[derive(Debug, Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
 fn build(smtp: &SmtpConfig, mail: &OutgoingMail) -> Result<Message, String> {
     let from: Mailbox = smtp.from.parse().map_err(|e| format!("smtp.from: {e}"))?;
     let to: Mailbox = one_line(&mail.recipient)
         .parse()
         .map_err(|e| format!("recipient {:?}: {e}", mail.recipient))?;
-    Message::builder()
+    let id = mail
+        .message_id
+        .clone()
+        .unwrap_or_else(|| message_id(&mail.dedupe_key, &smtp.message_id_domain));
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(one_line(&mail.subject))
-        .message_id(Some(message_id(&mail.dedupe_key, &smtp.message_id_domain)))
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())
-        .map_err(|e| e.to_string())
+        .message_id(Some(one_line(&id)))
+        .header(ContentType::TEXT_PLAIN);
+    if let Some(parent) = &mail.in_reply_to {
+        builder = builder
+            .in_reply_to(one_line(parent))
+            .references(one_line(parent));
+    }
+    // A staff reply is a person's answer; everything else is generated.
+    if mail.kind != "staff_reply" {
+        builder = builder.header(AutoSubmitted);
+    }
+    builder.body(mail.body.clone()).map_err(|e| e.to_string())
 }
 
 /// Delivers up to `limit` due messages of the outbox; nothing when no SMTP server is set.

@@ -82,12 +82,21 @@ pub async fn remind(app: &App) -> ActionResult<usize> {
                     now,
                 )
                 .await?;
+                let lang = super::case_mail::lang_of(app, &mut db, Some(user)).await?;
+                let ctx = serde_json::json!({
+                    "desk": {"name": app.config.desk.name, "url": app.config.desk.public_url},
+                    "recipient": {"name": user.name},
+                    "contract": {"number": c.contract_number, "plan": c.plan, "ends_on": c.ends_on.to_string(),
+                                 "days_left": days_left, "organization": org_name},
+                });
+                let mail =
+                    super::mail_templates::render(&mut db, "contract_renewal", lang, &ctx).await?;
                 notifications::enqueue_mail(
                     &mut db,
                     "contract_renewal",
                     &user.email,
-                    &title,
-                    &body,
+                    &mail.subject,
+                    &mail.body,
                     &key,
                     now,
                 )

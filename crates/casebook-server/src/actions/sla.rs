@@ -432,16 +432,12 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
                 now,
             )
             .await?;
-            notifications::enqueue_mail(
-                &mut db,
-                kind,
-                &user.email,
-                &title,
-                &body,
-                &format!("{key}:mail"),
-                now,
-            )
-            .await?;
+            let tz = app.config.time_zone();
+            let due = step.due_at.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z");
+            let sla = serde_json::json!({"metric": step.metric.as_str(), "percent": step.percent, "due_at": due.to_string()});
+            let mail_key = format!("{key}:mail");
+            super::case_mail::tell_staff(app, &mut db, &user, &case, kind, sla, &mail_key, now)
+                .await?;
         }
         if step.percent >= 100 {
             let clocks = store::clocks_of_case(&mut db, case.id).await?;

@@ -1,4 +1,6 @@
 //! `casebook mail send`: one delivery pass over the outbox (exit 75 when some message failed).
+//! `casebook mail poll`: one poll of each IMAP mailbox (exit 75 when a mailbox could not be read
+//! or a message could not be stored, 78 when no mailbox is configured).
 //! `casebook mail ingest`: one raw message on standard input, as an MTA pipe or alias delivers
 //! it. Exit codes follow sysexits, which MTAs understand: 0 when the message is kept (threaded,
 //! opened, quarantined, ignored or already here), 75 (temporary failure: the MTA retries later)
@@ -9,7 +11,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use tokio::io::AsyncReadExt;
 
-use crate::actions::{ActionError, mail_in, mail_out};
+use crate::actions::{ActionError, mail_imap, mail_in, mail_out};
 use crate::app::App;
 use crate::config::Config;
 
@@ -21,17 +23,26 @@ pub enum MailCommand {
     /// Deliver the due messages of the outbox once, through `[smtp]` (the server does this by
     /// itself every `smtp.send_interval_secs`).
     Send,
+    /// Take in the unseen messages of the `[imap]` mailboxes once (the server watches them by
+    /// itself); prints one JSON line per mailbox.
+    Poll {
+        /// Only this mailbox (its `name`).
+        #[arg(long)]
+        mailbox: Option<String>,
+    },
 }
 
 const EX_SOFTWARE: u8 = 70;
 const EX_IOERR: u8 = 74;
 const EX_TEMPFAIL: u8 = 75;
+const EX_CONFIG: u8 = 78;
 
 /// Runs a mail command.
 pub async fn run(config: Config, command: MailCommand) -> ExitCode {
     match command {
         MailCommand::Ingest => ingest(config).await,
         MailCommand::Send => send(config).await,
+        MailCommand::Poll { mailbox } => poll(config, mailbox.as_deref()).await,
     }
 }
 
@@ -69,7 +80,7 @@ async fn ingest(config: Config) -> ExitCode {
 async fn send(config: Config) -> ExitCode {
     if config.smtp.host.is_empty() {
         eprintln!("casebook: no smtp.host is set; nothing is sent");
-        return ExitCode::from(78);
+        return ExitCode::from(EX_CONFIG);
     }
     let app = match App::open(config).await {
         Ok(app) => app,
@@ -99,5 +110,49 @@ async fn send(config: Config) -> ExitCode {
         ExitCode::from(EX_TEMPFAIL)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+async fn poll(config: Config, only: Option<&str>) -> ExitCode {
+    let mailboxes: Vec<_> = config
+        .imap
+        .mailboxes
+        .iter()
+        .filter(|m| only.is_none_or(|name| m.name == name))
+        .cloned()
+        .collect();
+    if mailboxes.is_empty() {
+        match only {
+            Some(name) => eprintln!("casebook: no IMAP mailbox named {name:?} is configured"),
+            None => eprintln!("casebook: no [[imap.mailboxes]] are configured; nothing is polled"),
+        }
+        return ExitCode::from(EX_CONFIG);
+    }
+    let app = match App::open(config).await {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("casebook: the database is unavailable, try again later: {err:#}");
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+    };
+    let mut all_done = true;
+    for mailbox in &mailboxes {
+        let line = match mail_imap::poll_once(&app, mailbox).await {
+            Ok(polled) => {
+                all_done &= polled.failed == 0;
+                serde_json::json!({"mailbox": mailbox.name, "polled": polled})
+            }
+            Err(err) => {
+                eprintln!("casebook: {err}");
+                all_done = false;
+                serde_json::json!({"mailbox": mailbox.name, "error": err.to_string()})
+            }
+        };
+        println!("{line}");
+    }
+    if all_done {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EX_TEMPFAIL)
     }
 }

@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod directory;
 pub mod error;
 pub mod extract;
+pub mod mail;
 pub mod page;
 pub mod plans;
 pub mod sla;
@@ -34,7 +35,7 @@ use error::ApiError;
     info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "cases"), (name = "directory"), (name = "users"), (name = "auth"), (name = "system"))
+    tags((name = "cases"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -66,6 +67,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(sla::routes())
         .merge(directory::routes())
         .merge(users::routes())
+        .merge(mail::routes())
         .merge(system::api_routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

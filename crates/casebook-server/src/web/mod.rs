@@ -11,6 +11,7 @@ pub mod assets;
 pub mod console;
 pub mod forms;
 pub mod i18n;
+pub mod mail_links;
 pub mod notifications;
 pub mod page;
 pub mod portal;
@@ -92,6 +93,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(console::routes())
         .merge(portal::routes())
         .merge(notifications::routes())
+        .merge(mail_links::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))
         .merge(assets::routes())
 }

@@ -19,8 +19,8 @@ use crate::helpers::TestApp;
 
 on_both_backends!(the_outbox_is_delivered_once_with_retries);
 
-/// aiosmtpd on a port, storing messages in a maildir; stopped when dropped.
-struct SmtpSink {
+/// aiosmtpd on a port (shared with the mail loop test), storing messages in a maildir; stopped when dropped.
+pub struct SmtpSink {
     child: Child,
     dir: PathBuf,
 }
@@ -33,7 +33,7 @@ impl Drop for SmtpSink {
 }
 
 impl SmtpSink {
-    fn start(port: u16, dir: &Path) -> SmtpSink {
+    pub fn start(port: u16, dir: &Path) -> SmtpSink {
         for sub in ["tmp", "new", "cur"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
@@ -73,7 +73,7 @@ impl SmtpSink {
         }
     }
 
-    fn received(&self) -> Vec<Vec<u8>> {
+    pub fn received(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
             if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
@@ -86,7 +86,7 @@ impl SmtpSink {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -29,6 +29,8 @@ struct Objects {
     contract: i64,
     contract_number: String,
     product: i64,
+    /// A quarantined mail message.
+    mail: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,6 +291,60 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
         }
         "GET /api/v1/sla/queue" => call(M::GET, "/api/v1/sla/queue".into(), None, false),
         "GET /api/v1/notifications" => call(M::GET, "/api/v1/notifications".into(), None, false),
+        "GET /api/v1/mail/quarantine" => {
+            call(M::GET, "/api/v1/mail/quarantine".into(), None, false)
+        }
+        "GET /api/v1/mail/messages/{id}" => call(
+            M::GET,
+            format!("/api/v1/mail/messages/{}", o.mail),
+            None,
+            false,
+        ),
+        "GET /api/v1/mail/messages/{id}/raw" => call(
+            M::GET,
+            format!("/api/v1/mail/messages/{}/raw", o.mail),
+            None,
+            false,
+        ),
+        "POST /api/v1/mail/messages/{id}/release" => call(
+            M::POST,
+            format!("/api/v1/mail/messages/{}/release", o.mail),
+            Some(json!({"case_number": case})),
+            false,
+        ),
+        "POST /api/v1/mail/messages/{id}/open" => call(
+            M::POST,
+            format!("/api/v1/mail/messages/{}/open", o.mail),
+            Some(json!({"organization_id": o.org})),
+            false,
+        ),
+        "POST /api/v1/mail/messages/{id}/discard" => call(
+            M::POST,
+            format!("/api/v1/mail/messages/{}/discard", o.mail),
+            Some(json!({"reason": "matrix"})),
+            false,
+        ),
+        "GET /api/v1/mail-templates" => call(M::GET, "/api/v1/mail-templates".into(), None, false),
+        "GET /api/v1/mail-templates/{kind}/{lang}" => call(
+            M::GET,
+            "/api/v1/mail-templates/case_opened/en".into(),
+            None,
+            false,
+        ),
+        "PUT /api/v1/mail-templates/{kind}/{lang}" => call(
+            M::PUT,
+            "/api/v1/mail-templates/status_changed/en".into(),
+            Some(
+                json!({"subject": "Case {{ case.number }}", "body": "{{ change.to }}", "version": 0}),
+            ),
+            false,
+        ),
+        "DELETE /api/v1/mail-templates/{kind}/{lang}" => call(
+            M::DELETE,
+            "/api/v1/mail-templates/status_changed/en".into(),
+            None,
+            false,
+        ),
         "POST /api/v1/notifications/read" => call(
             M::POST,
             "/api/v1/notifications/read".into(),
@@ -515,6 +571,17 @@ async fn objects_of(
     )
     .await
     .unwrap();
+    let stranger = format!(
+        "From: stranger-{code}@nowhere.test\r\nTo: support@vendor.test\r\nSubject: hello\r\nMessage-ID: <matrix-{code}@nowhere.test>\r\n\r\nhello\r\n"
+    );
+    let held = casebook_server::actions::mail_in::ingest(&t.app, stranger.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(held.disposition, "quarantined");
+    let mail = {
+        let mut db = t.app.store.read().await.unwrap();
+        casebook_store::mail::quarantined(&mut db, 1).await.unwrap()[0].id
+    };
     Objects {
         org,
         contact,
@@ -527,6 +594,7 @@ async fn objects_of(
         contract: contract["id"].as_i64().unwrap(),
         contract_number,
         product,
+        mail,
     }
 }
 

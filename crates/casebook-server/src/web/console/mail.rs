@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 
-use super::tables::{DetailPage, Table, fail, text};
+use super::tables::{DetailPage, Table, fail, link, text};
 use crate::actions::mail_review;
 use crate::app::AppState;
 use crate::web::page::render;
@@ -30,7 +30,7 @@ pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Respon
                 vec![
                     text(ctx.time(m.received_at)),
                     text(&m.from_address),
-                    text(&m.subject),
+                    link(&m.subject, format!("/console/mail/{}", m.id)),
                     text(&m.reason),
                     text(ctx.size(m.size)),
                 ]
@@ -63,8 +63,13 @@ pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Respon
         });
     }
     let title = ctx.t("nav-mail");
+    let actions = if ctx.is_admin() {
+        vec![("mail-templates", "/console/mail/templates".to_owned())]
+    } else {
+        Vec::new()
+    };
     Ok(render(&DetailPage {
-        actions: Vec::new(),
+        actions,
         ctx,
         title,
         fields: Vec::new(),

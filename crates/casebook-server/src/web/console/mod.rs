@@ -12,6 +12,8 @@ pub mod events;
 pub mod installed_base;
 pub mod intake;
 pub mod mail;
+pub mod mail_review;
+pub mod mail_templates;
 pub mod queue;
 pub mod service_levels;
 pub mod tables;
@@ -38,6 +40,20 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/intake", get(intake::show).post(intake::open))
         .route("/console/mail", get(mail::show))
+        .route("/console/mail/templates", get(mail_templates::list))
+        .route(
+            "/console/mail/templates/{kind}/{lang}",
+            get(mail_templates::edit).post(mail_templates::save),
+        )
+        .route(
+            "/console/mail/templates/{kind}/{lang}/reset",
+            post(mail_templates::reset),
+        )
+        .route("/console/mail/{id}", get(mail_review::show))
+        .route("/console/mail/{id}/raw", get(mail_review::raw))
+        .route("/console/mail/{id}/release", post(mail_review::release))
+        .route("/console/mail/{id}/open", post(mail_review::open))
+        .route("/console/mail/{id}/discard", post(mail_review::discard))
         .merge(directory::routes())
         .merge(admin::routes())
         .merge(contract_edit::routes())

@@ -216,6 +216,16 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
     let customer = WebClient::new(&t);
     customer.sign_in("wang@cn-a.test", PASSWORD).await;
     let org = t.a.org_id;
+    let stranger =
+        b"From: x@nowhere.test\r\nSubject: hi\r\nMessage-ID: <web-1@n.test>\r\n\r\nhello\r\n";
+    let held = casebook_server::actions::mail_in::ingest(&t.app, stranger)
+        .await
+        .unwrap();
+    assert_eq!(held.disposition, "quarantined");
+    let mail_id = {
+        let mut db = t.app.store.read().await.unwrap();
+        casebook_store::mail::quarantined(&mut db, 1).await.unwrap()[0].id
+    };
     let staff_pages = [
         "/console".to_owned(),
         "/console?queue=unassigned".into(),
@@ -239,6 +249,10 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
         "/console/users/new".into(),
         "/notifications".into(),
         "/console/mail".into(),
+        format!("/console/mail/{mail_id}"),
+        "/console/mail/templates".into(),
+        "/console/mail/templates/case_opened/zh-CN".into(),
+        "/console/mail/templates/solution_proposed/en".into(),
         "/console/organizations/new".into(),
         format!("/console/organizations/{org}/edit"),
         format!("/console/organizations/{org}/contacts/new"),

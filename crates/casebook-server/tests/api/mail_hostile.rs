@@ -1,0 +1,803 @@
+//! The hostile-mail corpus, generated here (nothing large is committed). Every message goes
+//! through the real `casebook mail ingest` on SQLite and PostgreSQL, ends within the child's
+//! time limit without a crash, and leaves a row in `mail_messages` with its disposition (and a
+//! reason when it is quarantined). Messages over a limit are quarantined with the limit's name
+//! before they are parsed: 10,000 nested multiparts, 100,000 nested messages (which overflow the
+//! stack when the parser's result is dropped), 100,000 parts, 100,000 header lines, boundaries
+//! that never come, 60 MB.
+//! Broken encodings, NUL bytes and 8-bit garbage are read as well as they can be; a zip bomb is
+//! stored as it came, never expanded; script in HTML mail never reaches a page; attachment
+//! names with paths, NUL, right-to-left overrides and Windows device names are made safe.
+
+use std::time::Duration;
+
+use casebook_store::on_both_backends;
+use casebook_store::testing::TestBackend;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::Connection;
+
+use crate::helpers::TestApp;
+use crate::web::{PASSWORD, WebClient, user_with_password};
+
+on_both_backends!(
+    limits_quarantine_before_parsing,
+    broken_encodings_are_read_or_kept,
+    zip_bombs_are_kept_as_sent_and_names_made_safe,
+    script_in_html_mail_never_reaches_a_page,
+);
+
+/// The known contact of organisation A (may open cases).
+const CONTACT: &str = "contact@cn-a.test";
+
+/// What a message of the corpus must become.
+enum Expect {
+    /// Quarantined with a reason that contains this text.
+    Quarantined(&'static str),
+    /// Opened a case.
+    Opened,
+}
+
+/// One hostile message, the environment its ingest runs with, and the expected outcome.
+struct Hostile {
+    name: &'static str,
+    raw: Vec<u8>,
+    env: Vec<(&'static str, &'static str)>,
+    expect: Expect,
+}
+
+fn hostile(name: &'static str, raw: Vec<u8>, expect: Expect) -> Hostile {
+    Hostile {
+        name,
+        raw,
+        env: Vec::new(),
+        expect,
+    }
+}
+
+/// Runs `casebook mail ingest` with `raw` on standard input; the command must end within 60 s
+/// (else it is killed and the test fails) with exit 0, and print what became of the message.
+async fn ingest(t: &TestApp, raw: &[u8], env: &[(&str, &str)]) -> Value {
+    use tokio::io::AsyncWriteExt;
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_casebook"));
+    command
+        .args(["mail", "ingest"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CASEBOOK_DATABASE_URL", t.app.store.url())
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command.spawn().expect("run the casebook binary");
+    let mut input = child.stdin.take().unwrap();
+    let raw = raw.to_vec();
+    // The command reads no further than its size limit and may close the pipe early.
+    let writer = tokio::spawn(async move {
+        match input.write_all(&raw).await {
+            Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => panic!("{err}"),
+            _ => {}
+        }
+    });
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("the ingest ends within 60 seconds")
+        .unwrap();
+    writer.await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"))
+}
+
+/// A stored message: Message-ID, disposition, reason, size as received, bytes kept.
+type Row = (String, String, String, i64, i64);
+
+/// Every message in `mail_messages`, oldest first, read with SQL of its own.
+async fn stored(t: &TestApp) -> Vec<Row> {
+    let url = t.app.store.url();
+    let sql = "SELECT message_id, disposition, reason, size, CAST(length(raw) AS BIGINT) \
+               FROM mail_messages ORDER BY id";
+    if url.starts_with("sqlite") {
+        let mut db = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_as(sql).fetch_all(&mut db).await.unwrap()
+    } else {
+        let mut db = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_as(sql).fetch_all(&mut db).await.unwrap()
+    }
+}
+
+/// Ingests each message of the corpus and checks its outcome, then that each has its row.
+async fn ingest_all(t: &TestApp, corpus: &[Hostile]) -> Vec<Value> {
+    let before = stored(t).await.len();
+    let mut results = Vec::new();
+    for message in corpus {
+        let result = ingest(t, &message.raw, &message.env).await;
+        let disposition = result["disposition"].as_str().unwrap_or_default();
+        let reason = result["reason"].as_str().unwrap_or_default();
+        match message.expect {
+            Expect::Quarantined(why) => assert!(
+                disposition == "quarantined" && reason.contains(why),
+                "{}: {result}",
+                message.name
+            ),
+            Expect::Opened => assert_eq!(disposition, "opened", "{}: {result}", message.name),
+        }
+        results.push(result);
+    }
+    // Nothing is lost: one row per message, decided, quarantined ones with their reason.
+    let rows = stored(t).await;
+    assert_eq!(rows.len() - before, corpus.len(), "{rows:?}");
+    for ((message, result), row) in corpus.iter().zip(&results).zip(&rows[before..]) {
+        let (_, disposition, reason, _, _) = row;
+        assert_eq!(
+            Some(disposition.as_str()),
+            result["disposition"].as_str(),
+            "{}",
+            message.name
+        );
+        assert!(
+            disposition != "quarantined" || !reason.is_empty(),
+            "{}: {row:?}",
+            message.name
+        );
+    }
+    results
+}
+
+fn head(id: &str, subject: &str, content_type: &str) -> String {
+    format!(
+        "From: {CONTACT}\r\nTo: support@vendor.test\r\nSubject: {subject}\r\nMessage-ID: <{id}@hostile.test>\r\nDate: Sun, 29 Nov 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\nContent-Type: {content_type}\r\n"
+    )
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + bytes.len() / 57 * 2 + 4);
+    for (i, chunk) in bytes.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (j, &b)| n | (u32::from(b) << (16 - 8 * j)));
+        for j in 0..4 {
+            if j <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * j)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A multipart/mixed message with these (headers, body) parts.
+fn multipart(id: &str, parts: &[(String, String)]) -> Vec<u8> {
+    let mut raw = head(id, id, "multipart/mixed; boundary=\"outer\"") + "\r\n";
+    for (headers, body) in parts {
+        raw.push_str(&format!("--outer\r\n{headers}\r\n{body}\r\n"));
+    }
+    raw.push_str("--outer--\r\n");
+    raw.into_bytes()
+}
+
+fn text_part(text: &str) -> (String, String) {
+    (
+        "Content-Type: text/plain; charset=utf-8\r\n".to_owned(),
+        text.to_owned(),
+    )
+}
+
+fn file_part(name_parameter: &str, content: &[u8]) -> (String, String) {
+    (
+        format!(
+            "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; {name_parameter}\r\nContent-Transfer-Encoding: base64\r\n"
+        ),
+        base64(content),
+    )
+}
+
+/// Multiparts nested `levels` deep.
+fn deep_multipart(id: &str, levels: usize) -> Vec<u8> {
+    let mut raw = head(id, id, "multipart/mixed; boundary=\"b0\"") + "\r\n--b0\r\n";
+    for i in 1..levels {
+        raw.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"
+        ));
+    }
+    raw.push_str("Content-Type: text/plain\r\n\r\ninnermost\r\n");
+    for i in (0..levels).rev() {
+        raw.push_str(&format!("--b{i}--\r\n"));
+    }
+    raw.into_bytes()
+}
+
+/// Attached messages (`message/rfc822`) nested `levels` deep, without a boundary between them.
+fn nested_messages(levels: usize) -> String {
+    let mut raw = String::new();
+    for i in 0..levels {
+        raw.push_str(&format!(
+            "Content-Type: message/rfc822\r\n\r\nFrom: level{i}@hostile.test\r\nSubject: {i}\r\n"
+        ));
+    }
+    raw + "Content-Type: text/plain\r\n\r\ninnermost\r\n"
+}
+
+fn deep_messages(id: &str, levels: usize) -> Vec<u8> {
+    let nested = nested_messages(levels);
+    let (headers, body) = nested.split_once("\r\n\r\n").unwrap();
+    multipart(
+        id,
+        &[
+            text_part("see attached"),
+            (format!("{headers}\r\n"), body.to_owned()),
+        ],
+    )
+}
+
+/// A base64-encoded attached message with the deep nesting inside, where no scan of the raw
+/// bytes sees it (the parser decodes and parses it).
+fn deep_messages_encoded(id: &str, levels: usize) -> Vec<u8> {
+    let inner = format!("From: a@hostile.test\r\n{}", nested_messages(levels));
+    multipart(
+        id,
+        &[
+            text_part("forwarded"),
+            (
+                "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n".into(),
+                base64(inner.as_bytes()),
+            ),
+        ],
+    )
+}
+
+fn many_parts(id: &str, parts: usize) -> Vec<u8> {
+    let parts: Vec<_> = (0..parts).map(|i| text_part(&i.to_string())).collect();
+    multipart(id, &parts)
+}
+
+fn many_header_lines(id: &str, lines: usize) -> Vec<u8> {
+    let mut raw = head(id, id, "text/plain");
+    for i in 0..lines {
+        raw.push_str(&format!("X-Hostile: {i}\r\n"));
+    }
+    (raw + "\r\nbody\r\n").into_bytes()
+}
+
+/// Parts that each declare a multipart whose boundary never comes, then 3 MB: the parser would
+/// look for each boundary to the end.
+fn missing_boundaries(id: &str) -> Vec<u8> {
+    let declare = (
+        "Content-Type: multipart/mixed; boundary=\"never-there\"\r\n".to_owned(),
+        "x".to_owned(),
+    );
+    let mut parts = vec![declare; 300];
+    parts.push(text_part(&"y".repeat(3_000_000)));
+    multipart(id, &parts)
+}
+
+fn sixty_megabytes(id: &str) -> Vec<u8> {
+    let mut raw = head(id, "60 MB", "text/plain").into_bytes();
+    raw.extend_from_slice(b"\r\n");
+    raw.resize(60 * 1024 * 1024, b'x');
+    raw
+}
+
+async fn limits_quarantine_before_parsing(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let eleven: Vec<_> = (0..11)
+        .map(|i| file_part(&format!("filename=\"f{i}.txt\""), b"file"))
+        .collect();
+    let mut corpus = vec![
+        hostile(
+            "10,000 nested multiparts",
+            deep_multipart("deep-multipart", 10_000),
+            Expect::Quarantined("(mail.max_depth)"),
+        ),
+        hostile(
+            "100,000 nested messages (6 MB; parsed, they overflow the stack when dropped)",
+            deep_messages("deep-messages", 100_000),
+            Expect::Quarantined("(mail.max_depth)"),
+        ),
+        hostile(
+            "10,000 nested messages inside a base64 attached message",
+            deep_messages_encoded("deep-encoded", 10_000),
+            Expect::Quarantined("(mail.max_depth)"),
+        ),
+        hostile(
+            "100,000 parts",
+            many_parts("many-parts", 100_000),
+            Expect::Quarantined("more than 500 MIME parts (mail.max_parts)"),
+        ),
+        hostile(
+            "100,000 header lines",
+            many_header_lines("many-headers", 100_000),
+            Expect::Quarantined("(mail.max_header_lines)"),
+        ),
+        hostile(
+            "boundaries that never come",
+            missing_boundaries("missing-boundaries"),
+            Expect::Quarantined("boundaries that never occur"),
+        ),
+        hostile(
+            "60 MB",
+            sixty_megabytes("sixty"),
+            Expect::Quarantined("larger than 31457280 bytes (mail.max_message_bytes)"),
+        ),
+        hostile(
+            "11 attachments",
+            multipart("eleven", &eleven),
+            Expect::Quarantined("more than 10 attachments (mail.max_attachments)"),
+        ),
+    ];
+    let mut large = hostile(
+        "an attachment over limits.max_attachment_bytes",
+        multipart(
+            "large-attachment",
+            &[file_part("filename=\"big.bin\"", &vec![7u8; 4096])],
+        ),
+        Expect::Quarantined("larger than 2048 bytes (limits.max_attachment_bytes)"),
+    );
+    large.env = vec![("CASEBOOK_LIMITS_MAX_ATTACHMENT_BYTES", "2048")];
+    corpus.push(large);
+    ingest_all(&t, &corpus).await;
+
+    // The quarantine shows who sent them and what about, read from the headers alone.
+    let system = casebook_server::policy::Principal::system("test");
+    let held = casebook_server::actions::mail_review::quarantine(&t.app, &system, 50)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), corpus.len());
+    assert!(held.iter().all(|m| m.from_address == CONTACT), "{held:?}");
+    assert!(held.iter().any(|m| m.subject == "deep-multipart"));
+    // The 60 MB message: the command read one byte past the limit, and the first MB is kept.
+    let rows = stored(&t).await;
+    let sixty = rows
+        .iter()
+        .find(|r| r.0 == "<sixty@hostile.test>")
+        .expect("the 60 MB message is stored by its Message-ID");
+    assert_eq!((sixty.3, sixty.4), (30 * 1024 * 1024 + 1, 1024 * 1024));
+    // Messages within the size limit are kept whole.
+    let deep = rows
+        .iter()
+        .find(|r| r.0 == "<deep-multipart@hostile.test>")
+        .unwrap();
+    assert_eq!(deep.3, deep.4);
+    // None of them opened a case.
+    let (_, list) = t.get(&t.admin, "/api/v1/cases").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
+}
+
+/// 64 KB of deterministic 8-bit noise.
+fn noise() -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..65_536)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn with_body(id: &str, content_type: &str, extra: &str, body: &[u8]) -> Vec<u8> {
+    let mut raw = format!("{}{extra}\r\n", head(id, id, content_type)).into_bytes();
+    raw.extend_from_slice(body);
+    raw.extend_from_slice(b"\r\n");
+    raw
+}
+
+async fn broken_encodings_are_read_or_kept(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let mut nul = with_body(
+        "nul\0id",
+        "text/plain; charset=utf-8",
+        "",
+        b"before NUL-BODY\0after",
+    );
+    // A NUL in the subject as well.
+    let at = nul.windows(9).position(|w| w == b"Subject: ").unwrap() + 9;
+    nul.splice(at..at, b"NUL\0SUBJECT ".iter().copied());
+    let mut garbage_headers = b"From: \xff\xfe@\x80\x81.test\r\nSubject: \xc3\x28\xa0\xa1\r\nMessage-ID: <\xf0\x28\x8c\x28@hostile.test>\r\nContent-Type: text/plain; charset=\xff\r\n\r\n".to_vec();
+    garbage_headers.extend_from_slice(&noise()[..1024]);
+    let corpus = [
+        hostile(
+            "invalid base64",
+            with_body(
+                "bad-base64",
+                "text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: base64\r\n",
+                b"!!!not*base64###\r\n====\r\n",
+            ),
+            Expect::Opened,
+        ),
+        hostile(
+            "invalid quoted-printable",
+            with_body(
+                "bad-qp",
+                "text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: quoted-printable\r\n",
+                b"=ZZ=4=\r\n=\r\nBAD-QP-TEXT =E4=B8",
+            ),
+            Expect::Opened,
+        ),
+        hostile(
+            "unknown charset",
+            with_body(
+                "bad-charset",
+                "text/plain; charset=x-klingon-9",
+                "Content-Transfer-Encoding: 8bit\r\n",
+                b"UNKNOWN-CHARSET \xa4\xa4\xa4\xe5\x80",
+            ),
+            Expect::Opened,
+        ),
+        hostile(
+            "truncated in the middle of a header",
+            head("truncated", "truncated", "multipart/mixed; bound")
+                .trim_end()
+                .as_bytes()
+                .to_vec(),
+            Expect::Opened,
+        ),
+        hostile(
+            "multipart cut before its first boundary",
+            with_body(
+                "cut-multipart",
+                "multipart/mixed; boundary=\"gone\"",
+                "",
+                b"preamble only",
+            ),
+            Expect::Opened,
+        ),
+        hostile(
+            "NUL bytes in the Message-ID, subject and body",
+            nul,
+            // Text with control characters is refused by the case's own checks.
+            Expect::Quarantined("control characters"),
+        ),
+        hostile(
+            "8-bit garbage in the headers",
+            garbage_headers,
+            Expect::Quarantined("unknown sender"),
+        ),
+        hostile("64 KB of noise", noise(), Expect::Quarantined("")),
+        hostile(
+            "blank lines only",
+            b"\r\n\r\n\r\n".to_vec(),
+            Expect::Quarantined(""),
+        ),
+    ];
+    let results = ingest_all(&t, &corpus).await;
+    for (message, result) in corpus.iter().zip(&results) {
+        if let Expect::Opened = message.expect {
+            let number = result["case"].as_str().unwrap();
+            let (status, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+            assert_eq!(status, StatusCode::OK, "{}: {case}", message.name);
+        }
+    }
+    // The text that could be read is there.
+    let opened = |i: usize| results[i]["case"].as_str().unwrap().to_owned();
+    let (_, qp) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{}", opened(1)))
+        .await;
+    assert!(
+        qp["description"].as_str().unwrap().contains("BAD-QP-TEXT"),
+        "{qp}"
+    );
+    let (_, charset) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{}", opened(2)))
+        .await;
+    assert!(
+        charset["description"]
+            .as_str()
+            .unwrap()
+            .contains("UNKNOWN-CHARSET"),
+        "{charset}"
+    );
+    // The NUL bytes were dropped from what is stored about the message, not the message.
+    let rows = stored(&t).await;
+    assert!(
+        rows.iter().any(|r| r.0 == "<nulid@hostile.test>"),
+        "{rows:?}"
+    );
+    let system = casebook_server::policy::Principal::system("test");
+    let held = casebook_server::actions::mail_review::quarantine(&t.app, &system, 50)
+        .await
+        .unwrap();
+    assert!(
+        held.iter().any(|m| m.subject == "NULSUBJECT nulid"),
+        "{held:?}"
+    );
+}
+
+/// A zip archive whose one member, `zeros.bin`, is `megabytes` MB of zeros in a fixed-Huffman
+/// deflate stream (258 bytes per 13 bits): about 160 times smaller than what it expands to.
+fn zip_bomb(megabytes: usize) -> Vec<u8> {
+    let size = megabytes * 1024 * 1024;
+    let mut bits = BitWriter::default();
+    bits.push(1, 1); // The last block,
+    bits.push(1, 2); // with the fixed Huffman codes.
+    bits.push_code(0x30, 8); // The literal 0,
+    for _ in 0..(size - 1) / 258 {
+        bits.push_code(0b1100_0101, 8); // then length 258 (code 285),
+        bits.push_code(0, 5); // distance 1, again and again,
+    }
+    for _ in 0..(size - 1) % 258 {
+        bits.push_code(0x30, 8);
+    }
+    bits.push_code(0, 7); // End of block.
+    let deflated = bits.finish();
+    let crc = crc32_of_zeros(size);
+    let name = b"zeros.bin";
+    let mut zip = Vec::new();
+    let header = |zip: &mut Vec<u8>, signature: u32, central: bool| {
+        zip.extend_from_slice(&signature.to_le_bytes());
+        if central {
+            zip.extend_from_slice(&20u16.to_le_bytes()); // Made by.
+        }
+        for v in [20u16, 0, 8, 0, 0] {
+            zip.extend_from_slice(&v.to_le_bytes()); // Version, flags, deflate, time, date.
+        }
+        for v in [crc, deflated.len() as u32, size as u32] {
+            zip.extend_from_slice(&v.to_le_bytes());
+        }
+        zip.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        zip.extend_from_slice(&0u16.to_le_bytes()); // Extra field length.
+        if central {
+            zip.extend_from_slice(&[0; 12]); // Comment, disk, attributes, offset 0.
+        }
+        zip.extend_from_slice(name);
+    };
+    header(&mut zip, 0x0403_4b50, false);
+    zip.extend_from_slice(&deflated);
+    let directory_at = zip.len() as u32;
+    header(&mut zip, 0x0201_4b50, true);
+    let directory_len = zip.len() as u32 - directory_at;
+    zip.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    for v in [0u16, 0, 1, 1] {
+        zip.extend_from_slice(&v.to_le_bytes());
+    }
+    zip.extend_from_slice(&directory_len.to_le_bytes());
+    zip.extend_from_slice(&directory_at.to_le_bytes());
+    zip.extend_from_slice(&0u16.to_le_bytes());
+    zip
+}
+
+/// Bits written least significant first, as deflate wants them.
+#[derive(Default)]
+struct BitWriter {
+    bytes: Vec<u8>,
+    bit: u32,
+    filled: u32,
+}
+
+impl BitWriter {
+    fn push(&mut self, value: u32, count: u32) {
+        for i in 0..count {
+            self.bit |= ((value >> i) & 1) << self.filled;
+            self.filled += 1;
+            if self.filled == 8 {
+                self.bytes.push(self.bit as u8);
+                self.bit = 0;
+                self.filled = 0;
+            }
+        }
+    }
+
+    /// A Huffman code, written most significant bit first.
+    fn push_code(&mut self, code: u32, count: u32) {
+        for i in (0..count).rev() {
+            self.push((code >> i) & 1, 1);
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.filled > 0 {
+            self.bytes.push(self.bit as u8);
+        }
+        self.bytes
+    }
+}
+
+fn crc32_of_zeros(len: usize) -> u32 {
+    let table: Vec<u32> = (0..256u32)
+        .map(|n| {
+            (0..8).fold(n, |c, _| {
+                if c & 1 == 1 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                }
+            })
+        })
+        .collect();
+    !(0..len).fold(!0u32, |crc, _| table[(crc & 0xFF) as usize] ^ (crc >> 8))
+}
+
+/// A file name no file system or download dialog can misread.
+fn assert_safe_name(name: &str) {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let reserved = ["CON", "PRN", "AUX", "NUL", "COM1", "LPT1"];
+    assert!(
+        !name.is_empty()
+            && name.chars().count() <= 200
+            && !name.starts_with('.')
+            && !name.contains(['/', '\\', ':'])
+            && !name.chars().any(|c| c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+            && !reserved.contains(&stem.as_str()),
+        "unsafe stored name {name:?}"
+    );
+}
+
+async fn zip_bombs_are_kept_as_sent_and_names_made_safe(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let bomb = zip_bomb(40);
+    assert!(bomb.len() < 300 * 1024, "{} bytes", bomb.len());
+    let corpus = [
+        hostile(
+            "a zip bomb",
+            multipart(
+                "zip-bomb",
+                &[
+                    text_part("logs attached"),
+                    file_part("filename=\"logs.zip\"", &bomb),
+                ],
+            ),
+            Expect::Opened,
+        ),
+        hostile(
+            "hostile attachment names",
+            multipart(
+                "names",
+                &[
+                    text_part("see the files"),
+                    file_part("filename=\"../../etc/passwd\"", b"1"),
+                    file_part("filename*=UTF-8''..%5C..%5Cboot.ini", b"2"),
+                    file_part("filename*=UTF-8''a%00b.txt", b"3"),
+                    file_part("filename*=UTF-8''evil%E2%80%AEgpj.exe", b"4"),
+                    file_part("filename=\"CON\"", b"5"),
+                    file_part("filename=\"NUL.txt\"", b"6"),
+                    file_part("filename=\"COM1\"", b"7"),
+                    file_part(&format!("filename=\"{}.txt\"", "L".repeat(400)), b"8"),
+                    file_part("filename=\"\"", b"9"),
+                ],
+            ),
+            Expect::Opened,
+        ),
+    ];
+    let results = ingest_all(&t, &corpus).await;
+
+    // The bomb is one attachment of exactly the bytes sent: nothing was expanded.
+    let number = results[0]["case"].as_str().unwrap();
+    let (_, files) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/attachments"))
+        .await;
+    let files = files.as_array().unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0]["file_name"], "logs.zip");
+    assert_eq!(files[0]["size"].as_u64(), Some(bomb.len() as u64));
+    let download = t
+        .client
+        .get(t.url(&format!(
+            "/api/v1/cases/{number}/attachments/{}",
+            files[0]["id"]
+        )))
+        .bearer_auth(&t.engineer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), bomb.as_slice());
+
+    // Every name is safe, and says what it can of the name that came.
+    let number = results[1]["case"].as_str().unwrap();
+    let (_, files) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/attachments"))
+        .await;
+    let names: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 9, "{names:?}");
+    names.iter().for_each(|n| assert_safe_name(n));
+    for expected in [
+        "passwd",
+        "boot.ini",
+        "ab.txt",
+        "evilgpj.exe",
+        "_CON",
+        "_NUL.txt",
+        "_COM1",
+        "attachment",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("LLLL") && n.chars().count() == 200)
+    );
+}
+
+async fn script_in_html_mail_never_reaches_a_page(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let html = "<html><head><style>p{color:red}</style><script>alert('head')</script></head>\
+        <body><p>Printer HOSTILE-HTML is offline.</p><script>alert(1)</script>\
+        <img src=x onerror=\"alert(2)\"><a href=\"javascript:alert(3)\">details</a>\
+        <iframe src=\"https://evil.test/\"></iframe>\
+        <p>&lt;script&gt;alert(4)&lt;/script&gt; &lt;img src=x onerror=alert(5)&gt;</p>\
+        <a href=\"JaVaScRiPt:alert(6)\">more</a></body></html>";
+    let corpus = [hostile(
+        "an HTML-only message with script",
+        with_body("html", "text/html; charset=utf-8", "", html.as_bytes()),
+        Expect::Opened,
+    )];
+    let results = ingest_all(&t, &corpus).await;
+    let number = results[0]["case"].as_str().unwrap().to_owned();
+    // A reply whose plain text is itself HTML, by the case tag.
+    let reply = format!(
+        "From: {CONTACT}\r\nSubject: Re: [Case {number}]\r\nMessage-ID: <html-reply@hostile.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n--alt\r\nContent-Type: text/plain\r\n\r\nREPLY-TEXT <img src=x onerror=alert(7)> [link](javascript:alert(8))\r\n--alt\r\nContent-Type: text/html\r\n\r\n<p onclick=\"alert(9)\">REPLY-HTML</p>\r\n--alt--\r\n"
+    );
+    let threaded = ingest(&t, reply.as_bytes(), &[]).await;
+    assert_eq!(threaded["disposition"], "threaded", "{threaded}");
+
+    // The HTML became text: the script elements' content is gone.
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    let description = case["description"].as_str().unwrap();
+    assert!(
+        description.contains("Printer HOSTILE-HTML is offline."),
+        "{case}"
+    );
+    assert!(
+        !description.contains("alert(1)") && !description.contains("alert('head')"),
+        "{description}"
+    );
+
+    // The case page shows the text and runs none of it.
+    user_with_password(&t, "reader@vendor.test", "Reader", "engineer", None).await;
+    let web = WebClient::new(&t);
+    web.sign_in("reader@vendor.test", PASSWORD).await;
+    let (status, page) = web.get(&format!("/console/cases/{number}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("HOSTILE-HTML") && page.contains("REPLY-TEXT"));
+    assert_page_is_inert(&page);
+}
+
+/// No script but the page's own, no event handler attributes, no `javascript:` address.
+fn assert_page_is_inert(page: &str) {
+    let doc = scraper::Html::parse_document(page);
+    for script in doc.select(&scraper::Selector::parse("script").unwrap()) {
+        assert!(
+            script.value().attr("nonce").is_some() && script.text().all(|t| !t.contains("alert")),
+            "a script that is not the page's: {}",
+            script.html()
+        );
+    }
+    for element in doc.select(&scraper::Selector::parse("*").unwrap()) {
+        for (name, value) in element.value().attrs() {
+            let value = value.trim().to_ascii_lowercase();
+            assert!(
+                !name.to_ascii_lowercase().starts_with("on")
+                    && !value.starts_with("javascript:")
+                    && !value.contains("alert("),
+                "{}",
+                element.html()
+            );
+        }
+        assert!(
+            !matches!(element.value().name(), "iframe" | "object" | "embed"),
+            "{}",
+            element.html()
+        );
+    }
+}
