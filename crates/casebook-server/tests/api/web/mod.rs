@@ -7,6 +7,7 @@ mod browser;
 mod console;
 mod edit_pages;
 mod html;
+mod mail_pages;
 mod portal;
 mod sessions;
 
