@@ -239,6 +239,22 @@ pub struct SmtpConfig {
     pub send_interval_secs: u64,
     /// Seconds before a connection or command to the server is given up.
     pub timeout_secs: u64,
+    /// A PEM file of certificates trusted besides the public roots (a private CA or a
+    /// self-signed server) for `starttls` and `tls`; empty: the public roots only.
+    pub ca_file: String,
+}
+
+impl SmtpConfig {
+    /// Checks what the types alone do not.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.ca_file.is_empty() && !std::path::Path::new(&self.ca_file).is_file() {
+            return Err(ConfigError::Invalid(format!(
+                "smtp.ca_file: {} does not exist or is not a file",
+                self.ca_file
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Default for SmtpConfig {
@@ -253,6 +269,7 @@ impl Default for SmtpConfig {
             message_id_domain: "casebook.invalid".into(),
             send_interval_secs: 10,
             timeout_secs: 30,
+            ca_file: String::new(),
         }
     }
 }
@@ -551,6 +568,7 @@ impl Config {
             ));
         }
         self.mail.validate()?;
+        self.smtp.validate()?;
         self.validate_imap()
     }
 
@@ -754,6 +772,9 @@ message_id_domain = "casebook.invalid"
 # Seconds between two passes over the outbox; seconds before the server is given up.
 send_interval_secs = 10
 timeout_secs = 30
+# A PEM file of certificates to trust besides the public roots, for "starttls" and "tls": a
+# private CA or a self-signed server (e.g. "/etc/casebook/smtp-ca.pem"). Empty: public roots only.
+ca_file = ""
 
 [imap]
 # Mailboxes whose unseen messages Casebook takes in (as `casebook mail ingest` does): each is
@@ -916,5 +937,23 @@ mod tests {
         }
         let twice = format!("{base}host = \"h\"\n{base}host = \"h\"\n");
         assert!(load_text(&twice).unwrap_err().contains("used twice"));
+    }
+
+    #[test]
+    fn the_smtp_ca_file_must_exist() {
+        let err = load_text("[smtp]\nca_file = \"/nonexistent/casebook-ca.pem\"\n").unwrap_err();
+        assert!(
+            err.contains("smtp.ca_file") && err.contains("/nonexistent/casebook-ca.pem"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+        let config = load_text(&format!(
+            "[smtp]\nca_file = {:?}\n",
+            ca.display().to_string()
+        ))
+        .unwrap();
+        assert_eq!(config.smtp.ca_file, ca.display().to_string());
     }
 }

@@ -12,7 +12,10 @@ use jiff::SignedDuration;
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -55,13 +58,12 @@ fn one_line(text: &str) -> String {
 }
 
 fn transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let tls = || tls_parameters(smtp);
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host);
     let builder = match smtp.security.as_str() {
-        "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
-        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-            .map_err(|e| e.to_string())?,
-        "tls" => {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(|e| e.to_string())?
-        }
+        "none" => builder,
+        "starttls" => builder.tls(Tls::Required(tls()?)),
+        "tls" => builder.tls(Tls::Wrapper(tls()?)),
         other => {
             return Err(format!(
                 "smtp.security must be none, starttls or tls, not {other}"
@@ -78,6 +80,27 @@ fn transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, St
         ));
     }
     Ok(builder.build())
+}
+
+/// TLS for `smtp.host`, trusting the public roots and the certificates of `smtp.ca_file`.
+fn tls_parameters(smtp: &SmtpConfig) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(smtp.host.clone());
+    if !smtp.ca_file.is_empty() {
+        let path = &smtp.ca_file;
+        let pem = std::fs::read(path).map_err(|e| format!("smtp.ca_file {path}: {e}"))?;
+        let found = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("smtp.ca_file {path}: {e}"))?;
+        if found.is_empty() {
+            return Err(format!("smtp.ca_file {path}: no PEM certificate in it"));
+        }
+        let certificate =
+            Certificate::from_pem(&pem).map_err(|e| format!("smtp.ca_file {path}: {e}"))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("TLS for {}: {e}", smtp.host))
 }
 
 /// `Auto-Submitted` (RFC 3834): mail that is not a person's reply says so, so that
