@@ -87,15 +87,21 @@ pub async fn disposition_of(db: &mut Db, message_id: &str) -> StoreResult<Option
     }))
 }
 
-/// The case of the first of these Message-IDs that Casebook received or sent with a case.
+/// The case of the first of these Message-IDs that Casebook sent or received with a case. What
+/// Casebook sent is looked up first: a received message cannot claim the Message-ID of a mail
+/// Casebook sent.
 pub async fn case_of_messages(db: &mut Db, message_ids: &[String]) -> StoreResult<Option<CaseId>> {
     for id in message_ids.iter().take(50) {
-        let case: Option<i64> = on_db!(db, c => sqlx::query_scalar(
-            "SELECT case_id FROM mail_messages WHERE message_id = $1 AND case_id IS NOT NULL
-             UNION ALL
-             SELECT case_id FROM outbox WHERE message_id = $1 AND case_id IS NOT NULL
-             LIMIT 1")
+        let sent: Option<Option<i64>> = on_db!(db, c => sqlx::query_scalar(
+            "SELECT case_id FROM outbox WHERE message_id = $1")
             .bind(id).fetch_optional(c).await)?;
+        let case = match sent {
+            Some(case) => case,
+            None => on_db!(db, c => sqlx::query_scalar(
+                "SELECT case_id FROM mail_messages WHERE message_id = $1")
+                .bind(id).fetch_optional(c).await)?
+            .flatten(),
+        };
         if let Some(case) = case {
             return Ok(Some(Id::new(case)));
         }

@@ -298,3 +298,10 @@ pub async fn latest_id(db: &mut Db) -> StoreResult<i64> {
         on_db!(db, c => sqlx::query_scalar("SELECT MAX(id) FROM case_events").fetch_one(c).await)?;
     Ok(id.unwrap_or(0))
 }
+
+/// The id of a case's newest status change, if it had one.
+pub async fn latest_status_change(db: &mut Db, case: CaseId) -> StoreResult<Option<i64>> {
+    Ok(on_db!(db, c => sqlx::query_scalar(
+        "SELECT MAX(id) FROM case_events WHERE case_id = $1 AND kind = 'status_change'")
+        .bind(case.get()).fetch_one(c).await)?)
+}

@@ -21,6 +21,7 @@ use super::ActionResult;
 use super::mail_templates::{self, Rendered};
 use super::mail_tokens::{self, Link, LinkAction};
 use crate::app::App;
+use crate::policy::Principal;
 use crate::web::i18n::Lang;
 
 /// How long the accept and reject links of a mail work.
@@ -77,19 +78,26 @@ pub(crate) async fn lang_of(app: &App, db: &mut Db, user: Option<&User>) -> Acti
         .unwrap_or(Lang::Zh))
 }
 
-/// The customers told about a case: the user who opened it and the contact, not `except`.
+/// The customers told about a case: the user who opened it and the contact, not `except` (by
+/// user or by address).
 async fn recipients(
     app: &App,
     db: &mut Db,
     case: &Case,
-    except: Option<UserId>,
+    except: Option<&Principal>,
 ) -> ActionResult<Vec<Recipient>> {
+    let except_user = except.and_then(Principal::user_id);
+    let except_address = except
+        .filter(|p| p.user_id().is_some())
+        .map(|p| p.label.as_str());
     let mut people: Vec<Recipient> = Vec::new();
     let mut add = |r: Recipient| {
         let known = people
             .iter()
             .any(|p| p.address.eq_ignore_ascii_case(&r.address));
-        if !known && !r.address.is_empty() && (r.user.is_none() || r.user != except) {
+        let is_actor = (r.user.is_some() && r.user == except_user)
+            || except_address.is_some_and(|a| a.eq_ignore_ascii_case(&r.address));
+        if !known && !r.address.is_empty() && !is_actor {
             people.push(r);
         }
     };
@@ -157,7 +165,14 @@ fn kind_of(news: &CaseNews<'_>) -> Option<&'static str> {
     }
 }
 
-fn links(app: &App, key: &[u8], case: &Case, to: &Recipient, now: Timestamp) -> Value {
+fn links(
+    app: &App,
+    key: &[u8],
+    case: &Case,
+    proposal: CaseEventId,
+    to: &Recipient,
+    now: Timestamp,
+) -> Value {
     let Some(user) = to.user else {
         return json!({});
     };
@@ -168,6 +183,7 @@ fn links(app: &App, key: &[u8], case: &Case, to: &Recipient, now: Timestamp) -> 
                 case: case.number,
                 user,
                 action,
+                proposal: proposal.get(),
                 expires: now + LINK_LIFETIME,
             },
         );
@@ -218,7 +234,8 @@ pub async fn tell_staff(
         ctx.insert("sla".into(), sla);
     }
     let Rendered { subject, body } = mail_templates::render(db, kind, to.lang, &ctx).await?;
-    let message_id = super::mail_out::message_id(dedupe_key, &app.config.smtp.message_id_domain);
+    let key = mail_tokens::key(db).await?;
+    let message_id = mail_tokens::message_id(&key, dedupe_key, &app.config.smtp.message_id_domain);
     notifications::enqueue_case_mail(
         db,
         &CaseMail {
@@ -243,7 +260,7 @@ pub async fn tell(
     db: &mut Db,
     case: &Case,
     news: CaseNews<'_>,
-    actor: Option<UserId>,
+    actor: &Principal,
     now: Timestamp,
 ) -> ActionResult<()> {
     let Some(kind) = kind_of(&news) else {
@@ -253,7 +270,7 @@ pub async fn tell(
     let except = if matches!(news, CaseNews::Opened { .. }) {
         None
     } else {
-        actor
+        Some(actor)
     };
     let people = recipients(app, db, case, except).await?;
     if people.is_empty() {
@@ -282,13 +299,13 @@ pub async fn tell(
                 json!({"reply": {"author": author, "body": body}})
             }
             CaseNews::Status {
+                event: proposal,
                 from,
                 to: after,
                 reason,
-                ..
             } => json!({
                 "change": {"from": status_label(to.lang, from), "to": status_label(to.lang, after), "reason": reason},
-                "links": if after == Status::SolutionProposed { links(app, &key, case, &to, now) } else { json!({}) },
+                "links": if after == Status::SolutionProposed { links(app, &key, case, proposal, &to, now) } else { json!({}) },
             }),
         };
         if let (Some(ctx), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
@@ -338,7 +355,7 @@ async fn queue(
         case.id.get(),
         to.address.to_lowercase()
     );
-    let message_id = super::mail_out::message_id(&dedupe_key, &app.config.smtp.message_id_domain);
+    let message_id = mail_tokens::message_id(key, &dedupe_key, &app.config.smtp.message_id_domain);
     notifications::enqueue_case_mail(
         db,
         &CaseMail {

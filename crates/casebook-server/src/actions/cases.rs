@@ -283,7 +283,7 @@ async fn open_from(
         casebook_store::mail::opened_case(&mut db, message_id, case.id, now).await?;
     }
     let news = CaseNews::Opened { in_reply_to: mail };
-    case_mail::tell(app, &mut db, &case, news, who.user_id(), now).await?;
+    case_mail::tell(app, &mut db, &case, news, who, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -611,7 +611,7 @@ pub async fn update(
             to: after.status,
             reason: reason.as_deref(),
         };
-        case_mail::tell(app, &mut db, &after, news, who.user_id(), now).await?;
+        case_mail::tell(app, &mut db, &after, news, who, now).await?;
     }
     db.audit(AuditEntry::change(
         now,

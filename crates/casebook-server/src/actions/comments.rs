@@ -101,7 +101,7 @@ pub async fn add(
             author: &who.name,
             body: draft.body.as_str(),
         };
-        case_mail::tell(app, &mut db, &case, news, who.user_id(), now).await?;
+        case_mail::tell(app, &mut db, &case, news, who, now).await?;
     }
     let event = CaseEvent {
         id: event_id,

@@ -14,6 +14,7 @@
 //! a message over one is kept and quarantined with the limit's name. What a message says about
 //! itself (Message-ID, sender, subject) is stored without control characters and bounded.
 
+use casebook_domain::CaseNumber;
 use casebook_domain::case::{Case, CaseDraft};
 use casebook_domain::mail::{automatic_reason, case_in_subject, new_part};
 use casebook_domain::timeline::CommentDraft;
@@ -190,7 +191,7 @@ fn envelope_of(msg: Option<&Message<'_>>, raw: &[u8]) -> Envelope {
 
 /// Why a message is quarantined before it is routed.
 #[derive(Debug, Clone, Copy)]
-enum Refusal {
+pub(crate) enum Refusal {
     /// Over a limit.
     Limit(Exceeded),
     /// Not a message.
@@ -211,7 +212,10 @@ impl std::fmt::Display for Refusal {
 }
 
 /// Parses a message that stays within the limits, and says why it may not be routed if so.
-fn read_message<'r>(config: &Config, raw: &'r [u8]) -> (Option<Message<'r>>, Option<Refusal>) {
+pub(crate) fn read_message<'r>(
+    config: &Config,
+    raw: &'r [u8],
+) -> (Option<Message<'r>>, Option<Refusal>) {
     let read = std::panic::catch_unwind(|| {
         mail_limits::before_parsing(raw, &config.mail)?;
         Ok(MessageParser::default().parse(raw))
@@ -353,24 +357,26 @@ async fn route(
             refs.push(format!("<{}>", one.trim_matches(['<', '>'])));
         }
     }
-    // The signed reply token goes before the subject's tag, which anyone can type.
+    // The cases it names, surest first: the Message-IDs it answers, the signed reply token, the
+    // subject's tag (which anyone can type). It joins the first one its sender may see.
     let mut db = app.store.read().await?;
     let by_reference = match mail::case_of_messages(&mut db, &refs).await? {
         Some(id) => casebook_store::cases::number_of(&mut db, id).await?,
         None => None,
     };
     drop(db);
-    let by_token = match by_reference {
-        Some(_) => None,
-        None => {
-            let key = super::mail_tokens::signing_key(app).await?;
-            super::mail_tokens::case_in_reply_token(&key, &text)
+    let key = super::mail_tokens::signing_key(app).await?;
+    let by_token = super::mail_tokens::case_in_reply_token(&key, &text);
+    let mut named: Vec<CaseNumber> = Vec::new();
+    for number in [by_reference, by_token, case_in_subject(subject)]
+        .into_iter()
+        .flatten()
+    {
+        if !named.contains(&number) {
+            named.push(number);
         }
-    };
-    let number = by_reference
-        .or(by_token)
-        .or_else(|| case_in_subject(subject));
-    match (number, sender) {
+    }
+    match (named.first().copied(), sender) {
         (_, Sender::MayNotOpen(name)) => Ok(decided(
             "quarantined",
             None,
@@ -378,19 +384,24 @@ async fn route(
         )),
         (Some(number), Sender::User(user)) => {
             let who = Principal::user(&user, AuthVia::Mail)?;
-            match cases::get(app, &who, number).await {
-                Ok(case) => reply(app, &who, &case, new_mail.body, new_mail.files).await,
-                Err(ActionError::NotFound(_)) if limits.foreign_replies == "new_case" => {
-                    let who = (!user.role.is_staff()).then_some(who);
-                    case_for(app, who.as_ref(), new_mail).await
+            for candidate in &named {
+                match cases::get(app, &who, *candidate).await {
+                    Ok(case) => {
+                        return reply(app, &who, &case, new_mail.body, new_mail.files).await;
+                    }
+                    Err(ActionError::NotFound(_)) => {}
+                    Err(err) => return Err(err),
                 }
-                Err(ActionError::NotFound(_)) => Ok(decided(
-                    "quarantined",
-                    None,
-                    format!("{from} may not see case {number}"),
-                )),
-                Err(err) => Err(err),
             }
+            if limits.foreign_replies == "new_case" {
+                let who = (!user.role.is_staff()).then_some(who);
+                return case_for(app, who.as_ref(), new_mail).await;
+            }
+            Ok(decided(
+                "quarantined",
+                None,
+                format!("{from} may not see case {number}"),
+            ))
         }
         (Some(number), Sender::Unknown) if limits.foreign_replies != "new_case" => Ok(decided(
             "quarantined",
@@ -481,7 +492,11 @@ async fn reply(
     } else {
         body
     };
-    let result = match serde_json::from_value::<CommentDraft>(serde_json::json!({"body": body})) {
+    // Staff answering by mail (an SLA mail, a customer's thread) add an internal note: what they
+    // write to colleagues never reaches the customer by accident.
+    let visibility = if who.is_staff() { "internal" } else { "public" };
+    let draft = serde_json::json!({"body": body, "visibility": visibility});
+    let result = match serde_json::from_value::<CommentDraft>(draft) {
         Ok(draft) => comments::add_or_attach(app, who, case.number, draft, files).await,
         Err(e) => Err(ActionError::field("body", "invalid", e.to_string())),
     };

@@ -45,6 +45,17 @@ pub async fn check(app: &App, token: &str) -> ActionResult<ValidLink> {
     drop(db);
     let who = Principal::user(&user, AuthVia::Mail)?;
     let case = cases::get(app, &who, link.case).await?;
+    let mut db = app.store.read().await?;
+    let latest = casebook_store::timeline::latest_status_change(&mut db, case.id).await?;
+    if case.status == Status::SolutionProposed && latest != Some(link.proposal) {
+        return Err(ActionError::Conflict {
+            code: "link_superseded",
+            message: format!(
+                "this link answers an earlier proposed solution of case {}; use the link of the latest mail",
+                case.number
+            ),
+        });
+    }
     Ok(ValidLink { link, case, who })
 }
 

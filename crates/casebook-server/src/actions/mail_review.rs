@@ -12,7 +12,6 @@ use casebook_domain::policy::Permission;
 use casebook_domain::timeline::CommentDraft;
 use casebook_store::mail::{self, Disposition, Quarantined, StoredMail};
 use casebook_store::notifications;
-use mail_parser::MessageParser;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -129,11 +128,11 @@ fn readable(app: &App, stored: &StoredMail) -> Result<(String, Vec<Upload>), Str
             stored.raw.len()
         ));
     }
-    super::mail_limits::before_parsing(&stored.raw, &app.config.mail).map_err(|e| e.to_string())?;
-    let msg = MessageParser::default()
-        .parse(&stored.raw)
-        .ok_or_else(|| "it is not a readable e-mail message".to_owned())?;
-    super::mail_limits::after_parsing(&msg, &app.config).map_err(|e| e.to_string())?;
+    let (msg, refusal) = super::mail_in::read_message(&app.config, &stored.raw);
+    if let Some(refusal) = refusal {
+        return Err(refusal.to_string());
+    }
+    let msg = msg.ok_or_else(|| "it is not a readable e-mail message".to_owned())?;
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     Ok((new_part(&text), super::mail_in::uploads_of(&msg)))
 }
@@ -207,6 +206,34 @@ fn already_decided(m: &StoredMail) -> ActionError {
         code: "mail_reviewed",
         message: format!("the message is {} already", m.disposition),
     }
+}
+
+/// Takes a quarantined message for one reviewer (`reviewing`), so two reviewers, or a form sent
+/// twice, never put it into cases twice; [`settle`] records the outcome.
+async fn claim(app: &App, m: &StoredMail, who: &Principal) -> ActionResult<()> {
+    let note = format!("being reviewed by {}", who.name);
+    decide(app, m, "reviewing", None, note).await
+}
+
+/// Records what a claimed message became; on failure it goes back to the quarantine as it was.
+async fn settle<T>(
+    app: &App,
+    m: &StoredMail,
+    outcome: ActionResult<T>,
+    decision: impl FnOnce(&T) -> Disposition,
+) -> ActionResult<T> {
+    let decision = match &outcome {
+        Ok(done) => decision(done),
+        Err(_) => Disposition {
+            disposition: "quarantined".into(),
+            case: None,
+            reason: m.reason.clone(),
+        },
+    };
+    let mut db = app.store.write().await?;
+    mail::decide(&mut db, m.id, &decision, app.clock.now()).await?;
+    db.commit().await?;
+    outcome
 }
 
 async fn decide(
@@ -290,14 +317,13 @@ pub async fn release(
     let draft: CommentDraft =
         serde_json::from_value(json!({"body": body, "visibility": visibility}))
             .map_err(|e| ActionError::field("body", "invalid", e.to_string()))?;
-    comments::add_or_attach(app, &author, number, draft, files).await?;
-    decide(
-        app,
-        &m,
-        "released",
-        Some(&case),
-        format!("released by {}", who.name),
-    )
+    claim(app, &m, who).await?;
+    let added = comments::add_or_attach(app, &author, number, draft, files).await;
+    settle(app, &m, added, |_| Disposition {
+        disposition: "released".into(),
+        case: Some(case.id),
+        reason: format!("released by {}", who.name),
+    })
     .await?;
     read(app, who, id).await
 }
@@ -343,19 +369,21 @@ pub async fn open_case(
         "channel": "email", "organization_id": how.organization_id, "contact_id": how.contact_id,
     }))
     .map_err(|e| ActionError::field("severity", "invalid", e.to_string()))?;
-    let case = cases::open(app, who, draft).await?;
-    if !files.is_empty() {
-        super::attachments::add(app, who, case.number, None, files).await?;
+    claim(app, &m, who).await?;
+    let opened = async {
+        let case = cases::open(app, who, draft).await?;
+        if !files.is_empty() {
+            super::attachments::add(app, who, case.number, None, files).await?;
+        }
+        Ok(case)
     }
-    decide(
-        app,
-        &m,
-        "opened",
-        Some(&case),
-        format!("case opened by {}", who.name),
-    )
-    .await?;
-    Ok(case)
+    .await;
+    settle(app, &m, opened, |case: &Case| Disposition {
+        disposition: "opened".into(),
+        case: Some(case.id),
+        reason: format!("case opened by {}", who.name),
+    })
+    .await
 }
 
 /// Discards a quarantined message (staff); it stays stored with the reason.

@@ -81,6 +81,15 @@ pub fn case_in_reply_token(key: &[u8], text: &str) -> Option<CaseNumber> {
     })
 }
 
+/// The Message-ID of a mail about a case: keyed, so nobody can predict the Message-ID of a mail
+/// Casebook will send and plant it ahead to steer replies to it.
+pub fn message_id(key: &[u8], dedupe_key: &str, domain: &str) -> String {
+    format!(
+        "<{}@{domain}>",
+        sign(key, &format!("message-id:{dedupe_key}"), LINK_SIG)
+    )
+}
+
 /// What a link in a mail does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkAction {
@@ -109,17 +118,20 @@ pub struct Link {
     pub user: UserId,
     /// Accept or reject.
     pub action: LinkAction,
+    /// The status change that proposed the solution: the link answers that proposal only.
+    pub proposal: i64,
     /// Until when it works.
     pub expires: Timestamp,
 }
 
-/// A link token: `2026-00042.17.accept.1767225600.<signature>` (URL-safe).
+/// A link token: `2026-00042.17.accept.981.1767225600.<signature>` (URL-safe).
 pub fn link_token(key: &[u8], link: &Link) -> String {
     let body = format!(
-        "{}.{}.{}.{}",
+        "{}.{}.{}.{}.{}",
         link.case,
         link.user.get(),
         link.action.as_str(),
+        link.proposal,
         link.expires.as_second()
     );
     let sig = sign(key, &format!("link:{body}"), LINK_SIG);
@@ -142,7 +154,8 @@ pub fn read_link(key: &[u8], token: &str, now: Timestamp) -> Result<Link, LinkEr
         return Err(LinkError::Invalid);
     }
     let mut parts = body.split('.');
-    let (Some(case), Some(user), Some(action), Some(expires), None) = (
+    let (Some(case), Some(user), Some(action), Some(proposal), Some(expires), None) = (
+        parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
@@ -160,6 +173,7 @@ pub fn read_link(key: &[u8], token: &str, now: Timestamp) -> Result<Link, LinkEr
         case: case.parse().map_err(|_| LinkError::Invalid)?,
         user: Id::new(user.parse().map_err(|_| LinkError::Invalid)?),
         action,
+        proposal: proposal.parse().map_err(|_| LinkError::Invalid)?,
         expires: expires
             .parse()
             .ok()
@@ -194,6 +208,20 @@ mod tests {
     }
 
     #[test]
+    fn message_ids_are_keyed() {
+        let id = message_id(b"key-one", "case:1:staff_reply:7:a@b.test", "d.test");
+        assert_eq!(
+            id,
+            message_id(b"key-one", "case:1:staff_reply:7:a@b.test", "d.test")
+        );
+        assert_ne!(
+            id,
+            message_id(b"key-two", "case:1:staff_reply:7:a@b.test", "d.test")
+        );
+        assert!(id.starts_with('<') && id.ends_with("@d.test>"));
+    }
+
+    #[test]
     fn a_link_token_round_trips_and_refuses_changes_and_age() {
         let key = b"key-one";
         let now = Timestamp::from_second(1_800_000_000).expect("a time");
@@ -201,6 +229,7 @@ mod tests {
             case: number("2026-00042"),
             user: Id::new(17),
             action: LinkAction::Accept,
+            proposal: 981,
             expires: Timestamp::from_second(1_800_086_400).expect("a time"),
         };
         let token = link_token(key, &link);

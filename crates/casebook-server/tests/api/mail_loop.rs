@@ -260,22 +260,72 @@ async fn the_mail_loop_works(backend: TestBackend) {
         "only the new case's acknowledgement: {arrived:?}"
     );
 
-    // 7. The engineer proposes a solution; the accept link in the mail closes the case.
+    // 7. An engineer answers by mail: an internal note, never mailed to the customer.
+    let staff_mail = customer_mail(
+        "engineer@vendor.test",
+        &format!("Re: [Case {number}] 数据库连接失败"),
+        "<loop-6@vendor.test>",
+        "",
+        "STAFF-BY-MAIL 客户很着急",
+    );
+    assert_eq!(
+        ingest(&t, &staff_mail).await,
+        ("threaded".to_owned(), Some(number.clone()))
+    );
+    let (_, customer_view) = t
+        .get(&t.a.user_token, &format!("/api/v1/cases/{number}/timeline"))
+        .await;
+    assert!(!customer_view.to_string().contains("STAFF-BY-MAIL"));
+    assert!(timeline(&t, &number).await.contains("STAFF-BY-MAIL"));
+    assert!(deliver(&t, &sink, &mut seen).await.is_empty());
+
+    // 8. The engineer proposes a solution twice; only the latest mail's accept link works, and
+    //    it closes the case.
+    let accept_link = |mail: &Received| {
+        mail.body
+            .lines()
+            .find_map(|l| l.split_whitespace().find(|w| w.contains("/mail-links/")))
+            .and_then(|w| w.split("：").last())
+            .map(|w| w.replace("http://desk.invalid", &t.base))
+            .expect("an accept link")
+    };
     t.advance(&number, &["in_progress", "solution_proposed"])
         .await;
+    let arrived = deliver(&t, &sink, &mut seen).await;
+    let first_proposal = arrived
+        .iter()
+        .find(|m| m.subject.contains("解决方案"))
+        .map(accept_link)
+        .expect("the first proposal's mail");
+    let (status, body) = t
+        .patch(
+            &t.engineer,
+            &format!("/api/v1/cases/{number}"),
+            json!({"status": "in_progress"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = t
+        .patch(
+            &t.engineer,
+            &format!("/api/v1/cases/{number}"),
+            json!({"status": "solution_proposed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let arrived = deliver(&t, &sink, &mut seen).await;
     let proposed: Vec<_> = arrived
         .iter()
         .filter(|m| m.subject.contains("解决方案"))
         .collect();
     assert_eq!(proposed.len(), 1, "{arrived:?}");
-    let accept = proposed[0]
-        .body
-        .lines()
-        .find_map(|l| l.split_whitespace().find(|w| w.contains("/mail-links/")))
-        .and_then(|w| w.split("：").last())
-        .map(|w| w.replace("http://desk.invalid", &t.base))
-        .expect("an accept link");
+    let stale = t.client.get(&first_proposal).send().await.unwrap();
+    assert_eq!(
+        stale.status(),
+        StatusCode::CONFLICT,
+        "an earlier proposal's link does not answer the new one"
+    );
+    let accept = accept_link(proposed[0]);
     assert!(accept.contains(".accept."), "{accept}");
     let page = t.client.get(&accept).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
