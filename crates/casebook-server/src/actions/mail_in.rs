@@ -554,3 +554,29 @@ async fn open(
     }
     Ok(decided("opened", Some(&case), ""))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_stored_about_a_message_has_no_control_characters() {
+        let raw = b"From: Wang <Wang\0@Bank.test>\r\nSubject: a\0b\tc\r\nMessage-ID: <x\0y@bank.test>\r\n\r\nbody";
+        let msg = MessageParser::default().parse(&raw[..]).unwrap();
+        let envelope = envelope_of(Some(&msg), raw);
+        assert_eq!(envelope.message_id, "<xy@bank.test>");
+        assert_eq!(envelope.from, "wang@bank.test");
+        assert_eq!(envelope.subject, "ab c");
+    }
+
+    #[test]
+    fn long_or_missing_message_ids_are_made_from_content() {
+        let long = format!("Message-ID: <{}@bank.test>\r\n\r\nbody", "x".repeat(300));
+        let msg = MessageParser::default().parse(long.as_bytes()).unwrap();
+        let id = envelope_of(Some(&msg), long.as_bytes()).message_id;
+        assert!(id.ends_with("@casebook.sha256>") && id.len() < 100, "{id}");
+        let none = envelope_of(None, b"garbage");
+        assert_eq!(none.message_id, sha256_id(b"garbage"));
+        assert_eq!((none.from.as_str(), none.subject.as_str()), ("", ""));
+    }
+}

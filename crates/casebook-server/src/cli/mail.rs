@@ -47,10 +47,18 @@ pub async fn run(config: Config, command: MailCommand) -> ExitCode {
 }
 
 async fn ingest(config: Config) -> ExitCode {
-    // Read at most one byte past the limit: enough to know the message is too large.
+    // Keep at most one byte past the limit (enough to know the message is too large) and read
+    // the rest to the end without keeping it, so the MTA writing it never sees a broken pipe.
     let limit = config.mail.max_message_bytes as u64 + 1;
     let mut raw = Vec::new();
-    if let Err(err) = tokio::io::stdin().take(limit).read_to_end(&mut raw).await {
+    let mut stdin = tokio::io::stdin();
+    let read = match (&mut stdin).take(limit).read_to_end(&mut raw).await {
+        Ok(_) => tokio::io::copy(&mut stdin, &mut tokio::io::sink())
+            .await
+            .map(|_| ()),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = read {
         eprintln!("casebook: cannot read the message: {err}");
         return ExitCode::from(EX_IOERR);
     }
