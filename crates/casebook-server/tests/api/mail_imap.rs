@@ -120,40 +120,6 @@ fn accounts(dir: &Path) -> Accounts {
     }
 }
 
-fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let out = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("the openssl command runs (Debian package openssl)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (cert, key)
-}
-
 fn dovecot_config(dir: &Path, port: u16, tls_port: u16, cert: &Path, key: &Path) -> String {
     let Accounts {
         internal_user,
@@ -227,7 +193,7 @@ impl Dovecot {
             format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n"),
         )
         .unwrap();
-        let (cert, key) = self_signed_certificate(dir.path());
+        let (cert, key) = crate::mail_out::self_signed_certificate(dir.path());
         let (port, tls_port) = (free_port(), free_port());
         let config = dir.path().join("dovecot.conf");
         std::fs::write(

@@ -112,7 +112,7 @@ pub fn free_port() -> u16 {
 }
 
 /// A self-signed certificate and its key for `localhost` and 127.0.0.1.
-fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {
+pub fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let out = Command::new("openssl")
         .args([
