@@ -1,14 +1,17 @@
-//! Mail coming in: one raw RFC 5322 message becomes a reply on its case, a new case, or an
-//! entry in the quarantine, and is kept with the reason. Threading is by the Message-IDs the
-//! message answers (`In-Reply-To`, `References`) and by the case tag in the subject; a reply
-//! joins a case only if its sender may see that case. Auto-replies, bounces and list mail are
-//! recorded and nothing else. A message delivered twice (same Message-ID) is processed once.
+//! Mail coming in (from `casebook mail ingest` and the IMAP mailboxes): one raw RFC 5322 message
+//! becomes a reply on its case, a new case, or an entry in the quarantine, and is kept with the
+//! reason. Threading is by the Message-IDs the message answers (`In-Reply-To`, `References`)
+//! against those Casebook sent and received, by the signed reply token, and by the case tag in
+//! the subject; a reply joins the first named case its sender may see, and never another (it is
+//! quarantined or, by configuration, opens a case of its own). Staff answering by mail add an
+//! internal note. Auto-replies, bounces and list mail are recorded and nothing else; a sender
+//! over their hourly limits is quarantined. A message delivered twice (same Message-ID) is
+//! processed once.
 //!
-//! Not yet here (issue 6): IMAP polling, the outbox sender and the Message-IDs of mail Casebook
-//! sent, signed reply tokens, the quarantine review, per-sender rate limits. The message is
-//! claimed in one transaction and its case change is written in the action's own: a crash
-//! between the two leaves the message `processing`, and its redelivery is answered as a
-//! duplicate without a case change.
+//! The message is claimed in one transaction and a reply is written in the action's own: a
+//! crash between the two leaves the message `processing`, and its redelivery is answered as a
+//! duplicate without a case change (a message that opens a case is marked in the case's own
+//! transaction).
 //!
 //! Before a message is parsed and after, `mail_limits` checks it against the limits of `[mail]`;
 //! a message over one is kept and quarantined with the limit's name. What a message says about
