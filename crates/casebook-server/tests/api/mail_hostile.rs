@@ -151,26 +151,16 @@ fn head(id: &str, subject: &str, content_type: &str) -> String {
     )
 }
 
+/// Base64 in lines of 76 characters, as mail carries it.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + bytes.len() / 57 * 2 + 4);
-    for (i, chunk) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (j, &b)| n | (u32::from(b) << (16 - 8 * j)));
-        for j in 0..4 {
-            if j <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * j)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    let flat = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let lines: Vec<&str> = flat
+        .as_bytes()
+        .chunks(76)
+        .map(|l| std::str::from_utf8(l).expect("base64 is ASCII"))
+        .collect();
+    lines.join("\r\n")
 }
 
 /// A multipart/mixed message with these (headers, body) parts.
