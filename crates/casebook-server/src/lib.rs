@@ -18,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod i18n;
 pub mod policy;
 pub mod server;
 pub mod throttle;

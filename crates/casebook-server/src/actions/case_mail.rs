@@ -21,8 +21,8 @@ use super::ActionResult;
 use super::mail_templates::{self, Rendered};
 use super::mail_tokens::{self, Link, LinkAction};
 use crate::app::App;
+use crate::i18n::Lang;
 use crate::policy::Principal;
-use crate::web::i18n::Lang;
 
 /// How long the accept and reject links of a mail work.
 const LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 30);

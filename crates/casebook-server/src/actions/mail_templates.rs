@@ -17,8 +17,8 @@ use casebook_domain::policy::Permission;
 
 use super::{ActionError, ActionResult};
 use crate::app::App;
+use crate::i18n::Lang;
 use crate::policy::{Principal, require};
-use crate::web::i18n::Lang;
 
 /// Fuel of one rendering: enough for any sensible mail, too little for a runaway loop.
 const FUEL: u64 = 20_000;

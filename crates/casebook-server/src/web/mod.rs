@@ -10,7 +10,7 @@
 pub mod assets;
 pub mod console;
 pub mod forms;
-pub mod i18n;
+pub use crate::i18n;
 pub mod mail_links;
 pub mod notifications;
 pub mod page;

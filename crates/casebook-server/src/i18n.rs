@@ -1,4 +1,4 @@
-//! The languages of the pages (zh-CN and en): messages from Fluent files compiled into the
+//! The languages of Casebook's pages and mail (zh-CN and en): messages from Fluent files compiled into the
 //! binary, and the choice of language for a request (the user's remembered choice, then the
 //! browser's `Accept-Language`, then Chinese).
 
@@ -134,8 +134,8 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_messages() {
-        let en = keys(include_str!("../../locales/en/casebook.ftl"));
-        let zh = keys(include_str!("../../locales/zh-CN/casebook.ftl"));
+        let en = keys(include_str!("../locales/en/casebook.ftl"));
+        let zh = keys(include_str!("../locales/zh-CN/casebook.ftl"));
         let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
         let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
         assert!(missing_zh.is_empty(), "missing in zh-CN: {missing_zh:?}");
