@@ -7,7 +7,7 @@ use casebook_domain::ids::{
 };
 use casebook_domain::{CaseNumber, Category, Channel, Named, Severity, Status, Tier, Timestamp};
 
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::parse_column;
 use crate::time::Ts;
@@ -172,16 +172,47 @@ impl CaseRow {
     }
 }
 
-/// Allocates the next case number of a year. Numbers are never reused: the counter only moves
-/// forward, and a number is consumed only if the transaction that took it commits. Concurrent
-/// transactions queue on the counter row (PostgreSQL) or the write lock (SQLite).
+/// Allocates the next case number of a year. Numbers are never reused. On SQLite the year's
+/// counter row moves forward in the transaction (the one writer makes numbers gapless); on
+/// PostgreSQL the number comes from the year's sequence `case_seq_YEAR`, made on first use, so
+/// concurrent openings do not queue on a counter for their whole transaction (a number taken by
+/// an opening that rolls back is skipped).
 pub async fn next_number(db: &mut Db, year: i16) -> StoreResult<CaseNumber> {
-    let (seq,): (i64,) = on_db!(db, c => sqlx::query_as(
-        "INSERT INTO case_counters (year, last_seq) VALUES ($1, 1)
-         ON CONFLICT (year) DO UPDATE SET last_seq = case_counters.last_seq + 1
-         RETURNING last_seq")
-        .bind(i64::from(year)).fetch_one(c).await)?;
-    CaseNumber::new(year, seq).map_err(|e| StoreError::corrupt("case_counters.last_seq", e))
+    let seq: i64 = match db.backend() {
+        Backend::Sqlite => on_db!(db, c => sqlx::query_scalar(
+            "INSERT INTO case_counters (year, last_seq) VALUES ($1, 1)
+             ON CONFLICT (year) DO UPDATE SET last_seq = case_counters.last_seq + 1
+             RETURNING last_seq")
+            .bind(i64::from(year)).fetch_one(c).await)?,
+        Backend::Postgres => next_in_sequence(db, year).await?,
+    };
+    CaseNumber::new(year, seq).map_err(|e| StoreError::corrupt("the case number sequence", e))
+}
+
+/// `nextval` of the year's sequence, making it first if it is not there (in a savepoint, so a
+/// concurrent maker does not abort the caller's transaction: the loser of two makers waits for
+/// the winner, fails, and then sees its sequence).
+async fn next_in_sequence(db: &mut Db, year: i16) -> StoreResult<i64> {
+    let name = format!("case_seq_{year}");
+    for _ in 0..2 {
+        let next: Option<i64> = on_db!(db, c => sqlx::query_scalar("SELECT nextval(to_regclass($1))")
+            .bind(&name).fetch_one(c).await)?;
+        if let Some(seq) = next {
+            return Ok(seq);
+        }
+        let make = format!("CREATE SEQUENCE IF NOT EXISTS {name}");
+        exec_db!(db, c => sqlx::query("SAVEPOINT case_seq").execute(c).await)?;
+        let made =
+            exec_db!(db, c => sqlx::query(sqlx::AssertSqlSafe(make.clone())).execute(c).await);
+        let end = match made {
+            Ok(_) => "RELEASE SAVEPOINT case_seq",
+            Err(_) => "ROLLBACK TO SAVEPOINT case_seq",
+        };
+        exec_db!(db, c => sqlx::query(end).execute(c).await)?;
+    }
+    Err(StoreError::Corrupt(format!(
+        "the sequence {name} cannot be made"
+    )))
 }
 
 /// The stored columns of a case that change over its life.

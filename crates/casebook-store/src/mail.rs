@@ -35,15 +35,28 @@ pub struct Disposition {
     pub reason: String,
 }
 
-/// Records a message as `processing`; `None` if a message with its Message-ID is already here
-/// (then its disposition is returned by [`disposition_of`]).
+/// How long a message may stay `processing` before another delivery of it takes it again (the
+/// process routing it died; what it did was rolled back with the case change).
+pub const STALE_CLAIM_MINUTES: i64 = 5;
+
+/// Records a message as `processing`, with its raw bytes in `mail_raw`; `None` if a message with
+/// its Message-ID is already here (then its disposition is returned by [`disposition_of`]),
+/// unless it was left `processing` for [`STALE_CLAIM_MINUTES`]: then it is taken again.
 pub async fn claim(db: &mut Db, mail: &NewMail<'_>, now: Timestamp) -> StoreResult<Option<i64>> {
+    let stale = now - jiff::SignedDuration::from_mins(STALE_CLAIM_MINUTES);
     let id: Option<i64> = on_db!(db, c => sqlx::query_scalar(
-        "INSERT INTO mail_messages (message_id, from_address, subject, disposition, size, raw, received_at)
-         VALUES ($1, $2, $3, 'processing', $4, $5, $6)
-         ON CONFLICT (message_id) DO NOTHING RETURNING id")
+        "INSERT INTO mail_messages (message_id, from_address, subject, disposition, size, received_at, claimed_at)
+         VALUES ($1, $2, $3, 'processing', $4, $5, $5)
+         ON CONFLICT (message_id) DO UPDATE SET claimed_at = excluded.claimed_at
+         WHERE mail_messages.disposition = 'processing' AND mail_messages.claimed_at < $6
+         RETURNING id")
         .bind(mail.message_id).bind(mail.from_address).bind(mail.subject).bind(mail.size)
-        .bind(mail.raw).bind(Ts::new(now)).fetch_optional(c).await)?;
+        .bind(Ts::new(now)).bind(Ts::new(stale)).fetch_optional(c).await)?;
+    if let Some(id) = id {
+        exec_db!(db, c => sqlx::query(
+            "INSERT INTO mail_raw (mail_id, raw) VALUES ($1, $2) ON CONFLICT (mail_id) DO NOTHING")
+            .bind(id).bind(mail.raw).execute(c).await)?;
+    }
     Ok(id)
 }
 
@@ -61,17 +74,20 @@ pub async fn decide(
     Ok(())
 }
 
-/// Records that the message with this Message-ID opened a case (in the case's transaction).
-pub async fn opened_case(
+/// Records what became of the message with this Message-ID in the transaction of the case change
+/// it made (`opened` a case, `threaded` into one), so that the change and the record of it are
+/// one.
+pub async fn settle_in_case(
     db: &mut Db,
     message_id: &str,
+    disposition: &str,
     case: CaseId,
     now: Timestamp,
 ) -> StoreResult<()> {
     exec_db!(db, c => sqlx::query(
-        "UPDATE mail_messages SET disposition = 'opened', case_id = $1, reason = '', decided_at = $2
-         WHERE message_id = $3")
-        .bind(case.get()).bind(Ts::new(now)).bind(message_id).execute(c).await)?;
+        "UPDATE mail_messages SET disposition = $1, case_id = $2, reason = '', decided_at = $3
+         WHERE message_id = $4")
+        .bind(disposition).bind(case.get()).bind(Ts::new(now)).bind(message_id).execute(c).await)?;
     Ok(())
 }
 
@@ -196,8 +212,9 @@ type StoredRow = (
 /// One stored message.
 pub async fn get(db: &mut Db, id: i64) -> StoreResult<Option<StoredMail>> {
     let row: Option<StoredRow> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, message_id, disposition, reason, case_id, from_address, subject, size, raw, received_at
-         FROM mail_messages WHERE id = $1")
+        "SELECT m.id, m.message_id, m.disposition, m.reason, m.case_id, m.from_address, m.subject, m.size,
+                r.raw, m.received_at
+         FROM mail_messages m JOIN mail_raw r ON r.mail_id = m.id WHERE m.id = $1")
         .bind(id).fetch_optional(c).await)?;
     Ok(row.map(
         |(id, message_id, disposition, reason, case, from_address, subject, size, raw, at)| {

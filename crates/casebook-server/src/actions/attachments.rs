@@ -173,6 +173,19 @@ pub async fn add(
     visibility: Option<Visibility>,
     uploads: Vec<Upload>,
 ) -> ActionResult<CaseEvent> {
+    add_from(app, who, number, visibility, uploads, None).await
+}
+
+/// [`add`], for the files of a stored mail (`mail`: its Message-ID), which is recorded as
+/// threaded into the case in the same transaction.
+pub(crate) async fn add_from(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    visibility: Option<Visibility>,
+    uploads: Vec<Upload>,
+    mail: Option<&str>,
+) -> ActionResult<CaseEvent> {
     if uploads.is_empty() {
         return Err(ActionError::field(
             "file",
@@ -185,10 +198,28 @@ pub async fn add(
     let now = app.clock.now();
     let mut db = app.store.write().await?;
     let case = visible_case(&mut db, who, number).await?;
+    let event = attach(app, &mut db, who, case.id, visibility, &uploads, now).await?;
+    if let Some(message_id) = mail {
+        casebook_store::mail::settle_in_case(&mut db, message_id, "threaded", case.id, now).await?;
+    }
+    db.commit().await?;
+    Ok(event)
+}
+
+/// In a write transaction: a timeline entry with checked files, and its audit entry.
+pub(crate) async fn attach(
+    app: &App,
+    db: &mut Db,
+    who: &Principal,
+    case: CaseId,
+    visibility: Visibility,
+    uploads: &[Upload],
+    now: Timestamp,
+) -> ActionResult<CaseEvent> {
     let event_id = timeline::insert(
-        &mut db,
+        db,
         &NewEvent {
-            case_id: case.id,
+            case_id: case,
             kind: EventKind::Attachment,
             visibility,
             actor: who.user_id(),
@@ -198,21 +229,14 @@ pub async fn add(
         },
     )
     .await?;
-    let attachments = store_uploads(
-        app,
-        &mut db,
-        who,
-        AttachTo {
-            case: case.id,
-            event: event_id,
-            visibility,
-        },
-        &uploads,
-        now,
-    )
-    .await?;
+    let to = AttachTo {
+        case,
+        event: event_id,
+        visibility,
+    };
+    let attachments = store_uploads(app, db, who, to, uploads, now).await?;
     if visibility == Visibility::Public {
-        cases::touch(&mut db, case.id, now).await?;
+        cases::touch(db, case, now).await?;
     }
     let event = CaseEvent {
         id: event_id,
@@ -236,7 +260,6 @@ pub async fn add(
         None,
         Some(&event),
     ));
-    db.commit().await?;
     Ok(event)
 }
 

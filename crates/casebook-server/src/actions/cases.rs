@@ -12,6 +12,7 @@ use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, lock_row};
 use serde_json::json;
 
+use super::attachments::{Upload, attach, check_uploads};
 use super::case_mail::{self, CaseNews};
 use super::case_refs::{check_contact, check_organization, check_owner, check_product, unit_of};
 use super::entitlements;
@@ -60,23 +61,34 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
     open_from(app, who, draft, None).await
 }
 
-/// Opens a case from the stored mail with this Message-ID: the mail is marked as the one that
-/// opened it in the same transaction, and the acknowledgement answers it.
-pub async fn open_from_mail(
+/// A stored mail that opens a case.
+pub(crate) struct OpeningMail<'a> {
+    /// Its Message-ID.
+    pub message_id: &'a str,
+    /// Its files, added to the new case.
+    pub files: &'a [Upload],
+}
+
+/// Opens a case from a stored mail, with its files: the mail is marked as the one that opened it
+/// in the same transaction, and the acknowledgement answers it.
+pub(crate) async fn open_from_mail(
     app: &App,
     who: &Principal,
     draft: CaseDraft,
-    message_id: &str,
+    mail: OpeningMail<'_>,
 ) -> ActionResult<Case> {
-    open_from(app, who, draft, Some(message_id)).await
+    open_from(app, who, draft, Some(mail)).await
 }
 
 async fn open_from(
     app: &App,
     who: &Principal,
     draft: CaseDraft,
-    mail: Option<&str>,
+    mail: Option<OpeningMail<'_>>,
 ) -> ActionResult<Case> {
+    if let Some(mail) = &mail {
+        check_uploads(app, mail.files)?;
+    }
     if draft.description.is_empty() {
         return Err(ActionError::field(
             "description",
@@ -279,10 +291,17 @@ async fn open_from(
         .await?
         .ok_or(ActionError::NotFound("case"))?;
     sla::start_new_case(&mut db, &prepared, &SlaCase::from(&case), now).await?;
-    if let Some(message_id) = mail {
-        casebook_store::mail::opened_case(&mut db, message_id, case.id, now).await?;
+    if let Some(mail) = &mail {
+        if !mail.files.is_empty() {
+            let visibility = Visibility::Public;
+            attach(app, &mut db, who, case.id, visibility, mail.files, now).await?;
+        }
+        casebook_store::mail::settle_in_case(&mut db, mail.message_id, "opened", case.id, now)
+            .await?;
     }
-    let news = CaseNews::Opened { in_reply_to: mail };
+    let news = CaseNews::Opened {
+        in_reply_to: mail.as_ref().map(|m| m.message_id),
+    };
     case_mail::tell(app, &mut db, &case, news, who, now).await?;
     db.audit(AuditEntry::change(
         now,

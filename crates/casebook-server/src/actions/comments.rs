@@ -37,6 +37,19 @@ pub async fn add(
     draft: CommentDraft,
     uploads: Vec<Upload>,
 ) -> ActionResult<CaseEvent> {
+    add_from(app, who, number, draft, uploads, None).await
+}
+
+/// [`add`], for a stored mail (`mail`: its Message-ID), which is recorded as threaded into the
+/// case in the same transaction.
+async fn add_from(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    draft: CommentDraft,
+    uploads: Vec<Upload>,
+    mail: Option<&str>,
+) -> ActionResult<CaseEvent> {
     if draft.body.is_empty() {
         return Err(ActionError::field("body", "required", "the reply is empty"));
     }
@@ -130,23 +143,28 @@ pub async fn add(
         None,
         Some(&event),
     ));
+    if let Some(message_id) = mail {
+        casebook_store::mail::settle_in_case(&mut db, message_id, "threaded", case.id, now).await?;
+    }
     db.commit().await?;
     Ok(event)
 }
 
 /// A reply or note with files, or the files alone when there is no text (web forms and mail
-/// send both).
+/// send both). `mail` is the Message-ID of the stored mail it comes from, recorded as threaded
+/// into the case in the same transaction.
 pub async fn add_or_attach(
     app: &App,
     who: &Principal,
     number: CaseNumber,
     draft: CommentDraft,
     uploads: Vec<Upload>,
+    mail: Option<&str>,
 ) -> ActionResult<()> {
     if draft.body.is_empty() && !uploads.is_empty() {
-        super::attachments::add(app, who, number, draft.visibility, uploads).await?;
+        super::attachments::add_from(app, who, number, draft.visibility, uploads, mail).await?;
     } else {
-        add(app, who, number, draft, uploads).await?;
+        add_from(app, who, number, draft, uploads, mail).await?;
     }
     Ok(())
 }

@@ -8,10 +8,12 @@
 //! over their hourly limits is quarantined. A message delivered twice (same Message-ID) is
 //! processed once.
 //!
-//! The message is claimed in one transaction and a reply is written in the action's own: a
-//! crash between the two leaves the message `processing`, and its redelivery is answered as a
-//! duplicate without a case change (a message that opens a case is marked in the case's own
-//! transaction).
+//! The message is kept (claimed as `processing`) in one transaction; the case it opens or the
+//! reply it adds records it as `opened` or `threaded` in the case change's own transaction, and
+//! anything else is recorded after routing. A delivery of a message that another delivery is
+//! taking in is refused for later (`mail_processing`: the MTA and the IMAP poll retry); one
+//! left `processing` for five minutes (its process died, its case change rolled back) is taken
+//! again by its next delivery.
 //!
 //! Before a message is parsed and after, `mail_limits` checks it against the limits of `[mail]`;
 //! a message over one is kept and quarantined with the limit's name. What a message says about
@@ -128,11 +130,30 @@ pub(crate) fn uploads_of(msg: &Message<'_>) -> Vec<Upload> {
         .collect()
 }
 
-fn decided(disposition: &str, case: Option<&Case>, reason: impl Into<String>) -> Disposition {
-    Disposition {
-        disposition: disposition.to_owned(),
-        case: case.map(|c| c.id),
-        reason: reason.into(),
+/// What became of a message, and whether the case change already recorded it.
+struct Decision {
+    stored: Disposition,
+    number: Option<CaseNumber>,
+    settled: bool,
+}
+
+fn decided(disposition: &str, case: Option<&Case>, reason: impl Into<String>) -> Decision {
+    Decision {
+        stored: Disposition {
+            disposition: disposition.to_owned(),
+            case: case.map(|c| c.id),
+            reason: reason.into(),
+        },
+        number: case.map(|c| c.number),
+        settled: false,
+    }
+}
+
+/// A case change that recorded the message in its own transaction.
+fn settled(disposition: &str, case: &Case) -> Decision {
+    Decision {
+        settled: true,
+        ..decided(disposition, Some(case), "")
     }
 }
 
@@ -273,10 +294,19 @@ pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
     let Some(id) = claimed else {
         let mut db = app.store.read().await?;
         let earlier = mail::disposition_of(&mut db, &message_id).await?;
+        let earlier = earlier.map(|d| d.disposition).unwrap_or_default();
+        if earlier == "processing" {
+            return Err(ActionError::Conflict {
+                code: "mail_processing",
+                message: format!(
+                    "message {message_id} is being taken in by another delivery; try again later"
+                ),
+            });
+        }
         return Ok(Ingested {
             disposition: "duplicate".into(),
             case: None,
-            reason: earlier.map(|d| d.disposition).unwrap_or_default(),
+            reason: earlier,
         });
     };
     let decision = match (&parsed, refusal) {
@@ -287,22 +317,16 @@ pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
             refusal.unwrap_or(Refusal::Unreadable).to_string(),
         ),
     };
-    let mut db = app.store.write().await?;
-    mail::decide(&mut db, id, &decision, app.clock.now()).await?;
-    db.commit().await?;
-    let case = match decision.case {
-        Some(case) => {
-            let mut db = app.store.read().await?;
-            casebook_store::cases::number_of(&mut db, case)
-                .await?
-                .map(|n| n.to_string())
-        }
-        None => None,
-    };
+    // A case opened or a reply threaded recorded the message in its own transaction.
+    if !decision.settled {
+        let mut db = app.store.write().await?;
+        mail::decide(&mut db, id, &decision.stored, app.clock.now()).await?;
+        db.commit().await?;
+    }
     Ok(Ingested {
-        disposition: decision.disposition,
-        case,
-        reason: decision.reason,
+        disposition: decision.stored.disposition,
+        case: decision.number.map(|n| n.to_string()),
+        reason: decision.stored.reason,
     })
 }
 
@@ -312,7 +336,7 @@ async fn route(
     message_id: &str,
     from: &str,
     subject: &str,
-) -> ActionResult<Disposition> {
+) -> ActionResult<Decision> {
     if from.is_empty() {
         return Ok(decided("quarantined", None, "no sender address"));
     }
@@ -390,7 +414,8 @@ async fn route(
             for candidate in &named {
                 match cases::get(app, &who, *candidate).await {
                     Ok(case) => {
-                        return reply(app, &who, &case, new_mail.body, new_mail.files).await;
+                        let NewCaseMail { body, files, .. } = new_mail;
+                        return reply(app, &who, &case, message_id, body, files).await;
                     }
                     Err(ActionError::NotFound(_)) => {}
                     Err(err) => return Err(err),
@@ -441,7 +466,7 @@ async fn case_for(
     app: &App,
     who: Option<&Principal>,
     mail: NewCaseMail<'_>,
-) -> ActionResult<Disposition> {
+) -> ActionResult<Decision> {
     let limits = &app.config.mail;
     if mail.opened_this_hour >= limits.max_new_cases_per_sender_hour {
         return Ok(decided(
@@ -487,9 +512,10 @@ async fn reply(
     app: &App,
     who: &Principal,
     case: &Case,
+    message_id: &str,
     body: String,
     files: Vec<Upload>,
-) -> ActionResult<Disposition> {
+) -> ActionResult<Decision> {
     let body = if body.trim().is_empty() && files.is_empty() {
         "(empty reply)".to_owned()
     } else {
@@ -500,11 +526,13 @@ async fn reply(
     let visibility = if who.is_staff() { "internal" } else { "public" };
     let draft = serde_json::json!({"body": body, "visibility": visibility});
     let result = match serde_json::from_value::<CommentDraft>(draft) {
-        Ok(draft) => comments::add_or_attach(app, who, case.number, draft, files).await,
+        Ok(draft) => {
+            comments::add_or_attach(app, who, case.number, draft, files, Some(message_id)).await
+        }
         Err(e) => Err(ActionError::field("body", "invalid", e.to_string())),
     };
     match result {
-        Ok(()) => Ok(decided("threaded", Some(case), "")),
+        Ok(()) => Ok(settled("threaded", case)),
         Err(
             err @ (ActionError::Validation(_)
             | ActionError::Conflict { .. }
@@ -519,8 +547,8 @@ async fn open(
     who: &Principal,
     mail: &NewCaseMail<'_>,
     review_organization: Option<casebook_domain::ids::OrganizationId>,
-) -> ActionResult<Disposition> {
-    let (message_id, subject, files) = (mail.message_id, mail.subject, mail.files.clone());
+) -> ActionResult<Decision> {
+    let (message_id, subject, files) = (mail.message_id, mail.subject, &mail.files);
     let body = match review_organization {
         Some(_) => format!("{}\n\n(mail from {})", mail.body, mail.from),
         None => mail.body.clone(),
@@ -541,21 +569,20 @@ async fn open(
         Ok(draft) => draft,
         Err(err) => return Ok(decided("quarantined", None, err.to_string())),
     };
-    let case = match cases::open_from_mail(app, who, draft, message_id).await {
+    let opening = cases::OpeningMail { message_id, files };
+    let case = match cases::open_from_mail(app, who, draft, opening).await {
         Ok(case) => case,
         Err(
             err @ (ActionError::Validation(_)
             | ActionError::Conflict { .. }
-            | ActionError::Forbidden(_)),
+            | ActionError::Forbidden(_)
+            | ActionError::TooLarge { .. }),
         ) => {
             return Ok(decided("quarantined", None, err.to_string()));
         }
         Err(err) => return Err(err),
     };
-    if !files.is_empty() {
-        super::attachments::add(app, who, case.number, None, files).await?;
-    }
-    Ok(decided("opened", Some(&case), ""))
+    Ok(settled("opened", &case))
 }
 
 #[cfg(test)]

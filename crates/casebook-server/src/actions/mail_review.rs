@@ -318,7 +318,7 @@ pub async fn release(
         serde_json::from_value(json!({"body": body, "visibility": visibility}))
             .map_err(|e| ActionError::field("body", "invalid", e.to_string()))?;
     claim(app, &m, who).await?;
-    let added = comments::add_or_attach(app, &author, number, draft, files).await;
+    let added = comments::add_or_attach(app, &author, number, draft, files, None).await;
     settle(app, &m, added, |_| Disposition {
         disposition: "released".into(),
         case: Some(case.id),

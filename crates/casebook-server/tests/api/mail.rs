@@ -3,7 +3,8 @@
 //! subject tag and by In-Reply-To with the quoted history folded away, a forged reply from
 //! another organisation and mail from strangers go to the quarantine, auto-replies are ignored,
 //! oversized and unreadable input is quarantined, and an unreachable database asks the MTA to
-//! retry (exit 75).
+//! retry (exit 75). A message that another delivery is taking in is retried later (exit 75);
+//! one whose delivery died is taken in again by its next delivery.
 
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
@@ -13,7 +14,10 @@ use serde_json::Value;
 use crate::cli::casebook_with;
 use crate::helpers::TestApp;
 
-on_both_backends!(mail_opens_threads_and_quarantines);
+on_both_backends!(
+    mail_opens_threads_and_quarantines,
+    a_delivery_that_died_is_taken_again
+);
 
 async fn ingest(t: &TestApp, raw: &[u8], extra_env: &[(&str, &str)]) -> (i32, Value) {
     let url = t.app.store.url().to_owned();
@@ -252,4 +256,88 @@ async fn mail_opens_threads_and_quarantines(backend: TestBackend) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Keeps a message as `processing` as a delivery of it would have at `at`, and stops there.
+async fn claimed_at(t: &TestApp, message_id: &str, raw: &[u8], at: jiff::Timestamp) {
+    let mut db = t.app.store.write().await.unwrap();
+    let new = casebook_store::mail::NewMail {
+        message_id,
+        from_address: "contact@cn-a.test",
+        subject: "",
+        raw,
+        size: raw.len() as i64,
+    };
+    let id = casebook_store::mail::claim(&mut db, &new, at)
+        .await
+        .unwrap();
+    assert!(id.is_some());
+    db.commit().await.unwrap();
+}
+
+async fn disposition(t: &TestApp, message_id: &str) -> String {
+    let mut db = t.app.store.read().await.unwrap();
+    let found = casebook_store::mail::disposition_of(&mut db, message_id)
+        .await
+        .unwrap();
+    found.map(|d| d.disposition).unwrap_or_default()
+}
+
+async fn a_delivery_that_died_is_taken_again(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let now = jiff::Timestamp::now();
+
+    // Another delivery is taking this message in: this one is told to retry later, and nothing
+    // is done twice.
+    let busy = message(
+        "contact@cn-a.test",
+        "存储掉电",
+        "<busy@bank.test>",
+        "",
+        "控制器掉电。",
+    );
+    claimed_at(&t, "<busy@bank.test>", &busy, now).await;
+    let (code, _) = ingest(&t, &busy, &[]).await;
+    assert_eq!(code, 75);
+    assert_eq!(disposition(&t, "<busy@bank.test>").await, "processing");
+
+    // A delivery that died six minutes ago (its case change rolled back with it): the next
+    // delivery takes the message in, once.
+    let died = message(
+        "contact@cn-a.test",
+        "交换机重启",
+        "<died@bank.test>",
+        "",
+        "核心交换机反复重启。",
+    );
+    claimed_at(
+        &t,
+        "<died@bank.test>",
+        &died,
+        now - jiff::SignedDuration::from_mins(6),
+    )
+    .await;
+    let (code, opened) = ingest(&t, &died, &[]).await;
+    assert_eq!(
+        (code, opened["disposition"].as_str()),
+        (0, Some("opened")),
+        "{opened}"
+    );
+    let number = opened["case"].as_str().unwrap().to_owned();
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    assert!(
+        case["description"]
+            .as_str()
+            .unwrap()
+            .contains("核心交换机反复重启"),
+        "{case}"
+    );
+    assert_eq!(disposition(&t, "<died@bank.test>").await, "opened");
+    let (code, again) = ingest(&t, &died, &[]).await;
+    assert_eq!(
+        (code, again["disposition"].as_str()),
+        (0, Some("duplicate")),
+        "{again}"
+    );
+    assert_eq!(again["reason"], "opened");
 }

@@ -96,8 +96,8 @@ type Row = (String, String, String, i64, i64);
 /// Every message in `mail_messages`, oldest first, read with SQL of its own.
 async fn stored(t: &TestApp) -> Vec<Row> {
     let url = t.app.store.url();
-    let sql = "SELECT message_id, disposition, reason, size, CAST(length(raw) AS BIGINT) \
-               FROM mail_messages ORDER BY id";
+    let sql = "SELECT m.message_id, m.disposition, m.reason, m.size, CAST(length(r.raw) AS BIGINT) \
+               FROM mail_messages m LEFT JOIN mail_raw r ON r.mail_id = m.id ORDER BY m.id";
     if url.starts_with("sqlite") {
         let mut db = sqlx::SqliteConnection::connect(url).await.unwrap();
         sqlx::query_as(sql).fetch_all(&mut db).await.unwrap()

@@ -222,6 +222,7 @@ pub async fn reply(
                 number,
                 draft,
                 std::mem::take(&mut form.files),
+                None,
             )
             .await
         }
