@@ -23,8 +23,8 @@ pub struct NewMail<'a> {
     pub size: i64,
 }
 
-/// What became of a message: `processing` until decided, then `threaded`, `opened`,
-/// `quarantined` or `ignored`.
+/// What became of a message: `threaded`, `opened`, `quarantined` or `ignored` (and, in the
+/// review, `reviewing`, `released`, `discarded`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disposition {
     /// The word.
@@ -35,26 +35,27 @@ pub struct Disposition {
     pub reason: String,
 }
 
-/// How long a message may stay `processing` before another delivery of it takes it again (the
-/// process routing it died; what it did was rolled back with the case change).
-pub const STALE_CLAIM_MINUTES: i64 = 5;
-
-/// Records a message as `processing`, with its raw bytes in `mail_raw`; `None` if a message with
-/// its Message-ID is already here (then its disposition is returned by [`disposition_of`]),
-/// unless it was left `processing` for [`STALE_CLAIM_MINUTES`]: then it is taken again.
-pub async fn claim(db: &mut Db, mail: &NewMail<'_>, now: Timestamp) -> StoreResult<Option<i64>> {
-    let stale = now - jiff::SignedDuration::from_mins(STALE_CLAIM_MINUTES);
+/// Keeps a message with what became of it, and its raw bytes in `mail_raw`, in the caller's
+/// transaction (for a case opened or a reply added, the transaction of that change, so that the
+/// change and the record of it are one). `None` if a message with its Message-ID is already
+/// here: then nothing is written, and the caller rolls back.
+pub async fn keep(
+    db: &mut Db,
+    mail: &NewMail<'_>,
+    decision: &Disposition,
+    now: Timestamp,
+) -> StoreResult<Option<i64>> {
+    let at = Ts::new(now);
     let id: Option<i64> = on_db!(db, c => sqlx::query_scalar(
-        "INSERT INTO mail_messages (message_id, from_address, subject, disposition, size, received_at, claimed_at)
-         VALUES ($1, $2, $3, 'processing', $4, $5, $5)
-         ON CONFLICT (message_id) DO UPDATE SET claimed_at = excluded.claimed_at
-         WHERE mail_messages.disposition = 'processing' AND mail_messages.claimed_at < $6
-         RETURNING id")
-        .bind(mail.message_id).bind(mail.from_address).bind(mail.subject).bind(mail.size)
-        .bind(Ts::new(now)).bind(Ts::new(stale)).fetch_optional(c).await)?;
+        "INSERT INTO mail_messages (message_id, from_address, subject, disposition, case_id, reason, size,
+                                    received_at, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         ON CONFLICT (message_id) DO NOTHING RETURNING id")
+        .bind(mail.message_id).bind(mail.from_address).bind(mail.subject).bind(&decision.disposition)
+        .bind(decision.case.map(|c| c.get())).bind(&decision.reason).bind(mail.size).bind(at)
+        .fetch_optional(c).await)?;
     if let Some(id) = id {
-        exec_db!(db, c => sqlx::query(
-            "INSERT INTO mail_raw (mail_id, raw) VALUES ($1, $2) ON CONFLICT (mail_id) DO NOTHING")
+        exec_db!(db, c => sqlx::query("INSERT INTO mail_raw (mail_id, raw) VALUES ($1, $2)")
             .bind(id).bind(mail.raw).execute(c).await)?;
     }
     Ok(id)
@@ -71,23 +72,6 @@ pub async fn decide(
         "UPDATE mail_messages SET disposition = $1, case_id = $2, reason = $3, decided_at = $4 WHERE id = $5")
         .bind(&decision.disposition).bind(decision.case.map(|c| c.get())).bind(&decision.reason)
         .bind(Ts::new(now)).bind(id).execute(c).await)?;
-    Ok(())
-}
-
-/// Records what became of the message with this Message-ID in the transaction of the case change
-/// it made (`opened` a case, `threaded` into one), so that the change and the record of it are
-/// one.
-pub async fn settle_in_case(
-    db: &mut Db,
-    message_id: &str,
-    disposition: &str,
-    case: CaseId,
-    now: Timestamp,
-) -> StoreResult<()> {
-    exec_db!(db, c => sqlx::query(
-        "UPDATE mail_messages SET disposition = $1, case_id = $2, reason = '', decided_at = $3
-         WHERE message_id = $4")
-        .bind(disposition).bind(case.get()).bind(Ts::new(now)).bind(message_id).execute(c).await)?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@ use casebook_domain::ids::{AttachmentId, CaseEventId, CaseId};
 use casebook_domain::policy::Visibility;
 use casebook_domain::timeline::{AttachmentMeta, CaseEvent, EventKind};
 use casebook_domain::{CaseNumber, Timestamp};
+use casebook_store::mail::NewMail;
 use casebook_store::timeline::{self, NewAttachment, NewEvent};
 use casebook_store::{AuditEntry, Db, cases};
 use sha2::{Digest, Sha256};
@@ -176,15 +177,15 @@ pub async fn add(
     add_from(app, who, number, visibility, uploads, None).await
 }
 
-/// [`add`], for the files of a stored mail (`mail`: its Message-ID), which is recorded as
-/// threaded into the case in the same transaction.
+/// [`add`], for the files of a mail, which is kept as threaded into the case in the same
+/// transaction.
 pub(crate) async fn add_from(
     app: &App,
     who: &Principal,
     number: CaseNumber,
     visibility: Option<Visibility>,
     uploads: Vec<Upload>,
-    mail: Option<&str>,
+    mail: Option<&NewMail<'_>>,
 ) -> ActionResult<CaseEvent> {
     if uploads.is_empty() {
         return Err(ActionError::field(
@@ -199,8 +200,8 @@ pub(crate) async fn add_from(
     let mut db = app.store.write().await?;
     let case = visible_case(&mut db, who, number).await?;
     let event = attach(app, &mut db, who, case.id, visibility, &uploads, now).await?;
-    if let Some(message_id) = mail {
-        casebook_store::mail::settle_in_case(&mut db, message_id, "threaded", case.id, now).await?;
+    if let Some(mail) = mail {
+        super::mail_in::keep_in_case(&mut db, mail, "threaded", case.id, now).await?;
     }
     db.commit().await?;
     Ok(event)

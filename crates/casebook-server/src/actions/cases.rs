@@ -61,16 +61,17 @@ pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<
     open_from(app, who, draft, None).await
 }
 
-/// A stored mail that opens a case.
+/// A mail that opens a case.
 pub(crate) struct OpeningMail<'a> {
-    /// Its Message-ID.
-    pub message_id: &'a str,
+    /// The mail, kept as `opened` in the case's transaction.
+    pub mail: &'a casebook_store::mail::NewMail<'a>,
     /// Its files, added to the new case.
     pub files: &'a [Upload],
 }
 
-/// Opens a case from a stored mail, with its files: the mail is marked as the one that opened it
-/// in the same transaction, and the acknowledgement answers it.
+/// Opens a case from a mail, with its files: the mail is kept as the one that opened it in the
+/// same transaction (a mail kept already makes it roll back: `mail_duplicate`), and the
+/// acknowledgement answers it.
 pub(crate) async fn open_from_mail(
     app: &App,
     who: &Principal,
@@ -296,11 +297,10 @@ async fn open_from(
             let visibility = Visibility::Public;
             attach(app, &mut db, who, case.id, visibility, mail.files, now).await?;
         }
-        casebook_store::mail::settle_in_case(&mut db, mail.message_id, "opened", case.id, now)
-            .await?;
+        super::mail_in::keep_in_case(&mut db, mail.mail, "opened", case.id, now).await?;
     }
     let news = CaseNews::Opened {
-        in_reply_to: mail.as_ref().map(|m| m.message_id),
+        in_reply_to: mail.as_ref().map(|m| m.mail.message_id),
     };
     case_mail::tell(app, &mut db, &case, news, who, now).await?;
     db.audit(AuditEntry::change(

@@ -4,6 +4,7 @@ use casebook_domain::CaseNumber;
 use casebook_domain::case::NamedRef;
 use casebook_domain::policy::Visibility;
 use casebook_domain::timeline::{CaseEvent, CommentDraft, EventKind};
+use casebook_store::mail::NewMail;
 use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Page, PageRequest, cases};
 
@@ -40,15 +41,14 @@ pub async fn add(
     add_from(app, who, number, draft, uploads, None).await
 }
 
-/// [`add`], for a stored mail (`mail`: its Message-ID), which is recorded as threaded into the
-/// case in the same transaction.
+/// [`add`], for a mail, which is kept as threaded into the case in the same transaction.
 async fn add_from(
     app: &App,
     who: &Principal,
     number: CaseNumber,
     draft: CommentDraft,
     uploads: Vec<Upload>,
-    mail: Option<&str>,
+    mail: Option<&NewMail<'_>>,
 ) -> ActionResult<CaseEvent> {
     if draft.body.is_empty() {
         return Err(ActionError::field("body", "required", "the reply is empty"));
@@ -143,23 +143,23 @@ async fn add_from(
         None,
         Some(&event),
     ));
-    if let Some(message_id) = mail {
-        casebook_store::mail::settle_in_case(&mut db, message_id, "threaded", case.id, now).await?;
+    if let Some(mail) = mail {
+        super::mail_in::keep_in_case(&mut db, mail, "threaded", case.id, now).await?;
     }
     db.commit().await?;
     Ok(event)
 }
 
 /// A reply or note with files, or the files alone when there is no text (web forms and mail
-/// send both). `mail` is the Message-ID of the stored mail it comes from, recorded as threaded
-/// into the case in the same transaction.
+/// send both). `mail` is the mail it comes from, kept as threaded into the case in the same
+/// transaction.
 pub async fn add_or_attach(
     app: &App,
     who: &Principal,
     number: CaseNumber,
     draft: CommentDraft,
     uploads: Vec<Upload>,
-    mail: Option<&str>,
+    mail: Option<&NewMail<'_>>,
 ) -> ActionResult<()> {
     if draft.body.is_empty() && !uploads.is_empty() {
         super::attachments::add_from(app, who, number, draft.visibility, uploads, mail).await?;

@@ -8,12 +8,12 @@
 //! over their hourly limits is quarantined. A message delivered twice (same Message-ID) is
 //! processed once.
 //!
-//! The message is kept (claimed as `processing`) in one transaction; the case it opens or the
-//! reply it adds records it as `opened` or `threaded` in the case change's own transaction, and
-//! anything else is recorded after routing. A delivery of a message that another delivery is
-//! taking in is refused for later (`mail_processing`: the MTA and the IMAP poll retry); one
-//! left `processing` for five minutes (its process died, its case change rolled back) is taken
-//! again by its next delivery.
+//! A message is kept, with its raw bytes and what became of it, in one transaction: for a case
+//! it opens or a reply it adds, the transaction of that change, so either both are stored or
+//! neither (a crash in between loses nothing: the MTA or the IMAP poll delivers the message
+//! again, as it was not acknowledged). Two deliveries of one message at once make one change:
+//! the second finds the message kept and rolls back. A message that cannot be routed for any
+//! reason but an unreachable database is kept in the quarantine with the error.
 //!
 //! Before a message is parsed and after, `mail_limits` checks it against the limits of `[mail]`;
 //! a message over one is kept and quarantined with the limit's name. What a message says about
@@ -130,11 +130,11 @@ pub(crate) fn uploads_of(msg: &Message<'_>) -> Vec<Upload> {
         .collect()
 }
 
-/// What became of a message, and whether the case change already recorded it.
+/// What became of a message, and whether the case change kept it already.
 struct Decision {
     stored: Disposition,
     number: Option<CaseNumber>,
-    settled: bool,
+    kept: bool,
 }
 
 fn decided(disposition: &str, case: Option<&Case>, reason: impl Into<String>) -> Decision {
@@ -145,14 +145,14 @@ fn decided(disposition: &str, case: Option<&Case>, reason: impl Into<String>) ->
             reason: reason.into(),
         },
         number: case.map(|c| c.number),
-        settled: false,
+        kept: false,
     }
 }
 
-/// A case change that recorded the message in its own transaction.
+/// A case change that kept the message in its own transaction.
 fn settled(disposition: &str, case: &Case) -> Decision {
     Decision {
-        settled: true,
+        kept: true,
         ..decided(disposition, Some(case), "")
     }
 }
@@ -277,50 +277,43 @@ pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
         Some(Refusal::Limit(Exceeded::Size(_))) => &raw[..raw.len().min(KEPT_OF_OVERSIZED)],
         _ => raw,
     };
-    let mut db = app.store.write().await?;
-    let claimed = mail::claim(
-        &mut db,
-        &NewMail {
-            message_id: &message_id,
-            from_address: &from,
-            subject: &subject,
-            raw: kept,
-            size: raw.len() as i64,
-        },
-        now,
-    )
-    .await?;
-    db.commit().await?;
-    let Some(id) = claimed else {
-        let mut db = app.store.read().await?;
-        let earlier = mail::disposition_of(&mut db, &message_id).await?;
-        let earlier = earlier.map(|d| d.disposition).unwrap_or_default();
-        if earlier == "processing" {
-            return Err(ActionError::Conflict {
-                code: "mail_processing",
-                message: format!(
-                    "message {message_id} is being taken in by another delivery; try again later"
-                ),
-            });
-        }
-        return Ok(Ingested {
-            disposition: "duplicate".into(),
-            case: None,
-            reason: earlier,
-        });
+    let mail = NewMail {
+        message_id: &message_id,
+        from_address: &from,
+        subject: &subject,
+        raw: kept,
+        size: raw.len() as i64,
     };
-    let decision = match (&parsed, refusal) {
-        (Some(msg), None) => route(app, msg, &message_id, &from, &subject).await?,
-        (_, refusal) => decided(
+    let routed = match (&parsed, refusal) {
+        (Some(msg), None) => route(app, msg, &mail).await,
+        (_, refusal) => Ok(decided(
             "quarantined",
             None,
             refusal.unwrap_or(Refusal::Unreadable).to_string(),
-        ),
+        )),
     };
-    // A case opened or a reply threaded recorded the message in its own transaction.
-    if !decision.settled {
+    let decision = match routed {
+        Ok(decision) => decision,
+        Err(ActionError::Conflict {
+            code: "mail_duplicate",
+            ..
+        }) => return duplicate(app, &message_id).await,
+        // The database is away: nothing is kept, the MTA or the next poll delivers it again.
+        Err(err @ ActionError::Unavailable(_)) => return Err(err),
+        // Anything else is kept for review rather than lost.
+        Err(err) => {
+            tracing::error!(message_id = %message_id, error = %err, "mail could not be taken in; quarantined");
+            decided("quarantined", None, format!("not taken in: {err}"))
+        }
+    };
+    if !decision.kept {
         let mut db = app.store.write().await?;
-        mail::decide(&mut db, id, &decision.stored, app.clock.now()).await?;
+        if mail::keep(&mut db, &mail, &decision.stored, now)
+            .await?
+            .is_none()
+        {
+            return duplicate(app, &message_id).await;
+        }
         db.commit().await?;
     }
     Ok(Ingested {
@@ -330,13 +323,42 @@ pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
     })
 }
 
-async fn route(
-    app: &App,
-    msg: &Message<'_>,
-    message_id: &str,
-    from: &str,
-    subject: &str,
-) -> ActionResult<Decision> {
+/// The answer to a message that is here already.
+async fn duplicate(app: &App, message_id: &str) -> ActionResult<Ingested> {
+    let mut db = app.store.read().await?;
+    let earlier = mail::disposition_of(&mut db, message_id).await?;
+    Ok(Ingested {
+        disposition: "duplicate".into(),
+        case: None,
+        reason: earlier.map(|d| d.disposition).unwrap_or_default(),
+    })
+}
+
+/// Keeps a mail in the transaction of the case change it made (`opened` a case, `threaded` into
+/// one); a mail kept already refuses the change with `mail_duplicate`, to be rolled back.
+pub(crate) async fn keep_in_case(
+    db: &mut casebook_store::Db,
+    mail: &NewMail<'_>,
+    disposition: &str,
+    case: casebook_domain::ids::CaseId,
+    now: jiff::Timestamp,
+) -> ActionResult<()> {
+    let decision = Disposition {
+        disposition: disposition.to_owned(),
+        case: Some(case),
+        reason: String::new(),
+    };
+    match mail::keep(db, mail, &decision, now).await? {
+        Some(_) => Ok(()),
+        None => Err(ActionError::Conflict {
+            code: "mail_duplicate",
+            message: format!("message {} is here already", mail.message_id),
+        }),
+    }
+}
+
+async fn route(app: &App, msg: &Message<'_>, mail: &NewMail<'_>) -> ActionResult<Decision> {
+    let (from, subject) = (mail.from_address, mail.subject);
     if from.is_empty() {
         return Ok(decided("quarantined", None, "no sender address"));
     }
@@ -349,8 +371,8 @@ async fn route(
         let since = app.clock.now() - jiff::SignedDuration::from_hours(1);
         mail::sent_by(&mut db, from, since).await?
     };
-    // The count includes this message.
-    if recent as usize > limits.max_messages_per_sender_hour {
+    // The count with this message.
+    if recent as usize + 1 > limits.max_messages_per_sender_hour {
         return Ok(decided(
             "quarantined",
             None,
@@ -365,7 +387,7 @@ async fn route(
     let files = uploads_of(msg);
     let sender = sender_of(app, from).await?;
     let new_mail = NewCaseMail {
-        message_id,
+        mail,
         from,
         subject,
         body,
@@ -415,7 +437,7 @@ async fn route(
                 match cases::get(app, &who, *candidate).await {
                     Ok(case) => {
                         let NewCaseMail { body, files, .. } = new_mail;
-                        return reply(app, &who, &case, message_id, body, files).await;
+                        return reply(app, &who, &case, mail, body, files).await;
                     }
                     Err(ActionError::NotFound(_)) => {}
                     Err(err) => return Err(err),
@@ -451,7 +473,7 @@ async fn route(
 
 /// A message that may open a case.
 struct NewCaseMail<'a> {
-    message_id: &'a str,
+    mail: &'a NewMail<'a>,
     from: &'a str,
     subject: &'a str,
     body: String,
@@ -512,7 +534,7 @@ async fn reply(
     app: &App,
     who: &Principal,
     case: &Case,
-    message_id: &str,
+    mail: &NewMail<'_>,
     body: String,
     files: Vec<Upload>,
 ) -> ActionResult<Decision> {
@@ -526,13 +548,17 @@ async fn reply(
     let visibility = if who.is_staff() { "internal" } else { "public" };
     let draft = serde_json::json!({"body": body, "visibility": visibility});
     let result = match serde_json::from_value::<CommentDraft>(draft) {
-        Ok(draft) => {
-            comments::add_or_attach(app, who, case.number, draft, files, Some(message_id)).await
-        }
+        Ok(draft) => comments::add_or_attach(app, who, case.number, draft, files, Some(mail)).await,
         Err(e) => Err(ActionError::field("body", "invalid", e.to_string())),
     };
     match result {
         Ok(()) => Ok(settled("threaded", case)),
+        Err(
+            err @ ActionError::Conflict {
+                code: "mail_duplicate",
+                ..
+            },
+        ) => Err(err),
         Err(
             err @ (ActionError::Validation(_)
             | ActionError::Conflict { .. }
@@ -548,7 +574,7 @@ async fn open(
     mail: &NewCaseMail<'_>,
     review_organization: Option<casebook_domain::ids::OrganizationId>,
 ) -> ActionResult<Decision> {
-    let (message_id, subject, files) = (mail.message_id, mail.subject, &mail.files);
+    let (subject, files) = (mail.subject, &mail.files);
     let body = match review_organization {
         Some(_) => format!("{}\n\n(mail from {})", mail.body, mail.from),
         None => mail.body.clone(),
@@ -569,9 +595,18 @@ async fn open(
         Ok(draft) => draft,
         Err(err) => return Ok(decided("quarantined", None, err.to_string())),
     };
-    let opening = cases::OpeningMail { message_id, files };
+    let opening = cases::OpeningMail {
+        mail: mail.mail,
+        files,
+    };
     let case = match cases::open_from_mail(app, who, draft, opening).await {
         Ok(case) => case,
+        Err(
+            err @ ActionError::Conflict {
+                code: "mail_duplicate",
+                ..
+            },
+        ) => return Err(err),
         Err(
             err @ (ActionError::Validation(_)
             | ActionError::Conflict { .. }

@@ -4,8 +4,7 @@
 //! `casebook mail ingest`: one raw message on standard input, as an MTA pipe or alias delivers
 //! it. Exit codes follow sysexits, which MTAs understand: 0 when the message is kept (threaded,
 //! opened, quarantined, ignored or already here), 75 (temporary failure: the MTA retries later)
-//! when the database cannot be reached or another delivery of the same message is being taken
-//! in, 74 when standard input cannot be read, 70 otherwise.
+//! when the database cannot be reached, 74 when standard input cannot be read, 70 otherwise.
 
 use std::process::ExitCode;
 
@@ -77,15 +76,6 @@ async fn ingest(config: Config) -> ExitCode {
         }
         Err(ActionError::Unavailable(detail)) => {
             eprintln!("casebook: the database is unavailable, try again later: {detail}");
-            ExitCode::from(EX_TEMPFAIL)
-        }
-        Err(
-            err @ ActionError::Conflict {
-                code: "mail_processing",
-                ..
-            },
-        ) => {
-            eprintln!("casebook: {err}");
             ExitCode::from(EX_TEMPFAIL)
         }
         Err(err) => {

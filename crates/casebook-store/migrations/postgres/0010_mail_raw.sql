@@ -1,15 +1,16 @@
--- The raw bytes of a message live in a table of their own, so that recording what became of a
--- message rewrites a small row and not the whole message. `claimed_at` is when a message was
--- last taken for routing: one left `processing` longer than a few minutes (its process died) is
--- taken again when it is delivered again.
+-- The raw bytes of a message live in a table of their own (a message's row is small, its raw
+-- bytes are written once). A message is now kept in the transaction of what it did, with its
+-- disposition: no message is `processing` any more; one left so by an earlier version (its
+-- process died while taking it in) goes to the quarantine for review.
 CREATE TABLE mail_raw (
     mail_id  BIGINT PRIMARY KEY REFERENCES mail_messages (id),
     raw      BYTEA  NOT NULL
 );
 INSERT INTO mail_raw (mail_id, raw) SELECT id, raw FROM mail_messages;
 ALTER TABLE mail_messages DROP COLUMN raw;
-ALTER TABLE mail_messages ADD COLUMN claimed_at TIMESTAMPTZ;
-UPDATE mail_messages SET claimed_at = received_at;
+UPDATE mail_messages
+   SET disposition = 'quarantined', reason = 'interrupted while being taken in; review it'
+ WHERE disposition = 'processing';
 
 -- Case numbers on PostgreSQL come from one sequence per year (`case_seq_2026`), made when the
 -- year's first case is opened: a sequence is not locked by the transaction that takes a number,
