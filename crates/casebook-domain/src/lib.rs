@@ -6,6 +6,7 @@
 
 pub mod attributes;
 pub mod audit;
+pub mod call_home;
 pub mod case;
 pub mod case_number;
 pub mod contract;

@@ -11,6 +11,7 @@ mod macros;
 pub mod audit;
 pub mod backup;
 pub mod calendars;
+pub mod call_home;
 pub mod case_list;
 pub mod cases;
 pub mod contacts;

@@ -1,25 +1,22 @@
 //! Use cases for cases: open, read, list, change (fields, owner, tier, severity, status).
 
-use casebook_domain::case::{Case, CaseDraft, CasePatch};
-use casebook_domain::entitlement::Outcome;
+use casebook_domain::case::{Case, CasePatch};
 use casebook_domain::lifecycle::{self, Transition, TransitionContext};
-use casebook_domain::policy::{Permission, Role, Subject, Visibility};
+use casebook_domain::policy::{Permission, Subject, Visibility};
 use casebook_domain::timeline::EventKind;
-use casebook_domain::{CaseNumber, Category, Channel, Status, Tier, Timestamp};
+use casebook_domain::{CaseNumber, Status, Timestamp};
 use casebook_store::case_list::{self, CaseFilter};
 use casebook_store::cases::{self, CaseColumns};
 use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, lock_row};
 use serde_json::json;
 
-use super::attachments::{Upload, attach, check_uploads};
 use super::case_mail::{self, CaseNews};
-use super::case_refs::{check_contact, check_organization, check_owner, check_product, unit_of};
-use super::entitlements;
+use super::case_refs::{check_contact, check_owner, check_product};
 use super::sla::{self, SlaCase, SlaChange};
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
-use crate::policy::{AuthVia, Principal, case_scope, ensure_visible, require};
+use crate::policy::{Principal, case_scope, ensure_visible, require};
 
 /// What customers do not see of a case.
 pub fn redact(who: &Principal, mut case: Case) -> Case {
@@ -43,278 +40,8 @@ pub(crate) async fn visible_case(
     Ok(case)
 }
 
-fn default_channel(who: &Principal) -> Channel {
-    match (&who.via, who.is_staff()) {
-        (AuthVia::Session { .. }, false) => Channel::Web,
-        (AuthVia::Session { .. }, true) => Channel::Phone,
-        _ => Channel::Api,
-    }
-}
-
-fn desk_year(app: &App, now: Timestamp) -> i16 {
-    now.to_zoned(app.config.time_zone()).year()
-}
-
-/// Opens a case. Customers open cases for their own organisation; a customer user is the
-/// contact of their own cases.
-pub async fn open(app: &App, who: &Principal, draft: CaseDraft) -> ActionResult<Case> {
-    open_from(app, who, draft, None).await
-}
-
-/// A mail that opens a case.
-pub(crate) struct OpeningMail<'a> {
-    /// The mail, kept as `opened` in the case's transaction.
-    pub mail: &'a casebook_store::mail::NewMail<'a>,
-    /// Its files, added to the new case.
-    pub files: &'a [Upload],
-}
-
-/// Opens a case from a mail, with its files: the mail is kept as the one that opened it in the
-/// same transaction (a mail kept already makes it roll back: `mail_duplicate`), and the
-/// acknowledgement answers it.
-pub(crate) async fn open_from_mail(
-    app: &App,
-    who: &Principal,
-    draft: CaseDraft,
-    mail: OpeningMail<'_>,
-) -> ActionResult<Case> {
-    open_from(app, who, draft, Some(mail)).await
-}
-
-async fn open_from(
-    app: &App,
-    who: &Principal,
-    draft: CaseDraft,
-    mail: Option<OpeningMail<'_>>,
-) -> ActionResult<Case> {
-    if let Some(mail) = &mail {
-        check_uploads(app, mail.files)?;
-    }
-    if draft.description.is_empty() {
-        return Err(ActionError::field(
-            "description",
-            "required",
-            "describe the problem: symptoms, frequency, steps, error messages",
-        ));
-    }
-    let customer = who.actor().filter(|a| !a.is_staff()).copied();
-    if customer.is_some() {
-        if draft.tier.is_some() {
-            return Err(ActionError::field(
-                "tier",
-                "not_allowed",
-                "only support staff set the tier",
-            ));
-        }
-        if draft.owner_id.is_some() {
-            return Err(ActionError::field(
-                "owner_id",
-                "not_allowed",
-                "only support staff assign an owner",
-            ));
-        }
-    }
-    // References are checked on a read connection, so the single SQLite writer is held only
-    // for the writes; the foreign keys still refuse a reference deleted in between.
-    let mut db = app.store.read().await?;
-    let (organization_id, contact_id) = match customer {
-        Some(actor) => {
-            let own = actor.organization.ok_or(ActionError::Forbidden(
-                "customer users need an organisation",
-            ))?;
-            if draft.organization_id.is_some_and(|o| o != own) {
-                return Err(ActionError::field(
-                    "organization_id",
-                    "not_found",
-                    "no such organisation",
-                ));
-            }
-            let contact = match (actor.role, draft.contact_id) {
-                (Role::CustomerAdmin, Some(c)) => Some(c),
-                (_, Some(c)) if Some(c) != actor.contact => {
-                    return Err(ActionError::field(
-                        "contact_id",
-                        "not_allowed",
-                        "you can open cases only as yourself",
-                    ));
-                }
-                _ => actor.contact,
-            };
-            (own, contact)
-        }
-        None => {
-            let org = draft.organization_id.ok_or_else(|| {
-                ActionError::field(
-                    "organization_id",
-                    "required",
-                    "which customer organisation is this case for?",
-                )
-            })?;
-            (org, draft.contact_id)
-        }
-    };
-    let organization = check_organization(&mut db, organization_id).await?;
-    if let Some(contact) = contact_id {
-        check_contact(&mut db, contact, organization_id).await.map_err(|e| match (customer, e) {
-            (Some(_), ActionError::Validation(f)) if f.iter().any(|f| f.code == "not_authorised") => {
-                ActionError::Forbidden("your contact record is not authorised to open cases; ask your organisation's administrator")
-            }
-            (_, e) => e,
-        })?;
-    }
-    let unit = match &draft.serial_number {
-        Some(serial) => {
-            Some(unit_of(&mut db, organization_id, serial.as_str(), draft.product_id).await?)
-        }
-        None => None,
-    };
-    let product_id = match (&unit, draft.product_id) {
-        (Some(u), Some(p)) if u.product.id != p => {
-            return Err(ActionError::field(
-                "product_id",
-                "mismatch",
-                format!(
-                    "unit {} is a {}, not this product",
-                    u.serial_number, u.product.name
-                ),
-            ));
-        }
-        (Some(u), _) => Some(u.product.id),
-        (None, p) => p,
-    };
-    let product_version = draft
-        .product_version
-        .map(String::from)
-        .or_else(|| unit.as_ref().and_then(|u| u.product_version.clone()));
-    if let Some(product) = product_id {
-        check_product(&mut db, product, product_version.as_deref()).await?;
-    } else if product_version.is_some() {
-        return Err(ActionError::field(
-            "product_version",
-            "requires_product",
-            "a product version needs a product",
-        ));
-    }
-    if let Some(owner) = draft.owner_id {
-        check_owner(&mut db, owner).await?;
-    }
-    let channel = draft.channel.unwrap_or_else(|| default_channel(who));
-    let asked = entitlements::Asked {
-        contract_number: draft.contract_number.as_ref().map(|c| c.as_str()),
-        unit: unit.as_ref(),
-        product: product_id,
-        contact: contact_id,
-        channel,
-        charged_to: None,
-    };
-    let checked = entitlements::check(
-        app,
-        &mut db,
-        entitlements::OrgOf::Read(&organization),
-        asked,
-    )
-    .await?;
-    let columns = CaseColumns {
-        title: draft.title.into(),
-        description: draft.description.into(),
-        organization_id,
-        contact_id,
-        product_id,
-        product_version,
-        patch_level: draft
-            .patch_level
-            .map(String::from)
-            .or_else(|| unit.as_ref().and_then(|u| u.patch_level.clone())),
-        operating_system: draft
-            .operating_system
-            .map(String::from)
-            .or_else(|| unit.as_ref().and_then(|u| u.operating_system.clone())),
-        environment: draft.environment.into(),
-        category: draft.category.unwrap_or(Category::Other),
-        severity: draft.severity,
-        channel,
-        tier: draft.tier.unwrap_or(Tier::Intake),
-        status: if draft.owner_id.is_some() {
-            Status::Assigned
-        } else {
-            Status::New
-        },
-        owner_id: draft.owner_id,
-        closed_at: None,
-        closure_confirmed_by: None,
-        closure_confirmed_at: None,
-    };
-    let limited = checked
-        .contract
-        .as_ref()
-        .filter(|c| c.incidents.is_some() && checked.stored.outcome == Outcome::Entitled)
-        .map(|c| c.id);
-    let mut checked = checked;
-    let mut prepared = sla::prepare(app, &mut db, checked.plan.clone(), checked.source).await?;
-    drop(db);
-    let now = app.clock.now();
-    let year = desk_year(app, now);
-    let mut db = app.store.write().await?;
-    if let Some(contract) = limited {
-        // The last incident of a contract goes to one case only: count again under the lock.
-        lock_row(&mut db, Table::Contracts, contract.get()).await?;
-        let again = entitlements::check(
-            app,
-            &mut db,
-            entitlements::OrgOf::Read(&organization),
-            asked,
-        )
-        .await?;
-        if again.stored != checked.stored {
-            prepared = sla::prepare(app, &mut db, again.plan.clone(), again.source).await?;
-            checked = again;
-        }
-    }
-    let number = cases::next_number(&mut db, year).await?;
-    let id = cases::insert(&mut db, number, &columns, who.user_id(), now).await?;
-    cases::set_entitlement(&mut db, id, &checked.stored, false).await?;
-    let created =
-        json!({"severity": columns.severity, "status": columns.status, "channel": columns.channel});
-    timeline::insert(
-        &mut db,
-        &NewEvent {
-            case_id: id,
-            kind: EventKind::Created,
-            visibility: Visibility::Public,
-            actor: who.user_id(),
-            at: now,
-            body: None,
-            change: Some(created),
-        },
-    )
-    .await?;
-    let case = cases::get(&mut db, id)
-        .await?
-        .ok_or(ActionError::NotFound("case"))?;
-    sla::start_new_case(&mut db, &prepared, &SlaCase::from(&case), now).await?;
-    if let Some(mail) = &mail {
-        if !mail.files.is_empty() {
-            let visibility = Visibility::Public;
-            attach(app, &mut db, who, case.id, visibility, mail.files, now).await?;
-        }
-        super::mail_in::keep_in_case(&mut db, mail.mail, "opened", case.id, now).await?;
-    }
-    let news = CaseNews::Opened {
-        in_reply_to: mail.as_ref().map(|m| m.mail.message_id),
-    };
-    case_mail::tell(app, &mut db, &case, news, who, now).await?;
-    db.audit(AuditEntry::change(
-        now,
-        &who.audit_actor(),
-        "case.create",
-        "case",
-        number,
-        None,
-        Some(&case),
-    ));
-    db.commit().await?;
-    Ok(redact(who, case))
-}
+pub use super::case_open::open;
+pub(crate) use super::case_open::{OpeningMail, open_from_mail};
 
 /// Reads a case.
 pub async fn get(app: &App, who: &Principal, number: CaseNumber) -> ActionResult<Case> {

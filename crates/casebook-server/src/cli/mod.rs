@@ -5,6 +5,7 @@ mod admin;
 pub(crate) use admin::describe;
 mod backup;
 mod calendar;
+mod call_home;
 mod import;
 mod mail;
 
@@ -59,6 +60,11 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,
+    },
+    /// Call home: device keys.
+    CallHome {
+        #[command(subcommand)]
+        command: call_home::CallHomeCommand,
     },
     /// Write a consistent backup while the server runs (SQLite: a database file; PostgreSQL:
     /// a pg_dump custom-format archive).
@@ -204,6 +210,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin { command } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             admin::run(App::open(config).await?, command).await
+        }
+        Command::CallHome { command } => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            call_home::run(App::open(config).await?, command).await
         }
         Command::Calendar { command } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;

@@ -2,6 +2,7 @@
 //! they parse input, call one action and render its result.
 
 pub mod calendars;
+pub mod call_home;
 pub mod cases;
 pub mod contracts;
 pub mod directory;
@@ -35,7 +36,7 @@ use error::ApiError;
     info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "cases"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "system"))
+    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -61,6 +62,7 @@ impl Modify for Security {
 fn api() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(calendars::routes())
+        .merge(call_home::routes())
         .merge(contracts::routes())
         .merge(cases::routes())
         .merge(plans::routes())

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod calendars;
+mod call_home;
 mod cases;
 mod cli;
 mod contracts;

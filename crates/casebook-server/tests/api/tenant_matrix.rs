@@ -31,6 +31,10 @@ struct Objects {
     product: i64,
     /// A quarantined mail message.
     mail: i64,
+    /// The organisation's customer number.
+    customer_number: String,
+    /// A call-home key of the organisation.
+    key: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -453,6 +457,30 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             None,
             true,
         ),
+        "GET /api/v1/call-home/keys" => call(
+            M::GET,
+            format!("/api/v1/call-home/keys?organization_id={}", o.org),
+            None,
+            false,
+        ),
+        "POST /api/v1/call-home/keys" => call(
+            M::POST,
+            "/api/v1/call-home/keys".into(),
+            Some(json!({"organization": o.customer_number, "label": format!("matrix {n}")})),
+            false,
+        ),
+        "POST /api/v1/call-home/keys/{id}/rotate" => call(
+            M::POST,
+            format!("/api/v1/call-home/keys/{}/rotate", o.key),
+            Some(json!({"grace_hours": 1})),
+            false,
+        ),
+        "POST /api/v1/call-home/keys/{id}/revoke" => call(
+            M::POST,
+            format!("/api/v1/call-home/keys/{}/revoke", o.key),
+            None,
+            false,
+        ),
         _ => return None,
     })
 }
@@ -582,7 +610,33 @@ async fn objects_of(
         let mut db = t.app.store.read().await.unwrap();
         casebook_store::mail::quarantined(&mut db, 1).await.unwrap()[0].id
     };
+    let customer_number = {
+        let mut db = t.app.store.read().await.unwrap();
+        let id = casebook_domain::ids::Id::new(org);
+        let found = casebook_store::organizations::get(&mut db, id)
+            .await
+            .unwrap();
+        found.unwrap().customer_number.to_string()
+    };
+    let draft = casebook_server::actions::call_home_keys::KeyDraft {
+        organization: customer_number.clone(),
+        site: None,
+        label: "matrix".into(),
+    };
+    casebook_server::actions::call_home_keys::create(&t.app, &system, draft)
+        .await
+        .unwrap();
+    let key = casebook_server::actions::call_home_keys::list(
+        &t.app,
+        &system,
+        Some(casebook_domain::ids::Id::new(org)),
+    )
+    .await
+    .unwrap()[0]
+        .id;
     Objects {
+        customer_number,
+        key,
         org,
         contact,
         user: user_id,
