@@ -94,6 +94,11 @@ pub(crate) struct PreparedCase {
 }
 
 impl PreparedCase {
+    /// The entitlement decision (a device's event keeps no case when it is refused).
+    pub(crate) fn entitlement(&self) -> &casebook_store::cases::StoredEntitlement {
+        &self.checked.stored
+    }
+
     fn asked(&self) -> entitlements::Asked<'_> {
         entitlements::Asked {
             contract_number: self.contract_number.as_deref(),

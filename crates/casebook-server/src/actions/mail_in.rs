@@ -100,8 +100,16 @@ async fn sender_of(app: &App, address: &str) -> ActionResult<Sender> {
     .map_err(|e| ActionError::Internal(format!("a user for contact {}: {e}", contact.id)))?;
     match super::users::create(app, &Principal::system("mail"), draft).await {
         Ok(user) => Ok(Sender::User(user)),
-        Err(ActionError::Validation(_)) => Ok(Sender::Unknown),
-        Err(err) => Err(err),
+        Err(err @ ActionError::Unavailable(_)) => Err(err),
+        Err(err) => {
+            // Another message of theirs, taken in at the same moment, made the user first.
+            let mut db = app.store.read().await?;
+            match users::find_for_sign_in(&mut db, address).await? {
+                Some((user, _)) if user.active => Ok(Sender::User(user)),
+                _ if matches!(err, ActionError::Validation(_)) => Ok(Sender::Unknown),
+                _ => Err(err),
+            }
+        }
     }
 }
 

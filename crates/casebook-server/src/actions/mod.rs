@@ -9,6 +9,7 @@ use casebook_store::StoreError;
 pub mod attachments;
 pub mod audit;
 pub mod calendars;
+pub mod call_home;
 pub mod call_home_keys;
 pub mod case_entitlement;
 pub mod case_mail;

@@ -1,25 +1,69 @@
-//! Handlers of call home for staff: the keys devices sign with (make, list, rotate, revoke).
+//! Handlers of call home: the device endpoint (signed with a device key, not a user's
+//! credentials) and, for staff, the keys devices sign with (make, list, rotate, revoke).
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use casebook_domain::ids::OrganizationId;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
-use crate::actions::call_home_keys::{self, KeyDraft, KeyInfo, NewKeyFile};
+use crate::actions::call_home::{self as call_home_in, Accepted};
+use crate::actions::call_home_keys::{self, KeyDraft, KeyInfo, NewKeyFile, SignedHeaders};
 use crate::app::AppState;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(events).layer(DefaultBodyLimit::max(LARGEST_BATCH)))
         .routes(routes!(list_keys, create_key))
         .routes(routes!(rotate_key))
         .routes(routes!(revoke_key))
+}
+
+/// The largest request body a device may send.
+pub const LARGEST_BATCH: usize = 4 * 1024 * 1024;
+
+/// Device events, one or a batch (`{"events": [...]}`, at most 500), signed with a device key
+/// (docs/call-home.md). Each event is taken once per idempotency key; the answer says what became
+/// of each.
+#[utoipa::path(post, path = "/call-home/events", tag = "call-home", security(()),
+    request_body(content = serde_json::Value, description = "one event or {\"events\": [...]}; see docs/call-home.md"),
+    params(
+        ("X-Casebook-Key" = String, Header, description = "the key's public id"),
+        ("X-Casebook-Timestamp" = i64, Header, description = "Unix seconds, within 5 minutes"),
+        ("X-Casebook-Nonce" = String, Header, description = "16–64 of A-Z a-z 0-9 - _, never reused"),
+        ("X-Casebook-Signature" = String, Header, description = "v1=<hex HMAC-SHA256>"),
+    ),
+    responses((status = 200, body = Accepted), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn events(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let signed = SignedHeaders {
+        key: header("x-casebook-key"),
+        timestamp: header("x-casebook-timestamp"),
+        nonce: header("x-casebook-nonce"),
+        signature: header("x-casebook-signature"),
+    };
+    let path = "/api/v1/call-home/events";
+    match call_home_in::ingest(&app, &signed, "POST", path, &body).await? {
+        Ok(accepted) => Ok(Json(accepted).into_response()),
+        Err(refused) => {
+            tracing::warn!(code = refused.code(), key = ?signed.key, "call-home request refused");
+            let body = serde_json::json!({"error": {"code": refused.code(), "message": refused.message(), "details": {}}});
+            Ok((StatusCode::UNAUTHORIZED, Json(body)).into_response())
+        }
+    }
 }
 
 /// Which keys to list.

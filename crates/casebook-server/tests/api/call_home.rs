@@ -13,7 +13,11 @@ use serde_json::{Value, json};
 use crate::cli::casebook_with;
 use crate::helpers::TestApp;
 
-on_both_backends!(staff_manage_keys, signed_requests_are_checked);
+on_both_backends!(
+    staff_manage_keys,
+    signed_requests_are_checked,
+    devices_open_fold_and_annotate_cases
+);
 
 async fn staff_manage_keys(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
@@ -63,7 +67,10 @@ async fn staff_manage_keys(backend: TestBackend) {
     ] {
         let (status, refused) = t.post(&t.admin, "/api/v1/call-home/keys", body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
-        assert_eq!(refused["error"]["details"]["fields"][0]["field"], field, "{refused}");
+        assert_eq!(
+            refused["error"]["details"]["fields"][0]["field"], field,
+            "{refused}"
+        );
     }
     let (status, _) = t
         .post(
@@ -323,5 +330,243 @@ async fn signed_requests_are_checked(backend: TestBackend) {
     assert_eq!(
         check(&t, key, secret, now, "nonce-0000000008", body).await,
         Err(Refused::KeyRevoked)
+    );
+}
+
+/// A device of a test: its key and a counter for nonces.
+struct Device<'t> {
+    t: &'t TestApp,
+    key: String,
+    secret: String,
+    sent: std::cell::Cell<u32>,
+}
+
+impl<'t> Device<'t> {
+    /// A new key of an organisation, as a device holds it.
+    async fn of(t: &'t TestApp, organization: &str) -> Device<'t> {
+        let body = json!({"organization": organization});
+        let (status, made) = t.post(&t.admin, "/api/v1/call-home/keys", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        Device {
+            t,
+            key: made["key_id"].as_str().unwrap().to_owned(),
+            secret: made["secret"].as_str().unwrap().to_owned(),
+            sent: Default::default(),
+        }
+    }
+
+    async fn post_raw(&self, body: &[u8], timestamp: i64) -> (StatusCode, Value) {
+        self.sent.set(self.sent.get() + 1);
+        let nonce = format!("nonce-{:010}-{}", self.sent.get(), self.key);
+        let signature = sign(&self.secret, timestamp, &nonce, "POST", PATH, body);
+        let response = self
+            .t
+            .client
+            .post(self.t.url(PATH))
+            .header("X-Casebook-Key", &self.key)
+            .header("X-Casebook-Timestamp", timestamp.to_string())
+            .header("X-Casebook-Nonce", &nonce)
+            .header("X-Casebook-Signature", signature)
+            .header("Content-Type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, body: Value) -> (StatusCode, Value) {
+        let now = jiff::Timestamp::now().as_second();
+        self.post_raw(body.to_string().as_bytes(), now).await
+    }
+}
+
+fn fault(key: &str, serial: &str, code: &str, kind: &str) -> Value {
+    json!({"idempotency_key": key, "type": kind, "serial_number": serial, "code": code,
+        "severity": "major", "message": "控制器 B 故障切换 <script>alert(1)</script>",
+        "occurred_at": "2026-11-29T08:00:00Z", "log_excerpt": "08:00:00 ctrl-b: failover\r\n"})
+}
+
+async fn devices_open_fold_and_annotate_cases(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let (_, product) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/products",
+            json!({"name": "HX-9000", "vendor": "Huaxin"}),
+        )
+        .await;
+    let unit = |serial: &str| {
+        json!({"organization_id": t.a.org_id, "serial_number": serial, "product_id": product["id"],
+            "product_version": "5.3"})
+    };
+    let (status, covered) = t
+        .post(&t.coordinator, "/api/v1/units", unit("SN-8812"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{covered}");
+    let (_, uncovered) = t
+        .post(&t.coordinator, "/api/v1/units", unit("SN-0001"))
+        .await;
+    let (status, contract) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/contracts",
+            json!({"contract_number": "HT-CALL-1", "organization_id": t.a.org_id, "plan": "standard",
+                "starts_on": "2026-01-01", "ends_on": "2027-12-31", "units": [covered["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{contract}");
+    let device = Device::of(&t, "CN-A").await;
+
+    // A fault of a covered unit opens a case on the call-home channel, under its contract.
+    let (status, first) = device.post(fault("e-1", "SN-8812", "E1234", "fault")).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let result = &first["results"][0];
+    assert_eq!(result["outcome"], "case_opened", "{first}");
+    let number = result["case"].as_str().unwrap().to_owned();
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    assert_eq!(case["channel"], "call_home");
+    assert_eq!(case["severity"], 2, "major → severity 2");
+    assert_eq!(case["entitlement"]["outcome"], "entitled", "{case}");
+    assert!(case["title"].as_str().unwrap().contains("E1234"), "{case}");
+
+    // The same event again is a duplicate; the same fault again folds into the case.
+    let (_, again) = device.post(fault("e-1", "SN-8812", "E1234", "fault")).await;
+    assert_eq!(
+        (
+            again["duplicates"].as_u64(),
+            again["results"][0]["outcome"].as_str()
+        ),
+        (Some(1), Some("case_opened"))
+    );
+    let (_, batch) = device
+        .post(json!({"events": [fault("e-2", "SN-8812", "e1234", "fault"), fault("e-3", "SN-8812", "E1234", "recovery")]}))
+        .await;
+    assert_eq!(batch["results"][0]["outcome"], "correlated", "{batch}");
+    assert_eq!(batch["results"][0]["case"], number.as_str());
+    assert_eq!(batch["results"][1]["outcome"], "recovered", "{batch}");
+    let timeline = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/timeline"))
+        .await
+        .1
+        .to_string();
+    assert!(
+        timeline.contains("reported E1234 again") && timeline.contains("cleared"),
+        "{timeline}"
+    );
+
+    // A unit without a contract: kept as not entitled, no case. An unknown serial: unknown device.
+    let (_, refused) = device.post(fault("e-4", "SN-0001", "E1234", "fault")).await;
+    assert_eq!(
+        refused["results"][0]["outcome"], "not_entitled",
+        "{refused}"
+    );
+    assert!(refused["results"][0]["case"].is_null());
+    let (_, unknown) = device.post(fault("e-5", "SN-NOPE", "E1234", "fault")).await;
+    assert_eq!(
+        unknown["results"][0]["outcome"], "unknown_device",
+        "{unknown}"
+    );
+    let _ = uncovered;
+
+    // Inventory updates the installed base; a heartbeat is recorded.
+    let (_, inv) = device
+        .post(json!({"idempotency_key": "inv-1", "type": "inventory", "serial_number": "SN-8812",
+            "version": "5.4.1", "occurred_at": "2026-11-29T09:00:00Z", "configuration": {"raid": "6"}}))
+        .await;
+    assert_eq!(inv["results"][0]["outcome"], "recorded", "{inv}");
+    let (_, unit_now) = t
+        .get(&t.engineer, &format!("/api/v1/units/{}", covered["id"]))
+        .await;
+    assert_eq!(unit_now["product_version"], "5.4.1", "{unit_now}");
+    let (_, beat) = device
+        .post(
+            json!({"idempotency_key": "hb-1", "type": "heartbeat", "serial_number": "SN-8812",
+            "heartbeat_interval_secs": 300, "occurred_at": "2026-11-29T09:00:00Z"}),
+        )
+        .await;
+    assert_eq!(beat["results"][0]["outcome"], "recorded", "{beat}");
+
+    // A storm: more than 10 events in an hour suppresses the device, with one note on its case.
+    let mut outcomes = Vec::new();
+    for i in 0..14 {
+        let (_, r) = device
+            .post(fault(&format!("storm-{i}"), "SN-8812", "E1234", "fault"))
+            .await;
+        outcomes.push(
+            r["results"][0]["outcome"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    assert!(outcomes.iter().any(|o| o == "suppressed"), "{outcomes:?}");
+    assert_eq!(outcomes.last().map(String::as_str), Some("suppressed"));
+    let timeline = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/timeline"))
+        .await
+        .1
+        .to_string();
+    assert_eq!(timeline.matches("Event storm").count(), 1, "{timeline}");
+
+    // Bad input: unknown fields, a fault without a code, an empty batch, a bad signature, an
+    // old timestamp, no headers, a body over the limit; each refused with its code.
+    let mut unknown_field = fault("bad-1", "SN-8812", "E1", "fault");
+    unknown_field["colour"] = json!("red");
+    let (status, bad) = device.post(unknown_field).await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
+        "{bad}"
+    );
+    let mut no_code = fault("bad-2", "SN-8812", "E1", "fault");
+    no_code.as_object_mut().unwrap().remove("code");
+    let (_, bad) = device.post(json!({"events": [no_code]})).await;
+    assert_eq!(
+        bad["error"]["details"]["fields"][0]["field"], "events[0].code",
+        "{bad}"
+    );
+    let (status, _) = device.post(json!({"events": []})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let old = jiff::Timestamp::now().as_second() - 600;
+    let (status, bad) = device.post_raw(b"{}", old).await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("timestamp_out_of_window"))
+    );
+    let (status, bad) = t
+        .post(&t.admin, PATH, fault("bad-3", "SN-8812", "E1", "fault"))
+        .await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("signature_headers_missing"))
+    );
+    let forged = Device {
+        secret: format!("{}0", device.secret),
+        key: device.key.clone(),
+        t: &t,
+        sent: Default::default(),
+    };
+    let (status, bad) = forged.post(fault("bad-4", "SN-8812", "E1", "fault")).await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("signature_invalid"))
+    );
+    let huge = vec![b' '; 5 * 1024 * 1024];
+    let (status, _) = device
+        .post_raw(&huge, jiff::Timestamp::now().as_second())
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Another organisation's key does not reach this organisation's units.
+    let other = Device::of(&t, "CN-B").await;
+    let (_, foreign) = other.post(fault("e-1", "SN-8812", "E1234", "fault")).await;
+    assert_eq!(
+        foreign["results"][0]["outcome"], "unknown_device",
+        "{foreign}"
+    );
+    assert_eq!(
+        foreign["duplicates"], 0,
+        "idempotency keys are per organisation"
     );
 }
