@@ -16,7 +16,7 @@ use casebook_domain::call_home::{
 use casebook_domain::case::CaseDraft;
 use casebook_domain::contract::Unit;
 use casebook_domain::entitlement::Outcome;
-use casebook_domain::ids::{CaseId, Id};
+use casebook_domain::ids::CaseId;
 use casebook_domain::policy::Visibility;
 use casebook_domain::timeline::EventKind;
 use casebook_domain::{Category, FieldError, Severity, Timestamp};
@@ -527,5 +527,5 @@ async fn open(
     }
     let case = case_open::write(app, db, &who, prepared, Opening::Plain, now).await?;
     store::insert_fault(db, case.id, unit.id, signature, event.occurred_at).await?;
-    Ok(Taken::new("case_opened", "", Some(Id::new(case.id.get()))))
+    Ok(Taken::new("case_opened", "", Some(case.id)))
 }
