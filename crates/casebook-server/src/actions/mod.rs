@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calendars;
 pub mod call_home;
 pub mod call_home_keys;
+pub mod call_home_rules;
 pub mod case_entitlement;
 pub mod case_mail;
 pub mod case_open;

@@ -1,5 +1,6 @@
 //! Handlers of call home: the device endpoint (signed with a device key, not a user's
-//! credentials) and, for staff, the keys devices sign with (make, list, rotate, revoke).
+//! credentials) and, for staff, the keys devices sign with (make, list, rotate, revoke) and the
+//! rules that say what an event code does.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -16,6 +17,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::actions::call_home::{self as call_home_in, Accepted};
 use crate::actions::call_home_keys::{self, KeyDraft, KeyInfo, NewKeyFile, SignedHeaders};
+use crate::actions::call_home_rules::{self, CallHomeRule};
 use crate::app::AppState;
 
 /// Routes of this module.
@@ -23,6 +25,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(events).layer(DefaultBodyLimit::max(LARGEST_BATCH)))
         .routes(routes!(list_keys, create_key))
+        .routes(routes!(list_rules, create_rule))
+        .routes(routes!(update_rule, delete_rule))
         .routes(routes!(rotate_key))
         .routes(routes!(revoke_key))
 }
@@ -150,5 +154,52 @@ async fn revoke_key(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     call_home_keys::end(&app, &who, id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The call-home rules (staff).
+#[utoipa::path(get, path = "/call-home/rules", tag = "call-home",
+    responses((status = 200, body = Vec<CallHomeRule>), (status = 403, body = ErrorBody)))]
+async fn list_rules(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+) -> ApiResult<Json<Vec<CallHomeRule>>> {
+    Ok(Json(call_home_rules::list(&app, &who).await?))
+}
+
+/// Adds a rule: for a product (or every product) and an event code, prefix `E12*` or `*`.
+#[utoipa::path(post, path = "/call-home/rules", tag = "call-home", request_body = CallHomeRule,
+    responses((status = 201, body = CallHomeRule), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_rule(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(rule): ApiJson<CallHomeRule>,
+) -> ApiResult<(StatusCode, Json<CallHomeRule>)> {
+    let made = call_home_rules::create(&app, &who, rule).await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// Changes a rule; send the version you read (a stale one is 409).
+#[utoipa::path(put, path = "/call-home/rules/{id}", tag = "call-home", params(("id" = i64, Path)),
+    request_body = CallHomeRule,
+    responses((status = 200, body = CallHomeRule), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn update_rule(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(rule): ApiJson<CallHomeRule>,
+) -> ApiResult<Json<CallHomeRule>> {
+    Ok(Json(call_home_rules::update(&app, &who, id, rule).await?))
+}
+
+/// Deletes a rule (204 also when it was deleted before).
+#[utoipa::path(delete, path = "/call-home/rules/{id}", tag = "call-home", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody)))]
+async fn delete_rule(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    call_home_rules::delete(&app, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,7 +16,8 @@ use crate::helpers::TestApp;
 on_both_backends!(
     staff_manage_keys,
     signed_requests_are_checked,
-    devices_open_fold_and_annotate_cases
+    devices_open_fold_and_annotate_cases,
+    staff_rules_decide_what_codes_do
 );
 
 async fn staff_manage_keys(backend: TestBackend) {
@@ -571,4 +572,135 @@ async fn devices_open_fold_and_annotate_cases(backend: TestBackend) {
         foreign["duplicates"], 0,
         "idempotency keys are per organisation"
     );
+}
+
+async fn staff_rules_decide_what_codes_do(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let (_, product) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/products",
+            json!({"name": "HX-7000", "vendor": "Huaxin"}),
+        )
+        .await;
+    let (_, unit) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/units",
+            json!({"organization_id": t.a.org_id, "serial_number": "SN-7001", "product_id": product["id"]}),
+        )
+        .await;
+    let (status, _) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/contracts",
+            json!({"contract_number": "HT-RULE-1", "organization_id": t.a.org_id, "plan": "standard",
+                "starts_on": "2026-01-01", "ends_on": "2027-12-31", "units": [unit["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Every product: codes W* are ignored; this product: E9* opens a severity 1 defect case.
+    let (status, ignore) = t
+        .post(
+            &t.engineer,
+            "/api/v1/call-home/rules",
+            json!({"event_code": "w*", "action": "ignore"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ignore}");
+    assert_eq!(ignore["event_code"], "W*");
+    let (status, open) = t
+        .post(
+            &t.engineer,
+            "/api/v1/call-home/rules",
+            json!({"product_id": product["id"], "event_code": "E9*", "action": "open_case", "severity": 1,
+                "category": "defect"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{open}");
+    // Bad input, duplicates, customers.
+    for body in [
+        json!({"event_code": "E 9", "action": "ignore"}),
+        json!({"event_code": "", "action": "ignore"}),
+        json!({"event_code": "E1", "action": "explode"}),
+        json!({"event_code": "E1", "action": "ignore", "product_id": 999999}),
+        json!({"event_code": "E1", "action": "ignore", "colour": "red"}),
+    ] {
+        let (status, refused) = t
+            .post(&t.engineer, "/api/v1/call-home/rules", body.clone())
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body} → {refused}"
+        );
+    }
+    let (status, dup) = t
+        .post(
+            &t.engineer,
+            "/api/v1/call-home/rules",
+            json!({"event_code": "W*", "action": "record"}),
+        )
+        .await;
+    assert_eq!(
+        (status, dup["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("duplicate_rule"))
+    );
+    let (status, _) = t.get(&t.a.admin_token, "/api/v1/call-home/rules").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let device = Device::of(&t, "CN-A").await;
+    let (_, ignored) = device
+        .post(fault("r-1", "SN-7001", "W100", "warning"))
+        .await;
+    assert_eq!(ignored["results"][0]["outcome"], "ignored", "{ignored}");
+    let (_, opened) = device.post(fault("r-2", "SN-7001", "E9001", "fault")).await;
+    assert_eq!(opened["results"][0]["outcome"], "case_opened", "{opened}");
+    let number = opened["results"][0]["case"].as_str().unwrap();
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
+    assert_eq!(
+        (case["severity"].as_i64(), case["category"].as_str()),
+        (Some(1), Some("defect")),
+        "{case}"
+    );
+
+    // Changed to record (at the version read; a stale version is refused), then deleted.
+    let id = ignore["id"].as_i64().unwrap();
+    let path = format!("/api/v1/call-home/rules/{id}");
+    let (status, changed) = t
+        .call(
+            reqwest::Method::PUT,
+            &t.engineer,
+            &path,
+            Some(json!({"event_code": "W*", "action": "record", "version": ignore["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    let (status, _) = t
+        .call(
+            reqwest::Method::PUT,
+            &t.engineer,
+            &path,
+            Some(json!({"event_code": "W*", "action": "ignore", "version": ignore["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, recorded) = device
+        .post(fault("r-3", "SN-7001", "W100", "warning"))
+        .await;
+    assert_eq!(recorded["results"][0]["outcome"], "recorded", "{recorded}");
+    let (status, _) = t
+        .call(reqwest::Method::DELETE, &t.engineer, &path, None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t
+        .call(reqwest::Method::DELETE, &t.engineer, &path, None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "deleted before: gone already"
+    );
+    let (_, rules) = t.get(&t.engineer, "/api/v1/call-home/rules").await;
+    assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
 }

@@ -466,6 +466,27 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             ),
             false,
         ),
+        "GET /api/v1/call-home/rules" => {
+            call(M::GET, "/api/v1/call-home/rules".into(), None, false)
+        }
+        "POST /api/v1/call-home/rules" => call(
+            M::POST,
+            "/api/v1/call-home/rules".into(),
+            Some(json!({"event_code": format!("M{n}*"), "action": "record"})),
+            false,
+        ),
+        "PUT /api/v1/call-home/rules/{id}" => call(
+            M::PUT,
+            "/api/v1/call-home/rules/1".into(),
+            Some(json!({"event_code": format!("R{n}"), "action": "record", "version": 1})),
+            false,
+        ),
+        "DELETE /api/v1/call-home/rules/{id}" => call(
+            M::DELETE,
+            "/api/v1/call-home/rules/999999".into(),
+            None,
+            false,
+        ),
         "GET /api/v1/call-home/keys" => call(
             M::GET,
             format!("/api/v1/call-home/keys?organization_id={}", o.org),
