@@ -103,6 +103,14 @@ pub async fn key_by_public_id(db: &mut Db, public_id: &str) -> StoreResult<Optio
     Ok(row.map(key_of))
 }
 
+/// A key by its row id.
+pub async fn key(db: &mut Db, id: i64) -> StoreResult<Option<DeviceKey>> {
+    let sql = format!("{KEY_COLUMNS} WHERE id = $1");
+    let row: Option<KeyRow> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id).fetch_optional(c).await)?;
+    Ok(row.map(key_of))
+}
+
 /// The keys of an organisation (all organisations: `None`), newest first.
 pub async fn keys(
     db: &mut Db,
