@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use casebook_store::Store;
 
+use crate::actions::call_home_watch::RefusalCounter;
 use crate::blobs::Blobs;
 use crate::calendar_cache::CalendarCache;
 use crate::clock::{Clock, SystemClock};
@@ -26,6 +27,12 @@ pub struct App {
     pub calendars: CalendarCache,
     /// Failed sign-ins per e-mail address.
     pub sign_in_throttle: SignInThrottle,
+    /// Refused call-home requests not yet counted in the database.
+    pub call_home_refusals: RefusalCounter,
+    /// One batch at a time per call-home key.
+    pub call_home_turns: crate::actions::call_home_batch::KeyTurns,
+    /// The installation's mail signing key, once read from the database (it never changes).
+    pub mail_key: std::sync::OnceLock<Vec<u8>>,
 }
 
 /// Shared handle to the application.
@@ -48,6 +55,9 @@ impl App {
             blobs,
             calendars: CalendarCache::default(),
             sign_in_throttle: SignInThrottle::default(),
+            call_home_refusals: RefusalCounter::default(),
+            mail_key: std::sync::OnceLock::new(),
+            call_home_turns: Default::default(),
         })
     }
 }

@@ -12,6 +12,9 @@ use std::time::Duration;
 use casebook_store::{SqliteSync, StoreOptions};
 use serde::{Deserialize, Serialize};
 
+mod call_home;
+pub use call_home::CallHomeConfig;
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -44,6 +47,8 @@ pub struct Config {
     pub sla: SlaConfig,
     /// Who the desk is to its customers (mail).
     pub desk: DeskConfig,
+    /// Devices that report their own faults.
+    pub call_home: CallHomeConfig,
 }
 
 /// `[desk]`: the name and address customers see in mail.
@@ -426,6 +431,7 @@ impl Default for Config {
             imap: ImapConfig::default(),
             sla: SlaConfig::default(),
             desk: DeskConfig::default(),
+            call_home: CallHomeConfig::default(),
         }
     }
 }
@@ -569,6 +575,7 @@ impl Config {
         }
         self.mail.validate()?;
         self.smtp.validate()?;
+        self.call_home.validate()?;
         self.validate_imap()
     }
 
@@ -808,6 +815,23 @@ language = "zh-CN"
 # Seconds between two sweeps for due SLA warnings and escalations (each fires once, also with
 # several servers on one database).
 sweep_interval_secs = 30
+
+[call_home]
+# A device that sends more than storm_max_events faults, warnings and recoveries within
+# storm_window_minutes is suppressed for storm_suppress_minutes (its events are kept, nothing
+# more happens), with one note on its case.
+storm_max_events = 10
+storm_window_minutes = 60
+storm_suppress_minutes = 60
+# A fault of a unit without an entitlement: "record" (kept as not_entitled, visible to staff,
+# no case) or "case" (a case opens all the same, on the plan the check chose).
+not_entitled = "record"
+# The heartbeat interval of a device that never said its own, in seconds.
+default_heartbeat_secs = 3600
+# A device is flagged silent (staff are told) when this many heartbeats are missing.
+silent_after_missed = 3
+# Seconds between two checks for silent devices.
+sweep_interval_secs = 60
 "#;
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
+pub mod call_home;
 mod installed_base;
 
 use installed_base::installed_base;
@@ -55,6 +56,7 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
         std::fs::write(&token_file, format!("{token}\n"))?;
     }
     let token = std::fs::read_to_string(&token_file)?.trim().to_owned();
+    let key_file = call_home::key_file(&app, &data).await?;
     let listener = tokio::net::TcpListener::bind(app.config.listen).await?;
     let url = format!("http://{}", listener.local_addr()?);
     println!("\nCasebook demo is running at {url}");
@@ -73,6 +75,13 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
         "" => println!("\nMail out: kept in the outbox (set CASEBOOK_SMTP_HOST to send it)."),
         host => println!("\nMail out: SMTP {host}:{}", app.config.smtp.port),
     }
+    println!(
+        "\nCall home: {} devices SIM-0001… of {} report to this desk; in another shell:\n  casebook call-home simulate --devices {} --rate 4 --duration 120 --target {url} --key-file {}",
+        call_home::FLEET_SIZE,
+        call_home::FLEET_ORGANIZATION,
+        call_home::FLEET_SIZE,
+        key_file.display()
+    );
     println!("\nPress Ctrl-C to stop.");
     crate::server::run(app, listener).await
 }
@@ -379,6 +388,11 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
             )?),
             _ => None,
         };
+        if number == call_home::FLEET_ORGANIZATION {
+            let (product, versions) = &product_ids[0];
+            let version = versions.last().map(String::as_str).unwrap_or_default();
+            call_home::fleet(&loader, &system, org.id, (*product, version)).await?;
+        }
         if number == "CN-10001" {
             user(
                 &loader,

@@ -1,5 +1,6 @@
 //! Running the HTTP server: listen, serve until a shutdown signal, keep sessions tidy, fire due
-//! SLA escalations, deliver the mail outbox, and watch the IMAP mailboxes.
+//! SLA escalations, deliver the mail outbox, watch the IMAP mailboxes, flag silent call-home
+//! devices and count refused device requests.
 
 use std::time::Duration;
 
@@ -13,16 +14,21 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let cleaner = tokio::spawn(clean_sessions(app.clone()));
     let sweeper = tokio::spawn(sweep_sla(app.clone()));
     let sender = tokio::spawn(send_mail(app.clone()));
+    let devices = tokio::spawn(watch_devices(app.clone()));
     let watchers = watch_mailboxes(&app);
-    let router = crate::http::router(app);
+    let router = crate::http::router(app.clone());
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     cleaner.abort();
     sweeper.abort();
     sender.abort();
+    devices.abort();
     for watcher in &watchers {
         watcher.abort();
+    }
+    if let Err(e) = crate::actions::call_home_watch::flush_refusals(&app).await {
+        tracing::warn!(error = %e, "could not count refused call-home requests");
     }
     Ok(result?)
 }
@@ -56,6 +62,31 @@ async fn clean_sessions(app: AppState) {
             Ok(n) if n > 0 => tracing::info!(notified = n, "contract renewal reminders sent"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not send contract renewal reminders"),
+        }
+    }
+}
+
+/// Every few seconds, adds the refused call-home requests counted here to the database; every
+/// `call_home.sweep_interval_secs`, flags devices whose heartbeats stopped (each once, also with
+/// several servers on one database).
+async fn watch_devices(app: AppState) {
+    const COUNT_EVERY: Duration = Duration::from_secs(5);
+    let sweep_every = Duration::from_secs(app.config.call_home.sweep_interval_secs.max(1));
+    let mut every = tokio::time::interval(COUNT_EVERY.min(sweep_every));
+    let mut last_sweep: Option<tokio::time::Instant> = None;
+    loop {
+        every.tick().await;
+        if let Err(e) = crate::actions::call_home_watch::flush_refusals(&app).await {
+            tracing::warn!(error = %e, "could not count refused call-home requests");
+        }
+        if last_sweep.is_some_and(|at| at.elapsed() < sweep_every) {
+            continue;
+        }
+        last_sweep = Some(tokio::time::Instant::now());
+        match crate::actions::call_home_watch::sweep(&app, 200).await {
+            Ok(n) if n > 0 => tracing::warn!(flagged = n, "call-home devices fell silent"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not check call-home devices"),
         }
     }
 }

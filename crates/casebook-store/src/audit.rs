@@ -225,7 +225,7 @@ pub async fn list(
         "SELECT seq, at, actor_id, actor_label, action, object_type, object_id, before, after, prev_hash, hash
          FROM audit_log
          WHERE ($1 IS NULL OR object_type = $1) AND ($2 IS NULL OR object_id = $2) AND ($3 IS NULL OR seq < $3)
-         ORDER BY seq DESC LIMIT $4")
+         ORDER BY seq DESC LIMIT $4").persistent(false)
         .bind(&filter.object_type).bind(&filter.object_id).bind(before).bind(page.fetch_limit())
         .fetch_all(c).await)?;
     Ok(Page::from_rows(rows, page, |r| r.seq).map(StoredAuditEntry::from))
@@ -257,7 +257,7 @@ pub async fn verify(db: &mut Db) -> StoreResult<Verification> {
     loop {
         let rows: Vec<AuditRow> = on_db!(db, c => sqlx::query_as(
             "SELECT seq, at, actor_id, actor_label, action, object_type, object_id, before, after, prev_hash, hash
-             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000")
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000").persistent(false)
             .bind(after).fetch_all(c).await)?;
         let Some(last) = rows.last() else { break };
         after = last.seq;

@@ -75,7 +75,7 @@ pub async fn get(db: &mut Db, id: &CalendarId) -> StoreResult<Option<Calendar>> 
 pub async fn list(db: &mut Db, page: &PageRequest) -> StoreResult<Page<Calendar>> {
     let after: Option<String> = page.key()?;
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(concat!(
-        "SELECT ", columns!(), " FROM calendars WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"))
+        "SELECT ", columns!(), " FROM calendars WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2")).persistent(false)
         .bind(&after).bind(page.fetch_limit()).fetch_all(c).await)?;
     let page = Page::from_rows(rows, page, |r| r.id.clone());
     let items = page

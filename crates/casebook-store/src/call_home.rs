@@ -119,7 +119,7 @@ pub async fn keys(
     let sql = format!(
         "{KEY_COLUMNS} WHERE ($1 IS NULL OR organization_id = $1) ORDER BY id DESC LIMIT 1000"
     );
-    let rows: Vec<KeyRow> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<KeyRow> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).persistent(false)
         .bind(organization.map(|o| o.get())).fetch_all(c).await)?;
     Ok(rows.into_iter().map(key_of).collect())
 }
@@ -204,6 +204,23 @@ pub struct NewEvent<'a> {
     pub reason: &'a str,
     /// The case it opened or joined.
     pub case_id: Option<CaseId>,
+    /// The file it brought (its content is in the blob store).
+    pub attachment: Option<EventFile<'a>>,
+}
+
+/// The file an event brought, as kept on the event.
+#[derive(Debug, Clone, Copy)]
+pub struct EventFile<'a> {
+    /// SHA-256 of the content, hex (the blob's key).
+    pub sha256: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// Its media type.
+    pub content_type: &'a str,
+    /// Bytes.
+    pub size: i64,
+    /// Where its content is kept.
+    pub storage: crate::timeline::BlobStorage,
 }
 
 /// Keeps an event; `None` if its organisation sent this idempotency key before.
@@ -215,14 +232,47 @@ pub async fn insert_event(
     Ok(on_db!(db, c => sqlx::query_scalar(
         "INSERT INTO call_home_events (organization_id, idempotency_key, key_id, unit_id, site_code, serial_number,
                 product, version, event_type, event_code, severity, message, log_excerpt, occurred_at, received_at,
-                outcome, reason, case_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                outcome, reason, case_id, attachment_sha256, attachment_name, attachment_type, attachment_size,
+                attachment_storage)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
          ON CONFLICT (organization_id, idempotency_key) DO NOTHING RETURNING id")
         .bind(e.organization_id.get()).bind(e.idempotency_key).bind(e.key_id).bind(e.unit_id.map(|u| u.get()))
         .bind(e.site_code).bind(e.serial_number).bind(e.product).bind(e.version).bind(e.event_type)
         .bind(e.event_code).bind(e.severity).bind(e.message).bind(e.log_excerpt).bind(Ts::new(e.occurred_at))
         .bind(Ts::new(now)).bind(e.outcome).bind(e.reason).bind(e.case_id.map(|c| c.get()))
+        .bind(e.attachment.map(|f| f.sha256)).bind(e.attachment.map(|f| f.name))
+        .bind(e.attachment.map(|f| f.content_type)).bind(e.attachment.map(|f| f.size))
+        .bind(e.attachment.map(|f| f.storage.as_str()))
         .fetch_optional(c).await)?)
+}
+
+/// What became of the events of a batch sent before, by idempotency key (one statement).
+pub async fn earlier_events(
+    db: &mut Db,
+    organization: OrganizationId,
+    idempotency_keys: &[&str],
+) -> StoreResult<Vec<(String, String, Option<CaseId>)>> {
+    if idempotency_keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = serde_json::to_string(idempotency_keys).unwrap_or_else(|_| "[]".into());
+    let sql = match db.backend() {
+        crate::db::Backend::Sqlite => {
+            "SELECT idempotency_key, outcome, case_id FROM call_home_events
+             WHERE organization_id = $1 AND idempotency_key IN (SELECT value FROM json_each($2))"
+        }
+        crate::db::Backend::Postgres => {
+            "SELECT idempotency_key, outcome, case_id FROM call_home_events
+             WHERE organization_id = $1
+               AND idempotency_key IN (SELECT json_array_elements_text($2::json))"
+        }
+    };
+    let rows: Vec<(String, String, Option<i64>)> = on_db!(db, c => sqlx::query_as(sql)
+        .bind(organization.get()).bind(&keys).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, outcome, case)| (key, outcome, case.map(Id::new)))
+        .collect())
 }
 
 /// What became of an event sent before: its outcome and case.
@@ -258,6 +308,8 @@ pub struct DeviceState {
     pub suppressed_events: i64,
     /// The configuration of its last inventory (JSON).
     pub configuration: Option<String>,
+    /// When it becomes silent if no heartbeat comes (set at each heartbeat).
+    pub silent_after: Option<Timestamp>,
 }
 
 type StateRow = (
@@ -270,6 +322,7 @@ type StateRow = (
     Option<Ts>,
     i64,
     Option<String>,
+    Option<Ts>,
 );
 
 /// A device's state, locked until the transaction ends (made first if it has none), so the
@@ -280,9 +333,9 @@ pub async fn lock_device(db: &mut Db, unit: UnitId) -> StoreResult<DeviceState> 
         "INSERT INTO call_home_devices (unit_id) VALUES ($1)
          ON CONFLICT (unit_id) DO UPDATE SET window_events = call_home_devices.window_events
          RETURNING last_event_at, last_heartbeat_at, heartbeat_secs, silent_since, window_started_at,
-                   window_events, suppressed_until, suppressed_events, configuration")
+                   window_events, suppressed_until, suppressed_events, configuration, silent_after")
         .bind(unit.get()).fetch_one(c).await)?;
-    let (last, beat, secs, silent, window, events, until, suppressed, configuration) = row;
+    let (last, beat, secs, silent, window, events, until, suppressed, configuration, after) = row;
     Ok(DeviceState {
         last_event_at: last.map(|t| t.0),
         last_heartbeat_at: beat.map(|t| t.0),
@@ -293,6 +346,7 @@ pub async fn lock_device(db: &mut Db, unit: UnitId) -> StoreResult<DeviceState> 
         suppressed_until: until.map(|t| t.0),
         suppressed_events: suppressed,
         configuration,
+        silent_after: after.map(|t| t.0),
     })
 }
 
@@ -302,11 +356,12 @@ pub async fn save_device(db: &mut Db, unit: UnitId, s: &DeviceState) -> StoreRes
     exec_db!(db, c => sqlx::query(
         "UPDATE call_home_devices SET last_event_at = $1, last_heartbeat_at = $2, heartbeat_secs = $3,
                 silent_since = $4, window_started_at = $5, window_events = $6, suppressed_until = $7,
-                suppressed_events = $8, configuration = $9
-         WHERE unit_id = $10")
+                suppressed_events = $8, configuration = $9, silent_after = $10
+         WHERE unit_id = $11")
         .bind(ts(s.last_event_at)).bind(ts(s.last_heartbeat_at)).bind(s.heartbeat_secs).bind(ts(s.silent_since))
         .bind(ts(s.window_started_at)).bind(s.window_events).bind(ts(s.suppressed_until))
-        .bind(s.suppressed_events).bind(&s.configuration).bind(unit.get()).execute(c).await)?;
+        .bind(s.suppressed_events).bind(&s.configuration).bind(ts(s.silent_after)).bind(unit.get())
+        .execute(c).await)?;
     Ok(())
 }
 
@@ -340,13 +395,13 @@ pub async fn insert_fault(
 }
 
 /// Counts one more occurrence of a case's fault.
-pub async fn add_occurrence(db: &mut Db, case: CaseId, at: Timestamp) -> StoreResult<()> {
-    exec_db!(db, c => sqlx::query(
+pub async fn add_occurrence(db: &mut Db, case: CaseId, at: Timestamp) -> StoreResult<i64> {
+    let count: Option<i64> = on_db!(db, c => sqlx::query_scalar(
         "UPDATE case_faults SET occurrences = occurrences + 1,
                 last_seen = CASE WHEN last_seen < $1 THEN $1 ELSE last_seen END
-         WHERE case_id = $2")
-        .bind(Ts::new(at)).bind(case.get()).execute(c).await)?;
-    Ok(())
+         WHERE case_id = $2 RETURNING occurrences")
+        .bind(Ts::new(at)).bind(case.get()).fetch_optional(c).await)?;
+    Ok(count.unwrap_or(0))
 }
 
 /// The fault of a case: unit, signature, occurrences, first and last seen.

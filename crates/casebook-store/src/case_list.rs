@@ -152,11 +152,11 @@ pub async fn list(
     let rows: Vec<CaseRow> = match db.backend() {
         Backend::Sqlite => {
             let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
-            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await)?
+            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).persistent(false).fetch_all(c).await)?
         }
         Backend::Postgres => {
             let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
-            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(c).await)?
+            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).persistent(false).fetch_all(c).await)?
         }
     };
     let page = Page::from_rows(rows, page, CaseRow::id);
@@ -186,12 +186,12 @@ pub async fn count(
         Backend::Sqlite => {
             let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
             let sql = format!("SELECT COUNT(*) FROM ({sql}) AS t");
-            on_db!(db, c => sqlx::query_scalar_with(AssertSqlSafe(sql), values).fetch_one(c).await)?
+            on_db!(db, c => sqlx::query_scalar_with(AssertSqlSafe(sql), values).persistent(false).fetch_one(c).await)?
         }
         Backend::Postgres => {
             let (sql, values) = query.build_sqlx(PostgresQueryBuilder);
             let sql = format!("SELECT COUNT(*) FROM ({sql}) AS t");
-            on_db!(db, c => sqlx::query_scalar_with(AssertSqlSafe(sql), values).fetch_one(c).await)?
+            on_db!(db, c => sqlx::query_scalar_with(AssertSqlSafe(sql), values).persistent(false).fetch_one(c).await)?
         }
     };
     Ok(count)

@@ -134,7 +134,7 @@ pub async fn list(
            AND ($2 IS NULL OR organization_id = $2)
            AND ($3 IS NULL OR lower(name) LIKE $3 ESCAPE '\\' OR email LIKE $3 ESCAPE '\\' OR phone LIKE $3 ESCAPE '\\')
            AND ($4 IS NULL OR name > $4 OR (name = $4 AND id > $5))
-         ORDER BY name, id LIMIT $6")
+         ORDER BY name, id LIMIT $6").persistent(false)
         .bind(filter.include_archived).bind(filter.organization.map(|o| o.get())).bind(&pattern)
         .bind(&after_name).bind(after_id).bind(page.fetch_limit())
         .fetch_all(c).await)?;

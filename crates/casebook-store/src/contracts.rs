@@ -306,7 +306,7 @@ pub async fn list(
            AND ($3 IS NULL OR c.ends_on <= $3) AND ($4 IS NULL OR c.id > $4)
          ORDER BY c.id LIMIT $5"
     );
-    let rows: Vec<Row> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+    let rows: Vec<Row> = on_db!(db, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(filter.organization.map(|o| o.get())).bind(filter.ends_from.map(|d| d.to_string()))
         .bind(filter.ends_to.map(|d| d.to_string())).bind(after).bind(page.fetch_limit())
         .fetch_all(conn).await)?;

@@ -138,7 +138,7 @@ pub struct Quarantined {
 pub async fn quarantined(db: &mut Db, limit: i64) -> StoreResult<Vec<Quarantined>> {
     let rows: Vec<(i64, String, String, String, i64, Ts)> = on_db!(db, c => sqlx::query_as(
         "SELECT id, from_address, subject, reason, size, received_at FROM mail_messages
-         WHERE disposition = 'quarantined' ORDER BY id DESC LIMIT $1")
+         WHERE disposition = 'quarantined' ORDER BY id DESC LIMIT $1").persistent(false)
         .bind(limit).fetch_all(c).await)?;
     Ok(rows
         .into_iter()

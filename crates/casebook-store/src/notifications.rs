@@ -61,7 +61,7 @@ pub async fn list(
         "SELECT n.id, n.kind, c.year, c.seq, n.title, n.body, n.created_at, n.read_at
          FROM notifications n LEFT JOIN cases c ON c.id = n.case_id
          WHERE n.user_id = $1 AND (NOT $2 OR n.read_at IS NULL) AND ($3 IS NULL OR n.id < $3)
-         ORDER BY n.id DESC LIMIT $4")
+         ORDER BY n.id DESC LIMIT $4").persistent(false)
         .bind(user.get()).bind(unread_only).bind(before).bind(page.fetch_limit()).fetch_all(c).await)?;
     Ok(Page::from_rows(rows, page, |r| r.id).map(|r| Notification {
         id: r.id,
@@ -152,7 +152,7 @@ pub async fn unsent_mail(
     limit: i64,
 ) -> StoreResult<Vec<(i64, String, String, String)>> {
     Ok(on_db!(db, c => sqlx::query_as(
-        "SELECT id, kind, recipient, subject FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1")
+        "SELECT id, kind, recipient, subject FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1").persistent(false)
         .bind(limit).fetch_all(c).await)?)
 }
 
@@ -207,7 +207,7 @@ pub async fn claim_due_mail(
                         AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
                         AND (claimed_until IS NULL OR claimed_until <= $1)
                       ORDER BY id LIMIT $3)
-         RETURNING id, kind, recipient, subject, body, dedupe_key, attempts, message_id, in_reply_to")
+         RETURNING id, kind, recipient, subject, body, dedupe_key, attempts, message_id, in_reply_to").persistent(false)
         .bind(Ts::new(now)).bind(Ts::new(hold_until)).bind(limit).fetch_all(c).await)?;
     let mut mails: Vec<OutgoingMail> = rows
         .into_iter()
@@ -270,6 +270,6 @@ pub async fn failed_mail(
 ) -> StoreResult<Vec<(i64, String, String, i64, String)>> {
     Ok(on_db!(db, c => sqlx::query_as(
         "SELECT id, recipient, subject, attempts, COALESCE(last_error, '') FROM outbox
-         WHERE sent_at IS NULL AND attempts > 0 ORDER BY id DESC LIMIT $1")
+         WHERE sent_at IS NULL AND attempts > 0 ORDER BY id DESC LIMIT $1").persistent(false)
         .bind(limit).fetch_all(c).await)?)
 }

@@ -107,7 +107,7 @@ pub async fn list(
            AND ($2 IS NULL OR customer_number = $3 OR lower(name) LIKE $2 ESCAPE '\\')
            AND ($4 IS NULL OR id = $4)
            AND ($5 IS NULL OR name > $5 OR (name = $5 AND id > $6))
-         ORDER BY name, id LIMIT $7")
+         ORDER BY name, id LIMIT $7").persistent(false)
         .bind(filter.include_archived).bind(&pattern).bind(&number).bind(filter.only.map(|o| o.get()))
         .bind(&after_name).bind(after_id).bind(page.fetch_limit())
         .fetch_all(c).await)?;

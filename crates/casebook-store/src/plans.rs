@@ -86,7 +86,7 @@ pub async fn get_default(db: &mut Db) -> StoreResult<Option<Plan>> {
 pub async fn list(db: &mut Db, page: &PageRequest) -> StoreResult<Page<Plan>> {
     let after: Option<String> = page.key()?;
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(concat!(
-        "SELECT ", columns!(), " FROM support_plans WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"))
+        "SELECT ", columns!(), " FROM support_plans WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2")).persistent(false)
         .bind(&after).bind(page.fetch_limit()).fetch_all(c).await)?;
     let page = Page::from_rows(rows, page, |r| r.id.clone());
     let items = page

@@ -198,7 +198,7 @@ pub async fn list(
          WHERE ($1 OR archived_at IS NULL)
            AND ($2 IS NULL OR lower(name) LIKE $2 ESCAPE '\\' OR lower(vendor) LIKE $2 ESCAPE '\\')
            AND ($3 IS NULL OR name > $3 OR (name = $3 AND id > $4))
-         ORDER BY name, id LIMIT $5")
+         ORDER BY name, id LIMIT $5").persistent(false)
         .bind(filter.include_archived).bind(&pattern).bind(&after_name).bind(after_id).bind(page.fetch_limit())
         .fetch_all(c).await)?;
     let page = Page::from_rows(rows, page, |r| (r.name.clone(), r.id));

@@ -87,7 +87,7 @@ pub async fn list(
          WHERE {by_org} AND ($2 IS NULL OR id > $2)
          ORDER BY id LIMIT $3"
     );
-    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(organization.map(|o| o.get())).bind(after).bind(page.fetch_limit()).fetch_all(c).await)?;
     Ok(Page::from_rows(rows, page, |r| r.id).map(Into::into))
 }

@@ -391,7 +391,7 @@ pub async fn due_escalations(
         "SELECT s.id, s.clock_id, k.metric, k.case_id, s.percent, s.notify, s.due_at
          FROM sla_escalations s JOIN sla_clocks k ON k.id = s.clock_id
          WHERE s.fired_at IS NULL AND s.due_at IS NOT NULL AND s.due_at <= $1
-         ORDER BY s.due_at, s.id LIMIT $2")
+         ORDER BY s.due_at, s.id LIMIT $2").persistent(false)
         .bind(Ts::new(now)).bind(limit).fetch_all(c).await)?;
     rows.into_iter()
         .map(|r| {
@@ -457,7 +457,7 @@ pub async fn running_by_deadline(
          FROM sla_clocks k JOIN cases c ON c.id = k.case_id
          WHERE k.state = 'running' AND k.deadline IS NOT NULL
            AND ($1 IS NULL OR k.deadline > $1 OR (k.deadline = $1 AND k.id > $2))
-         ORDER BY k.deadline, k.id LIMIT $3")
+         ORDER BY k.deadline, k.id LIMIT $3").persistent(false)
         .bind(after_at).bind(after_id).bind(page.fetch_limit()).fetch_all(c).await)?;
     let items = rows
         .into_iter()
@@ -484,7 +484,7 @@ pub async fn running_by_deadline(
 pub async fn running_due_by(db: &mut Db, until: Timestamp, cap: i64) -> StoreResult<i64> {
     let count: i64 = on_db!(db, c => sqlx::query_scalar(
         "SELECT COUNT(*) FROM (SELECT 1 FROM sla_clocks
-             WHERE state = 'running' AND deadline IS NOT NULL AND deadline <= $1 LIMIT $2) AS t")
+             WHERE state = 'running' AND deadline IS NOT NULL AND deadline <= $1 LIMIT $2) AS t").persistent(false)
         .bind(Ts::new(until)).bind(cap).fetch_one(c).await)?;
     Ok(count)
 }

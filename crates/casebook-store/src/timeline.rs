@@ -118,7 +118,7 @@ pub async fn list(
         "SELECT e.id, e.kind, e.visibility, e.actor_id, u.name AS actor_name, e.at, e.body, e.change
          FROM case_events e LEFT JOIN users u ON u.id = e.actor_id
          WHERE e.case_id = $1 AND ($2 OR e.visibility = 'public') AND ($3 IS NULL OR e.id > $3)
-         ORDER BY e.id LIMIT $4")
+         ORDER BY e.id LIMIT $4").persistent(false)
         .bind(case.get()).bind(audience.include_internal()).bind(after).bind(page.fetch_limit())
         .fetch_all(c).await)?;
     let page = Page::from_rows(rows, page, |r| r.id);
@@ -215,14 +215,16 @@ pub enum BlobStorage {
 }
 
 impl BlobStorage {
-    fn as_str(self) -> &'static str {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
         match self {
             BlobStorage::Database => "database",
             BlobStorage::Filesystem => "filesystem",
         }
     }
 
-    fn parse(raw: &str) -> StoreResult<Self> {
+    /// From the stored name.
+    pub fn parse(raw: &str) -> StoreResult<Self> {
         match raw {
             "database" => Ok(BlobStorage::Database),
             "filesystem" => Ok(BlobStorage::Filesystem),

@@ -126,7 +126,7 @@ pub async fn list(db: &mut Db, filter: &UnitFilter, page: &PageRequest) -> Store
            AND ($6 OR u.retired_at IS NULL) AND ($7 IS NULL OR u.id > $7)
          ORDER BY u.id LIMIT $8"
     );
-    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(filter.organization.map(|o| o.get())).bind(filter.site.map(|s| s.get()))
         .bind(filter.product.map(|p| p.get())).bind(&filter.product_version)
         .bind(filter.end_of_support_by.map(|d| d.to_string())).bind(filter.include_retired)

@@ -139,7 +139,7 @@ pub async fn list(db: &mut Db, filter: &UserFilter, page: &PageRequest) -> Store
            AND ($4 IS NULL OR id = $4)
            AND ($5 IS NULL OR lower(name) LIKE $5 ESCAPE '\\' OR email LIKE $5 ESCAPE '\\')
            AND ($6 IS NULL OR name > $6 OR (name = $6 AND id > $7))
-         ORDER BY name, id LIMIT $8")
+         ORDER BY name, id LIMIT $8").persistent(false)
         .bind(filter.include_inactive).bind(filter.organization.map(|o| o.get())).bind(filter.staff)
         .bind(filter.only.map(|u| u.get())).bind(&pattern).bind(&after_name).bind(after_id).bind(page.fetch_limit())
         .fetch_all(c).await)?;
@@ -221,7 +221,7 @@ pub async fn staff_of(db: &mut Db, group: StaffGroup) -> StoreResult<Vec<User>> 
          FROM users
          WHERE active AND organization_id IS NULL
            AND ($1 IS NULL OR leads_tier = $1) AND (NOT $2 OR duty_manager) AND ($3 IS NULL OR role = $3)
-         ORDER BY id LIMIT 50")
+         ORDER BY id LIMIT 50").persistent(false)
         .bind(tier).bind(duty).bind(role).fetch_all(c).await)?;
     rows.into_iter().map(TryInto::try_into).collect()
 }

@@ -120,6 +120,24 @@ fn nonce_ok(nonce: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A refused request: why, and the public id of the key it named when that key exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Why.
+    pub refused: Refused,
+    /// The key it named, if known (counted per key).
+    pub key: Option<String>,
+}
+
+impl Refusal {
+    fn new(refused: Refused, key: Option<&DeviceKey>) -> Self {
+        Refusal {
+            refused,
+            key: key.map(|k| k.public_id.clone()),
+        }
+    }
+}
+
 /// Checks a signed request and takes its nonce in `db` (the caller's write transaction, so a
 /// request refused later leaves its nonce unused). The key is returned for the events.
 pub async fn authenticate(
@@ -130,31 +148,52 @@ pub async fn authenticate(
     body: &[u8],
     now: Timestamp,
 ) -> ActionResult<Result<DeviceKey, Refused>> {
+    let key = match check(db, headers, method, path, body, now).await? {
+        Ok(key) => key,
+        Err(refusal) => return Ok(Err(refusal.refused)),
+    };
+    let nonce = headers.nonce.unwrap_or_default();
+    Ok(take_nonce(db, &key, nonce, now)
+        .await?
+        .map_err(|r| r.refused))
+}
+
+/// Checks a signed request (headers, key, clock window, signature) without taking its nonce:
+/// a read connection will do, so a forged request never waits for the writer.
+pub async fn check(
+    db: &mut casebook_store::Db,
+    headers: &SignedHeaders<'_>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now: Timestamp,
+) -> ActionResult<Result<DeviceKey, Refusal>> {
+    let refused = |r: Refused, key: Option<&DeviceKey>| Ok(Err(Refusal::new(r, key)));
     let (Some(key_id), Some(timestamp), Some(nonce), Some(signature)) = (
         headers.key,
         headers.timestamp,
         headers.nonce,
         headers.signature,
     ) else {
-        return Ok(Err(Refused::MissingHeaders));
+        return refused(Refused::MissingHeaders, None);
     };
     let Ok(timestamp) = timestamp.trim().parse::<i64>() else {
-        return Ok(Err(Refused::MissingHeaders));
+        return refused(Refused::MissingHeaders, None);
     };
     if !nonce_ok(nonce) {
-        return Ok(Err(Refused::MissingHeaders));
+        return refused(Refused::MissingHeaders, None);
     }
     let Some(key) = call_home::key_by_public_id(db, key_id.trim()).await? else {
-        return Ok(Err(Refused::UnknownKey));
+        return refused(Refused::UnknownKey, None);
     };
     if key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
-        return Ok(Err(Refused::KeyRevoked));
+        return refused(Refused::KeyRevoked, Some(&key));
     }
     let Ok(sent) = Timestamp::from_second(timestamp) else {
-        return Ok(Err(Refused::TimestampOutOfWindow));
+        return refused(Refused::TimestampOutOfWindow, Some(&key));
     };
     if sent.duration_since(now).abs() > CLOCK_WINDOW {
-        return Ok(Err(Refused::TimestampOutOfWindow));
+        return refused(Refused::TimestampOutOfWindow, Some(&key));
     }
     // The MAC's own comparison takes the same time wherever a forged signature differs.
     let sent_mac = signature
@@ -165,10 +204,27 @@ pub async fn authenticate(
         .expect("HMAC takes a key of any length");
     mac.update(string_to_sign(timestamp, nonce, method, path, body).as_bytes());
     if sent_mac.is_none_or(|m| mac.verify_slice(&m).is_err()) {
-        return Ok(Err(Refused::BadSignature));
+        return refused(Refused::BadSignature, Some(&key));
+    }
+    Ok(Ok(key))
+}
+
+/// Takes a checked request's nonce in the caller's write transaction, with the key read again
+/// there (a key revoked since the check refuses the request).
+pub async fn take_nonce(
+    db: &mut casebook_store::Db,
+    checked: &DeviceKey,
+    nonce: &str,
+    now: Timestamp,
+) -> ActionResult<Result<DeviceKey, Refusal>> {
+    let Some(key) = call_home::key(db, checked.id).await? else {
+        return Ok(Err(Refusal::new(Refused::UnknownKey, None)));
+    };
+    if key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(Refusal::new(Refused::KeyRevoked, Some(&key))));
     }
     if !call_home::take_nonce(db, key.id, nonce, now).await? {
-        return Ok(Err(Refused::Replayed));
+        return Ok(Err(Refusal::new(Refused::Replayed, Some(&key))));
     }
     Ok(Ok(key))
 }

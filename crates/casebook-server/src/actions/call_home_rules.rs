@@ -38,6 +38,10 @@ pub struct CallHomeRule {
     /// The category of the case it opens.
     #[serde(default)]
     pub category: Option<Category>,
+    /// When the device reports the fault cleared, tell the case's owner (or the coordinators)
+    /// that the case can be closed.
+    #[serde(default)]
+    pub close_on_recovery: bool,
     /// The version (sent back when changing a rule; a stale one is refused).
     #[serde(default)]
     pub version: i64,
@@ -51,6 +55,7 @@ fn shown(r: StoredRule) -> CallHomeRule {
         action: <RuleAction as Named>::parse(&r.action).unwrap_or(RuleAction::Record),
         severity: r.severity.and_then(|s| Severity::from_level(s).ok()),
         category: r.category.and_then(|c| <Category as Named>::parse(&c).ok()),
+        close_on_recovery: r.close_on_recovery,
         version: r.version,
     }
 }
@@ -94,7 +99,7 @@ async fn checked(app: &App, rule: &CallHomeRule) -> ActionResult<StoredRule> {
         action: rule.action.as_str().to_owned(),
         severity: rule.severity.map(|s| i64::from(s.level())),
         category: rule.category.map(|c| c.as_str().to_owned()),
-        close_on_recovery: false,
+        close_on_recovery: rule.close_on_recovery,
         version: rule.version,
     })
 }

@@ -234,7 +234,7 @@ pub async fn tell_staff(
         ctx.insert("sla".into(), sla);
     }
     let Rendered { subject, body } = mail_templates::render(db, kind, to.lang, &ctx).await?;
-    let key = mail_tokens::key(db).await?;
+    let key = mail_tokens::key(app, db).await?;
     let message_id = mail_tokens::message_id(&key, dedupe_key, &app.config.smtp.message_id_domain);
     notifications::enqueue_case_mail(
         db,
@@ -276,7 +276,7 @@ pub async fn tell(
     if people.is_empty() {
         return Ok(());
     }
-    let key = mail_tokens::key(db).await?;
+    let key = mail_tokens::key(app, db).await?;
     let in_reply_to = match news {
         CaseNews::Opened { in_reply_to } => in_reply_to.map(str::to_owned),
         _ => mail::opening_message(db, case.id).await?,

@@ -23,8 +23,12 @@ const REPLY_SIG: usize = 16;
 /// Hex digits of a link's signature (128 bits).
 const LINK_SIG: usize = 32;
 
-/// The installation's signing key, in a write transaction (made by the first caller).
-pub async fn key(db: &mut Db) -> ActionResult<Vec<u8>> {
+/// The installation's signing key, in a write transaction (made by the first caller). A key
+/// read from committed data is kept by the application: it never changes once made.
+pub async fn key(app: &App, db: &mut Db) -> ActionResult<Vec<u8>> {
+    if let Some(known) = app.mail_key.get() {
+        return Ok(known.clone());
+    }
     if let Some(stored) = mail_templates::get_secret(db, KEY_NAME).await? {
         return Ok(stored.into_bytes());
     }
@@ -35,15 +39,19 @@ pub async fn key(db: &mut Db) -> ActionResult<Vec<u8>> {
 
 /// The installation's signing key, read outside a transaction (made on first use).
 pub async fn signing_key(app: &App) -> ActionResult<Vec<u8>> {
+    if let Some(known) = app.mail_key.get() {
+        return Ok(known.clone());
+    }
     let mut db = app.store.read().await?;
     if let Some(stored) = mail_templates::get_secret(&mut db, KEY_NAME).await? {
-        return Ok(stored.into_bytes());
+        // Committed, so it is the installation's for good.
+        return Ok(app.mail_key.get_or_init(|| stored.into_bytes()).clone());
     }
     drop(db);
     let mut db = app.store.write().await?;
-    let made = key(&mut db).await?;
+    let made = key(app, &mut db).await?;
     db.commit().await?;
-    Ok(made)
+    Ok(app.mail_key.get_or_init(|| made).clone())
 }
 
 fn sign(key: &[u8], message: &str, digits: usize) -> String {

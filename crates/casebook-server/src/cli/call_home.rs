@@ -1,5 +1,6 @@
 //! `casebook call-home …`: device keys from the shell, through the same action as the API,
-//! recorded in the audit log as `system:cli`.
+//! recorded in the audit log as `system:cli`; and `simulate`, a fleet of devices calling home
+//! to a server (in `call_home_simulate.rs`; it needs no database).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,6 +30,11 @@ pub enum CallHomeCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Simulate a fleet of devices sending signed events to a server (inventory, heartbeats,
+    /// faults, repeats, recoveries, one event storm); loopback targets only unless
+    /// --allow-remote. Prints a summary; exit 0 when every event was answered and none refused
+    /// (docs/call-home.md, "Simulator").
+    Simulate(super::call_home_simulate::SimulateArgs),
 }
 
 pub async fn run(app: AppState, command: CallHomeCommand) -> anyhow::Result<ExitCode> {
@@ -70,5 +76,6 @@ pub async fn run(app: AppState, command: CallHomeCommand) -> anyhow::Result<Exit
             );
             Ok(ExitCode::SUCCESS)
         }
+        CallHomeCommand::Simulate(args) => super::call_home_simulate::run(args).await,
     }
 }

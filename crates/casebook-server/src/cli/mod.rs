@@ -1,11 +1,12 @@
 //! The `casebook` command line: `demo`, `serve`, `migrate`, `admin`, `calendar`, `import`,
-//! `backup`, `audit`, `config`, `mail`.
+//! `backup`, `audit`, `config`, `mail`, `call-home`.
 
 mod admin;
 pub(crate) use admin::describe;
 mod backup;
 mod calendar;
 mod call_home;
+mod call_home_simulate;
 mod import;
 mod mail;
 
@@ -61,7 +62,7 @@ enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
-    /// Call home: device keys.
+    /// Call home: device keys, and a simulator of devices calling home.
     CallHome {
         #[command(subcommand)]
         command: call_home::CallHomeCommand,
@@ -211,6 +212,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             admin::run(App::open(config).await?, command).await
         }
+        Command::CallHome {
+            command: call_home::CallHomeCommand::Simulate(args),
+        } => call_home_simulate::run(args).await,
         Command::CallHome { command } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             call_home::run(App::open(config).await?, command).await

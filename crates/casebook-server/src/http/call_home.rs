@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,11 +14,12 @@ use utoipa::IntoParams;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::error::{ApiResult, ErrorBody};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::actions::call_home::{self as call_home_in, Accepted};
 use crate::actions::call_home_keys::{self, KeyDraft, KeyInfo, NewKeyFile, SignedHeaders};
 use crate::actions::call_home_rules::{self, CallHomeRule};
+use crate::actions::call_home_watch::{self, Refusals};
 use crate::app::AppState;
 
 /// Routes of this module.
@@ -29,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_rule, delete_rule))
         .routes(routes!(rotate_key))
         .routes(routes!(revoke_key))
+        .routes(routes!(refusals))
 }
 
 /// The largest request body a device may send.
@@ -50,8 +53,22 @@ pub const LARGEST_BATCH: usize = 4 * 1024 * 1024;
 async fn events(
     State(app): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = body.inspect_err(|_| {
+        // Over the limit (or cut off): counted, with no key, as it cannot be checked.
+        app.call_home_refusals
+            .count("payload_too_large", None, app.clock.now());
+    });
+    let Ok(body) = body else {
+        // The rest of the body is not read: the connection cannot carry another request.
+        let mut response = ApiError::TooLarge(LARGEST_BATCH).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        return Ok(response);
+    };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let signed = SignedHeaders {
         key: header("x-casebook-key"),
@@ -202,4 +219,25 @@ async fn delete_rule(
 ) -> ApiResult<StatusCode> {
     call_home_rules::delete(&app, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many days of refusals to show.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RefusalQuery {
+    /// Days back from today, 1–90 (default 7).
+    pub days: Option<u32>,
+}
+
+/// Refused device requests per day, code and key (staff): bad signatures, stale timestamps,
+/// replays, revoked or unknown keys, oversize or invalid bodies.
+#[utoipa::path(get, path = "/call-home/refusals", tag = "call-home", params(RefusalQuery),
+    responses((status = 200, body = Vec<Refusals>), (status = 403, body = ErrorBody)))]
+async fn refusals(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(query): ApiQuery<RefusalQuery>,
+) -> ApiResult<Json<Vec<Refusals>>> {
+    let days = query.days.unwrap_or(7);
+    Ok(Json(call_home_watch::refusals(&app, &who, days).await?))
 }

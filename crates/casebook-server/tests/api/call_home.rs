@@ -336,8 +336,8 @@ async fn signed_requests_are_checked(backend: TestBackend) {
     );
 }
 
-/// A device of a test: its key and a counter for nonces.
-struct Device<'t> {
+/// A device of a test: its key and a counter for nonces (also used by `web/call_home_pages.rs`).
+pub(crate) struct Device<'t> {
     t: &'t TestApp,
     key: String,
     secret: String,
@@ -346,7 +346,7 @@ struct Device<'t> {
 
 impl<'t> Device<'t> {
     /// A new key of an organisation, as a device holds it.
-    async fn of(t: &'t TestApp, organization: &str) -> Device<'t> {
+    pub(crate) async fn of(t: &'t TestApp, organization: &str) -> Device<'t> {
         let body = json!({"organization": organization});
         let (status, made) = t.post(&t.admin, "/api/v1/call-home/keys", body).await;
         assert_eq!(status, StatusCode::CREATED, "{made}");
@@ -379,7 +379,7 @@ impl<'t> Device<'t> {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    async fn post(&self, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, body: Value) -> (StatusCode, Value) {
         let now = jiff::Timestamp::now().as_second();
         self.post_raw(body.to_string().as_bytes(), now).await
     }

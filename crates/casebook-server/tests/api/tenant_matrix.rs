@@ -469,6 +469,12 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
         "GET /api/v1/call-home/rules" => {
             call(M::GET, "/api/v1/call-home/rules".into(), None, false)
         }
+        "GET /api/v1/call-home/refusals" => call(
+            M::GET,
+            "/api/v1/call-home/refusals?days=2".into(),
+            None,
+            false,
+        ),
         "POST /api/v1/call-home/rules" => call(
             M::POST,
             "/api/v1/call-home/rules".into(),

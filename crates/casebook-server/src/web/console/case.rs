@@ -2,7 +2,8 @@
 //! contract, entitlement), SLA clocks counting down, the timeline with public replies and
 //! internal notes told apart, the reply box with files, the change form (status, severity,
 //! owner, tier), escalation with a reason, and beside it the customer's units, contracts and
-//! recent cases.
+//! recent cases. A case a device opened or joined shows its fault (signature, occurrences,
+//! first and last seen) and the device's events, marked as such.
 
 use askama::Template;
 use axum::Form;
@@ -23,6 +24,7 @@ use casebook_store::users::UserFilter;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::actions::call_home_views::{self, CaseCallHome};
 use crate::actions::sla::ClockView;
 use crate::actions::{
     ActionError, case_entitlement, cases, comments, contracts, sla, units, users,
@@ -44,6 +46,7 @@ struct CasePage {
     units: Vec<Unit>,
     contracts: Vec<Contract>,
     recent: Vec<Case>,
+    call_home: CaseCallHome,
     severities: [Severity; 4],
     tiers: &'static [Tier],
     errors: Vec<String>,
@@ -145,6 +148,7 @@ async fn page(
     .into_iter()
     .filter(|c| c.number != number)
     .collect();
+    let call_home = call_home_views::of_case(app, who, case.id).await?;
     Ok(CasePage {
         ctx: viewer.ctx.clone(),
         case,
@@ -155,6 +159,7 @@ async fn page(
         units,
         contracts,
         recent,
+        call_home,
         severities: Severity::ALL,
         tiers: Tier::ALL,
         errors,

@@ -168,7 +168,10 @@ async fn unit(
         ),
         (
             "field-site",
-            text(u.site.as_ref().map(|s| s.name.clone()).unwrap_or_default()),
+            match &u.site {
+                Some(s) => link(&s.name, format!("/console/sites/{}", s.id)),
+                None => text(""),
+            },
         ),
         ("field-notes", text(&u.notes)),
     ];
@@ -186,7 +189,10 @@ async fn unit(
             .collect(),
     };
     Ok(render(&DetailPage {
-        actions: vec![("edit", format!("/console/units/{}/edit", u.id))],
+        actions: vec![
+            ("edit", format!("/console/units/{}/edit", u.id)),
+            ("call-home-device", format!("/console/devices/{}", u.id)),
+        ],
         ctx,
         title: u.serial_number,
         fields,

@@ -1,8 +1,12 @@
 //! The engineers' console (staff only): queues, the case page, phone intake, and the pages of
-//! the directory, installed base, contracts, calendars, plans and users. A customer who opens a
-//! console URL is sent to the portal.
+//! the directory, installed base, contracts, calendars, plans and users, and the views of call
+//! home (devices, sites, events, rules, keys). A customer who opens a console URL is sent to the
+//! portal.
 
 pub mod admin;
+pub mod call_home;
+pub mod call_home_keys;
+pub mod call_home_rules;
 pub mod case;
 pub mod catalogue_edit;
 pub mod contract_edit;
@@ -59,4 +63,5 @@ pub fn routes() -> Router<AppState> {
         .merge(contract_edit::routes())
         .merge(catalogue_edit::routes())
         .merge(service_levels::routes())
+        .merge(call_home::routes())
 }

@@ -4,6 +4,7 @@
 //! browser (`browser.rs`: Debian's chromium through chromedriver, the whole support loop).
 
 mod browser;
+mod call_home_pages;
 mod console;
 mod edit_pages;
 mod html;

@@ -1,0 +1,295 @@
+//! One signed batch of call-home events in the request's write transaction, with as few
+//! statements as the batch allows: each unit is looked up once, the devices of the batch are
+//! locked once each (in unit order, so two batches never wait on each other in a circle), the
+//! earlier copies of all its events are found by one query under those locks, and each new event
+//! is then one insert plus what it does. Device states are saved when the batch ends.
+//!
+//! Fairness: the batches of one key are taken one at a time ([`KeyTurns`]), so a device or
+//! gateway that floods holds at most one place in the queue for the writer and others' batches
+//! pass between its batches.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use casebook_domain::call_home::{DeviceEvent, EventAttachment};
+use casebook_domain::contract::Unit;
+use casebook_domain::ids::{CaseId, UnitId};
+use casebook_domain::policy::Visibility;
+use casebook_domain::{CaseNumber, FieldError, Named, Timestamp};
+use casebook_store::call_home::{self as store, DeviceKey, DeviceState, EventFile, NewEvent};
+use casebook_store::{Db, sites, units};
+use sha2::{Digest, Sha256};
+
+use super::attachments::{Upload, attach};
+use super::call_home::{EventResult, decoded};
+use super::call_home_act::{self as act, Device, Taken};
+use super::{ActionError, ActionResult};
+use crate::app::App;
+use crate::policy::Principal;
+
+/// One turn per key: the batches of a key wait for each other, not for other keys.
+#[derive(Debug, Default)]
+pub struct KeyTurns {
+    turns: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KeyTurns {
+    /// Waits for the key's turn; the turn ends when the guard is dropped.
+    pub async fn take(&self, key: i64) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+            // Forget the turns nobody holds or waits for.
+            if turns.len() > 1024 {
+                turns.retain(|_, t| Arc::strong_count(t) > 1);
+            }
+            turns.entry(key).or_default().clone()
+        };
+        turn.lock_owned().await
+    }
+}
+
+/// What the batch has looked up so far.
+#[derive(Default)]
+struct Known {
+    /// Unit by serial number and product name (as the device named them).
+    units: HashMap<(String, Option<String>), Option<Unit>>,
+    /// Locked devices and their state, saved at the end.
+    devices: BTreeMap<UnitId, DeviceState>,
+    /// Open case per unit and fault signature.
+    open_cases: HashMap<UnitId, HashMap<String, Option<CaseId>>>,
+    /// Case numbers.
+    numbers: HashMap<CaseId, Option<CaseNumber>>,
+    /// What became of events sent before, or earlier in this batch.
+    earlier: HashMap<String, (String, Option<CaseId>)>,
+}
+
+fn unit_key(event: &DeviceEvent) -> (String, Option<String>) {
+    (
+        event.serial_number.as_str().to_uppercase(),
+        event.product.as_ref().map(|p| p.as_str().to_lowercase()),
+    )
+}
+
+/// The unit an event is about: the serial number in the key's organisation (and the product,
+/// if the device names one).
+async fn unit_of(db: &mut Db, key: &DeviceKey, event: &DeviceEvent) -> ActionResult<Option<Unit>> {
+    let found = units::find_by_serial(db, event.serial_number.as_str()).await?;
+    Ok(found.into_iter().find(|u| {
+        u.organization_id == key.organization_id
+            && u.retired_at.is_none()
+            && event
+                .product
+                .as_ref()
+                .is_none_or(|p| p.as_str().eq_ignore_ascii_case(&u.product.name))
+    }))
+}
+
+/// Takes the events of a signed batch in `db`; the caller commits.
+pub(super) async fn take_batch(
+    app: &App,
+    db: &mut Db,
+    key: &DeviceKey,
+    events: &[DeviceEvent],
+    now: Timestamp,
+) -> ActionResult<Vec<EventResult>> {
+    let bound_site = match key.site_id {
+        Some(site) => sites::get(db, site).await?.map(|s| s.code.to_string()),
+        None => None,
+    };
+    if let Some(site) = &bound_site {
+        for (i, event) in events.iter().enumerate() {
+            if event.site.as_ref().is_some_and(|s| s.as_str() != site) {
+                return Err(ActionError::Validation(vec![FieldError::new(
+                    format!("events[{i}].site"),
+                    "not_allowed",
+                    format!("this key speaks for site {site} only"),
+                )]));
+            }
+        }
+    }
+    let rules = act::rules(db).await?;
+    let mut known = Known::default();
+    for event in events {
+        if let std::collections::hash_map::Entry::Vacant(slot) = known.units.entry(unit_key(event))
+        {
+            slot.insert(unit_of(db, key, event).await?);
+        }
+    }
+    // One device at a time, in unit order; then earlier copies of these events are seen for sure.
+    let mut locked: Vec<UnitId> = known.units.values().flatten().map(|u| u.id).collect();
+    locked.sort();
+    locked.dedup();
+    for unit in locked {
+        let state = store::lock_device(db, unit).await?;
+        known.devices.insert(unit, state);
+    }
+    let idempotency: Vec<&str> = events.iter().map(|e| e.idempotency_key.as_str()).collect();
+    for (k, outcome, case) in store::earlier_events(db, key.organization_id, &idempotency).await? {
+        known.earlier.insert(k, (outcome, case));
+    }
+    let mut results = Vec::with_capacity(events.len());
+    for event in events {
+        let site = bound_site
+            .clone()
+            .or_else(|| event.site.as_ref().map(|s| s.as_str().to_owned()))
+            .unwrap_or_default();
+        results.push(take(app, db, key, &rules, &mut known, event, &site, now).await?);
+    }
+    for (unit, state) in &known.devices {
+        store::save_device(db, *unit, state).await?;
+    }
+    Ok(results)
+}
+
+async fn number_of(
+    db: &mut Db,
+    known: &mut Known,
+    case: Option<CaseId>,
+) -> ActionResult<Option<String>> {
+    let Some(case) = case else {
+        return Ok(None);
+    };
+    let number = match known.numbers.get(&case) {
+        Some(number) => *number,
+        None => {
+            let number = casebook_store::cases::number_of(db, case).await?;
+            known.numbers.insert(case, number);
+            number
+        }
+    };
+    Ok(number.map(|n| n.to_string()))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn take(
+    app: &App,
+    db: &mut Db,
+    key: &DeviceKey,
+    rules: &[casebook_domain::call_home::Rule],
+    known: &mut Known,
+    event: &DeviceEvent,
+    site: &str,
+    now: Timestamp,
+) -> ActionResult<EventResult> {
+    let idempotency_key = event.idempotency_key.as_str();
+    if let Some((outcome, case)) = known.earlier.get(idempotency_key).cloned() {
+        return Ok(EventResult {
+            idempotency_key: idempotency_key.to_owned(),
+            outcome,
+            case: number_of(db, known, case).await?,
+            reason: String::new(),
+            duplicate: true,
+        });
+    }
+    let unit = known.units.get(&unit_key(event)).cloned().flatten();
+    let taken = match &unit {
+        None => Taken::new(
+            "unknown_device",
+            format!(
+                "no unit {} in this organisation's installed base",
+                event.serial_number.as_str()
+            ),
+            None,
+        ),
+        Some(unit) => {
+            let state = known.devices.get_mut(&unit.id).ok_or_else(|| {
+                ActionError::Internal("a device of the batch is not locked".into())
+            })?;
+            let device = Device {
+                unit,
+                state,
+                open_cases: known.open_cases.entry(unit.id).or_default(),
+            };
+            let taken = act::act(app, db, device, rules, event, now).await?;
+            if let Some(state) = known.devices.get_mut(&unit.id) {
+                state.last_event_at = Some(now);
+            }
+            taken
+        }
+    };
+    let code = event.code.as_ref().map(|c| c.as_str()).unwrap_or_default();
+    let file = match &event.attachment {
+        Some(file) => Some(keep_file(app, db, file, &taken, now).await?),
+        None => None,
+    };
+    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+    let new = NewEvent {
+        organization_id: key.organization_id,
+        idempotency_key,
+        key_id: key.id,
+        unit_id: unit.as_ref().map(|u| u.id),
+        site_code: site,
+        serial_number: event.serial_number.as_str(),
+        product: &text(event.product.as_ref().map(|p| p.as_str())),
+        version: &text(event.version.as_ref().map(|v| v.as_str())),
+        event_type: event.event_type.as_str(),
+        event_code: code,
+        severity: event.severity.map(|s| s.as_str()).unwrap_or_default(),
+        message: event.message.as_str(),
+        log_excerpt: &event.log_excerpt,
+        occurred_at: event.occurred_at,
+        outcome: taken.outcome,
+        reason: &taken.reason,
+        case_id: taken.case,
+        attachment: match (&file, &event.attachment) {
+            (Some((sha256, size)), Some(a)) => Some(EventFile {
+                sha256,
+                name: a.file_name.as_str(),
+                content_type: a.content_type.as_str(),
+                size: *size,
+                storage: app.blobs.kind(),
+            }),
+            _ => None,
+        },
+    };
+    if store::insert_event(db, &new, now).await?.is_none() {
+        // Taken meanwhile by a batch that locked none of these devices: the same key used for
+        // another device of the organisation at the same moment. What this event did must not
+        // stay, so the batch is refused and its retry is answered as a duplicate.
+        return Err(ActionError::Conflict {
+            code: "idempotency_key_in_use",
+            message: format!(
+                "idempotency key {idempotency_key} was taken by another event at the same moment; send the batch again"
+            ),
+        });
+    }
+    known.earlier.insert(
+        idempotency_key.to_owned(),
+        (taken.outcome.to_owned(), taken.case),
+    );
+    Ok(EventResult {
+        idempotency_key: idempotency_key.to_owned(),
+        outcome: taken.outcome.to_owned(),
+        case: number_of(db, known, taken.case).await?,
+        reason: taken.reason,
+        duplicate: false,
+    })
+}
+
+/// Keeps the file an event brought: its content in the blob store, and, when the event opened
+/// or joined a case (not while the device is suppressed), on the case as an internal file.
+/// Returns its hash and size.
+async fn keep_file(
+    app: &App,
+    db: &mut Db,
+    file: &EventAttachment,
+    taken: &Taken,
+    now: Timestamp,
+) -> ActionResult<(String, i64)> {
+    let content = decoded(file)?;
+    let sha = hex::encode(Sha256::digest(&content));
+    let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
+    app.blobs.put(db, &sha, &content).await?;
+    if let Some(case) = taken.case
+        && matches!(taken.outcome, "case_opened" | "correlated" | "recovered")
+    {
+        let upload = Upload {
+            file_name: file.file_name.as_str().to_owned(),
+            content_type: file.content_type.as_str().to_owned(),
+            content: content.into(),
+        };
+        let who = Principal::system("call-home");
+        attach(app, db, &who, case, Visibility::Internal, &[upload], now).await?;
+    }
+    Ok((sha, size))
+}
