@@ -223,27 +223,54 @@ pub struct EventFile<'a> {
     pub storage: crate::timeline::BlobStorage,
 }
 
-/// Keeps an event; `None` if its organisation sent this idempotency key before.
-pub async fn insert_event(
+/// Rows in one multi-row insert (23 parameters each, under SQLite's 32,766).
+const INSERT_CHUNK: usize = 50;
+
+/// Keeps the events of a batch, a few statements for all; returns the idempotency keys of those
+/// kept (an event whose organisation sent its key before is left out).
+pub async fn insert_events(
     db: &mut Db,
-    e: &NewEvent<'_>,
+    events: &[NewEvent<'_>],
     now: Timestamp,
-) -> StoreResult<Option<i64>> {
-    Ok(on_db!(db, c => sqlx::query_scalar(
-        "INSERT INTO call_home_events (organization_id, idempotency_key, key_id, unit_id, site_code, serial_number,
+) -> StoreResult<Vec<String>> {
+    let mut kept = Vec::with_capacity(events.len());
+    for chunk in events.chunks(INSERT_CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO call_home_events (organization_id, idempotency_key, key_id, unit_id, site_code, serial_number,
                 product, version, event_type, event_code, severity, message, log_excerpt, occurred_at, received_at,
                 outcome, reason, case_id, attachment_sha256, attachment_name, attachment_type, attachment_size,
-                attachment_storage)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-         ON CONFLICT (organization_id, idempotency_key) DO NOTHING RETURNING id")
-        .bind(e.organization_id.get()).bind(e.idempotency_key).bind(e.key_id).bind(e.unit_id.map(|u| u.get()))
-        .bind(e.site_code).bind(e.serial_number).bind(e.product).bind(e.version).bind(e.event_type)
-        .bind(e.event_code).bind(e.severity).bind(e.message).bind(e.log_excerpt).bind(Ts::new(e.occurred_at))
-        .bind(Ts::new(now)).bind(e.outcome).bind(e.reason).bind(e.case_id.map(|c| c.get()))
-        .bind(e.attachment.map(|f| f.sha256)).bind(e.attachment.map(|f| f.name))
-        .bind(e.attachment.map(|f| f.content_type)).bind(e.attachment.map(|f| f.size))
-        .bind(e.attachment.map(|f| f.storage.as_str()))
-        .fetch_optional(c).await)?)
+                attachment_storage) VALUES ",
+        );
+        for row in 0..chunk.len() {
+            let first = row * 23;
+            let params: Vec<String> = (1..=23).map(|k| format!("${}", first + k)).collect();
+            if row > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&params.join(", "));
+            sql.push(')');
+        }
+        sql.push_str(
+            " ON CONFLICT (organization_id, idempotency_key) DO NOTHING RETURNING idempotency_key",
+        );
+        let keys: Vec<String> = on_db!(db, c => {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).persistent(false);
+            for e in chunk {
+                query = query
+                    .bind(e.organization_id.get()).bind(e.idempotency_key).bind(e.key_id).bind(e.unit_id.map(|u| u.get()))
+                    .bind(e.site_code).bind(e.serial_number).bind(e.product).bind(e.version).bind(e.event_type)
+                    .bind(e.event_code).bind(e.severity).bind(e.message).bind(e.log_excerpt).bind(Ts::new(e.occurred_at))
+                    .bind(Ts::new(now)).bind(e.outcome).bind(e.reason).bind(e.case_id.map(|c| c.get()))
+                    .bind(e.attachment.map(|f| f.sha256)).bind(e.attachment.map(|f| f.name))
+                    .bind(e.attachment.map(|f| f.content_type)).bind(e.attachment.map(|f| f.size))
+                    .bind(e.attachment.map(|f| f.storage.as_str()));
+            }
+            query.fetch_all(c).await
+        })?;
+        kept.extend(keys);
+    }
+    Ok(kept)
 }
 
 /// What became of the events of a batch sent before, by idempotency key (one statement).
@@ -255,20 +282,30 @@ pub async fn earlier_events(
     if idempotency_keys.is_empty() {
         return Ok(Vec::new());
     }
-    let keys = serde_json::to_string(idempotency_keys).unwrap_or_else(|_| "[]".into());
-    let sql = match db.backend() {
-        crate::db::Backend::Sqlite => {
-            "SELECT idempotency_key, outcome, case_id FROM call_home_events
-             WHERE organization_id = $1 AND idempotency_key IN (SELECT value FROM json_each($2))"
+    let rows: Vec<(String, String, Option<i64>)> = match db.conn() {
+        crate::db::Conn::Sqlite(c) => {
+            let keys = serde_json::to_string(idempotency_keys).unwrap_or_else(|_| "[]".into());
+            sqlx::query_as(
+                "SELECT idempotency_key, outcome, case_id FROM call_home_events
+                 WHERE organization_id = $1 AND idempotency_key IN (SELECT value FROM json_each($2))",
+            )
+            .bind(organization.get())
+            .bind(keys)
+            .fetch_all(c)
+            .await?
         }
-        crate::db::Backend::Postgres => {
-            "SELECT idempotency_key, outcome, case_id FROM call_home_events
-             WHERE organization_id = $1
-               AND idempotency_key IN (SELECT json_array_elements_text($2::json))"
+        crate::db::Conn::Postgres(c) => {
+            // An array parameter: one index probe per key, whatever the table's statistics.
+            sqlx::query_as(
+                "SELECT idempotency_key, outcome, case_id FROM call_home_events
+                 WHERE organization_id = $1 AND idempotency_key = ANY($2)",
+            )
+            .bind(organization.get())
+            .bind(idempotency_keys)
+            .fetch_all(c)
+            .await?
         }
     };
-    let rows: Vec<(String, String, Option<i64>)> = on_db!(db, c => sqlx::query_as(sql)
-        .bind(organization.get()).bind(&keys).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
         .map(|(key, outcome, case)| (key, outcome, case.map(Id::new)))

@@ -346,6 +346,13 @@ async fn inventory(
         ));
     }
     if reported.is_some() && reported != unit.product_version {
+        // The unit as it is now (the batch read it before locking its device).
+        let unit = &units::get(db, unit.id)
+            .await?
+            .ok_or(ActionError::NotFound("unit"))?;
+        if reported == unit.product_version {
+            return Ok(Taken::new("recorded", "", None));
+        }
         let mut changed = unit.clone();
         changed.product_version = reported.clone();
         units::update(db, &changed, now).await?;

@@ -1,8 +1,9 @@
 //! One signed batch of call-home events in the request's write transaction, with as few
 //! statements as the batch allows: each unit is looked up once, the devices of the batch are
 //! locked once each (in unit order, so two batches never wait on each other in a circle), the
-//! earlier copies of all its events are found by one query under those locks, and each new event
-//! is then one insert plus what it does. Device states are saved when the batch ends.
+//! earlier copies of all its events are found by one query under those locks, each new event
+//! does what it does, and the new events are kept by a few multi-row inserts and the device
+//! states saved when the batch ends.
 //!
 //! Fairness: the batches of one key are taken one at a time ([`KeyTurns`]), so a device or
 //! gateway that floods holds at most one place in the queue for the writer and others' batches
@@ -61,6 +62,21 @@ struct Known {
     numbers: HashMap<CaseId, Option<CaseNumber>>,
     /// What became of events sent before, or earlier in this batch.
     earlier: HashMap<String, (String, Option<CaseId>)>,
+    /// The new events, kept together when the batch ends.
+    pending: Vec<Pending>,
+}
+
+/// A new event of the batch as it will be kept.
+struct Pending {
+    /// Its place in the batch.
+    index: usize,
+    unit: Option<UnitId>,
+    site: String,
+    outcome: &'static str,
+    reason: String,
+    case: Option<CaseId>,
+    /// Hash and size of its file.
+    file: Option<(String, i64)>,
 }
 
 fn unit_key(event: &DeviceEvent) -> (String, Option<String>) {
@@ -128,17 +144,90 @@ pub(super) async fn take_batch(
         known.earlier.insert(k, (outcome, case));
     }
     let mut results = Vec::with_capacity(events.len());
-    for event in events {
+    for (index, event) in events.iter().enumerate() {
         let site = bound_site
             .clone()
             .or_else(|| event.site.as_ref().map(|s| s.as_str().to_owned()))
             .unwrap_or_default();
-        results.push(take(app, db, key, &rules, &mut known, event, &site, now).await?);
+        let taken = take(app, db, &rules, &mut known, (index, event), site, now).await?;
+        results.push(taken);
     }
+    keep_events(app, db, key, events, &known.pending, now).await?;
     for (unit, state) in &known.devices {
         store::save_device(db, *unit, state).await?;
     }
     Ok(results)
+}
+
+/// Keeps the new events of the batch. One that is not kept was taken meanwhile by a batch that
+/// locked none of these devices: its key used for another device of the organisation at the
+/// same moment. What the batch did must not stay, so it is refused; its retry is answered as a
+/// duplicate.
+async fn keep_events(
+    app: &App,
+    db: &mut Db,
+    key: &DeviceKey,
+    events: &[DeviceEvent],
+    pending: &[Pending],
+    now: Timestamp,
+) -> ActionResult<()> {
+    let rows: Vec<NewEvent<'_>> = pending
+        .iter()
+        .map(|p| new_event(app, key, &events[p.index], p))
+        .collect();
+    let kept = store::insert_events(db, &rows, now).await?;
+    if kept.len() != rows.len() {
+        let missing = rows
+            .iter()
+            .map(|r| r.idempotency_key)
+            .find(|k| !kept.iter().any(|kept| kept == k))
+            .unwrap_or_default();
+        return Err(ActionError::Conflict {
+            code: "idempotency_key_in_use",
+            message: format!(
+                "idempotency key {missing} was taken by another event at the same moment; send the batch again"
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn new_event<'a>(
+    app: &App,
+    key: &DeviceKey,
+    event: &'a DeviceEvent,
+    p: &'a Pending,
+) -> NewEvent<'a> {
+    let text = |v: Option<&'a str>| v.unwrap_or_default();
+    NewEvent {
+        organization_id: key.organization_id,
+        idempotency_key: event.idempotency_key.as_str(),
+        key_id: key.id,
+        unit_id: p.unit,
+        site_code: &p.site,
+        serial_number: event.serial_number.as_str(),
+        product: text(event.product.as_ref().map(|p| p.as_str())),
+        version: text(event.version.as_ref().map(|v| v.as_str())),
+        event_type: event.event_type.as_str(),
+        event_code: text(event.code.as_ref().map(|c| c.as_str())),
+        severity: event.severity.map(|s| s.as_str()).unwrap_or_default(),
+        message: event.message.as_str(),
+        log_excerpt: &event.log_excerpt,
+        occurred_at: event.occurred_at,
+        outcome: p.outcome,
+        reason: &p.reason,
+        case_id: p.case,
+        attachment: match (&p.file, &event.attachment) {
+            (Some((sha256, size)), Some(a)) => Some(EventFile {
+                sha256,
+                name: a.file_name.as_str(),
+                content_type: a.content_type.as_str(),
+                size: *size,
+                storage: app.blobs.kind(),
+            }),
+            _ => None,
+        },
+    }
 }
 
 async fn number_of(
@@ -164,11 +253,10 @@ async fn number_of(
 async fn take(
     app: &App,
     db: &mut Db,
-    key: &DeviceKey,
     rules: &[casebook_domain::call_home::Rule],
     known: &mut Known,
-    event: &DeviceEvent,
-    site: &str,
+    (index, event): (usize, &DeviceEvent),
+    site: String,
     now: Timestamp,
 ) -> ActionResult<EventResult> {
     let idempotency_key = event.idempotency_key.as_str();
@@ -207,63 +295,31 @@ async fn take(
             taken
         }
     };
-    let code = event.code.as_ref().map(|c| c.as_str()).unwrap_or_default();
     let file = match &event.attachment {
         Some(file) => Some(keep_file(app, db, file, &taken, now).await?),
         None => None,
     };
-    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
-    let new = NewEvent {
-        organization_id: key.organization_id,
-        idempotency_key,
-        key_id: key.id,
-        unit_id: unit.as_ref().map(|u| u.id),
-        site_code: site,
-        serial_number: event.serial_number.as_str(),
-        product: &text(event.product.as_ref().map(|p| p.as_str())),
-        version: &text(event.version.as_ref().map(|v| v.as_str())),
-        event_type: event.event_type.as_str(),
-        event_code: code,
-        severity: event.severity.map(|s| s.as_str()).unwrap_or_default(),
-        message: event.message.as_str(),
-        log_excerpt: &event.log_excerpt,
-        occurred_at: event.occurred_at,
-        outcome: taken.outcome,
-        reason: &taken.reason,
-        case_id: taken.case,
-        attachment: match (&file, &event.attachment) {
-            (Some((sha256, size)), Some(a)) => Some(EventFile {
-                sha256,
-                name: a.file_name.as_str(),
-                content_type: a.content_type.as_str(),
-                size: *size,
-                storage: app.blobs.kind(),
-            }),
-            _ => None,
-        },
-    };
-    if store::insert_event(db, &new, now).await?.is_none() {
-        // Taken meanwhile by a batch that locked none of these devices: the same key used for
-        // another device of the organisation at the same moment. What this event did must not
-        // stay, so the batch is refused and its retry is answered as a duplicate.
-        return Err(ActionError::Conflict {
-            code: "idempotency_key_in_use",
-            message: format!(
-                "idempotency key {idempotency_key} was taken by another event at the same moment; send the batch again"
-            ),
-        });
-    }
     known.earlier.insert(
         idempotency_key.to_owned(),
         (taken.outcome.to_owned(), taken.case),
     );
-    Ok(EventResult {
+    let result = EventResult {
         idempotency_key: idempotency_key.to_owned(),
         outcome: taken.outcome.to_owned(),
         case: number_of(db, known, taken.case).await?,
-        reason: taken.reason,
+        reason: taken.reason.clone(),
         duplicate: false,
-    })
+    };
+    known.pending.push(Pending {
+        index,
+        unit: unit.map(|u| u.id),
+        site,
+        outcome: taken.outcome,
+        reason: taken.reason,
+        case: taken.case,
+        file,
+    });
+    Ok(result)
 }
 
 /// Keeps the file an event brought: its content in the blob store, and, when the event opened
