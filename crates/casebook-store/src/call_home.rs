@@ -223,8 +223,14 @@ pub struct EventFile<'a> {
     pub storage: crate::timeline::BlobStorage,
 }
 
-/// Rows in one multi-row insert (23 parameters each, under SQLite's 32,766).
-const INSERT_CHUNK: usize = 50;
+/// Rows in one multi-row insert (23 parameters each). SQLite's driver finds each parameter by
+/// name among all of the statement's, so its statements stay small.
+fn insert_chunk(db: &Db) -> usize {
+    match db.backend() {
+        crate::db::Backend::Sqlite => 8,
+        crate::db::Backend::Postgres => 50,
+    }
+}
 
 /// Keeps the events of a batch, a few statements for all; returns the idempotency keys of those
 /// kept (an event whose organisation sent its key before is left out).
@@ -234,7 +240,8 @@ pub async fn insert_events(
     now: Timestamp,
 ) -> StoreResult<Vec<String>> {
     let mut kept = Vec::with_capacity(events.len());
-    for chunk in events.chunks(INSERT_CHUNK) {
+    let size = insert_chunk(db);
+    for chunk in events.chunks(size) {
         let mut sql = String::from(
             "INSERT INTO call_home_events (organization_id, idempotency_key, key_id, unit_id, site_code, serial_number,
                 product, version, event_type, event_code, severity, message, log_excerpt, occurred_at, received_at,
@@ -255,7 +262,8 @@ pub async fn insert_events(
             " ON CONFLICT (organization_id, idempotency_key) DO NOTHING RETURNING idempotency_key",
         );
         let keys: Vec<String> = on_db!(db, c => {
-            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).persistent(false);
+            // A full chunk's text is always the same: prepared once; a last, shorter one is not kept.
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).persistent(chunk.len() == size);
             for e in chunk {
                 query = query
                     .bind(e.organization_id.get()).bind(e.idempotency_key).bind(e.key_id).bind(e.unit_id.map(|u| u.get()))

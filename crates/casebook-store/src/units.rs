@@ -90,6 +90,43 @@ pub async fn find_by_serial(db: &mut Db, serial: &str) -> StoreResult<Vec<Unit>>
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// The units of an organisation with any of these serial numbers (at most 500), one statement.
+pub async fn find_by_serials(
+    db: &mut Db,
+    organization: OrganizationId,
+    serials: &[String],
+) -> StoreResult<Vec<Unit>> {
+    let serials: Vec<String> = serials.iter().take(500).map(|s| s.to_uppercase()).collect();
+    if serials.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Row> = match db.conn() {
+        crate::db::Conn::Sqlite(c) => {
+            let sql = format!(
+                "{SELECT} WHERE u.organization_id = $1
+                   AND u.serial_number IN (SELECT value FROM json_each($2)) ORDER BY u.id"
+            );
+            let list = serde_json::to_string(&serials).unwrap_or_else(|_| "[]".into());
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(organization.get())
+                .bind(list)
+                .fetch_all(c)
+                .await?
+        }
+        crate::db::Conn::Postgres(c) => {
+            let sql = format!(
+                "{SELECT} WHERE u.organization_id = $1 AND u.serial_number = ANY($2) ORDER BY u.id"
+            );
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(organization.get())
+                .bind(&serials)
+                .fetch_all(c)
+                .await?
+        }
+    };
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 /// Which units to list.
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {

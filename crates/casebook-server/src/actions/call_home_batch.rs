@@ -86,18 +86,21 @@ fn unit_key(event: &DeviceEvent) -> (String, Option<String>) {
     )
 }
 
-/// The unit an event is about: the serial number in the key's organisation (and the product,
-/// if the device names one).
-async fn unit_of(db: &mut Db, key: &DeviceKey, event: &DeviceEvent) -> ActionResult<Option<Unit>> {
-    let found = units::find_by_serial(db, event.serial_number.as_str()).await?;
-    Ok(found.into_iter().find(|u| {
-        u.organization_id == key.organization_id
-            && u.retired_at.is_none()
-            && event
-                .product
-                .as_ref()
-                .is_none_or(|p| p.as_str().eq_ignore_ascii_case(&u.product.name))
-    }))
+/// The unit an event is about among the organisation's units of its serial number (the one of
+/// the product it names, if it names one), not retired.
+fn unit_of(candidates: &[Unit], event: &DeviceEvent) -> Option<Unit> {
+    candidates
+        .iter()
+        .find(|u| {
+            u.retired_at.is_none()
+                && u.serial_number
+                    .eq_ignore_ascii_case(event.serial_number.as_str())
+                && event
+                    .product
+                    .as_ref()
+                    .is_none_or(|p| p.as_str().eq_ignore_ascii_case(&u.product.name))
+        })
+        .cloned()
 }
 
 /// Takes the events of a signed batch in `db`; the caller commits.
@@ -125,11 +128,18 @@ pub(super) async fn take_batch(
     }
     let rules = act::rules(db).await?;
     let mut known = Known::default();
+    let mut serials: Vec<String> = events
+        .iter()
+        .map(|e| e.serial_number.as_str().to_uppercase())
+        .collect();
+    serials.sort();
+    serials.dedup();
+    let candidates = units::find_by_serials(db, key.organization_id, &serials).await?;
     for event in events {
-        if let std::collections::hash_map::Entry::Vacant(slot) = known.units.entry(unit_key(event))
-        {
-            slot.insert(unit_of(db, key, event).await?);
-        }
+        known
+            .units
+            .entry(unit_key(event))
+            .or_insert_with(|| unit_of(&candidates, event));
     }
     // One device at a time, in unit order; then earlier copies of these events are seen for sure.
     let mut locked: Vec<UnitId> = known.units.values().flatten().map(|u| u.id).collect();
