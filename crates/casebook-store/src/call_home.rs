@@ -357,59 +357,6 @@ pub struct DeviceState {
     pub silent_after: Option<Timestamp>,
 }
 
-type StateRow = (
-    Option<Ts>,
-    Option<Ts>,
-    Option<i64>,
-    Option<Ts>,
-    Option<Ts>,
-    i64,
-    Option<Ts>,
-    i64,
-    Option<String>,
-    Option<Ts>,
-);
-
-/// A device's state, locked until the transaction ends (made first if it has none), so the
-/// events of one device are taken one at a time.
-pub async fn lock_device(db: &mut Db, unit: UnitId) -> StoreResult<DeviceState> {
-    // The upsert takes the row lock on PostgreSQL (SQLite has one writer).
-    let row: StateRow = on_db!(db, c => sqlx::query_as(
-        "INSERT INTO call_home_devices (unit_id) VALUES ($1)
-         ON CONFLICT (unit_id) DO UPDATE SET window_events = call_home_devices.window_events
-         RETURNING last_event_at, last_heartbeat_at, heartbeat_secs, silent_since, window_started_at,
-                   window_events, suppressed_until, suppressed_events, configuration, silent_after")
-        .bind(unit.get()).fetch_one(c).await)?;
-    let (last, beat, secs, silent, window, events, until, suppressed, configuration, after) = row;
-    Ok(DeviceState {
-        last_event_at: last.map(|t| t.0),
-        last_heartbeat_at: beat.map(|t| t.0),
-        heartbeat_secs: secs,
-        silent_since: silent.map(|t| t.0),
-        window_started_at: window.map(|t| t.0),
-        window_events: events,
-        suppressed_until: until.map(|t| t.0),
-        suppressed_events: suppressed,
-        configuration,
-        silent_after: after.map(|t| t.0),
-    })
-}
-
-/// Writes a device's state.
-pub async fn save_device(db: &mut Db, unit: UnitId, s: &DeviceState) -> StoreResult<()> {
-    let ts = |t: Option<Timestamp>| t.map(Ts::new);
-    exec_db!(db, c => sqlx::query(
-        "UPDATE call_home_devices SET last_event_at = $1, last_heartbeat_at = $2, heartbeat_secs = $3,
-                silent_since = $4, window_started_at = $5, window_events = $6, suppressed_until = $7,
-                suppressed_events = $8, configuration = $9, silent_after = $10
-         WHERE unit_id = $11")
-        .bind(ts(s.last_event_at)).bind(ts(s.last_heartbeat_at)).bind(s.heartbeat_secs).bind(ts(s.silent_since))
-        .bind(ts(s.window_started_at)).bind(s.window_events).bind(ts(s.suppressed_until))
-        .bind(s.suppressed_events).bind(&s.configuration).bind(ts(s.silent_after)).bind(unit.get())
-        .execute(c).await)?;
-    Ok(())
-}
-
 /// The case still open for a fault of a unit (not closed or cancelled), if any.
 pub async fn open_fault_case(
     db: &mut Db,

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod backup;
 pub mod calendars;
 pub mod call_home;
+pub mod call_home_devices;
 pub mod call_home_read;
 pub mod call_home_views;
 pub mod call_home_watch;

@@ -18,7 +18,7 @@ use casebook_domain::ids::{CaseId, UnitId};
 use casebook_domain::policy::Visibility;
 use casebook_domain::{CaseNumber, FieldError, Named, Timestamp};
 use casebook_store::call_home::{self as store, DeviceKey, DeviceState, EventFile, NewEvent};
-use casebook_store::{Db, sites, units};
+use casebook_store::{Db, call_home_devices, sites, units};
 use sha2::{Digest, Sha256};
 
 use super::attachments::{Upload, attach};
@@ -142,11 +142,8 @@ pub(super) async fn take_batch(
             .or_insert_with(|| unit_of(&candidates, event));
     }
     // One device at a time, in unit order; then earlier copies of these events are seen for sure.
-    let mut locked: Vec<UnitId> = known.units.values().flatten().map(|u| u.id).collect();
-    locked.sort();
-    locked.dedup();
-    for unit in locked {
-        let state = store::lock_device(db, unit).await?;
+    let locked: Vec<UnitId> = known.units.values().flatten().map(|u| u.id).collect();
+    for (unit, state) in call_home_devices::lock_devices(db, &locked).await? {
         known.devices.insert(unit, state);
     }
     let idempotency: Vec<&str> = events.iter().map(|e| e.idempotency_key.as_str()).collect();
@@ -163,9 +160,8 @@ pub(super) async fn take_batch(
         results.push(taken);
     }
     keep_events(app, db, key, events, &known.pending, now).await?;
-    for (unit, state) in &known.devices {
-        store::save_device(db, *unit, state).await?;
-    }
+    let states: Vec<(UnitId, &DeviceState)> = known.devices.iter().map(|(u, s)| (*u, s)).collect();
+    call_home_devices::save_devices(db, &states).await?;
     Ok(results)
 }
 
