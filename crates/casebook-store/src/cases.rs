@@ -371,6 +371,38 @@ pub async fn number_of(db: &mut Db, id: CaseId) -> StoreResult<Option<CaseNumber
     Ok(row.and_then(|(year, seq)| CaseNumber::new(i16::try_from(year).ok()?, seq).ok()))
 }
 
+/// The numbers of cases, one statement (at most 500 ids); cases that do not exist are left out.
+pub async fn numbers_of(db: &mut Db, ids: &[CaseId]) -> StoreResult<Vec<(CaseId, CaseNumber)>> {
+    let ids: Vec<i64> = ids.iter().take(500).map(|id| id.get()).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, i64, i64)> = match db.conn() {
+        crate::db::Conn::Sqlite(c) => {
+            let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+            sqlx::query_as(
+                "SELECT id, year, seq FROM cases WHERE id IN (SELECT value FROM json_each($1))",
+            )
+            .bind(list)
+            .fetch_all(c)
+            .await?
+        }
+        crate::db::Conn::Postgres(c) => {
+            sqlx::query_as("SELECT id, year, seq FROM cases WHERE id = ANY($1)")
+                .bind(&ids)
+                .fetch_all(c)
+                .await?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, year, seq)| {
+            let number = CaseNumber::new(i16::try_from(year).ok()?, seq).ok()?;
+            Some((Id::new(id), number))
+        })
+        .collect())
+}
+
 /// Writes the columns of a case if its stored version is still `version`; bumps the version.
 pub async fn update(
     db: &mut Db,

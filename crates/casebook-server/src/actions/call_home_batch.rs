@@ -16,7 +16,7 @@ use casebook_domain::call_home::{DeviceEvent, EventAttachment};
 use casebook_domain::contract::Unit;
 use casebook_domain::ids::{CaseId, UnitId};
 use casebook_domain::policy::Visibility;
-use casebook_domain::{CaseNumber, FieldError, Named, Timestamp};
+use casebook_domain::{FieldError, Named, Timestamp};
 use casebook_store::call_home::{self as store, DeviceKey, DeviceState, EventFile, NewEvent};
 use casebook_store::{Db, call_home_devices, sites, units};
 use sha2::{Digest, Sha256};
@@ -58,8 +58,6 @@ struct Known {
     devices: BTreeMap<UnitId, DeviceState>,
     /// Open case per unit and fault signature.
     open_cases: HashMap<UnitId, HashMap<String, Option<CaseId>>>,
-    /// Case numbers.
-    numbers: HashMap<CaseId, Option<CaseNumber>>,
     /// What became of events sent before, or earlier in this batch.
     earlier: HashMap<String, (String, Option<CaseId>)>,
     /// The new events, kept together when the batch ends.
@@ -160,9 +158,31 @@ pub(super) async fn take_batch(
         results.push(taken);
     }
     keep_events(app, db, key, events, &known.pending, now).await?;
+    numbers(db, &mut results).await?;
     let states: Vec<(UnitId, &DeviceState)> = known.devices.iter().map(|(u, s)| (*u, s)).collect();
     call_home_devices::save_devices(db, &states).await?;
     Ok(results)
+}
+
+/// Puts the case numbers in the answers (which carry case ids until here), one query.
+async fn numbers(db: &mut Db, results: &mut [EventResult]) -> ActionResult<()> {
+    let mut ids: Vec<CaseId> = results
+        .iter()
+        .filter_map(|r| r.case.as_deref()?.parse::<i64>().ok())
+        .map(CaseId::new)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut numbers: HashMap<String, String> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for (id, number) in casebook_store::cases::numbers_of(db, chunk).await? {
+            numbers.insert(id.get().to_string(), number.to_string());
+        }
+    }
+    for r in results {
+        r.case = r.case.take().and_then(|id| numbers.get(&id).cloned());
+    }
+    Ok(())
 }
 
 /// Keeps the new events of the batch. One that is not kept was taken meanwhile by a batch that
@@ -236,25 +256,6 @@ fn new_event<'a>(
     }
 }
 
-async fn number_of(
-    db: &mut Db,
-    known: &mut Known,
-    case: Option<CaseId>,
-) -> ActionResult<Option<String>> {
-    let Some(case) = case else {
-        return Ok(None);
-    };
-    let number = match known.numbers.get(&case) {
-        Some(number) => *number,
-        None => {
-            let number = casebook_store::cases::number_of(db, case).await?;
-            known.numbers.insert(case, number);
-            number
-        }
-    };
-    Ok(number.map(|n| n.to_string()))
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn take(
     app: &App,
@@ -270,7 +271,7 @@ async fn take(
         return Ok(EventResult {
             idempotency_key: idempotency_key.to_owned(),
             outcome,
-            case: number_of(db, known, case).await?,
+            case: case.map(|c| c.get().to_string()),
             reason: String::new(),
             duplicate: true,
         });
@@ -312,7 +313,7 @@ async fn take(
     let result = EventResult {
         idempotency_key: idempotency_key.to_owned(),
         outcome: taken.outcome.to_owned(),
-        case: number_of(db, known, taken.case).await?,
+        case: taken.case.map(|c| c.get().to_string()),
         reason: taken.reason.clone(),
         duplicate: false,
     };
