@@ -48,6 +48,8 @@ impl App {
     /// Builds the application on an open store.
     pub fn with_store(config: Config, store: Store, clock: Arc<dyn Clock>) -> AppState {
         let blobs = Blobs::from_config(&config.attachments);
+        let call_home_turns =
+            crate::actions::call_home_batch::KeyTurns::new(config.database.max_connections);
         Arc::new(App {
             store,
             config,
@@ -57,7 +59,7 @@ impl App {
             sign_in_throttle: SignInThrottle::default(),
             call_home_refusals: RefusalCounter::default(),
             mail_key: std::sync::OnceLock::new(),
-            call_home_turns: Default::default(),
+            call_home_turns,
         })
     }
 }

@@ -28,15 +28,34 @@ use super::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::Principal;
 
-/// One turn per key: the batches of a key wait for each other, not for other keys.
-#[derive(Debug, Default)]
+/// One turn per key: the batches of a key wait for each other, not for other keys. And at most
+/// half the database connections' worth of batches at once: a batch holds its write connection
+/// while opening a case reads on another, so more batches than that could take every
+/// connection and wait for each other until the pool gives up.
+#[derive(Debug)]
 pub struct KeyTurns {
     turns: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    batches: Arc<tokio::sync::Semaphore>,
+}
+
+/// A batch's turn: its key's, and one of the places for batches.
+pub struct Turn {
+    _key: tokio::sync::OwnedMutexGuard<()>,
+    _place: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl KeyTurns {
-    /// Waits for the key's turn; the turn ends when the guard is dropped.
-    pub async fn take(&self, key: i64) -> tokio::sync::OwnedMutexGuard<()> {
+    /// Turns for a pool of `connections` database connections.
+    pub fn new(connections: u32) -> Self {
+        let places = usize::try_from(connections / 2).unwrap_or(1).max(1);
+        KeyTurns {
+            turns: Mutex::default(),
+            batches: Arc::new(tokio::sync::Semaphore::new(places)),
+        }
+    }
+
+    /// Waits for the key's turn and a place; the turn ends when it is dropped.
+    pub async fn take(&self, key: i64) -> Turn {
         let turn = {
             let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
             // Forget the turns nobody holds or waits for.
@@ -45,7 +64,17 @@ impl KeyTurns {
             }
             turns.entry(key).or_default().clone()
         };
-        turn.lock_owned().await
+        let key = turn.lock_owned().await;
+        let place = self
+            .batches
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        Turn {
+            _key: key,
+            _place: place,
+        }
     }
 }
 
@@ -157,7 +186,7 @@ pub(super) async fn take_batch(
         let taken = take(app, db, &rules, &mut known, (index, event), site, now).await?;
         results.push(taken);
     }
-    keep_events(app, db, key, events, &known.pending, now).await?;
+    keep_events(app, db, key, events, &known.pending, &mut results, now).await?;
     numbers(db, &mut results).await?;
     let states: Vec<(UnitId, &DeviceState)> = known.devices.iter().map(|(u, s)| (*u, s)).collect();
     call_home_devices::save_devices(db, &states).await?;
@@ -185,35 +214,66 @@ async fn numbers(db: &mut Db, results: &mut [EventResult]) -> ActionResult<()> {
     Ok(())
 }
 
-/// Keeps the new events of the batch. One that is not kept was taken meanwhile by a batch that
-/// locked none of these devices: its key used for another device of the organisation at the
-/// same moment. What the batch did must not stay, so it is refused; its retry is answered as a
-/// duplicate.
+/// Keeps the new events of the batch, in idempotency-key order (two batches inserting the same
+/// keys wait for each other in one order). An event not kept was taken meanwhile by a batch that
+/// locked none of its devices. For an unknown device, which changed nothing, the answer becomes
+/// that event's; for a known one, its key was used for another device of the organisation at the
+/// same moment, and what the batch did must not stay: it is refused, and its retry is answered
+/// as a duplicate.
 async fn keep_events(
     app: &App,
     db: &mut Db,
     key: &DeviceKey,
     events: &[DeviceEvent],
     pending: &[Pending],
+    results: &mut [EventResult],
     now: Timestamp,
 ) -> ActionResult<()> {
-    let rows: Vec<NewEvent<'_>> = pending
+    let mut order: Vec<&Pending> = pending.iter().collect();
+    order.sort_by(|a, b| {
+        let key = |p: &Pending| events[p.index].idempotency_key.as_str();
+        key(a).cmp(key(b))
+    });
+    let rows: Vec<NewEvent<'_>> = order
         .iter()
         .map(|p| new_event(app, key, &events[p.index], p))
         .collect();
     let kept = store::insert_events(db, &rows, now).await?;
-    if kept.len() != rows.len() {
-        let missing = rows
-            .iter()
-            .map(|r| r.idempotency_key)
-            .find(|k| !kept.iter().any(|kept| kept == k))
-            .unwrap_or_default();
+    if kept.len() == rows.len() {
+        return Ok(());
+    }
+    let missing: Vec<&Pending> = order
+        .into_iter()
+        .filter(|p| {
+            !kept
+                .iter()
+                .any(|k| k == events[p.index].idempotency_key.as_str())
+        })
+        .collect();
+    if let Some(known) = missing.iter().find(|p| p.unit.is_some()) {
         return Err(ActionError::Conflict {
             code: "idempotency_key_in_use",
             message: format!(
-                "idempotency key {missing} was taken by another event at the same moment; send the batch again"
+                "idempotency key {} was taken by another event at the same moment; send the batch again",
+                events[known.index].idempotency_key.as_str()
             ),
         });
+    }
+    let keys: Vec<&str> = missing
+        .iter()
+        .map(|p| events[p.index].idempotency_key.as_str())
+        .collect();
+    let earlier = store::earlier_events(db, key.organization_id, &keys).await?;
+    for p in missing {
+        let mine = events[p.index].idempotency_key.as_str();
+        let Some((_, outcome, case)) = earlier.iter().find(|(k, _, _)| k == mine) else {
+            continue;
+        };
+        let result = &mut results[p.index];
+        result.outcome = outcome.clone();
+        result.case = case.map(|c| c.get().to_string());
+        result.reason = String::new();
+        result.duplicate = true;
     }
     Ok(())
 }

@@ -20,7 +20,8 @@ use crate::helpers::TestApp;
 on_both_backends!(
     refusals_are_counted_and_files_kept,
     silent_devices_are_flagged_once,
-    settings_and_closing_rules_apply
+    settings_and_closing_rules_apply,
+    the_same_batch_through_two_keys_at_once
 );
 
 const PATH: &str = "/api/v1/call-home/events";
@@ -369,4 +370,59 @@ async fn settings_and_closing_rules_apply(backend: TestBackend) {
         .post(event("c-5", "SN-COVERED", "E7701", "fault"))
         .await;
     assert_eq!(storm["results"][0]["outcome"], "suppressed", "{storm}");
+}
+
+/// A gateway's batch sent through two keys of the organisation at once (a rotation's grace
+/// period, two servers): each event is kept once, and both answers are whole, one of them with
+/// the other's outcomes as duplicates, whatever the order the two batches meet in.
+async fn the_same_batch_through_two_keys_at_once(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    installed_base(&t).await;
+    let (old, new) = (Signer::of(&t, "CN-A").await, Signer::of(&t, "CN-A").await);
+    // Odd rounds name unknown devices only: nothing is locked, the two inserts meet head on.
+    for round in 0..6 {
+        let mut events: Vec<Value> = (0..20)
+            .map(|i| event(&format!("twice-{round}-{i}"), "SN-NOWHERE", "E1", "fault"))
+            .collect();
+        if round % 2 == 0 {
+            let mut beat = event(
+                &format!("twice-{round}-beat"),
+                "SN-COVERED",
+                "",
+                "heartbeat",
+            );
+            for field in ["code", "severity", "message"] {
+                beat.as_object_mut().unwrap().remove(field);
+            }
+            events.push(beat);
+        }
+        let sent = events.len() as u64;
+        let body = json!({ "events": events });
+        let ((a_status, a), (b_status, b)) =
+            tokio::join!(old.post(body.clone()), new.post(body.clone()));
+        assert_eq!(
+            (a_status, b_status),
+            (StatusCode::OK, StatusCode::OK),
+            "{a}\n{b}"
+        );
+        let (a_new, b_new) = (
+            a["accepted"].as_u64().unwrap(),
+            b["accepted"].as_u64().unwrap(),
+        );
+        assert_eq!(a_new + b_new, sent, "each event once: {a}\n{b}");
+        for answer in [&a, &b] {
+            for result in answer["results"].as_array().unwrap() {
+                let expected = if result["idempotency_key"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("beat")
+                {
+                    "recorded"
+                } else {
+                    "unknown_device"
+                };
+                assert_eq!(result["outcome"], expected, "{answer}");
+            }
+        }
+    }
 }
