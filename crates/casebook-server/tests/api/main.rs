@@ -8,6 +8,7 @@ mod bad_input;
 mod calendars;
 mod call_home;
 mod call_home_demo;
+mod call_home_events;
 mod call_home_sim;
 mod call_home_watch;
 mod cases;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::html::assert_valid;
 use super::{PASSWORD, WebClient, hidden, user_with_password};
-use crate::call_home::Device;
+use crate::call_home_events::Device;
 use crate::helpers::TestApp;
 
 on_both_backends!(
