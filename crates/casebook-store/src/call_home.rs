@@ -320,18 +320,6 @@ pub async fn earlier_events(
         .collect())
 }
 
-/// What became of an event sent before: its outcome and case.
-pub async fn earlier_event(
-    db: &mut Db,
-    organization: OrganizationId,
-    idempotency_key: &str,
-) -> StoreResult<Option<(String, Option<CaseId>)>> {
-    let row: Option<(String, Option<i64>)> = on_db!(db, c => sqlx::query_as(
-        "SELECT outcome, case_id FROM call_home_events WHERE organization_id = $1 AND idempotency_key = $2")
-        .bind(organization.get()).bind(idempotency_key).fetch_optional(c).await)?;
-    Ok(row.map(|(o, c)| (o, c.map(Id::new))))
-}
-
 /// A device's state as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeviceState {

@@ -24,82 +24,61 @@ use crate::app::App;
 use crate::policy::{Principal, require};
 
 /// Day, code and key of a count.
-type CountKey = (String, &'static str, String);
+type CountKey = (String, String, String);
+type Pending = HashMap<CountKey, (i64, Timestamp)>;
 
 /// Refusals counted by this process and not yet in the database.
 #[derive(Debug, Default)]
 pub struct RefusalCounter {
-    pending: Mutex<HashMap<CountKey, (i64, Timestamp)>>,
+    pending: Mutex<Pending>,
+}
+
+fn add(pending: &mut Pending, key: CountKey, count: i64, at: Timestamp) {
+    let entry = pending.entry(key).or_insert((0, at));
+    entry.0 += count;
+    entry.1 = entry.1.max(at);
 }
 
 impl RefusalCounter {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Counts one refusal with `code` of a request that named `key` (if it exists).
-    pub fn count(&self, code: &'static str, key: Option<&str>, now: Timestamp) {
+    pub fn count(&self, code: &str, key: Option<&str>, now: Timestamp) {
         let day = now.strftime("%Y-%m-%d").to_string();
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = pending
-            .entry((day, code, key.unwrap_or_default().to_owned()))
-            .or_insert((0, now));
-        entry.0 += 1;
-        entry.1 = entry.1.max(now);
+        let key = (day, code.to_owned(), key.unwrap_or_default().to_owned());
+        add(&mut self.pending(), key, 1, now);
     }
 
     fn take(&self) -> Vec<RefusalCount> {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending
-            .drain()
-            .map(|((day, code, key_id), (count, last_at))| RefusalCount {
-                day,
-                code: code.to_owned(),
-                key_id,
-                count,
-                last_at,
-            })
-            .collect()
+        self.pending().drain().map(row).collect()
     }
 
     fn put_back(&self, counts: Vec<RefusalCount>) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pending = self.pending();
         for r in counts {
-            let code: &'static str = match CODES.iter().find(|c| **c == r.code) {
-                Some(code) => code,
-                None => continue,
-            };
-            let entry = pending
-                .entry((r.day, code, r.key_id))
-                .or_insert((0, r.last_at));
-            entry.0 += r.count;
-            entry.1 = entry.1.max(r.last_at);
+            add(&mut pending, (r.day, r.code, r.key_id), r.count, r.last_at);
         }
     }
 
     fn snapshot(&self) -> Vec<RefusalCount> {
-        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending
+        self.pending()
             .iter()
-            .map(|((day, code, key_id), (count, last_at))| RefusalCount {
-                day: day.clone(),
-                code: (*code).to_owned(),
-                key_id: key_id.clone(),
-                count: *count,
-                last_at: *last_at,
-            })
+            .map(|(k, v)| row((k.clone(), *v)))
             .collect()
     }
 }
 
-/// Every code a device request is refused with.
-pub const CODES: &[&str] = &[
-    "signature_headers_missing",
-    "key_unknown",
-    "key_revoked",
-    "timestamp_out_of_window",
-    "signature_invalid",
-    "nonce_replayed",
-    "payload_too_large",
-    "validation_failed",
-    "idempotency_key_in_use",
-];
+fn row(((day, code, key_id), (count, last_at)): (CountKey, (i64, Timestamp))) -> RefusalCount {
+    RefusalCount {
+        day,
+        code,
+        key_id,
+        count,
+        last_at,
+    }
+}
 
 /// Adds this process's counts to the database; on failure they stay for the next time.
 pub async fn flush_refusals(app: &App) -> ActionResult<usize> {
