@@ -45,6 +45,9 @@ pub enum Unit {}
 /// Marker for support contracts.
 #[derive(Debug)]
 pub enum Contract {}
+/// Marker for knowledge articles.
+#[derive(Debug)]
+pub enum Article {}
 
 /// The id of one object of kind `T`.
 pub struct Id<T> {
@@ -161,3 +164,5 @@ pub type SiteId = Id<Site>;
 pub type UnitId = Id<Unit>;
 /// Id of a contract.
 pub type ContractId = Id<Contract>;
+/// Id of a knowledge article.
+pub type ArticleId = Id<Article>;

@@ -14,6 +14,7 @@ pub mod directory;
 pub mod entitlement;
 pub mod error;
 pub mod ids;
+pub mod knowledge;
 pub mod lifecycle;
 pub mod mail;
 pub mod notifications;

@@ -86,6 +86,8 @@ pub enum Permission {
     ListAllUsers,
     /// Create and change business calendars and support plans.
     ManageServiceLevels,
+    /// Write, edit and review knowledge articles.
+    EditKnowledge,
 }
 
 /// Who is acting: the signed-in user or the owner of the API token.
@@ -169,6 +171,12 @@ pub enum Subject {
     },
     /// The product catalogue is shared by everyone signed in.
     Product,
+    /// A knowledge article; customers see it only when it is published for them
+    /// (`knowledge::readable_by_customers`).
+    Article {
+        /// Whether customers may read it in its current status and visibility.
+        for_customers: bool,
+    },
 }
 
 impl Actor {
@@ -201,9 +209,10 @@ impl Actor {
     /// Whether the role grants a permission.
     pub fn may(&self, permission: Permission) -> bool {
         match permission {
-            Permission::ManageDirectory | Permission::WorkCases | Permission::ListAllUsers => {
-                self.is_staff()
-            }
+            Permission::ManageDirectory
+            | Permission::WorkCases
+            | Permission::ListAllUsers
+            | Permission::EditKnowledge => self.is_staff(),
             Permission::ManageUsers | Permission::ManageServiceLevels => self.role == Role::Admin,
             Permission::ReadAudit => matches!(self.role, Role::Admin | Role::Manager),
         }
@@ -248,6 +257,7 @@ impl Actor {
                     || (self.role == Role::CustomerAdmin && organization.is_some_and(own))
             }
             Subject::Product => true,
+            Subject::Article { for_customers } => for_customers,
         }
     }
 

@@ -1,6 +1,7 @@
 // Casebook's own script: progressive enhancement only; every page works without it.
 // Countdowns of SLA deadlines, live queue updates over server-sent events, drag and drop of
-// files, keyboard shortcuts, and filling the sign-in form from the demo account list.
+// files, keyboard shortcuts, filling the sign-in form from the demo account list, and the
+// knowledge-base suggestions of the portal's new-case page (with the deflection count).
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "en";
@@ -84,7 +85,9 @@
       }
       if (k === "g") { pending = "g"; return; }
       if (k === "/") {
-        var search = document.querySelector("[data-shortcut='/']");
+        // The page's own search field first, else the one in the header.
+        var search = document.querySelector("main [data-shortcut='/']") ||
+          document.querySelector("[data-shortcut='/']");
         if (search) { e.preventDefault(); search.focus(); }
       } else if (k === "r" || k === "n") {
         var body = document.getElementById("reply-body");
@@ -118,6 +121,49 @@
     });
   }
 
+  // While the customer types a new case's title, matching articles are shown (a fragment
+  // rendered by the server). If some were shown and the customer leaves the page without
+  // sending the form (and not by opening one of them, where "this solved it" counts), the
+  // page tells the server with a beacon that carries the session's CSRF token.
+  function suggestions() {
+    var input = document.querySelector("input[data-suggest]");
+    var box = document.getElementById("kb-suggestions");
+    if (!input || !box || !window.fetch) return;
+    var form = input.form;
+    var timer = null, seq = 0, shown = "", submitted = false, following = false, sent = false;
+    function load() {
+      var q = input.value.trim();
+      var mine = ++seq;
+      if (q.length < 2) { box.replaceChildren(); return; }
+      fetch(input.dataset.suggest + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
+        .then(function (html) {
+          if (html === null || mine !== seq) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          box.replaceChildren.apply(box, Array.from(doc.body.childNodes));
+          if (box.querySelector("a[data-article]")) shown = q;
+        })
+        .catch(function () {});
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(load, 300);
+    });
+    box.addEventListener("click", function (e) {
+      var link = e.target.closest && e.target.closest("a[data-article]");
+      if (link && !e.ctrlKey && !e.metaKey && !e.shiftKey) following = true;
+    });
+    if (form) form.addEventListener("submit", function () { submitted = true; });
+    window.addEventListener("pagehide", function () {
+      if (!shown || submitted || following || sent || !navigator.sendBeacon) return;
+      var token = form && form.querySelector("input[name=_csrf]");
+      var body = new URLSearchParams();
+      body.set("_csrf", token ? token.value : "");
+      body.set("q", shown);
+      sent = navigator.sendBeacon(box.dataset.deflected, body);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
@@ -125,5 +171,6 @@
     drops();
     keys();
     demo();
+    suggestions();
   });
 })();

@@ -33,6 +33,8 @@ pub struct App {
     pub call_home_turns: crate::actions::call_home_batch::KeyTurns,
     /// The installation's mail signing key, once read from the database (it never changes).
     pub mail_key: std::sync::OnceLock<Vec<u8>>,
+    /// This process's search index (opened on first use).
+    pub search: crate::search::Search,
 }
 
 /// Shared handle to the application.
@@ -50,6 +52,10 @@ impl App {
         let blobs = Blobs::from_config(&config.attachments);
         let call_home_turns =
             crate::actions::call_home_batch::KeyTurns::new(config.database.max_connections);
+        let search = crate::search::Search::new(
+            config.search.index_dir.clone(),
+            config.search.writer_memory_mb,
+        );
         Arc::new(App {
             store,
             config,
@@ -60,6 +66,7 @@ impl App {
             call_home_refusals: RefusalCounter::default(),
             mail_key: std::sync::OnceLock::new(),
             call_home_turns,
+            search,
         })
     }
 }

@@ -13,7 +13,9 @@ use casebook_store::{SqliteSync, StoreOptions};
 use serde::{Deserialize, Serialize};
 
 mod call_home;
+mod search;
 pub use call_home::CallHomeConfig;
+pub use search::SearchConfig;
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +51,8 @@ pub struct Config {
     pub desk: DeskConfig,
     /// Devices that report their own faults.
     pub call_home: CallHomeConfig,
+    /// The search index.
+    pub search: SearchConfig,
 }
 
 /// `[desk]`: the name and address customers see in mail.
@@ -432,6 +436,7 @@ impl Default for Config {
             sla: SlaConfig::default(),
             desk: DeskConfig::default(),
             call_home: CallHomeConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -576,6 +581,7 @@ impl Config {
         self.mail.validate()?;
         self.smtp.validate()?;
         self.call_home.validate()?;
+        self.search.validate()?;
         self.validate_imap()
     }
 
@@ -832,6 +838,18 @@ default_heartbeat_secs = 3600
 silent_after_missed = 3
 # Seconds between two checks for silent devices.
 sweep_interval_secs = 60
+
+[search]
+# This process's search index, a cache of the database rebuilt when missing (`casebook reindex`
+# rebuilds it by hand). Each `casebook serve` needs its own directory.
+index_dir = "search-index"
+# Milliseconds between two looks at the change feed: a change is searchable about this long
+# after it was committed, in every process.
+refresh_millis = 500
+# Days the change feed is kept; an index older than that is rebuilt when the server starts.
+keep_changes_days = 7
+# Memory for the index writer, in megabytes.
+writer_memory_mb = 32
 "#;
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use serde_json::json;
 
 pub mod call_home;
 mod installed_base;
+mod knowledge;
 
 use installed_base::installed_base;
 
@@ -44,6 +45,7 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
     let data = data.canonicalize()?;
     config.database.url = format!("sqlite://{}", data.join("casebook.db").display());
     config.attachments.dir = data.join("attachments");
+    config.search.index_dir = data.join("search-index");
     config.ui.show_demo_accounts = true;
     if config.desk.public_url == crate::config::DeskConfig::default().public_url {
         config.desk.public_url = format!("http://{}", config.listen);
@@ -211,7 +213,7 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         None,
     )
     .await?;
-    user(
+    let manager = user(
         &loader,
         &system,
         "chen.jie@casebook.demo",
@@ -438,6 +440,15 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         )
         .await?;
     }
+    let readers: Vec<&Principal> = orgs.iter().filter_map(|o| o.customer.as_ref()).collect();
+    knowledge::load(
+        &loader,
+        &staff.engineers[2].0,
+        &principal(&manager)?,
+        &readers,
+        &product_ids,
+    )
+    .await?;
     if clock.now() > app.clock.now() {
         return Err(ActionError::Internal(
             "demo history would end in the future; shorten its steps".into(),

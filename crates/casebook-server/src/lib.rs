@@ -20,6 +20,7 @@ pub mod demo;
 pub mod http;
 pub mod i18n;
 pub mod policy;
+pub mod search;
 pub mod server;
 pub mod throttle;
 pub mod web;

@@ -112,6 +112,7 @@ pub fn require(who: &Principal, permission: Permission) -> Result<(), ActionErro
             Permission::ManageServiceLevels => {
                 "only administrators can change calendars and support plans"
             }
+            Permission::EditKnowledge => "only support staff can write and review articles",
         })),
         _ => Ok(()),
     }

@@ -1,6 +1,6 @@
 //! Running the HTTP server: listen, serve until a shutdown signal, keep sessions tidy, fire due
 //! SLA escalations, deliver the mail outbox, watch the IMAP mailboxes, flag silent call-home
-//! devices and count refused device requests.
+//! devices, count refused device requests, and keep the search index in step.
 
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweep_sla(app.clone()));
     let sender = tokio::spawn(send_mail(app.clone()));
     let devices = tokio::spawn(watch_devices(app.clone()));
+    let indexer = tokio::spawn(crate::search::follow(app.clone()));
     let watchers = watch_mailboxes(&app);
     let router = crate::http::router(app.clone());
     let result = axum::serve(listener, router)
@@ -24,6 +25,7 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     sweeper.abort();
     sender.abort();
     devices.abort();
+    indexer.abort();
     for watcher in &watchers {
         watcher.abort();
     }
@@ -52,6 +54,11 @@ async fn clean_sessions(app: AppState) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+        match crate::search::prune(&app).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "old search changes removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not remove old search changes"),
         }
         match crate::actions::calendars::notify_missing_holidays(&app).await {
             Ok(n) if n > 0 => tracing::warn!(notified = n, "a calendar in use lacks holiday data"),

@@ -8,6 +8,9 @@
 #[macro_use]
 mod macros;
 
+pub mod article_alerts;
+pub mod article_list;
+pub mod articles;
 pub mod audit;
 pub mod backup;
 pub mod calendars;
@@ -33,6 +36,7 @@ pub mod plans;
 pub mod products;
 mod rows;
 pub mod saved_views;
+pub mod search;
 pub mod sites;
 pub mod sla;
 #[cfg(feature = "testing")]

@@ -22,6 +22,7 @@ pub fn env_usize(name: &str, default: usize) -> usize {
 
 /// A fresh database of `backend` and an application on it, configured as the server is
 /// (CASEBOOK_* variables tune the run). Keep the `TestDb`: dropping it removes the database.
+#[allow(dead_code)] // The search benchmark builds its own: its index needs a directory.
 pub async fn app_on(backend: TestBackend, clock: Arc<dyn Clock>) -> (TestDb, Arc<App>) {
     let db = TestDb::create(backend).await;
     let overrides = Overrides {

@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 9] = [
+pub const KINDS: [MailKind; 10] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
@@ -60,6 +60,10 @@ pub const KINDS: [MailKind; 9] = [
     },
     MailKind {
         kind: "contract_renewal",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "article_alert",
         audience: "customer",
     },
     MailKind {
@@ -97,6 +101,7 @@ builtin_texts!(
     "case_closed",
     "status_changed",
     "contract_renewal",
+    "article_alert",
     "sla_warning",
     "sla_breach",
     "sla_escalation"
@@ -384,6 +389,10 @@ pub fn sample(kind: &str) -> Value {
         "contract_renewal" => json!({"contract": {
             "number": "HT-2026-001", "plan": "gold", "ends_on": "2026-12-31",
             "days_left": 30, "organization": "华东电力"}}),
+        "article_alert" => json!({"article": {
+            "id": 12, "title": "数据库 9.0 升级后连接失败 / connections refused after upgrading to 9.0",
+            "products": "Huaxin DB (9.0)", "symptom": "应用报 connection refused。",
+            "resolution": "安装补丁 9.0.1。", "url": "https://support.example.com/portal/kb/12"}}),
         k if k.starts_with("sla_") => json!({"sla": {
             "metric": "first_response", "percent": 75, "due_at": "2026-11-30 10:00"}}),
         _ => json!({}),

@@ -9,6 +9,7 @@ mod call_home;
 mod call_home_simulate;
 mod import;
 mod mail;
+mod reindex;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -100,6 +101,9 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Rebuild the search index from the database, with a progress bar (stop `casebook serve`
+    /// on the same `[search] index_dir` first).
+    Reindex,
     /// Configuration help.
     Config {
         #[command(subcommand)]
@@ -191,6 +195,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             init_logging(&config.log);
             let app = App::open(config).await?;
+            // The index is opened now so that a directory in use stops the start, with a reason.
+            app.search.engine().await?;
             let listener = tokio::net::TcpListener::bind(app.config.listen).await?;
             tracing::info!(address = %listener.local_addr()?, database = %casebook_store::redact(app.store.url()), "casebook serving");
             crate::server::run(app, listener).await?;
@@ -234,6 +240,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mail { command } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;
             Ok(mail::run(config, command).await)
+        }
+        Command::Reindex => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            init_logging(&config.log);
+            reindex::run(App::open(config).await?).await
         }
         Command::Backup { file } => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;

@@ -1,6 +1,7 @@
 //! The HTTP API: routes, OpenAPI 3.1 generated from the handlers, middleware. Handlers are thin:
 //! they parse input, call one action and render its result.
 
+pub mod articles;
 pub mod calendars;
 pub mod call_home;
 pub mod cases;
@@ -11,6 +12,7 @@ pub mod extract;
 pub mod mail;
 pub mod page;
 pub mod plans;
+pub mod search;
 pub mod sla;
 pub mod system;
 pub mod users;
@@ -36,7 +38,7 @@ use error::ApiError;
     info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "system"))
+    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -61,6 +63,7 @@ impl Modify for Security {
 
 fn api() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
+        .merge(articles::routes())
         .merge(calendars::routes())
         .merge(call_home::routes())
         .merge(contracts::routes())
@@ -70,6 +73,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(directory::routes())
         .merge(users::routes())
         .merge(mail::routes())
+        .merge(search::routes())
         .merge(system::api_routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

@@ -415,7 +415,7 @@ async fn acknowledged_events_survive_kill_9(backend: TestBackend) {
     .await
     .unwrap();
 
-    let (mut server, base) = start_server(&test_db.url).await;
+    let (mut server, base) = start_server(&test_db.url, dir.path()).await;
     let product = api(
         &base,
         &token,
@@ -503,7 +503,7 @@ async fn acknowledged_events_survive_kill_9(backend: TestBackend) {
 
     // After a restart every event is sent again (new nonces): the acknowledged ones are
     // duplicates with their first outcome and case.
-    let (_restarted, base) = start_server(&test_db.url).await;
+    let (_restarted, base) = start_server(&test_db.url, dir.path()).await;
     let mut resenders = Vec::new();
     for batches in plans {
         let (base, signer) = (base.clone(), signer.clone());

@@ -1,5 +1,6 @@
 //! `kill -9` of the server while cases are being created loses no case whose creation was
-//! acknowledged, and the audit chain stays intact.
+//! acknowledged, the search index of the restarted server finds every case, and the audit
+//! chain stays intact.
 
 use std::process::Stdio;
 use std::sync::Arc;
@@ -22,13 +23,15 @@ use crate::helpers::{client, test_config};
 
 on_both_backends!(acknowledged_cases_survive_kill_9);
 
-/// Starts `casebook serve` on the database and returns it with its base URL.
-pub async fn start_server(url: &str) -> (Child, String) {
+/// Starts `casebook serve` on the database with its search index in `dir`, and returns it with
+/// its base URL.
+pub async fn start_server(url: &str, dir: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
         .arg("serve")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("CASEBOOK_DATABASE_URL", url)
+        .env("CASEBOOK_SEARCH_INDEX_DIR", dir.join("search-index"))
         .env("CASEBOOK_LISTEN", "127.0.0.1:0")
         .env("CASEBOOK_LOG", "info")
         .env("NO_COLOR", "1")
@@ -83,7 +86,7 @@ async fn acknowledged_cases_survive_kill_9(backend: TestBackend) {
     .await
     .unwrap();
 
-    let (mut server, base) = start_server(&test_db.url).await;
+    let (mut server, base) = start_server(&test_db.url, dir.path()).await;
     let (acknowledge, mut acknowledged_rx) =
         tokio::sync::mpsc::unbounded_channel::<(String, String)>();
     let mut clients = Vec::new();
@@ -128,7 +131,7 @@ async fn acknowledged_cases_survive_kill_9(backend: TestBackend) {
         acknowledged.push(ack);
     }
 
-    let (_restarted, base) = start_server(&test_db.url).await;
+    let (_restarted, base) = start_server(&test_db.url, dir.path()).await;
     let http = client();
     let mut numbers = std::collections::HashSet::new();
     for (number, title) in &acknowledged {
@@ -149,6 +152,32 @@ async fn acknowledged_cases_survive_kill_9(backend: TestBackend) {
         );
         let case: Value = response.json().await.unwrap();
         assert_eq!(case["title"], title.as_str());
+    }
+    // The search index was killed mid-stream too: the restarted server still finds every case
+    // in the database, acknowledged or not, none twice.
+    let mut db = test_db.store.read().await.unwrap();
+    let in_database = casebook_store::cases::count(&mut db).await.unwrap();
+    drop(db);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let found: Value = http
+            .get(format!("{base}/api/v1/search?q=crash&types=case&limit=1"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if found["total"] == in_database {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "search finds {} of {in_database} cases after the restart",
+            found["total"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut db = test_db.store.read().await.unwrap();
     assert!(matches!(

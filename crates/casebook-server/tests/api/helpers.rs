@@ -43,11 +43,13 @@ pub struct TestApp {
     pub b: Tenant,
     _files: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
+    indexer: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        self.indexer.abort();
     }
 }
 
@@ -120,8 +122,14 @@ pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
     config.database.acquire_timeout_secs = 2;
     config.database.sqlite_busy_timeout_secs = 1;
     config.attachments.dir = dir.join("attachments");
+    config.search.index_dir = dir.join("search-index");
+    config.search.refresh_millis = 100;
+    config.search.writer_memory_mb = 16;
     config
 }
+
+/// Numbers the search indexes of second processes.
+static SECOND_PROCESSES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 impl TestApp {
     /// A fresh application with the default test configuration.
@@ -143,6 +151,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = casebook_server::http::router(app.clone());
+        let indexer = tokio::spawn(casebook_server::search::follow(app.clone()));
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
@@ -166,17 +175,21 @@ impl TestApp {
             b,
             _files: files,
             server,
+            indexer,
         }
     }
 
-    /// A second application over the same database with its own connections, as a second
-    /// `casebook serve` process would have.
+    /// A second application over the same database with its own connections and its own
+    /// search index, as a second `casebook serve` process would have.
     pub async fn second_process(&self) -> AppState {
         let store =
             casebook_store::Store::open(&casebook_store::testing::test_options(&self._db.url))
                 .await
                 .expect("a second connection to the test database");
-        App::with_store(self.app.config.clone(), store, self.app.clock.clone())
+        let mut config = self.app.config.clone();
+        let n = SECOND_PROCESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        config.search.index_dir = self._files.path().join(format!("search-index-{n}"));
+        App::with_store(config, store, self.app.clock.clone())
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -2,6 +2,9 @@
 
 mod helpers;
 
+mod article_alerts;
+mod article_from_case;
+mod articles;
 mod audit;
 mod auth;
 mod bad_input;
@@ -28,6 +31,8 @@ mod mail_out;
 mod mail_review;
 mod openapi;
 mod plans;
+mod search;
+mod search_cli;
 mod sla;
 mod tenant_matrix;
 mod web;

@@ -35,6 +35,8 @@ struct Objects {
     customer_number: String,
     /// A call-home key of the organisation.
     key: i64,
+    /// A published knowledge article meant for customers (articles belong to no organisation).
+    article: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -469,6 +471,24 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
         "GET /api/v1/call-home/rules" => {
             call(M::GET, "/api/v1/call-home/rules".into(), None, false)
         }
+        "GET /api/v1/search" => call(
+            M::GET,
+            format!(
+                "/api/v1/search?q={INTERNAL_CANARY}%20{}%20{}",
+                o.customer_number, o.case
+            ),
+            None,
+            false,
+        ),
+        "GET /api/v1/search/deflections" => {
+            call(M::GET, "/api/v1/search/deflections".into(), None, false)
+        }
+        "POST /api/v1/search/deflections" => call(
+            M::POST,
+            "/api/v1/search/deflections".into(),
+            Some(json!({"query": "数据库连接失败"})),
+            false,
+        ),
         "GET /api/v1/call-home/refusals" => call(
             M::GET,
             "/api/v1/call-home/refusals?days=2".into(),
@@ -516,6 +536,68 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             format!("/api/v1/call-home/keys/{}/revoke", o.key),
             None,
             false,
+        ),
+        "GET /api/v1/articles" => call(M::GET, "/api/v1/articles?sort=solved".into(), None, false),
+        "POST /api/v1/articles" => call(
+            M::POST,
+            "/api/v1/articles".into(),
+            Some(json!({"texts": [{"language": "zh-CN", "title": format!("matrix {n}")}]})),
+            false,
+        ),
+        "GET /api/v1/articles/{id}" => call(
+            M::GET,
+            format!("/api/v1/articles/{}", o.article),
+            None,
+            false,
+        ),
+        // A stale version: staff get 409 and the article stays published for the next caller.
+        "PATCH /api/v1/articles/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/articles/{}", o.article),
+            Some(json!({"tags": ["matrix"], "version": 0})),
+            false,
+        ),
+        "POST /api/v1/articles/{id}/submit"
+        | "POST /api/v1/articles/{id}/publish"
+        | "POST /api/v1/articles/{id}/retire"
+        | "POST /api/v1/articles/{id}/revise" => {
+            let step = route.rsplit('/').next().unwrap_or_default();
+            call(
+                M::POST,
+                format!("/api/v1/articles/{}/{step}", o.article),
+                Some(json!({"version": 0})),
+                false,
+            )
+        }
+        "POST /api/v1/articles/{id}/reject" => call(
+            M::POST,
+            format!("/api/v1/articles/{}/reject", o.article),
+            Some(json!({"note": "matrix", "version": 0})),
+            false,
+        ),
+        "POST /api/v1/articles/{id}/feedback" => call(
+            M::POST,
+            format!("/api/v1/articles/{}/feedback", o.article),
+            Some(json!({"solved": n.is_multiple_of(2)})),
+            false,
+        ),
+        "POST /api/v1/cases/{number}/article" => {
+            call(M::POST, format!("/api/v1/cases/{case}/article"), None, true)
+        }
+        "GET /api/v1/cases/{number}/articles" => {
+            call(M::GET, format!("/api/v1/cases/{case}/articles"), None, true)
+        }
+        "GET /api/v1/contacts/{id}/subscriptions" => call(
+            M::GET,
+            format!("/api/v1/contacts/{}/subscriptions", o.contact),
+            None,
+            true,
+        ),
+        "PUT /api/v1/contacts/{id}/subscriptions" => call(
+            M::PUT,
+            format!("/api/v1/contacts/{}/subscriptions", o.contact),
+            Some(json!({"product_ids": [product]})),
+            true,
         ),
         _ => return None,
     })
@@ -599,6 +681,7 @@ async fn objects_of(
         .await;
     assert_eq!(status, StatusCode::CREATED, "{product}");
     let product = product["id"].as_i64().unwrap();
+    let article = published_article(t, &code).await;
     let (status, site) = t
         .post(
             &t.coordinator,
@@ -671,6 +754,7 @@ async fn objects_of(
     .unwrap()[0]
         .id;
     Objects {
+        article,
         customer_number,
         key,
         org,
@@ -686,6 +770,26 @@ async fn objects_of(
         product,
         mail,
     }
+}
+
+/// An article meant for customers, written by the coordinator and published by the engineer.
+async fn published_article(t: &TestApp, code: &str) -> i64 {
+    let (status, article) = t
+        .post(
+            &t.coordinator,
+            "/api/v1/articles",
+            json!({"visibility": "customers", "texts": [{"language": "en", "title": format!("Matrix article {code}")}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{article}");
+    let id = article["id"].as_i64().unwrap();
+    for (token, step) in [(&t.coordinator, "submit"), (&t.engineer, "publish")] {
+        let (status, body) = t
+            .post(token, &format!("/api/v1/articles/{id}/{step}"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    id
 }
 
 async fn send(t: &TestApp, token: &str, c: &Call) -> (StatusCode, String) {

@@ -3,7 +3,9 @@
 //! internal notes told apart, the reply box with files, the change form (status, severity,
 //! owner, tier), escalation with a reason, and beside it the customer's units, contracts and
 //! recent cases. A case a device opened or joined shows its fault (signature, occurrences,
-//! first and last seen) and the device's events, marked as such.
+//! first and last seen) and the device's events, marked as such. The knowledge articles linked
+//! to the case are listed; a solved case offers "create an article from this case"
+//! (`kb_review.rs`).
 
 use askama::Template;
 use axum::Form;
@@ -27,7 +29,7 @@ use serde_json::json;
 use crate::actions::call_home_views::{self, CaseCallHome};
 use crate::actions::sla::ClockView;
 use crate::actions::{
-    ActionError, case_entitlement, cases, comments, contracts, sla, units, users,
+    ActionError, article_from_case, case_entitlement, cases, comments, contracts, sla, units, users,
 };
 use crate::app::AppState;
 use crate::web::forms::{Typed, opt, parse, read_checked, refusal};
@@ -47,6 +49,7 @@ struct CasePage {
     contracts: Vec<Contract>,
     recent: Vec<Case>,
     call_home: CaseCallHome,
+    articles: Vec<super::kb::Listed>,
     severities: [Severity; 4],
     tiers: &'static [Tier],
     errors: Vec<String>,
@@ -64,6 +67,11 @@ impl CasePage {
 
     fn is_owner(&self, user: &User) -> bool {
         self.case.owner.as_ref().is_some_and(|o| o.id == user.id)
+    }
+
+    /// Whether an article may grow from this case (its solution was proposed, or it is closed).
+    fn is_solved(&self) -> bool {
+        matches!(self.case.status, Status::SolutionProposed | Status::Closed)
     }
 }
 
@@ -149,7 +157,19 @@ async fn page(
     .filter(|c| c.number != number)
     .collect();
     let call_home = call_home_views::of_case(app, who, case.id).await?;
+    let articles = article_from_case::of_case(
+        app,
+        who,
+        number,
+        &PageRequest {
+            limit: Some(50),
+            cursor: None,
+        },
+    )
+    .await?
+    .items;
     Ok(CasePage {
+        articles: super::kb::listed(viewer.ctx.lang, articles),
         ctx: viewer.ctx.clone(),
         case,
         clocks,
@@ -181,7 +201,7 @@ pub async fn show(
 }
 
 /// Shows the case again with the refusal and the text that was typed, so nothing is lost.
-async fn refused(
+pub(super) async fn refused(
     app: &AppState,
     viewer: &Viewer,
     number: CaseNumber,

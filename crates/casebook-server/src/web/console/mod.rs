@@ -1,6 +1,6 @@
 //! The engineers' console (staff only): queues, the case page, phone intake, and the pages of
 //! the directory, installed base, contracts, calendars, plans and users, and the views of call
-//! home (devices, sites, events, rules, keys). A customer who opens a console URL is sent to the
+//! home (devices, sites, events, rules, keys), search and the knowledge base. A customer who opens a console URL is sent to the
 //! portal.
 
 pub mod admin;
@@ -15,10 +15,14 @@ pub mod edit;
 pub mod events;
 pub mod installed_base;
 pub mod intake;
+pub mod kb;
+pub mod kb_edit;
+pub mod kb_review;
 pub mod mail;
 pub mod mail_review;
 pub mod mail_templates;
 pub mod queue;
+pub mod search;
 pub mod service_levels;
 pub mod tables;
 
@@ -43,6 +47,7 @@ pub fn routes() -> Router<AppState> {
             post(case::entitlement),
         )
         .route("/console/intake", get(intake::show).post(intake::open))
+        .route("/console/search", get(search::show))
         .route("/console/mail", get(mail::show))
         .route("/console/mail/templates", get(mail_templates::list))
         .route(
@@ -64,4 +69,5 @@ pub fn routes() -> Router<AppState> {
         .merge(catalogue_edit::routes())
         .merge(service_levels::routes())
         .merge(call_home::routes())
+        .merge(kb::routes())
 }

@@ -1,12 +1,18 @@
 //! The customer portal: the customer's cases (customer admins: all of their organisation's),
 //! a new case from their installed base with the severity definitions, the case page with
-//! replies, files, closure confirmation and reopening, and their contracts. Everything is read
+//! replies, files, closure confirmation and reopening, their contracts, search, the knowledge
+//! base with "did this solve your problem?", alert subscriptions, and the articles suggested
+//! while a new case's title is typed (deflection). Everything is read
 //! through the actions with the customer's principal, so internal notes, other organisations and
 //! staff-only fields never reach these pages.
 
 pub mod cases;
 pub mod contracts;
+pub mod kb;
+pub mod kb_subscriptions;
+pub mod kb_suggest;
 pub mod new_case;
+pub mod search;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -23,4 +29,14 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/cases/{number}/reply", post(cases::reply))
         .route("/portal/cases/{number}/status", post(cases::status))
         .route("/portal/contracts", get(contracts::show))
+        .route("/portal/search", get(search::show))
+        .route("/portal/kb/suggest", get(kb_suggest::suggest))
+        .route("/portal/kb/deflected", post(kb_suggest::deflected))
+        .route("/portal/kb", get(kb::list))
+        .route("/portal/kb/{id}", get(kb::view))
+        .route("/portal/kb/{id}/feedback", post(kb::feedback))
+        .route(
+            "/portal/subscriptions",
+            get(kb_subscriptions::show).post(kb_subscriptions::save),
+        )
 }

@@ -1,9 +1,10 @@
 //! A new case from the portal: the unit from the customer's installed base (or a product),
 //! the severity with the seeds' definitions, description, environment and files. The customer
-//! gets the case number at once, with when they will hear back.
+//! gets the case number at once, with when they will hear back. While the title is typed,
+//! matching articles are suggested (`kb_suggest.rs`, through `app.js`).
 
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use casebook_domain::Named;
@@ -14,6 +15,7 @@ use casebook_domain::{Category, Severity};
 use casebook_store::PageRequest;
 use casebook_store::products::ProductFilter;
 use casebook_store::units::UnitFilter;
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::{ActionError, attachments, cases, products, units};
@@ -97,12 +99,25 @@ async fn page(
     })
 }
 
+/// What a link to the form may fill in: the title (an article that did not solve the problem
+/// links back here with what the customer had typed).
+#[derive(Debug, Default, Deserialize)]
+pub struct NewCaseQuery {
+    #[serde(default)]
+    title: String,
+}
+
 /// `GET /portal/cases/new`.
-pub async fn show(State(app): State<AppState>, Customer(viewer): Customer) -> WebResult<Response> {
+pub async fn show(
+    State(app): State<AppState>,
+    Customer(viewer): Customer,
+    Query(query): Query<NewCaseQuery>,
+) -> WebResult<Response> {
+    let title: String = query.title.trim().chars().take(200).collect();
     let page = page(
         &app,
         &viewer,
-        vec![("severity".into(), "3".into())],
+        vec![("severity".into(), "3".into()), ("title".into(), title)],
         Vec::new(),
     )
     .await

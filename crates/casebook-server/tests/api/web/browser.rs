@@ -26,7 +26,7 @@ use crate::helpers::{INTERNAL_CANARY, TestApp};
 on_both_backends!(the_support_loop_in_a_browser);
 
 /// How long a page may take to show an element.
-const WAIT: Duration = Duration::from_secs(15);
+pub(crate) const WAIT: Duration = Duration::from_secs(15);
 
 /// chromedriver's log endpoint (the browser console).
 #[derive(Debug)]
@@ -46,12 +46,12 @@ impl WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
-struct Browser {
-    c: Client,
+pub(crate) struct Browser {
+    pub(crate) c: Client,
     driver: Child,
     base: String,
     backend: &'static str,
-    errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
 }
 
 impl Drop for Browser {
@@ -76,7 +76,7 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
-    async fn start(base: &str, backend: &'static str) -> Browser {
+    pub(crate) async fn start(base: &str, backend: &'static str) -> Browser {
         let chromium =
             std::env::var("CASEBOOK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
@@ -132,7 +132,7 @@ impl Browser {
     }
 
     /// Collects the console errors logged since the last look.
-    async fn collect_errors(&mut self, at: &str) {
+    pub(crate) async fn collect_errors(&mut self, at: &str) {
         let log = self.c.issue_cmd(BrowserLog).await.expect("the browser log");
         for entry in log.as_array().cloned().unwrap_or_default() {
             if entry["level"] == "SEVERE" {
@@ -141,7 +141,7 @@ impl Browser {
         }
     }
 
-    async fn go(&mut self, path: &str) {
+    pub(crate) async fn go(&mut self, path: &str) {
         self.c
             .goto(&format!("{}{path}", self.base))
             .await
@@ -149,7 +149,7 @@ impl Browser {
         self.collect_errors(path).await;
     }
 
-    async fn el(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn el(&self, css: &str) -> fantoccini::elements::Element {
         self.c
             .wait()
             .at_most(WAIT)
@@ -158,13 +158,13 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         let el = self.el(css).await;
         el.clear().await.unwrap();
         el.send_keys(text).await.unwrap();
     }
 
-    async fn click(&mut self, css: &str) {
+    pub(crate) async fn click(&mut self, css: &str) {
         self.el(css)
             .await
             .click()
@@ -175,7 +175,7 @@ impl Browser {
     }
 
     /// Clicks something that loads a new page, and waits until the new page is there.
-    async fn submit(&mut self, css: &str) {
+    pub(crate) async fn submit(&mut self, css: &str) {
         self.c
             .execute("document.documentElement.dataset.leaving = '1';", vec![])
             .await
@@ -191,15 +191,15 @@ impl Browser {
         self.collect_errors(url.path()).await;
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.el(css).await.text().await.unwrap()
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.c.source().await.unwrap()
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         let url = self.c.current_url().await.unwrap();
         match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
@@ -207,7 +207,7 @@ impl Browser {
         }
     }
 
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         let png = self.c.screenshot().await.unwrap();
         std::fs::write(
             artifacts().join(format!("{name}-{}.png", self.backend)),
@@ -216,7 +216,7 @@ impl Browser {
         .unwrap();
     }
 
-    async fn sign_in(&mut self, email: &str) {
+    pub(crate) async fn sign_in(&mut self, email: &str) {
         self.go("/sign-in").await;
         self.fill("#email", email).await;
         self.fill("#password", PASSWORD).await;
@@ -225,18 +225,18 @@ impl Browser {
         self.el("header .who").await;
     }
 
-    async fn sign_out(&mut self) {
+    pub(crate) async fn sign_out(&mut self) {
         self.submit("form[action='/sign-out'] button").await;
         self.el("#email").await;
     }
 
     /// Switches the page language with the header's button.
-    async fn switch_language(&mut self) {
+    pub(crate) async fn switch_language(&mut self) {
         self.submit(".lang-switch button").await;
     }
 
     /// Presses keys as a person would (WebDriver key actions on the focused page).
-    async fn keys(&self, keys: &str) {
+    pub(crate) async fn keys(&self, keys: &str) {
         use fantoccini::actions::{InputSource, KeyAction, KeyActions};
         let mut actions = KeyActions::new("keyboard".into());
         for key in keys.chars() {
@@ -248,7 +248,7 @@ impl Browser {
     }
 
     /// Whether the page fits the window's width (no horizontal scrolling).
-    async fn fits_width(&self) -> bool {
+    pub(crate) async fn fits_width(&self) -> bool {
         let fits = self
             .c
             .execute(
@@ -260,7 +260,7 @@ impl Browser {
         fits == Value::Bool(true)
     }
 
-    async fn lang(&self) -> String {
+    pub(crate) async fn lang(&self) -> String {
         self.el("html")
             .await
             .attr("lang")

@@ -1,15 +1,19 @@
 //! Tests of the web pages: over HTTP with a cookie-keeping client (`sessions.rs`, `portal.rs`,
 //! `console.rs`, `edit_pages.rs`: sign-in, CSRF, CSP, tenant isolation, internal notes, bad input,
-//! edit forms, HTML checks) and in a real
-//! browser (`browser.rs`: Debian's chromium through chromedriver, the whole support loop).
+//! edit forms, HTML checks; `search_pages.rs`: search and deflection; `kb_pages.rs`: the
+//! knowledge base) and in a real browser (`browser.rs`: Debian's chromium through
+//! chromedriver, the whole support loop; `browser_kb.rs`: deflection while a case is typed).
 
 mod browser;
+mod browser_kb;
 mod call_home_pages;
 mod console;
 mod edit_pages;
 mod html;
+mod kb_pages;
 mod mail_pages;
 mod portal;
+mod search_pages;
 mod sessions;
 
 use reqwest::StatusCode;

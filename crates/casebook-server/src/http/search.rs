@@ -1,0 +1,220 @@
+//! Handlers of search: `GET /search` over every kind with the caller's rights, and the
+//! self-service deflection count.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use casebook_store::search::Kind;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiQuery, Auth};
+use crate::actions::{ActionError, search};
+use crate::app::AppState;
+use crate::search::{Hit, Request};
+
+/// Routes of this module.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(find))
+        .routes(routes!(count_deflections, add_deflection))
+}
+
+/// What to search for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// The words, in Chinese, English or both (at most 500 characters are read; any text is
+    /// accepted: quotes and operators are words like the others).
+    pub q: String,
+    /// Comma-separated kinds: `case`, `article`, `organization`, `contact`, `unit` (default all).
+    pub types: Option<String>,
+    /// Only this organisation's objects.
+    pub organization_id: Option<i64>,
+    /// Only objects about this product.
+    pub product_id: Option<i64>,
+    /// Only this status (a case's or an article's; `active`/`archived` for the directory).
+    pub status: Option<String>,
+    /// Only cases of this severity.
+    pub severity: Option<u64>,
+    /// Only articles with a text in this language (`zh-CN`, `en`).
+    pub language: Option<String>,
+    /// Results per page, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    /// `case`, `article`, `organization`, `contact` or `unit`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Its id.
+    pub id: i64,
+    /// The case number (use it in `/cases/{number}`), customer number, serial number or e-mail.
+    pub number: Option<String>,
+    /// Its title (an article's in the caller's language when it has one).
+    pub title: String,
+    /// The title as HTML (escaped), the matching words in `<mark>`.
+    pub title_html: String,
+    /// A passage as HTML (escaped), the matching words in `<mark>`.
+    pub snippet_html: String,
+    /// Its status.
+    pub status: Option<String>,
+    /// Its organisation.
+    pub organization_id: Option<i64>,
+    /// Relevance (higher is better).
+    pub score: f32,
+}
+
+impl From<Hit> for SearchHit {
+    fn from(h: Hit) -> Self {
+        SearchHit {
+            kind: h.kind.as_str(),
+            id: h.id,
+            number: h.number,
+            title: h.title,
+            title_html: h.title_html,
+            snippet_html: h.snippet_html,
+            status: h.status,
+            organization_id: h.organization,
+            score: h.score,
+        }
+    }
+}
+
+/// A page of results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchPage {
+    /// Best first.
+    pub items: Vec<SearchHit>,
+    /// How many results there are in all.
+    pub total: usize,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Reads a search query into the engine's request.
+pub fn request_of(query: SearchQuery) -> Result<Request, ActionError> {
+    let mut kinds = Vec::new();
+    for name in query.types.as_deref().unwrap_or("").split(',') {
+        let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let kind = Kind::parse(name).ok_or_else(|| {
+            ActionError::field(
+                "types",
+                "invalid",
+                format!("unknown type {name:?}; use case, article, organization, contact, unit"),
+            )
+        })?;
+        kinds.push(kind);
+    }
+    if let Some(language) = &query.language
+        && !matches!(language.as_str(), "zh-CN" | "en")
+    {
+        return Err(ActionError::field("language", "invalid", "use zh-CN or en"));
+    }
+    let offset = match query.cursor.as_deref() {
+        None | Some("") => 0,
+        Some(cursor) => cursor
+            .strip_prefix("s.")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n <= crate::search::MAX_OFFSET)
+            .ok_or(ActionError::InvalidCursor)?,
+    };
+    Ok(Request {
+        q: query.q,
+        kinds,
+        organization: query.organization_id,
+        product: query.product_id,
+        status: query.status.filter(|s| !s.is_empty()),
+        severity: query.severity,
+        language: query.language,
+        offset,
+        limit: query.limit.unwrap_or(20).clamp(1, 100) as usize,
+        locale: String::new(),
+    })
+}
+
+/// One search over cases, knowledge articles, organisations, contacts and installed units, with
+/// the caller's rights: a customer finds only their organisation's objects, the cases they may
+/// see and published articles for customers; staff-only text (internal notes) is searched and
+/// shown for staff only. Chinese is cut into words and English stemmed, so 数据库连接失败 finds
+/// 数据库无法连接 and "connection refused" finds "connections refused".
+#[utoipa::path(get, path = "/search", tag = "search", params(SearchQuery),
+    responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn find(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<SearchPage>> {
+    let request = request_of(query)?;
+    let results = search::search(&app, &who, request).await?;
+    Ok(Json(SearchPage {
+        items: results.hits.into_iter().map(SearchHit::from).collect(),
+        total: results.total,
+        next_cursor: results.next_offset.map(|n| format!("s.{n}")),
+    }))
+}
+
+/// A customer saw matching articles while typing a new case and left without filing it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deflection {
+    /// What they typed.
+    pub query: String,
+    /// The article they opened, if any.
+    pub article_id: Option<i64>,
+}
+
+/// How many customers left without filing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deflections {
+    /// Deflections in the period.
+    pub count: i64,
+    /// The period, in days back from now.
+    pub days: u32,
+}
+
+/// Which period to count.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeflectionQuery {
+    /// Days back from now, 1–3660 (default 30).
+    pub days: Option<u32>,
+}
+
+/// Counts a deflection (customers; for staff it counts nothing and answers 204 all the same).
+#[utoipa::path(post, path = "/search/deflections", tag = "search", request_body = Deflection,
+    responses((status = 204), (status = 422, body = ErrorBody)))]
+async fn add_deflection(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(body): ApiJson<Deflection>,
+) -> ApiResult<StatusCode> {
+    search::deflected(&app, &who, &body.query, body.article_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deflections in the last days: all for staff, their organisation's for a customer admin.
+#[utoipa::path(get, path = "/search/deflections", tag = "search", params(DeflectionQuery),
+    responses((status = 200, body = Deflections), (status = 403, body = ErrorBody)))]
+async fn count_deflections(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(query): ApiQuery<DeflectionQuery>,
+) -> ApiResult<Json<Deflections>> {
+    let days = query.days.unwrap_or(30).clamp(1, 3660);
+    let count = search::deflections(&app, &who, days).await?;
+    Ok(Json(Deflections { count, days }))
+}

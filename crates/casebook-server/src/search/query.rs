@@ -1,0 +1,429 @@
+//! Running a search: the words of the query (never parsed as syntax, so quotes, operators,
+//! emoji and any length are just text), the caller's rights as filters inside the query, ranking
+//! by relevance with titles weighted and articles that solved problems lifted, and highlighted
+//! snippets.
+
+use std::collections::BTreeMap;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
+
+use casebook_store::search::Kind;
+
+use super::analyzer::{query_analyzer, query_terms};
+use super::engine::{Engine, SearchError};
+use super::schema::Fields;
+
+/// Most words of a query that count.
+pub const MAX_TERMS: usize = 16;
+/// Most characters of a query that are read.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// The deepest result that can be paged to.
+pub const MAX_OFFSET: usize = 1000;
+
+/// Who is searching, as far as the index can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Support staff: everything, internal text included.
+    Staff,
+    /// A customer of an organisation; `requester` limits cases to those a customer user opened
+    /// or is the contact of (a customer admin sees all of the organisation's).
+    Customer {
+        /// Their organisation.
+        organization: i64,
+        /// `(user, contact)` for a customer user; `None` for a customer admin.
+        requester: Option<(i64, Option<i64>)>,
+    },
+    /// Someone not signed in: public articles only.
+    Public,
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The words.
+    pub q: String,
+    /// The kinds to return (empty: every kind).
+    pub kinds: Vec<Kind>,
+    /// Only objects of this organisation.
+    pub organization: Option<i64>,
+    /// Only objects about this product.
+    pub product: Option<i64>,
+    /// Only cases or articles in this status (or directory entries `active`/`archived`).
+    pub status: Option<String>,
+    /// Only cases of this severity.
+    pub severity: Option<u64>,
+    /// Only articles with a text in this language.
+    pub language: Option<String>,
+    /// Results to skip.
+    pub offset: usize,
+    /// Results to return.
+    pub limit: usize,
+    /// The caller's language, to choose an article's title.
+    pub locale: String,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its id.
+    pub id: i64,
+    /// Case number, customer number, serial number or e-mail.
+    pub number: Option<String>,
+    /// Its title.
+    pub title: String,
+    /// The title as HTML with the matching words in `<mark>`.
+    pub title_html: String,
+    /// A passage of its text as HTML with the matching words in `<mark>`.
+    pub snippet_html: String,
+    /// Its status.
+    pub status: Option<String>,
+    /// Its organisation, if any.
+    pub organization: Option<i64>,
+    /// The relevance score.
+    pub score: f32,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    /// The results, best first.
+    pub hits: Vec<Hit>,
+    /// How many results there are in all.
+    pub total: usize,
+    /// The offset of the next page, if there is one.
+    pub next_offset: Option<usize>,
+}
+
+/// Runs a search on the index as it is now (blocking; call it off the async threads).
+pub fn run(engine: &Engine, scope: Scope, request: &Request) -> Result<Results, SearchError> {
+    let f = &engine.fields;
+    let q: String = request.q.chars().take(MAX_QUERY_CHARS).collect();
+    let terms = query_terms(&q, MAX_TERMS);
+    let exact = q.trim().to_lowercase();
+    if terms.is_empty() && exact.is_empty() {
+        return Ok(Results::default());
+    }
+    let text_fields: &[(Field, Score)] = match scope {
+        Scope::Staff => &[(f.title, 3.0), (f.body, 1.0), (f.internal, 0.8)],
+        _ => &[(f.title, 3.0), (f.body, 1.0)],
+    };
+    let mut words: Vec<(Occur, Box<dyn Query>)> = terms
+        .iter()
+        .map(|t| {
+            let per_field = text_fields
+                .iter()
+                .map(|&(field, boost)| {
+                    let term = TermQuery::new(
+                        Term::from_field_text(field, t),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    (Occur::Should, boosted(Box::new(term), boost))
+                })
+                .collect();
+            (
+                Occur::Should,
+                Box::new(BooleanQuery::new(per_field)) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    let needed = match terms.len() {
+        0..=2 => terms.len(),
+        n => n.div_ceil(2),
+    };
+    let text: Box<dyn Query> = Box::new(BooleanQuery::with_minimum_required_clauses(
+        std::mem::take(&mut words),
+        needed,
+    ));
+    let mut matching: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if !terms.is_empty() {
+        matching.push((Occur::Should, text));
+    }
+    if !exact.is_empty() && exact.chars().count() <= 64 {
+        // A case number, customer number, serial number or e-mail typed exactly.
+        let term = TermQuery::new(
+            Term::from_field_text(f.number, &exact),
+            IndexRecordOption::Basic,
+        );
+        matching.push((Occur::Should, boosted(Box::new(term), 20.0)));
+        let upper = q.trim().to_owned();
+        if upper != exact {
+            let term = TermQuery::new(
+                Term::from_field_text(f.number, &upper),
+                IndexRecordOption::Basic,
+            );
+            matching.push((Occur::Should, boosted(Box::new(term), 20.0)));
+        }
+    }
+    let mut all: Vec<(Occur, Box<dyn Query>)> =
+        vec![(Occur::Must, Box::new(BooleanQuery::new(matching)))];
+    for filter in filters(f, scope, request) {
+        all.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
+    }
+    let query = BooleanQuery::new(all);
+
+    let searcher = engine.reader.searcher();
+    let limit = request.limit.clamp(1, 100);
+    let offset = request.offset.min(MAX_OFFSET);
+    let top = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
+        move |segment: &SegmentReader| {
+            let solved = segment
+                .fast_fields()
+                .u64("solved")
+                .ok()
+                .map(|c| c.first_or_default_col(0));
+            move |doc: DocId, score: Score| {
+                let n = solved.as_ref().map_or(0, |c| c.get_val(doc));
+                score * (1.0 + (n as Score).ln_1p() * 0.1)
+            }
+        },
+    );
+    let (found, total) = searcher.search(&query, &(top, Count))?;
+    let snippets = Snippets::new(&searcher, &terms, f, scope)?;
+    let mut hits = Vec::with_capacity(found.len());
+    for (score, address) in found {
+        hits.push(hit(
+            &searcher,
+            address,
+            score,
+            f,
+            &snippets,
+            &request.locale,
+        )?);
+    }
+    let next_offset = (offset + hits.len() < total.min(MAX_OFFSET + limit) && hits.len() == limit)
+        .then_some(offset + limit)
+        .filter(|&n| n <= MAX_OFFSET);
+    Ok(Results {
+        hits,
+        total,
+        next_offset,
+    })
+}
+
+fn boosted(query: Box<dyn Query>, boost: Score) -> Box<dyn Query> {
+    if (boost - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, boost))
+    }
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn number(field: Field, n: u64) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_u64(field, n),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn any(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::union(queries))
+}
+
+fn every(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::intersection(queries))
+}
+
+/// The filters every result must pass: the caller's rights first, then what was asked.
+fn filters(f: &Fields, scope: Scope, r: &Request) -> Vec<Box<dyn Query>> {
+    let mut out = Vec::new();
+    let articles_for = |audiences: &[&str]| {
+        every(vec![
+            term(f.kind, Kind::Article.as_str()),
+            any(audiences.iter().map(|a| term(f.audience, a)).collect()),
+        ])
+    };
+    match scope {
+        Scope::Staff => {}
+        Scope::Public => out.push(articles_for(&["public"])),
+        Scope::Customer {
+            organization,
+            requester,
+        } => {
+            let org = organization.max(0) as u64;
+            let mut cases = vec![term(f.kind, Kind::Case.as_str()), number(f.org, org)];
+            if let Some((user, contact)) = requester {
+                let mut mine = vec![number(f.opened_by, user.max(0) as u64)];
+                if let Some(contact) = contact {
+                    mine.push(number(f.contact, contact.max(0) as u64));
+                }
+                cases.push(any(mine));
+            }
+            let directory = every(vec![
+                any([Kind::Organization, Kind::Contact, Kind::Unit]
+                    .iter()
+                    .map(|k| term(f.kind, k.as_str()))
+                    .collect()),
+                number(f.org, org),
+            ]);
+            out.push(any(vec![
+                articles_for(&["customers", "public"]),
+                every(cases),
+                directory,
+            ]));
+        }
+    }
+    if !r.kinds.is_empty() {
+        out.push(any(r
+            .kinds
+            .iter()
+            .map(|k| term(f.kind, k.as_str()))
+            .collect()));
+    }
+    if let Some(org) = r.organization {
+        out.push(number(f.org, org.max(0) as u64));
+    }
+    if let Some(product) = r.product {
+        out.push(number(f.product, product.max(0) as u64));
+    }
+    if let Some(status) = &r.status {
+        out.push(term(f.status, status));
+    }
+    if let Some(severity) = r.severity {
+        out.push(number(f.severity, severity));
+    }
+    if let Some(language) = &r.language {
+        out.push(term(f.language, language));
+    }
+    out
+}
+
+/// Snippet generators for the fields the caller may read.
+struct Snippets {
+    title: SnippetGenerator,
+    body: SnippetGenerator,
+    internal: Option<SnippetGenerator>,
+}
+
+impl Snippets {
+    /// Snippets cut the text with the query's analyzer: the index's search mode emits words
+    /// inside words (数据, 据库, 数据库), whose overlapping offsets the snippet code cannot take.
+    fn new(
+        searcher: &tantivy::Searcher,
+        terms: &[String],
+        f: &Fields,
+        scope: Scope,
+    ) -> Result<Snippets, SearchError> {
+        let generator = |field: Field, chars: usize| -> Result<SnippetGenerator, SearchError> {
+            let mut weights = BTreeMap::new();
+            for t in terms {
+                let freq = searcher.doc_freq(&Term::from_field_text(field, t))?;
+                if freq > 0 {
+                    weights.insert(t.clone(), 1.0 / (1.0 + freq as Score));
+                }
+            }
+            Ok(SnippetGenerator::new(
+                weights,
+                query_analyzer(),
+                field,
+                chars,
+            ))
+        };
+        Ok(Snippets {
+            title: generator(f.title, 300)?,
+            body: generator(f.body, 200)?,
+            internal: if scope == Scope::Staff {
+                Some(generator(f.internal, 200)?)
+            } else {
+                None
+            },
+        })
+    }
+}
+
+fn marked(mut snippet: tantivy::snippet::Snippet) -> Option<String> {
+    if snippet.is_empty() {
+        return None;
+    }
+    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+    Some(snippet.to_html())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn hit(
+    searcher: &tantivy::Searcher,
+    address: DocAddress,
+    score: Score,
+    f: &Fields,
+    snippets: &Snippets,
+    locale: &str,
+) -> Result<Hit, SearchError> {
+    let doc: TantivyDocument = searcher.doc(address)?;
+    let text = |field: Field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let kind = text(f.kind)
+        .as_deref()
+        .and_then(Kind::parse)
+        .ok_or_else(|| SearchError::Index("a document without kind".into()))?;
+    let id = doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0) as i64;
+    let titles: Vec<String> = doc
+        .get_all(f.title)
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let languages: Vec<String> = doc
+        .get_all(f.language)
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let chosen = languages
+        .iter()
+        .position(|l| l == locale)
+        .and_then(|i| titles.get(i))
+        .or(titles.first())
+        .cloned()
+        .unwrap_or_default();
+    let title_html = marked(snippets.title.snippet(&chosen)).unwrap_or_else(|| escape(&chosen));
+    let body: String = doc
+        .get_all(f.body)
+        .filter_map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut snippet_html = marked(snippets.body.snippet(&body));
+    if snippet_html.is_none()
+        && let Some(internal) = &snippets.internal
+    {
+        let text: String = doc
+            .get_all(f.internal)
+            .filter_map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        snippet_html = marked(internal.snippet(&text));
+    }
+    let snippet_html = snippet_html.unwrap_or_else(|| {
+        let start: String = body.trim().chars().take(160).collect();
+        escape(&start)
+    });
+    let org = doc.get_first(f.org).and_then(|v| v.as_u64()).unwrap_or(0);
+    Ok(Hit {
+        kind,
+        id,
+        number: text(f.number),
+        title: chosen,
+        title_html,
+        snippet_html,
+        status: text(f.status),
+        organization: (org > 0).then_some(org as i64),
+        score,
+    })
+}
