@@ -33,6 +33,7 @@ mod openapi;
 mod plans;
 mod search;
 mod search_cli;
+mod search_follow;
 mod sla;
 mod tenant_matrix;
 mod web;
