@@ -2,13 +2,15 @@
 //! and articles in review (an edit sends an article in review back to draft); customers read
 //! only published articles meant for them — any other article does not exist for them. The
 //! review steps are in `article_review`, feedback in `article_feedback`, drafts from solved
-//! cases in `article_from_case`.
+//! cases in `article_from_case`. `list_public` and `get_public` read, without a principal, only
+//! published articles whose visibility is `public` (the public knowledge base, `/kb`).
 
 use casebook_domain::Timestamp;
 use casebook_domain::directory::Product;
 use casebook_domain::ids::{ArticleId, ProductId, UserId};
 use casebook_domain::knowledge::{
-    self, Article, ArticleContent, ArticleDraft, ArticleError, ArticlePatch, ArticleSummary,
+    self, Article, ArticleContent, ArticleDraft, ArticleError, ArticlePatch, ArticleStatus,
+    ArticleSummary, ArticleVisibility,
 };
 use casebook_domain::policy::{Permission, Subject};
 use casebook_store::article_list::{self, ArticleFilter, ArticleSort};
@@ -109,6 +111,53 @@ pub async fn list(
     filter.customers_only = !who.is_staff();
     let mut db = app.store.read().await?;
     Ok(article_list::list(&mut db, &filter, sort, page).await?)
+}
+
+/// Whether an article may be read by someone who is not signed in.
+fn readable_by_anyone(article: &Article) -> bool {
+    article.status == ArticleStatus::Published && article.visibility == ArticleVisibility::Public
+}
+
+/// Lists the published `public` articles, for someone who is not signed in: whatever the filter
+/// asks, the statement keeps only published articles whose visibility is `public`.
+pub async fn list_public(
+    app: &App,
+    mut filter: ArticleFilter,
+    sort: ArticleSort,
+    page: &PageRequest,
+) -> ActionResult<Page<ArticleSummary>> {
+    filter.customers_only = true;
+    filter.status = Some(ArticleStatus::Published);
+    filter.visibility = Some(ArticleVisibility::Public);
+    let mut db = app.store.read().await?;
+    let mut page = article_list::list(&mut db, &filter, sort, page).await?;
+    // The statement already keeps only these; checked again so no change there can leak.
+    page.items.retain(|a| {
+        a.status == ArticleStatus::Published && a.visibility == ArticleVisibility::Public
+    });
+    Ok(page)
+}
+
+/// Reads a published `public` article for someone who is not signed in: bodies rendered to
+/// sanitized HTML, no linked cases, no feedback, no staff names or review note. Every other
+/// article (a draft, in review, internal, for customers, retired, unknown) is the same 404.
+pub async fn get_public(app: &App, id: ArticleId) -> ActionResult<Article> {
+    let mut db = app.store.read().await?;
+    let mut article = articles::get(&mut db, id)
+        .await?
+        .filter(readable_by_anyone)
+        .ok_or(ActionError::NotFound("article"))?;
+    for text in &mut article.texts {
+        text.body_html = crate::web::page::user_html(&text.body);
+    }
+    article.cases.clear();
+    article.my_feedback = None;
+    article.review_note = None;
+    article.contributors.clear();
+    article.author.name.clear();
+    article.edited_by = None;
+    article.reviewer = None;
+    Ok(article)
 }
 
 /// Writes a new draft.

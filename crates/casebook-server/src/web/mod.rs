@@ -1,4 +1,5 @@
-//! The web pages: the engineers' console (`/console`) and the customer portal (`/portal`),
+//! The web pages: the engineers' console (`/console`), the customer portal (`/portal`) and the
+//! public knowledge base (`/kb`, no sign-in),
 //! rendered on the server with askama in zh-CN or en. Handlers are thin, as in the API: they
 //! call the same actions with the signed-in user's principal, so the policy, the audit log and
 //! the tenant rules are the API's.
@@ -15,6 +16,7 @@ pub mod mail_links;
 pub mod notifications;
 pub mod page;
 pub mod portal;
+pub mod public_kb;
 pub mod session;
 pub mod sign_in;
 
@@ -94,6 +96,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(portal::routes())
         .merge(notifications::routes())
         .merge(mail_links::routes())
+        .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))
         .merge(assets::routes())
 }

@@ -1,8 +1,9 @@
 //! Tests of the web pages: over HTTP with a cookie-keeping client (`sessions.rs`, `portal.rs`,
 //! `console.rs`, `edit_pages.rs`: sign-in, CSRF, CSP, tenant isolation, internal notes, bad input,
 //! edit forms, HTML checks; `search_pages.rs`: search and deflection; `kb_pages.rs`: the
-//! knowledge base) and in a real browser (`browser.rs`: Debian's chromium through
-//! chromedriver, the whole support loop; `browser_kb.rs`: deflection while a case is typed).
+//! knowledge base; `public_kb.rs`: the public knowledge base without signing in) and in a real
+//! browser (`browser.rs`: Debian's chromium through chromedriver, the whole support loop;
+//! `browser_kb.rs`: deflection while a case is typed).
 
 mod browser;
 mod browser_kb;
@@ -13,6 +14,7 @@ mod html;
 mod kb_pages;
 mod mail_pages;
 mod portal;
+mod public_kb;
 mod search_pages;
 mod sessions;
 
