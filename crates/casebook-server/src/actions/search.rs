@@ -134,7 +134,9 @@ pub async fn search_public(app: &App, request: Request) -> ActionResult<Results>
         .filter(|a| a.status == "published" && a.visibility == "public")
         .map(|a| a.id)
         .collect();
+    let before = results.hits.len();
     results.hits.retain(|h| public.contains(&h.id));
+    results.total -= before - results.hits.len();
     Ok(results)
 }
 
