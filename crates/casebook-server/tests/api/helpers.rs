@@ -249,6 +249,14 @@ impl TestApp {
         self.open_case(&self.b.user_token, json!({"title": format!("B problem {FOREIGN_CANARY}"), "description": "secret", "severity": 3})).await
     }
 
+    /// Takes an article one review step (`submit`, `publish`, `retire`…) as `token`, failing the
+    /// test otherwise.
+    pub async fn review_step(&self, token: &str, id: i64, step: &str) {
+        let path = format!("/api/v1/articles/{id}/{step}");
+        let (status, body) = self.post(token, &path, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{step}: {body}");
+    }
+
     /// Moves a case to `status` as staff along the lifecycle (assigning the engineer).
     pub async fn advance(&self, number: &str, statuses: &[&str]) {
         let path = format!("/api/v1/cases/{number}");

@@ -412,22 +412,8 @@ async fn article(t: &TestApp, visibility: &str, title: &str, publish: bool) -> i
     assert_eq!(status, StatusCode::CREATED, "{made}");
     let id = made["id"].as_i64().unwrap();
     if publish {
-        let (status, body) = t
-            .post(
-                &t.engineer,
-                &format!("/api/v1/articles/{id}/submit"),
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let (status, body) = t
-            .post(
-                &t.manager,
-                &format!("/api/v1/articles/{id}/publish"),
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        t.review_step(&t.engineer, id, "submit").await;
+        t.review_step(&t.manager, id, "publish").await;
     }
     id
 }

@@ -65,22 +65,8 @@ pub async fn published(t: &TestApp, title: &str, visibility: &str) -> i64 {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{a}");
     let id = a["id"].as_i64().unwrap();
-    let (status, body) = t
-        .post(
-            &t.admin,
-            &format!("/api/v1/articles/{id}/submit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = t
-        .post(
-            &t.coordinator,
-            &format!("/api/v1/articles/{id}/publish"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    t.review_step(&t.admin, id, "submit").await;
+    t.review_step(&t.coordinator, id, "publish").await;
     id
 }
 

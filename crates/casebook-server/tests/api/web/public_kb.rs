@@ -37,12 +37,8 @@ async fn article(t: &TestApp, visibility: &str, title: &str, body: &str, publish
     assert_eq!(status, StatusCode::CREATED, "{made}");
     let id = made["id"].as_i64().unwrap();
     if publish {
-        let path = format!("/api/v1/articles/{id}/submit");
-        let (status, body) = t.post(&t.engineer, &path, json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let path = format!("/api/v1/articles/{id}/publish");
-        let (status, body) = t.post(&t.manager, &path, json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        t.review_step(&t.engineer, id, "submit").await;
+        t.review_step(&t.manager, id, "publish").await;
     }
     id
 }
@@ -84,15 +80,11 @@ async fn visitors_read_only_published_public_articles(backend: TestBackend) {
     let draft = article(&t, "public", "sharedkb draftkbcanary 草稿", "", false).await;
     let in_review = {
         let id = article(&t, "public", "sharedkb reviewkbcanary 审核中", "", false).await;
-        let path = format!("/api/v1/articles/{id}/submit");
-        let (status, body) = t.post(&t.engineer, &path, json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        t.review_step(&t.engineer, id, "submit").await;
         id
     };
     let retired = article(&t, "public", "sharedkb retiredkbcanary 已停用", "", true).await;
-    let path = format!("/api/v1/articles/{retired}/retire");
-    let (status, body) = t.post(&t.manager, &path, json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    t.review_step(&t.manager, retired, "retire").await;
     // The public article comes last: once the index has it, it has every change before it.
     let public = article(
         &t,
