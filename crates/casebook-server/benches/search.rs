@@ -8,10 +8,12 @@
 //! Settings (environment): CASEBOOK_BENCH_BACKENDS (default `sqlite,postgres`),
 //! CASEBOOK_BENCH_CASES (default 1000000), CASEBOOK_BENCH_ARTICLES (default 100000),
 //! CASEBOOK_BENCH_SEARCHES (searches per caller, default 1000), CASEBOOK_BENCH_NEW_CASES (cases
-//! added for the change feed, default 20000).
+//! added for the change feed, default 20000), CASEBOOK_BENCH_INDEX_DIR (keep the index there
+//! instead of in a temporary directory, to study it afterwards).
 
 mod common;
 
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,6 +36,8 @@ use casebook_store::{Store, timeline};
 use common::{backend_name, env_usize, run_on_backends};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
 
 const ZH_PARTS: &[&str] = &[
     "数据库",
@@ -178,11 +182,12 @@ fn ms(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / 1000.0
 }
 
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// A line of a process's `/proc/{pid}/status` in MB (`VmRSS`, `RssAnon`, `RssFile`, `VmHWM`).
+fn status_mb(pid: u32, key: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
+        .find(|l| l.split(':').next() == Some(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
@@ -199,6 +204,47 @@ fn dir_mb(dir: &std::path::Path) -> f64 {
                 / 1_048_576.0
         })
         .unwrap_or(0.0)
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// Starts `casebook serve` on the database and index; returns it and its address.
+async fn serve(url: &str, index: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CASEBOOK_DATABASE_URL", url)
+        .env("CASEBOOK_SEARCH_INDEX_DIR", index)
+        .env("CASEBOOK_LISTEN", "127.0.0.1:0")
+        .env("CASEBOOK_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the casebook binary");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = tokio::time::timeout(Duration::from_secs(300), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.split("address=").nth(1) {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+        }
+        panic!("the server exited before listening");
+    })
+    .await
+    .expect("the server starts within five minutes");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, format!("http://{address}"))
 }
 
 async fn app_with_index(backend: TestBackend, index: &std::path::Path) -> (TestDb, Arc<App>) {
@@ -374,9 +420,11 @@ async fn add_articles(
     }
 }
 
-async fn searches(base: &str, token: &str, n: usize) -> Histogram<u64> {
+/// `n` searches cycling through [`QUERIES`]: all of them, and each query's own.
+async fn searches(base: &str, token: &str, n: usize) -> (Histogram<u64>, Vec<Histogram<u64>>) {
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut h = Histogram::<u64>::new(3).unwrap();
+    let mut each = vec![Histogram::<u64>::new(3).unwrap(); QUERIES.len()];
     for i in 0..n {
         let q = QUERIES[i % QUERIES.len()];
         let url = format!("{base}/api/v1/search?q={}", url_encode(q));
@@ -384,9 +432,11 @@ async fn searches(base: &str, token: &str, n: usize) -> Histogram<u64> {
         let response = http.get(&url).bearer_auth(token).send().await.unwrap();
         assert!(response.status().is_success(), "{}", response.status());
         let _: Value = response.json().await.unwrap();
-        h.record(started.elapsed().as_micros() as u64).unwrap();
+        let micros = started.elapsed().as_micros() as u64;
+        h.record(micros).unwrap();
+        each[i % QUERIES.len()].record(micros).unwrap();
     }
-    h
+    (h, each)
 }
 
 fn url_encode(text: &str) -> String {
@@ -404,8 +454,11 @@ async fn bench(backend: TestBackend) {
     let searches_per_caller = env_usize("CASEBOOK_BENCH_SEARCHES", 1000);
     let new_cases = env_usize("CASEBOOK_BENCH_NEW_CASES", 20_000);
     let name = backend_name(backend);
-    let index_dir = tempfile::tempdir().unwrap();
-    let (_db, app) = app_with_index(backend, index_dir.path()).await;
+    let temporary = tempfile::tempdir().unwrap();
+    let index_dir = std::env::var_os("CASEBOOK_BENCH_INDEX_DIR")
+        .map(|d| std::path::PathBuf::from(d).join(name))
+        .unwrap_or_else(|| temporary.path().to_path_buf());
+    let (db, app) = app_with_index(backend, &index_dir).await;
     let system = Principal::system("bench");
     let staff = users::create(
         &app,
@@ -467,7 +520,7 @@ async fn bench(backend: TestBackend) {
     println!(
         "{name}: rebuild: {documents} documents in {rebuild:.1} s = {:.0} documents/s; index {:.0} MB",
         documents as f64 / rebuild,
-        dir_mb(index_dir.path())
+        dir_mb(&index_dir)
     );
 
     // The change feed: new cases applied by one catch-up.
@@ -480,21 +533,37 @@ async fn bench(backend: TestBackend) {
         applied as f64 / feed
     );
 
-    // Searches over HTTP, with the follower running as in `casebook serve`.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = casebook_server::http::router(app.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let follower = tokio::spawn(casebook_server::search::follow(app.clone()));
+    // Searches over HTTP against a `casebook serve` of its own, on a copy of the index (as a
+    // server started after a reindex finds it), so that its memory is the server's alone.
+    let served = temporary.path().join("served-index");
+    copy_dir(&index_dir, &served);
+    let (mut server, base) = serve(&db.url, &served).await;
+    let pid = server.id().expect("the server runs");
+    let started_mb = status_mb(pid, "VmRSS");
     searches(&base, &staff_token, 50).await; // warm-up
     for (who, token) in [("staff", &staff_token), ("customer", &customer_token)] {
-        let h = searches(&base, token, searches_per_caller).await;
+        let (h, each) = searches(&base, token, searches_per_caller).await;
         println!(
             "{name}: search as {who}: {} queries, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             h.len(),
             ms(&h, 0.5),
             ms(&h, 0.99),
             h.max() as f64 / 1000.0
+        );
+        let mut slowest: Vec<(f64, &str)> = each
+            .iter()
+            .zip(QUERIES)
+            .map(|(h, q)| (ms(h, 0.5), *q))
+            .collect();
+        slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let listed: Vec<String> = slowest
+            .iter()
+            .take(5)
+            .map(|(t, q)| format!("{q} {t:.1} ms"))
+            .collect();
+        println!(
+            "{name}: slowest queries as {who} (p50): {}",
+            listed.join(", ")
         );
     }
     // How long a new case takes to be found (refresh every [search] refresh_millis).
@@ -531,14 +600,19 @@ async fn bench(backend: TestBackend) {
             .unwrap();
     }
     println!(
-        "{name}: a new case is found after p50 {:.0} ms, max {:.0} ms (refresh {} ms); memory {:.0} MB resident",
+        "{name}: a new case is found after p50 {:.0} ms, max {:.0} ms (refresh {} ms)",
         ms(&visible, 0.5),
         visible.max() as f64 / 1000.0,
         app.config.search.refresh_millis,
-        rss_mb()
     );
-    follower.abort();
-    server.abort();
+    println!(
+        "{name}: the server's memory: {started_mb:.0} MB resident when started; after the searches {:.0} MB resident ({:.0} MB anonymous, {:.0} MB of mapped index files), peak {:.0} MB",
+        status_mb(pid, "VmRSS"),
+        status_mb(pid, "RssAnon"),
+        status_mb(pid, "RssFile"),
+        status_mb(pid, "VmHWM"),
+    );
+    server.kill().await.unwrap();
 }
 
 fn main() {

@@ -44,7 +44,8 @@ pub fn backend_name(backend: TestBackend) -> &'static str {
 }
 
 /// Runs `bench` on each backend of CASEBOOK_BENCH_BACKENDS (default `sqlite,postgres`), each
-/// within an hour. `cargo test --benches --list` asks for a list: there is none.
+/// within CASEBOOK_BENCH_TIMEOUT_SECS (default an hour). `cargo test --benches --list` asks for a
+/// list: there is none.
 pub fn run_on_backends<F: Future<Output = ()>>(bench: impl Fn(TestBackend) -> F) {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -55,6 +56,8 @@ pub fn run_on_backends<F: Future<Output = ()>>(bench: impl Fn(TestBackend) -> F)
         .enable_all()
         .build()
         .unwrap();
+    let limit =
+        std::time::Duration::from_secs(env_usize("CASEBOOK_BENCH_TIMEOUT_SECS", 3600) as u64);
     for backend in backends.split(',') {
         let backend = match backend.trim() {
             "sqlite" => TestBackend::Sqlite,
@@ -62,10 +65,8 @@ pub fn run_on_backends<F: Future<Output = ()>>(bench: impl Fn(TestBackend) -> F)
             other => panic!("unknown backend {other}"),
         };
         runtime
-            .block_on(async {
-                tokio::time::timeout(std::time::Duration::from_secs(3600), bench(backend)).await
-            })
-            .expect("the benchmark finishes within an hour");
+            .block_on(async { tokio::time::timeout(limit, bench(backend)).await })
+            .expect("the benchmark finishes within CASEBOOK_BENCH_TIMEOUT_SECS");
     }
 }
 

@@ -421,6 +421,7 @@ search-article-statuses = Articles
 search-case-status = Case status
 search-results = Results
 search-total = Results: { $number }
+search-total-more = Results: more than { $number }
 search-start = Type words to search cases, knowledge articles and more.
 search-no-results = Nothing matches these words. Try fewer or other words.
 search-deflections = Customers who found an answer in the knowledge base while opening a case and left without filing it (last 30 days): { $number }

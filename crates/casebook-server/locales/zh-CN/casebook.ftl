@@ -421,6 +421,7 @@ search-article-statuses = 知识库文章
 search-case-status = 问题记录状态
 search-results = 搜索结果
 search-total = 共 { $number } 条结果
+search-total-more = 超过 { $number } 条结果
 search-start = 输入关键词，搜索问题记录、知识库文章等。
 search-no-results = 没有匹配的结果。请减少或更换关键词。
 search-deflections = 近 30 天内，客户在提交问题时从知识库找到答案、未提交而离开的次数：{ $number }

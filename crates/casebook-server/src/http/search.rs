@@ -94,8 +94,10 @@ impl From<Hit> for SearchHit {
 pub struct SearchPage {
     /// Best first.
     pub items: Vec<SearchHit>,
-    /// How many results there are in all.
+    /// How many results there are in all, counted up to 1,000.
     pub total: usize,
+    /// False when there are more than `total` results (counting stops at 1,000).
+    pub total_exact: bool,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -162,6 +164,7 @@ async fn find(
     Ok(Json(SearchPage {
         items: results.hits.into_iter().map(SearchHit::from).collect(),
         total: results.total,
+        total_exact: results.total_exact,
         next_cursor: results.next_offset.map(|n| format!("s.{n}")),
     }))
 }

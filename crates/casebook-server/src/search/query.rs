@@ -5,11 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Score, TERMINATED, TantivyDocument, Term};
 
 use casebook_store::search::Kind;
 
@@ -23,6 +25,8 @@ pub const MAX_TERMS: usize = 16;
 pub const MAX_QUERY_CHARS: usize = 500;
 /// The deepest result that can be paged to.
 pub const MAX_OFFSET: usize = 1000;
+/// Results are counted up to this many; beyond, `total` is this and `total_exact` false.
+pub const COUNT_LIMIT: usize = 1000;
 
 /// Who is searching, as far as the index can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,14 +94,28 @@ pub struct Hit {
 }
 
 /// A page of results.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Results {
     /// The results, best first.
     pub hits: Vec<Hit>,
-    /// How many results there are in all.
+    /// How many results there are in all, up to [`COUNT_LIMIT`].
     pub total: usize,
+    /// False when there are more than `total` results.
+    pub total_exact: bool,
     /// The offset of the next page, if there is one.
     pub next_offset: Option<usize>,
+}
+
+impl Default for Results {
+    /// No results.
+    fn default() -> Results {
+        Results {
+            hits: Vec::new(),
+            total: 0,
+            total_exact: true,
+            next_offset: None,
+        }
+    }
 }
 
 /// Runs a search on the index as it is now (blocking; call it off the async threads).
@@ -113,80 +131,56 @@ pub fn run(engine: &Engine, scope: Scope, request: &Request) -> Result<Results, 
         Scope::Staff => &[(f.title, 3.0), (f.body, 1.0), (f.internal, 0.8)],
         _ => &[(f.title, 3.0), (f.body, 1.0)],
     };
-    let mut words: Vec<(Occur, Box<dyn Query>)> = terms
-        .iter()
-        .map(|t| {
-            let per_field = text_fields
-                .iter()
-                .map(|&(field, boost)| {
-                    let term = TermQuery::new(
-                        Term::from_field_text(field, t),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    (Occur::Should, boosted(Box::new(term), boost))
-                })
-                .collect();
-            (
-                Occur::Should,
-                Box::new(BooleanQuery::new(per_field)) as Box<dyn Query>,
-            )
-        })
-        .collect();
-    let needed = match terms.len() {
-        0..=2 => terms.len(),
-        n => n.div_ceil(2),
-    };
-    let text: Box<dyn Query> = Box::new(BooleanQuery::with_minimum_required_clauses(
-        std::mem::take(&mut words),
-        needed,
-    ));
+    // One flat disjunction of (word, field) terms: tantivy ranks it with block-max WAND, which
+    // skips the blocks of common words that cannot reach the top results.
     let mut matching: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if !terms.is_empty() {
-        matching.push((Occur::Should, text));
+    for t in &terms {
+        for &(field, boost) in text_fields {
+            let term = TermQuery::new(
+                Term::from_field_text(field, t),
+                IndexRecordOption::WithFreqs,
+            );
+            matching.push((Occur::Should, boosted(Box::new(term), boost)));
+        }
     }
     if !exact.is_empty() && exact.chars().count() <= 64 {
         // A case number, customer number, serial number or e-mail typed exactly.
-        let term = TermQuery::new(
-            Term::from_field_text(f.number, &exact),
-            IndexRecordOption::Basic,
-        );
-        matching.push((Occur::Should, boosted(Box::new(term), 20.0)));
         let upper = q.trim().to_owned();
-        if upper != exact {
+        for number in [exact.as_str(), upper.as_str()] {
             let term = TermQuery::new(
-                Term::from_field_text(f.number, &upper),
-                IndexRecordOption::Basic,
+                Term::from_field_text(f.number, number),
+                IndexRecordOption::WithFreqs,
             );
             matching.push((Occur::Should, boosted(Box::new(term), 20.0)));
+            if upper == exact {
+                break;
+            }
         }
     }
-    let mut all: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, Box::new(BooleanQuery::new(matching)))];
-    for filter in filters(f, scope, request) {
-        all.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
-    }
-    let query = BooleanQuery::new(all);
+    let filters = filters(f, scope, request);
+    let query: Box<dyn Query> = if filters.is_empty() {
+        Box::new(BooleanQuery::new(matching))
+    } else {
+        let mut all: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(matching)))];
+        for filter in filters {
+            all.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
+        }
+        Box::new(BooleanQuery::new(all))
+    };
 
     let searcher = engine.reader.searcher();
     let limit = request.limit.clamp(1, 100);
     let offset = request.offset.min(MAX_OFFSET);
-    let top = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
-        move |segment: &SegmentReader| {
-            let solved = segment
-                .fast_fields()
-                .u64("solved")
-                .ok()
-                .map(|c| c.first_or_default_col(0));
-            move |doc: DocId, score: Score| {
-                let n = solved.as_ref().map_or(0, |c| c.get_val(doc));
-                score * (1.0 + (n as Score).ln_1p() * 0.1)
-            }
-        },
-    );
-    let (found, total) = searcher.search(&query, &(top, Count))?;
+    // One more than the page, to know whether there is a next one.
+    let wanted = (offset + limit + 1).max(LIFT_WINDOW);
+    let mut found = searcher.search(&query, &TopDocs::with_limit(wanted).order_by_score())?;
+    lift_solved(&searcher, &mut found);
+    let more = found.len() > offset + limit;
+    let counted = count_up_to(&searcher, query.as_ref(), COUNT_LIMIT + 1)?;
     let snippets = Snippets::new(&searcher, &terms, f, scope)?;
-    let mut hits = Vec::with_capacity(found.len());
-    for (score, address) in found {
+    let mut hits = Vec::with_capacity(limit);
+    for &(score, address) in found.iter().skip(offset).take(limit) {
         hits.push(hit(
             &searcher,
             address,
@@ -196,14 +190,63 @@ pub fn run(engine: &Engine, scope: Scope, request: &Request) -> Result<Results, 
             &request.locale,
         )?);
     }
-    let next_offset = (offset + hits.len() < total.min(MAX_OFFSET + limit) && hits.len() == limit)
-        .then_some(offset + limit)
-        .filter(|&n| n <= MAX_OFFSET);
+    let next_offset = (more && offset + limit <= MAX_OFFSET).then_some(offset + limit);
     Ok(Results {
         hits,
-        total,
+        total: counted.min(COUNT_LIMIT),
+        total_exact: counted <= COUNT_LIMIT,
         next_offset,
     })
+}
+
+/// The best results by relevance alone among which articles that solved problems are lifted
+/// (a fixed window, so that pages stay consistent).
+const LIFT_WINDOW: usize = 100;
+
+/// Articles that solved problems move up among the first [`LIFT_WINDOW`] results: the score is
+/// multiplied by `1 + ln(1 + solved) / 10`.
+fn lift_solved(searcher: &tantivy::Searcher, found: &mut [(Score, DocAddress)]) {
+    let window = found.len().min(LIFT_WINDOW);
+    let mut columns = BTreeMap::new();
+    for (score, address) in &mut found[..window] {
+        let column = columns.entry(address.segment_ord).or_insert_with(|| {
+            searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("solved")
+                .ok()
+                .map(|c| c.first_or_default_col(0))
+        });
+        let solved = column.as_ref().map_or(0, |c| c.get_val(address.doc_id));
+        *score *= 1.0 + (solved as Score).ln_1p() * 0.1;
+    }
+    found[..window].sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+}
+
+/// Counts the documents `query` matches, up to `cap` (counting every match of a common word
+/// over a million documents would cost more than the search).
+fn count_up_to(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    cap: usize,
+) -> tantivy::Result<usize> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut n = 0;
+    for reader in searcher.segment_readers() {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                n += 1;
+                if n >= cap {
+                    return Ok(n);
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(n)
 }
 
 fn boosted(query: Box<dyn Query>, boost: Score) -> Box<dyn Query> {
@@ -426,4 +469,91 @@ fn hit(
         organization: (org > 0).then_some(org as i64),
         score,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::{Index, IndexWriter};
+
+    /// An index in memory with `n` documents that say "disk", the ones in `solved` with that many
+    /// solved problems, and the first `deleted` of them deleted.
+    fn index(n: u64, solved: &[(u64, u64)], deleted: u64) -> (tantivy::Searcher, Fields) {
+        let (schema, f) = super::super::schema::build();
+        let index = Index::create_in_ram(schema);
+        index.tokenizers().register(
+            super::super::analyzer::INDEX_ANALYZER,
+            super::super::analyzer::index_analyzer(),
+        );
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for id in 0..n {
+            let mut d = TantivyDocument::default();
+            d.add_text(f.key, format!("article:{id}"));
+            d.add_text(f.kind, "article");
+            d.add_u64(f.id, id);
+            d.add_text(f.title, "disk array");
+            let count = solved.iter().find(|s| s.0 == id).map_or(0, |s| s.1);
+            d.add_u64(f.solved, count);
+            writer.add_document(d).unwrap();
+        }
+        writer.commit().unwrap();
+        for id in 0..deleted {
+            writer.delete_term(Term::from_field_text(f.key, &format!("article:{id}")));
+        }
+        writer.commit().unwrap();
+        let reader = index.reader().unwrap();
+        (reader.searcher(), f)
+    }
+
+    fn disk(f: &Fields) -> TermQuery {
+        TermQuery::new(
+            Term::from_field_text(f.title, "disk"),
+            IndexRecordOption::WithFreqs,
+        )
+    }
+
+    #[test]
+    fn counting_stops_at_its_cap_and_skips_deleted_documents() {
+        let (searcher, f) = index(30, &[], 4);
+        assert_eq!(count_up_to(&searcher, &disk(&f), 10).unwrap(), 10);
+        assert_eq!(count_up_to(&searcher, &disk(&f), 100).unwrap(), 26);
+        let none = TermQuery::new(
+            Term::from_field_text(f.title, "tape"),
+            IndexRecordOption::WithFreqs,
+        );
+        assert_eq!(count_up_to(&searcher, &none, 100).unwrap(), 0);
+    }
+
+    #[test]
+    fn articles_that_solved_problems_move_up_within_the_window() {
+        let (searcher, f) = index(
+            LIFT_WINDOW as u64 + 20,
+            &[(7, 40), (LIFT_WINDOW as u64 + 10, 500)],
+            0,
+        );
+        let mut found = searcher
+            .search(
+                &disk(&f),
+                &TopDocs::with_limit(LIFT_WINDOW + 20).order_by_score(),
+            )
+            .unwrap();
+        let id = |a: DocAddress| {
+            let doc: TantivyDocument = searcher.doc(a).unwrap();
+            doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap()
+        };
+        // Equal scores: document order.
+        assert_eq!(id(found[0].1), 0);
+        let before = found[0].0;
+        lift_solved(&searcher, &mut found);
+        assert_eq!(id(found[0].1), 7);
+        assert!((found[0].0 - before * (1.0 + 41f32.ln() * 0.1)).abs() < 1e-4);
+        // Beyond the window nothing moves, so that pages stay consistent.
+        assert_eq!(id(found[LIFT_WINDOW + 10].1), LIFT_WINDOW as u64 + 10);
+        assert!(
+            found
+                .windows(2)
+                .take(LIFT_WINDOW - 1)
+                .all(|w| w[0].0 >= w[1].0)
+        );
+    }
 }

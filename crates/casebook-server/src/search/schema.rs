@@ -10,7 +10,7 @@ use tantivy::schema::{
 use super::analyzer::INDEX_ANALYZER;
 
 /// The version of this schema; an index written with another is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The index's fields.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +57,9 @@ pub fn build() -> (Schema, Fields) {
     let text = |stored: bool| {
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(INDEX_ANALYZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+            // Frequencies for BM25; no positions: no query is a phrase, and snippets cut the
+            // stored text again.
+            .set_index_option(IndexRecordOption::WithFreqs);
         let options = TextOptions::default().set_indexing_options(indexing);
         if stored {
             options.set_stored()
@@ -65,11 +67,20 @@ pub fn build() -> (Schema, Fields) {
             options
         }
     };
+    // Exact values with frequencies: a query's terms all read frequencies, which block-max WAND
+    // needs.
+    let exact = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+        .set_stored();
     let fields = Fields {
         key: b.add_text_field("key", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
         id: b.add_u64_field("id", STORED | FAST),
-        number: b.add_text_field("number", STRING | STORED),
+        number: b.add_text_field("number", exact),
         org: b.add_u64_field("org", INDEXED | STORED),
         opened_by: b.add_u64_field("opened_by", INDEXED),
         contact: b.add_u64_field("contact", INDEXED),

@@ -105,8 +105,10 @@ struct ListPage {
     articles: Vec<Listed>,
     /// The search results (when searching).
     found: Vec<Found>,
-    /// How many results the search has.
+    /// How many results the search has, up to the count's limit.
     total: usize,
+    /// False when there are more than `total`.
+    total_exact: bool,
     /// The next page's link.
     next: Option<String>,
 }
@@ -147,6 +149,7 @@ async fn list(
             q: String::new(),
             found: Vec::new(),
             total: 0,
+            total_exact: true,
         }));
     }
     let offset = query.offset().map_err(|e| fail(&ctx, e))?;
@@ -186,6 +189,7 @@ async fn list(
         articles: Vec::new(),
         found,
         total,
+        total_exact: results.total_exact,
     }))
 }
 

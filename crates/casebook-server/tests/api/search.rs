@@ -313,6 +313,7 @@ async fn filters_and_paging(backend: TestBackend) {
     wait_for(&t, &t.engineer, &q("存储阵列"), |b| b["total"] == 6).await;
     let body = find(&t, &t.engineer, &format!("{}&severity=3", q("存储阵列"))).await;
     assert_eq!(body["total"], 3, "{body}");
+    assert_eq!(body["total_exact"], true, "{body}");
     let body = find(
         &t,
         &t.engineer,

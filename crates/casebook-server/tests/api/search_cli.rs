@@ -1,6 +1,7 @@
 //! `casebook reindex` on SQLite and PostgreSQL: the real binary rebuilds an index from the
 //! database with its progress, the rebuilt index holds every object and is used as it is by the
-//! next process, and an index held by a running process is refused with a reason.
+//! next process, and an index held by a running process is refused with a reason; an index an
+//! older Casebook wrote with another schema is replaced and rebuilt.
 
 use casebook_server::actions::search;
 use casebook_server::app::App;
@@ -12,7 +13,10 @@ use serde_json::json;
 use crate::cli::casebook_with;
 use crate::helpers::TestApp;
 
-on_both_backends!(reindex_rebuilds_and_refuses_an_index_in_use);
+on_both_backends!(
+    reindex_rebuilds_and_refuses_an_index_in_use,
+    an_index_of_another_schema_is_rebuilt
+);
 
 async fn reindex_rebuilds_and_refuses_an_index_in_use(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
@@ -86,4 +90,40 @@ async fn reindex_rebuilds_and_refuses_an_index_in_use(backend: TestBackend) {
         stderr.contains("in use by another casebook process"),
         "{stderr}"
     );
+}
+
+async fn an_index_of_another_schema_is_rebuilt(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let body = json!({"title": "旧索引 oldschema", "description": "d", "severity": 3});
+    let number = t.open_case(&t.a.user_token, body).await;
+    // An index as an older Casebook left it: another schema, another document.
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = tantivy::schema::Schema::builder();
+    let old = builder.add_text_field("old", tantivy::schema::TEXT | tantivy::schema::STORED);
+    let index = tantivy::Index::create_in_dir(dir.path(), builder.build()).unwrap();
+    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+    writer
+        .add_document(tantivy::doc!(old => "oldschema stale"))
+        .unwrap();
+    writer.commit().unwrap();
+    drop((writer, index));
+
+    let mut config = t.app.config.clone();
+    config.search.index_dir = dir.path().to_path_buf();
+    let next = App::with_store(config, t.app.store.clone(), t.app.clock.clone());
+    casebook_server::search::catch_up(&next).await.unwrap();
+    let found = search::search(
+        &next,
+        &Principal::system("test"),
+        casebook_server::search::Request {
+            q: "oldschema".into(),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let seen: Vec<String> = found.hits.into_iter().filter_map(|h| h.number).collect();
+    assert_eq!(seen, [number]);
+    assert!(found.total_exact && found.total == 1);
 }

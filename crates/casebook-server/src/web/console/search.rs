@@ -165,8 +165,10 @@ pub struct Row {
 pub struct Found {
     /// The results.
     pub rows: Vec<Row>,
-    /// How many there are in all.
+    /// How many there are in all, up to the count's limit.
     pub total: usize,
+    /// False when there are more than `total`.
+    pub total_exact: bool,
     /// The next page's cursor.
     pub next: Option<String>,
     /// Whether a search was run (words were given).
@@ -243,6 +245,7 @@ pub async fn find(
         Found {
             rows,
             total: results.total,
+            total_exact: results.total_exact,
             next: results.next_offset.map(|n| format!("s.{n}")),
             searched: true,
             errors: Vec::new(),
