@@ -2,7 +2,8 @@
 //! Chinese and English, on SQLite and PostgreSQL. Reports the full rebuild's indexing
 //! throughput, the change feed's throughput (new cases applied by a catch-up), the latency of
 //! searches over HTTP for staff and for a customer (p50/p99), how long a new case takes to become
-//! searchable with the default refresh, the index size and the process's memory.
+//! searchable with the default refresh, the index size, and the memory of the `casebook serve`
+//! process that answers the searches (by mapping: anonymous, the program, the index's files).
 //! Run with `cargo bench -p casebook-server --bench search`; see docs/benchmarks.md.
 //!
 //! Settings (environment): CASEBOOK_BENCH_BACKENDS (default `sqlite,postgres`),
@@ -12,8 +13,8 @@
 //! instead of in a temporary directory, to study it afterwards).
 
 mod common;
+mod served;
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,8 +37,7 @@ use casebook_store::{Store, timeline};
 use common::{backend_name, env_usize, run_on_backends};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use served::{copy_dir, resident_by_mapping, serve, status_mb};
 
 const ZH_PARTS: &[&str] = &[
     "数据库",
@@ -182,17 +182,6 @@ fn ms(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / 1000.0
 }
 
-/// A line of a process's `/proc/{pid}/status` in MB (`VmRSS`, `RssAnon`, `RssFile`, `VmHWM`).
-fn status_mb(pid: u32, key: &str) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.split(':').next() == Some(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn dir_mb(dir: &std::path::Path) -> f64 {
     std::fs::read_dir(dir)
         .map(|entries| {
@@ -204,47 +193,6 @@ fn dir_mb(dir: &std::path::Path) -> f64 {
                 / 1_048_576.0
         })
         .unwrap_or(0.0)
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
-}
-
-/// Starts `casebook serve` on the database and index; returns it and its address.
-async fn serve(url: &str, index: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CASEBOOK_DATABASE_URL", url)
-        .env("CASEBOOK_SEARCH_INDEX_DIR", index)
-        .env("CASEBOOK_LISTEN", "127.0.0.1:0")
-        .env("CASEBOOK_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the casebook binary");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(300), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.split("address=").nth(1) {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-        }
-        panic!("the server exited before listening");
-    })
-    .await
-    .expect("the server starts within five minutes");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, format!("http://{address}"))
 }
 
 async fn app_with_index(backend: TestBackend, index: &std::path::Path) -> (TestDb, Arc<App>) {
@@ -611,6 +559,10 @@ async fn bench(backend: TestBackend) {
         status_mb(pid, "RssAnon"),
         status_mb(pid, "RssFile"),
         status_mb(pid, "VmHWM"),
+    );
+    println!(
+        "{name}: the server's resident memory by mapping: {}",
+        resident_by_mapping(pid, &served)
     );
     server.kill().await.unwrap();
 }

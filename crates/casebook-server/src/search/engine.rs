@@ -97,6 +97,9 @@ impl Search {
     }
 }
 
+/// Decompressed blocks of stored text kept per segment.
+const DOC_STORE_CACHE_BLOCKS: usize = 4;
+
 /// An open index with its only writer.
 pub struct Engine {
     pub(super) reader: IndexReader,
@@ -161,6 +164,9 @@ impl Engine {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            // Hits are read once per search, scattered over the index: a cache of decompressed
+            // blocks (100 per segment by default) would mostly hold memory.
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         Ok(Engine {
             reader,
