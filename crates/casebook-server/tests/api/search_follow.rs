@@ -228,7 +228,7 @@ async fn renaming_an_organisation_product_or_site_changes_what_names_it(backend:
         kinds_found(b) == ["case", "unit"]
     })
     .await;
-    assert_eq!(numbers(&body), [number.clone()]);
+    assert_eq!(numbers(&body), std::slice::from_ref(&number));
     wait_for(&t, &t.engineer, &q("oldprodname"), |b| b["total"] == 0).await;
     // The unit by its site's new name.
     wait_for(&t, &t.engineer, &q("newsitename"), |b| {
