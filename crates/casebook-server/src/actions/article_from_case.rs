@@ -25,9 +25,6 @@ use super::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::Principal;
 
-/// How many pages of contacts and users of the organisation are read for their names.
-const NAME_PAGES: usize = 10;
-
 /// The articles linked to a case, as the principal may see them.
 pub async fn of_case(
     app: &App,
@@ -97,7 +94,8 @@ async fn redactor_of(db: &mut Db, case: &Case, language: Language) -> ActionResu
         limit: Some(200),
         cursor: None,
     };
-    for _ in 0..NAME_PAGES {
+    // Every page: a name that is not read is a name that is not removed.
+    loop {
         let found = contacts::list(db, &filter, &page).await?;
         for c in &found.items {
             r.term(&c.name, Placeholder::Person);
@@ -119,7 +117,7 @@ async fn redactor_of(db: &mut Db, case: &Case, language: Language) -> ActionResu
         ..UserFilter::default()
     };
     page.cursor = None;
-    for _ in 0..NAME_PAGES {
+    loop {
         let found = users::list(db, &filter, &page).await?;
         for u in &found.items {
             r.term(&u.name, Placeholder::Person);

@@ -116,6 +116,12 @@ pub async fn save(
                 .map_or_else(|_| json!(v), serde_json::Value::from)
         })
         .collect();
+    // A refused form comes back with the boxes as they were ticked.
+    let ticked: Vec<ProductId> = ids
+        .iter()
+        .filter_map(serde_json::Value::as_i64)
+        .map(ProductId::new)
+        .collect();
     let result = match parse::<SubscriptionsEdit>(json!({"product_ids": ids})) {
         Ok(edit) => subscriptions::set(&app, &viewer.who, contact, edit).await,
         Err(err) => Err(err),
@@ -124,7 +130,7 @@ pub async fn save(
         Ok(_) => Ok(Redirect::to("/portal/subscriptions?saved=1").into_response()),
         Err(err) => {
             let (status, errors) = refusal(&viewer, err)?;
-            let page = page(&app, &viewer, Some(Vec::new()), false, errors)
+            let page = page(&app, &viewer, Some(ticked), false, errors)
                 .await
                 .map_err(|e| viewer.fail(e))?;
             Ok(render_status(status, &page))

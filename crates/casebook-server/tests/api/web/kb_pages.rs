@@ -467,13 +467,18 @@ async fn customers_choose_their_alert_subscriptions(backend: TestBackend) {
         .post_form("/portal/subscriptions", &[("product", &p)])
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _, _) = web
+    let (status, _, refused) = web
         .post_form(
             "/portal/subscriptions",
-            &[("_csrf", &csrf), ("product", "999999")],
+            &[("_csrf", &csrf), ("product", &p), ("product", "999999")],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The refused form keeps what was ticked.
+    assert!(
+        refused.contains(&format!("value=\"{product}\" checked")),
+        "{refused}"
+    );
     let (status, location, _) = web
         .post_form(
             "/portal/subscriptions",
@@ -548,12 +553,7 @@ async fn kb_pages_are_valid_in_both_languages(backend: TestBackend) {
     ];
     for lang in ["zh-CN", "en"] {
         for (web, pages) in [(&staff, &staff_pages[..]), (&customer, &customer_pages[..])] {
-            let csrf = web.csrf(&pages[0]).await;
-            web.post_form(
-                "/language",
-                &[("_csrf", &csrf), ("lang", lang), ("back", "/")],
-            )
-            .await;
+            web.choose_language(&pages[0], lang).await;
             for path in pages {
                 let (status, page) = web.get(path).await;
                 assert!(
