@@ -12,7 +12,7 @@ use casebook_domain::{Named, Timestamp};
 use crate::articles::{ProductRow, TextRow, json, status_of, tags_of, visibility_of};
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
-use crate::page::{Page, PageRequest};
+use crate::page::{Page, PageRequest, contains_pattern};
 use crate::rows::parse_column;
 use crate::time::Ts;
 
@@ -84,20 +84,6 @@ macro_rules! bind_args {
     }};
 }
 
-/// A `LIKE` pattern finding a tag in the stored JSON list of tags.
-fn tag_pattern(tag: &str) -> String {
-    let quoted = json(&tag.to_lowercase());
-    let mut out = String::from("%");
-    for c in quoted.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 /// Lists articles, newest change or most solved first. The statement names only the filters
 /// given (SQLite plans once per text) and is planned with its values on PostgreSQL.
 pub async fn list(
@@ -139,7 +125,7 @@ pub async fn list(
     if let Some(tag) = &filter.tag {
         push(
             "a.tags LIKE ? ESCAPE '\\'",
-            Arg::Text(tag_pattern(tag)),
+            Arg::Text(contains_pattern(&json(&tag.to_lowercase()))),
             &mut args,
         );
     }

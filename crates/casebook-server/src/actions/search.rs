@@ -11,7 +11,7 @@ use casebook_store::search::{self as feed, Kind};
 use super::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::Principal;
-use crate::search::{self, Request, Results, Scope, SearchError};
+use crate::search::{self, Hit, Request, Results, Scope, SearchError};
 
 impl From<SearchError> for ActionError {
     fn from(e: SearchError) -> Self {
@@ -109,10 +109,15 @@ async fn recheck(app: &App, who: &Principal, results: &mut Results) -> ActionRes
             visible.insert((Kind::Unit, u.id));
         }
     }
-    let before = results.hits.len();
-    results.hits.retain(|h| visible.contains(&(h.kind, h.id)));
-    results.total -= before - results.hits.len();
+    keep_only(results, |h| visible.contains(&(h.kind, h.id)));
     Ok(())
+}
+
+/// Drops the hits the database no longer shows the caller, and takes them off the total.
+fn keep_only(results: &mut Results, keep: impl Fn(&Hit) -> bool) {
+    let before = results.hits.len();
+    results.hits.retain(|h| keep(h));
+    results.total -= before - results.hits.len();
 }
 
 /// Searches the public articles, for someone not signed in.
@@ -134,9 +139,7 @@ pub async fn search_public(app: &App, request: Request) -> ActionResult<Results>
         .filter(|a| a.status == "published" && a.visibility == "public")
         .map(|a| a.id)
         .collect();
-    let before = results.hits.len();
-    results.hits.retain(|h| public.contains(&h.id));
-    results.total -= before - results.hits.len();
+    keep_only(&mut results, |h| public.contains(&h.id));
     Ok(results)
 }
 

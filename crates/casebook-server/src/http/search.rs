@@ -102,6 +102,23 @@ pub struct SearchPage {
     pub next_cursor: Option<String>,
 }
 
+/// The cursor of the search page that starts at `offset`.
+pub fn cursor_at(offset: usize) -> String {
+    format!("s.{offset}")
+}
+
+/// The offset a search cursor stands for (empty: the first page).
+pub fn offset_of(cursor: &str) -> Result<usize, ActionError> {
+    if cursor.is_empty() {
+        return Ok(0);
+    }
+    cursor
+        .strip_prefix("s.")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n <= crate::search::MAX_OFFSET)
+        .ok_or(ActionError::InvalidCursor)
+}
+
 /// Reads a search query into the engine's request.
 pub fn request_of(query: SearchQuery) -> Result<Request, ActionError> {
     let mut kinds = Vec::new();
@@ -124,14 +141,7 @@ pub fn request_of(query: SearchQuery) -> Result<Request, ActionError> {
     {
         return Err(ActionError::field("language", "invalid", "use zh-CN or en"));
     }
-    let offset = match query.cursor.as_deref() {
-        None | Some("") => 0,
-        Some(cursor) => cursor
-            .strip_prefix("s.")
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|&n| n <= crate::search::MAX_OFFSET)
-            .ok_or(ActionError::InvalidCursor)?,
-    };
+    let offset = offset_of(query.cursor.as_deref().unwrap_or(""))?;
     Ok(Request {
         q: query.q,
         kinds,
@@ -165,7 +175,7 @@ async fn find(
         items: results.hits.into_iter().map(SearchHit::from).collect(),
         total: results.total,
         total_exact: results.total_exact,
-        next_cursor: results.next_offset.map(|n| format!("s.{n}")),
+        next_cursor: results.next_offset.map(cursor_at),
     }))
 }
 

@@ -145,18 +145,21 @@ pub fn run(engine: &Engine, scope: Scope, request: &Request) -> Result<Results, 
     }
     if !exact.is_empty() && exact.chars().count() <= 64 {
         // A case number, customer number, serial number or e-mail typed exactly.
-        let upper = q.trim().to_owned();
-        for number in [exact.as_str(), upper.as_str()] {
+        let typed = q.trim();
+        let mut numbers = vec![exact.as_str()];
+        if typed != exact {
+            numbers.push(typed);
+        }
+        for number in numbers {
             let term = TermQuery::new(
                 Term::from_field_text(f.number, number),
                 IndexRecordOption::WithFreqs,
             );
             matching.push((Occur::Should, boosted(Box::new(term), 20.0)));
-            if upper == exact {
-                break;
-            }
         }
     }
+    // Without filters the disjunction is the whole query: wrapped in a `Must`, WAND would not
+    // see it.
     let filters = filters(f, scope, request);
     let query: Box<dyn Query> = if filters.is_empty() {
         Box::new(BooleanQuery::new(matching))

@@ -74,14 +74,7 @@ impl ListQuery {
 
     /// The offset of a search page (`s.N`, as the portal's search pages).
     fn offset(&self) -> Result<usize, ActionError> {
-        if self.cursor.is_empty() {
-            return Ok(0);
-        }
-        self.cursor
-            .strip_prefix("s.")
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|&n| n <= crate::search::MAX_OFFSET)
-            .ok_or(ActionError::InvalidCursor)
+        crate::http::search::offset_of(&self.cursor)
     }
 }
 
@@ -181,9 +174,10 @@ async fn list(
         })
         .collect();
     Ok(render(&ListPage {
-        next: results
-            .next_offset
-            .map(|n| format!("/kb?q={}&cursor=s.{n}", urlencode(&query.q))),
+        next: results.next_offset.map(|n| {
+            let cursor = crate::http::search::cursor_at(n);
+            format!("/kb?q={}&cursor={cursor}", urlencode(&query.q))
+        }),
         ctx,
         q: query.q,
         articles: Vec::new(),

@@ -246,7 +246,7 @@ pub async fn find(
             rows,
             total: results.total,
             total_exact: results.total_exact,
-            next: results.next_offset.map(|n| format!("s.{n}")),
+            next: results.next_offset.map(crate::http::search::cursor_at),
             searched: true,
             errors: Vec::new(),
         },

@@ -153,12 +153,7 @@ async fn call_home_pages_show_devices_sites_events_and_cases(backend: TestBacken
         format!("/console/cases/{number}"),
     ];
     for lang in ["zh-CN", "en"] {
-        let csrf = web.csrf(&pages[0]).await;
-        web.post_form(
-            "/language",
-            &[("_csrf", &csrf), ("lang", lang), ("back", "/")],
-        )
-        .await;
+        web.choose_language(&pages[0], lang).await;
         for path in &pages {
             let (status, page) = web.get(path).await;
             assert_eq!(status, StatusCode::OK, "{path} ({lang}): {page}");

@@ -171,4 +171,15 @@ impl WebClient {
         let (_, page) = self.get(path).await;
         hidden(&page, "_csrf").expect("the page has a form with a CSRF token")
     }
+
+    /// Switches the signed-in session's language (`zh-CN` or `en`), with the CSRF token of
+    /// `page`.
+    pub async fn choose_language(&self, page: &str, lang: &str) {
+        let csrf = self.csrf(page).await;
+        self.post_form(
+            "/language",
+            &[("_csrf", &csrf), ("lang", lang), ("back", "/")],
+        )
+        .await;
+    }
 }

@@ -431,12 +431,7 @@ async fn search_pages_are_valid_in_both_languages(backend: TestBackend) {
     ];
     for lang in ["zh-CN", "en"] {
         for (web, pages) in [(&staff, &staff_pages[..]), (&customer, &customer_pages[..])] {
-            let csrf = web.csrf(&pages[0]).await;
-            web.post_form(
-                "/language",
-                &[("_csrf", &csrf), ("lang", lang), ("back", "/")],
-            )
-            .await;
+            web.choose_language(&pages[0], lang).await;
             for path in pages {
                 let (status, page) = web.get(path).await;
                 assert!(
