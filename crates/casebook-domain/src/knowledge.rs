@@ -146,6 +146,11 @@ pub fn readable_by_customers(status: ArticleStatus, visibility: ArticleVisibilit
     status == ArticleStatus::Published && visibility != ArticleVisibility::Internal
 }
 
+/// Whether someone who is not signed in may read an article in this status and visibility.
+pub fn readable_by_public(status: ArticleStatus, visibility: ArticleVisibility) -> bool {
+    status == ArticleStatus::Published && visibility == ArticleVisibility::Public
+}
+
 /// The text of an article in one language.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ArticleText {

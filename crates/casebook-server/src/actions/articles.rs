@@ -113,11 +113,6 @@ pub async fn list(
     Ok(article_list::list(&mut db, &filter, sort, page).await?)
 }
 
-/// Whether an article may be read by someone who is not signed in.
-fn readable_by_anyone(article: &Article) -> bool {
-    article.status == ArticleStatus::Published && article.visibility == ArticleVisibility::Public
-}
-
 /// Lists the published `public` articles, for someone who is not signed in: whatever the filter
 /// asks, the statement keeps only published articles whose visibility is `public`.
 pub async fn list_public(
@@ -132,9 +127,8 @@ pub async fn list_public(
     let mut db = app.store.read().await?;
     let mut page = article_list::list(&mut db, &filter, sort, page).await?;
     // The statement already keeps only these; checked again so no change there can leak.
-    page.items.retain(|a| {
-        a.status == ArticleStatus::Published && a.visibility == ArticleVisibility::Public
-    });
+    page.items
+        .retain(|a| knowledge::readable_by_public(a.status, a.visibility));
     Ok(page)
 }
 
@@ -145,7 +139,7 @@ pub async fn get_public(app: &App, id: ArticleId) -> ActionResult<Article> {
     let mut db = app.store.read().await?;
     let mut article = articles::get(&mut db, id)
         .await?
-        .filter(readable_by_anyone)
+        .filter(|a| knowledge::readable_by_public(a.status, a.visibility))
         .ok_or(ActionError::NotFound("article"))?;
     for text in &mut article.texts {
         text.body_html = crate::web::page::user_html(&text.body);

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use casebook_domain::ids::Id;
+use casebook_domain::knowledge::{self, ArticleStatus, ArticleVisibility};
 use casebook_domain::policy::{CaseAccess, CaseScope, Role, Subject};
 use casebook_store::search::{self as feed, Kind};
 
@@ -90,7 +91,7 @@ async fn recheck(app: &App, who: &Principal, results: &mut Results) -> ActionRes
         }
     }
     for a in feed::articles(&mut db, &ids(Kind::Article)).await? {
-        if a.status == "published" && matches!(a.visibility.as_str(), "customers" | "public") {
+        if article_is(&a.status, &a.visibility, knowledge::readable_by_customers) {
             visible.insert((Kind::Article, a.id));
         }
     }
@@ -111,6 +112,18 @@ async fn recheck(app: &App, who: &Principal, results: &mut Results) -> ActionRes
     }
     keep_only(results, |h| visible.contains(&(h.kind, h.id)));
     Ok(())
+}
+
+/// Whether an article row's status and visibility pass `rule` (an unknown value never does).
+fn article_is(
+    status: &str,
+    visibility: &str,
+    rule: fn(ArticleStatus, ArticleVisibility) -> bool,
+) -> bool {
+    match (status.parse(), visibility.parse()) {
+        (Ok(status), Ok(visibility)) => rule(status, visibility),
+        _ => false,
+    }
 }
 
 /// Drops the hits the database no longer shows the caller, and takes them off the total.
@@ -136,7 +149,7 @@ pub async fn search_public(app: &App, request: Request) -> ActionResult<Results>
     let public: HashSet<i64> = feed::articles(&mut db, &ids)
         .await?
         .into_iter()
-        .filter(|a| a.status == "published" && a.visibility == "public")
+        .filter(|a| article_is(&a.status, &a.visibility, knowledge::readable_by_public))
         .map(|a| a.id)
         .collect();
     keep_only(&mut results, |h| public.contains(&h.id));
