@@ -18,6 +18,7 @@ mod cases;
 mod cli;
 mod contracts;
 mod crash;
+mod customer_intake;
 mod directory;
 mod faults;
 mod files;
