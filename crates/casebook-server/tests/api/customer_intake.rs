@@ -72,7 +72,11 @@ async fn customers_cannot_choose_the_channel(backend: TestBackend) {
     let number = t.open_case(&t.a.user_token, body(None)).await;
     assert_eq!(
         entitlement(t, &number).await,
-        ("web".into(), "channel_not_included".into(), "no-contract".into())
+        (
+            "web".into(),
+            "channel_not_included".into(),
+            "no-contract".into()
+        )
     );
     // Claiming the phone, or a device's call home, is refused and opens nothing.
     let before = case_count(t).await;
@@ -137,13 +141,18 @@ async fn the_plan_terms_of_a_severity_follow_the_real_channel(backend: TestBacke
             "starts_on": "2026-01-01", "ends_on": "2026-12-31", "units": [b.unit]}),
     )
     .await;
-    let body = json!({"title": "性能下降", "description": "d", "severity": 2, "serial_number": b.serial});
+    let body =
+        json!({"title": "性能下降", "description": "d", "severity": 2, "serial_number": b.serial});
     let web = t.open_case(&t.a.user_token, body.clone()).await;
-    let (_, sla) = t.get(&t.engineer, &format!("/api/v1/cases/{web}/sla")).await;
+    let (_, sla) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{web}/sla"))
+        .await;
     assert_eq!(initial_response_target(&sla), json!("nbd"), "{sla}");
     let mut phone = body.clone();
     phone["channel"] = json!("phone");
-    let (status, refused) = t.post(&t.a.user_token, "/api/v1/cases", phone.clone()).await;
+    let (status, refused) = t
+        .post(&t.a.user_token, "/api/v1/cases", phone.clone())
+        .await;
     assert_eq!(
         refused_field(status, &refused),
         ("channel".into(), "not_allowed".into())
@@ -169,7 +178,8 @@ async fn naming_a_product_does_not_stretch_a_units_contract(backend: TestBackend
             "starts_on": "2026-01-01", "ends_on": "2026-12-31", "units": [b.unit]}),
     )
     .await;
-    let by_product = json!({"title": "t", "description": "d", "severity": 1, "product_id": b.product});
+    let by_product =
+        json!({"title": "t", "description": "d", "severity": 1, "product_id": b.product});
     // The organisation's only unit of the product is covered: naming the product is enough.
     let number = t.open_case(&t.a.user_token, by_product.clone()).await;
     assert_eq!(entitlement(t, &number).await.1, "entitled");
@@ -197,10 +207,12 @@ async fn naming_a_product_does_not_stretch_a_units_contract(backend: TestBackend
         "{staff_view}"
     );
     // The serial numbers decide: the covered unit is entitled, the other is not.
-    let covered = json!({"title": "t", "description": "d", "severity": 1, "serial_number": b.serial});
+    let covered =
+        json!({"title": "t", "description": "d", "severity": 1, "serial_number": b.serial});
     let number = t.open_case(&t.a.user_token, covered).await;
     assert_eq!(entitlement(t, &number).await.1, "entitled");
-    let other = json!({"title": "t", "description": "d", "severity": 1, "serial_number": "UNCOVERED-2"});
+    let other =
+        json!({"title": "t", "description": "d", "severity": 1, "serial_number": "UNCOVERED-2"});
     let number = t.open_case(&t.a.user_token, other).await;
     assert_eq!(entitlement(t, &number).await.1, "not_covered");
 }
@@ -233,7 +245,10 @@ async fn units_and_contracts_of_another_organisation_are_refused(backend: TestBa
     for (body, field) in [
         (with("serial_number", json!("B-ONLY-1")), "serial_number"),
         (with("contract_number", json!("B-GOLD")), "contract_number"),
-        (with("organization_id", json!(t.b.org_id)), "organization_id"),
+        (
+            with("organization_id", json!(t.b.org_id)),
+            "organization_id",
+        ),
         (with("contact_id", json!(t.b.contact_id)), "contact_id"),
     ] {
         let (status, refused) = t.post(&t.a.user_token, "/api/v1/cases", body).await;

@@ -14,6 +14,7 @@ mod html;
 mod kb_pages;
 mod mail_pages;
 mod portal;
+mod profile_pages;
 mod public_kb;
 mod search_pages;
 mod sessions;
