@@ -33,6 +33,7 @@ mod mail_out;
 mod mail_review;
 mod openapi;
 mod plans;
+mod processes;
 mod search;
 mod search_cli;
 mod search_follow;
