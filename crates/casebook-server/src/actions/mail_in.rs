@@ -390,7 +390,7 @@ async fn route(app: &App, msg: &Message<'_>, mail: &NewMail<'_>) -> ActionResult
             ),
         ));
     }
-    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let text = super::mail_body::body_text(msg);
     let body = new_part(&text);
     let files = uploads_of(msg);
     let sender = sender_of(app, from).await?;

@@ -133,7 +133,7 @@ fn readable(app: &App, stored: &StoredMail) -> Result<(String, Vec<Upload>), Str
         return Err(refusal.to_string());
     }
     let msg = msg.ok_or_else(|| "it is not a readable e-mail message".to_owned())?;
-    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let text = super::mail_body::body_text(&msg);
     Ok((new_part(&text), super::mail_in::uploads_of(&msg)))
 }
 

@@ -18,7 +18,8 @@ on_both_backends!(
     two_deliveries_at_once_make_one_case
 );
 
-async fn ingest(t: &TestApp, raw: &[u8], extra_env: &[(&str, &str)]) -> (i32, Value) {
+/// Runs `casebook mail ingest` with `raw`; its exit code and the JSON line it printed.
+pub(crate) async fn ingest(t: &TestApp, raw: &[u8], extra_env: &[(&str, &str)]) -> (i32, Value) {
     let url = t.app.store.url().to_owned();
     let mut env = vec![("CASEBOOK_DATABASE_URL", url.as_str())];
     env.extend_from_slice(extra_env);
