@@ -17,6 +17,7 @@ pub mod ids;
 pub mod knowledge;
 pub mod lifecycle;
 pub mod mail;
+pub mod mail_auth;
 pub mod notifications;
 pub mod patch;
 pub mod policy;

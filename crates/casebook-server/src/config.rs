@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use casebook_domain::mail_auth::AuthFailing;
 use casebook_store::{SqliteSync, StoreOptions};
 use serde::{Deserialize, Serialize};
 
@@ -185,6 +186,12 @@ pub struct MailConfig {
     pub max_messages_per_sender_hour: usize,
     /// Most cases one sender opens by mail in an hour; more are quarantined.
     pub max_new_cases_per_sender_hour: usize,
+    /// The authserv-id of the receiving MTA whose `Authentication-Results` headers are
+    /// trusted (e.g. `mx.example.com`); empty: senders are not checked.
+    pub authserv_id: String,
+    /// Which of its results send a message to the quarantine: `any` (`dmarc=fail`, and
+    /// `spf=fail` or `dkim=fail` unless DMARC passed) or `dmarc` (only `dmarc=fail`).
+    pub auth_failing: AuthFailing,
 }
 
 impl MailConfig {
@@ -215,6 +222,15 @@ impl MailConfig {
         if self.unknown_senders == "case" && self.review_organization.trim().is_empty() {
             return Err(ConfigError::Invalid(
                 "mail.review_organization: the customer number of the organisation for cases from unknown senders".into(),
+            ));
+        }
+        if self
+            .authserv_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ';' | '(' | ')' | '"'))
+        {
+            return Err(ConfigError::Invalid(
+                "mail.authserv_id: one name as the MTA writes it first in Authentication-Results, e.g. \"mx.example.com\"".into(),
             ));
         }
         if self.max_depth > 100 {
@@ -414,6 +430,8 @@ impl Default for MailConfig {
             review_organization: String::new(),
             max_messages_per_sender_hour: 120,
             max_new_cases_per_sender_hour: 20,
+            authserv_id: String::new(),
+            auth_failing: AuthFailing::Any,
         }
     }
 }
@@ -769,6 +787,13 @@ review_organization = ""
 # Per sender and hour: messages (more are quarantined: loops, floods) and cases opened by mail.
 max_messages_per_sender_hour = 120
 max_new_cases_per_sender_hour = 20
+# Sender authentication (docs/mail.md): the authserv-id of the receiving MTA whose
+# Authentication-Results headers are trusted (the first word it writes in them, e.g.
+# "mx.example.com"; headers naming any other service are ignored). Empty: not checked.
+authserv_id = ""
+# Which of its results send a message to the quarantine: "any" (dmarc=fail, and spf=fail or
+# dkim=fail unless DMARC passed) or "dmarc" (only dmarc=fail).
+auth_failing = "any"
 
 [smtp]
 # The SMTP server notifications leave through; empty keeps them in the outbox unsent.
@@ -934,6 +959,26 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+
+    #[test]
+    fn mail_sender_authentication_is_read_and_checked() {
+        let config =
+            load_text("[mail]\nauthserv_id = \"mx.example.com\"\nauth_failing = \"dmarc\"\n")
+                .unwrap();
+        assert_eq!(config.mail.authserv_id, "mx.example.com");
+        assert_eq!(config.mail.auth_failing, AuthFailing::Dmarc);
+        let err = load_text("[mail]\nauth_failing = \"spf\"\n").unwrap_err();
+        assert!(err.contains("auth_failing"), "{err}");
+        let err = load_text("[mail]\nauthserv_id = \"mx.example.com; spf=pass\"\n").unwrap_err();
+        assert!(err.contains("mail.authserv_id"), "{err}");
+        let from_env = Config::load(
+            None,
+            env(&[("CASEBOOK_MAIL_AUTH_FAILING", "dmarc")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(from_env.mail.auth_failing, AuthFailing::Dmarc);
     }
 
     fn load_text(text: &str) -> Result<Config, String> {

@@ -24,6 +24,7 @@ mod files;
 mod imports;
 mod installed_base;
 mod mail;
+mod mail_auth;
 mod mail_body;
 mod mail_hostile;
 mod mail_imap;
