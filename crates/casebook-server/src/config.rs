@@ -162,8 +162,11 @@ pub struct UiConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
-    /// Messages larger than this are quarantined (the first megabyte is kept).
+    /// Messages larger than this are refused (piped mail bounces to its sender) or, with
+    /// `oversized = "quarantine"`, kept whole in the quarantine.
     pub max_message_bytes: usize,
+    /// What becomes of a message over `max_message_bytes`: `refuse` or `quarantine`.
+    pub oversized: Oversized,
     /// Most MIME parts in a message, at every level; more is quarantined before parsing.
     pub max_parts: usize,
     /// Deepest nesting of multiparts and attached messages; deeper is quarantined before
@@ -192,6 +195,19 @@ pub struct MailConfig {
     /// Which of its results send a message to the quarantine: `any` (`dmarc=fail`, and
     /// `spf=fail` or `dkim=fail` unless DMARC passed) or `dmarc` (only `dmarc=fail`).
     pub auth_failing: AuthFailing,
+}
+
+/// What becomes of a message larger than `mail.max_message_bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Oversized {
+    /// Refused and not kept: `casebook mail ingest` exits 65 so that the MTA bounces it to its
+    /// sender; a message in an IMAP mailbox stays there, flagged. The refusal is recorded.
+    #[default]
+    Refuse,
+    /// Kept whole in the quarantine (the command reads all of it), for staff to download or
+    /// discard.
+    Quarantine,
 }
 
 impl MailConfig {
@@ -421,6 +437,7 @@ impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {
             max_message_bytes: 30 * 1024 * 1024,
+            oversized: Oversized::Refuse,
             max_parts: 500,
             max_depth: 20,
             max_header_lines: 5_000,
@@ -766,8 +783,13 @@ secure_cookie = false
 show_demo_accounts = false
 
 [mail]
-# Messages larger than this are quarantined with the reason (the first megabyte is kept).
+# Messages larger than this (in bytes) are over the limit; keep it at or below the MTA's own
+# limit (Postfix message_size_limit, Exim message_size_limit).
 max_message_bytes = 31457280
+# What becomes of them: "refuse" (not kept: `casebook mail ingest` exits 65 with the reason, so
+# the MTA bounces the message to its sender; an IMAP message stays in its mailbox, flagged;
+# staff see the refusal) or "quarantine" (kept whole in the quarantine, exit 0).
+oversized = "refuse"
 # Limits checked before a message is parsed; a message over one is quarantined with the
 # limit's name. MIME parts at every level:
 max_parts = 500
@@ -979,6 +1001,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(from_env.mail.auth_failing, AuthFailing::Dmarc);
+    }
+
+    #[test]
+    fn oversized_mail_is_refused_unless_quarantined() {
+        assert_eq!(Config::default().mail.oversized, Oversized::Refuse);
+        let config = load_text("[mail]\noversized = \"quarantine\"\n").unwrap();
+        assert_eq!(config.mail.oversized, Oversized::Quarantine);
+        let err = load_text("[mail]\noversized = \"truncate\"\n").unwrap_err();
+        assert!(err.contains("oversized"), "{err}");
     }
 
     fn load_text(text: &str) -> Result<Config, String> {

@@ -28,6 +28,7 @@ mod db;
 mod error;
 mod group_commit;
 pub mod mail;
+pub mod mail_refusals;
 pub mod mail_templates;
 pub mod notifications;
 pub mod organizations;

@@ -15,6 +15,11 @@
 //! the second finds the message kept and rolls back. A message that cannot be routed for any
 //! reason but an unreachable database is kept in the quarantine with the error.
 //!
+//! A message larger than `mail.max_message_bytes` is refused: nothing of it is kept, the
+//! refusal (sender, subject, size, which way it came) is recorded for staff, and the caller
+//! tells the MTA to bounce it or leaves it in its IMAP mailbox. With `mail.oversized =
+//! "quarantine"` it is kept whole in the quarantine instead; a cut copy is never kept.
+//!
 //! Before a message is parsed and after, `mail_limits` checks it against the limits of `[mail]`;
 //! a message over one is kept and quarantined with the limit's name. What a message says about
 //! itself (Message-ID, sender, subject) is stored without control characters and bounded.
@@ -23,6 +28,7 @@ mod envelope;
 mod route;
 
 use casebook_store::mail::{self, Disposition, NewMail};
+use casebook_store::mail_refusals::{self, NewRefusal};
 use mail_parser::MessageParser;
 use serde::Serialize;
 
@@ -33,25 +39,82 @@ use self::route::{decided, route};
 use super::mail_limits::Exceeded;
 use super::{ActionError, ActionResult};
 use crate::app::App;
+use crate::config::Oversized;
 
 /// What became of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ingested {
-    /// `threaded`, `opened`, `quarantined`, `ignored`, or `duplicate`.
+    /// `threaded`, `opened`, `quarantined`, `ignored`, `duplicate`, or `refused` (too large;
+    /// not kept).
     pub disposition: String,
     /// The case it joined or opened.
     pub case: Option<String>,
-    /// Why (quarantined, ignored).
+    /// Why (quarantined, ignored, refused).
     pub reason: String,
 }
 
-/// The most of an oversized message that is kept.
-const KEPT_OF_OVERSIZED: usize = 1024 * 1024;
-/// How much of a message that is not parsed is read for its Message-ID, sender and subject.
-const HEADERS_READ: usize = 64 * 1024;
+impl Ingested {
+    /// Whether the message was refused for its size (and not kept).
+    pub fn is_refused(&self) -> bool {
+        self.disposition == "refused"
+    }
+}
 
-/// Takes one raw message: threads it, opens a case, or quarantines or ignores it, and keeps it.
+/// How much of a message that is not parsed is read for its Message-ID, sender and subject.
+pub const HEADERS_READ: usize = 64 * 1024;
+
+/// Which way a message came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// From the MTA, through `casebook mail ingest`.
+    Pipe,
+    /// From the IMAP mailbox of this name.
+    Mailbox(&'a str),
+}
+
+impl std::fmt::Display for Source<'_> {
+    /// `pipe`, or `imap:` and the mailbox's name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Pipe => f.write_str("pipe"),
+            Source::Mailbox(name) => write!(f, "imap:{name}"),
+        }
+    }
+}
+
+/// A message as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrived<'a> {
+    /// All of its bytes; of a message over `mail.max_message_bytes` that is to be refused, at
+    /// least the first [`HEADERS_READ`] bytes are enough.
+    pub raw: &'a [u8],
+    /// Its size as received, in bytes (at least `raw.len()`).
+    pub size: u64,
+    /// Which way it came.
+    pub source: Source<'a>,
+}
+
+/// Takes one whole raw message that came through the pipe (see [`ingest_arrived`]).
 pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
+    let arrived = Arrived {
+        raw,
+        size: raw.len() as u64,
+        source: Source::Pipe,
+    };
+    ingest_arrived(app, arrived).await
+}
+
+/// Takes one message: threads it, opens a case, or quarantines or ignores it, and keeps it;
+/// or, over `mail.max_message_bytes`, refuses it and records the refusal (in quarantine mode,
+/// keeps it whole, or refuses it if only part of it is here).
+pub async fn ingest_arrived(app: &App, arrived: Arrived<'_>) -> ActionResult<Ingested> {
+    let raw = arrived.raw;
+    let size = arrived.size.max(raw.len() as u64);
+    let limits = &app.config.mail;
+    let whole = raw.len() as u64 == size;
+    if size > limits.max_message_bytes as u64 && (limits.oversized == Oversized::Refuse || !whole) {
+        return refuse(app, arrived, size).await;
+    }
     let now = app.clock.now();
     let (parsed, refusal) = read_message(&app.config, raw);
     // A message that was not parsed still shows who sent it and what about, if it can.
@@ -68,16 +131,12 @@ pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
         from,
         subject,
     } = envelope_of(parsed.as_ref().or(headers_only.as_ref()), raw);
-    let kept = match refusal {
-        Some(Refusal::Limit(Exceeded::Size(_))) => &raw[..raw.len().min(KEPT_OF_OVERSIZED)],
-        _ => raw,
-    };
     let mail = NewMail {
         message_id: &message_id,
         from_address: &from,
         subject: &subject,
-        raw: kept,
-        size: raw.len() as i64,
+        raw,
+        size: i64::try_from(size).unwrap_or(i64::MAX),
     };
     let routed = match (&parsed, refusal) {
         (Some(msg), None) => route(app, msg, &mail).await,
@@ -115,6 +174,39 @@ pub async fn ingest(app: &App, raw: &[u8]) -> ActionResult<Ingested> {
         disposition: decision.stored.disposition,
         case: decision.number.map(|n| n.to_string()),
         reason: decision.stored.reason,
+    })
+}
+
+/// Refuses a message over `mail.max_message_bytes`: keeps nothing of it and records who sent
+/// what, how large, and which way it came (read from its first [`HEADERS_READ`] bytes).
+async fn refuse(app: &App, arrived: Arrived<'_>, size: u64) -> ActionResult<Ingested> {
+    let head = &arrived.raw[..arrived.raw.len().min(HEADERS_READ)];
+    let headers = std::panic::catch_unwind(|| MessageParser::default().parse_headers(head))
+        .ok()
+        .flatten();
+    let Envelope {
+        message_id,
+        from,
+        subject,
+    } = envelope_of(headers.as_ref(), head);
+    let reason = Exceeded::Size(app.config.mail.max_message_bytes).to_string();
+    let source = arrived.source.to_string();
+    let refusal = NewRefusal {
+        message_id: &message_id,
+        from_address: &from,
+        subject: &subject,
+        size: i64::try_from(size).unwrap_or(i64::MAX),
+        reason: &reason,
+        source: &source,
+    };
+    let mut db = app.store.write().await?;
+    mail_refusals::record(&mut db, &refusal, app.clock.now()).await?;
+    db.commit().await?;
+    tracing::warn!(message_id = %message_id, from = %from, size, source = %source, "mail refused: {reason}");
+    Ok(Ingested {
+        disposition: "refused".into(),
+        case: None,
+        reason,
     })
 }
 

@@ -30,6 +30,7 @@ mod mail_hostile;
 mod mail_imap;
 mod mail_loop;
 mod mail_out;
+mod mail_oversized;
 mod mail_review;
 mod openapi;
 mod plans;
