@@ -274,8 +274,10 @@ async fn take_unseen(
     for chunk in uids.chunks(SIZE_QUERY_UIDS) {
         let sizes = sizes_of(mailbox, conn, chunk).await?;
         // Messages to refuse for their size: only their headers are needed.
-        let (over, within): (Vec<(u32, u64)>, Vec<(u32, u64)>) =
-            sizes.iter().partition(|(_, size)| !whole && *size > limit);
+        let (over, within): (Vec<_>, Vec<_>) = sizes
+            .iter()
+            .copied()
+            .partition(|(_, size)| !whole && *size > limit);
         let most = (!whole).then_some(limit + 1);
         let groups = batches(&over, Some(HEADERS_READ as u64))
             .into_iter()
