@@ -18,6 +18,7 @@ pub mod knowledge;
 pub mod lifecycle;
 pub mod lookalike;
 pub mod mail;
+pub mod mail_auth;
 pub mod notifications;
 pub mod patch;
 pub mod policy;

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use casebook_domain::mail_auth::AuthFailing;
 use casebook_store::{SqliteSync, StoreOptions};
 use serde::{Deserialize, Serialize};
 
@@ -161,8 +162,11 @@ pub struct UiConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
-    /// Messages larger than this are quarantined (the first megabyte is kept).
+    /// Messages larger than this are refused (piped mail bounces to its sender) or, with
+    /// `oversized = "quarantine"`, kept whole in the quarantine.
     pub max_message_bytes: usize,
+    /// What becomes of a message over `max_message_bytes`: `refuse` or `quarantine`.
+    pub oversized: Oversized,
     /// Most MIME parts in a message, at every level; more is quarantined before parsing.
     pub max_parts: usize,
     /// Deepest nesting of multiparts and attached messages; deeper is quarantined before
@@ -185,6 +189,25 @@ pub struct MailConfig {
     pub max_messages_per_sender_hour: usize,
     /// Most cases one sender opens by mail in an hour; more are quarantined.
     pub max_new_cases_per_sender_hour: usize,
+    /// The authserv-id of the receiving MTA whose `Authentication-Results` headers are
+    /// trusted (e.g. `mx.example.com`); empty: senders are not checked.
+    pub authserv_id: String,
+    /// Which of its results send a message to the quarantine: `any` (`dmarc=fail`, and
+    /// `spf=fail` or `dkim=fail` unless DMARC passed) or `dmarc` (only `dmarc=fail`).
+    pub auth_failing: AuthFailing,
+}
+
+/// What becomes of a message larger than `mail.max_message_bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Oversized {
+    /// Refused and not kept: `casebook mail ingest` exits 65 so that the MTA bounces it to its
+    /// sender; a message in an IMAP mailbox stays there, flagged. The refusal is recorded.
+    #[default]
+    Refuse,
+    /// Kept whole in the quarantine (the command reads all of it), for staff to download or
+    /// discard.
+    Quarantine,
 }
 
 impl MailConfig {
@@ -215,6 +238,15 @@ impl MailConfig {
         if self.unknown_senders == "case" && self.review_organization.trim().is_empty() {
             return Err(ConfigError::Invalid(
                 "mail.review_organization: the customer number of the organisation for cases from unknown senders".into(),
+            ));
+        }
+        if self
+            .authserv_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ';' | '(' | ')' | '"'))
+        {
+            return Err(ConfigError::Invalid(
+                "mail.authserv_id: one name as the MTA writes it first in Authentication-Results, e.g. \"mx.example.com\"".into(),
             ));
         }
         if self.max_depth > 100 {
@@ -405,6 +437,7 @@ impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {
             max_message_bytes: 30 * 1024 * 1024,
+            oversized: Oversized::Refuse,
             max_parts: 500,
             max_depth: 20,
             max_header_lines: 5_000,
@@ -414,6 +447,8 @@ impl Default for MailConfig {
             review_organization: String::new(),
             max_messages_per_sender_hour: 120,
             max_new_cases_per_sender_hour: 20,
+            authserv_id: String::new(),
+            auth_failing: AuthFailing::Any,
         }
     }
 }
@@ -748,8 +783,13 @@ secure_cookie = false
 show_demo_accounts = false
 
 [mail]
-# Messages larger than this are quarantined with the reason (the first megabyte is kept).
+# Messages larger than this (in bytes) are over the limit; keep it at or below the MTA's own
+# limit (Postfix message_size_limit, Exim message_size_limit).
 max_message_bytes = 31457280
+# What becomes of them: "refuse" (not kept: `casebook mail ingest` exits 65 with the reason, so
+# the MTA bounces the message to its sender; an IMAP message stays in its mailbox, flagged;
+# staff see the refusal) or "quarantine" (kept whole in the quarantine, exit 0).
+oversized = "refuse"
 # Limits checked before a message is parsed; a message over one is quarantined with the
 # limit's name. MIME parts at every level:
 max_parts = 500
@@ -769,6 +809,13 @@ review_organization = ""
 # Per sender and hour: messages (more are quarantined: loops, floods) and cases opened by mail.
 max_messages_per_sender_hour = 120
 max_new_cases_per_sender_hour = 20
+# Sender authentication (docs/mail.md): the authserv-id of the receiving MTA whose
+# Authentication-Results headers are trusted (the first word it writes in them, e.g.
+# "mx.example.com"; headers naming any other service are ignored). Empty: not checked.
+authserv_id = ""
+# Which of its results send a message to the quarantine: "any" (dmarc=fail, and spf=fail or
+# dkim=fail unless DMARC passed) or "dmarc" (only dmarc=fail).
+auth_failing = "any"
 
 [smtp]
 # The SMTP server notifications leave through; empty keeps them in the outbox unsent.
@@ -934,6 +981,35 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+
+    #[test]
+    fn mail_sender_authentication_is_read_and_checked() {
+        let config =
+            load_text("[mail]\nauthserv_id = \"mx.example.com\"\nauth_failing = \"dmarc\"\n")
+                .unwrap();
+        assert_eq!(config.mail.authserv_id, "mx.example.com");
+        assert_eq!(config.mail.auth_failing, AuthFailing::Dmarc);
+        let err = load_text("[mail]\nauth_failing = \"spf\"\n").unwrap_err();
+        assert!(err.contains("auth_failing"), "{err}");
+        let err = load_text("[mail]\nauthserv_id = \"mx.example.com; spf=pass\"\n").unwrap_err();
+        assert!(err.contains("mail.authserv_id"), "{err}");
+        let from_env = Config::load(
+            None,
+            env(&[("CASEBOOK_MAIL_AUTH_FAILING", "dmarc")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(from_env.mail.auth_failing, AuthFailing::Dmarc);
+    }
+
+    #[test]
+    fn oversized_mail_is_refused_unless_quarantined() {
+        assert_eq!(Config::default().mail.oversized, Oversized::Refuse);
+        let config = load_text("[mail]\noversized = \"quarantine\"\n").unwrap();
+        assert_eq!(config.mail.oversized, Oversized::Quarantine);
+        let err = load_text("[mail]\noversized = \"truncate\"\n").unwrap_err();
+        assert!(err.contains("oversized"), "{err}");
     }
 
     fn load_text(text: &str) -> Result<Config, String> {

@@ -29,6 +29,7 @@ mod error;
 mod group_commit;
 pub mod lookalikes;
 pub mod mail;
+pub mod mail_refusals;
 pub mod mail_templates;
 pub mod notifications;
 pub mod organizations;

@@ -5,8 +5,14 @@
 //! stored (the database is down) stays unseen and the next poll takes it again; one stored but
 //! not yet marked (the connection dropped) comes again and is answered `duplicate`. Bodies are
 //! fetched with `BODY.PEEK[]`, which marks nothing, and only up to one byte past
-//! `mail.max_message_bytes`: enough for `ingest` to quarantine an oversized message without
-//! loading all of it.
+//! `mail.max_message_bytes`.
+//!
+//! A message over `mail.max_message_bytes` cannot be bounced from here. It is refused
+//! (`mail.oversized = "refuse"`, the default): only its first 64 KB are fetched, for the
+//! refusal's record (sender, subject, size), and it is never moved or deleted, whatever `after`
+//! says, but flagged `\Seen` and `\Flagged` where it is, for a person to deal with in a mail
+//! client. With `oversized = "quarantine"` every message is fetched whole and an oversized one
+//! is kept whole in the quarantine, then marked as `after` says.
 //!
 //! [`watch`] keeps one connection per mailbox for the server: poll, then wait with IDLE (where
 //! the server offers it and `idle` is on) or sleep, for at most `poll_interval_secs`; after an
@@ -25,10 +31,11 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 
 use self::connect::{Stream, connect};
-use self::wire::{BATCH_BYTES, batches, mailbox_name, uid_set};
-use super::{ActionError, mail_in};
+use self::wire::{batches, fetched_size, mailbox_name, uid_set};
+use super::ActionError;
+use super::mail_in::{self, HEADERS_READ};
 use crate::app::App;
-use crate::config::{ImapAfter, ImapMailbox};
+use crate::config::{ImapAfter, ImapMailbox, Oversized};
 
 /// What one poll of a mailbox did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -37,11 +44,19 @@ pub struct Polled {
     pub fetched: usize,
     /// Messages stored (whatever became of them); each was then marked as `after` says.
     pub stored: usize,
+    /// Messages refused for their size: not stored, left in the folder flagged `\Seen` and
+    /// `\Flagged`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub refused: usize,
     /// Messages that could not be stored; they stay unseen for the next poll.
     pub failed: usize,
     /// Why the first of them failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A mailbox that could not be read: the server is unreachable, refused the login or a command,
@@ -253,14 +268,36 @@ async fn take_unseen(
     .await?;
     let mut uids: Vec<u32> = unseen.into_iter().collect();
     uids.sort_unstable();
-    let limit = app.config.mail.max_message_bytes;
+    let limit = app.config.mail.max_message_bytes as u64;
+    let whole = app.config.mail.oversized == Oversized::Quarantine;
     let mut polled = Polled::default();
     for chunk in uids.chunks(SIZE_QUERY_UIDS) {
         let sizes = sizes_of(mailbox, conn, chunk).await?;
-        for batch in batches(&sizes, limit) {
-            let fetched = fetch_bodies(mailbox, conn, &batch, limit).await?;
-            let (stored, go_on) = ingest_each(app, mailbox, &fetched, &batch, &mut polled).await;
-            mark(mailbox, conn, &stored).await?;
+        // Messages to refuse for their size: only their headers are needed.
+        let (over, within): (Vec<_>, Vec<_>) = sizes
+            .iter()
+            .copied()
+            .partition(|(_, size)| !whole && *size > limit);
+        let most = (!whole).then_some(limit + 1);
+        let groups = batches(&over, Some(HEADERS_READ as u64))
+            .into_iter()
+            .map(|batch| (batch, Some(HEADERS_READ as u64)))
+            .chain(
+                batches(&within, most)
+                    .into_iter()
+                    .map(|batch| (batch, most)),
+            );
+        for (batch, most) in groups {
+            let sized: Vec<(u32, u64)> = sizes
+                .iter()
+                .filter(|(uid, _)| batch.contains(uid))
+                .copied()
+                .collect();
+            let fetched = fetch_bodies(mailbox, conn, &sized, most).await?;
+            let (taken, go_on) =
+                ingest_each(app, mailbox, &fetched, &sized, most, &mut polled).await;
+            mark(mailbox, conn, &taken.stored).await?;
+            flag_refused(mailbox, conn, &taken.refused).await?;
             if !go_on {
                 return Ok(polled);
             }
@@ -291,18 +328,24 @@ async fn sizes_of(
         .collect())
 }
 
-/// Fetches the messages of a batch without marking them (`BODY.PEEK`), each up to one byte past
-/// the limit; time is given for a slow link.
+/// Fetches the messages of a batch (UID and size) without marking them (`BODY.PEEK`), whole
+/// or each up to `most` bytes; time is given for a slow link.
 async fn fetch_bodies(
     mailbox: &ImapMailbox,
     conn: &mut Connected,
-    uids: &[u32],
-    limit: usize,
+    batch: &[(u32, u64)],
+    most: Option<u64>,
 ) -> Result<Vec<Fetch>, MailboxError> {
-    let set = uid_set(uids);
-    let most = u32::try_from(limit.saturating_add(1)).unwrap_or(u32::MAX);
-    let query = format!("(UID BODY.PEEK[]<0.{most}>)");
-    let expected = uids.len() as u64 * (limit as u64 + 1).min(BATCH_BYTES);
+    let uids: Vec<u32> = batch.iter().map(|(uid, _)| *uid).collect();
+    let set = uid_set(&uids);
+    let query = match most {
+        Some(most) => format!("(UID BODY.PEEK[]<0.{}>)", most.min(u64::from(u32::MAX))),
+        None => "(UID BODY.PEEK[])".to_owned(),
+    };
+    let expected: u64 = batch
+        .iter()
+        .map(|(_, size)| fetched_size(*size, most))
+        .sum();
     let within = Duration::from_secs(mailbox.timeout_secs + expected / SLOWEST_BYTES_PER_SEC);
     step_within(mailbox, "fetch messages", within, async {
         conn.session
@@ -314,40 +357,85 @@ async fn fetch_bodies(
     .await
 }
 
-/// Stores each fetched message of the batch. Returns the UIDs stored, and whether to go on
-/// (not when the database is unavailable).
+/// The UIDs of a batch by what became of them.
+#[derive(Debug, Default)]
+struct Taken {
+    /// Stored, to be marked as `after` says.
+    stored: Vec<u32>,
+    /// Refused for their size, to be left where they are, flagged.
+    refused: Vec<u32>,
+}
+
+/// Stores each fetched message of the batch (UID and size as the server gave it; each fetched
+/// whole or up to `most` bytes). Returns the UIDs stored and refused, and whether to go on (not
+/// when the database is unavailable).
 async fn ingest_each(
     app: &App,
     mailbox: &ImapMailbox,
     fetched: &[Fetch],
-    batch: &[u32],
+    batch: &[(u32, u64)],
+    most: Option<u64>,
     polled: &mut Polled,
-) -> (Vec<u32>, bool) {
-    let messages: Vec<(u32, &[u8])> = fetched
+) -> (Taken, bool) {
+    let messages: Vec<(u32, u64, &[u8])> = fetched
         .iter()
-        .filter_map(|f| Some((f.uid?, f.body()?)))
-        .filter(|(uid, _)| batch.binary_search(uid).is_ok())
+        .filter_map(|f| {
+            let uid = f.uid?;
+            let (_, size) = batch.iter().find(|(u, _)| *u == uid)?;
+            Some((uid, *size, f.body()?))
+        })
         .collect();
     polled.fetched += messages.len();
-    let mut stored = Vec::with_capacity(messages.len());
-    for (uid, raw) in messages {
-        match mail_in::ingest(app, raw).await {
+    let mut taken = Taken::default();
+    for (uid, server_size, raw) in messages {
+        // A message fetched only in part is as large as the server says, at least; one fetched
+        // whole is what came.
+        let cut = most.is_some_and(|most| raw.len() as u64 >= most);
+        let size = if cut {
+            server_size.max(raw.len() as u64)
+        } else {
+            raw.len() as u64
+        };
+        let arrived = mail_in::Arrived {
+            raw,
+            size,
+            source: mail_in::Source::Mailbox(&mailbox.name),
+        };
+        match mail_in::ingest_arrived(app, arrived).await {
+            Ok(done) if done.is_refused() => {
+                tracing::warn!(mailbox = %mailbox.name, uid, size, "IMAP message refused for its size; it stays in the folder, flagged");
+                polled.refused += 1;
+                taken.refused.push(uid);
+            }
             Ok(done) => {
                 tracing::debug!(mailbox = %mailbox.name, uid, disposition = %done.disposition, case = ?done.case, "IMAP message stored");
                 polled.stored += 1;
-                stored.push(uid);
+                taken.stored.push(uid);
             }
             Err(err) => {
                 tracing::warn!(mailbox = %mailbox.name, uid, error = %err, "IMAP message not stored; it stays unseen for the next poll");
                 polled.failed += 1;
                 polled.error.get_or_insert_with(|| err.to_string());
                 if matches!(err, ActionError::Unavailable(_)) {
-                    return (stored, false);
+                    return (taken, false);
                 }
             }
         }
     }
-    (stored, true)
+    (taken, true)
+}
+
+/// Leaves refused messages where they are, flagged `\Seen` (not taken again) and `\Flagged`
+/// (for a person to see in a mail client).
+async fn flag_refused(
+    mailbox: &ImapMailbox,
+    conn: &mut Connected,
+    uids: &[u32],
+) -> Result<(), MailboxError> {
+    if uids.is_empty() {
+        return Ok(());
+    }
+    add_flag(mailbox, conn, &uid_set(uids), "\\Seen \\Flagged").await
 }
 
 /// Marks stored messages as `after` says: `\Seen`; moved (flagged `\Seen` first, so the copy

@@ -2,7 +2,8 @@
 //! (administrators). A reviewer reads a quarantined message and decides once: release it into a
 //! case (as its sender's reply when the sender may see the case, otherwise as an internal note
 //! quoting the sender), open a case with it for an organisation, or discard it. A message over
-//! a limit can only be discarded (its raw form stays for download).
+//! a limit can only be discarded (its raw form stays for download). Staff also see the mail
+//! refused for its size (not kept; who sent what, how large, which way it came).
 
 use casebook_domain::CaseNumber;
 use casebook_domain::case::{Case, CaseDraft};
@@ -11,7 +12,7 @@ use casebook_domain::mail::new_part;
 use casebook_domain::policy::Permission;
 use casebook_domain::timeline::CommentDraft;
 use casebook_store::mail::{self, Disposition, Quarantined, StoredMail};
-use casebook_store::notifications;
+use casebook_store::{mail_refusals, notifications};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -56,6 +57,55 @@ pub async fn quarantine(app: &App, who: &Principal, limit: i64) -> ActionResult<
     require(who, Permission::WorkCases)?;
     let mut db = app.store.read().await?;
     Ok(mail::quarantined(&mut db, limit.clamp(1, 200)).await?)
+}
+
+/// A message refused for its size, as staff see it (the message itself is not kept).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RefusedMail {
+    /// Id.
+    pub id: i64,
+    /// Its Message-ID.
+    pub message_id: String,
+    /// Sender.
+    pub from_address: String,
+    /// Subject.
+    pub subject: String,
+    /// Size as received, in bytes.
+    pub size: i64,
+    /// Why it was refused.
+    pub reason: String,
+    /// `pipe` (the MTA bounced it to its sender) or `imap:` and the mailbox's name (it stays
+    /// there, flagged).
+    pub source: String,
+    /// When.
+    #[schema(value_type = String, format = DateTime)]
+    pub refused_at: jiff::Timestamp,
+}
+
+impl From<mail_refusals::Refusal> for RefusedMail {
+    fn from(r: mail_refusals::Refusal) -> Self {
+        RefusedMail {
+            id: r.id,
+            message_id: r.message_id,
+            from_address: r.from_address,
+            subject: r.subject,
+            size: r.size,
+            reason: r.reason,
+            source: r.source,
+            refused_at: r.refused_at,
+        }
+    }
+}
+
+/// The newest refusals of mail too large to take (staff).
+pub async fn refused(app: &App, who: &Principal, limit: i64) -> ActionResult<Vec<RefusedMail>> {
+    require(who, Permission::WorkCases)?;
+    let mut db = app.store.read().await?;
+    Ok(mail_refusals::newest(&mut db, limit.clamp(1, 200))
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// A queued message whose delivery failed.
@@ -122,10 +172,17 @@ pub struct MailDetail {
 
 /// The text and files of a stored message, or why it cannot be read.
 fn readable(app: &App, stored: &StoredMail) -> Result<(String, Vec<Upload>), String> {
-    if stored.size as usize > app.config.mail.max_message_bytes {
+    if (stored.raw.len() as i64) < stored.size {
+        // Kept so by a version before issue 19.
         return Err(format!(
             "it was cut at {} bytes when it arrived",
             stored.raw.len()
+        ));
+    }
+    if stored.size as usize > app.config.mail.max_message_bytes {
+        return Err(format!(
+            "it is larger than {} bytes (mail.max_message_bytes); download it to read it",
+            app.config.mail.max_message_bytes
         ));
     }
     let (msg, refusal) = super::mail_in::read_message(&app.config, &stored.raw);
@@ -133,7 +190,7 @@ fn readable(app: &App, stored: &StoredMail) -> Result<(String, Vec<Upload>), Str
         return Err(refusal.to_string());
     }
     let msg = msg.ok_or_else(|| "it is not a readable e-mail message".to_owned())?;
-    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let text = super::mail_body::body_text(&msg);
     Ok((new_part(&text), super::mail_in::uploads_of(&msg)))
 }
 

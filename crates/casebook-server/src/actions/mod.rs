@@ -32,6 +32,7 @@ pub mod contacts;
 pub mod contracts;
 pub mod entitlements;
 pub mod imports;
+pub mod mail_body;
 pub mod mail_imap;
 pub mod mail_in;
 pub mod mail_limits;

@@ -3,8 +3,16 @@
 //! or a message could not be stored, 78 when no mailbox is configured).
 //! `casebook mail ingest`: one raw message on standard input, as an MTA pipe or alias delivers
 //! it. Exit codes follow sysexits, which MTAs understand: 0 when the message is kept (threaded,
-//! opened, quarantined, ignored or already here), 75 (temporary failure: the MTA retries later)
-//! when the database cannot be reached, 74 when standard input cannot be read, 70 otherwise.
+//! opened, quarantined, ignored or already here), 65 (`EX_DATAERR`, a permanent failure: the
+//! MTA bounces the message to its sender with the command's output) when it is larger than
+//! `mail.max_message_bytes` and refused, 75 (temporary failure: the MTA retries later) when the
+//! database cannot be reached, 74 when standard input cannot be read, 70 otherwise.
+//!
+//! A refusal prints nothing on standard output and one line on standard error that starts with
+//! the enhanced status code `5.3.4` (message too big): Postfix's pipe(8) and local(8) take a
+//! leading status code of the output as the bounce's status (else 65 is `5.6.0`); Exim's pipe
+//! transport bounces any code but 75 and 73 and includes the output with `return_output` or
+//! `return_fail_output`.
 
 use std::process::ExitCode;
 
@@ -13,7 +21,7 @@ use tokio::io::AsyncReadExt;
 
 use crate::actions::{ActionError, mail_imap, mail_in, mail_out};
 use crate::app::App;
-use crate::config::Config;
+use crate::config::{Config, Oversized};
 
 /// The mail commands.
 #[derive(Debug, Subcommand)]
@@ -32,6 +40,7 @@ pub enum MailCommand {
     },
 }
 
+const EX_DATAERR: u8 = 65;
 const EX_SOFTWARE: u8 = 70;
 const EX_IOERR: u8 = 74;
 const EX_TEMPFAIL: u8 = 75;
@@ -47,21 +56,14 @@ pub async fn run(config: Config, command: MailCommand) -> ExitCode {
 }
 
 async fn ingest(config: Config) -> ExitCode {
-    // Keep at most one byte past the limit (enough to know the message is too large) and read
-    // the rest to the end without keeping it, so the MTA writing it never sees a broken pipe.
-    let limit = config.mail.max_message_bytes as u64 + 1;
-    let mut raw = Vec::new();
-    let mut stdin = tokio::io::stdin();
-    let read = match (&mut stdin).take(limit).read_to_end(&mut raw).await {
-        Ok(_) => tokio::io::copy(&mut stdin, &mut tokio::io::sink())
-            .await
-            .map(|_| ()),
-        Err(err) => Err(err),
+    let limit = config.mail.max_message_bytes;
+    let (raw, size) = match read_message(limit, config.mail.oversized).await {
+        Ok(read) => read,
+        Err(err) => {
+            eprintln!("casebook: cannot read the message: {err}");
+            return ExitCode::from(EX_IOERR);
+        }
     };
-    if let Err(err) = read {
-        eprintln!("casebook: cannot read the message: {err}");
-        return ExitCode::from(EX_IOERR);
-    }
     let app = match App::open(config).await {
         Ok(app) => app,
         Err(err) => {
@@ -69,7 +71,19 @@ async fn ingest(config: Config) -> ExitCode {
             return ExitCode::from(EX_TEMPFAIL);
         }
     };
-    match mail_in::ingest(&app, &raw).await {
+    let arrived = mail_in::Arrived {
+        raw: &raw,
+        size,
+        source: mail_in::Source::Pipe,
+    };
+    match mail_in::ingest_arrived(&app, arrived).await {
+        Ok(done) if done.is_refused() => {
+            // The MTA puts this into the bounce to the sender.
+            eprintln!(
+                "5.3.4 Message too big: {size} bytes; this support address takes messages of at most {limit} bytes (mail.max_message_bytes). Please send large files another way and a shorter message."
+            );
+            ExitCode::from(EX_DATAERR)
+        }
         Ok(done) => {
             println!("{}", serde_json::to_string(&done).unwrap_or_default());
             ExitCode::SUCCESS
@@ -83,6 +97,24 @@ async fn ingest(config: Config) -> ExitCode {
             ExitCode::from(EX_SOFTWARE)
         }
     }
+}
+
+/// Reads the message on standard input: all of it in quarantine mode (an oversized message is
+/// kept whole), else at most one byte past the limit (enough to know it is too large, and its
+/// headers) with the rest read to the end and counted, not kept, so the MTA writing it never
+/// sees a broken pipe. The bytes kept and the size of the whole.
+async fn read_message(limit: usize, oversized: Oversized) -> std::io::Result<(Vec<u8>, u64)> {
+    let mut raw = Vec::new();
+    let mut stdin = tokio::io::stdin();
+    if oversized == Oversized::Quarantine {
+        let size = stdin.read_to_end(&mut raw).await? as u64;
+        return Ok((raw, size));
+    }
+    let kept = limit as u64 + 1;
+    (&mut stdin).take(kept).read_to_end(&mut raw).await?;
+    let rest = tokio::io::copy(&mut stdin, &mut tokio::io::sink()).await?;
+    let size = raw.len() as u64 + rest;
+    Ok((raw, size))
 }
 
 async fn send(config: Config) -> ExitCode {

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Auth};
-use crate::actions::mail_review::{self, MailDetail, OpenFromMail, QuarantineItem};
+use crate::actions::mail_review::{self, MailDetail, OpenFromMail, QuarantineItem, RefusedMail};
 use crate::actions::mail_templates::{self, MailTemplate, MailTemplateEdit};
 use crate::app::AppState;
 
@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_templates))
         .routes(routes!(get_template, save_template, reset_template))
         .routes(routes!(quarantine))
+        .routes(routes!(refused))
         .routes(routes!(message))
         .routes(routes!(raw_message))
         .routes(routes!(release))
@@ -40,6 +41,17 @@ async fn quarantine(
 ) -> ApiResult<Json<Vec<QuarantineItem>>> {
     let held = mail_review::quarantine(&app, &who, 200).await?;
     Ok(Json(held.into_iter().map(Into::into).collect()))
+}
+
+/// Mail refused for being larger than `mail.max_message_bytes`, newest first (staff; at most
+/// 200): who sent what, how large, and which way it came. The messages are not kept.
+#[utoipa::path(get, path = "/mail/refused", tag = "mail",
+    responses((status = 200, body = Vec<RefusedMail>), (status = 403, body = ErrorBody)))]
+async fn refused(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+) -> ApiResult<Json<Vec<RefusedMail>>> {
+    Ok(Json(mail_review::refused(&app, &who, 200).await?))
 }
 
 /// A stored message with its new text and attachment names (staff).

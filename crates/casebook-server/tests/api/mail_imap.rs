@@ -2,8 +2,8 @@
 //! test with its own configuration, port and maildir), on SQLite and PostgreSQL: a customer's
 //! unseen message opens a case and is flagged `\Seen` only once stored; polling again opens
 //! nothing twice; with the database down the messages stay unseen and `casebook mail poll`
-//! exits 75, and the next poll stores them; oversized messages are fetched only up to the limit
-//! and quarantined; `after = "move"` and `"delete"`; a wrong password or a server that is not
+//! exits 75, and the next poll stores them; `after = "move"` and `"delete"` (oversized
+//! messages: `mail_oversized.rs`); a wrong password or a server that is not
 //! there is a clear error and exit 75; the server's watcher takes new mail in at once through
 //! IDLE; TLS and STARTTLS with a self-signed certificate trusted through `ca_file`.
 
@@ -19,7 +19,6 @@ use casebook_server::actions::mail_imap::{self, Polled};
 use casebook_server::app::AppState;
 use casebook_server::clock::SystemClock;
 use casebook_server::config::{ImapAfter, ImapMailbox, ImapSecurity};
-use casebook_server::policy::Principal;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use futures_util::TryStreamExt;
@@ -36,15 +35,15 @@ on_both_backends!(mailbox_messages_are_taken_in_once, tls_and_starttls);
 const USER: &str = "alice";
 const PASSWORD: &str = "secret";
 /// The limit the tests configure, so that an oversized message is cheap to make.
-const LIMIT: usize = 64 * 1024;
+pub(crate) const LIMIT: usize = 64 * 1024;
 
 /// A dovecot of our own on free loopback ports, in the foreground (`-F`) in a process group of
 /// its own with its login, auth and mail processes; dropping it stops them all (SIGTERM lets the
 /// master stop them first). dovecot overwrites its environment, run marker included, with its
 /// process title, so it runs beside a shell that keeps the marker (`processes.rs`).
-struct Dovecot {
+pub(crate) struct Dovecot {
     process: Running,
-    port: u16,
+    pub(crate) port: u16,
     tls_port: u16,
     /// The self-signed certificate of the TLS listener.
     cert: PathBuf,
@@ -176,7 +175,7 @@ service imap-login {{
 }
 
 impl Dovecot {
-    fn start() -> Dovecot {
+    pub(crate) fn start() -> Dovecot {
         let binary = dovecot_binary();
         let dir = tempfile::tempdir().unwrap();
         for sub in ["run", "state", "mail"] {
@@ -235,7 +234,7 @@ impl Dovecot {
     }
 
     /// The test's own IMAP session, to deliver and inspect mail.
-    async fn session(&self) -> async_imap::Session<TcpStream> {
+    pub(crate) async fn session(&self) -> async_imap::Session<TcpStream> {
         let tcp = TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
         let mut client = async_imap::Client::new(tcp);
         client.read_response().await.unwrap().expect("a greeting");
@@ -247,14 +246,14 @@ impl Dovecot {
     }
 
     /// Delivers a message by APPEND.
-    async fn deliver(&self, folder: &str, raw: &[u8]) {
+    pub(crate) async fn deliver(&self, folder: &str, raw: &[u8]) {
         let mut session = self.session().await;
         session.append(folder, None, None, raw).await.unwrap();
         session.logout().await.unwrap();
     }
 
     /// For each message of the folder (none when it does not exist), whether it is `\Seen`.
-    async fn seen(&self, folder: &str) -> Vec<bool> {
+    pub(crate) async fn seen(&self, folder: &str) -> Vec<bool> {
         let mut session = self.session().await;
         let Ok(selected) = session.select(folder).await else {
             return Vec::new();
@@ -289,7 +288,7 @@ impl Dovecot {
     }
 
     /// A plain-text mailbox of this server, marking messages `\Seen`.
-    fn mailbox(&self, name: &str) -> ImapMailbox {
+    pub(crate) fn mailbox(&self, name: &str) -> ImapMailbox {
         ImapMailbox {
             name: name.into(),
             host: "127.0.0.1".into(),
@@ -303,7 +302,13 @@ impl Dovecot {
     }
 }
 
-fn mail(from: &str, subject: &str, message_id: &str, extra_headers: &str, body: &str) -> Vec<u8> {
+pub(crate) fn mail(
+    from: &str,
+    subject: &str,
+    message_id: &str,
+    extra_headers: &str,
+    body: &str,
+) -> Vec<u8> {
     format!(
         "From: {from}\r\nTo: support@vendor.test\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\nDate: Sun, 29 Nov 2026 10:00:00 +0800\r\n{extra_headers}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
     )
@@ -330,7 +335,7 @@ fn config_file(t: &TestApp, dir: &Path, mailboxes: Vec<ImapMailbox>) -> PathBuf 
 }
 
 /// `casebook mail poll` with a configuration file; its exit code, JSON lines and stderr.
-async fn poll_cli(
+pub(crate) async fn poll_cli(
     config: &Path,
     extra: &[&str],
     env: &[(&str, &str)],
@@ -472,28 +477,6 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
     assert_eq!(case_titles(&t).await.len(), 1);
     assert_eq!(dovecot.seen("INBOX").await, [true, true]);
 
-    // An oversized message is fetched only up to one byte past the limit and quarantined.
-    let big = mail(
-        "contact@cn-a.test",
-        "Full logs",
-        "<imap-3@cn-a.test>",
-        "",
-        &"日志 log line\r\n".repeat(20_000),
-    );
-    assert!(big.len() > 3 * LIMIT);
-    dovecot.deliver("INBOX", &big).await;
-    let polled = mail_imap::poll_once(&t.app, &support).await.unwrap();
-    assert_eq!((polled.fetched, polled.stored), (1, 1));
-    let held =
-        casebook_server::actions::mail_review::quarantine(&t.app, &Principal::system("test"), 50)
-            .await
-            .unwrap();
-    let oversized = held
-        .iter()
-        .find(|m| m.reason.contains(&format!("larger than {LIMIT}")))
-        .expect("the oversized message is quarantined");
-    assert_eq!(oversized.size, LIMIT as i64 + 1, "fetched no further");
-
     // after = "move": a reply joins its case, and the message moves to a folder made for it
     // (named in Chinese, so in modified UTF-7 on the wire).
     let archive = ImapMailbox {
@@ -515,7 +498,7 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
         .await;
     let polled = mail_imap::poll_once(&t.app, &archive).await.unwrap();
     assert_eq!((polled.fetched, polled.stored), (1, 1));
-    assert_eq!(dovecot.seen("INBOX").await, [true, true, true], "moved out");
+    assert_eq!(dovecot.seen("INBOX").await, [true, true], "moved out");
     assert_eq!(dovecot.seen("Casebook/&XfJZBHQG-").await, [true]);
     let (_, timeline) = t
         .get(&t.engineer, &format!("/api/v1/cases/{number}/timeline"))
@@ -541,7 +524,7 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
         .await;
     let polled = mail_imap::poll_once(&t.app, &sweeper).await.unwrap();
     assert_eq!((polled.fetched, polled.stored), (1, 1));
-    assert_eq!(dovecot.seen("INBOX").await.len(), 3, "deleted");
+    assert_eq!(dovecot.seen("INBOX").await.len(), 2, "deleted");
     assert_eq!(case_titles(&t).await.len(), 1);
 
     // A wrong password and a server that is not there: clear errors, exit 75.

@@ -31,7 +31,10 @@ async fn held(t: &TestApp, raw: &[u8]) -> i64 {
 async fn quarantined_mail_is_reviewed_once(backend: TestBackend) {
     let t = TestApp::spawn_with(
         backend,
-        |c| c.mail.max_message_bytes = 64 * 1024,
+        |c| {
+            c.mail.max_message_bytes = 64 * 1024;
+            c.mail.oversized = casebook_server::config::Oversized::Quarantine;
+        },
         std::sync::Arc::new(casebook_server::clock::SystemClock),
     )
     .await;
@@ -147,7 +150,8 @@ async fn quarantined_mail_is_reviewed_once(backend: TestBackend) {
         .await;
     assert_error(status, &body, StatusCode::CONFLICT, "mail_reviewed");
 
-    // A message over the size limit can only be discarded.
+    // A message over the size limit, kept whole (`oversized = "quarantine"`), can only be
+    // discarded.
     let big = mail(
         "someone@nowhere.test",
         "big",

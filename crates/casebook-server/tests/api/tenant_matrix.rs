@@ -306,6 +306,7 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
         "GET /api/v1/mail/quarantine" => {
             call(M::GET, "/api/v1/mail/quarantine".into(), None, false)
         }
+        "GET /api/v1/mail/refused" => call(M::GET, "/api/v1/mail/refused".into(), None, false),
         "GET /api/v1/mail/messages/{id}" => call(
             M::GET,
             format!("/api/v1/mail/messages/{}", o.mail),

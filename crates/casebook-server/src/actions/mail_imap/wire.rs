@@ -6,17 +6,18 @@ const BATCH_MESSAGES: usize = 50;
 /// Most bytes fetched in one command (a single larger message is fetched alone).
 pub(super) const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The bytes fetched of a message: all of it, or one byte past the limit.
-pub(super) fn fetched_size(size: u64, limit: usize) -> u64 {
-    size.min(limit as u64 + 1)
+/// The bytes fetched of a message: all of it, or at most `most`.
+pub(super) fn fetched_size(size: u64, most: Option<u64>) -> u64 {
+    most.map_or(size, |most| size.min(most))
 }
 
-/// Groups messages into fetches of at most [`BATCH_MESSAGES`] and about [`BATCH_BYTES`].
-pub(super) fn batches(sizes: &[(u32, u64)], limit: usize) -> Vec<Vec<u32>> {
+/// Groups messages into fetches of at most [`BATCH_MESSAGES`] and about [`BATCH_BYTES`], each
+/// message fetched whole or up to `most` bytes.
+pub(super) fn batches(sizes: &[(u32, u64)], most: Option<u64>) -> Vec<Vec<u32>> {
     let mut out: Vec<Vec<u32>> = Vec::new();
     let mut bytes = 0u64;
     for &(uid, size) in sizes {
-        let size = fetched_size(size, limit);
+        let size = fetched_size(size, most);
         match out.last_mut() {
             Some(batch) if batch.len() < BATCH_MESSAGES && bytes + size <= BATCH_BYTES => {
                 batch.push(uid);
@@ -117,14 +118,21 @@ mod tests {
     #[test]
     fn batches_are_bounded_in_count_and_bytes() {
         let small: Vec<(u32, u64)> = (1..=120).map(|uid| (uid, 20_000)).collect();
-        let counts: Vec<usize> = batches(&small, 30 << 20).iter().map(Vec::len).collect();
+        let counts: Vec<usize> = batches(&small, Some(30 << 20))
+            .iter()
+            .map(Vec::len)
+            .collect();
         assert_eq!(counts, [50, 50, 20]);
-        // Large messages go alone; oversized ones count only up to the limit.
+        // Large messages go alone; partly fetched ones count only up to what is fetched.
         let large = [(1, 10 << 20), (2, 10 << 20), (3, 900 << 20), (4, 1_000)];
         assert_eq!(
-            batches(&large, 30 << 20),
+            batches(&large, Some(30 << 20)),
             [vec![1], vec![2], vec![3], vec![4]]
         );
-        assert_eq!(fetched_size(900 << 20, 1000), 1001);
+        assert_eq!(batches(&large, None), [vec![1], vec![2], vec![3], vec![4]]);
+        let headers = [(1, 900 << 20), (2, 900 << 20)];
+        assert_eq!(batches(&headers, Some(64 << 10)), [vec![1, 2]]);
+        assert_eq!(fetched_size(900 << 20, Some(1001)), 1001);
+        assert_eq!(fetched_size(900 << 20, None), 900 << 20);
     }
 }

@@ -1,4 +1,5 @@
-//! `/console/mail`: the mail quarantine (staff) and the deliveries that failed (administrators).
+//! `/console/mail`: the mail quarantine and the mail refused for its size (staff), and the
+//! deliveries that failed (administrators).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -37,6 +38,33 @@ pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Respon
             })
             .collect(),
     }];
+    let refused = mail_review::refused(&app, &staff.0.who, 100)
+        .await
+        .map_err(fail(&staff))?;
+    sections.push(Table {
+        title: "mail-refused".into(),
+        headers: vec![
+            "field-time",
+            "field-from",
+            "field-subject",
+            "field-size",
+            "field-mail-source",
+            "field-reason",
+        ],
+        rows: refused
+            .iter()
+            .map(|r| {
+                vec![
+                    text(ctx.time(r.refused_at)),
+                    text(&r.from_address),
+                    text(&r.subject),
+                    text(ctx.size(r.size)),
+                    text(&r.source),
+                    text(&r.reason),
+                ]
+            })
+            .collect(),
+    });
     if ctx.is_admin() {
         let failed = mail_review::failed_deliveries(&app, &staff.0.who, 100)
             .await

@@ -1,8 +1,8 @@
-//! The console's mail pages through their forms, on SQLite and PostgreSQL: a reviewer reads a
-//! quarantined message, a wrong case number comes back with what was typed, a release and a
-//! discard happen once, a form without its CSRF token changes nothing; an administrator edits a
-//! mail template (a broken one comes back as typed), sees it marked edited and resets it; an
-//! engineer cannot reach the templates.
+//! The console's mail pages through their forms, on SQLite and PostgreSQL: mail refused for its
+//! size is listed; a reviewer reads a quarantined message, a wrong case number comes back with
+//! what was typed, a release and a discard happen once, a form without its CSRF token changes
+//! nothing; an administrator edits a mail template (a broken one comes back as typed), sees it
+//! marked edited and resets it; an engineer cannot reach the templates.
 
 use casebook_server::actions::mail_in;
 use casebook_store::on_both_backends;
@@ -31,12 +31,30 @@ async fn mail_pages_review_and_edit(backend: TestBackend) {
     user_with_password(&t, "eng@vendor.test", "工程师", "engineer", None).await;
     let number = t.case_of_a().await;
     let first = quarantined(&t, "q1", "QUARANTINED-BODY").await;
+    // A message refused for its size (only its headers were read from its mailbox).
+    let head = b"From: big@cn-a.test\r\nSubject: REFUSED-SUBJECT \xe8\xb6\x85\xe5\xa4\xa7\r\nMessage-ID: <big@cn-a.test>\r\n\r\n";
+    let arrived = mail_in::Arrived {
+        raw: head,
+        size: 40 << 20,
+        source: mail_in::Source::Mailbox("support"),
+    };
+    assert!(
+        mail_in::ingest_arrived(&t.app, arrived)
+            .await
+            .unwrap()
+            .is_refused()
+    );
     let web = WebClient::new(&t);
     web.sign_in("boss@vendor.test", PASSWORD).await;
 
     let (status, list) = web.get("/console/mail").await;
     assert_eq!(status, StatusCode::OK);
+    assert_valid("mail list", &list);
     assert!(list.contains(&format!("/console/mail/{first}")), "{list}");
+    assert!(
+        list.contains("REFUSED-SUBJECT 超大") && list.contains("imap:support"),
+        "{list}"
+    );
     let page_path = format!("/console/mail/{first}");
     let (status, page) = web.get(&page_path).await;
     assert_eq!(status, StatusCode::OK);
