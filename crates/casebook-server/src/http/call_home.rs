@@ -15,7 +15,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, within};
 use crate::actions::call_home::{self as call_home_in, Accepted};
 use crate::actions::call_home_keys::{self, KeyDraft, KeyInfo, NewKeyFile, SignedHeaders};
 use crate::actions::call_home_rules::{self, CallHomeRule};
@@ -89,10 +89,11 @@ async fn events(
 
 /// Which keys to list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct KeyQuery {
     /// Only this organisation's keys.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub organization_id: Option<OrganizationId>,
 }
 
@@ -223,9 +224,11 @@ async fn delete_rule(
 
 /// How many days of refusals to show.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RefusalQuery {
-    /// Days back from today, 1–90 (default 7).
+    /// Days back from today, 1–90 (default 7); another number is refused (422).
+    #[param(minimum = 1, maximum = 90)]
     pub days: Option<u32>,
 }
 
@@ -238,6 +241,6 @@ async fn refusals(
     Auth(who): Auth,
     ApiQuery(query): ApiQuery<RefusalQuery>,
 ) -> ApiResult<Json<Vec<Refusals>>> {
-    let days = query.days.unwrap_or(7);
+    let days = within("days", query.days.unwrap_or(7), 1, 90)?;
     Ok(Json(call_home_watch::refusals(&app, &who, days).await?))
 }
