@@ -236,7 +236,7 @@ impl FromRequest<AppState> for CommentInput {
 
 /// Add a public reply or an internal note (staff), as JSON or multipart with `file` parts.
 #[utoipa::path(post, path = "/cases/{number}/comments", tag = "cases", params(("number" = String, Path)), request_body = CommentDraft,
-    responses((status = 201, body = CaseEvent), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 201, body = CaseEvent), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`case_closed`: a public reply to a closed or cancelled case"), (status = 413, body = ErrorBody)))]
 async fn add_comment(
     State(app): State<AppState>,
     Auth(who): Auth,

@@ -31,6 +31,7 @@ mod mail_out;
 mod mail_review;
 mod openapi;
 mod plans;
+mod schemathesis;
 mod search;
 mod search_cli;
 mod search_follow;
