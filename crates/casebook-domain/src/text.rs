@@ -436,10 +436,18 @@ mod tests {
 
     #[test]
     fn values_as_sent_are_bounded_before_trimming() {
-        assert_eq!(Line::<3>::try_from(" ab ".to_owned()).unwrap_err().code, "too_long");
-        assert_eq!(Line::<4>::try_from(" ab ".to_owned()).unwrap().as_str(), "ab");
         assert_eq!(
-            Paragraphs::<3>::try_from("a\r\nb".to_owned()).unwrap_err().code,
+            Line::<3>::try_from(" ab ".to_owned()).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(
+            Line::<4>::try_from(" ab ".to_owned()).unwrap().as_str(),
+            "ab"
+        );
+        assert_eq!(
+            Paragraphs::<3>::try_from("a\r\nb".to_owned())
+                .unwrap_err()
+                .code,
             "too_long"
         );
     }

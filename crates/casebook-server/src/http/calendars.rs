@@ -40,7 +40,9 @@ async fn list_calendars(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<List<CalendarView>>> {
     Ok(Json(
-        calendars::list(&app, &who, &paging.request()?).await?.into(),
+        calendars::list(&app, &who, &paging.request()?)
+            .await?
+            .into(),
     ))
 }
 

@@ -80,7 +80,9 @@ fn error_response(description: &str) -> Value {
 
 /// The statuses an operation can answer whatever its handler does.
 fn common_statuses(method: &str, operation: &Value) -> BTreeSet<&'static str> {
-    let parameters = operation["parameters"].as_array().map_or(&[][..], Vec::as_slice);
+    let parameters = operation["parameters"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
     let has_in = |place: &str| parameters.iter().any(|p| p["in"] == place);
     let body = operation["requestBody"]["content"].as_object();
     // `security: [{}]` marks a public operation (sign-in, device events, health).
@@ -190,7 +192,11 @@ fn merge_in(value: &mut Value, schemas: &Value) {
 }
 
 /// The schema an `allOf` of objects stands for, or `None` if `schema` is not one.
-fn merged(schema: &Map<String, Value>, schemas: &Value, depth: usize) -> Option<Map<String, Value>> {
+fn merged(
+    schema: &Map<String, Value>,
+    schemas: &Value,
+    depth: usize,
+) -> Option<Map<String, Value>> {
     let parts = schema.get("allOf")?.as_array()?;
     if depth > 8 {
         return None;
@@ -205,14 +211,21 @@ fn merged(schema: &Map<String, Value>, schemas: &Value, depth: usize) -> Option<
             None => part.clone(),
         };
         if part.get("type").is_some_and(|t| t != "object")
-            || ["oneOf", "anyOf", "allOf"].iter().any(|k| part.contains_key(*k))
+            || ["oneOf", "anyOf", "allOf"]
+                .iter()
+                .any(|k| part.contains_key(*k))
         {
             return None;
         }
         for (name, property) in part.get("properties")?.as_object()? {
             properties.insert(name.clone(), property.clone());
         }
-        for name in part.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for name in part
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !required.contains(name) {
                 required.push(name.clone());
             }
@@ -272,7 +285,10 @@ mod tests {
         assert_eq!(view["required"], json!(["name", "id"]));
         assert!(view["properties"]["warnings"].is_object());
         assert!(view.get("additionalProperties").is_none(), "{view}");
-        assert_eq!(doc["components"]["schemas"]["Stored"]["description"], "stored");
+        assert_eq!(
+            doc["components"]["schemas"]["Stored"]["description"],
+            "stored"
+        );
     }
 
     #[test]
@@ -284,12 +300,16 @@ mod tests {
         );
         let post = json!({"requestBody": {"content": {"application/json": {}}}, "responses": {}});
         assert_eq!(
-            common_statuses("post", &post).into_iter().collect::<Vec<_>>(),
+            common_statuses("post", &post)
+                .into_iter()
+                .collect::<Vec<_>>(),
             ["400", "401", "403", "413", "415", "422", "500", "503"]
         );
         let public = json!({"security": [{}], "responses": {}});
         assert_eq!(
-            common_statuses("get", &public).into_iter().collect::<Vec<_>>(),
+            common_statuses("get", &public)
+                .into_iter()
+                .collect::<Vec<_>>(),
             ["500", "503"]
         );
     }

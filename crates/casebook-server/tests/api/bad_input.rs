@@ -224,7 +224,10 @@ async fn refused(t: &TestApp, path: &str, field: &str) {
         "validation_failed",
     );
     assert_eq!(details["fields"][0]["field"], field, "{path}: {body}");
-    assert_eq!(details["fields"][0]["code"], "out_of_range", "{path}: {body}");
+    assert_eq!(
+        details["fields"][0]["code"], "out_of_range",
+        "{path}: {body}"
+    );
 }
 
 async fn out_of_range_numbers_are_refused_not_clamped(backend: TestBackend) {
@@ -266,21 +269,40 @@ async fn out_of_range_numbers_are_refused_not_clamped(backend: TestBackend) {
         .iter()
         .find(|p| p["name"] == "limit")
         .unwrap();
-    assert_eq!((&limit["schema"]["minimum"], &limit["schema"]["maximum"]), (&json!(1), &json!(200)), "{limit}");
+    assert_eq!(
+        (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+        (&json!(1), &json!(200)),
+        "{limit}"
+    );
     // In range is answered as asked.
-    let (status, body) = t.get(&t.admin, "/api/v1/search/deflections?days=3660").await;
-    assert_eq!((status, &body["days"]), (StatusCode::OK, &json!(3660)), "{body}");
+    let (status, body) = t
+        .get(&t.admin, "/api/v1/search/deflections?days=3660")
+        .await;
+    assert_eq!(
+        (status, &body["days"]),
+        (StatusCode::OK, &json!(3660)),
+        "{body}"
+    );
 }
 
 async fn an_empty_cursor_is_the_first_page(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     t.case_of_a().await;
-    for path in ["/api/v1/cases", "/api/v1/organizations", "/api/v1/calendars", "/api/v1/search?q=x"] {
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/organizations",
+        "/api/v1/calendars",
+        "/api/v1/search?q=x",
+    ] {
         let separator = if path.contains('?') { '&' } else { '?' };
         let (status, first) = t.get(&t.admin, path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {first}");
         let (status, empty) = t.get(&t.admin, &format!("{path}{separator}cursor=")).await;
-        assert_eq!(status, StatusCode::OK, "{path} with an empty cursor: {empty}");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{path} with an empty cursor: {empty}"
+        );
         assert_eq!(first["items"], empty["items"], "{path}");
     }
     let (status, body) = t.get(&t.admin, "/api/v1/cases?cursor=zz").await;

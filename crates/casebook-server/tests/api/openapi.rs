@@ -30,7 +30,10 @@ async fn document(t: &TestApp) -> Value {
 /// Follows a local `$ref`.
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema["$ref"].as_str() {
-        Some(r) => resolve(doc, &doc["components"]["schemas"][r.rsplit('/').next().unwrap()]),
+        Some(r) => resolve(
+            doc,
+            &doc["components"]["schemas"][r.rsplit('/').next().unwrap()],
+        ),
         None => schema,
     }
 }
@@ -72,7 +75,11 @@ fn violations(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<Strin
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
-    if !types.is_empty() && !types.iter().any(|t| *t == kind || (*t == "number" && kind == "integer")) {
+    if !types.is_empty()
+        && !types
+            .iter()
+            .any(|t| *t == kind || (*t == "number" && kind == "integer"))
+    {
         out.push(format!("{at}: {value} is not of type {types:?}"));
         return out;
     }
@@ -117,8 +124,18 @@ fn violations(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<Strin
 }
 
 /// Calls an operation and checks its answer against the documented schema of its status.
-async fn check(t: &TestApp, doc: &Value, method: Method, path: &str, route: &str, body: Option<Value>) -> Value {
-    let mut request = t.client.request(method.clone(), t.url(path)).bearer_auth(&t.admin);
+async fn check(
+    t: &TestApp,
+    doc: &Value,
+    method: Method,
+    path: &str,
+    route: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut request = t
+        .client
+        .request(method.clone(), t.url(path))
+        .bearer_auth(&t.admin);
     if let Some(body) = body {
         request = request.header("If-Match", "*").json(&body);
     }
@@ -130,26 +147,90 @@ async fn check(t: &TestApp, doc: &Value, method: Method, path: &str, route: &str
     let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
     assert!(schema.is_object(), "{method} {route} documents no 200 body");
     let found = violations(doc, schema, &value, "");
-    assert!(found.is_empty(), "{method} {path} breaks its schema: {found:#?}");
+    assert!(
+        found.is_empty(),
+        "{method} {path} breaks its schema: {found:#?}"
+    );
     value
 }
 
 async fn calendars_plans_and_clocks_fit_their_schemas(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     let doc = document(&t).await;
-    check(&t, &doc, Method::GET, "/api/v1/calendars", "/api/v1/calendars", None).await;
-    let calendar = check(&t, &doc, Method::GET, "/api/v1/calendars/china-5x8", "/api/v1/calendars/{id}", None).await;
+    check(
+        &t,
+        &doc,
+        Method::GET,
+        "/api/v1/calendars",
+        "/api/v1/calendars",
+        None,
+    )
+    .await;
+    let calendar = check(
+        &t,
+        &doc,
+        Method::GET,
+        "/api/v1/calendars/china-5x8",
+        "/api/v1/calendars/{id}",
+        None,
+    )
+    .await;
     let mut spec = calendar.clone();
-    for key in ["id", "builtin", "created_at", "updated_at", "version", "warnings"] {
+    for key in [
+        "id",
+        "builtin",
+        "created_at",
+        "updated_at",
+        "version",
+        "warnings",
+    ] {
         spec.as_object_mut().unwrap().remove(key);
     }
-    check(&t, &doc, Method::PUT, "/api/v1/calendars/china-5x8", "/api/v1/calendars/{id}", Some(spec)).await;
-    let plans = check(&t, &doc, Method::GET, "/api/v1/plans", "/api/v1/plans", None).await;
-    assert!(plans.to_string().contains("\"nbd\""), "a built-in plan has an nbd target: {plans}");
-    check(&t, &doc, Method::GET, "/api/v1/plans/no-contract", "/api/v1/plans/{id}", None).await;
+    check(
+        &t,
+        &doc,
+        Method::PUT,
+        "/api/v1/calendars/china-5x8",
+        "/api/v1/calendars/{id}",
+        Some(spec),
+    )
+    .await;
+    let plans = check(
+        &t,
+        &doc,
+        Method::GET,
+        "/api/v1/plans",
+        "/api/v1/plans",
+        None,
+    )
+    .await;
+    assert!(
+        plans.to_string().contains("\"nbd\""),
+        "a built-in plan has an nbd target: {plans}"
+    );
+    check(
+        &t,
+        &doc,
+        Method::GET,
+        "/api/v1/plans/no-contract",
+        "/api/v1/plans/{id}",
+        None,
+    )
+    .await;
     let number = t.case_of_a().await;
-    let sla = check(&t, &doc, Method::GET, &format!("/api/v1/cases/{number}/sla"), "/api/v1/cases/{number}/sla", None).await;
-    assert!(sla.to_string().contains("\"nbd\""), "the no-contract plan answers by nbd: {sla}");
+    let sla = check(
+        &t,
+        &doc,
+        Method::GET,
+        &format!("/api/v1/cases/{number}/sla"),
+        "/api/v1/cases/{number}/sla",
+        None,
+    )
+    .await;
+    assert!(
+        sla.to_string().contains("\"nbd\""),
+        "the no-contract plan answers by nbd: {sla}"
+    );
 }
 
 async fn every_operation_declares_the_common_statuses(backend: TestBackend) {
@@ -190,7 +271,11 @@ async fn every_operation_declares_the_common_statuses(backend: TestBackend) {
     // What the extractors answer really is what is declared: a query that cannot be read.
     let (status, body) = t.get(&t.admin, "/api/v1/calendars?limit=x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(doc["paths"]["/api/v1/calendars"]["get"]["responses"].get("400").is_some());
+    assert!(
+        doc["paths"]["/api/v1/calendars"]["get"]["responses"]
+            .get("400")
+            .is_some()
+    );
 }
 
 /// The `maxLength` the document gives a text field, following `$ref`s.
@@ -202,7 +287,8 @@ fn max_length(doc: &Value, schema: &str, field: &str) -> usize {
     };
     resolve(doc, property)["maxLength"]
         .as_u64()
-        .unwrap_or_else(|| panic!("{schema}.{field} documents no maxLength: {property}")) as usize
+        .unwrap_or_else(|| panic!("{schema}.{field} documents no maxLength: {property}"))
+        as usize
 }
 
 /// Sends `field` with `max` and `max + 1` characters: the first is taken, the second refused
@@ -213,10 +299,20 @@ async fn limit_is_enforced(t: &TestApp, path: &str, body: Value, field: &str, ma
         body[field] = json!("字".repeat(length));
         let (status, answer) = t.post(&t.admin, path, body).await;
         if accepted {
-            assert!(status.is_success(), "{field} of {length} characters refused: {answer}");
+            assert!(
+                status.is_success(),
+                "{field} of {length} characters refused: {answer}"
+            );
         } else {
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field} of {length}: {answer}");
-            assert_eq!(answer["error"]["details"]["fields"][0]["field"], field, "{answer}");
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{field} of {length}: {answer}"
+            );
+            assert_eq!(
+                answer["error"]["details"]["fields"][0]["field"], field,
+                "{answer}"
+            );
         }
     }
 }
@@ -241,7 +337,10 @@ async fn each_text_field_documents_its_own_limit(backend: TestBackend) {
         let (status, answer) = t.post(&t.admin, "/api/v1/organizations", body).await;
         assert_eq!(status.is_success(), accepted, "notes of {length}: {answer}");
         if !accepted {
-            assert_eq!(answer["error"]["details"]["fields"][0]["field"], "notes", "{answer}");
+            assert_eq!(
+                answer["error"]["details"]["fields"][0]["field"], "notes",
+                "{answer}"
+            );
         }
     }
     let title = max_length(&doc, "CaseDraft", "title");

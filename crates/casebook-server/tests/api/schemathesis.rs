@@ -74,7 +74,10 @@ fn schemathesis() -> PathBuf {
     let install = format!("python3 -m pip install schemathesis=={VERSION} (as .ci/run does)");
     // pip puts `st` in the scripts folder of the Python that installed it.
     let scripts = std::process::Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
         .output()
         .ok()
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
