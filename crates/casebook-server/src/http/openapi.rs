@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-/// The shared responses, by status: (component name, description).
+/// The shared responses: (status, component name under `components.responses`, description).
 const COMMON: [(&str, &str, &str); 9] = [
     (
         "400",
