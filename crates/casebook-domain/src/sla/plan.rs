@@ -219,8 +219,9 @@ pub enum Notify {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationStep {
-    /// Share of the target in percent: below 100 a warning, 100 the breach, above it later
-    /// escalations.
+    /// Share of the target in percent, 1–1000: below 100 a warning, 100 the breach, above it
+    /// later escalations.
+    #[schema(minimum = 1, maximum = 1000)]
     pub percent: u16,
     /// Who is told.
     pub notify: Notify,

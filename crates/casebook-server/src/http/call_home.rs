@@ -129,6 +129,7 @@ async fn create_key(
 pub struct Rotation {
     /// Hours the old key keeps working (0–720, default 24).
     #[serde(default = "one_day")]
+    #[schema(maximum = 720)]
     pub grace_hours: u16,
 }
 
@@ -147,15 +148,8 @@ async fn rotate_key(
     ApiPath(id): ApiPath<i64>,
     ApiJson(rotation): ApiJson<Rotation>,
 ) -> ApiResult<(StatusCode, Json<NewKeyFile>)> {
-    if rotation.grace_hours > 720 {
-        return Err(crate::actions::ActionError::field(
-            "grace_hours",
-            "out_of_range",
-            "at most 720 hours (30 days)",
-        )
-        .into());
-    }
-    let grace = jiff::SignedDuration::from_hours(i64::from(rotation.grace_hours));
+    let hours = within("grace_hours", rotation.grace_hours, 0, 720)?;
+    let grace = jiff::SignedDuration::from_hours(i64::from(hours));
     let made = call_home_keys::end(&app, &who, id, Some(grace)).await?;
     let made = made.ok_or(crate::actions::ActionError::Internal(
         "a rotation makes a key".into(),
