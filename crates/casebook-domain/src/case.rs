@@ -157,7 +157,9 @@ pub struct CaseDraft {
     pub category: Option<Category>,
     /// Severity 1–4.
     pub severity: Severity,
-    /// How it arrived (default: `web` for customers, `api` for tokens, `phone` for staff).
+    /// How it arrived. Staff only: a phone intake (the default in the console), `email`, `web`
+    /// or `api` (the default with a token), never `call_home`. Customers' cases are `web`
+    /// through the portal and the API alike; any other value is refused.
     pub channel: Option<Channel>,
     /// Starting tier, staff only (default `intake`).
     pub tier: Option<Tier>,

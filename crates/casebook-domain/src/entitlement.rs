@@ -86,6 +86,11 @@ pub struct Request<'a> {
     pub unit: Option<UnitRef>,
     /// The product, if named without a unit.
     pub product: Option<ProductId>,
+    /// For a product named without a unit: the organisation's units of it in service. A contract
+    /// that covers the product only through some of its units covers the request only if it
+    /// covers all of these; otherwise naming the product would stretch one unit's contract to
+    /// the others.
+    pub units_of_product: &'a [UnitId],
     /// The organisation's contracts (or only the one named by number), with the products of the
     /// units each covers.
     pub contracts: &'a [(Contract, Vec<ProductId>)],
@@ -106,7 +111,15 @@ pub struct Decision<'a> {
 fn covers(contract: &Contract, unit_products: &[ProductId], req: &Request<'_>) -> bool {
     match (req.unit, req.product) {
         (Some(unit), _) => contract.covers_unit(unit.id, unit.product),
-        (None, Some(product)) => contract.covers_product(product, unit_products),
+        (None, Some(product)) if contract.covers_product(product, &[]) => true,
+        (None, Some(product)) => {
+            contract.covers_product(product, unit_products)
+                && !req.units_of_product.is_empty()
+                && req
+                    .units_of_product
+                    .iter()
+                    .all(|u| contract.units.contains(u))
+        }
         (None, None) => contract.covers_everything(),
     }
 }
@@ -174,8 +187,16 @@ pub fn decide<'a>(req: &Request<'a>) -> Decision<'a> {
         .map(|(c, _)| c)
         .collect();
     if covering.is_empty() {
+        let some_units = |product| {
+            req.contracts
+                .iter()
+                .any(|(_, unit_products)| unit_products.contains(&product))
+        };
         let what = match (req.unit, req.product) {
             (Some(_), _) => "this unit",
+            (None, Some(product)) if some_units(product) => {
+                "every unit of this product (a contract covers only some: name the serial number)"
+            }
             (None, Some(_)) => "this product",
             (None, None) => "a case without a unit or product (name the serial number or product)",
         };

@@ -7,6 +7,35 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
 
+/// Whether a character is invisible and changes how text around it reads: the bidirectional
+/// controls (U+202A–U+202E, U+2066–U+2069, the marks U+200E, U+200F, U+061C) and the
+/// zero-width characters (U+200B–U+200D, U+2060, U+FEFF). A title with U+202E reads backwards;
+/// an address with U+200B looks like another. Single-line values and addresses drop them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+    )
+}
+
+fn without_invisible(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.chars().any(is_invisible) {
+        raw.chars()
+            .filter(|&c| !is_invisible(c))
+            .collect::<String>()
+            .into()
+    } else {
+        raw.into()
+    }
+}
+
 fn has_forbidden_control(s: &str, multiline: bool) -> bool {
     s.chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
@@ -30,7 +59,8 @@ fn check_length(s: &str, min: usize, max: usize) -> Result<(), ValidationError> 
     Ok(())
 }
 
-/// A non-empty single line of at most `MAX` characters, trimmed, without control characters.
+/// A non-empty single line of at most `MAX` characters, trimmed, without control characters,
+/// bidirectional controls or zero-width characters (those two are dropped).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Line<const MAX: usize>(String);
@@ -38,7 +68,8 @@ pub struct Line<const MAX: usize>(String);
 impl<const MAX: usize> Line<MAX> {
     /// Parses and normalises a line.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let s = raw.trim();
+        let visible = without_invisible(raw);
+        let s = visible.trim();
         if has_forbidden_control(s, false) {
             return Err(ValidationError::new(
                 "invalid",
@@ -95,7 +126,10 @@ impl<const MAX: usize> Paragraphs<MAX> {
     }
 }
 
-/// A lower-cased e-mail address with one `@`, a local part and a dotted domain.
+/// A lower-cased e-mail address with one `@`, a local part and a dotted domain, in Unicode
+/// normal form NFKC (a full-width `ａ` is `a`) and without invisible characters, so an address
+/// typed with either is the same address. Look-alikes in other scripts are told by
+/// [`crate::lookalike`].
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
@@ -103,7 +137,9 @@ pub struct Email(String);
 impl Email {
     /// Parses an address; only its shape is checked, not whether it receives mail.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let s = raw.trim().to_lowercase();
+        use unicode_normalization::UnicodeNormalization;
+        let s: String = without_invisible(raw).nfkc().collect();
+        let s = s.trim().to_lowercase();
         let invalid =
             || ValidationError::new("invalid", "must be an e-mail address like name@example.com");
         if s.chars().count() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -383,6 +419,32 @@ pub type Notes = Paragraphs<4_000>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_drop_bidirectional_controls_and_zero_width_characters() {
+        assert_eq!(
+            Title::parse("invoice\u{202E}fdp.exe").unwrap().as_str(),
+            "invoicefdp.exe"
+        );
+        assert_eq!(
+            Name::parse("\u{200B}李\u{200D}伟\u{FEFF}")
+                .unwrap()
+                .as_str(),
+            "李伟"
+        );
+        assert_eq!(
+            Line::<5>::parse("\u{2067}\u{200B}").unwrap_err().code,
+            "required",
+            "nothing visible is nothing"
+        );
+        // Multi-line text keeps them: a description may quote what a customer saw.
+        assert!(
+            Notes::parse("a\u{200B}b")
+                .unwrap()
+                .as_str()
+                .contains('\u{200B}')
+        );
+    }
 
     #[test]
     fn lines_are_trimmed_and_bounded() {

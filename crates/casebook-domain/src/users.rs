@@ -71,9 +71,15 @@ pub struct UserPatch {
     pub role: Option<Role>,
     /// Enable or disable sign-in.
     pub active: Option<bool>,
-    /// New password.
+    /// New password. Every session of the user ends with the change.
     #[schema(value_type = Option<String>, min_length = 10)]
     pub password: Option<Password>,
+    /// Your current password: required to change your own password once you have one (an
+    /// administrator resetting someone else's does not give it).
+    #[schema(value_type = Option<String>)]
+    pub current_password: Option<Password>,
+    /// `true`: also revoke every API token of the user (with a new password, or alone).
+    pub revoke_tokens: Option<bool>,
     /// New contact link, or `null` to clear.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]

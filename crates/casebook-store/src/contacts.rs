@@ -3,6 +3,7 @@
 use casebook_domain::Timestamp;
 use casebook_domain::directory::Contact;
 use casebook_domain::ids::{ContactId, Id, OrganizationId};
+use casebook_domain::lookalike;
 
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
@@ -58,11 +59,11 @@ pub struct NewContact<'a> {
 /// Inserts a contact.
 pub async fn insert(db: &mut Db, new: &NewContact<'_>, now: Timestamp) -> StoreResult<Contact> {
     let row: Row = on_db!(db, c => sqlx::query_as(
-        "INSERT INTO contacts (organization_id, name, email, phone, can_open_cases, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6)
+        "INSERT INTO contacts (organization_id, name, email, phone, can_open_cases, created_at, updated_at, lookalike_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
          RETURNING id, organization_id, name, email, phone, can_open_cases, archived_at, created_at, updated_at, version")
         .bind(new.organization_id.get()).bind(new.name).bind(new.email).bind(new.phone)
-        .bind(new.can_open_cases).bind(Ts::new(now))
+        .bind(new.can_open_cases).bind(Ts::new(now)).bind(new.email.map(lookalike::key))
         .fetch_one(c).await)?;
     Ok(row.into())
 }
@@ -146,11 +147,12 @@ pub async fn update(db: &mut Db, contact: &Contact, now: Timestamp) -> StoreResu
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
         "UPDATE contacts
          SET name = $1, email = $2, phone = $3, can_open_cases = $4, archived_at = $5,
-             updated_at = $6, version = version + 1
+             updated_at = $6, version = version + 1, lookalike_key = $9
          WHERE id = $7 AND version = $8
          RETURNING id, organization_id, name, email, phone, can_open_cases, archived_at, created_at, updated_at, version")
         .bind(&contact.name).bind(&contact.email).bind(&contact.phone).bind(contact.can_open_cases)
         .bind(contact.archived_at.map(Ts::new)).bind(Ts::new(now)).bind(contact.id.get()).bind(contact.version)
+        .bind(contact.email.as_deref().map(lookalike::key))
         .fetch_optional(c).await)?;
     row.map(Into::into).ok_or(StoreError::StaleVersion)
 }

@@ -164,10 +164,18 @@ pub async fn delete_session(db: &mut Db, token_hash: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Ends every session of a user (after a password change or deactivation).
-pub async fn delete_sessions_of(db: &mut Db, user: UserId) -> StoreResult<()> {
-    exec_db!(db, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.get()).execute(c).await)?;
-    Ok(())
+/// Ends every session of a user (after a password change or deactivation, or when they sign
+/// out everywhere); returns how many.
+pub async fn delete_sessions_of(db: &mut Db, user: UserId) -> StoreResult<u64> {
+    let deleted = exec_db!(db, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.get()).execute(c).await)?;
+    Ok(deleted)
+}
+
+/// Revokes every token of a user still in use; returns how many.
+pub async fn revoke_tokens_of(db: &mut Db, user: UserId, now: Timestamp) -> StoreResult<u64> {
+    let revoked = exec_db!(db, c => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(Ts::new(now)).bind(user.get()).execute(c).await)?;
+    Ok(revoked)
 }
 
 /// Removes expired sessions; returns how many.

@@ -160,6 +160,7 @@ impl Store {
         let now = casebook_domain::Timestamp::now();
         crate::calendars::seed_builtin(&mut db, now).await?;
         crate::plans::seed_builtin(&mut db, now).await?;
+        crate::lookalikes::backfill(&mut db).await?;
         db.commit().await
     }
 

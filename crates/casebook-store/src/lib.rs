@@ -27,6 +27,7 @@ pub mod credentials;
 mod db;
 mod error;
 mod group_commit;
+pub mod lookalikes;
 pub mod mail;
 pub mod mail_templates;
 pub mod notifications;

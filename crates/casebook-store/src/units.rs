@@ -127,6 +127,20 @@ pub async fn find_by_serials(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// The ids of an organisation's units of a product that are in service (what a case that names
+/// the product without a serial number may be about).
+pub async fn in_service_of_product(
+    db: &mut Db,
+    organization: OrganizationId,
+    product: ProductId,
+) -> StoreResult<Vec<UnitId>> {
+    let rows: Vec<(i64,)> = on_db!(db, c => sqlx::query_as(
+        "SELECT id FROM units WHERE organization_id = $1 AND product_id = $2 AND retired_at IS NULL
+         ORDER BY id")
+        .bind(organization.get()).bind(product.get()).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(id,)| Id::new(id)).collect())
+}
+
 /// Which units to list.
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {

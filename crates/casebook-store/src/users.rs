@@ -3,6 +3,7 @@
 
 use casebook_domain::Timestamp;
 use casebook_domain::ids::{ContactId, Id, OrganizationId, UserId};
+use casebook_domain::lookalike;
 use casebook_domain::policy::Role;
 use casebook_domain::users::User;
 use casebook_domain::{Named, Tier};
@@ -73,11 +74,12 @@ pub struct NewUser<'a> {
 /// Inserts a user.
 pub async fn insert(db: &mut Db, new: &NewUser<'_>, now: Timestamp) -> StoreResult<User> {
     let row: Row = on_db!(db, c => sqlx::query_as(
-        "INSERT INTO users (email, name, role, organization_id, contact_id, password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+        "INSERT INTO users (email, name, role, organization_id, contact_id, password_hash, created_at, updated_at, lookalike_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
          RETURNING id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version")
         .bind(new.email).bind(new.name).bind(new.role.as_str()).bind(new.organization_id.map(|o| o.get()))
         .bind(new.contact_id.map(|c| c.get())).bind(new.password_hash).bind(Ts::new(now))
+        .bind(lookalike::key(new.email))
         .fetch_one(c).await)?;
     row.try_into()
 }

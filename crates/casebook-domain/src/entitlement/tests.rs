@@ -43,6 +43,7 @@ fn request<'a>(today: Date, contracts: &'a [(Contract, Vec<ProductId>)]) -> Requ
         contact: Some(ContactId::new(11)),
         unit: Some(UNIT),
         product: None,
+        units_of_product: &[],
         contracts,
     }
 }
@@ -83,11 +84,25 @@ fn no_contract_and_not_covered() {
         decide(&request(date(2026, 6, 1), &contracts)).outcome,
         Outcome::NotCovered
     );
-    // Named by product: covered through a covered unit of that product, or the product itself.
+    // Named by product: covered through a covered unit of that product when the contract covers
+    // every unit of it the organisation has in service, or by the product itself.
+    let covered_unit = [Id::new(8)];
     let mut by_product = request(date(2026, 6, 1), &contracts);
     by_product.unit = None;
     by_product.product = Some(Id::new(4));
+    by_product.units_of_product = &covered_unit;
     assert_eq!(decide(&by_product).outcome, Outcome::Entitled);
+    // A second unit of that product outside the contract: naming the product does not stretch
+    // the contract to it; the serial number must be named.
+    let both = [Id::new(8), Id::new(9)];
+    by_product.units_of_product = &both;
+    let d = decide(&by_product);
+    assert_eq!(d.outcome, Outcome::NotCovered);
+    assert!(d.reason.contains("serial number"), "{}", d.reason);
+    // No unit of it in service (the covered one retired): not covered either.
+    by_product.units_of_product = &[];
+    assert_eq!(decide(&by_product).outcome, Outcome::NotCovered);
+    by_product.units_of_product = &covered_unit;
     by_product.product = Some(Id::new(3));
     assert_eq!(decide(&by_product).outcome, Outcome::NotCovered);
     // Naming nothing is covered only by a contract that covers everything.

@@ -10,7 +10,7 @@ use casebook_domain::entitlement::Outcome;
 use casebook_domain::ids::ContractId;
 use casebook_domain::policy::{Role, Visibility};
 use casebook_domain::timeline::EventKind;
-use casebook_domain::{Category, Channel, Status, Tier, Timestamp};
+use casebook_domain::{Category, Channel, Named, Status, Tier, Timestamp};
 use casebook_store::cases::{self, CaseColumns};
 use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Db, Table, lock_row};
@@ -26,11 +26,41 @@ use super::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::{AuthVia, Principal};
 
-fn default_channel(who: &Principal) -> Channel {
-    match (&who.via, who.is_staff()) {
-        (AuthVia::Session { .. }, false) => Channel::Web,
-        (AuthVia::Session { .. }, true) => Channel::Phone,
-        _ => Channel::Api,
+/// The channel a new case is recorded on: where it came from, since the channel chooses SLA
+/// terms (a phone call out of hours, the next business day for what is filed electronically).
+/// Customers file on the web, through the portal and the API alike; mail arrives by `email`;
+/// the system (devices, imports, the demo) says which. Staff may record another channel, a
+/// phone intake above all (the default in the console; `api` with a token), but not
+/// `call_home`, which only a device's own event opens.
+fn channel_of(who: &Principal, asked: Option<Channel>) -> ActionResult<Channel> {
+    let arrived = match (&who.via, who.is_staff()) {
+        (AuthVia::System, _) => return Ok(asked.unwrap_or(Channel::Api)),
+        (AuthVia::Mail, _) => Channel::Email,
+        (_, false) => Channel::Web,
+        (AuthVia::Session { .. }, true) => return staff_channel(asked, Channel::Phone),
+        (AuthVia::Token, true) => return staff_channel(asked, Channel::Api),
+    };
+    match asked {
+        Some(channel) if channel != arrived => Err(ActionError::field(
+            "channel",
+            "not_allowed",
+            format!(
+                "cases you file are recorded as {}; only support staff record another channel",
+                arrived.as_str()
+            ),
+        )),
+        _ => Ok(arrived),
+    }
+}
+
+fn staff_channel(asked: Option<Channel>, default: Channel) -> ActionResult<Channel> {
+    match asked.unwrap_or(default) {
+        Channel::CallHome => Err(ActionError::field(
+            "channel",
+            "not_allowed",
+            "call_home cases are opened by the devices' own events",
+        )),
+        channel => Ok(channel),
     }
 }
 
@@ -127,6 +157,7 @@ pub(crate) async fn prepare(
             "describe the problem: symptoms, frequency, steps, error messages",
         ));
     }
+    let channel = channel_of(who, draft.channel)?;
     let customer = who.actor().filter(|a| !a.is_staff()).copied();
     if customer.is_some() {
         if draft.tier.is_some() {
@@ -227,7 +258,6 @@ pub(crate) async fn prepare(
     if let Some(owner) = draft.owner_id {
         check_owner(&mut db, owner).await?;
     }
-    let channel = draft.channel.unwrap_or_else(|| default_channel(who));
     let asked = entitlements::Asked {
         contract_number: draft.contract_number.as_ref().map(|c| c.as_str()),
         unit: unit.as_ref(),

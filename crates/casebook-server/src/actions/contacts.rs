@@ -7,6 +7,7 @@ use casebook_domain::policy::{Permission, Subject};
 use casebook_store::contacts::{self, ContactFilter, NewContact};
 use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, lock_row, organizations};
 
+use super::addresses::refuse_lookalike;
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
 use crate::policy::{Principal, ensure_visible, require};
@@ -51,6 +52,9 @@ pub(crate) async fn create_in(
             "not_found",
             "no such organisation",
         ));
+    }
+    if let Some(email) = &draft.email {
+        refuse_lookalike(db, email).await?;
     }
     let new = NewContact {
         organization_id: draft.organization_id,
@@ -136,6 +140,11 @@ pub async fn update(
         after.name = name.into();
     }
     if let Some(email) = patch.email {
+        if let Some(new) = &email
+            && before.email.as_deref() != Some(new.as_str())
+        {
+            refuse_lookalike(&mut db, new).await?;
+        }
         after.email = email.map(Into::into);
     }
     if let Some(phone) = patch.phone {

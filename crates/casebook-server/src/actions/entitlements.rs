@@ -103,6 +103,19 @@ pub(crate) async fn check(
         }
     }
     let today = app.clock.now().to_zoned(app.config.time_zone()).date();
+    // A product named without a unit is covered through units only if all of the
+    // organisation's units of it are.
+    let through_units = |p: ProductId| {
+        candidates
+            .iter()
+            .any(|(c, unit_products)| unit_products.contains(&p) && !c.covers_product(p, &[]))
+    };
+    let units_of_product = match (unit, product) {
+        (None, Some(p)) if through_units(p) => {
+            units::in_service_of_product(db, org.id(), p).await?
+        }
+        _ => Vec::new(),
+    };
     let request = entitlement::Request {
         today,
         channel,
@@ -112,6 +125,7 @@ pub(crate) async fn check(
             product: u.product.id,
         }),
         product,
+        units_of_product: &units_of_product,
         contracts: &candidates,
     };
     let decision = entitlement::decide(&request);

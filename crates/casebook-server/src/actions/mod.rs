@@ -6,6 +6,7 @@ use casebook_domain::FieldError;
 use casebook_domain::lifecycle::LifecycleError;
 use casebook_store::StoreError;
 
+mod addresses;
 pub mod article_alerts;
 pub mod article_feedback;
 pub mod article_from_case;

@@ -1,5 +1,7 @@
 //! Signing in and out, and turning presented credentials into a principal.
 
+use casebook_domain::ids::UserId;
+use casebook_domain::text::Email;
 use casebook_domain::users::User;
 use casebook_store::{AuditEntry, credentials, users};
 use jiff::SignedDuration;
@@ -28,11 +30,14 @@ fn idle(app: &App) -> SignedDuration {
 /// without a password and disabled users all get the same answer, after the same work.
 /// After too many failures for one address, attempts are refused for a while (`RateLimited`).
 pub async fn sign_in(app: &App, email: &str, password: &str) -> ActionResult<SignedIn> {
+    // The address as it is stored (NFKC, lower case), when it is one.
+    let typed = Email::parse(email);
+    let email = typed.as_ref().map_or(email.trim(), Email::as_str);
     if let Some(retry_after_secs) = app.sign_in_throttle.blocked_for(email, app.clock.now()) {
         return Err(ActionError::RateLimited { retry_after_secs });
     }
     let mut db = app.store.read().await?;
-    let found = users::find_for_sign_in(&mut db, email.trim()).await?;
+    let found = users::find_for_sign_in(&mut db, email).await?;
     drop(db);
     let hash = found
         .as_ref()
@@ -79,6 +84,52 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> ActionResult<Sig
         session_token,
         csrf_token,
     })
+}
+
+/// What signing out everywhere ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct SignedOutEverywhere {
+    /// Sessions ended (every browser the user was signed in with, this one included).
+    pub sessions_ended: u64,
+    /// API tokens revoked (only when asked for).
+    pub tokens_revoked: u64,
+}
+
+/// Signs a user out everywhere: ends every session and, if `tokens`, revokes every API token.
+/// For oneself, or by an administrator of users for a user they see.
+pub async fn sign_out_everywhere(
+    app: &App,
+    who: &Principal,
+    user: UserId,
+    tokens: bool,
+) -> ActionResult<SignedOutEverywhere> {
+    if who.user_id() != Some(user) {
+        super::users::ensure_manages(app, who, user).await?;
+    }
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    users::get(&mut db, user)
+        .await?
+        .ok_or(ActionError::NotFound("user"))?;
+    let ended = SignedOutEverywhere {
+        sessions_ended: credentials::delete_sessions_of(&mut db, user).await?,
+        tokens_revoked: if tokens {
+            credentials::revoke_tokens_of(&mut db, user, now).await?
+        } else {
+            0
+        },
+    };
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "user.sign_out_everywhere",
+        "user",
+        user,
+        None,
+        Some(&ended),
+    ));
+    db.commit().await?;
+    Ok(ended)
 }
 
 /// Ends a session.

@@ -10,6 +10,7 @@ use casebook_store::{
     AuditEntry, Db, Page, PageRequest, Table, credentials, lock_row, organizations,
 };
 
+use super::addresses::refuse_lookalike;
 use super::{ActionError, ActionResult, check_version};
 use crate::app::App;
 use crate::auth;
@@ -63,6 +64,7 @@ pub async fn create(app: &App, who: &Principal, draft: UserDraft) -> ActionResul
     };
     let now = app.clock.now();
     let mut db = app.store.write().await?;
+    refuse_lookalike(&mut db, &draft.email).await?;
     let (organization_id, contact_id) = match (draft.role.is_staff(), draft.organization_id) {
         (true, None) => {
             if draft.contact_id.is_some() {
@@ -177,7 +179,74 @@ pub async fn list(
     Ok(users::list(&mut db, &filter, page).await?)
 }
 
-/// Changes a user. Admins change anything; users change their own name and password.
+/// Checks the current password of a user changing their own: a user who has one must give it
+/// (a stolen session must not lock its owner out). Wrong answers count against sign-in.
+async fn check_current_password(
+    app: &App,
+    id: UserId,
+    given: Option<&Password>,
+) -> ActionResult<()> {
+    let mut db = app.store.read().await?;
+    let user = users::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("user"))?;
+    let stored = users::find_for_sign_in(&mut db, &user.email)
+        .await?
+        .and_then(|(_, hash)| hash);
+    drop(db);
+    let Some(stored) = stored else {
+        return Ok(());
+    };
+    if let Some(retry_after_secs) = app
+        .sign_in_throttle
+        .blocked_for(&user.email, app.clock.now())
+    {
+        return Err(ActionError::RateLimited { retry_after_secs });
+    }
+    let Some(given) = given else {
+        return Err(ActionError::field(
+            "current_password",
+            "required",
+            "give your current password to change it",
+        ));
+    };
+    let given = given.expose().to_owned();
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&given, &stored))
+        .await
+        .map_err(|e| ActionError::Internal(e.to_string()))?;
+    if !matches {
+        app.sign_in_throttle.failed(&user.email, app.clock.now());
+        return Err(ActionError::field(
+            "current_password",
+            "wrong",
+            "this is not your current password",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses unless the caller administers users and sees this one (a customer administrator:
+/// their organisation's); 404 for a user they may not see.
+pub(crate) async fn ensure_manages(app: &App, who: &Principal, id: UserId) -> ActionResult<()> {
+    let mut db = app.store.read().await?;
+    let target = users::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("user"))?;
+    drop(db);
+    ensure_visible(
+        who,
+        Subject::User {
+            id,
+            organization: target.organization_id,
+        },
+        "user",
+    )?;
+    require(who, Permission::ManageUsers)
+}
+
+/// Changes a user. Admins change anything; users change their own name and password (giving
+/// the current one). A new password ends every session of the user; `revoke_tokens` also
+/// revokes their API tokens.
 pub async fn update(
     app: &App,
     who: &Principal,
@@ -191,21 +260,19 @@ pub async fn update(
         || patch.leads_tier.is_some()
         || patch.duty_manager.is_some();
     if !is_self || admin_only {
-        let mut db = app.store.read().await?;
-        let target = users::get(&mut db, id)
-            .await?
-            .ok_or(ActionError::NotFound("user"))?;
-        drop(db);
-        ensure_visible(
-            who,
-            Subject::User {
-                id,
-                organization: target.organization_id,
-            },
-            "user",
-        )?;
-        require(who, Permission::ManageUsers)?;
+        ensure_manages(app, who, id).await?;
     }
+    if patch.current_password.is_some() && patch.password.is_none() {
+        return Err(ActionError::field(
+            "current_password",
+            "requires_password",
+            "the current password goes with a new password",
+        ));
+    }
+    if is_self && patch.password.is_some() {
+        check_current_password(app, id, patch.current_password.as_ref()).await?;
+    }
+    let revoke_tokens = patch.revoke_tokens == Some(true);
     let password_hash = match &patch.password {
         Some(p) => Some(hash(p).await?),
         None => None,
@@ -274,12 +341,24 @@ pub async fn update(
             },
         }
     }
-    if after == before && password_hash.is_none() {
+    if after == before && password_hash.is_none() && !revoke_tokens {
         return Ok(before);
     }
     let saved = users::update(&mut db, &after, password_hash.as_deref(), now).await?;
     if password_hash.is_some() || !saved.active {
         credentials::delete_sessions_of(&mut db, id).await?;
+    }
+    if revoke_tokens {
+        let revoked = credentials::revoke_tokens_of(&mut db, id, now).await?;
+        db.audit(AuditEntry::change(
+            now,
+            &who.audit_actor(),
+            "user.revoke_tokens",
+            "user",
+            id,
+            None,
+            Some(&serde_json::json!({"tokens_revoked": revoked})),
+        ));
     }
     let action = if password_hash.is_some() && after == before {
         "user.password_change"

@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, SESSION_COOKIE};
 use super::page::{List, Paging};
+use crate::actions::sessions::SignedOutEverywhere;
 use crate::actions::tokens::IssuedToken;
 use crate::actions::{ActionError, sessions, tokens, users};
 use crate::app::AppState;
@@ -29,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
+        .routes(routes!(sign_out_everywhere))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
 }
@@ -183,6 +185,31 @@ async fn update_user(
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> ApiResult<Json<User>> {
     Ok(Json(users::update(&app, &who, id, patch).await?))
+}
+
+/// What to end besides the sessions.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignOutEverywhere {
+    /// Also revoke every API token of the user (default `false`).
+    #[serde(default)]
+    tokens: bool,
+}
+
+/// Sign a user out everywhere: end every session (this one too, if it is theirs) and, on
+/// request, revoke every API token (yourself; administrators: users they manage).
+#[utoipa::path(post, path = "/users/{id}/sign-out-everywhere", tag = "users", params(("id" = i64, Path)),
+    request_body = SignOutEverywhere,
+    responses((status = 200, body = SignedOutEverywhere), (status = 404, body = ErrorBody)))]
+async fn sign_out_everywhere(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(body): ApiJson<SignOutEverywhere>,
+) -> ApiResult<Json<SignedOutEverywhere>> {
+    Ok(Json(
+        sessions::sign_out_everywhere(&app, &who, id, body.tokens).await?,
+    ))
 }
 
 /// What a new token is for.

@@ -16,6 +16,7 @@ pub mod mail_links;
 pub mod notifications;
 pub mod page;
 pub mod portal;
+pub mod profile;
 pub mod public_kb;
 pub mod session;
 pub mod sign_in;
@@ -95,6 +96,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(console::routes())
         .merge(portal::routes())
         .merge(notifications::routes())
+        .merge(profile::routes())
         .merge(mail_links::routes())
         .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))

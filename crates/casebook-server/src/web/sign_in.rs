@@ -30,6 +30,8 @@ struct SignInPage {
     next: String,
     email: String,
     error: Option<String>,
+    /// Why the visitor was signed out (after signing out everywhere or a new password).
+    notice: Option<String>,
     demo: Vec<(&'static str, &'static str, &'static str)>,
     demo_password: &'static str,
 }
@@ -37,6 +39,8 @@ struct SignInPage {
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    /// `everywhere` or `password`: why the visitor was signed out.
+    out: Option<String>,
 }
 
 /// Only paths of this site are followed after sign-in.
@@ -77,6 +81,7 @@ fn page(
         next,
         email,
         error,
+        notice: None,
         demo,
         demo_password: DEMO_PASSWORD,
     }
@@ -92,7 +97,15 @@ async fn show(
     let mut ctx = visitor.ctx;
     ctx.csrf = token.clone();
     let next = safe_next(q.next.as_deref()).unwrap_or_default();
-    let body = render(&page(&app, ctx, next, String::new(), None));
+    let notice = match q.out.as_deref() {
+        Some("everywhere") => Some(ctx.t("signed-out-everywhere")),
+        Some("password") => Some(ctx.t("signed-out-password")),
+        _ => None,
+    };
+    let body = render(&SignInPage {
+        notice,
+        ..page(&app, ctx, next, String::new(), None)
+    });
     (jar.add(cookie(&app, PRE_COOKIE, token)), body).into_response()
 }
 

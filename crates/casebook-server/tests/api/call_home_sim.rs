@@ -486,8 +486,8 @@ async fn acknowledged_events_survive_kill_9(backend: TestBackend) {
     .await
     .expect("a fifth of the events are acknowledged within three minutes");
     // SIGKILL while the devices are still sending.
-    server.start_kill().unwrap();
-    server.wait().await.unwrap();
+    server.process.start_kill().unwrap();
+    server.process.wait().await.unwrap();
     for s in senders {
         s.await.unwrap();
     }

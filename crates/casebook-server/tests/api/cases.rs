@@ -34,7 +34,10 @@ async fn opening_a_case_numbers_and_defaults_it(backend: TestBackend) {
     assert_eq!(case["number"], format!("{year}-00001"));
     assert_eq!(case["title"], "控制器反复切换");
     assert_eq!(case["status"], "new");
-    assert_eq!(case["channel"], "api");
+    assert_eq!(
+        case["channel"], "web",
+        "a customer's API call is a web filing"
+    );
     assert_eq!(case["organization"]["customer_number"], "CN-A");
     assert_eq!(
         case["contact"]["name"], "Alpha 阿尔法 user",

@@ -11,6 +11,7 @@ use casebook_store::{Store, on_both_backends, organizations};
 use serde_json::json;
 
 use crate::helpers::test_config;
+use crate::processes::{Contained, Group};
 
 on_both_backends!(admin_commands_backup_and_audit_verify);
 
@@ -23,7 +24,8 @@ async fn casebook(args: &[&str], url: &str, stdin: Option<&str>) -> Output {
     .await
 }
 
-/// Runs the real binary with these arguments, environment and standard input.
+/// Runs the real binary with these arguments, environment and standard input, in a process
+/// group of its own that is stopped if the command overruns or the test panics.
 pub async fn casebook_with(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
     use tokio::io::AsyncWriteExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_casebook"));
@@ -35,8 +37,10 @@ pub async fn casebook_with(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) ->
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
+        .kill_on_drop(true)
+        .contained();
     let mut child = command.spawn().expect("run the casebook binary");
+    let _group = Group::of(child.id().expect("the command runs"));
     let mut input = child.stdin.take().unwrap();
     input.write_all(stdin).await.unwrap();
     drop(input);

@@ -20,12 +20,20 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::{client, test_config};
+use crate::processes::{Contained, Group};
 
 on_both_backends!(acknowledged_cases_survive_kill_9);
 
+/// A `casebook serve` process of a test, in a process group of its own; dropping it kills the
+/// server and stops whatever else is left in its group.
+pub struct Server {
+    pub process: Child,
+    _group: Group,
+}
+
 /// Starts `casebook serve` on the database with its search index in `dir`, and returns it with
 /// its base URL.
-pub async fn start_server(url: &str, dir: &std::path::Path) -> (Child, String) {
+pub async fn start_server(url: &str, dir: &std::path::Path) -> (Server, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
         .arg("serve")
         .env_clear()
@@ -38,8 +46,10 @@ pub async fn start_server(url: &str, dir: &std::path::Path) -> (Child, String) {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
+        .contained()
         .spawn()
         .expect("start the casebook binary");
+    let group = Group::of(child.id().expect("the server runs"));
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let address = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(line) = lines.next_line().await.unwrap() {
@@ -52,7 +62,11 @@ pub async fn start_server(url: &str, dir: &std::path::Path) -> (Child, String) {
     .await
     .expect("the server starts within a minute");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, format!("http://{address}"))
+    let server = Server {
+        process: child,
+        _group: group,
+    };
+    (server, format!("http://{address}"))
 }
 
 async fn acknowledged_cases_survive_kill_9(backend: TestBackend) {
@@ -122,8 +136,8 @@ async fn acknowledged_cases_survive_kill_9(backend: TestBackend) {
     .await
     .expect("200 cases are created within two minutes");
     // SIGKILL while the clients are still creating cases.
-    server.start_kill().unwrap();
-    server.wait().await.unwrap();
+    server.process.start_kill().unwrap();
+    server.process.wait().await.unwrap();
     for c in clients {
         c.await.unwrap();
     }

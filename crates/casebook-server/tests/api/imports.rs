@@ -9,6 +9,8 @@ use std::time::Duration;
 use casebook_store::testing::{TestBackend, TestDb};
 use casebook_store::{PageRequest, contracts, on_both_backends, organizations, units};
 
+use crate::processes::{Contained, Group};
+
 on_both_backends!(imports_all_or_nothing);
 
 async fn casebook(args: &[&str], url: &str) -> Output {
@@ -18,8 +20,13 @@ async fn casebook(args: &[&str], url: &str) -> Output {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("CASEBOOK_DATABASE_URL", url)
-        .kill_on_drop(true);
-    tokio::time::timeout(Duration::from_secs(60), command.output())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .contained();
+    let child = command.spawn().expect("run the casebook binary");
+    let _group = Group::of(child.id().expect("the command runs"));
+    tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
         .await
         .expect("the command finishes")
         .unwrap()

@@ -18,6 +18,7 @@ use serde_json::Value;
 use sqlx::Connection;
 
 use crate::helpers::TestApp;
+use crate::processes::{Contained, Group};
 use crate::web::{PASSWORD, WebClient, user_with_password};
 
 on_both_backends!(
@@ -69,8 +70,10 @@ async fn ingest(t: &TestApp, raw: &[u8], env: &[(&str, &str)]) -> Value {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
+        .kill_on_drop(true)
+        .contained();
     let mut child = command.spawn().expect("run the casebook binary");
+    let _group = Group::of(child.id().expect("the command runs"));
     let mut input = child.stdin.take().unwrap();
     let raw = raw.to_vec();
     // The command reads no further than its size limit and may close the pipe early.

@@ -10,7 +10,7 @@
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,7 @@ use tokio::net::TcpStream;
 
 use crate::cli::casebook_with;
 use crate::helpers::TestApp;
+use crate::processes::{self, Running};
 
 on_both_backends!(mailbox_messages_are_taken_in_once, tls_and_starttls);
 
@@ -37,24 +38,17 @@ const PASSWORD: &str = "secret";
 /// The limit the tests configure, so that an oversized message is cheap to make.
 const LIMIT: usize = 64 * 1024;
 
-/// A dovecot of our own on free loopback ports, stopped when dropped.
+/// A dovecot of our own on free loopback ports, in the foreground (`-F`) in a process group of
+/// its own with its login, auth and mail processes; dropping it stops them all (SIGTERM lets the
+/// master stop them first). dovecot overwrites its environment, run marker included, with its
+/// process title, so it runs beside a shell that keeps the marker (`processes.rs`).
 struct Dovecot {
-    child: Child,
+    process: Running,
     port: u16,
     tls_port: u16,
     /// The self-signed certificate of the TLS listener.
     cert: PathBuf,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        // SIGTERM lets the master stop its login, auth and mail processes too.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
 }
 
 fn free_port() -> u16 {
@@ -201,15 +195,16 @@ impl Dovecot {
             dovecot_config(dir.path(), port, tls_port, &cert, &key),
         )
         .unwrap();
-        let mut child = Command::new(binary)
-            .arg("-F")
-            .arg("-c")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("dovecot starts");
-        let stderr = child.stderr.take().unwrap();
+        let mut process = Running::spawn(
+            processes::beside_a_marked_shell(binary)
+                .arg("-F")
+                .arg("-c")
+                .arg(&config)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped()),
+        )
+        .expect("dovecot starts");
+        let stderr = process.child().stderr.take().unwrap();
         let mut lines = BufReader::new(stderr).lines();
         let mut log = Vec::new();
         for line in lines.by_ref().take(40).map_while(Result::ok) {
@@ -231,7 +226,7 @@ impl Dovecot {
             }
         });
         Dovecot {
-            child,
+            process,
             port,
             tls_port,
             cert,
@@ -636,4 +631,20 @@ async fn tls_and_starttls(backend: TestBackend) {
     let err = mail_imap::poll_once(&t.app, &untrusted).await.unwrap_err();
     assert_eq!(err.doing, "connect");
     assert!(err.detail.contains("certificate"), "{err}");
+
+    // Dropped, dovecot stops with its login, auth and mail processes, all in its process group.
+    let family = processes::family(dovecot.process.id());
+    assert!(family.len() >= 3, "dovecot and its helpers: {family:?}");
+    assert!(
+        family
+            .iter()
+            .all(|p| p.pgid == dovecot.process.group().id()),
+        "all in dovecot's process group: {family:?}"
+    );
+    drop(dovecot);
+    let left: Vec<_> = processes::running()
+        .into_iter()
+        .filter(|p| family.contains(p))
+        .collect();
+    assert!(left.is_empty(), "left running: {left:?}");
 }

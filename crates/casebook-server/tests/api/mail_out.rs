@@ -8,7 +8,7 @@
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use casebook_server::actions::mail_out::{self, Delivery};
@@ -19,23 +19,18 @@ use casebook_store::testing::TestBackend;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::helpers::TestApp;
+use crate::processes::Running;
 
 on_both_backends!(
     the_outbox_is_delivered_once_with_retries,
     starttls_and_tls_trust_the_ca_file
 );
 
-/// aiosmtpd on a port (shared with the mail loop test), storing messages in a maildir; stopped when dropped.
+/// aiosmtpd on a port (shared with the mail loop test), storing messages in a maildir; stopped
+/// with its process group when dropped.
 pub struct SmtpSink {
-    child: Child,
+    _process: Running,
     dir: PathBuf,
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl SmtpSink {
@@ -53,25 +48,26 @@ impl SmtpSink {
         for sub in ["tmp", "new", "cur"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
-        let mut child = Command::new("python3")
-            .args([
-                "-u",
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-d",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .args(extra_args)
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3 runs");
-        let stderr = child.stderr.take().unwrap();
+        let mut process = Running::spawn(
+            Command::new("python3")
+                .args([
+                    "-u",
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-d",
+                    "-l",
+                    &format!("127.0.0.1:{port}"),
+                    "-c",
+                    "aiosmtpd.handlers.Mailbox",
+                ])
+                .args(extra_args)
+                .arg(dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped()),
+        )
+        .expect("python3 runs");
+        let stderr = process.child().stderr.take().unwrap();
         let mut lines = BufReader::new(stderr).lines();
         let ready = lines
             .by_ref()
@@ -85,7 +81,7 @@ impl SmtpSink {
         // Keep reading its log so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
         SmtpSink {
-            child,
+            _process: process,
             dir: dir.to_owned(),
         }
     }

@@ -223,6 +223,12 @@ fn request(route: &str, o: &Objects, product: i64, version: i64, n: usize) -> Op
             Some(json!({"name": "matrix"})),
             true,
         ),
+        "POST /api/v1/users/{id}/sign-out-everywhere" => call(
+            M::POST,
+            format!("/api/v1/users/{}/sign-out-everywhere", o.user),
+            Some(json!({})),
+            true,
+        ),
         "GET /api/v1/tokens" => call(M::GET, "/api/v1/tokens".into(), None, false),
         "POST /api/v1/tokens" => call(
             M::POST,

@@ -6,7 +6,7 @@ use casebook_store::contacts::{self, ContactFilter, NewContact};
 use casebook_store::organizations::{self, OrganizationFilter};
 use casebook_store::testing::{TestBackend, TestDb};
 use casebook_store::users::{self, NewUser};
-use casebook_store::{PageRequest, StoreError, on_both_backends, products};
+use casebook_store::{PageRequest, StoreError, lookalikes, on_both_backends, products};
 
 use crate::support::{at, organization};
 
@@ -15,7 +15,8 @@ on_both_backends!(
     timestamps_keep_milliseconds,
     stale_versions_and_duplicates_are_refused,
     products_carry_their_versions,
-    contacts_and_users_round_trip
+    contacts_and_users_round_trip,
+    lookalike_keys_are_kept_and_filled_in_for_older_rows
 );
 
 async fn organizations_page_by_name_without_gaps(backend: TestBackend) {
@@ -249,4 +250,69 @@ async fn contacts_and_users_round_trip(backend: TestBackend) {
     .await
     .unwrap();
     assert_eq!(listed.items, vec![contact]);
+}
+
+async fn lookalike_keys_are_kept_and_filled_in_for_older_rows(backend: TestBackend) {
+    let t = TestDb::create(backend).await;
+    let mut db = t.store.write().await.unwrap();
+    let org = organization(&mut db, "LK-1", "Look-alikes").await;
+    let new_contact = |email| NewContact {
+        organization_id: org.id,
+        name: "c",
+        email: Some(email),
+        phone: None,
+        can_open_cases: true,
+    };
+    contacts::insert(&mut db, &new_contact("paypal@example.cn"), at(0))
+        .await
+        .unwrap();
+    let staff = NewUser {
+        email: "admin@example.cn",
+        name: "a",
+        role: Role::Admin,
+        organization_id: None,
+        contact_id: None,
+        password_hash: None,
+    };
+    users::insert(&mut db, &staff, at(0)).await.unwrap();
+    db.commit().await.unwrap();
+    // Cyrillic а (U+0430) in both.
+    let mut db = t.store.read().await.unwrap();
+    assert_eq!(
+        like(&mut db, "p\u{430}ypal@example.cn").await,
+        ["paypal@example.cn"]
+    );
+    assert_eq!(
+        like(&mut db, "\u{430}dmin@example.cn").await,
+        ["admin@example.cn"]
+    );
+    assert!(
+        like(&mut db, "paypal@example.cn").await.is_empty(),
+        "not itself"
+    );
+    drop(db);
+    // Rows written before the key existed get it after the migrations.
+    t.execute_raw("UPDATE users SET lookalike_key = NULL")
+        .await
+        .unwrap();
+    t.execute_raw("UPDATE contacts SET lookalike_key = NULL")
+        .await
+        .unwrap();
+    let mut db = t.store.read().await.unwrap();
+    assert!(like(&mut db, "\u{430}dmin@example.cn").await.is_empty());
+    drop(db);
+    t.store.migrate().await.unwrap();
+    let mut db = t.store.read().await.unwrap();
+    assert_eq!(
+        like(&mut db, "\u{430}dmin@example.cn").await,
+        ["admin@example.cn"]
+    );
+    assert_eq!(
+        like(&mut db, "p\u{430}ypal@example.cn").await,
+        ["paypal@example.cn"]
+    );
+}
+
+async fn like(db: &mut casebook_store::Db, address: &str) -> Vec<String> {
+    lookalikes::addresses_like(db, address).await.unwrap()
 }

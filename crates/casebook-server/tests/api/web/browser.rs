@@ -8,10 +8,15 @@
 //!
 //! chromium and chromedriver must be installed (`apt-get install chromium chromium-driver
 //! fonts-noto-cjk`; `.ci/run` does it): without them this test fails, it never skips.
+//!
+//! A test ends its browser with [`Browser::close`]: the WebDriver session ends, so chromedriver
+//! closes the browser, then chromedriver stops. If the test panics first, dropping the
+//! `Browser` stops chromedriver's process group, the browser's processes with it
+//! (`processes.rs`); `browser_teardown.rs` checks both ways leave nothing running.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use casebook_store::on_both_backends;
@@ -22,6 +27,7 @@ use serde_json::{Value, json};
 
 use super::{PASSWORD, user_with_password};
 use crate::helpers::{INTERNAL_CANARY, TestApp};
+use crate::processes::Running;
 
 on_both_backends!(the_support_loop_in_a_browser);
 
@@ -46,19 +52,20 @@ impl WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
+/// The variable chromedriver and the browser get the profile folder in, so that every process
+/// of one browser can be found (the crash handler leaves the process group and does not
+/// mention the profile on its command line).
+pub(crate) const BROWSER_TAG: &str = "CASEBOOK_TEST_BROWSER";
+
 pub(crate) struct Browser {
     pub(crate) c: Client,
-    driver: Child,
+    /// chromedriver, in a process group with the browser it starts; dropping it stops them.
+    driver: Running,
+    /// The browser's profile folder, removed after the processes that use it ended.
+    profile: tempfile::TempDir,
     base: String,
     backend: &'static str,
     pub(crate) errors: Vec<String>,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
 }
 
 fn artifacts() -> PathBuf {
@@ -84,15 +91,21 @@ impl Browser {
             "no chromium at {chromium}: install Debian's chromium, chromium-driver and fonts-noto-cjk (.ci/run does)"
         );
         let port = free_port();
-        let mut driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver runs: install Debian's chromium-driver (.ci/run does)");
+        let profile = tempfile::Builder::new()
+            .prefix("casebook-browser-")
+            .tempdir()
+            .unwrap();
+        let mut driver = Running::spawn(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .env(BROWSER_TAG, profile.path())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )
+        .expect("chromedriver runs: install Debian's chromium-driver (.ci/run does)");
         // chromedriver says when it listens; read at most a few lines of its output.
-        let stdout = driver.stdout.take().unwrap();
+        let stdout = driver.child().stdout.take().unwrap();
         let ready = tokio::task::spawn_blocking(move || {
             BufReader::new(stdout)
                 .lines()
@@ -109,7 +122,8 @@ impl Browser {
                 "binary": chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--no-first-run", "--window-size=1366,900", "--lang=en-US"]
+                         "--no-first-run", "--window-size=1366,900", "--lang=en-US",
+                         format!("--user-data-dir={}", profile.path().display())]
             },
             "goog:loggingPrefs": {"browser": "ALL"}
         });
@@ -125,10 +139,35 @@ impl Browser {
         Browser {
             c,
             driver,
+            profile,
             base: base.to_owned(),
             backend,
             errors: Vec::new(),
         }
+    }
+
+    /// Ends the WebDriver session, so that chromedriver closes the browser, then stops
+    /// chromedriver.
+    pub(crate) async fn close(self) {
+        let Browser {
+            c,
+            mut driver,
+            profile,
+            ..
+        } = self;
+        c.close().await.expect("the WebDriver session ends");
+        driver.stop();
+        drop(profile);
+    }
+
+    /// The browser's profile folder; every process of the browser mentions it.
+    pub(crate) fn profile(&self) -> &std::path::Path {
+        self.profile.path()
+    }
+
+    /// chromedriver's process group.
+    pub(crate) fn driver_group(&self) -> u32 {
+        self.driver.group().id()
     }
 
     /// Collects the console errors logged since the last look.
@@ -482,4 +521,5 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         "王小明"
     );
     assert!(b.errors.is_empty(), "console errors: {:#?}", b.errors);
+    b.close().await;
 }

@@ -98,4 +98,5 @@ async fn deflection_in_a_browser(backend: TestBackend) {
     b.el("header .who").await;
     assert_eq!(deflections(&t).await, 2, "a filed case is no deflection");
     assert!(b.errors.is_empty(), "console errors: {:#?}", b.errors);
+    b.close().await;
 }

@@ -248,6 +248,7 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
         "/console/users".into(),
         "/console/users/new".into(),
         "/notifications".into(),
+        "/profile".into(),
         "/console/mail".into(),
         format!("/console/mail/{mail_id}"),
         "/console/mail/templates".into(),
@@ -268,6 +269,7 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
         format!("/portal/cases/{number}"),
         "/portal/contracts".into(),
         "/notifications".into(),
+        "/profile".into(),
     ];
     for lang in ["zh-CN", "en"] {
         for (web, pages) in [(&staff, &staff_pages[..]), (&customer, &customer_pages[..])] {

@@ -3,10 +3,12 @@
 //! edit forms, HTML checks; `search_pages.rs`: search and deflection; `kb_pages.rs`: the
 //! knowledge base; `public_kb.rs`: the public knowledge base without signing in) and in a real
 //! browser (`browser.rs`: Debian's chromium through chromedriver, the whole support loop;
-//! `browser_kb.rs`: deflection while a case is typed).
+//! `browser_kb.rs`: deflection while a case is typed; `browser_teardown.rs`: a browser leaves
+//! no process running).
 
 mod browser;
 mod browser_kb;
+mod browser_teardown;
 mod call_home_pages;
 mod console;
 mod edit_pages;
@@ -14,6 +16,7 @@ mod html;
 mod kb_pages;
 mod mail_pages;
 mod portal;
+mod profile_pages;
 mod public_kb;
 mod search_pages;
 mod sessions;
