@@ -16,6 +16,7 @@ use casebook_store::testing::TestBackend;
 use reqwest::StatusCode;
 
 use crate::helpers::TestApp;
+use crate::processes::{Contained, Group};
 
 on_both_backends!(schemathesis_finds_no_fault);
 
@@ -30,10 +31,12 @@ const MAX_EXAMPLES: &str = "25";
 const SEED: &str = "19";
 
 /// The operations that can end the access of the token that calls them: revoking a token,
-/// signing out, changing a user (deactivating or demoting the caller).
-const SESSION_ENDING: [&str; 3] = [
+/// signing out (everywhere, with the tokens), changing a user (deactivating or demoting the
+/// caller, a new password that revokes tokens).
+const SESSION_ENDING: [&str; 4] = [
     "DELETE /api/v1/tokens/{id}",
     "POST /api/v1/auth/sign-out",
+    "POST /api/v1/users/{id}/sign-out-everywhere",
     "PATCH /api/v1/users/{id}",
 ];
 
@@ -120,8 +123,11 @@ async fn run(st: &Path, dir: &Path, t: &TestApp, token: &str, operations: &[Stri
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&output).unwrap())
         .stderr(std::fs::File::create(dir.join(format!("{label}.err"))).unwrap())
-        .kill_on_drop(true);
+        .kill_on_drop(true)
+        .contained();
     let mut child = command.spawn().expect("schemathesis starts");
+    // Stops schemathesis and anything it started when the test ends, failed or not.
+    let _group = Group::of(child.id().expect("schemathesis runs"));
     let started = Instant::now();
     let status = match tokio::time::timeout(Duration::from_secs(1200), child.wait()).await {
         Ok(status) => status.expect("schemathesis runs"),
