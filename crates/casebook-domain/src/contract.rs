@@ -277,6 +277,7 @@ pub struct ContractDraft {
     #[serde(default)]
     pub services: Vec<Service>,
     /// Incidents included; absent: unlimited.
+    #[schema(minimum = 0)]
     pub incidents: Option<i64>,
     /// The service manager (staff).
     pub service_manager_id: Option<UserId>,

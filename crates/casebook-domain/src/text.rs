@@ -305,15 +305,19 @@ macro_rules! string_conversions {
 
 string_conversions!(Email => Email::parse, CustomerNumber => CustomerNumber::parse, Code => Code::parse, Phone => Phone::parse, Password => Password::parse);
 
+// JSON and form values are bounded as sent, before trimming, so that the `maxLength` of the
+// API document is exactly the limit the server enforces.
 impl<const MAX: usize> TryFrom<String> for Line<MAX> {
     type Error = ValidationError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
+        check_length(&value, 0, MAX)?;
         Self::parse(&value)
     }
 }
 impl<const MAX: usize> TryFrom<String> for Paragraphs<MAX> {
     type Error = ValidationError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
+        check_length(&value, 0, MAX)?;
         Self::parse(&value)
     }
 }
@@ -380,7 +384,13 @@ impl<const MAX: usize> utoipa::PartialSchema for Line<MAX> {
             .into()
     }
 }
-impl<const MAX: usize> utoipa::ToSchema for Line<MAX> {}
+// Each bound is its own schema: a generic's default name drops `MAX`, so `Line<100>` and
+// `Line<200>` would share one component and every field would document one of the two limits.
+impl<const MAX: usize> utoipa::ToSchema for Line<MAX> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("Line_{MAX}").into()
+    }
+}
 impl<const MAX: usize> utoipa::PartialSchema for Paragraphs<MAX> {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
@@ -389,7 +399,11 @@ impl<const MAX: usize> utoipa::PartialSchema for Paragraphs<MAX> {
             .into()
     }
 }
-impl<const MAX: usize> utoipa::ToSchema for Paragraphs<MAX> {}
+impl<const MAX: usize> utoipa::ToSchema for Paragraphs<MAX> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("Paragraphs_{MAX}").into()
+    }
+}
 
 /// A name of a person, organisation or product.
 pub type Name = Line<200>;
@@ -480,6 +494,32 @@ mod tests {
         assert!(CustomerNumber::parse("CN 42").is_err());
         assert!(Phone::parse("+86 (10) 8498-1188").is_ok());
         assert!(Phone::parse("call me").is_err());
+    }
+
+    #[test]
+    fn values_as_sent_are_bounded_before_trimming() {
+        assert_eq!(
+            Line::<3>::try_from(" ab ".to_owned()).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(
+            Line::<4>::try_from(" ab ".to_owned()).unwrap().as_str(),
+            "ab"
+        );
+        assert_eq!(
+            Paragraphs::<3>::try_from("a\r\nb".to_owned())
+                .unwrap_err()
+                .code,
+            "too_long"
+        );
+    }
+
+    #[test]
+    fn each_bound_is_its_own_schema() {
+        use utoipa::ToSchema;
+        assert_eq!(Line::<200>::name(), "Line_200");
+        assert_ne!(Line::<100>::name(), Line::<200>::name());
+        assert_ne!(Notes::name(), LongText::name());
     }
 
     #[test]

@@ -36,9 +36,10 @@ impl PageRequest {
         i64::from(self.limit()) + 1
     }
 
-    /// Decodes the cursor into the key it was made from.
+    /// Decodes the cursor into the key it was made from; no cursor, or an empty one, is the
+    /// first page.
     pub(crate) fn key<K: DeserializeOwned>(&self) -> StoreResult<Option<K>> {
-        let Some(cursor) = &self.cursor else {
+        let Some(cursor) = self.cursor.as_deref().filter(|c| !c.is_empty()) else {
             return Ok(None);
         };
         let invalid = || StoreError::InvalidCursor;
@@ -142,6 +143,11 @@ mod tests {
             cursor: Some("zz".into()),
         };
         assert!(matches!(bad.key::<i64>(), Err(StoreError::InvalidCursor)));
+        let empty = PageRequest {
+            limit: None,
+            cursor: Some(String::new()),
+        };
+        assert_eq!(empty.key::<i64>().unwrap(), None);
     }
 
     #[test]

@@ -70,17 +70,26 @@ pub enum Target {
     NextBusinessDay,
 }
 
+/// The longest target: ten years of minutes.
+pub const MAX_TARGET_MINUTES: u32 = 10 * 366 * 24 * 60;
+
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum TargetRepr {
-    Minutes { minutes: u32 },
+    Minutes(MinutesRepr),
     Keyword(String),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MinutesRepr {
+    minutes: u32,
 }
 
 impl Serialize for Target {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match *self {
-            Target::Minutes(minutes) => TargetRepr::Minutes { minutes },
+            Target::Minutes(minutes) => TargetRepr::Minutes(MinutesRepr { minutes }),
             Target::NextBusinessDay => TargetRepr::Keyword("nbd".into()),
         }
         .serialize(s)
@@ -90,7 +99,9 @@ impl Serialize for Target {
 impl<'de> Deserialize<'de> for Target {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match TargetRepr::deserialize(d) {
-            Ok(TargetRepr::Minutes { minutes }) if (1..=10 * 366 * 24 * 60).contains(&minutes) => {
+            Ok(TargetRepr::Minutes(MinutesRepr { minutes }))
+                if (1..=MAX_TARGET_MINUTES).contains(&minutes) =>
+            {
                 Ok(Target::Minutes(minutes))
             }
             Ok(TargetRepr::Keyword(k)) if k == "nbd" => Ok(Target::NextBusinessDay),
@@ -101,9 +112,29 @@ impl<'de> Deserialize<'de> for Target {
     }
 }
 
+/// `{"minutes": N}` or the string `"nbd"`: one of two shapes, as serialised.
 impl utoipa::PartialSchema for Target {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+        let minutes = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "minutes",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(MAX_TARGET_MINUTES))
+                    .description(Some("Working minutes on the calendar.")),
+            )
+            .required("minutes")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let next_business_day = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["nbd"]))
+            .description(Some("The end of the next business day."));
+        OneOfBuilder::new()
+            .item(minutes)
+            .item(next_business_day)
             .description(Some("`{\"minutes\": 120}` (working minutes) or `\"nbd\"` (end of the next business day)."))
             .examples([serde_json::json!({"minutes": 120}), serde_json::json!("nbd")])
             .into()
@@ -188,8 +219,9 @@ pub enum Notify {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationStep {
-    /// Share of the target in percent: below 100 a warning, 100 the breach, above it later
-    /// escalations.
+    /// Share of the target in percent, 1–1000: below 100 a warning, 100 the breach, above it
+    /// later escalations.
+    #[schema(minimum = 1, maximum = 1000)]
     pub percent: u16,
     /// Who is told.
     pub notify: Notify,

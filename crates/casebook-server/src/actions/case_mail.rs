@@ -193,6 +193,22 @@ fn links(
 }
 
 /// The values every mail about a case is rendered with.
+/// The most of a reply (bytes of UTF-8) a mail carries: a reply may hold 100,000 characters,
+/// more than a rendered mail may (`mail_templates`' output cap); the rest is on the case's
+/// page, which every mail links.
+const REPLY_IN_MAIL: usize = 32 * 1024;
+
+fn excerpt(text: &str) -> String {
+    if text.len() <= REPLY_IN_MAIL {
+        return text.to_owned();
+    }
+    let mut end = REPLY_IN_MAIL;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[…]", &text[..end])
+}
+
 fn context(app: &App, case: &Case, to: &Recipient, due: Option<&str>) -> Value {
     let desk = &app.config.desk;
     json!({
@@ -296,7 +312,7 @@ pub async fn tell(
         let extra = match news {
             CaseNews::Opened { .. } => json!({}),
             CaseNews::StaffReply { author, body, .. } => {
-                json!({"reply": {"author": author, "body": body}})
+                json!({"reply": {"author": author, "body": excerpt(body)}})
             }
             CaseNews::Status {
                 event: proposal,

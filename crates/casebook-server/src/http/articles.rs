@@ -77,9 +77,10 @@ pub struct ArticleQuery {
     tag: Option<String>,
     /// `updated` (last changed first, the default) or `solved` (most often solved a problem first).
     sort: Option<String>,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     cursor: Option<String>,
 }
 
@@ -137,7 +138,7 @@ async fn list_articles(
         limit: q.limit,
         cursor: q.cursor,
     }
-    .request();
+    .request()?;
     Ok(Json(
         articles::list(&app, &who, filter, sort, &page)
             .await?
@@ -284,7 +285,7 @@ async fn case_articles(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<List<ArticleSummary>>> {
     Ok(Json(
-        article_from_case::of_case(&app, &who, number, &paging.request())
+        article_from_case::of_case(&app, &who, number, &paging.request()?)
             .await?
             .into(),
     ))

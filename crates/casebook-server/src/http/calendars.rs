@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use casebook_domain::sla::plan::MAX_TARGET_MINUTES;
 use casebook_domain::sla::{CalendarId, CalendarSpec};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -11,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, IfMatch};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, IfMatch, within};
 use super::page::{List, Paging};
 use crate::actions::ActionError;
 use crate::actions::calendars::{
@@ -39,7 +40,9 @@ async fn list_calendars(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<List<CalendarView>>> {
     Ok(Json(
-        calendars::list(&app, &who, &paging.request()).await?.into(),
+        calendars::list(&app, &who, &paging.request()?)
+            .await?
+            .into(),
     ))
 }
 
@@ -128,7 +131,8 @@ async fn calendar_days(
 pub struct DeadlineQuery {
     /// The start, RFC 3339 (e.g. `2026-09-30T16:50:00+08:00`).
     start: String,
-    /// Working minutes to add.
+    /// Working minutes to add, 0 to ten years (5,270,400).
+    #[param(minimum = 0, maximum = 5_270_400)]
     minutes: Option<u32>,
     /// `nbd`: the end of the next business day.
     target: Option<String>,
@@ -151,12 +155,7 @@ async fn calendar_deadline(
         )
     })?;
     let target = match (q.minutes, q.target.as_deref()) {
-        (Some(m), None) if m <= 10 * 366 * 24 * 60 => DeadlineTarget::Minutes(m),
-        (Some(_), None) => {
-            return Err(
-                ActionError::field("minutes", "too_large", "at most ten years of minutes").into(),
-            );
-        }
+        (Some(m), None) => DeadlineTarget::Minutes(within("minutes", m, 0, MAX_TARGET_MINUTES)?),
         (None, Some("nbd")) => DeadlineTarget::NextBusinessDay,
         _ => {
             return Err(ActionError::field(

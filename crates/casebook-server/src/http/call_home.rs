@@ -15,7 +15,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, within};
 use crate::actions::call_home::{self as call_home_in, Accepted};
 use crate::actions::call_home_keys::{self, KeyDraft, KeyInfo, NewKeyFile, SignedHeaders};
 use crate::actions::call_home_rules::{self, CallHomeRule};
@@ -89,10 +89,11 @@ async fn events(
 
 /// Which keys to list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct KeyQuery {
     /// Only this organisation's keys.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub organization_id: Option<OrganizationId>,
 }
 
@@ -128,6 +129,7 @@ async fn create_key(
 pub struct Rotation {
     /// Hours the old key keeps working (0–720, default 24).
     #[serde(default = "one_day")]
+    #[schema(maximum = 720)]
     pub grace_hours: u16,
 }
 
@@ -146,15 +148,8 @@ async fn rotate_key(
     ApiPath(id): ApiPath<i64>,
     ApiJson(rotation): ApiJson<Rotation>,
 ) -> ApiResult<(StatusCode, Json<NewKeyFile>)> {
-    if rotation.grace_hours > 720 {
-        return Err(crate::actions::ActionError::field(
-            "grace_hours",
-            "out_of_range",
-            "at most 720 hours (30 days)",
-        )
-        .into());
-    }
-    let grace = jiff::SignedDuration::from_hours(i64::from(rotation.grace_hours));
+    let hours = within("grace_hours", rotation.grace_hours, 0, 720)?;
+    let grace = jiff::SignedDuration::from_hours(i64::from(hours));
     let made = call_home_keys::end(&app, &who, id, Some(grace)).await?;
     let made = made.ok_or(crate::actions::ActionError::Internal(
         "a rotation makes a key".into(),
@@ -223,9 +218,11 @@ async fn delete_rule(
 
 /// How many days of refusals to show.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RefusalQuery {
-    /// Days back from today, 1–90 (default 7).
+    /// Days back from today, 1–90 (default 7); another number is refused (422).
+    #[param(minimum = 1, maximum = 90)]
     pub days: Option<u32>,
 }
 
@@ -238,6 +235,6 @@ async fn refusals(
     Auth(who): Auth,
     ApiQuery(query): ApiQuery<RefusalQuery>,
 ) -> ApiResult<Json<Vec<Refusals>>> {
-    let days = query.days.unwrap_or(7);
+    let days = within("days", query.days.unwrap_or(7), 1, 90)?;
     Ok(Json(call_home_watch::refusals(&app, &who, days).await?))
 }

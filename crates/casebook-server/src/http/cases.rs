@@ -58,9 +58,10 @@ pub struct CaseQuery {
     pub(crate) product: Option<ProductId>,
     /// A case number, or text in the title.
     pub(crate) q: Option<String>,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     pub(crate) limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     pub(crate) cursor: Option<String>,
 }
 
@@ -130,7 +131,7 @@ async fn list_cases(
         limit: q.limit,
         cursor: q.cursor,
     }
-    .request();
+    .request()?;
     Ok(Json(cases::list(&app, &who, filter, &page).await?.into()))
 }
 
@@ -235,7 +236,7 @@ impl FromRequest<AppState> for CommentInput {
 
 /// Add a public reply or an internal note (staff), as JSON or multipart with `file` parts.
 #[utoipa::path(post, path = "/cases/{number}/comments", tag = "cases", params(("number" = String, Path)), request_body = CommentDraft,
-    responses((status = 201, body = CaseEvent), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 201, body = CaseEvent), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`case_closed`: a public reply to a closed or cancelled case"), (status = 413, body = ErrorBody)))]
 async fn add_comment(
     State(app): State<AppState>,
     Auth(who): Auth,
@@ -259,9 +260,22 @@ async fn list_attachments(
     Ok(Json(attachments::list(&app, &who, number).await?))
 }
 
+/// The parts of an upload, for the document only (`read_form` reads them): any other part is
+/// refused.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct AttachmentUpload {
+    /// The files, each in a part named `file`.
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
+    file: Vec<Vec<u8>>,
+    /// `public` (default) or `internal` (staff only).
+    visibility: Option<Visibility>,
+}
+
 /// Attach files (multipart `file` parts; optional `visibility`, staff only `internal`).
 #[utoipa::path(post, path = "/cases/{number}/attachments", tag = "cases", params(("number" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "`file` parts and an optional `visibility`"),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data", description = "`file` parts and an optional `visibility`"),
     responses((status = 201, body = CaseEvent), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_attachments(
     State(app): State<AppState>,
@@ -369,7 +383,7 @@ async fn get_timeline(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<List<CaseEvent>>> {
     Ok(Json(
-        comments::timeline(&app, &who, number, &paging.request())
+        comments::timeline(&app, &who, number, &paging.request()?)
             .await?
             .into(),
     ))

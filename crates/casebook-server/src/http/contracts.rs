@@ -49,9 +49,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct SiteQuery {
     /// The organisation (customers: always their own).
     organization: Option<OrganizationId>,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     cursor: Option<String>,
 }
 
@@ -67,7 +68,7 @@ async fn list_sites(
         limit: q.limit,
         cursor: q.cursor,
     }
-    .request();
+    .request()?;
     Ok(Json(
         sites::list(&app, &who, q.organization, &page).await?.into(),
     ))
@@ -123,14 +124,16 @@ pub struct UnitQuery {
     product: Option<ProductId>,
     /// Running this version.
     product_version: Option<String>,
-    /// Whose installed version reaches end of support within this many days (or has).
+    /// Whose installed version reaches end of support within this many days (or has), 0–3650.
+    #[param(minimum = 0, maximum = 3650)]
     end_of_support_within_days: Option<i64>,
     /// Include retired units.
     #[serde(default)]
     retired: bool,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     cursor: Option<String>,
 }
 
@@ -154,7 +157,7 @@ async fn list_units(
         limit: q.limit,
         cursor: q.cursor,
     }
-    .request();
+    .request()?;
     Ok(Json(
         units::list(&app, &who, filter, q.end_of_support_within_days, &page)
             .await?
@@ -217,11 +220,13 @@ async fn unit_history(
 pub struct ContractQuery {
     /// The organisation (customers: always their own).
     organization: Option<OrganizationId>,
-    /// Only contracts ending between today and this many days from now.
+    /// Only contracts ending between today and this many days from now, 0–3650.
+    #[param(minimum = 0, maximum = 3650)]
     ending_within_days: Option<i64>,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     cursor: Option<String>,
 }
 
@@ -237,7 +242,7 @@ async fn list_contracts(
         limit: q.limit,
         cursor: q.cursor,
     }
-    .request();
+    .request()?;
     Ok(Json(
         contracts::list(&app, &who, q.organization, q.ending_within_days, &page)
             .await?

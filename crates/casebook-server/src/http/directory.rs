@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
-use crate::actions::{contacts, organizations, products};
+use crate::actions::{ActionError, contacts, organizations, products};
 use crate::app::AppState;
 
 /// Routes of this module.
@@ -47,14 +47,15 @@ pub struct DirectoryQuery {
     archived: bool,
     /// Contacts only: the organisation.
     organization: Option<OrganizationId>,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     cursor: Option<String>,
 }
 
 impl DirectoryQuery {
-    fn paging(&self) -> casebook_store::PageRequest {
+    fn paging(&self) -> Result<casebook_store::PageRequest, ActionError> {
         Paging {
             limit: self.limit,
             cursor: self.cursor.clone(),
@@ -77,7 +78,7 @@ async fn list_organizations(
         only: None,
     };
     Ok(Json(
-        organizations::list(&app, &who, filter, &q.paging())
+        organizations::list(&app, &who, filter, &q.paging()?)
             .await?
             .into(),
     ))
@@ -134,7 +135,7 @@ async fn list_contacts(
         include_archived: q.archived,
     };
     Ok(Json(
-        contacts::list(&app, &who, filter, &q.paging())
+        contacts::list(&app, &who, filter, &q.paging()?)
             .await?
             .into(),
     ))
@@ -167,7 +168,7 @@ async fn get_contact(
 
 /// Change, archive or restore a contact (staff).
 #[utoipa::path(patch, path = "/contacts/{id}", tag = "directory", params(("id" = i64, Path)), request_body = ContactPatch,
-    responses((status = 200, body = Contact), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Contact), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn update_contact(
     State(app): State<AppState>,
     Auth(who): Auth,
@@ -190,7 +191,7 @@ async fn list_products(
         include_archived: q.archived,
     };
     Ok(Json(
-        products::list(&app, &who, filter, &q.paging())
+        products::list(&app, &who, filter, &q.paging()?)
             .await?
             .into(),
     ))
@@ -223,7 +224,7 @@ async fn get_product(
 
 /// Change, archive or restore a product (staff).
 #[utoipa::path(patch, path = "/products/{id}", tag = "directory", params(("id" = i64, Path)), request_body = ProductPatch,
-    responses((status = 200, body = Product), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Product), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn update_product(
     State(app): State<AppState>,
     Auth(who): Auth,

@@ -114,6 +114,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// A number from a request within its documented bounds, or a 422 naming the field: values out
+/// of range are refused, never silently clamped.
+pub fn within<T: PartialOrd + std::fmt::Display>(
+    field: &str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<T, ActionError> {
+    if value < min || value > max {
+        return Err(ActionError::field(
+            field,
+            "out_of_range",
+            format!("must be between {min} and {max}"),
+        ));
+    }
+    Ok(value)
+}
+
 /// The authenticated principal of a request.
 #[derive(Debug)]
 pub struct Auth(pub Principal);

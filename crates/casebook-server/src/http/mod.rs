@@ -10,6 +10,7 @@ pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod mail;
+pub mod openapi;
 pub mod page;
 pub mod plans;
 pub mod search;
@@ -80,9 +81,15 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(system::root_routes())
 }
 
-/// The OpenAPI document of every route.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+/// The OpenAPI document of every route, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> serde_json::Value {
+    finished(api().split_for_parts().1)
+}
+
+fn finished(generated: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut document = serde_json::to_value(&generated).unwrap_or_default();
+    openapi::finish(&mut document);
+    document
 }
 
 async fn not_found() -> impl IntoResponse {
@@ -96,7 +103,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
 /// The whole HTTP application.
 pub fn router(app: AppState) -> Router {
     let (routes, openapi) = api().split_for_parts();
-    let document = serde_json::to_value(&openapi).unwrap_or_default();
+    let document = finished(openapi);
     let limits = &app.config.limits;
     // JSON bodies are limited by `ApiJson`; this bound covers multipart uploads.
     let upload_limit = limits

@@ -29,7 +29,7 @@ async fn list_plans(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<List<Plan>>> {
     Ok(Json(
-        plans::list(&app, &who, &paging.request()).await?.into(),
+        plans::list(&app, &who, &paging.request()?).await?.into(),
     ))
 }
 

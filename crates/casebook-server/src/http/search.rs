@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiQuery, Auth, within};
 use crate::actions::{ActionError, search};
 use crate::app::AppState;
 use crate::search::{Hit, Request};
@@ -39,13 +39,15 @@ pub struct SearchQuery {
     pub product_id: Option<i64>,
     /// Only this status (a case's or an article's; `active`/`archived` for the directory).
     pub status: Option<String>,
-    /// Only cases of this severity.
+    /// Only cases of this severity, 1–4.
+    #[param(minimum = 1, maximum = 4)]
     pub severity: Option<u64>,
     /// Only articles with a text in this language (`zh-CN`, `en`).
     pub language: Option<String>,
-    /// Results per page, 1–100 (default 20).
+    /// Results per page, 1–100 (default 20); another number is refused (422).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     pub cursor: Option<String>,
 }
 
@@ -148,10 +150,13 @@ pub fn request_of(query: SearchQuery) -> Result<Request, ActionError> {
         organization: query.organization_id,
         product: query.product_id,
         status: query.status.filter(|s| !s.is_empty()),
-        severity: query.severity,
+        severity: query
+            .severity
+            .map(|s| within("severity", s, 1, 4))
+            .transpose()?,
         language: query.language,
         offset,
-        limit: query.limit.unwrap_or(20).clamp(1, 100) as usize,
+        limit: within("limit", query.limit.unwrap_or(20), 1, 100)? as usize,
         locale: String::new(),
     })
 }
@@ -203,7 +208,8 @@ pub struct Deflections {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DeflectionQuery {
-    /// Days back from now, 1–3660 (default 30).
+    /// Days back from now, 1–3660 (default 30); another number is refused (422).
+    #[param(minimum = 1, maximum = 3660)]
     pub days: Option<u32>,
 }
 
@@ -227,7 +233,7 @@ async fn count_deflections(
     Auth(who): Auth,
     ApiQuery(query): ApiQuery<DeflectionQuery>,
 ) -> ApiResult<Json<Deflections>> {
-    let days = query.days.unwrap_or(30).clamp(1, 3660);
+    let days = within("days", query.days.unwrap_or(30), 1, 3660)?;
     let count = search::deflections(&app, &who, days).await?;
     Ok(Json(Deflections { count, days }))
 }

@@ -46,7 +46,7 @@ async fn sla_queue(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<List<QueueItem>>> {
     Ok(Json(
-        sla::queue(&app, &who, &paging.request()).await?.into(),
+        sla::queue(&app, &who, &paging.request()?).await?.into(),
     ))
 }
 
@@ -58,9 +58,10 @@ pub struct NotificationQuery {
     /// Only unread ones.
     #[serde(default)]
     unread: bool,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     cursor: Option<String>,
 }
 
@@ -76,7 +77,7 @@ async fn list_notifications(
         limit: q.limit,
         cursor: q.cursor,
     }
-    .request();
+    .request()?;
     Ok(Json(
         notifications::list(&app, &who, q.unread, &page)
             .await?

@@ -65,9 +65,10 @@ pub struct AuditQuery {
     object_type: Option<String>,
     /// The object's id or case number.
     object_id: Option<String>,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     cursor: Option<String>,
 }
 
@@ -90,11 +91,11 @@ pub struct AuditEntryView {
     object_type: String,
     /// Its id or number.
     object_id: String,
-    /// The object before.
-    #[schema(value_type = Option<Object>)]
+    /// The object before: any JSON value (an object, or a list such as subscriptions), or null.
+    #[schema(value_type = serde_json::Value)]
     before: Option<serde_json::Value>,
-    /// The object after.
-    #[schema(value_type = Option<Object>)]
+    /// The object after: any JSON value, or null.
+    #[schema(value_type = serde_json::Value)]
     after: Option<serde_json::Value>,
     /// Hash of the previous entry.
     prev_hash: String,
@@ -136,7 +137,7 @@ async fn list_audit(
         limit: q.limit,
         cursor: q.cursor,
     }
-    .request();
+    .request()?;
     Ok(Json(
         audit::list(&app, &who, filter, &page)
             .await?

@@ -55,8 +55,8 @@ pub struct SessionInfo {
 }
 
 /// Sign in with e-mail and password; sets the session cookie (a new one on every sign-in).
-#[utoipa::path(post, path = "/auth/sign-in", tag = "auth", request_body = SignInRequest,
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
+#[utoipa::path(post, path = "/auth/sign-in", tag = "auth", request_body = SignInRequest, security(()),
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn sign_in(
     State(app): State<AppState>,
     jar: CookieJar,
@@ -121,9 +121,10 @@ pub struct UserQuery {
     /// Include disabled users.
     #[serde(default)]
     inactive: bool,
-    /// Items per page, 1–200.
+    /// Items per page, 1–200 (default 50); another number is refused (422).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; absent or empty: the first page.
     cursor: Option<String>,
 }
 
@@ -145,7 +146,7 @@ async fn list_users(
         limit: q.limit,
         cursor: q.cursor,
     }
-    .request();
+    .request()?;
     Ok(Json(users::list(&app, &who, filter, &page).await?.into()))
 }
 
@@ -176,7 +177,7 @@ async fn get_user(
 
 /// Change a user (administrators; anyone: their own name and password).
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch,
-    responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn update_user(
     State(app): State<AppState>,
     Auth(who): Auth,

@@ -10,7 +10,9 @@ use crate::helpers::{TestApp, assert_error};
 on_both_backends!(
     malformed_bodies_are_refused_and_nothing_is_written,
     oversized_bodies_get_413,
-    unknown_routes_and_ids_are_404s
+    unknown_routes_and_ids_are_404s,
+    out_of_range_numbers_are_refused_not_clamped,
+    an_empty_cursor_is_the_first_page
 );
 
 async fn case_count(t: &TestApp) -> usize {
@@ -210,4 +212,99 @@ async fn unknown_routes_and_ids_are_404s(backend: TestBackend) {
     assert!(response.headers().contains_key("www-authenticate"));
     let (status, body) = t.get("cbk_wrong", "/api/v1/cases").await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+/// Asserts a 422 naming `field`, with the documented bounds in the document.
+async fn refused(t: &TestApp, path: &str, field: &str) {
+    let (status, body) = t.get(&t.admin, path).await;
+    let details = assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert_eq!(details["fields"][0]["field"], field, "{path}: {body}");
+    assert_eq!(
+        details["fields"][0]["code"], "out_of_range",
+        "{path}: {body}"
+    );
+}
+
+async fn out_of_range_numbers_are_refused_not_clamped(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    for path in [
+        "/api/v1/cases?limit=0",
+        "/api/v1/cases?limit=201",
+        "/api/v1/organizations?limit=1000",
+        "/api/v1/calendars?limit=0",
+        "/api/v1/audit?limit=201",
+        "/api/v1/search?q=x&limit=101",
+    ] {
+        refused(&t, path, "limit").await;
+    }
+    refused(&t, "/api/v1/search/deflections?days=3661", "days").await;
+    refused(&t, "/api/v1/search/deflections?days=0", "days").await;
+    refused(&t, "/api/v1/call-home/refusals?days=91", "days").await;
+    refused(&t, "/api/v1/search?q=x&severity=5", "severity").await;
+    refused(
+        &t,
+        "/api/v1/calendars/24x7/deadline?start=2026-04-03T02:00:00Z&minutes=5270401",
+        "minutes",
+    )
+    .await;
+    // The bounds are in the document, where clients read them.
+    let doc: Value = t.get(&t.admin, "/api/v1/openapi.json").await.1;
+    let params = &doc["paths"]["/api/v1/search/deflections"]["get"]["parameters"];
+    let days = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "days")
+        .unwrap();
+    assert_eq!(days["schema"]["maximum"], 3660, "{days}");
+    let params = &doc["paths"]["/api/v1/cases"]["get"]["parameters"];
+    let limit = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(
+        (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+        (&json!(1), &json!(200)),
+        "{limit}"
+    );
+    // In range is answered as asked.
+    let (status, body) = t
+        .get(&t.admin, "/api/v1/search/deflections?days=3660")
+        .await;
+    assert_eq!(
+        (status, &body["days"]),
+        (StatusCode::OK, &json!(3660)),
+        "{body}"
+    );
+}
+
+async fn an_empty_cursor_is_the_first_page(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    t.case_of_a().await;
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/organizations",
+        "/api/v1/calendars",
+        "/api/v1/search?q=x",
+    ] {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let (status, first) = t.get(&t.admin, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {first}");
+        let (status, empty) = t.get(&t.admin, &format!("{path}{separator}cursor=")).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{path} with an empty cursor: {empty}"
+        );
+        assert_eq!(first["items"], empty["items"], "{path}");
+    }
+    let (status, body) = t.get(&t.admin, "/api/v1/cases?cursor=zz").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_cursor");
 }

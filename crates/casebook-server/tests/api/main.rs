@@ -37,6 +37,7 @@ mod mail_review;
 mod openapi;
 mod plans;
 mod processes;
+mod schemathesis;
 mod search;
 mod search_cli;
 mod search_follow;
