@@ -95,7 +95,7 @@ impl Lang {
     /// Whether `key` exists in this language.
     pub fn has(self, key: &str) -> bool {
         let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
-        for name in ["password", "number", "time"] {
+        for name in ["password", "number", "time", "label"] {
             args.insert(Cow::Borrowed(name), FluentValue::from("x"));
         }
         LOCALES

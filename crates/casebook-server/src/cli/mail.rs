@@ -6,7 +6,9 @@
 //! opened, quarantined, ignored or already here), 65 (`EX_DATAERR`, a permanent failure: the
 //! MTA bounces the message to its sender with the command's output) when it is larger than
 //! `mail.max_message_bytes` and refused, 75 (temporary failure: the MTA retries later) when the
-//! database cannot be reached, 74 when standard input cannot be read, 70 otherwise.
+//! message could not be kept for a reason on this side (the database cannot be reached,
+//! standard input cannot be read, the configuration cannot be loaded, anything else): Postfix
+//! bounces 70 and 74 for good, and the sender's mail must not pay for the desk's fault.
 //!
 //! A refusal prints nothing on standard output and one line on standard error that starts with
 //! the enhanced status code `5.3.4` (message too big): Postfix's pipe(8) and local(8) take a
@@ -42,8 +44,8 @@ pub enum MailCommand {
 
 const EX_DATAERR: u8 = 65;
 const EX_SOFTWARE: u8 = 70;
-const EX_IOERR: u8 = 74;
-const EX_TEMPFAIL: u8 = 75;
+/// Also what `mail ingest` answers for any failure on this side.
+pub(crate) const EX_TEMPFAIL: u8 = 75;
 const EX_CONFIG: u8 = 78;
 
 /// Runs a mail command.
@@ -60,8 +62,8 @@ async fn ingest(config: Config) -> ExitCode {
     let (raw, size) = match read_message(limit, config.mail.oversized).await {
         Ok(read) => read,
         Err(err) => {
-            eprintln!("casebook: cannot read the message: {err}");
-            return ExitCode::from(EX_IOERR);
+            eprintln!("casebook: cannot read the message, try again later: {err}");
+            return ExitCode::from(EX_TEMPFAIL);
         }
     };
     let app = match App::open(config).await {
@@ -93,8 +95,8 @@ async fn ingest(config: Config) -> ExitCode {
             ExitCode::from(EX_TEMPFAIL)
         }
         Err(err) => {
-            eprintln!("casebook: {err}");
-            ExitCode::from(EX_SOFTWARE)
+            eprintln!("casebook: the message could not be kept, try again later: {err}");
+            ExitCode::from(EX_TEMPFAIL)
         }
     }
 }

@@ -238,7 +238,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             import::run(App::open(config).await?, kind, &file, dry_run).await
         }
         Command::Mail { command } => {
-            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            let config = match load_config(cli.config.as_ref(), &Overrides::default()) {
+                Ok(config) => config,
+                // An MTA bounces a message for good on exit 1; the desk's fault must not cost the
+                // sender theirs: the MTA keeps it and retries.
+                Err(err) if matches!(command, mail::MailCommand::Ingest) => {
+                    eprintln!("error: {err:#}; the message was not taken, try again later");
+                    return Ok(ExitCode::from(mail::EX_TEMPFAIL));
+                }
+                Err(err) => return Err(err),
+            };
             Ok(mail::run(config, command).await)
         }
         Command::Reindex => {

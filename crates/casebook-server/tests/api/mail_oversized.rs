@@ -26,6 +26,23 @@ on_both_backends!(
     oversized_mailbox_messages_stay_or_are_kept_whole
 );
 
+/// A fault on the desk's side never bounces a sender's mail: `mail ingest` exits 75, so the MTA
+/// keeps the message and retries (Postfix bounces 1, 70 and 74 for good).
+#[tokio::test]
+async fn failures_on_the_desks_side_are_retried() {
+    let raw = b"From: a@cn-a.test\r\nSubject: hi\r\nMessage-ID: <retry-1@a.test>\r\n\r\nhello\r\n";
+    for env in [
+        ("CASEBOOK_CONFIG", "/nonexistent/casebook.toml"),
+        ("CASEBOOK_MAIL_MAX_MESSAGE_BYTES", "a lot"),
+    ] {
+        let out = casebook_with(&["mail", "ingest"], &[env], raw).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(75), "{env:?}: {stderr}");
+        assert!(stderr.contains("try again later"), "{env:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing claims the message was taken");
+    }
+}
+
 /// A message of `size` bytes exactly (CRLF lines), from the contact of organisation A.
 fn big_message(id: &str, subject: &str, size: usize) -> Vec<u8> {
     let mut raw = format!(
