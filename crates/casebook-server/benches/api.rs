@@ -18,7 +18,7 @@ use std::time::Instant;
 use casebook_domain::ids::{OrganizationId, UserId};
 use casebook_domain::policy::Role;
 use casebook_domain::{Named, Tier};
-use casebook_server::actions::{organizations, tokens, users};
+use casebook_server::actions::{accounts::tokens, accounts::users, directory::organizations};
 use casebook_server::clock::SystemClock;
 use casebook_server::policy::Principal;
 use casebook_store::testing::{TestBackend, TestDb};
@@ -69,7 +69,7 @@ async fn setup(backend: TestBackend) -> Setup {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = casebook_server::http::router(app);
+    let router = casebook_server::router::router(app);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Setup {
         base,

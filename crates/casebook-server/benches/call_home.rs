@@ -41,8 +41,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use casebook_domain::ids::{CaseId, OrganizationId};
-use casebook_server::actions::call_home_keys::{self, sign};
-use casebook_server::actions::{contracts, organizations, products, units};
+use casebook_server::actions::call_home::keys::{self, sign};
+use casebook_server::actions::{
+    contracts, directory::organizations, directory::products, directory::units,
+};
 use casebook_server::app::App;
 use casebook_server::clock::SystemClock;
 use casebook_server::policy::Principal;
@@ -193,7 +195,7 @@ struct Sender {
 }
 
 impl Sender {
-    fn new(base: &str, key: &call_home_keys::NewKeyFile, nonces: Arc<AtomicU64>) -> Self {
+    fn new(base: &str, key: &keys::NewKeyFile, nonces: Arc<AtomicU64>) -> Self {
         Sender {
             http: reqwest::Client::builder()
                 .no_proxy()
@@ -241,7 +243,7 @@ impl Sender {
 async fn serve(app: Arc<App>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = casebook_server::http::router(app);
+    let router = casebook_server::router::router(app);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     base
 }
@@ -289,9 +291,9 @@ async fn setup(app: &Arc<App>, devices: usize) -> OrganizationId {
 }
 
 /// A new key of the organisation, as a gateway holds it.
-async fn make_key(app: &App, label: &str) -> call_home_keys::NewKeyFile {
+async fn make_key(app: &App, label: &str) -> keys::NewKeyFile {
     let draft = serde_json::from_value(json!({"organization": "CH-0001", "label": label})).unwrap();
-    call_home_keys::create(app, &Principal::system("bench"), draft)
+    keys::create(app, &Principal::system("bench"), draft)
         .await
         .unwrap()
 }

@@ -1,7 +1,7 @@
 //! Mail ingest benchmark (not a test): typical messages of about 20 KB (Chinese text in GBK or
 //! in UTF-8 base64, a quoted history, one small attachment) from known contacts, half of them
 //! opening new cases and half answering cases opened by mail before (by In-Reply-To or by the
-//! case tag in the subject), taken in by the `mail_in::ingest` action from concurrent tasks over
+//! case tag in the subject), taken in by the `ingest::ingest` action from concurrent tasks over
 //! a database already holding cases, on SQLite and PostgreSQL. Run with
 //! `cargo bench -p casebook-server --bench mail_ingest`; see docs/benchmarks.md.
 //!
@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use casebook_server::actions::{contacts, mail_in, mail_limits, organizations, users};
+use casebook_server::actions::{
+    accounts::users, directory::contacts, directory::organizations, mail::ingest, mail::limits,
+};
 use casebook_server::clock::SystemClock;
 use casebook_server::policy::Principal;
 use casebook_store::testing::TestBackend;
@@ -178,9 +180,9 @@ async fn fill(app: &casebook_server::app::App, db: &casebook_store::testing::Tes
 fn parse_alone(name: &str, config: &casebook_server::config::Config, batch: &[(Vec<u8>, &str)]) {
     let t0 = Instant::now();
     for (raw, _) in batch {
-        mail_limits::before_parsing(raw, &config.mail).unwrap();
+        limits::before_parsing(raw, &config.mail).unwrap();
         let msg = mail_parser::MessageParser::default().parse(raw).unwrap();
-        mail_limits::after_parsing(&msg, config).unwrap();
+        limits::after_parsing(&msg, config).unwrap();
         assert!(msg.body_text(0).is_some_and(|text| text.contains("FW 5.4")));
     }
     let each = t0.elapsed().as_secs_f64() / batch.len() as f64;
@@ -204,7 +206,7 @@ async fn run(backend: TestBackend) {
     let mut earlier = Vec::new();
     for k in 0..contacts {
         let i = mails + k;
-        let done = mail_in::ingest(&app, &message(i, k, Answers::Nothing))
+        let done = ingest::ingest(&app, &message(i, k, Answers::Nothing))
             .await
             .unwrap();
         assert_eq!(done.disposition, "opened", "{done:?}");
@@ -245,7 +247,7 @@ async fn run(backend: TestBackend) {
                         return hist;
                     };
                     let started = Instant::now();
-                    let done = mail_in::ingest(&app, raw).await.unwrap();
+                    let done = ingest::ingest(&app, raw).await.unwrap();
                     hist.record(started.elapsed().as_micros() as u64).unwrap();
                     assert_eq!(done.disposition, *expected, "message {i}: {done:?}");
                 }

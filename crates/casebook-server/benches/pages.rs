@@ -13,7 +13,7 @@ use common::{app_on, backend_name, env_usize, fill_cases, run_on_backends};
 use std::sync::Arc;
 use std::time::Instant;
 
-use casebook_server::actions::{comments, organizations, users};
+use casebook_server::actions::{accounts::users, cases::comments, directory::organizations};
 use casebook_server::clock::SystemClock;
 use casebook_server::policy::Principal;
 use casebook_store::testing::TestBackend;
@@ -142,7 +142,7 @@ async fn run(backend: TestBackend) {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = casebook_server::http::router(app);
+    let router = casebook_server::router::router(app);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let staff_http = sign_in(&base, "eng@vendor.test").await;
     let customer_http = sign_in(&base, "admin@b-0007.test").await;

@@ -25,7 +25,9 @@ use casebook_domain::knowledge::{
 };
 use casebook_domain::policy::Role;
 use casebook_domain::{Category, Channel, Named, Severity, Status, Tier};
-use casebook_server::actions::{organizations, products, tokens, users};
+use casebook_server::actions::{
+    accounts::tokens, accounts::users, directory::organizations, directory::products,
+};
 use casebook_server::app::App;
 use casebook_server::clock::SystemClock;
 use casebook_server::config::{Config, Overrides};

@@ -17,7 +17,7 @@ use casebook_domain::policy::Role;
 use casebook_domain::sla::clock::{ClockEvent, ClockEventKind, ClockState};
 use casebook_domain::sla::plan::{Metric, Notify, Target};
 use casebook_domain::{Category, Channel, Severity, Status, Tier};
-use casebook_server::actions::{organizations, sla, users};
+use casebook_server::actions::{accounts::users, cases::sla, directory::organizations};
 use casebook_server::clock::ManualClock;
 use casebook_server::policy::Principal;
 use casebook_store::cases::{self, CaseColumns};

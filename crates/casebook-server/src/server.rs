@@ -17,7 +17,7 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let devices = tokio::spawn(watch_devices(app.clone()));
     let indexer = tokio::spawn(crate::search::follow(app.clone()));
     let watchers = watch_mailboxes(&app);
-    let router = crate::http::router(app.clone());
+    let router = crate::router::router(app.clone());
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await;
@@ -29,7 +29,7 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     for watcher in &watchers {
         watcher.abort();
     }
-    if let Err(e) = crate::actions::call_home_watch::flush_refusals(&app).await {
+    if let Err(e) = crate::actions::call_home::watch::flush_refusals(&app).await {
         tracing::warn!(error = %e, "could not count refused call-home requests");
     }
     Ok(result?)
@@ -60,12 +60,12 @@ async fn clean_sessions(app: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not remove old search changes"),
         }
-        match crate::actions::calendars::notify_missing_holidays(&app).await {
+        match crate::actions::contracts::calendars::notify_missing_holidays(&app).await {
             Ok(n) if n > 0 => tracing::warn!(notified = n, "a calendar in use lacks holiday data"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not check calendars for holiday data"),
         }
-        match crate::actions::renewals::remind(&app).await {
+        match crate::actions::contracts::renewals::remind(&app).await {
             Ok(n) if n > 0 => tracing::info!(notified = n, "contract renewal reminders sent"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not send contract renewal reminders"),
@@ -83,14 +83,14 @@ async fn watch_devices(app: AppState) {
     let mut last_sweep: Option<tokio::time::Instant> = None;
     loop {
         every.tick().await;
-        if let Err(e) = crate::actions::call_home_watch::flush_refusals(&app).await {
+        if let Err(e) = crate::actions::call_home::watch::flush_refusals(&app).await {
             tracing::warn!(error = %e, "could not count refused call-home requests");
         }
         if last_sweep.is_some_and(|at| at.elapsed() < sweep_every) {
             continue;
         }
         last_sweep = Some(tokio::time::Instant::now());
-        match crate::actions::call_home_watch::sweep(&app, 200).await {
+        match crate::actions::call_home::watch::sweep(&app, 200).await {
             Ok(n) if n > 0 => tracing::warn!(flagged = n, "call-home devices fell silent"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not check call-home devices"),
@@ -107,7 +107,7 @@ async fn sweep_sla(app: AppState) {
     loop {
         every.tick().await;
         loop {
-            match crate::actions::sla::sweep(&app, 200).await {
+            match crate::actions::cases::sla::sweep(&app, 200).await {
                 Ok(200) => continue,
                 Ok(n) if n > 0 => tracing::info!(fired = n, "SLA escalations fired"),
                 Ok(_) => {}
@@ -129,7 +129,7 @@ async fn send_mail(app: AppState) {
     ));
     loop {
         every.tick().await;
-        match crate::actions::mail_out::send_due(&app, 100).await {
+        match crate::actions::mail::delivery::send_due(&app, 100).await {
             Ok(d) if d.sent + d.failed > 0 => {
                 tracing::info!(sent = d.sent, failed = d.failed, "outbox delivered")
             }
@@ -147,7 +147,7 @@ fn watch_mailboxes(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         .iter()
         .map(|mailbox| {
             let (app, mailbox) = (app.clone(), mailbox.clone());
-            tokio::spawn(async move { crate::actions::mail_imap::watch(&app, &mailbox).await })
+            tokio::spawn(async move { crate::actions::mail::imap::watch(&app, &mailbox).await })
         })
         .collect()
 }

@@ -4,7 +4,7 @@ use casebook_domain::policy::Permission;
 use casebook_store::audit::{self, AuditFilter, StoredAuditEntry, Verification};
 use casebook_store::{Page, PageRequest};
 
-use super::ActionResult;
+use crate::actions::ActionResult;
 use crate::app::App;
 use crate::policy::{Principal, require};
 

@@ -16,7 +16,10 @@ use casebook_store::{
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::{ActionError, ActionResult, contacts, contracts, organizations, units};
+use crate::actions::{
+    ActionError, ActionResult, contracts, directory::contacts, directory::organizations,
+    directory::units,
+};
 use crate::app::App;
 use crate::policy::{Principal, require};
 
@@ -389,7 +392,7 @@ async fn unit_row(db: &mut Db, who: &Principal, row: &mut Row<'_>, now: Now) -> 
                     let Some(d) = draft(row, d) else {
                         return Ok(false);
                     };
-                    match super::sites::create_in(db, who, d, now).await {
+                    match crate::actions::directory::sites::create_in(db, who, d, now).await {
                         Ok(s) => Some(s.id),
                         Err(e) => return refused(row, e).map(|()| false),
                     }

@@ -9,7 +9,7 @@ use casebook_domain::knowledge::{self, ArticleStatus, ArticleVisibility};
 use casebook_domain::policy::{CaseAccess, CaseScope, Role, Subject};
 use casebook_store::search::{self as feed, Kind};
 
-use super::{ActionError, ActionResult};
+use crate::actions::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::Principal;
 use crate::search::{self, Hit, Request, Results, Scope, SearchError};

@@ -11,7 +11,7 @@ use casebook_domain::users::UserDraft;
 use casebook_store::organizations;
 use clap::Subcommand;
 
-use crate::actions::{tokens, users};
+use crate::actions::{accounts::tokens, accounts::users};
 use crate::app::AppState;
 use crate::policy::Principal;
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use casebook_domain::sla::CalendarId;
 use clap::{Args, Subcommand};
 
-use crate::actions::calendars::{self, DeadlineTarget};
+use crate::actions::contracts::calendars::{self, DeadlineTarget};
 use crate::app::App;
 use crate::policy::Principal;
 

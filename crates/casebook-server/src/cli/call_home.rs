@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::actions::call_home_keys::{self, KeyDraft};
+use crate::actions::call_home::keys::{self, KeyDraft};
 use crate::app::AppState;
 use crate::policy::Principal;
 
@@ -58,7 +58,7 @@ pub async fn run(app: AppState, command: CallHomeCommand) -> anyhow::Result<Exit
                 site,
                 label,
             };
-            let made = match call_home_keys::create(&app, &who, draft).await {
+            let made = match keys::create(&app, &who, draft).await {
                 Ok(made) => made,
                 Err(err) => {
                     drop(file);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 
-use crate::actions::call_home_keys::{NewKeyFile, sign};
+use crate::actions::call_home::keys::{NewKeyFile, sign};
 use fleet::{BodyContext, FleetSpec, Planned};
 
 /// The path every request goes to (and is signed for).

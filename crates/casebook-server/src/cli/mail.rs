@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use tokio::io::AsyncReadExt;
 
-use crate::actions::{ActionError, mail_imap, mail_in, mail_out};
+use crate::actions::{ActionError, mail::delivery, mail::imap, mail::ingest};
 use crate::app::App;
 use crate::config::{Config, Oversized};
 
@@ -73,12 +73,12 @@ async fn ingest(config: Config) -> ExitCode {
             return ExitCode::from(EX_TEMPFAIL);
         }
     };
-    let arrived = mail_in::Arrived {
+    let arrived = ingest::Arrived {
         raw: &raw,
         size,
-        source: mail_in::Source::Pipe,
+        source: ingest::Source::Pipe,
     };
-    match mail_in::ingest_arrived(&app, arrived).await {
+    match ingest::ingest_arrived(&app, arrived).await {
         Ok(done) if done.is_refused() => {
             // The MTA puts this into the bounce to the sender.
             eprintln!(
@@ -131,9 +131,9 @@ async fn send(config: Config) -> ExitCode {
             return ExitCode::from(EX_TEMPFAIL);
         }
     };
-    let mut total = mail_out::Delivery::default();
+    let mut total = delivery::Delivery::default();
     loop {
-        match mail_out::send_due(&app, 100).await {
+        match delivery::send_due(&app, 100).await {
             Ok(d) => {
                 total.sent += d.sent;
                 total.failed += d.failed;
@@ -179,7 +179,7 @@ async fn poll(config: Config, only: Option<&str>) -> ExitCode {
     };
     let mut all_done = true;
     for mailbox in &mailboxes {
-        let line = match mail_imap::poll_once(&app, mailbox).await {
+        let line = match imap::poll_once(&app, mailbox).await {
             Ok(polled) => {
                 all_done &= polled.failed == 0;
                 serde_json::json!({"mailbox": mailbox.name, "polled": polled})

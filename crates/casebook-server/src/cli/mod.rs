@@ -7,6 +7,7 @@ mod backup;
 mod calendar;
 mod call_home;
 mod call_home_simulate;
+pub mod demo;
 mod import;
 mod mail;
 mod reindex;
@@ -179,7 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             )?;
             init_logging(&config.log);
-            crate::demo::run(config, &data).await?;
+            demo::run(config, &data).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {

@@ -21,8 +21,11 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, parse_json};
 use super::page::{List, Paging};
-use crate::actions::article_review::{self, RejectInput, StepInput};
-use crate::actions::{ActionError, article_feedback, article_from_case, articles, subscriptions};
+use crate::actions::knowledge::review::{self, RejectInput, StepInput};
+use crate::actions::{
+    ActionError, knowledge::articles, knowledge::feedback, knowledge::from_case,
+    knowledge::subscriptions,
+};
 use crate::app::AppState;
 
 /// Routes of this module.
@@ -192,7 +195,7 @@ async fn submit_article(
     ApiPath(id): ApiPath<ArticleId>,
     OptionalJson(input): OptionalJson<StepInput>,
 ) -> ApiResult<Json<Article>> {
-    Ok(Json(article_review::submit(&app, &who, id, input).await?))
+    Ok(Json(review::submit(&app, &who, id, input).await?))
 }
 
 /// Publish an article in review (staff who did not write, change or submit it: `reviewer_is_author` otherwise);
@@ -205,7 +208,7 @@ async fn publish_article(
     ApiPath(id): ApiPath<ArticleId>,
     OptionalJson(input): OptionalJson<StepInput>,
 ) -> ApiResult<Json<Article>> {
-    Ok(Json(article_review::publish(&app, &who, id, input).await?))
+    Ok(Json(review::publish(&app, &who, id, input).await?))
 }
 
 /// Send an article in review back to draft with a note (staff who did not write, change or submit it).
@@ -217,7 +220,7 @@ async fn reject_article(
     ApiPath(id): ApiPath<ArticleId>,
     ApiJson(input): ApiJson<RejectInput>,
 ) -> ApiResult<Json<Article>> {
-    Ok(Json(article_review::reject(&app, &who, id, input).await?))
+    Ok(Json(review::reject(&app, &who, id, input).await?))
 }
 
 /// Retire a published article (staff).
@@ -229,7 +232,7 @@ async fn retire_article(
     ApiPath(id): ApiPath<ArticleId>,
     OptionalJson(input): OptionalJson<StepInput>,
 ) -> ApiResult<Json<Article>> {
-    Ok(Json(article_review::retire(&app, &who, id, input).await?))
+    Ok(Json(review::retire(&app, &who, id, input).await?))
 }
 
 /// Take a published or retired article back to draft (staff); customers no longer see it
@@ -242,7 +245,7 @@ async fn revise_article(
     ApiPath(id): ApiPath<ArticleId>,
     OptionalJson(input): OptionalJson<StepInput>,
 ) -> ApiResult<Json<Article>> {
-    Ok(Json(article_review::revise(&app, &who, id, input).await?))
+    Ok(Json(review::revise(&app, &who, id, input).await?))
 }
 
 /// Say whether a published article solved your problem (one answer per reader; a new answer
@@ -255,9 +258,7 @@ async fn give_feedback(
     ApiPath(id): ApiPath<ArticleId>,
     ApiJson(feedback): ApiJson<ArticleFeedback>,
 ) -> ApiResult<Json<Article>> {
-    Ok(Json(
-        article_feedback::give(&app, &who, id, feedback).await?,
-    ))
+    Ok(Json(feedback::give(&app, &who, id, feedback).await?))
 }
 
 /// Write a draft from a solved case (staff): prefilled without the customer's names, linked to
@@ -271,7 +272,7 @@ async fn article_from_case(
 ) -> ApiResult<(StatusCode, Json<Article>)> {
     Ok((
         StatusCode::CREATED,
-        Json(article_from_case::draft_from_case(&app, &who, number).await?),
+        Json(from_case::draft_from_case(&app, &who, number).await?),
     ))
 }
 
@@ -285,7 +286,7 @@ async fn case_articles(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> ApiResult<Json<List<ArticleSummary>>> {
     Ok(Json(
-        article_from_case::of_case(&app, &who, number, &paging.request()?)
+        from_case::of_case(&app, &who, number, &paging.request()?)
             .await?
             .into(),
     ))

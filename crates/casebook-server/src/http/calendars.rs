@@ -15,7 +15,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, IfMatch, within};
 use super::page::{List, Paging};
 use crate::actions::ActionError;
-use crate::actions::calendars::{
+use crate::actions::contracts::calendars::{
     self, CalendarDay, CalendarDraft, CalendarView, Deadline, DeadlineTarget, ImportOutcome,
     ImportRequest,
 };

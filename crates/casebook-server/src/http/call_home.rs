@@ -16,10 +16,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, within};
+use crate::actions::call_home::keys::{self, KeyDraft, KeyInfo, NewKeyFile, SignedHeaders};
+use crate::actions::call_home::rules::{self, CallHomeRule};
+use crate::actions::call_home::watch::{self, Refusals};
 use crate::actions::call_home::{self as call_home_in, Accepted};
-use crate::actions::call_home_keys::{self, KeyDraft, KeyInfo, NewKeyFile, SignedHeaders};
-use crate::actions::call_home_rules::{self, CallHomeRule};
-use crate::actions::call_home_watch::{self, Refusals};
 use crate::app::AppState;
 
 /// Routes of this module.
@@ -105,9 +105,7 @@ async fn list_keys(
     Auth(who): Auth,
     ApiQuery(query): ApiQuery<KeyQuery>,
 ) -> ApiResult<Json<Vec<KeyInfo>>> {
-    Ok(Json(
-        call_home_keys::list(&app, &who, query.organization_id).await?,
-    ))
+    Ok(Json(keys::list(&app, &who, query.organization_id).await?))
 }
 
 /// Makes a key for an organisation (optionally bound to one of its sites). The answer is the
@@ -119,7 +117,7 @@ async fn create_key(
     Auth(who): Auth,
     ApiJson(draft): ApiJson<KeyDraft>,
 ) -> ApiResult<(StatusCode, Json<NewKeyFile>)> {
-    let made = call_home_keys::create(&app, &who, draft).await?;
+    let made = keys::create(&app, &who, draft).await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -150,7 +148,7 @@ async fn rotate_key(
 ) -> ApiResult<(StatusCode, Json<NewKeyFile>)> {
     let hours = within("grace_hours", rotation.grace_hours, 0, 720)?;
     let grace = jiff::SignedDuration::from_hours(i64::from(hours));
-    let made = call_home_keys::end(&app, &who, id, Some(grace)).await?;
+    let made = keys::end(&app, &who, id, Some(grace)).await?;
     let made = made.ok_or(crate::actions::ActionError::Internal(
         "a rotation makes a key".into(),
     ))?;
@@ -165,7 +163,7 @@ async fn revoke_key(
     Auth(who): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    call_home_keys::end(&app, &who, id, None).await?;
+    keys::end(&app, &who, id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -176,7 +174,7 @@ async fn list_rules(
     State(app): State<AppState>,
     Auth(who): Auth,
 ) -> ApiResult<Json<Vec<CallHomeRule>>> {
-    Ok(Json(call_home_rules::list(&app, &who).await?))
+    Ok(Json(rules::list(&app, &who).await?))
 }
 
 /// Adds a rule: for a product (or every product) and an event code, prefix `E12*` or `*`.
@@ -187,7 +185,7 @@ async fn create_rule(
     Auth(who): Auth,
     ApiJson(rule): ApiJson<CallHomeRule>,
 ) -> ApiResult<(StatusCode, Json<CallHomeRule>)> {
-    let made = call_home_rules::create(&app, &who, rule).await?;
+    let made = rules::create(&app, &who, rule).await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -201,7 +199,7 @@ async fn update_rule(
     ApiPath(id): ApiPath<i64>,
     ApiJson(rule): ApiJson<CallHomeRule>,
 ) -> ApiResult<Json<CallHomeRule>> {
-    Ok(Json(call_home_rules::update(&app, &who, id, rule).await?))
+    Ok(Json(rules::update(&app, &who, id, rule).await?))
 }
 
 /// Deletes a rule (204 also when it was deleted before).
@@ -212,7 +210,7 @@ async fn delete_rule(
     Auth(who): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    call_home_rules::delete(&app, &who, id).await?;
+    rules::delete(&app, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -236,5 +234,5 @@ async fn refusals(
     ApiQuery(query): ApiQuery<RefusalQuery>,
 ) -> ApiResult<Json<Vec<Refusals>>> {
     let days = within("days", query.days.unwrap_or(7), 1, 90)?;
-    Ok(Json(call_home_watch::refusals(&app, &who, days).await?))
+    Ok(Json(watch::refusals(&app, &who, days).await?))
 }

@@ -6,23 +6,22 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use casebook_domain::case::{Case, CaseDraft, CasePatch};
-use casebook_domain::ids::{AttachmentId, OrganizationId, ProductId};
+use casebook_domain::ids::AttachmentId;
 use casebook_domain::policy::Visibility;
 use casebook_domain::text::LongText;
 use casebook_domain::timeline::{AttachmentMeta, CaseEvent, CommentDraft};
-use casebook_domain::{CaseNumber, Category, Channel, Named, Severity, Status, Tier};
-use casebook_store::case_list::{CaseFilter, OwnerFilter};
+use casebook_domain::{CaseNumber, Named};
 use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, Form, IfMatch, is_multipart, read_form};
 use super::page::{List, Paging};
-use crate::actions::attachments::Upload;
-use crate::actions::{ActionError, attachments, cases, comments};
+use crate::actions::cases::attachments::Upload;
+use crate::actions::{ActionError, cases, cases::attachments, cases::comments};
 use crate::app::AppState;
+pub use crate::edge::queries::CaseQuery;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -33,89 +32,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_attachments, add_attachments))
         .routes(routes!(download_attachment))
         .routes(routes!(get_timeline))
-}
-
-/// Filters of the case list. Lists are comma-separated, e.g. `status=new,assigned`.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CaseQuery {
-    /// Statuses, e.g. `new,assigned`.
-    pub(crate) status: Option<String>,
-    /// Severities, e.g. `1,2`.
-    pub(crate) severity: Option<String>,
-    /// Organisation id.
-    pub(crate) organization: Option<OrganizationId>,
-    /// Owner: a user id, `me`, or `none` for unassigned cases.
-    pub(crate) owner: Option<String>,
-    /// Tiers, e.g. `l1,l2` (staff only).
-    pub(crate) tier: Option<String>,
-    /// Channels, e.g. `phone,email`.
-    pub(crate) channel: Option<String>,
-    /// Categories, e.g. `defect`.
-    pub(crate) category: Option<String>,
-    /// Product id.
-    pub(crate) product: Option<ProductId>,
-    /// A case number, or text in the title.
-    pub(crate) q: Option<String>,
-    /// Items per page, 1–200 (default 50); another number is refused (422).
-    #[param(minimum = 1, maximum = 200)]
-    pub(crate) limit: Option<u32>,
-    /// The `next_cursor` of the previous page; absent or empty: the first page.
-    pub(crate) cursor: Option<String>,
-}
-
-fn list_of<T>(
-    field: &str,
-    raw: &Option<String>,
-    parse: impl Fn(&str) -> Result<T, casebook_domain::ValidationError>,
-) -> Result<Vec<T>, ActionError> {
-    let Some(raw) = raw else {
-        return Ok(Vec::new());
-    };
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| parse(s).map_err(|e| ActionError::Validation(vec![e.on(field)])))
-        .collect()
-}
-
-impl CaseQuery {
-    pub(crate) fn filter(
-        &self,
-        me: Option<casebook_domain::ids::UserId>,
-    ) -> Result<CaseFilter, ActionError> {
-        let owner = match self.owner.as_deref() {
-            None | Some("") => None,
-            Some("none") => Some(OwnerFilter::Nobody),
-            Some("me") => Some(OwnerFilter::User(me.ok_or(ActionError::field(
-                "owner",
-                "invalid",
-                "'me' needs a signed-in user",
-            ))?)),
-            Some(id) => Some(OwnerFilter::User(
-                id.parse()
-                    .ok()
-                    .filter(|i: &casebook_domain::ids::UserId| i.get() > 0)
-                    .ok_or_else(|| {
-                        ActionError::field("owner", "invalid", "owner is a user id, 'me' or 'none'")
-                    })?,
-            )),
-        };
-        Ok(CaseFilter {
-            statuses: list_of("status", &self.status, <Status as Named>::parse)?,
-            severities: list_of("severity", &self.severity, |s| {
-                Severity::from_level(s.parse().unwrap_or(0))
-            })?,
-            tiers: list_of("tier", &self.tier, <Tier as Named>::parse)?,
-            channels: list_of("channel", &self.channel, <Channel as Named>::parse)?,
-            categories: list_of("category", &self.category, <Category as Named>::parse)?,
-            organization: self.organization,
-            product: self.product,
-            owner,
-            q: self.q.clone().filter(|q| !q.trim().is_empty()),
-        })
-    }
 }
 
 /// List the cases you may see, newest first, with filters.

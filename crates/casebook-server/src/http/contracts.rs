@@ -20,10 +20,10 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
-use crate::actions::case_entitlement::{self, OverrideInput};
-use crate::actions::entitlements::{self, Lookup, LookupQuery};
-use crate::actions::products::{self, ProductLifecycle};
-use crate::actions::{contracts, sites, units};
+use crate::actions::cases::entitlement::{self, OverrideInput};
+use crate::actions::contracts::entitlements::{self, Lookup, LookupQuery};
+use crate::actions::directory::products::{self, ProductLifecycle};
+use crate::actions::{contracts, directory::sites, directory::units};
 use crate::app::AppState;
 
 /// Routes of this module.
@@ -323,7 +323,7 @@ async fn override_entitlement(
     ApiJson(input): ApiJson<OverrideInput>,
 ) -> ApiResult<Json<Case>> {
     Ok(Json(
-        case_entitlement::override_case(&app, &who, number, input).await?,
+        entitlement::override_case(&app, &who, number, input).await?,
     ))
 }
 
@@ -336,7 +336,5 @@ async fn recheck_entitlement(
     Auth(who): Auth,
     ApiPath(number): ApiPath<CaseNumber>,
 ) -> ApiResult<Json<Case>> {
-    Ok(Json(
-        case_entitlement::recheck_case(&app, &who, number).await?,
-    ))
+    Ok(Json(entitlement::recheck_case(&app, &who, number).await?))
 }

@@ -19,7 +19,9 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
-use crate::actions::{ActionError, contacts, organizations, products};
+use crate::actions::{
+    ActionError, directory::contacts, directory::organizations, directory::products,
+};
 use crate::app::AppState;
 
 /// Routes of this module.

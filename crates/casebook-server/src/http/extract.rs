@@ -11,13 +11,12 @@ use casebook_domain::FieldError;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::actions::attachments::Upload;
-use crate::actions::{ActionError, sessions};
+use crate::actions::cases::attachments::Upload;
+use crate::actions::{ActionError, accounts::sessions};
 use crate::app::AppState;
+pub use crate::edge::{Form, SESSION_COOKIE, within};
 use crate::policy::{AuthVia, Principal};
 
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "casebook_session";
 /// Header that must echo the session's CSRF token on state changes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -114,24 +113,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// A number from a request within its documented bounds, or a 422 naming the field: values out
-/// of range are refused, never silently clamped.
-pub fn within<T: PartialOrd + std::fmt::Display>(
-    field: &str,
-    value: T,
-    min: T,
-    max: T,
-) -> Result<T, ActionError> {
-    if value < min || value > max {
-        return Err(ActionError::field(
-            field,
-            "out_of_range",
-            format!("must be between {min} and {max}"),
-        ));
-    }
-    Ok(value)
-}
-
 /// The authenticated principal of a request.
 #[derive(Debug)]
 pub struct Auth(pub Principal);
@@ -190,25 +171,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 code: "invalid_if_match",
                 message: "If-Match must be the ETag of the case, e.g. \"3\"".into(),
             })
-    }
-}
-
-/// Text fields and files of a multipart body.
-#[derive(Debug, Default)]
-pub struct Form {
-    /// Text fields by name.
-    pub fields: Vec<(String, String)>,
-    /// Files from parts named `file`.
-    pub files: Vec<Upload>,
-}
-
-impl Form {
-    /// The text field of that name.
-    pub fn text(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -2,9 +2,8 @@
 //! Casebook sends (admins).
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use casebook_domain::CaseNumber;
 use casebook_domain::case::Case;
@@ -14,9 +13,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Auth};
-use crate::actions::mail_review::{self, MailDetail, OpenFromMail, QuarantineItem, RefusedMail};
-use crate::actions::mail_templates::{self, MailTemplate, MailTemplateEdit};
+use crate::actions::mail::review::{self, MailDetail, OpenFromMail, QuarantineItem, RefusedMail};
+use crate::actions::notify::templates::{self, MailTemplate, MailTemplateEdit};
 use crate::app::AppState;
+use crate::edge::eml_download;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -39,7 +39,7 @@ async fn quarantine(
     State(app): State<AppState>,
     Auth(who): Auth,
 ) -> ApiResult<Json<Vec<QuarantineItem>>> {
-    let held = mail_review::quarantine(&app, &who, 200).await?;
+    let held = review::quarantine(&app, &who, 200).await?;
     Ok(Json(held.into_iter().map(Into::into).collect()))
 }
 
@@ -51,7 +51,7 @@ async fn refused(
     State(app): State<AppState>,
     Auth(who): Auth,
 ) -> ApiResult<Json<Vec<RefusedMail>>> {
-    Ok(Json(mail_review::refused(&app, &who, 200).await?))
+    Ok(Json(review::refused(&app, &who, 200).await?))
 }
 
 /// A stored message with its new text and attachment names (staff).
@@ -62,7 +62,7 @@ async fn message(
     Auth(who): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<MailDetail>> {
-    Ok(Json(mail_review::read(&app, &who, id).await?))
+    Ok(Json(review::read(&app, &who, id).await?))
 }
 
 /// The raw message as kept, as a download (staff).
@@ -73,28 +73,8 @@ async fn raw_message(
     Auth(who): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let raw = mail_review::raw(&app, &who, id).await?;
+    let raw = review::raw(&app, &who, id).await?;
     Ok(eml_download(id, raw))
-}
-
-/// A stored message as a download (`message/rfc822`, never sniffed); the console uses it too.
-pub fn eml_download(id: i64, raw: Vec<u8>) -> Response {
-    let mut response = Response::new(Body::from(raw));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("message/rfc822"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"mail-{id}.eml\""))
-            .unwrap_or(HeaderValue::from_static("attachment")),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
 }
 
 /// Where to release a message.
@@ -117,9 +97,7 @@ async fn release(
     ApiPath(id): ApiPath<i64>,
     ApiJson(to): ApiJson<ReleaseTo>,
 ) -> ApiResult<Json<MailDetail>> {
-    Ok(Json(
-        mail_review::release(&app, &who, id, to.case_number).await?,
-    ))
+    Ok(Json(review::release(&app, &who, id, to.case_number).await?))
 }
 
 /// Opens a case with a quarantined message for an organisation (staff).
@@ -133,7 +111,7 @@ async fn open_case(
 ) -> ApiResult<(StatusCode, Json<Case>)> {
     Ok((
         StatusCode::CREATED,
-        Json(mail_review::open_case(&app, &who, id, how).await?),
+        Json(review::open_case(&app, &who, id, how).await?),
     ))
 }
 
@@ -155,9 +133,7 @@ async fn discard(
     ApiPath(id): ApiPath<i64>,
     ApiJson(note): ApiJson<DiscardNote>,
 ) -> ApiResult<Json<MailDetail>> {
-    Ok(Json(
-        mail_review::discard(&app, &who, id, &note.reason).await?,
-    ))
+    Ok(Json(review::discard(&app, &who, id, &note.reason).await?))
 }
 
 /// Every kind of mail in both languages, as it is sent now, with a preview (admins).
@@ -167,7 +143,7 @@ async fn list_templates(
     State(app): State<AppState>,
     Auth(who): Auth,
 ) -> ApiResult<Json<Vec<MailTemplate>>> {
-    Ok(Json(mail_templates::list(&app, &who).await?))
+    Ok(Json(templates::list(&app, &who).await?))
 }
 
 /// One kind of mail in one language (`zh-CN` or `en`) (admins).
@@ -179,7 +155,7 @@ async fn get_template(
     Auth(who): Auth,
     ApiPath((kind, lang)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<MailTemplate>> {
-    Ok(Json(mail_templates::get(&app, &who, &kind, &lang).await?))
+    Ok(Json(templates::get(&app, &who, &kind, &lang).await?))
 }
 
 /// Replaces the text (MiniJinja, sandboxed). Refused with 422 when it does not render with the
@@ -193,9 +169,7 @@ async fn save_template(
     ApiPath((kind, lang)): ApiPath<(String, String)>,
     ApiJson(edit): ApiJson<MailTemplateEdit>,
 ) -> ApiResult<Json<MailTemplate>> {
-    Ok(Json(
-        mail_templates::save(&app, &who, &kind, &lang, edit).await?,
-    ))
+    Ok(Json(templates::save(&app, &who, &kind, &lang, edit).await?))
 }
 
 /// Goes back to the built-in text.
@@ -207,5 +181,5 @@ async fn reset_template(
     Auth(who): Auth,
     ApiPath((kind, lang)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<MailTemplate>> {
-    Ok(Json(mail_templates::reset(&app, &who, &kind, &lang).await?))
+    Ok(Json(templates::reset(&app, &who, &kind, &lang).await?))
 }

@@ -19,13 +19,8 @@ pub mod system;
 pub mod users;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -92,49 +87,22 @@ fn finished(generated: utoipa::openapi::OpenApi) -> serde_json::Value {
     document
 }
 
-async fn not_found() -> impl IntoResponse {
+/// A route nobody serves: the API's 404 body.
+pub async fn not_found() -> impl IntoResponse {
     ApiError::Action(ActionError::NotFound("route"))
 }
 
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+/// A handler that panicked: the API's 500 body.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     ApiError::Action(ActionError::Internal("a handler panicked".into())).into_response()
 }
 
-/// The whole HTTP application.
-pub fn router(app: AppState) -> Router {
+/// The API's routes and `/api/v1/openapi.json`, the document of them all.
+pub fn routes() -> Router<AppState> {
     let (routes, openapi) = api().split_for_parts();
     let document = finished(openapi);
-    let limits = &app.config.limits;
-    // JSON bodies are limited by `ApiJson`; this bound covers multipart uploads.
-    let upload_limit = limits
-        .max_attachment_bytes
-        .saturating_mul(limits.max_files_per_request)
-        .saturating_add(limits.max_body_bytes);
-    routes
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { axum::Json(document) }),
-        )
-        .merge(crate::web::routes(app.clone()))
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(upload_limit))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("cache-control"),
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
-        .with_state(app)
+    routes.route(
+        "/api/v1/openapi.json",
+        get(move || async move { axum::Json(document) }),
+    )
 }

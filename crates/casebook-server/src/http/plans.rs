@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, IfMatch};
 use super::page::{List, Paging};
-use crate::actions::plans::{self, PlanInput};
+use crate::actions::contracts::plans::{self, PlanInput};
 use crate::app::AppState;
 
 /// Routes of this module.

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use casebook_store::search::Kind;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,43 +11,16 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, Auth, within};
-use crate::actions::{ActionError, search};
+use crate::actions::search;
 use crate::app::AppState;
-use crate::search::{Hit, Request};
+pub use crate::edge::queries::{SearchQuery, cursor_at, offset_of, request_of};
+use crate::search::Hit;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(find))
         .routes(routes!(count_deflections, add_deflection))
-}
-
-/// What to search for.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SearchQuery {
-    /// The words, in Chinese, English or both (at most 500 characters are read; any text is
-    /// accepted: quotes and operators are words like the others).
-    pub q: String,
-    /// Comma-separated kinds: `case`, `article`, `organization`, `contact`, `unit` (default all).
-    pub types: Option<String>,
-    /// Only this organisation's objects.
-    pub organization_id: Option<i64>,
-    /// Only objects about this product.
-    pub product_id: Option<i64>,
-    /// Only this status (a case's or an article's; `active`/`archived` for the directory).
-    pub status: Option<String>,
-    /// Only cases of this severity, 1–4.
-    #[param(minimum = 1, maximum = 4)]
-    pub severity: Option<u64>,
-    /// Only articles with a text in this language (`zh-CN`, `en`).
-    pub language: Option<String>,
-    /// Results per page, 1–100 (default 20); another number is refused (422).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page; absent or empty: the first page.
-    pub cursor: Option<String>,
 }
 
 /// One result.
@@ -102,63 +74,6 @@ pub struct SearchPage {
     pub total_exact: bool,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
-}
-
-/// The cursor of the search page that starts at `offset`.
-pub fn cursor_at(offset: usize) -> String {
-    format!("s.{offset}")
-}
-
-/// The offset a search cursor stands for (empty: the first page).
-pub fn offset_of(cursor: &str) -> Result<usize, ActionError> {
-    if cursor.is_empty() {
-        return Ok(0);
-    }
-    cursor
-        .strip_prefix("s.")
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|&n| n <= crate::search::MAX_OFFSET)
-        .ok_or(ActionError::InvalidCursor)
-}
-
-/// Reads a search query into the engine's request.
-pub fn request_of(query: SearchQuery) -> Result<Request, ActionError> {
-    let mut kinds = Vec::new();
-    for name in query.types.as_deref().unwrap_or("").split(',') {
-        let name = name.trim();
-        if name.is_empty() {
-            continue;
-        }
-        let kind = Kind::parse(name).ok_or_else(|| {
-            ActionError::field(
-                "types",
-                "invalid",
-                format!("unknown type {name:?}; use case, article, organization, contact, unit"),
-            )
-        })?;
-        kinds.push(kind);
-    }
-    if let Some(language) = &query.language
-        && !matches!(language.as_str(), "zh-CN" | "en")
-    {
-        return Err(ActionError::field("language", "invalid", "use zh-CN or en"));
-    }
-    let offset = offset_of(query.cursor.as_deref().unwrap_or(""))?;
-    Ok(Request {
-        q: query.q,
-        kinds,
-        organization: query.organization_id,
-        product: query.product_id,
-        status: query.status.filter(|s| !s.is_empty()),
-        severity: query
-            .severity
-            .map(|s| within("severity", s, 1, 4))
-            .transpose()?,
-        language: query.language,
-        offset,
-        limit: within("limit", query.limit.unwrap_or(20), 1, 100)? as usize,
-        locale: String::new(),
-    })
 }
 
 /// One search over cases, knowledge articles, organisations, contacts and installed units, with

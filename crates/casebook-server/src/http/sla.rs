@@ -12,8 +12,8 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
-use crate::actions::notifications::{self, MarkRead, Marked};
-use crate::actions::sla::{self, CaseSla, QueueItem};
+use crate::actions::cases::sla::{self, CaseSla, QueueItem};
+use crate::actions::notify::in_app::{self, MarkRead, Marked};
 use crate::app::AppState;
 
 /// Routes of this module.
@@ -79,9 +79,7 @@ async fn list_notifications(
     }
     .request()?;
     Ok(Json(
-        notifications::list(&app, &who, q.unread, &page)
-            .await?
-            .into(),
+        in_app::list(&app, &who, q.unread, &page).await?.into(),
     ))
 }
 
@@ -93,5 +91,5 @@ async fn read_notifications(
     Auth(who): Auth,
     ApiJson(request): ApiJson<MarkRead>,
 ) -> ApiResult<Json<Marked>> {
-    Ok(Json(notifications::mark_read(&app, &who, request).await?))
+    Ok(Json(in_app::mark_read(&app, &who, request).await?))
 }

@@ -16,9 +16,9 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, SESSION_COOKIE};
 use super::page::{List, Paging};
-use crate::actions::sessions::SignedOutEverywhere;
-use crate::actions::tokens::IssuedToken;
-use crate::actions::{ActionError, sessions, tokens, users};
+use crate::actions::accounts::sessions::SignedOutEverywhere;
+use crate::actions::accounts::tokens::IssuedToken;
+use crate::actions::{ActionError, accounts::sessions, accounts::tokens, accounts::users};
 use crate::app::AppState;
 use crate::policy::AuthVia;
 

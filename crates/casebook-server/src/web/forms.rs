@@ -8,9 +8,9 @@ use serde::de::DeserializeOwned;
 
 use super::session::{Viewer, WebError};
 use crate::actions::ActionError;
-use crate::actions::attachments::Upload;
+use crate::actions::cases::attachments::Upload;
 use crate::app::AppState;
-use crate::http::extract::Form;
+use crate::edge::Form;
 
 /// What a person typed into a case page's forms, shown again when one is refused: the reply
 /// (and whether it was an internal note, so a refused note never comes back as a public reply)

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::page::{Ctx, render, render_status};
 use super::session::{Visitor, WebError, WebResult};
-use crate::actions::mail_tokens::LinkAction;
-use crate::actions::{ActionError, mail_links};
+use crate::actions::notify::tokens::LinkAction;
+use crate::actions::{ActionError, mail::links};
 use crate::app::AppState;
 
 #[derive(Template)]
@@ -35,7 +35,7 @@ async fn show(
     Path(token): Path<String>,
 ) -> WebResult<Response> {
     let lang = visitor.ctx.lang;
-    let valid = mail_links::check(&app, &token)
+    let valid = links::check(&app, &token)
         .await
         .map_err(|e| WebError::action(e, lang))?;
     Ok(render(&LinkPage {
@@ -63,7 +63,7 @@ async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> WebResult<Response> {
     let lang = visitor.ctx.lang;
-    let valid = mail_links::check(&app, &token)
+    let valid = links::check(&app, &token)
         .await
         .map_err(|e| WebError::action(e, lang))?;
     let accept = valid.link.action == LinkAction::Accept;
@@ -77,7 +77,7 @@ async fn answer(
         error: None,
         done: None,
     };
-    match mail_links::answer(&app, &token, Some(&form.reason)).await {
+    match links::answer(&app, &token, Some(&form.reason)).await {
         Ok(_) => {
             let key = if accept {
                 "mail-link-accepted"

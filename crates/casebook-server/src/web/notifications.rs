@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::page::{Ctx, render};
 use super::session::{Viewer, WebResult};
-use crate::actions::notifications::{self, MarkRead};
+use crate::actions::notify::in_app::{self, MarkRead};
 use crate::app::AppState;
 
 #[derive(Template)]
@@ -47,7 +47,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> WebResult<Response> {
     let unread_only = q.unread.is_some();
-    let page = notifications::list(
+    let page = in_app::list(
         &app,
         &viewer.who,
         unread_only,
@@ -89,7 +89,7 @@ async fn mark(
             all: true,
         },
     };
-    notifications::mark_read(&app, &viewer.who, request)
+    in_app::mark_read(&app, &viewer.who, request)
         .await
         .map_err(|e| viewer.fail(e))?;
     Ok(Redirect::to("/notifications").into_response())

@@ -19,9 +19,9 @@ use serde_json::json;
 use super::forms::{parse, refusal};
 use super::page::{Ctx, render_status};
 use super::session::{Viewer, WebResult};
-use crate::actions::{ActionError, sessions, tokens, users};
+use crate::actions::{ActionError, accounts::sessions, accounts::tokens, accounts::users};
 use crate::app::AppState;
-use crate::http::extract::SESSION_COOKIE;
+use crate::edge::SESSION_COOKIE;
 
 #[derive(Template)]
 #[template(path = "profile.html")]

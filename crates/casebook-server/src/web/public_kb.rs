@@ -17,7 +17,7 @@ use casebook_domain::knowledge::{Article, ArticleText};
 use casebook_store::PageRequest;
 use casebook_store::article_list::{ArticleFilter, ArticleSort};
 
-use crate::actions::{ActionError, articles, search};
+use crate::actions::{ActionError, knowledge::articles, search};
 use crate::app::AppState;
 use crate::web::console::kb::{Listed, listed, texts_in};
 use crate::web::page::{Ctx, render, user_html};
@@ -74,7 +74,7 @@ impl ListQuery {
 
     /// The offset of a search page (`s.N`, as the portal's search pages).
     fn offset(&self) -> Result<usize, ActionError> {
-        crate::http::search::offset_of(&self.cursor)
+        crate::edge::queries::offset_of(&self.cursor)
     }
 }
 
@@ -175,7 +175,7 @@ async fn list(
         .collect();
     Ok(render(&ListPage {
         next: results.next_offset.map(|n| {
-            let cursor = crate::http::search::cursor_at(n);
+            let cursor = crate::edge::queries::cursor_at(n);
             format!("/kb?q={}&cursor={cursor}", urlencode(&query.q))
         }),
         ctx,

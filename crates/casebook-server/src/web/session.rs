@@ -10,9 +10,9 @@ use axum_extra::extract::CookieJar;
 
 use super::i18n::Lang;
 use super::page::{Ctx, Me};
-use crate::actions::{ActionError, sessions};
+use crate::actions::{ActionError, accounts::sessions};
 use crate::app::AppState;
-use crate::http::extract::SESSION_COOKIE;
+use crate::edge::SESSION_COOKIE;
 use crate::policy::{AuthVia, Principal};
 
 /// The cookie that remembers a visitor's language before they sign in.

@@ -15,10 +15,9 @@ use serde::Deserialize;
 use super::i18n::Lang;
 use super::page::{Ctx, render, render_status};
 use super::session::{LANG_COOKIE, Viewer, Visitor, WebError, WebResult, home_of};
-use crate::actions::{ActionError, sessions};
+use crate::actions::{ActionError, accounts::sessions};
 use crate::app::AppState;
-use crate::demo::{DEMO_PASSWORD, SIGN_INS};
-use crate::http::extract::SESSION_COOKIE;
+use crate::edge::SESSION_COOKIE;
 
 const PRE_COOKIE: &str = "casebook_pre";
 
@@ -71,19 +70,18 @@ fn page(
     email: String,
     error: Option<String>,
 ) -> SignInPage {
-    let demo = if app.config.ui.show_demo_accounts {
-        SIGN_INS.to_vec()
-    } else {
-        Vec::new()
-    };
+    let demo = app
+        .demo_accounts
+        .get()
+        .filter(|_| app.config.ui.show_demo_accounts);
     SignInPage {
         ctx,
         next,
         email,
         error,
         notice: None,
-        demo,
-        demo_password: DEMO_PASSWORD,
+        demo: demo.map(|d| d.sign_ins.clone()).unwrap_or_default(),
+        demo_password: demo.map(|d| d.password).unwrap_or_default(),
     }
 }
 

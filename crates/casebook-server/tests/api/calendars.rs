@@ -349,12 +349,12 @@ on_both_backends!(admins_are_told_once_about_missing_holidays);
 
 async fn admins_are_told_once_about_missing_holidays(backend: TestBackend) {
     let t = in_november(backend).await;
-    let told = casebook_server::actions::calendars::notify_missing_holidays(&t.app)
+    let told = casebook_server::actions::contracts::calendars::notify_missing_holidays(&t.app)
         .await
         .unwrap();
     assert_eq!(told, 2, "the admin and the manager, for china-5x8 in 2027");
     assert_eq!(
-        casebook_server::actions::calendars::notify_missing_holidays(&t.app)
+        casebook_server::actions::contracts::calendars::notify_missing_holidays(&t.app)
             .await
             .unwrap(),
         0

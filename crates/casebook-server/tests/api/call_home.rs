@@ -4,7 +4,7 @@
 //! signature, a stale timestamp, an unknown, revoked or expired key, and missing headers are
 //! each refused with their code.
 
-use casebook_server::actions::call_home_keys::{Refused, SignedHeaders, authenticate, sign};
+use casebook_server::actions::call_home::keys::{Refused, SignedHeaders, authenticate, sign};
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use reqwest::StatusCode;

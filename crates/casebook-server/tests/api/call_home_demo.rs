@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use casebook_server::actions::call_home_watch;
+use casebook_server::actions::call_home::watch;
+use casebook_server::cli::demo;
 use casebook_server::clock::{Clock, ManualClock, SystemClock};
-use casebook_server::demo;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use jiff::SignedDuration;
@@ -93,7 +93,7 @@ async fn the_demo_fleet_calls_home(backend: TestBackend) {
 
     // The fleet is quiet now: a few minutes on, its devices are flagged silent, each once.
     clock.advance(SignedDuration::from_mins(10));
-    let flagged = call_home_watch::sweep(&t.app, 50).await.unwrap();
+    let flagged = watch::sweep(&t.app, 50).await.unwrap();
     assert_eq!(flagged, demo::call_home::FLEET_SIZE as usize, "{out}");
-    assert_eq!(call_home_watch::sweep(&t.app, 50).await.unwrap(), 0);
+    assert_eq!(watch::sweep(&t.app, 50).await.unwrap(), 0);
 }

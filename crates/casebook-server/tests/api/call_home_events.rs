@@ -4,7 +4,7 @@
 //! organisation's unit as an unknown device; forged, oversize and unknown-field bodies are
 //! refused; and the staff's rules decide what a code does.
 
-use casebook_server::actions::call_home_keys::sign;
+use casebook_server::actions::call_home::keys::sign;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use reqwest::StatusCode;

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use casebook_domain::policy::Role;
-use casebook_server::actions::call_home_keys::sign;
-use casebook_server::actions::{organizations, tokens, users};
+use casebook_server::actions::call_home::keys::sign;
+use casebook_server::actions::{accounts::tokens, accounts::users, directory::organizations};
 use casebook_server::app::App;
 use casebook_server::clock::SystemClock;
 use casebook_server::policy::Principal;

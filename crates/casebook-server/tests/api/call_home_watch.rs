@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use casebook_server::actions::call_home_keys::sign;
-use casebook_server::actions::call_home_watch;
+use casebook_server::actions::call_home::keys::sign;
+use casebook_server::actions::call_home::watch;
 use casebook_server::clock::{Clock, ManualClock, SystemClock};
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
@@ -220,7 +220,7 @@ async fn refusals_are_counted_and_files_kept(backend: TestBackend) {
     }
     let (status, _) = t.get(&t.a.user_token, "/api/v1/call-home/refusals").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let flushed = call_home_watch::flush_refusals(&t.app).await.unwrap();
+    let flushed = watch::flush_refusals(&t.app).await.unwrap();
     assert_eq!(flushed, 6, "one row per day, code and key");
     let other = t.second_process().await;
     let day = t.app.clock.now().strftime("%Y-%m-%d").to_string();
@@ -263,12 +263,12 @@ async fn silent_devices_are_flagged_once(backend: TestBackend) {
 
     // Two intervals of 60 s: not silent after 100 s, silent after 130 s, flagged once.
     clock.advance(SignedDuration::from_secs(100));
-    assert_eq!(call_home_watch::sweep(&t.app, 50).await.unwrap(), 0);
+    assert_eq!(watch::sweep(&t.app, 50).await.unwrap(), 0);
     clock.advance(SignedDuration::from_secs(30));
-    assert_eq!(call_home_watch::sweep(&t.app, 50).await.unwrap(), 1);
-    assert_eq!(call_home_watch::sweep(&t.app, 50).await.unwrap(), 0);
+    assert_eq!(watch::sweep(&t.app, 50).await.unwrap(), 1);
+    assert_eq!(watch::sweep(&t.app, 50).await.unwrap(), 0);
     let other = t.second_process().await;
-    assert_eq!(call_home_watch::sweep(&other, 50).await.unwrap(), 0);
+    assert_eq!(watch::sweep(&other, 50).await.unwrap(), 0);
     let (_, told) = t
         .get(&t.coordinator, "/api/v1/notifications?unread=true")
         .await;
@@ -294,7 +294,7 @@ async fn silent_devices_are_flagged_once(backend: TestBackend) {
         "{notes}"
     );
     clock.advance(SignedDuration::from_secs(121));
-    assert_eq!(call_home_watch::sweep(&t.app, 50).await.unwrap(), 1);
+    assert_eq!(watch::sweep(&t.app, 50).await.unwrap(), 1);
 }
 
 async fn settings_and_closing_rules_apply(backend: TestBackend) {

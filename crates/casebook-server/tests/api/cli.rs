@@ -3,7 +3,7 @@
 use std::process::Output;
 use std::time::Duration;
 
-use casebook_server::actions::sessions;
+use casebook_server::actions::accounts::sessions;
 use casebook_server::app::App;
 use casebook_server::clock::SystemClock;
 use casebook_store::testing::{TestBackend, TestDb, test_options};

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use casebook_server::actions::renewals;
+use casebook_server::actions::contracts::renewals;
 use casebook_server::clock::ManualClock;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use casebook_domain::policy::Role;
-use casebook_server::actions::{organizations, tokens, users};
+use casebook_server::actions::{accounts::tokens, accounts::users, directory::organizations};
 use casebook_server::app::App;
 use casebook_server::clock::SystemClock;
 use casebook_server::policy::Principal;
@@ -117,7 +117,7 @@ async fn serve(db_url: &str, store: Store) -> Served {
     .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = casebook_server::http::router(app);
+    let router = casebook_server::router::router(app);
     let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Served {
         base,

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use casebook_domain::policy::Role;
-use casebook_server::actions::{contacts, organizations, tokens, users};
+use casebook_server::actions::{
+    accounts::tokens, accounts::users, directory::contacts, directory::organizations,
+};
 use casebook_server::app::{App, AppState};
 use casebook_server::clock::{Clock, SystemClock};
 use casebook_server::config::Config;
@@ -150,7 +152,7 @@ impl TestApp {
         let app = App::with_store(config, db.store.clone(), clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = casebook_server::http::router(app.clone());
+        let router = casebook_server::router::router(app.clone());
         let indexer = tokio::spawn(casebook_server::search::follow(app.clone()));
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();

@@ -201,7 +201,7 @@ async fn mail_opens_threads_and_quarantines(backend: TestBackend) {
 
     // Staff review the quarantine.
     let system = casebook_server::policy::Principal::system("test");
-    let held = casebook_server::actions::mail_review::quarantine(&t.app, &system, 50)
+    let held = casebook_server::actions::mail::review::quarantine(&t.app, &system, 50)
         .await
         .unwrap();
     assert!(

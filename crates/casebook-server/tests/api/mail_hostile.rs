@@ -327,7 +327,7 @@ async fn limits_quarantine_before_parsing(backend: TestBackend) {
 
     // The quarantine shows who sent them and what about, read from the headers alone.
     let system = casebook_server::policy::Principal::system("test");
-    let held = casebook_server::actions::mail_review::quarantine(&t.app, &system, 50)
+    let held = casebook_server::actions::mail::review::quarantine(&t.app, &system, 50)
         .await
         .unwrap();
     assert_eq!(held.len(), corpus.len());
@@ -476,7 +476,7 @@ async fn broken_encodings_are_read_or_kept(backend: TestBackend) {
         "{rows:?}"
     );
     let system = casebook_server::policy::Principal::system("test");
-    let held = casebook_server::actions::mail_review::quarantine(&t.app, &system, 50)
+    let held = casebook_server::actions::mail::review::quarantine(&t.app, &system, 50)
         .await
         .unwrap();
     assert!(

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_imap::types::{Fetch, Flag};
-use casebook_server::actions::mail_imap::{self, Polled};
+use casebook_server::actions::mail::imap::{self, Polled};
 use casebook_server::app::AppState;
 use casebook_server::clock::SystemClock;
 use casebook_server::config::{ImapAfter, ImapMailbox, ImapSecurity};
@@ -419,7 +419,7 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
 
     // The database is down: nothing is stored, so nothing is marked.
     let (down, lock) = database_down(&t, backend).await;
-    let polled = mail_imap::poll_once(&down, &support).await.unwrap();
+    let polled = imap::poll_once(&down, &support).await.unwrap();
     assert_eq!(
         (polled.fetched, polled.stored, polled.failed),
         (2, 0, 1),
@@ -469,10 +469,10 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
     let number = list["items"][0]["number"].as_str().unwrap().to_owned();
 
     // Polling again takes nothing; the same messages unseen again open nothing twice.
-    let again = mail_imap::poll_once(&t.app, &support).await.unwrap();
+    let again = imap::poll_once(&t.app, &support).await.unwrap();
     assert_eq!(again, Polled::default());
     dovecot.unsee_all("INBOX").await;
-    let again = mail_imap::poll_once(&t.app, &support).await.unwrap();
+    let again = imap::poll_once(&t.app, &support).await.unwrap();
     assert_eq!((again.fetched, again.stored, again.failed), (2, 2, 0));
     assert_eq!(case_titles(&t).await.len(), 1);
     assert_eq!(dovecot.seen("INBOX").await, [true, true]);
@@ -496,7 +496,7 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
             ),
         )
         .await;
-    let polled = mail_imap::poll_once(&t.app, &archive).await.unwrap();
+    let polled = imap::poll_once(&t.app, &archive).await.unwrap();
     assert_eq!((polled.fetched, polled.stored), (1, 1));
     assert_eq!(dovecot.seen("INBOX").await, [true, true], "moved out");
     assert_eq!(dovecot.seen("Casebook/&XfJZBHQG-").await, [true]);
@@ -522,7 +522,7 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
             ),
         )
         .await;
-    let polled = mail_imap::poll_once(&t.app, &sweeper).await.unwrap();
+    let polled = imap::poll_once(&t.app, &sweeper).await.unwrap();
     assert_eq!((polled.fetched, polled.stored), (1, 1));
     assert_eq!(dovecot.seen("INBOX").await.len(), 2, "deleted");
     assert_eq!(case_titles(&t).await.len(), 1);
@@ -532,14 +532,14 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
         password: "wrong".into(),
         ..dovecot.mailbox("wrong-password")
     };
-    let err = mail_imap::poll_once(&t.app, &wrong).await.unwrap_err();
+    let err = imap::poll_once(&t.app, &wrong).await.unwrap_err();
     assert_eq!(err.doing, "log in as alice");
     assert!(err.detail.contains("Authentication failed"), "{err}");
     let gone = ImapMailbox {
         port: free_port(),
         ..dovecot.mailbox("gone")
     };
-    let err = mail_imap::poll_once(&t.app, &gone).await.unwrap_err();
+    let err = imap::poll_once(&t.app, &gone).await.unwrap_err();
     assert_eq!(err.doing, "connect", "{err}");
     let config = config_file(&t, files.path(), vec![support.clone(), wrong]);
     let (code, lines, stderr) = poll_cli(&config, &[], &[]).await;
@@ -565,7 +565,7 @@ async fn mailbox_messages_are_taken_in_once(backend: TestBackend) {
         ..support
     };
     let app = t.app.clone();
-    let watcher = tokio::spawn(async move { mail_imap::watch(&app, &watched).await });
+    let watcher = tokio::spawn(async move { imap::watch(&app, &watched).await });
     for (i, title) in ["Watched one", "Watched two"].iter().enumerate() {
         let id = format!("<imap-watch-{i}@cn-a.test>");
         dovecot
@@ -601,7 +601,7 @@ async fn tls_and_starttls(backend: TestBackend) {
         dovecot
             .deliver("INBOX", &mail("user@cn-a.test", &subject, &id, "", "加密"))
             .await;
-        let polled = mail_imap::poll_once(&t.app, mailbox).await.unwrap();
+        let polled = imap::poll_once(&t.app, mailbox).await.unwrap();
         assert_eq!((polled.fetched, polled.stored), (1, 1), "{}", mailbox.name);
         assert!(case_titles(&t).await.contains(&subject));
     }
@@ -611,7 +611,7 @@ async fn tls_and_starttls(backend: TestBackend) {
         ca_file: None,
         ..tls
     };
-    let err = mail_imap::poll_once(&t.app, &untrusted).await.unwrap_err();
+    let err = imap::poll_once(&t.app, &untrusted).await.unwrap_err();
     assert_eq!(err.doing, "connect");
     assert!(err.detail.contains("certificate"), "{err}");
 

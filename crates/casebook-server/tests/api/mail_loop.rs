@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use casebook_server::actions::{mail_in, mail_out};
+use casebook_server::actions::{mail::delivery, mail::ingest};
 use casebook_server::clock::ManualClock;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
@@ -58,7 +58,7 @@ fn read(raw: &[u8]) -> Received {
 
 /// Sends what is due and returns the messages that arrived, each once (by Message-ID).
 async fn deliver(t: &TestApp, sink: &SmtpSink, seen: &mut HashSet<String>) -> Vec<Received> {
-    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    let done = delivery::send_due(&t.app, 100).await.unwrap();
     assert_eq!(done.failed, 0, "{done:?}");
     let fresh: Vec<Received> = sink
         .received()
@@ -78,7 +78,7 @@ fn customer_mail(from: &str, subject: &str, id: &str, headers: &str, body: &str)
 }
 
 async fn ingest(t: &TestApp, raw: &[u8]) -> (String, Option<String>) {
-    let done = mail_in::ingest(&t.app, raw).await.unwrap();
+    let done = ingest::ingest(&t.app, raw).await.unwrap();
     (done.disposition, done.case)
 }
 

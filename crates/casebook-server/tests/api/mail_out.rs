@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use casebook_server::actions::mail_out::{self, Delivery};
+use casebook_server::actions::mail::delivery::{self, Delivery};
 use casebook_server::clock::{Clock, ManualClock};
 use casebook_store::notifications;
 use casebook_store::on_both_backends;
@@ -187,7 +187,7 @@ async fn the_outbox_is_delivered_once_with_retries(backend: TestBackend) {
     .await;
     enqueue(&t, "warn-2", "li@bank.test", "Renewal reminder", start).await;
     enqueue(&t, "bad-1", "not an address", "never", start).await;
-    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    let done = delivery::send_due(&t.app, 100).await.unwrap();
     assert_eq!(done, Delivery { sent: 2, failed: 1 });
     let received = sink.received();
     assert_eq!(received.len(), 2);
@@ -209,13 +209,13 @@ async fn the_outbox_is_delivered_once_with_retries(backend: TestBackend) {
     assert!(warn.header_raw("Bcc").is_none(), "no injected header");
     assert_eq!(
         format!("<{}>", warn.message_id().unwrap()),
-        mail_out::message_id("warn-1", "casebook.test")
+        delivery::message_id("warn-1", "casebook.test")
     );
     assert!(warn.body_text(0).unwrap().contains("请处理"));
 
     // Nothing is sent twice; the failed one waits for its backoff; admins see it.
     assert_eq!(
-        mail_out::send_due(&t.app, 100).await.unwrap(),
+        delivery::send_due(&t.app, 100).await.unwrap(),
         Delivery::default()
     );
     assert_eq!(sink.received().len(), 2);
@@ -229,7 +229,7 @@ async fn the_outbox_is_delivered_once_with_retries(backend: TestBackend) {
     );
 
     let system = casebook_server::policy::Principal::system("test");
-    let listed = casebook_server::actions::mail_review::failed_deliveries(&t.app, &system, 10)
+    let listed = casebook_server::actions::mail::review::failed_deliveries(&t.app, &system, 10)
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
@@ -238,17 +238,17 @@ async fn the_outbox_is_delivered_once_with_retries(backend: TestBackend) {
     // The server goes down: the message waits and goes when it is back.
     drop(sink);
     enqueue(&t, "warn-3", "wang@bank.test", "Escalation", start).await;
-    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    let done = delivery::send_due(&t.app, 100).await.unwrap();
     assert_eq!(done.sent, 0);
     assert!(done.failed >= 1);
     let sink = SmtpSink::start(port, maildir.path());
     assert_eq!(
-        mail_out::send_due(&t.app, 100).await.unwrap().sent,
+        delivery::send_due(&t.app, 100).await.unwrap().sent,
         0,
         "not before its backoff"
     );
     clock.advance(SignedDuration::from_mins(3));
-    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    let done = delivery::send_due(&t.app, 100).await.unwrap();
     assert_eq!(done.sent, 1, "{done:?}");
     assert_eq!(sink.received().len(), 3);
 
@@ -265,9 +265,9 @@ async fn the_outbox_is_delivered_once_with_retries(backend: TestBackend) {
     .unwrap();
     db.commit().await.unwrap();
     assert_eq!(held.len(), 1);
-    assert_eq!(mail_out::send_due(&t.app, 100).await.unwrap().sent, 0);
+    assert_eq!(delivery::send_due(&t.app, 100).await.unwrap().sent, 0);
     clock.advance(SignedDuration::from_mins(6));
-    let done = mail_out::send_due(&t.app, 100).await.unwrap();
+    let done = delivery::send_due(&t.app, 100).await.unwrap();
     assert_eq!(done.sent, 1, "taken over after the hold ran out");
     assert_eq!(sink.received().len(), 4);
 }
@@ -332,7 +332,7 @@ async fn starttls_and_tls_trust_the_ca_file(backend: TestBackend) {
 
     // STARTTLS, trusting the self-signed server through ca_file.
     enqueue(&t, "starttls-1", "zhang@bank.test", "Over STARTTLS", start).await;
-    let done = mail_out::send_due(&t.app, 10).await.unwrap();
+    let done = delivery::send_due(&t.app, 10).await.unwrap();
     assert_eq!(done, Delivery { sent: 1, failed: 0 });
     let received = starttls_sink.received();
     assert_eq!(received.len(), 1);
@@ -343,7 +343,7 @@ async fn starttls_and_tls_trust_the_ca_file(backend: TestBackend) {
 
     // Implicit TLS.
     enqueue(&t, "tls-1", "li@bank.test", "Over TLS", start).await;
-    let done = mail_out::send_due(&tls, 10).await.unwrap();
+    let done = delivery::send_due(&tls, 10).await.unwrap();
     assert_eq!(done, Delivery { sent: 1, failed: 0 });
     let received = tls_sink.received();
     assert_eq!(received.len(), 1);
@@ -353,16 +353,16 @@ async fn starttls_and_tls_trust_the_ca_file(backend: TestBackend) {
     assert_eq!(message.subject(), Some("Over TLS"));
     assert_eq!(
         format!("<{}>", message.message_id().unwrap()),
-        mail_out::message_id("tls-1", "casebook.test")
+        delivery::message_id("tls-1", "casebook.test")
     );
 
     // Without the CA file the handshake fails (implicit TLS, then STARTTLS after the
     // backoff): the message stays in the outbox with the error.
     enqueue(&t, "untrusted-1", "wang@bank.test", "Not trusted", start).await;
-    let done = mail_out::send_due(&untrusted_tls, 10).await.unwrap();
+    let done = delivery::send_due(&untrusted_tls, 10).await.unwrap();
     assert_eq!(done, Delivery { sent: 0, failed: 1 });
     clock.advance(SignedDuration::from_mins(2));
-    let done = mail_out::send_due(&untrusted_starttls, 10).await.unwrap();
+    let done = delivery::send_due(&untrusted_starttls, 10).await.unwrap();
     assert_eq!(done, Delivery { sent: 0, failed: 1 });
     assert_eq!(starttls_sink.received().len(), 1);
     assert_eq!(tls_sink.received().len(), 1);
@@ -376,7 +376,7 @@ async fn starttls_and_tls_trust_the_ca_file(backend: TestBackend) {
 
     // With the CA file again it goes out once its backoff has passed.
     clock.advance(SignedDuration::from_mins(3));
-    let done = mail_out::send_due(&t.app, 10).await.unwrap();
+    let done = delivery::send_due(&t.app, 10).await.unwrap();
     assert_eq!(done, Delivery { sent: 1, failed: 0 });
     assert_eq!(starttls_sink.received().len(), 2);
 }

@@ -39,7 +39,10 @@ async fn failures_on_the_desks_side_are_retried() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(75), "{env:?}: {stderr}");
         assert!(stderr.contains("try again later"), "{env:?}: {stderr}");
-        assert!(out.stdout.is_empty(), "nothing claims the message was taken");
+        assert!(
+            out.stdout.is_empty(),
+            "nothing claims the message was taken"
+        );
     }
 }
 

@@ -3,7 +3,7 @@
 //! customer never sees; a stranger's mail opens a case for the organisation the reviewer names;
 //! a message is decided once; a message over a limit can only be discarded; customers get 403.
 
-use casebook_server::actions::mail_in;
+use casebook_server::actions::mail::ingest;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use reqwest::StatusCode;
@@ -21,7 +21,7 @@ fn mail(from: &str, subject: &str, id: &str, body: &str) -> Vec<u8> {
 }
 
 async fn held(t: &TestApp, raw: &[u8]) -> i64 {
-    let done = mail_in::ingest(&t.app, raw).await.unwrap();
+    let done = ingest::ingest(&t.app, raw).await.unwrap();
     assert_eq!(done.disposition, "quarantined", "{done:?}");
     let (status, list) = t.get(&t.engineer, "/api/v1/mail/quarantine").await;
     assert_eq!(status, StatusCode::OK, "{list}");
@@ -217,7 +217,7 @@ async fn mail_policies_follow_the_configuration(backend: TestBackend) {
     let number = t.case_of_a().await;
     let ingest = |raw: Vec<u8>| {
         let app = t.app.clone();
-        async move { mail_in::ingest(&app, &raw).await.unwrap() }
+        async move { ingest::ingest(&app, &raw).await.unwrap() }
     };
 
     // An unknown sender's mail opens a case for review in the configured organisation.

@@ -152,7 +152,7 @@ async fn run(st: &Path, dir: &Path, t: &TestApp, token: &str, operations: &[Stri
 async fn schemathesis_finds_no_fault(backend: TestBackend) {
     let st = schemathesis();
     let t = TestApp::spawn(backend).await;
-    let token = casebook_server::demo::load(&t.app)
+    let token = casebook_server::cli::demo::load(&t.app)
         .await
         .expect("the demo data loads");
     let dir = tempfile::tempdir().unwrap();

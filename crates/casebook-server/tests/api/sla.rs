@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use casebook_server::actions::sla;
+use casebook_server::actions::cases::sla;
 use casebook_server::clock::ManualClock;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;

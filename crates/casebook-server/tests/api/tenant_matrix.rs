@@ -717,7 +717,7 @@ async fn objects_of(
         .await;
     assert_eq!(status, StatusCode::CREATED, "{contract}");
     let system = casebook_server::policy::Principal::system("test");
-    let spare = casebook_server::actions::tokens::create(
+    let spare = casebook_server::actions::accounts::tokens::create(
         &t.app,
         &system,
         casebook_domain::ids::Id::new(user_id),
@@ -728,7 +728,7 @@ async fn objects_of(
     let stranger = format!(
         "From: stranger-{code}@nowhere.test\r\nTo: support@vendor.test\r\nSubject: hello\r\nMessage-ID: <matrix-{code}@nowhere.test>\r\n\r\nhello\r\n"
     );
-    let held = casebook_server::actions::mail_in::ingest(&t.app, stranger.as_bytes())
+    let held = casebook_server::actions::mail::ingest::ingest(&t.app, stranger.as_bytes())
         .await
         .unwrap();
     assert_eq!(held.disposition, "quarantined");
@@ -744,15 +744,15 @@ async fn objects_of(
             .unwrap();
         found.unwrap().customer_number.to_string()
     };
-    let draft = casebook_server::actions::call_home_keys::KeyDraft {
+    let draft = casebook_server::actions::call_home::keys::KeyDraft {
         organization: customer_number.clone(),
         site: None,
         label: "matrix".into(),
     };
-    casebook_server::actions::call_home_keys::create(&t.app, &system, draft)
+    casebook_server::actions::call_home::keys::create(&t.app, &system, draft)
         .await
         .unwrap();
-    let key = casebook_server::actions::call_home_keys::list(
+    let key = casebook_server::actions::call_home::keys::list(
         &t.app,
         &system,
         Some(casebook_domain::ids::Id::new(org)),

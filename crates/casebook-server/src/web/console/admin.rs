@@ -16,7 +16,9 @@ use casebook_store::organizations::OrganizationFilter;
 use serde::de::DeserializeOwned;
 
 use super::edit::{EditPage, Field, Kind};
-use crate::actions::{ActionError, contacts, organizations, plans, users};
+use crate::actions::{
+    ActionError, accounts::users, contracts::plans, directory::contacts, directory::organizations,
+};
 use crate::app::AppState;
 use crate::web::forms::parse;
 use crate::web::session::{Staff, WebResult};

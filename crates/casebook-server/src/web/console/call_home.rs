@@ -18,8 +18,8 @@ use casebook_store::organizations::OrganizationFilter;
 use serde::Deserialize;
 
 use super::tables::{Cell, ListQuery, Table, fail, first, link, page_of, text};
-use crate::actions::call_home_views::{self as views, EventOutcome, Silence};
-use crate::actions::{ActionError, organizations};
+use crate::actions::call_home::views::{self as views, EventOutcome, Silence};
+use crate::actions::{ActionError, directory::organizations};
 use crate::app::AppState;
 use crate::web::page::{Ctx, render};
 use crate::web::session::{Staff, WebResult, urlencode};

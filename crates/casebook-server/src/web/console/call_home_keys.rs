@@ -1,5 +1,5 @@
 //! `/console/call-home/keys`: the keys devices sign with, through the same actions as the API
-//! (`actions::call_home_keys`): listed (never with their secret), made for an organisation and
+//! (`actions::call_home::keys`): listed (never with their secret), made for an organisation and
 //! optionally one of its sites, rotated with a grace period, revoked. The secret of a key just
 //! made or rotated is shown once, on the answer to that form, which no cache keeps.
 
@@ -19,8 +19,8 @@ use serde_json::json;
 use super::call_home::call_home_actions;
 use super::call_home_rules::TokenForm;
 use super::tables::fail;
-use crate::actions::call_home_keys::{self, KeyDraft, KeyInfo, NewKeyFile};
-use crate::actions::{ActionError, organizations};
+use crate::actions::call_home::keys::{self, KeyDraft, KeyInfo, NewKeyFile};
+use crate::actions::{ActionError, directory::organizations};
 use crate::app::AppState;
 use crate::web::forms::{opt, parse, refusal};
 use crate::web::page::{Ctx, render_status};
@@ -79,7 +79,7 @@ async fn page(
     errors: Vec<String>,
     typed: MakeForm,
 ) -> WebResult<KeysPage> {
-    let keys = call_home_keys::list(app, &staff.0.who, None)
+    let keys = keys::list(app, &staff.0.who, None)
         .await
         .map_err(fail(staff))?;
     let orgs = organizations::list(
@@ -155,7 +155,7 @@ async fn make(
     let draft = json!({"organization": form.organization.trim(), "site": opt(Some(&form.site)),
         "label": form.label.trim()});
     let result = match parse::<KeyDraft>(draft) {
-        Ok(draft) => call_home_keys::create(&app, &staff.0.who, draft).await,
+        Ok(draft) => keys::create(&app, &staff.0.who, draft).await,
         Err(err) => Err(err),
     };
     match result {
@@ -200,7 +200,7 @@ async fn rotate(
     let result = match hours {
         Ok(h) => {
             let grace = jiff::SignedDuration::from_hours(i64::from(h));
-            call_home_keys::end(&app, &staff.0.who, id, Some(grace)).await
+            keys::end(&app, &staff.0.who, id, Some(grace)).await
         }
         Err(err) => Err(err),
     };
@@ -220,7 +220,7 @@ async fn revoke(
     Form(form): Form<TokenForm>,
 ) -> WebResult<Response> {
     staff.0.check_csrf(Some(form.csrf()))?;
-    match call_home_keys::end(&app, &staff.0.who, id, None).await {
+    match keys::end(&app, &staff.0.who, id, None).await {
         Ok(_) => Ok(Redirect::to(KEYS).into_response()),
         Err(err) => refused(&app, &staff, err, MakeForm::default()).await,
     }

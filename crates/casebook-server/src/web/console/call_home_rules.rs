@@ -1,7 +1,7 @@
 //! `/console/call-home/rules`: the staff's call-home rules (what a product's event code does:
 //! ignore, record, or open a case with a severity and category), listed, added, changed at the
 //! version read (a stale version is refused and said so) and deleted, through the same actions
-//! as the API (`actions::call_home_rules`) with the shared edit form.
+//! as the API (`actions::call_home::rules`) with the shared edit form.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -22,8 +22,8 @@ use super::admin::{Posted, page};
 use super::call_home::call_home_actions;
 use super::edit::{EditPage, Field, Kind};
 use super::tables::fail;
-use crate::actions::call_home_rules::{self, CallHomeRule};
-use crate::actions::{ActionError, products};
+use crate::actions::call_home::rules::{self, CallHomeRule};
+use crate::actions::{ActionError, directory::products};
 use crate::app::AppState;
 use crate::web::forms::parse;
 use crate::web::page::{Ctx, render, render_status};
@@ -73,7 +73,7 @@ async fn product_names(app: &AppState, staff: &Staff) -> WebResult<Vec<(i64, Str
 /// `GET /console/call-home/rules`.
 async fn list(State(app): State<AppState>, staff: Staff) -> WebResult<Response> {
     let ctx = staff.0.ctx.clone();
-    let rules = call_home_rules::list(&app, &staff.0.who)
+    let rules = rules::list(&app, &staff.0.who)
         .await
         .map_err(fail(&staff))?;
     let names: HashMap<i64, String> = product_names(&app, &staff).await?.into_iter().collect();
@@ -188,7 +188,7 @@ async fn new_page(app: &AppState, staff: &Staff) -> WebResult<EditPage> {
 }
 
 async fn edit_page(app: &AppState, staff: &Staff, id: i64) -> WebResult<EditPage> {
-    let rule = call_home_rules::list(app, &staff.0.who)
+    let rule = rules::list(app, &staff.0.who)
         .await
         .map_err(fail(staff))?
         .into_iter()
@@ -252,7 +252,7 @@ async fn create(
 ) -> WebResult<Response> {
     let p = new_page(&app, &staff).await?;
     save(&staff, p, posted, |rule| {
-        call_home_rules::create(&app, &staff.0.who, rule)
+        rules::create(&app, &staff.0.who, rule)
     })
     .await
 }
@@ -273,7 +273,7 @@ async fn update(
 ) -> WebResult<Response> {
     let p = edit_page(&app, &staff, id).await?;
     save(&staff, p, posted, |rule| {
-        call_home_rules::update(&app, &staff.0.who, id, rule)
+        rules::update(&app, &staff.0.who, id, rule)
     })
     .await
 }
@@ -300,7 +300,7 @@ async fn delete(
     Form(form): Form<TokenForm>,
 ) -> WebResult<Response> {
     staff.0.check_csrf(Some(&form.csrf))?;
-    call_home_rules::delete(&app, &staff.0.who, id)
+    rules::delete(&app, &staff.0.who, id)
         .await
         .map_err(fail(&staff))?;
     Ok(Redirect::to(RULES).into_response())

@@ -26,10 +26,11 @@ use casebook_store::users::UserFilter;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::call_home_views::{self, CaseCallHome};
-use crate::actions::sla::ClockView;
+use crate::actions::call_home::views::{self, CaseCallHome};
+use crate::actions::cases::sla::ClockView;
 use crate::actions::{
-    ActionError, article_from_case, case_entitlement, cases, comments, contracts, sla, units, users,
+    ActionError, accounts::users, cases, cases::comments, cases::entitlement, cases::sla,
+    contracts, directory::units, knowledge::from_case,
 };
 use crate::app::AppState;
 use crate::web::forms::{Typed, opt, parse, read_checked, refusal};
@@ -156,8 +157,8 @@ async fn page(
     .into_iter()
     .filter(|c| c.number != number)
     .collect();
-    let call_home = call_home_views::of_case(app, who, case.id).await?;
-    let articles = article_from_case::of_case(
+    let call_home = views::of_case(app, who, case.id).await?;
+    let articles = from_case::of_case(
         app,
         who,
         number,
@@ -434,7 +435,7 @@ pub async fn entitlement(
     viewer.check_csrf(Some(&form.csrf))?;
     let number = viewer.case_number(&raw)?;
     let result = if form.action == "recheck" {
-        case_entitlement::recheck_case(&app, &viewer.who, number)
+        entitlement::recheck_case(&app, &viewer.who, number)
             .await
             .map(|_| ())
     } else {
@@ -443,8 +444,8 @@ pub async fn entitlement(
             "contract_number": opt(Some(&form.contract_number)),
             "plan": opt(Some(&form.plan)),
         });
-        match parse::<case_entitlement::OverrideInput>(input) {
-            Ok(input) => case_entitlement::override_case(&app, &viewer.who, number, input)
+        match parse::<entitlement::OverrideInput>(input) {
+            Ok(input) => entitlement::override_case(&app, &viewer.who, number, input)
                 .await
                 .map(|_| ()),
             Err(err) => Err(err),

@@ -11,7 +11,7 @@ use casebook_domain::ids::{OrganizationId, ProductId, ProductVersionId, SiteId};
 
 use super::admin::{Posted, page, save};
 use super::edit::{EditPage, Field, Kind};
-use crate::actions::{products, sites};
+use crate::actions::{directory::products, directory::sites};
 use crate::app::AppState;
 use crate::web::session::{Staff, WebResult};
 

@@ -17,7 +17,10 @@ use casebook_store::users::UserFilter;
 
 use super::admin::{Posted, page, plan_options, save};
 use super::edit::{EditPage, Field, Kind};
-use crate::actions::{contacts, contracts, products, sites, units, users};
+use crate::actions::{
+    accounts::users, contracts, directory::contacts, directory::products, directory::sites,
+    directory::units,
+};
 use crate::app::AppState;
 use crate::web::session::{Staff, WebResult};
 

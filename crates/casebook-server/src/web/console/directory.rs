@@ -16,7 +16,10 @@ use super::tables::{
     DetailPage, ListQuery, Table, contract_row, fail, first, link, list_page, page_of, text,
     unit_row,
 };
-use crate::actions::{cases, contacts, contracts, organizations, sites, units, users};
+use crate::actions::{
+    accounts::users, cases, contracts, directory::contacts, directory::organizations,
+    directory::sites, directory::units,
+};
 use crate::app::AppState;
 use crate::web::page::render;
 use crate::web::session::{Staff, WebResult};

@@ -12,7 +12,9 @@ use casebook_store::units::UnitFilter;
 use super::tables::{
     DetailPage, ListQuery, Table, contract_row, fail, link, list_page, page_of, text, unit_row,
 };
-use crate::actions::{calendars, contracts, plans, products, units};
+use crate::actions::{
+    contracts, contracts::calendars, contracts::plans, directory::products, directory::units,
+};
 use crate::app::AppState;
 use crate::web::page::render;
 use crate::web::session::{Staff, WebResult};

@@ -16,8 +16,8 @@ use casebook_store::products::ProductFilter;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::entitlements::{Lookup, LookupQuery};
-use crate::actions::{ActionError, cases, entitlements, products};
+use crate::actions::contracts::entitlements::{Lookup, LookupQuery};
+use crate::actions::{ActionError, cases, contracts::entitlements, directory::products};
 use crate::app::AppState;
 use crate::web::forms::{messages, opt, opt_number, parse};
 use crate::web::page::{Ctx, render_status};

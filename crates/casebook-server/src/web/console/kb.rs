@@ -23,7 +23,7 @@ use casebook_store::products::ProductFilter;
 use serde::Deserialize;
 
 use super::{kb_edit, kb_review};
-use crate::actions::{ActionError, articles, products, search};
+use crate::actions::{ActionError, directory::products, knowledge::articles, search};
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::web::page::{Ctx, render_status, user_html};

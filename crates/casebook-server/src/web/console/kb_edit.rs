@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::kb::article_id;
 use super::kb_review::kb_refusal;
-use crate::actions::{ActionError, articles, products};
+use crate::actions::{ActionError, directory::products, knowledge::articles};
 use crate::app::AppState;
 use crate::web::forms::parse;
 use crate::web::page::{Ctx, render_status};

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::kb::{article_id, view_page};
-use crate::actions::article_review::{self, RejectInput, StepInput};
-use crate::actions::{ActionError, article_from_case};
+use crate::actions::knowledge::review::{self, RejectInput, StepInput};
+use crate::actions::{ActionError, knowledge::from_case};
 use crate::app::AppState;
 use crate::web::forms::{Typed, parse, refusal};
 use crate::web::page::render_status;
@@ -57,13 +57,13 @@ async fn run_step(
     let who = &viewer.who;
     let input = StepInput { version };
     match step {
-        "submit" => article_review::submit(app, who, id, input).await,
-        "publish" => article_review::publish(app, who, id, input).await,
-        "retire" => article_review::retire(app, who, id, input).await,
-        "revise" => article_review::revise(app, who, id, input).await,
+        "submit" => review::submit(app, who, id, input).await,
+        "publish" => review::publish(app, who, id, input).await,
+        "retire" => review::retire(app, who, id, input).await,
+        "revise" => review::revise(app, who, id, input).await,
         "reject" => {
             let input: RejectInput = parse(json!({"note": form.note.trim(), "version": version}))?;
-            article_review::reject(app, who, id, input).await
+            review::reject(app, who, id, input).await
         }
         _ => return Err(ActionError::NotFound("review step")),
     }
@@ -113,7 +113,7 @@ pub async fn from_case(
 ) -> WebResult<Response> {
     let number = viewer.case_number(&raw)?;
     viewer.check_csrf(Some(&form.csrf))?;
-    match article_from_case::draft_from_case(&app, &viewer.who, number).await {
+    match from_case::draft_from_case(&app, &viewer.who, number).await {
         Ok(article) => {
             Ok(Redirect::to(&format!("/console/kb/{}?done=created", article.id)).into_response())
         }

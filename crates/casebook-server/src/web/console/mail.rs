@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::tables::{DetailPage, Table, fail, link, text};
-use crate::actions::mail_review;
+use crate::actions::mail::review;
 use crate::app::AppState;
 use crate::web::page::render;
 use crate::web::session::{Staff, WebResult};
@@ -13,7 +13,7 @@ use crate::web::session::{Staff, WebResult};
 /// `GET /console/mail`.
 pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Response> {
     let ctx = staff.0.ctx.clone();
-    let held = mail_review::quarantine(&app, &staff.0.who, 100)
+    let held = review::quarantine(&app, &staff.0.who, 100)
         .await
         .map_err(fail(&staff))?;
     let mut sections = vec![Table {
@@ -38,7 +38,7 @@ pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Respon
             })
             .collect(),
     }];
-    let refused = mail_review::refused(&app, &staff.0.who, 100)
+    let refused = review::refused(&app, &staff.0.who, 100)
         .await
         .map_err(fail(&staff))?;
     sections.push(Table {
@@ -66,7 +66,7 @@ pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Respon
             .collect(),
     });
     if ctx.is_admin() {
-        let failed = mail_review::failed_deliveries(&app, &staff.0.who, 100)
+        let failed = review::failed_deliveries(&app, &staff.0.who, 100)
             .await
             .map_err(fail(&staff))?;
         sections.push(Table {

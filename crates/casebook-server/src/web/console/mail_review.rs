@@ -12,8 +12,8 @@ use casebook_store::organizations::OrganizationFilter;
 use serde::Deserialize;
 
 use super::tables::fail;
-use crate::actions::mail_review::{self, MailDetail, OpenFromMail};
-use crate::actions::{ActionError, organizations};
+use crate::actions::mail::review::{self, MailDetail, OpenFromMail};
+use crate::actions::{ActionError, directory::organizations};
 use crate::app::AppState;
 use crate::web::page::{Ctx, render, render_status};
 use crate::web::session::{Staff, WebResult};
@@ -36,7 +36,7 @@ async fn page(
     error: Option<String>,
     typed: (String, String),
 ) -> WebResult<MessagePage> {
-    let m = mail_review::read(app, &staff.0.who, id)
+    let m = review::read(app, &staff.0.who, id)
         .await
         .map_err(fail(staff))?;
     let first = PageRequest {
@@ -83,10 +83,10 @@ pub async fn raw(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    let raw = mail_review::raw(&app, &staff.0.who, id)
+    let raw = review::raw(&app, &staff.0.who, id)
         .await
         .map_err(fail(&staff))?;
-    Ok(crate::http::mail::eml_download(id, raw))
+    Ok(crate::edge::eml_download(id, raw))
 }
 
 /// A review form (each form sends the fields it has).
@@ -138,7 +138,7 @@ pub async fn release(
 ) -> WebResult<Response> {
     staff.0.check_csrf(Some(&form.csrf))?;
     let result = match form.case_number.trim().parse::<CaseNumber>() {
-        Ok(number) => mail_review::release(&app, &staff.0.who, id, number)
+        Ok(number) => review::release(&app, &staff.0.who, id, number)
             .await
             .map(|_| ()),
         Err(_) => Err(ActionError::field(
@@ -166,7 +166,7 @@ pub async fn open(
     }))
     .map_err(|e| ActionError::field("organization_id", "invalid", e.to_string()));
     let result = match how {
-        Ok(how) => mail_review::open_case(&app, &staff.0.who, id, how).await,
+        Ok(how) => review::open_case(&app, &staff.0.who, id, how).await,
         Err(err) => Err(err),
     };
     match result {
@@ -183,7 +183,7 @@ pub async fn discard(
     Form(form): Form<ReviewForm>,
 ) -> WebResult<Response> {
     staff.0.check_csrf(Some(&form.csrf))?;
-    match mail_review::discard(&app, &staff.0.who, id, &form.reason).await {
+    match review::discard(&app, &staff.0.who, id, &form.reason).await {
         Ok(_) => Ok(Redirect::to("/console/mail").into_response()),
         Err(err) => refused(&app, &staff, id, err, form).await,
     }

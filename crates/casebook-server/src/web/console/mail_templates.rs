@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::tables::{DetailPage, Table, fail, link, text};
 use crate::actions::ActionError;
-use crate::actions::mail_templates::{self, MailTemplate, MailTemplateEdit};
+use crate::actions::notify::templates::{self, MailTemplate, MailTemplateEdit};
 use crate::app::AppState;
 use crate::web::page::{Ctx, render, render_status};
 use crate::web::session::{Staff, WebResult};
@@ -27,7 +27,7 @@ struct EditPage {
 /// `GET /console/mail/templates`.
 pub async fn list(State(app): State<AppState>, staff: Staff) -> WebResult<Response> {
     let ctx = staff.0.ctx.clone();
-    let all = mail_templates::list(&app, &staff.0.who)
+    let all = templates::list(&app, &staff.0.who)
         .await
         .map_err(fail(&staff))?;
     let state = |edited: bool| {
@@ -78,7 +78,7 @@ pub async fn edit(
     staff: Staff,
     Path((kind, lang)): Path<(String, String)>,
 ) -> WebResult<Response> {
-    let t = mail_templates::get(&app, &staff.0.who, &kind, &lang)
+    let t = templates::get(&app, &staff.0.who, &kind, &lang)
         .await
         .map_err(fail(&staff))?;
     Ok(render(&EditPage {
@@ -114,7 +114,7 @@ pub async fn save(
         body: form.body.replace("\r\n", "\n"),
         version: form.version,
     };
-    match mail_templates::save(&app, &staff.0.who, &kind, &lang, edit).await {
+    match templates::save(&app, &staff.0.who, &kind, &lang, edit).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/console/mail/templates/{kind}/{lang}")).into_response())
         }
@@ -128,7 +128,7 @@ pub async fn save(
             } else {
                 StatusCode::CONFLICT
             };
-            let mut t = mail_templates::get(&app, &staff.0.who, &kind, &lang)
+            let mut t = templates::get(&app, &staff.0.who, &kind, &lang)
                 .await
                 .map_err(fail(&staff))?;
             // What was typed comes back, with the version it was typed on.
@@ -162,7 +162,7 @@ pub async fn reset(
     Form(form): Form<ResetForm>,
 ) -> WebResult<Response> {
     staff.0.check_csrf(Some(&form.csrf))?;
-    mail_templates::reset(&app, &staff.0.who, &kind, &lang)
+    templates::reset(&app, &staff.0.who, &kind, &lang)
         .await
         .map_err(fail(&staff))?;
     Ok(Redirect::to(&format!("/console/mail/templates/{kind}/{lang}")).into_response())

@@ -15,9 +15,12 @@ use casebook_store::products::ProductFilter;
 use casebook_store::saved_views::SavedView;
 use serde::Deserialize;
 
-use crate::actions::{cases, organizations, products, saved_views, sla, users};
+use crate::actions::{
+    accounts::saved_views, accounts::users, cases, cases::sla, directory::organizations,
+    directory::products,
+};
 use crate::app::AppState;
-use crate::http::cases::CaseQuery;
+use crate::edge::queries::CaseQuery;
 use crate::web::page::{Ctx, render};
 use crate::web::session::{Staff, Viewer, WebResult};
 

@@ -13,9 +13,9 @@ use casebook_store::PageRequest;
 use casebook_store::organizations::OrganizationFilter;
 use casebook_store::search::Kind;
 
-use crate::actions::{ActionError, organizations, search};
+use crate::actions::{ActionError, directory::organizations, search};
 use crate::app::AppState;
-use crate::http::search::{SearchQuery, request_of};
+use crate::edge::queries::{SearchQuery, request_of};
 use crate::web::forms::messages;
 use crate::web::page::{Ctx, render_status};
 use crate::web::session::{Staff, Viewer, WebResult, urlencode};
@@ -246,7 +246,7 @@ pub async fn find(
             rows,
             total: results.total,
             total_exact: results.total_exact,
-            next: results.next_offset.map(crate::http::search::cursor_at),
+            next: results.next_offset.map(crate::edge::queries::cursor_at),
             searched: true,
             errors: Vec::new(),
         },

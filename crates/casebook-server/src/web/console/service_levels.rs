@@ -16,8 +16,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::tables::{Cell, Table, text};
-use crate::actions::plans::PlanInput;
-use crate::actions::{ActionError, calendars, plans};
+use crate::actions::contracts::plans::PlanInput;
+use crate::actions::{ActionError, contracts::calendars, contracts::plans};
 use crate::app::AppState;
 use crate::web::forms::{messages, parse};
 use crate::web::page::{Ctx, render_status};

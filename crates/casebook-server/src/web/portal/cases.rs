@@ -14,8 +14,8 @@ use casebook_store::case_list::CaseFilter;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::sla::ClockView;
-use crate::actions::{ActionError, cases, comments, sla};
+use crate::actions::cases::sla::ClockView;
+use crate::actions::{ActionError, cases, cases::comments, cases::sla};
 use crate::app::AppState;
 use crate::web::forms::{Typed, opt, parse, read_checked, refusal};
 use crate::web::page::{Ctx, render, render_status, user_html};

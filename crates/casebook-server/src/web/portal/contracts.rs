@@ -7,7 +7,7 @@ use casebook_domain::contract::{Contract, Unit};
 use casebook_store::PageRequest;
 use casebook_store::units::UnitFilter;
 
-use crate::actions::{contracts, units};
+use crate::actions::{contracts, directory::units};
 use crate::app::AppState;
 use crate::web::page::{Ctx, render};
 use crate::web::session::{Customer, WebResult};

@@ -15,7 +15,7 @@ use casebook_store::article_list::{ArticleFilter, ArticleSort};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::{ActionError, article_feedback, articles, search};
+use crate::actions::{ActionError, knowledge::articles, knowledge::feedback, search};
 use crate::app::AppState;
 use crate::web::console::kb::{Listed, article_id, listed, texts_in};
 use crate::web::forms::parse;
@@ -163,7 +163,7 @@ pub async fn feedback(
     let before = articles::get(&app, &viewer.who, id)
         .await
         .map_err(|e| viewer.fail(e))?;
-    let after = article_feedback::give(&app, &viewer.who, id, feedback)
+    let after = feedback::give(&app, &viewer.who, id, feedback)
         .await
         .map_err(|e| viewer.fail(e))?;
     let from_new_case = form.from == FROM_NEW_CASE;

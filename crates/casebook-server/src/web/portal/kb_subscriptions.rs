@@ -14,7 +14,7 @@ use casebook_store::products::ProductFilter;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::{ActionError, products, subscriptions};
+use crate::actions::{ActionError, directory::products, knowledge::subscriptions};
 use crate::app::AppState;
 use crate::web::forms::{parse, refusal};
 use crate::web::page::{Ctx, render_status};

@@ -18,7 +18,9 @@ use casebook_store::units::UnitFilter;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::{ActionError, attachments, cases, products, units};
+use crate::actions::{
+    ActionError, cases, cases::attachments, directory::products, directory::units,
+};
 use crate::app::AppState;
 use crate::web::forms::{messages, opt, opt_number, parse, read_checked};
 use crate::web::page::{Ctx, render_status};

@@ -218,7 +218,7 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
     let org = t.a.org_id;
     let stranger =
         b"From: x@nowhere.test\r\nSubject: hi\r\nMessage-ID: <web-1@n.test>\r\n\r\nhello\r\n";
-    let held = casebook_server::actions::mail_in::ingest(&t.app, stranger)
+    let held = casebook_server::actions::mail::ingest::ingest(&t.app, stranger)
         .await
         .unwrap();
     assert_eq!(held.disposition, "quarantined");

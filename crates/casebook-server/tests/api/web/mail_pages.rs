@@ -4,7 +4,7 @@
 //! nothing; an administrator edits a mail template (a broken one comes back as typed), sees it
 //! marked edited and resets it; an engineer cannot reach the templates.
 
-use casebook_server::actions::mail_in;
+use casebook_server::actions::mail::ingest;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use reqwest::StatusCode;
@@ -19,7 +19,7 @@ async fn quarantined(t: &TestApp, id: &str, body: &str) -> i64 {
     let raw = format!(
         "From: someone@nowhere.test\r\nSubject: 陌生来信 {id}\r\nMessage-ID: <{id}@nowhere.test>\r\n\r\n{body}\r\n"
     );
-    let done = mail_in::ingest(&t.app, raw.as_bytes()).await.unwrap();
+    let done = ingest::ingest(&t.app, raw.as_bytes()).await.unwrap();
     assert_eq!(done.disposition, "quarantined");
     let mut db = t.app.store.read().await.unwrap();
     casebook_store::mail::quarantined(&mut db, 1).await.unwrap()[0].id
@@ -33,13 +33,13 @@ async fn mail_pages_review_and_edit(backend: TestBackend) {
     let first = quarantined(&t, "q1", "QUARANTINED-BODY").await;
     // A message refused for its size (only its headers were read from its mailbox).
     let head = b"From: big@cn-a.test\r\nSubject: REFUSED-SUBJECT \xe8\xb6\x85\xe5\xa4\xa7\r\nMessage-ID: <big@cn-a.test>\r\n\r\n";
-    let arrived = mail_in::Arrived {
+    let arrived = ingest::Arrived {
         raw: head,
         size: 40 << 20,
-        source: mail_in::Source::Mailbox("support"),
+        source: ingest::Source::Mailbox("support"),
     };
     assert!(
-        mail_in::ingest_arrived(&t.app, arrived)
+        ingest::ingest_arrived(&t.app, arrived)
             .await
             .unwrap()
             .is_refused()

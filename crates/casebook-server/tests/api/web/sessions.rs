@@ -145,7 +145,7 @@ async fn sign_in_is_throttled(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     user_with_password(&t, "eng@vendor.test", "工程师", "engineer", None).await;
     let web = WebClient::new(&t);
-    for _ in 0..casebook_server::throttle::MAX_FAILURES {
+    for _ in 0..casebook_server::app::throttle::MAX_FAILURES {
         let (status, _, _) = web.sign_in("eng@vendor.test", "wrong-password-x").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }

@@ -1,0 +1,23 @@
+//! The case core: opening a case (`opening`), reading (`read`) and changing it (`update`), the
+//! conversation (`comments`) and files (`attachments`), the entitlement of a case
+//! (`entitlement`), the SLA clocks (`sla`), and what every one of them needs first (`access`).
+//! Channels (mail, call home) call it; it calls no channel: a record a channel keeps with a case
+//! change is handed in as a value (`kept_with`).
+
+pub(crate) mod access;
+pub mod attachments;
+pub mod comments;
+pub mod entitlement;
+pub(crate) mod kept_with;
+pub(crate) mod opening;
+mod read;
+pub(crate) mod refs;
+pub mod sla;
+mod update;
+
+pub use access::redact;
+pub(crate) use access::{visibility_for, visible_case};
+pub use opening::open;
+pub(crate) use opening::{OpeningMail, open_from_mail};
+pub use read::*;
+pub use update::*;

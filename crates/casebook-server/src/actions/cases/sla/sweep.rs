@@ -1,0 +1,132 @@
+//! Firing the escalation steps that are due, each exactly once whatever the number of server
+//! processes: in-app notifications and mail to the people the step names, and the `breached`
+//! entry on the clock at 100 %.
+
+use casebook_domain::policy::Role;
+use casebook_domain::sla::clock::ClockEventKind;
+use casebook_domain::sla::plan::Notify;
+use casebook_store::notifications::{self, NewNotification};
+use casebook_store::sla::{self as store};
+use casebook_store::users::{self as users_store, StaffGroup};
+use casebook_store::{AuditActor, AuditEntry, Db, cases};
+
+use crate::actions::ActionResult;
+use crate::app::App;
+
+use super::SlaCase;
+
+/// Who an escalation step reaches: the owner (or the coordinators), the tier's leads, or the
+/// duty managers; managers when nobody holds that duty.
+async fn recipients(
+    db: &mut Db,
+    notify: Notify,
+    case: &SlaCase,
+) -> ActionResult<Vec<casebook_domain::users::User>> {
+    let found = match (notify, case.owner) {
+        (Notify::Owner, Some(owner)) => users_store::get(db, owner)
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .collect(),
+        (Notify::Owner, None) => {
+            users_store::staff_of(db, StaffGroup::Role(Role::Coordinator)).await?
+        }
+        (Notify::TierLead, _) => {
+            users_store::staff_of(db, StaffGroup::TierLeads(case.tier)).await?
+        }
+        (Notify::DutyManager, _) => users_store::staff_of(db, StaffGroup::DutyManagers).await?,
+    };
+    if found.is_empty() {
+        return Ok(users_store::staff_of(db, StaffGroup::Role(Role::Manager)).await?);
+    }
+    Ok(found)
+}
+
+/// Fires the escalation steps that are due, each exactly once: notifications, mail in the
+/// outbox, a `breached` entry on the clock at 100 %. Returns how many fired.
+pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
+    let now = app.clock.now();
+    let due = {
+        let mut db = app.store.read().await?;
+        store::due_escalations(&mut db, now, limit).await?
+    };
+    let mut fired = 0;
+    for step in due {
+        let mut db = app.store.write().await?;
+        if !store::claim_escalation(&mut db, step.id, now).await? {
+            continue;
+        }
+        let Some(case) = cases::get(&mut db, step.case_id).await? else {
+            continue;
+        };
+        let sla_case = SlaCase::from(&case);
+        let (kind, what) = match step.percent {
+            p if p < 100 => (
+                "sla_warning",
+                format!("{p} % of the {} target used", step.metric.as_str()),
+            ),
+            100 => (
+                "sla_breach",
+                format!("{} target breached", step.metric.as_str()),
+            ),
+            p => (
+                "sla_escalation",
+                format!("{} target exceeded: {p} % used", step.metric.as_str()),
+            ),
+        };
+        let title = format!("{} {}: {what}", case.number, case.title);
+        let body = format!(
+            "Case {} (severity {}, {}) — {what}. Due at {}.",
+            case.number,
+            case.severity.level(),
+            case.organization.name,
+            step.due_at
+        );
+        for user in recipients(&mut db, step.notify, &sla_case).await? {
+            let key = format!("sla:{}:{}", step.id, user.id);
+            notifications::notify(
+                &mut db,
+                &NewNotification {
+                    user: user.id,
+                    case: Some(case.id),
+                    kind,
+                    title: &title,
+                    body: &body,
+                    dedupe_key: &key,
+                },
+                now,
+            )
+            .await?;
+            let tz = app.config.time_zone();
+            let due = step.due_at.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z");
+            let sla = serde_json::json!({"metric": step.metric.as_str(), "percent": step.percent, "due_at": due.to_string()});
+            let mail_key = format!("{key}:mail");
+            crate::actions::notify::case_mail::tell_staff(
+                app, &mut db, &user, &case, kind, sla, &mail_key, now,
+            )
+            .await?;
+        }
+        if step.percent >= 100 {
+            let clocks = store::clocks_of_case(&mut db, case.id).await?;
+            if let Some(mut c) = clocks.into_iter().find(|c| c.id == step.clock_id)
+                && !c.events.iter().any(|e| e.kind == ClockEventKind::Breached)
+            {
+                store::add_event(&mut db, c.id, step.due_at, ClockEventKind::Breached, "").await?;
+                c.breached = true;
+                store::save_clock(&mut db, &c, now).await?;
+            }
+        }
+        db.audit(AuditEntry::change(
+            now,
+            &AuditActor::system("sla"),
+            "sla.escalate",
+            "case",
+            case.number,
+            None,
+            Some(&serde_json::json!({"metric": step.metric, "percent": step.percent, "notify": step.notify, "due_at": step.due_at})),
+        ));
+        db.commit().await?;
+        fired += 1;
+    }
+    Ok(fired)
+}

@@ -1,0 +1,435 @@
+//! The texts of the mail Casebook sends, in Chinese and English. Each kind of mail has a
+//! built-in text (`templates/mail/KIND.LANG.txt`: a `Subject:` line, then the body) that admins
+//! may replace. Templates are MiniJinja in a sandbox: no file access, no includes, a fuel limit
+//! that stops runaway loops, and a cap on the size of what they produce. An edit is refused
+//! unless it renders with the sample values of its kind; a stored text that fails at sending
+//! time (e.g. after a variable was renamed) falls back to the built-in one, so a mail is never
+//! lost to a template.
+
+use casebook_store::Db;
+use casebook_store::mail_templates::{self, StoredTemplate};
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use casebook_domain::policy::Permission;
+
+use crate::actions::{ActionError, ActionResult};
+use crate::app::App;
+use crate::i18n::Lang;
+use crate::policy::{Principal, require};
+
+/// Fuel of one rendering: enough for any sensible mail, too little for a runaway loop.
+const FUEL: u64 = 20_000;
+/// The most a template may produce.
+const MAX_OUTPUT: usize = 64 * 1024;
+/// The most an admin may store per template.
+const MAX_SOURCE: usize = 16 * 1024;
+
+/// A kind of mail: its name and who receives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MailKind {
+    /// Stable name, e.g. `case_opened`.
+    pub kind: &'static str,
+    /// `customer` or `staff`.
+    pub audience: &'static str,
+}
+
+/// Every kind of mail Casebook sends.
+pub const KINDS: [MailKind; 10] = [
+    MailKind {
+        kind: "case_opened",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "staff_reply",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "solution_proposed",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "case_closed",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "status_changed",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "contract_renewal",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "article_alert",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "sla_warning",
+        audience: "staff",
+    },
+    MailKind {
+        kind: "sla_breach",
+        audience: "staff",
+    },
+    MailKind {
+        kind: "sla_escalation",
+        audience: "staff",
+    },
+];
+
+macro_rules! builtin_texts {
+    ($($kind:literal),*) => {
+        fn builtin(kind: &str, lang: Lang) -> Option<&'static str> {
+            match (kind, lang) {
+                $(
+                    ($kind, Lang::Zh) => Some(include_str!(concat!("../../../templates/mail/", $kind, ".zh-CN.txt"))),
+                    ($kind, Lang::En) => Some(include_str!(concat!("../../../templates/mail/", $kind, ".en.txt"))),
+                )*
+                _ => None,
+            }
+        }
+    };
+}
+
+builtin_texts!(
+    "case_opened",
+    "staff_reply",
+    "solution_proposed",
+    "case_closed",
+    "status_changed",
+    "contract_renewal",
+    "article_alert",
+    "sla_warning",
+    "sla_breach",
+    "sla_escalation"
+);
+
+/// A built-in text split into its subject and body templates.
+fn split_builtin(text: &str) -> (&str, &str) {
+    let text = text.strip_prefix("Subject: ").unwrap_or(text);
+    text.split_once('\n').unwrap_or((text, ""))
+}
+
+/// A subject and body, ready to queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rendered {
+    /// The subject, one line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(20);
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env
+}
+
+fn render_one(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, String> {
+    let out = env
+        .render_str(source, Serde(ctx))
+        .map_err(|e| match e.line() {
+            Some(line) => format!("line {line}: {}", e.detail().unwrap_or(&e.to_string())),
+            None => e.to_string(),
+        })?;
+    if out.len() > MAX_OUTPUT {
+        return Err(format!("the text is longer than {MAX_OUTPUT} bytes"));
+    }
+    Ok(out)
+}
+
+/// Renders a subject and body template with `ctx`.
+fn render_pair(subject: &str, body: &str, ctx: &Value) -> Result<Rendered, (String, String)> {
+    let env = environment();
+    let subject = render_one(&env, subject, ctx).map_err(|e| ("subject".to_owned(), e))?;
+    let body = render_one(&env, body, ctx).map_err(|e| ("body".to_owned(), e))?;
+    Ok(Rendered {
+        subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+        body: body.trim_end().to_owned() + "\n",
+    })
+}
+
+/// Renders the mail `kind` in `lang` with `ctx`: the admins' text if they edited it and it
+/// renders, otherwise the built-in text.
+pub async fn render(db: &mut Db, kind: &str, lang: Lang, ctx: &Value) -> ActionResult<Rendered> {
+    if let Some(stored) = mail_templates::get(db, kind, lang.tag()).await? {
+        match render_pair(&stored.subject, &stored.body, ctx) {
+            Ok(done) => return Ok(done),
+            Err((part, err)) => tracing::warn!(
+                kind,
+                lang = lang.tag(),
+                part,
+                error = %err,
+                "the edited mail template failed; the built-in text is used"
+            ),
+        }
+    }
+    let text = builtin(kind, lang)
+        .ok_or_else(|| ActionError::Internal(format!("no mail template {kind}")))?;
+    let (subject, body) = split_builtin(text);
+    render_pair(subject, body, ctx)
+        .map_err(|(part, err)| ActionError::Internal(format!("built-in mail {kind} {part}: {err}")))
+}
+
+/// A template as the admins' editor shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MailTemplate {
+    /// Kind of mail.
+    pub kind: String,
+    /// `customer` or `staff`.
+    pub audience: String,
+    /// `zh-CN` or `en`.
+    pub lang: String,
+    /// The subject template.
+    pub subject: String,
+    /// The body template.
+    pub body: String,
+    /// Whether admins replaced the built-in text.
+    pub edited: bool,
+    /// The version to send back with an edit (0 for the built-in text).
+    pub version: i64,
+    /// The template rendered with sample values.
+    pub preview: Option<String>,
+}
+
+/// An edit of a template.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailTemplateEdit {
+    /// The subject template (one line).
+    pub subject: String,
+    /// The body template.
+    pub body: String,
+    /// The version the editor saw (0 for the built-in text).
+    pub version: i64,
+}
+
+fn kind_of(kind: &str) -> ActionResult<MailKind> {
+    KINDS
+        .into_iter()
+        .find(|k| k.kind == kind)
+        .ok_or(ActionError::NotFound("mail template"))
+}
+
+fn lang_of(tag: &str) -> ActionResult<Lang> {
+    Lang::ALL
+        .into_iter()
+        .find(|l| l.tag() == tag)
+        .ok_or(ActionError::NotFound("mail template"))
+}
+
+fn preview(subject: &str, body: &str, kind: &str) -> Option<String> {
+    render_pair(subject, body, &sample(kind))
+        .ok()
+        .map(|r| format!("Subject: {}\n\n{}", r.subject, r.body))
+}
+
+fn shown(kind: MailKind, lang: Lang, stored: Option<StoredTemplate>) -> ActionResult<MailTemplate> {
+    let (subject, body, version) = match stored {
+        Some(s) => (s.subject, s.body, s.version),
+        None => {
+            let text = builtin(kind.kind, lang)
+                .ok_or_else(|| ActionError::Internal(format!("no mail template {}", kind.kind)))?;
+            let (subject, body) = split_builtin(text);
+            (subject.to_owned(), body.to_owned(), 0)
+        }
+    };
+    Ok(MailTemplate {
+        kind: kind.kind.to_owned(),
+        audience: kind.audience.to_owned(),
+        lang: lang.tag().to_owned(),
+        preview: preview(&subject, &body, kind.kind),
+        subject,
+        body,
+        edited: version > 0,
+        version,
+    })
+}
+
+/// Every kind of mail in both languages, as sent now (admins).
+pub async fn list(app: &App, who: &Principal) -> ActionResult<Vec<MailTemplate>> {
+    require(who, Permission::ManageServiceLevels)?;
+    let mut db = app.store.read().await?;
+    let stored = mail_templates::list(&mut db).await?;
+    let mut all = Vec::new();
+    for kind in KINDS {
+        for lang in Lang::ALL {
+            let edited = stored
+                .iter()
+                .find(|s| s.kind == kind.kind && s.lang == lang.tag())
+                .cloned();
+            all.push(shown(kind, lang, edited)?);
+        }
+    }
+    Ok(all)
+}
+
+/// One template (admins).
+pub async fn get(app: &App, who: &Principal, kind: &str, lang: &str) -> ActionResult<MailTemplate> {
+    require(who, Permission::ManageServiceLevels)?;
+    let (kind, lang) = (kind_of(kind)?, lang_of(lang)?);
+    let mut db = app.store.read().await?;
+    let stored = mail_templates::get(&mut db, kind.kind, lang.tag()).await?;
+    shown(kind, lang, stored)
+}
+
+/// Replaces the text of a kind of mail in one language (admins). Refused, changing nothing,
+/// when it does not render with the sample values of its kind, or when the version is stale.
+pub async fn save(
+    app: &App,
+    who: &Principal,
+    kind: &str,
+    lang: &str,
+    edit: MailTemplateEdit,
+) -> ActionResult<MailTemplate> {
+    require(who, Permission::ManageServiceLevels)?;
+    let (kind, lang) = (kind_of(kind)?, lang_of(lang)?);
+    if edit.subject.trim().is_empty() || edit.subject.contains(['\r', '\n']) {
+        return Err(ActionError::field(
+            "subject",
+            "invalid",
+            "the subject is one line of text",
+        ));
+    }
+    for (field, text) in [("subject", &edit.subject), ("body", &edit.body)] {
+        if text.len() > MAX_SOURCE {
+            return Err(ActionError::field(
+                field,
+                "too_long",
+                format!("at most {MAX_SOURCE} bytes"),
+            ));
+        }
+    }
+    if edit.body.trim().is_empty() {
+        return Err(ActionError::field("body", "required", "the body is empty"));
+    }
+    if let Err((field, err)) = render_pair(&edit.subject, &edit.body, &sample(kind.kind)) {
+        return Err(ActionError::field(&field, "template", err));
+    }
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let template = StoredTemplate {
+        kind: kind.kind.to_owned(),
+        lang: lang.tag().to_owned(),
+        subject: edit.subject,
+        body: edit.body,
+        version: edit.version,
+        updated_at: now,
+    };
+    let version = mail_templates::save(&mut db, &template, who.user_id(), now).await?;
+    let saved = StoredTemplate {
+        version,
+        ..template
+    };
+    db.audit(casebook_store::AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "mail_template.update",
+        "mail_template",
+        format!("{}.{}", kind.kind, lang.tag()),
+        None,
+        Some(&json!({"subject": saved.subject, "body": saved.body, "version": version})),
+    ));
+    db.commit().await?;
+    shown(kind, lang, Some(saved))
+}
+
+/// Goes back to the built-in text (admins).
+pub async fn reset(
+    app: &App,
+    who: &Principal,
+    kind: &str,
+    lang: &str,
+) -> ActionResult<MailTemplate> {
+    require(who, Permission::ManageServiceLevels)?;
+    let (kind, lang) = (kind_of(kind)?, lang_of(lang)?);
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    if mail_templates::reset(&mut db, kind.kind, lang.tag()).await? {
+        db.audit(casebook_store::AuditEntry::change(
+            now,
+            &who.audit_actor(),
+            "mail_template.reset",
+            "mail_template",
+            format!("{}.{}", kind.kind, lang.tag()),
+            None::<&()>,
+            None::<&()>,
+        ));
+    }
+    db.commit().await?;
+    shown(kind, lang, None)
+}
+
+/// The values a kind of mail is rendered with, as samples (for checking edits and previews).
+/// The real values have the same shape; see `case_mail` and the SLA and renewal actions.
+pub fn sample(kind: &str) -> Value {
+    let mut ctx = json!({
+        "desk": {"name": "Casebook Support", "url": "https://support.example.com", "reopen_days": 14},
+        "recipient": {"name": "王伟"},
+        "case": {
+            "number": "2026-00042", "title": "数据库连接失败 / database connection refused",
+            "status": "处理中", "severity": "S2", "organization": "华东电力",
+            "url": "https://support.example.com/portal/cases/2026-00042",
+            "console_url": "https://support.example.com/console/cases/2026-00042",
+            "first_response_due": "2026-11-30 10:00 (Asia/Shanghai)"
+        },
+    });
+    let extra = match kind {
+        "staff_reply" => json!({"reply": {"author": "李工程师", "body": "请提供数据库日志。"}}),
+        "solution_proposed" | "case_closed" | "status_changed" => json!({
+            "change": {"from": "处理中", "to": "已提出解决方案", "reason": "升级到 5.2.1 补丁"},
+            "links": {"accept": "https://support.example.com/mail-links/example-accept",
+                      "reject": "https://support.example.com/mail-links/example-reject"},
+        }),
+        "contract_renewal" => json!({"contract": {
+            "number": "HT-2026-001", "plan": "gold", "ends_on": "2026-12-31",
+            "days_left": 30, "organization": "华东电力"}}),
+        "article_alert" => json!({"article": {
+            "id": 12, "title": "数据库 9.0 升级后连接失败 / connections refused after upgrading to 9.0",
+            "products": "Huaxin DB (9.0)", "symptom": "应用报 connection refused。",
+            "resolution": "安装补丁 9.0.1。", "url": "https://support.example.com/portal/kb/12"}}),
+        k if k.starts_with("sla_") => json!({"sla": {
+            "metric": "first_response", "percent": 75, "due_at": "2026-11-30 10:00"}}),
+        _ => json!({}),
+    };
+    if let (Some(ctx), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
+        ctx.extend(extra);
+    }
+    ctx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_text_renders_in_both_languages() {
+        for kind in KINDS {
+            for lang in Lang::ALL {
+                let text = builtin(kind.kind, lang).expect("a built-in text");
+                let (subject, body) = split_builtin(text);
+                let done = render_pair(subject, body, &sample(kind.kind))
+                    .unwrap_or_else(|e| panic!("{} {}: {e:?}", kind.kind, lang.tag()));
+                assert!(!done.subject.is_empty() && !done.subject.contains('\n'));
+                assert!(!done.body.contains("{{"), "{}: {}", kind.kind, done.body);
+            }
+        }
+    }
+
+    #[test]
+    fn the_sandbox_stops_loops_and_includes() {
+        let ctx = sample("case_opened");
+        let looping =
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
+        assert!(render_pair("s", looping, &ctx).is_err());
+        assert!(render_pair("s", "{% include 'x' %}", &ctx).is_err());
+        assert!(render_pair("s", "{{ case.number ", &ctx).is_err());
+        let done = render_pair("{{ case.number }}\r\nBcc: x@y.test", "ok", &ctx).expect("renders");
+        assert_eq!(done.subject, "2026-00042 Bcc: x@y.test");
+    }
+}
