@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use casebook_store::Db;
 use casebook_store::timeline::{self, BlobStorage};
 
-use crate::actions::ActionError;
 use crate::config::AttachmentsConfig;
+use crate::error::ActionError;
 
 /// Attachment content storage.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use casebook_domain::sla::{BusinessCalendar, CalendarId};
 use casebook_store::{Db, calendars};
 
-use crate::actions::{ActionError, ActionResult};
+use crate::error::{ActionError, ActionResult};
 
 /// Compiled calendars by id, with the version they were compiled from.
 #[derive(Debug, Default)]

@@ -8,7 +8,7 @@ use casebook_domain::users::User;
 use casebook_store::AuditActor;
 use casebook_store::timeline::Audience;
 
-use crate::actions::ActionError;
+use crate::error::ActionError;
 
 /// How a request proved who it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

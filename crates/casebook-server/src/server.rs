@@ -55,7 +55,7 @@ async fn clean_sessions(app: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
         }
-        match crate::search::prune(&app).await {
+        match crate::search::prune(app.as_ref()).await {
             Ok(n) if n > 0 => tracing::info!(removed = n, "old search changes removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not remove old search changes"),

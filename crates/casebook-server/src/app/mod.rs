@@ -84,3 +84,21 @@ impl App {
         })
     }
 }
+
+impl crate::search::Host for App {
+    fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    fn search_config(&self) -> &crate::config::SearchConfig {
+        &self.config.search
+    }
+
+    fn index(&self) -> &crate::search::Search {
+        &self.search
+    }
+}

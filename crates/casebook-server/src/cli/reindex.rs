@@ -35,7 +35,7 @@ pub async fn run(app: AppState) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let done = crate::search::rebuild(&app, &progress).await?;
+    let done = crate::search::rebuild(app.as_ref(), &progress).await?;
     bar.finish_and_clear();
     let engine = app.search.engine().await?;
     println!(

@@ -10,10 +10,10 @@ use std::time::Duration;
 use casebook_store::search::{self as feed, Kind, Mark};
 use tantivy::{TantivyDocument, Term};
 
+use super::Host;
 use super::documents::{self, key};
 use super::engine::{Engine, Payload, SearchError, State};
 use super::schema::SCHEMA_VERSION;
-use crate::app::App;
 
 /// Changes read from the feed at a time.
 const FEED_BATCH: i64 = 1000;
@@ -25,11 +25,11 @@ const IDLE_COMMIT_MS: i64 = 3_600_000;
 
 /// Catches up every `refresh_millis` until the task is aborted; rebuilds first if the index is
 /// new, of another schema, or older than the kept feed. Waits longer after failures.
-pub async fn follow(app: Arc<App>) {
-    let every = Duration::from_millis(app.config.search.refresh_millis);
+pub async fn follow(app: Arc<dyn Host>) {
+    let every = Duration::from_millis(app.search_config().refresh_millis);
     let mut failures = 0u32;
     loop {
-        match catch_up(&app).await {
+        match catch_up(app.as_ref()).await {
             Ok(_) => failures = 0,
             Err(e) => {
                 failures += 1;
@@ -47,8 +47,8 @@ pub async fn follow(app: Arc<App>) {
 /// Applies the changes committed since the index's mark; returns how many objects changed.
 /// Builds the whole index first when it has no usable mark. On a failure, what was added but
 /// not committed is rolled back.
-pub async fn catch_up(app: &App) -> Result<usize, SearchError> {
-    let engine = app.search.engine().await?;
+pub async fn catch_up(app: &dyn Host) -> Result<usize, SearchError> {
+    let engine = app.index().engine().await?;
     let mut state = engine.state.lock().await;
     let result = catch_up_locked(app, &engine, &mut state).await;
     if result.is_err() {
@@ -59,15 +59,15 @@ pub async fn catch_up(app: &App) -> Result<usize, SearchError> {
 }
 
 async fn catch_up_locked(
-    app: &App,
+    app: &dyn Host,
     engine: &Arc<Engine>,
     state: &mut State,
 ) -> Result<usize, SearchError> {
-    let now = app.clock.now().as_millisecond();
-    let keep_ms = i64::from(app.config.search.keep_changes_days) * 86_400_000;
+    let now = app.clock().now().as_millisecond();
+    let keep_ms = i64::from(app.search_config().keep_changes_days) * 86_400_000;
     // A margin: a change is stamped when its transaction wrote it, before it committed.
     let usable_ms = keep_ms - (keep_ms / 2).min(86_400_000);
-    let db = app.store.read().await?;
+    let db = app.store().read().await?;
     let usable = state
         .mark
         .filter(|m| m.fits(&db) && now - state.committed_at < usable_ms);
@@ -79,7 +79,7 @@ async fn catch_up_locked(
     let (mut cursor, mut settled) = (start, start);
     let mut applied = 0;
     loop {
-        let mut db = app.store.read().await?;
+        let mut db = app.store().read().await?;
         let (changes, horizon) = feed::changes_after(&mut db, cursor, FEED_BATCH).await?;
         let mut by_kind: BTreeMap<&'static str, (Kind, Vec<i64>)> = BTreeMap::new();
         for change in &changes {
@@ -143,8 +143,11 @@ async fn roll_back(engine: &Arc<Engine>) {
 
 /// Rebuilds the whole index from the database; `progress(done, total)` is told after each batch.
 /// Searches keep the old index until the new one is committed.
-pub async fn rebuild(app: &App, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<u64, SearchError> {
-    let engine = app.search.engine().await?;
+pub async fn rebuild(
+    app: &dyn Host,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<u64, SearchError> {
+    let engine = app.index().engine().await?;
     let mut state = engine.state.lock().await;
     let result = rebuild_locked(app, &engine, &mut state, progress).await;
     if result.is_err() {
@@ -154,12 +157,12 @@ pub async fn rebuild(app: &App, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
 }
 
 async fn rebuild_locked(
-    app: &App,
+    app: &dyn Host,
     engine: &Arc<Engine>,
     state: &mut State,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<u64, SearchError> {
-    let mut db = app.store.read().await?;
+    let mut db = app.store().read().await?;
     // The mark first: a change committed during the scan is applied again afterwards.
     let mark = feed::mark_now(&mut db).await?;
     state.ahead.clear();
@@ -182,7 +185,7 @@ async fn rebuild_locked(
     for kind in Kind::ALL {
         let mut after = 0;
         loop {
-            let mut db = app.store.read().await?;
+            let mut db = app.store().read().await?;
             let ids = feed::ids_after(&mut db, kind, after, SCAN_BATCH).await?;
             let Some(&last) = ids.last() else { break };
             after = last;
@@ -201,7 +204,7 @@ async fn rebuild_locked(
             progress(done.min(total), total.max(done));
         }
     }
-    let now = app.clock.now().as_millisecond();
+    let now = app.clock().now().as_millisecond();
     commit(engine, state, mark, now).await?;
     tracing::info!(documents = done, "search index rebuilt");
     Ok(done)
@@ -267,11 +270,11 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Forgets feed rows older than `[search] keep_changes_days`; several servers may run it.
-pub async fn prune(app: &App) -> Result<u64, SearchError> {
+pub async fn prune(app: &dyn Host) -> Result<u64, SearchError> {
     let keep =
-        jiff::SignedDuration::from_hours(24 * i64::from(app.config.search.keep_changes_days));
-    let before = app.clock.now() - keep;
-    let mut db = app.store.write().await?;
+        jiff::SignedDuration::from_hours(24 * i64::from(app.search_config().keep_changes_days));
+    let before = app.clock().now() - keep;
+    let mut db = app.store().write().await?;
     let n = feed::prune_changes(&mut db, before).await?;
     db.commit().await?;
     Ok(n)

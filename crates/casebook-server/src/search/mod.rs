@@ -15,11 +15,13 @@
 mod analyzer;
 mod documents;
 mod engine;
+mod host;
 mod indexer;
 mod query;
 mod schema;
 
 pub use analyzer::{index_terms, query_terms};
 pub use engine::{Engine, Search, SearchError};
+pub use host::Host;
 pub use indexer::{catch_up, follow, prune, rebuild};
 pub use query::{Hit, MAX_OFFSET, MAX_QUERY_CHARS, Request, Results, Scope, run};

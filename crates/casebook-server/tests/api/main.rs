@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod architecture;
 mod article_alerts;
 mod article_from_case;
 mod articles;

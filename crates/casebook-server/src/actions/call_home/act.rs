@@ -330,7 +330,7 @@ async fn inventory(
     let reported = event.version.as_ref().map(|v| v.as_str().to_owned());
     if let Some(version) = reported.as_deref()
         && reported != unit.product_version
-        && crate::actions::cases::refs::check_product(db, unit.product.id, Some(version))
+        && crate::actions::directory::refs::check_product(db, unit.product.id, Some(version))
             .await
             .is_err()
     {

@@ -11,7 +11,6 @@ pub mod entitlement;
 pub(crate) mod kept_with;
 pub(crate) mod opening;
 mod read;
-pub(crate) mod refs;
 pub mod sla;
 mod update;
 

@@ -18,11 +18,11 @@ use serde_json::json;
 
 use crate::actions::cases::attachments::{Upload, attach, check_uploads};
 use crate::actions::cases::redact;
-use crate::actions::cases::refs::{
-    check_contact, check_organization, check_owner, check_product, unit_of,
-};
 use crate::actions::cases::sla::{self, SlaCase};
 use crate::actions::contracts::entitlements;
+use crate::actions::directory::refs::{
+    check_contact, check_organization, check_owner, check_product, unit_of,
+};
 use crate::actions::notify::case_mail::{self, CaseNews};
 use crate::actions::{ActionError, ActionResult};
 use crate::app::App;

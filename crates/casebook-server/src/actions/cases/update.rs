@@ -11,8 +11,8 @@ use casebook_store::timeline::{self, NewEvent};
 use casebook_store::{AuditEntry, Db, Table, lock_row};
 use serde_json::json;
 
-use crate::actions::cases::refs::{check_contact, check_owner, check_product};
 use crate::actions::cases::sla::{self, SlaCase, SlaChange};
+use crate::actions::directory::refs::{check_contact, check_owner, check_product};
 use crate::actions::notify::case_mail::{self, CaseNews};
 use crate::actions::{ActionError, ActionResult, check_version};
 use crate::app::App;

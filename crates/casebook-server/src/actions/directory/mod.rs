@@ -5,5 +5,6 @@ pub(crate) mod addresses;
 pub mod contacts;
 pub mod organizations;
 pub mod products;
+pub(crate) mod refs;
 pub mod sites;
 pub mod units;

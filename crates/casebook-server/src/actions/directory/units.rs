@@ -9,7 +9,7 @@ use casebook_store::units::{self, UnitFilter};
 use casebook_store::{AuditEntry, Db, Page, PageRequest, Table, lock_row, sites};
 use serde_json::{Map, Value, json};
 
-use crate::actions::cases::refs::check_product;
+use crate::actions::directory::refs::check_product;
 use crate::actions::directory::sites::check_organization;
 use crate::actions::{ActionError, ActionResult, check_version};
 use crate::app::App;

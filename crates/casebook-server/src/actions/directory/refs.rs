@@ -1,4 +1,4 @@
-//! The references a case makes, checked before it is written: its organisation, contact,
+//! The references a case (or a unit) makes, checked before it is written: its organisation, contact,
 //! product and version, owner, and the unit named by its serial number.
 
 use casebook_domain::case::NamedRef;
