@@ -9,7 +9,7 @@ use casebook_store::Db;
 use casebook_store::timeline::{self, BlobStorage};
 
 use crate::actions::ActionError;
-use crate::config::AttachmentsConfig;
+use crate::config::{AttachmentStorage, AttachmentsConfig};
 
 /// Attachment content storage.
 #[derive(Debug, Clone)]
@@ -23,9 +23,9 @@ pub enum Blobs {
 impl Blobs {
     /// From the configuration.
     pub fn from_config(config: &AttachmentsConfig) -> Self {
-        match config.storage.as_str() {
-            "filesystem" => Blobs::Filesystem(config.dir.clone()),
-            _ => Blobs::Database,
+        match config.storage {
+            AttachmentStorage::Filesystem => Blobs::Filesystem(config.dir.clone()),
+            AttachmentStorage::Database => Blobs::Database,
         }
     }
 

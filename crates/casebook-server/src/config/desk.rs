@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
+use crate::i18n::Lang;
 
 /// `[desk]`: the name and address customers see in mail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,7 +15,7 @@ pub struct DeskConfig {
     /// The address where users reach Casebook's pages (links in mail), without a trailing `/`.
     pub public_url: String,
     /// The language of mail to people who chose none: `zh-CN` or `en`.
-    pub language: String,
+    pub language: Lang,
 }
 
 impl Default for DeskConfig {
@@ -22,7 +23,7 @@ impl Default for DeskConfig {
         DeskConfig {
             name: "技术支持中心 Support Center".into(),
             public_url: "http://127.0.0.1:8080".into(),
-            language: "zh-CN".into(),
+            language: Lang::Zh,
         }
     }
 }
@@ -30,11 +31,6 @@ impl Default for DeskConfig {
 impl DeskConfig {
     /// Checks what the types alone do not.
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if !matches!(self.language.as_str(), "zh-CN" | "en") {
-            return Err(ConfigError::Invalid(
-                "desk.language: must be 'zh-CN' or 'en'".into(),
-            ));
-        }
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
             || self.public_url.ends_with('/')
         {

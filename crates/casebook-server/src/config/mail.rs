@@ -28,10 +28,10 @@ pub struct MailConfig {
     pub max_attachments: usize,
     /// Mail from an unknown sender: `quarantine`, or `case` (a case for review in the
     /// organisation `review_organization`).
-    pub unknown_senders: String,
+    pub unknown_senders: UnknownSenders,
     /// A reply from someone who may not see the case it names: `quarantine`, or `new_case` (a
     /// customer's mail opens a case of their own instead; never joins the other case).
-    pub foreign_replies: String,
+    pub foreign_replies: ForeignReplies,
     /// The customer number of the organisation that collects cases from unknown senders.
     pub review_organization: String,
     /// Most messages from one sender in an hour; more are quarantined (loops, floods).
@@ -59,6 +59,29 @@ pub enum Oversized {
     Quarantine,
 }
 
+/// What becomes of mail from a sender Casebook does not know (`mail.unknown_senders`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownSenders {
+    /// Kept in the quarantine for staff.
+    #[default]
+    Quarantine,
+    /// A case for review in the organisation `mail.review_organization`.
+    Case,
+}
+
+/// What becomes of a reply from someone who may not see the case it names
+/// (`mail.foreign_replies`); it never joins that case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForeignReplies {
+    /// Kept in the quarantine for staff.
+    #[default]
+    Quarantine,
+    /// A customer's mail opens a case of their own.
+    NewCase,
+}
+
 impl MailConfig {
     /// Checks the limits: each at least 1, the depth at most 100.
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
@@ -74,17 +97,9 @@ impl MailConfig {
                 "mail.{key}: must be at least 1"
             )));
         }
-        if !matches!(self.unknown_senders.as_str(), "quarantine" | "case") {
-            return Err(ConfigError::Invalid(
-                "mail.unknown_senders: must be 'quarantine' or 'case'".into(),
-            ));
-        }
-        if !matches!(self.foreign_replies.as_str(), "quarantine" | "new_case") {
-            return Err(ConfigError::Invalid(
-                "mail.foreign_replies: must be 'quarantine' or 'new_case'".into(),
-            ));
-        }
-        if self.unknown_senders == "case" && self.review_organization.trim().is_empty() {
+        if self.unknown_senders == UnknownSenders::Case
+            && self.review_organization.trim().is_empty()
+        {
             return Err(ConfigError::Invalid(
                 "mail.review_organization: the customer number of the organisation for cases from unknown senders".into(),
             ));
@@ -116,8 +131,8 @@ impl Default for MailConfig {
             max_depth: 20,
             max_header_lines: 5_000,
             max_attachments: 10,
-            unknown_senders: "quarantine".into(),
-            foreign_replies: "quarantine".into(),
+            unknown_senders: UnknownSenders::Quarantine,
+            foreign_replies: ForeignReplies::Quarantine,
             review_organization: String::new(),
             max_messages_per_sender_hour: 120,
             max_new_cases_per_sender_hour: 20,

@@ -25,16 +25,16 @@ mod server;
 mod smtp;
 mod storage;
 
-pub use call_home::CallHomeConfig;
+pub use call_home::{CallHomeConfig, NotEntitled};
 pub use cases::{CasesConfig, SlaConfig};
 pub use desk::DeskConfig;
 pub use example::EXAMPLE;
 pub use imap::{ImapAfter, ImapConfig, ImapMailbox, ImapSecurity};
-pub use mail::{MailConfig, Oversized};
+pub use mail::{ForeignReplies, MailConfig, Oversized, UnknownSenders};
 pub use search::SearchConfig;
 pub use server::{LimitsConfig, SessionsConfig, UiConfig};
-pub use smtp::SmtpConfig;
-pub use storage::{AttachmentsConfig, DatabaseConfig};
+pub use smtp::{SmtpConfig, SmtpSecurity};
+pub use storage::{AttachmentStorage, AttachmentsConfig, DatabaseConfig, SqliteSynchronous};
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,8 +160,6 @@ impl Config {
         jiff::tz::TimeZone::get(&self.timezone).map_err(|_| {
             ConfigError::Invalid(format!("timezone: unknown time zone '{}'", self.timezone))
         })?;
-        self.database.validate()?;
-        self.attachments.validate()?;
         self.desk.validate()?;
         self.limits.validate()?;
         self.mail.validate()?;

@@ -14,7 +14,7 @@ pub struct SmtpConfig {
     /// Its port.
     pub port: u16,
     /// `none`, `starttls` or `tls`.
-    pub security: String,
+    pub security: SmtpSecurity,
     /// User name for authentication (empty: none).
     pub username: String,
     /// Password for authentication.
@@ -30,6 +30,19 @@ pub struct SmtpConfig {
     /// A PEM file of certificates trusted besides the public roots (a private CA or a
     /// self-signed server) for `starttls` and `tls`; empty: the public roots only.
     pub ca_file: String,
+}
+
+/// How the connection to the SMTP server is protected (`smtp.security`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// No encryption (only on a trusted network).
+    None,
+    /// A plain connection upgraded with STARTTLS, required.
+    #[default]
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
 }
 
 impl SmtpConfig {
@@ -50,7 +63,7 @@ impl Default for SmtpConfig {
         SmtpConfig {
             host: String::new(),
             port: 25,
-            security: "starttls".into(),
+            security: SmtpSecurity::Starttls,
             username: String::new(),
             password: String::new(),
             from: "Casebook <support@casebook.invalid>".into(),

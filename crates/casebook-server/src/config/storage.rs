@@ -7,8 +7,6 @@ use std::time::Duration;
 use casebook_store::{SqliteSync, StoreOptions};
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
-
 /// `[database]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -22,7 +20,7 @@ pub struct DatabaseConfig {
     /// Seconds SQLite waits for another process's lock.
     pub sqlite_busy_timeout_secs: u64,
     /// `full` (default) or `normal`.
-    pub sqlite_synchronous: String,
+    pub sqlite_synchronous: SqliteSynchronous,
 }
 
 impl Default for DatabaseConfig {
@@ -32,32 +30,32 @@ impl Default for DatabaseConfig {
             max_connections: 16,
             acquire_timeout_secs: 5,
             sqlite_busy_timeout_secs: 5,
-            sqlite_synchronous: "full".into(),
+            sqlite_synchronous: SqliteSynchronous::Full,
         }
     }
 }
 
-impl DatabaseConfig {
-    /// Checks what the types alone do not.
-    pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if !matches!(self.sqlite_synchronous.as_str(), "full" | "normal") {
-            return Err(ConfigError::Invalid(
-                "database.sqlite_synchronous: must be 'full' or 'normal'".into(),
-            ));
-        }
-        Ok(())
-    }
+/// How SQLite syncs a commit to disk (`database.sqlite_synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliteSynchronous {
+    /// Every commit is on disk before it is acknowledged.
+    #[default]
+    Full,
+    /// Faster; the last commits can be lost if the machine loses power.
+    Normal,
+}
 
+impl DatabaseConfig {
     /// Options for opening the store.
     pub fn store_options(&self) -> StoreOptions {
         let mut options = StoreOptions::new(self.url.clone());
         options.max_connections = self.max_connections;
         options.acquire_timeout = Duration::from_secs(self.acquire_timeout_secs);
         options.sqlite_busy_timeout = Duration::from_secs(self.sqlite_busy_timeout_secs);
-        options.sqlite_sync = if self.sqlite_synchronous == "normal" {
-            SqliteSync::Normal
-        } else {
-            SqliteSync::Full
+        options.sqlite_sync = match self.sqlite_synchronous {
+            SqliteSynchronous::Full => SqliteSync::Full,
+            SqliteSynchronous::Normal => SqliteSync::Normal,
         };
         options
     }
@@ -68,7 +66,7 @@ impl DatabaseConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct AttachmentsConfig {
     /// `database` or `filesystem`.
-    pub storage: String,
+    pub storage: AttachmentStorage,
     /// Directory for `filesystem` storage.
     pub dir: PathBuf,
 }
@@ -76,20 +74,19 @@ pub struct AttachmentsConfig {
 impl Default for AttachmentsConfig {
     fn default() -> Self {
         AttachmentsConfig {
-            storage: "database".into(),
+            storage: AttachmentStorage::Database,
             dir: PathBuf::from("attachments"),
         }
     }
 }
 
-impl AttachmentsConfig {
-    /// Checks what the types alone do not.
-    pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if !matches!(self.storage.as_str(), "database" | "filesystem") {
-            return Err(ConfigError::Invalid(
-                "attachments.storage: must be 'database' or 'filesystem'".into(),
-            ));
-        }
-        Ok(())
-    }
+/// Where attachment content is kept (`attachments.storage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentStorage {
+    /// In the database.
+    #[default]
+    Database,
+    /// In files in `attachments.dir`, named by content hash.
+    Filesystem,
 }

@@ -101,7 +101,7 @@ async fn the_mail_loop_works(backend: TestBackend) {
         |c| {
             c.smtp.host = "127.0.0.1".into();
             c.smtp.port = port;
-            c.smtp.security = "none".into();
+            c.smtp.security = casebook_server::config::SmtpSecurity::None;
             c.smtp.message_id_domain = "casebook.test".into();
             c.smtp.timeout_secs = 5;
             c.desk.public_url = "http://desk.invalid".into();

@@ -15,7 +15,7 @@ use mail_parser::{Message, MimeHeaders};
 use crate::actions::attachments::Upload;
 use crate::actions::{ActionError, ActionResult, cases, comments};
 use crate::app::App;
-use crate::config::MailConfig;
+use crate::config::{ForeignReplies, MailConfig, UnknownSenders};
 use crate::policy::{AuthVia, Principal};
 
 fn header<'a>(msg: &'a Message<'a>, name: &str) -> Option<&'a str> {
@@ -254,7 +254,7 @@ pub(super) async fn route(
                     Err(err) => return Err(err),
                 }
             }
-            if limits.foreign_replies == "new_case" {
+            if limits.foreign_replies == ForeignReplies::NewCase {
                 let who = (!user.role.is_staff()).then_some(who);
                 return case_for(app, who.as_ref(), new_mail).await;
             }
@@ -264,11 +264,13 @@ pub(super) async fn route(
                 format!("{from} may not see case {number}"),
             ))
         }
-        (Some(number), Sender::Unknown) if limits.foreign_replies != "new_case" => Ok(decided(
-            "quarantined",
-            None,
-            format!("unknown sender {from} replied to case {number}"),
-        )),
+        (Some(number), Sender::Unknown) if limits.foreign_replies != ForeignReplies::NewCase => {
+            Ok(decided(
+                "quarantined",
+                None,
+                format!("unknown sender {from} replied to case {number}"),
+            ))
+        }
         (_, Sender::Unknown) => case_for(app, None, new_mail).await,
         (None, Sender::User(user)) if !user.role.is_staff() => {
             let who = Principal::user(&user, AuthVia::Mail)?;
@@ -314,7 +316,7 @@ async fn case_for(
     if let Some(who) = who {
         return open(app, who, &mail, None).await;
     }
-    if limits.unknown_senders != "case" {
+    if limits.unknown_senders == UnknownSenders::Quarantine {
         return Ok(decided(
             "quarantined",
             None,
