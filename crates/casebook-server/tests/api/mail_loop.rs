@@ -79,7 +79,7 @@ fn customer_mail(from: &str, subject: &str, id: &str, headers: &str, body: &str)
 
 async fn ingest(t: &TestApp, raw: &[u8]) -> (String, Option<String>) {
     let done = mail_in::ingest(&t.app, raw).await.unwrap();
-    (done.disposition, done.case)
+    (done.disposition.to_string(), done.case)
 }
 
 async fn timeline(t: &TestApp, number: &str) -> String {
