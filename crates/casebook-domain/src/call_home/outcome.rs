@@ -73,9 +73,9 @@ impl EventOutcome {
         <Self as Named>::as_str(self)
     }
 
-    /// Whether the event counts on a case: it opened one, repeated its fault or recovered it.
-    pub fn touches_case(self) -> bool {
-        matches!(self, Self::CaseOpened | Self::Correlated | Self::Recovered)
+    /// The outcome of a name (around blanks); anything else is refused.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        <Self as Named>::parse(raw.trim())
     }
 }
 
