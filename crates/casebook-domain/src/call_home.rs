@@ -12,6 +12,9 @@ use crate::attributes::{Category, Named, Severity};
 use crate::error::FieldError;
 use crate::text::{Code, Line, Paragraphs};
 
+mod outcome;
+pub use outcome::EventOutcome;
+
 /// What an event reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

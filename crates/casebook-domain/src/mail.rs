@@ -4,6 +4,9 @@
 
 use crate::CaseNumber;
 
+mod disposition;
+pub use disposition::MailDisposition;
+
 /// The subject tag of a case, as Casebook writes it: `[Case 2026-00042]`.
 pub fn subject_tag(number: CaseNumber) -> String {
     format!("[Case {number}]")

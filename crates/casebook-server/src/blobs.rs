@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use casebook_store::Db;
 use casebook_store::timeline::{self, BlobStorage};
 
-use crate::config::AttachmentsConfig;
+use crate::config::{AttachmentStorage, AttachmentsConfig};
 use crate::error::ActionError;
 
 /// Attachment content storage.
@@ -23,9 +23,9 @@ pub enum Blobs {
 impl Blobs {
     /// From the configuration.
     pub fn from_config(config: &AttachmentsConfig) -> Self {
-        match config.storage.as_str() {
-            "filesystem" => Blobs::Filesystem(config.dir.clone()),
-            _ => Blobs::Database,
+        match config.storage {
+            AttachmentStorage::Filesystem => Blobs::Filesystem(config.dir.clone()),
+            AttachmentStorage::Database => Blobs::Database,
         }
     }
 

@@ -17,11 +17,13 @@ fluent_templates::static_loader! {
 }
 
 /// A language of the pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Lang {
     /// Simplified Chinese.
+    #[serde(rename = "zh-CN")]
     Zh,
     /// English.
+    #[serde(rename = "en")]
     En,
 }
 

@@ -4,10 +4,12 @@
 //! and idempotency key), and the faults cases were opened for.
 
 use casebook_domain::Timestamp;
+use casebook_domain::call_home::EventOutcome;
 use casebook_domain::ids::{CaseId, Id, OrganizationId, SiteId, UnitId, UserId};
 
 use crate::db::Db;
 use crate::error::StoreResult;
+use crate::rows::parse_column;
 use crate::time::Ts;
 
 /// A device key as stored. The secret is what devices sign with; it is shown once, when made.
@@ -199,7 +201,7 @@ pub struct NewEvent<'a> {
     pub occurred_at: Timestamp,
     /// What became of it: `case_opened`, `correlated`, `recovered`, `recorded`, `ignored`,
     /// `suppressed`, `not_entitled`, `unknown_device`.
-    pub outcome: &'a str,
+    pub outcome: EventOutcome,
     /// Why.
     pub reason: &'a str,
     /// The case it opened or joined.
@@ -269,7 +271,7 @@ pub async fn insert_events(
                     .bind(e.organization_id.get()).bind(e.idempotency_key).bind(e.key_id).bind(e.unit_id.map(|u| u.get()))
                     .bind(e.site_code).bind(e.serial_number).bind(e.product).bind(e.version).bind(e.event_type)
                     .bind(e.event_code).bind(e.severity).bind(e.message).bind(e.log_excerpt).bind(Ts::new(e.occurred_at))
-                    .bind(Ts::new(now)).bind(e.outcome).bind(e.reason).bind(e.case_id.map(|c| c.get()))
+                    .bind(Ts::new(now)).bind(e.outcome.as_str()).bind(e.reason).bind(e.case_id.map(|c| c.get()))
                     .bind(e.attachment.map(|f| f.sha256)).bind(e.attachment.map(|f| f.name))
                     .bind(e.attachment.map(|f| f.content_type)).bind(e.attachment.map(|f| f.size))
                     .bind(e.attachment.map(|f| f.storage.as_str()));
@@ -286,7 +288,7 @@ pub async fn earlier_events(
     db: &mut Db,
     organization: OrganizationId,
     idempotency_keys: &[&str],
-) -> StoreResult<Vec<(String, String, Option<CaseId>)>> {
+) -> StoreResult<Vec<(String, EventOutcome, Option<CaseId>)>> {
     if idempotency_keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -314,10 +316,12 @@ pub async fn earlier_events(
             .await?
         }
     };
-    Ok(rows
-        .into_iter()
-        .map(|(key, outcome, case)| (key, outcome, case.map(Id::new)))
-        .collect())
+    rows.into_iter()
+        .map(|(key, outcome, case)| {
+            let outcome = parse_column("call_home_events.outcome", &outcome, EventOutcome::parse)?;
+            Ok((key, outcome, case.map(Id::new)))
+        })
+        .collect()
 }
 
 /// A device's state as stored.

@@ -3,6 +3,7 @@
 //! cases a device's faults opened. Every list is bounded and paginated by key; conditions that
 //! apply are written into the statement's text so that SQLite plans them on their index.
 
+use casebook_domain::call_home::EventOutcome;
 use casebook_domain::ids::{CaseId, Id, OrganizationId, SiteId, UnitId};
 use casebook_domain::{CaseNumber, Named, Severity, Status, Timestamp};
 
@@ -10,6 +11,7 @@ use crate::call_home::DeviceState;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
+use crate::rows::parse_column;
 use crate::time::Ts;
 
 /// A kept event as staff see it.
@@ -40,7 +42,7 @@ pub struct EventRow {
     /// When it was received.
     pub received_at: Timestamp,
     /// What became of it.
-    pub outcome: String,
+    pub outcome: EventOutcome,
     /// Why.
     pub reason: String,
     /// The case it opened or joined.
@@ -97,7 +99,7 @@ impl TryFrom<EventDbRow> for EventRow {
             message: r.message,
             occurred_at: r.occurred_at.0,
             received_at: r.received_at.0,
-            outcome: r.outcome,
+            outcome: parse_column("call_home_events.outcome", &r.outcome, EventOutcome::parse)?,
             reason: r.reason,
         })
     }
@@ -115,7 +117,7 @@ pub struct EventFilter {
     /// Opened or joined this case.
     pub case: Option<CaseId>,
     /// With this outcome (`not_entitled`, `unknown_device`, `suppressed`, …).
-    pub outcome: Option<String>,
+    pub outcome: Option<EventOutcome>,
 }
 
 /// Events, newest first.
@@ -165,7 +167,7 @@ pub async fn events(
     let (site_org, site) = filter.site.map(|(o, s)| (o.get(), s.get())).unzip();
     let rows: Vec<EventDbRow> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(filter.organization.map(|o| o.get())).bind(filter.unit.map(|u| u.get()))
-        .bind(site_org).bind(site).bind(filter.case.map(|k| k.get())).bind(filter.outcome.as_deref())
+        .bind(site_org).bind(site).bind(filter.case.map(|k| k.get())).bind(filter.outcome.map(EventOutcome::as_str))
         .bind(before).bind(page.fetch_limit()).fetch_all(c).await)?;
     let page = Page::from_rows(rows, page, |r| r.id);
     let items = page

@@ -3,9 +3,11 @@
 
 use casebook_domain::Timestamp;
 use casebook_domain::ids::{CaseId, Id};
+use casebook_domain::mail::MailDisposition;
 
 use crate::db::Db;
 use crate::error::StoreResult;
+use crate::rows::parse_column;
 use crate::time::Ts;
 
 /// A message as it arrived.
@@ -28,7 +30,7 @@ pub struct NewMail<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disposition {
     /// The word.
-    pub disposition: String,
+    pub disposition: MailDisposition,
     /// The case it joined or opened.
     pub case: Option<CaseId>,
     /// Why (for quarantined and ignored mail).
@@ -51,7 +53,7 @@ pub async fn keep(
                                     received_at, decided_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
          ON CONFLICT (message_id) DO NOTHING RETURNING id")
-        .bind(mail.message_id).bind(mail.from_address).bind(mail.subject).bind(&decision.disposition)
+        .bind(mail.message_id).bind(mail.from_address).bind(mail.subject).bind(decision.disposition.as_str())
         .bind(decision.case.map(|c| c.get())).bind(&decision.reason).bind(mail.size).bind(at)
         .fetch_optional(c).await)?;
     if let Some(id) = id {
@@ -70,7 +72,7 @@ pub async fn decide(
 ) -> StoreResult<()> {
     exec_db!(db, c => sqlx::query(
         "UPDATE mail_messages SET disposition = $1, case_id = $2, reason = $3, decided_at = $4 WHERE id = $5")
-        .bind(&decision.disposition).bind(decision.case.map(|c| c.get())).bind(&decision.reason)
+        .bind(decision.disposition.as_str()).bind(decision.case.map(|c| c.get())).bind(&decision.reason)
         .bind(Ts::new(now)).bind(id).execute(c).await)?;
     Ok(())
 }
@@ -80,11 +82,14 @@ pub async fn disposition_of(db: &mut Db, message_id: &str) -> StoreResult<Option
     let row: Option<(String, Option<i64>, String)> = on_db!(db, c => sqlx::query_as(
         "SELECT disposition, case_id, reason FROM mail_messages WHERE message_id = $1")
         .bind(message_id).fetch_optional(c).await)?;
-    Ok(row.map(|(disposition, case, reason)| Disposition {
-        disposition,
-        case: case.map(Id::new),
-        reason,
-    }))
+    row.map(|(disposition, case, reason)| {
+        Ok(Disposition {
+            disposition: parse_column("mail_messages.disposition", &disposition, str::parse)?,
+            case: case.map(Id::new),
+            reason,
+        })
+    })
+    .transpose()
 }
 
 /// The case of the first of these Message-IDs that Casebook sent or received with a case. What
@@ -163,7 +168,7 @@ pub struct StoredMail {
     /// Its Message-ID.
     pub message_id: String,
     /// What it is now: `quarantined`, `released`, `opened`, `discarded` …
-    pub disposition: String,
+    pub disposition: MailDisposition,
     /// Why.
     pub reason: String,
     /// The case it joined or opened.
@@ -200,12 +205,12 @@ pub async fn get(db: &mut Db, id: i64) -> StoreResult<Option<StoredMail>> {
                 r.raw, m.received_at
          FROM mail_messages m JOIN mail_raw r ON r.mail_id = m.id WHERE m.id = $1")
         .bind(id).fetch_optional(c).await)?;
-    Ok(row.map(
+    row.map(
         |(id, message_id, disposition, reason, case, from_address, subject, size, raw, at)| {
-            StoredMail {
+            Ok(StoredMail {
                 id,
                 message_id,
-                disposition,
+                disposition: parse_column("mail_messages.disposition", &disposition, str::parse)?,
                 reason,
                 case: case.map(Id::new),
                 from_address,
@@ -213,9 +218,10 @@ pub async fn get(db: &mut Db, id: i64) -> StoreResult<Option<StoredMail>> {
                 size,
                 raw,
                 received_at: at.0,
-            }
+            })
         },
-    ))
+    )
+    .transpose()
 }
 
 /// Records a reviewer's decision on a quarantined message; false if it is no longer in the
@@ -229,7 +235,7 @@ pub async fn review(
     let done = exec_db!(db, c => sqlx::query(
         "UPDATE mail_messages SET disposition = $1, case_id = $2, reason = $3, decided_at = $4
          WHERE id = $5 AND disposition = 'quarantined'")
-        .bind(&decision.disposition).bind(decision.case.map(|c| c.get())).bind(&decision.reason)
+        .bind(decision.disposition.as_str()).bind(decision.case.map(|c| c.get())).bind(&decision.reason)
         .bind(Ts::new(now)).bind(id).execute(c).await)?;
     Ok(done == 1)
 }

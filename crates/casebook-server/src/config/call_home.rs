@@ -20,7 +20,7 @@ pub struct CallHomeConfig {
     pub storm_suppress_minutes: u32,
     /// A fault of a unit that is not entitled: `record` (kept as `not_entitled`, no case) or
     /// `case` (a case opens all the same, on the plan the check chose, for staff to decide).
-    pub not_entitled: String,
+    pub not_entitled: NotEntitled,
     /// The heartbeat interval of a device that never said its own, in seconds.
     pub default_heartbeat_secs: u64,
     /// A device is silent when this many of its heartbeats are missing.
@@ -29,13 +29,24 @@ pub struct CallHomeConfig {
     pub sweep_interval_secs: u64,
 }
 
+/// What becomes of a fault of a unit without an entitlement (`call_home.not_entitled`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotEntitled {
+    /// Kept as `not_entitled`, visible to staff; no case.
+    #[default]
+    Record,
+    /// A case opens all the same, on the plan the check chose, for staff to decide.
+    Case,
+}
+
 impl Default for CallHomeConfig {
     fn default() -> Self {
         CallHomeConfig {
             storm_max_events: 10,
             storm_window_minutes: 60,
             storm_suppress_minutes: 60,
-            not_entitled: "record".into(),
+            not_entitled: NotEntitled::Record,
             default_heartbeat_secs: 3600,
             silent_after_missed: 3,
             sweep_interval_secs: 60,
@@ -55,7 +66,10 @@ impl CallHomeConfig {
 
     /// Whether a fault of a unit without an entitlement opens a case all the same.
     pub fn opens_unentitled(&self) -> bool {
-        self.not_entitled == "case"
+        match self.not_entitled {
+            NotEntitled::Record => false,
+            NotEntitled::Case => true,
+        }
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
@@ -85,11 +99,6 @@ impl CallHomeConfig {
                 "call_home.default_heartbeat_secs: from 10 seconds to a week (604800)".into(),
             ));
         }
-        if !matches!(self.not_entitled.as_str(), "record" | "case") {
-            return Err(ConfigError::Invalid(
-                "call_home.not_entitled: must be 'record' or 'case'".into(),
-            ));
-        }
         Ok(())
     }
 }
@@ -114,13 +123,6 @@ mod tests {
             ),
             (
                 CallHomeConfig {
-                    not_entitled: "open".into(),
-                    ..CallHomeConfig::default()
-                },
-                "not_entitled",
-            ),
-            (
-                CallHomeConfig {
                     default_heartbeat_secs: 1,
                     ..CallHomeConfig::default()
                 },
@@ -130,5 +132,9 @@ mod tests {
             let err = bad.validate().unwrap_err().to_string();
             assert!(err.contains(key), "{err}");
         }
+        // A value outside the set is refused as the configuration is read, the key named.
+        let err = crate::config::testing::load_text("[call_home]\nnot_entitled = \"open\"\n")
+            .unwrap_err();
+        assert!(err.contains("not_entitled"), "{err}");
     }
 }

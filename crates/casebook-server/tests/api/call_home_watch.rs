@@ -301,7 +301,7 @@ async fn settings_and_closing_rules_apply(backend: TestBackend) {
     let t = TestApp::spawn_with(
         backend,
         |c| {
-            c.call_home.not_entitled = "case".into();
+            c.call_home.not_entitled = casebook_server::config::NotEntitled::Case;
             c.call_home.storm_max_events = 3;
         },
         Arc::new(SystemClock),

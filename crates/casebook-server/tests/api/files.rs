@@ -134,7 +134,7 @@ async fn attachments_in_files(backend: TestBackend) {
     let t = TestApp::spawn_with(
         backend,
         move |c| {
-            c.attachments.storage = "filesystem".into();
+            c.attachments.storage = casebook_server::config::AttachmentStorage::Filesystem;
             c.attachments.dir = path;
         },
         std::sync::Arc::new(casebook_server::clock::SystemClock),

@@ -79,7 +79,7 @@ fn customer_mail(from: &str, subject: &str, id: &str, headers: &str, body: &str)
 
 async fn ingest(t: &TestApp, raw: &[u8]) -> (String, Option<String>) {
     let done = ingest::ingest(&t.app, raw).await.unwrap();
-    (done.disposition, done.case)
+    (done.disposition.to_string(), done.case)
 }
 
 async fn timeline(t: &TestApp, number: &str) -> String {
@@ -101,7 +101,7 @@ async fn the_mail_loop_works(backend: TestBackend) {
         |c| {
             c.smtp.host = "127.0.0.1".into();
             c.smtp.port = port;
-            c.smtp.security = "none".into();
+            c.smtp.security = casebook_server::config::SmtpSecurity::None;
             c.smtp.message_id_domain = "casebook.test".into();
             c.smtp.timeout_secs = 5;
             c.desk.public_url = "http://desk.invalid".into();

@@ -169,7 +169,7 @@ async fn the_outbox_is_delivered_once_with_retries(backend: TestBackend) {
         |c| {
             c.smtp.host = "127.0.0.1".into();
             c.smtp.port = port;
-            c.smtp.security = "none".into();
+            c.smtp.security = casebook_server::config::SmtpSecurity::None;
             c.smtp.message_id_domain = "casebook.test".into();
             c.smtp.timeout_secs = 5;
         },
@@ -305,7 +305,7 @@ async fn starttls_and_tls_trust_the_ca_file(backend: TestBackend) {
         |c| {
             c.smtp.host = "127.0.0.1".into();
             c.smtp.port = starttls_port;
-            c.smtp.security = "starttls".into();
+            c.smtp.security = casebook_server::config::SmtpSecurity::Starttls;
             c.smtp.ca_file = ca_file.clone();
             c.smtp.message_id_domain = "casebook.test".into();
             c.smtp.timeout_secs = 5;
@@ -321,11 +321,11 @@ async fn starttls_and_tls_trust_the_ca_file(backend: TestBackend) {
     };
     let tls = with_smtp(&|s| {
         s.port = tls_port;
-        s.security = "tls".into();
+        s.security = casebook_server::config::SmtpSecurity::Tls;
     });
     let untrusted_tls = with_smtp(&|s| {
         s.port = tls_port;
-        s.security = "tls".into();
+        s.security = casebook_server::config::SmtpSecurity::Tls;
         s.ca_file = String::new();
     });
     let untrusted_starttls = with_smtp(&|s| s.ca_file = String::new());

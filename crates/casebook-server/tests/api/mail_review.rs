@@ -205,9 +205,9 @@ async fn mail_policies_follow_the_configuration(backend: TestBackend) {
     let t = TestApp::spawn_with(
         backend,
         |c| {
-            c.mail.unknown_senders = "case".into();
+            c.mail.unknown_senders = casebook_server::config::UnknownSenders::Case;
             c.mail.review_organization = "CN-A".into();
-            c.mail.foreign_replies = "new_case".into();
+            c.mail.foreign_replies = casebook_server::config::ForeignReplies::NewCase;
             c.mail.max_new_cases_per_sender_hour = 2;
             c.mail.max_messages_per_sender_hour = 5;
         },

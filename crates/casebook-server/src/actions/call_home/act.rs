@@ -7,7 +7,7 @@
 
 use casebook_domain::Named;
 use casebook_domain::call_home::{
-    DeviceEvent, EventType, Rule, RuleAction, StormVerdict, StormWindow, rule_for,
+    DeviceEvent, EventOutcome, EventType, Rule, RuleAction, StormVerdict, StormWindow, rule_for,
 };
 use casebook_domain::case::CaseDraft;
 use casebook_domain::contract::Unit;
@@ -50,14 +50,14 @@ pub(super) async fn rules(db: &mut Db) -> ActionResult<Vec<Rule>> {
 
 /// What became of an event before it is kept.
 pub(super) struct Taken {
-    pub(super) outcome: &'static str,
+    pub(super) outcome: EventOutcome,
     pub(super) reason: String,
     pub(super) case: Option<CaseId>,
 }
 
 impl Taken {
     pub(super) fn new(
-        outcome: &'static str,
+        outcome: EventOutcome,
         reason: impl Into<String>,
         case: Option<CaseId>,
     ) -> Self {
@@ -106,7 +106,7 @@ pub(super) async fn act(
     match event.event_type {
         EventType::Heartbeat => {
             heartbeat(app, db, unit, state, event, now).await?;
-            return Ok(Taken::new("recorded", "", None));
+            return Ok(Taken::new(EventOutcome::Recorded, "", None));
         }
         EventType::Inventory => return inventory(db, unit, state, event, now).await,
         EventType::Fault | EventType::Warning | EventType::Recovery => {}
@@ -131,7 +131,7 @@ pub(super) async fn act(
     match verdict {
         StormVerdict::Suppressed => {
             return Ok(Taken::new(
-                "suppressed",
+                EventOutcome::Suppressed,
                 "the device is in an event storm",
                 open_case,
             ));
@@ -147,7 +147,11 @@ pub(super) async fn act(
                 );
                 note(db, case, &text, now).await?;
             }
-            return Ok(Taken::new("suppressed", "an event storm starts", open_case));
+            return Ok(Taken::new(
+                EventOutcome::Suppressed,
+                "an event storm starts",
+                open_case,
+            ));
         }
         StormVerdict::Ended { suppressed } => {
             if let Some(case) = open_case {
@@ -174,15 +178,15 @@ pub(super) async fn act(
                 if rule.is_some_and(|r| r.close_on_recovery) {
                     propose_closing(db, case, unit, code, now).await?;
                     Taken::new(
-                        "recovered",
+                        EventOutcome::Recovered,
                         "the rule proposes closing the case",
                         Some(case),
                     )
                 } else {
-                    Taken::new("recovered", "", Some(case))
+                    Taken::new(EventOutcome::Recovered, "", Some(case))
                 }
             }
-            None => Taken::new("recorded", "no open case for this fault", None),
+            None => Taken::new(EventOutcome::Recorded, "no open case for this fault", None),
         });
     }
     let action = match rule {
@@ -191,8 +195,12 @@ pub(super) async fn act(
         None => RuleAction::Record,
     };
     match action {
-        RuleAction::Ignore => Ok(Taken::new("ignored", "a rule ignores this code", None)),
-        RuleAction::Record => Ok(Taken::new("recorded", "", None)),
+        RuleAction::Ignore => Ok(Taken::new(
+            EventOutcome::Ignored,
+            "a rule ignores this code",
+            None,
+        )),
+        RuleAction::Record => Ok(Taken::new(EventOutcome::Recorded, "", None)),
         RuleAction::OpenCase => match open_case {
             Some(case) => {
                 let occurrences = store::add_occurrence(db, case, event.occurred_at).await?;
@@ -207,7 +215,7 @@ pub(super) async fn act(
                     );
                     note(db, case, &text, now).await?;
                 }
-                Ok(Taken::new("correlated", "", Some(case)))
+                Ok(Taken::new(EventOutcome::Correlated, "", Some(case)))
             }
             None => {
                 let taken = open(app, db, unit, rule, event, &signature, now).await?;
@@ -336,7 +344,7 @@ async fn inventory(
     {
         // The installed base keeps versions of the catalogue only; staff see what was reported.
         return Ok(Taken::new(
-            "recorded",
+            EventOutcome::Recorded,
             format!(
                 "version {version} is not in the catalogue of {}; the installed base keeps {}",
                 unit.product.name,
@@ -351,7 +359,7 @@ async fn inventory(
             .await?
             .ok_or(ActionError::NotFound("unit"))?;
         if reported == unit.product_version {
-            return Ok(Taken::new("recorded", "", None));
+            return Ok(Taken::new(EventOutcome::Recorded, "", None));
         }
         let mut changed = unit.clone();
         changed.product_version = reported.clone();
@@ -360,12 +368,12 @@ async fn inventory(
             "by": "call_home"});
         units::add_history(db, unit.id, None, &changes, now).await?;
         return Ok(Taken::new(
-            "recorded",
+            EventOutcome::Recorded,
             "the installed base has the reported version",
             None,
         ));
     }
-    Ok(Taken::new("recorded", "", None))
+    Ok(Taken::new(EventOutcome::Recorded, "", None))
 }
 
 async fn open(
@@ -406,13 +414,23 @@ async fn open(
         "serial_number": unit.serial_number, "category": rule.and_then(|r| r.category)});
     let draft: CaseDraft = match serde_json::from_value(draft) {
         Ok(draft) => draft,
-        Err(err) => return Ok(Taken::new("recorded", format!("no case: {err}"), None)),
+        Err(err) => {
+            return Ok(Taken::new(
+                EventOutcome::Recorded,
+                format!("no case: {err}"),
+                None,
+            ));
+        }
     };
     let who = Principal::system("call-home");
     let prepared = match opening::prepare(app, &who, draft, &[]).await {
         Ok(prepared) => prepared,
         Err(err @ (ActionError::Validation(_) | ActionError::Conflict { .. })) => {
-            return Ok(Taken::new("recorded", format!("no case: {err}"), None));
+            return Ok(Taken::new(
+                EventOutcome::Recorded,
+                format!("no case: {err}"),
+                None,
+            ));
         }
         Err(err) => return Err(err),
     };
@@ -422,11 +440,11 @@ async fn open(
         _ => format!("not entitled: {}", entitlement.reason),
     };
     if !reason.is_empty() && !app.config.call_home.opens_unentitled() {
-        return Ok(Taken::new("not_entitled", reason, None));
+        return Ok(Taken::new(EventOutcome::NotEntitled, reason, None));
     }
     let case = opening::write(app, db, &who, prepared, Opening::Plain, now).await?;
     store::insert_fault(db, case.id, unit.id, signature, event.occurred_at).await?;
-    Ok(Taken::new("case_opened", reason, Some(case.id)))
+    Ok(Taken::new(EventOutcome::CaseOpened, reason, Some(case.id)))
 }
 
 /// Whether the `n`th occurrence of a fault gets a note: the 2nd, and every power of ten.

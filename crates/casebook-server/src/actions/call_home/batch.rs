@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use casebook_domain::call_home::{DeviceEvent, EventAttachment};
+use casebook_domain::call_home::{DeviceEvent, EventAttachment, EventOutcome};
 use casebook_domain::contract::Unit;
 use casebook_domain::ids::{CaseId, UnitId};
 use casebook_domain::policy::Visibility;
@@ -37,7 +37,7 @@ struct Known {
     /// Open case per unit and fault signature.
     open_cases: HashMap<UnitId, HashMap<String, Option<CaseId>>>,
     /// What became of events sent before, or earlier in this batch.
-    earlier: HashMap<String, (String, Option<CaseId>)>,
+    earlier: HashMap<String, (EventOutcome, Option<CaseId>)>,
     /// The new events, kept together when the batch ends.
     pending: Vec<Pending>,
 }
@@ -48,7 +48,7 @@ struct Pending {
     index: usize,
     unit: Option<UnitId>,
     site: String,
-    outcome: &'static str,
+    outcome: EventOutcome,
     reason: String,
     case: Option<CaseId>,
     /// Hash and size of its file.
@@ -219,7 +219,7 @@ async fn keep_events(
             continue;
         };
         let result = &mut results[p.index];
-        result.outcome = outcome.clone();
+        result.outcome = *outcome;
         result.case = case.map(|c| c.get().to_string());
         result.reason = String::new();
         result.duplicate = true;
@@ -288,7 +288,7 @@ async fn take(
     let unit = known.units.get(&unit_key(event)).cloned().flatten();
     let taken = match &unit {
         None => Taken::new(
-            "unknown_device",
+            EventOutcome::UnknownDevice,
             format!(
                 "no unit {} in this organisation's installed base",
                 event.serial_number.as_str()
@@ -315,13 +315,12 @@ async fn take(
         Some(file) => Some(keep_file(app, db, file, &taken, now).await?),
         None => None,
     };
-    known.earlier.insert(
-        idempotency_key.to_owned(),
-        (taken.outcome.to_owned(), taken.case),
-    );
+    known
+        .earlier
+        .insert(idempotency_key.to_owned(), (taken.outcome, taken.case));
     let result = EventResult {
         idempotency_key: idempotency_key.to_owned(),
-        outcome: taken.outcome.to_owned(),
+        outcome: taken.outcome,
         case: taken.case.map(|c| c.get().to_string()),
         reason: taken.reason.clone(),
         duplicate: false,
@@ -353,7 +352,10 @@ async fn keep_file(
     let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
     app.blobs.put(db, &sha, &content).await?;
     if let Some(case) = taken.case
-        && matches!(taken.outcome, "case_opened" | "correlated" | "recovered")
+        && matches!(
+            taken.outcome,
+            EventOutcome::CaseOpened | EventOutcome::Correlated | EventOutcome::Recovered
+        )
     {
         let upload = Upload {
             file_name: file.file_name.as_str().to_owned(),

@@ -4,7 +4,9 @@
 //! signature is checked before the writer is asked for, a refused request is counted by its
 //! code, and the batches of one key wait for each other, not for other keys.
 
-use casebook_domain::call_home::{DeviceEvent, EventAttachment, MOST_EVENTS_PER_BATCH};
+use casebook_domain::call_home::{
+    DeviceEvent, EventAttachment, EventOutcome, MOST_EVENTS_PER_BATCH,
+};
 use casebook_domain::{FieldError, Timestamp};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,7 +23,8 @@ pub struct EventResult {
     pub idempotency_key: String,
     /// `case_opened`, `correlated`, `recovered`, `recorded`, `ignored`, `suppressed`,
     /// `not_entitled` or `unknown_device`.
-    pub outcome: String,
+    #[schema(value_type = String)]
+    pub outcome: EventOutcome,
     /// The case it opened or joined.
     pub case: Option<String>,
     /// Why, where it says more than the outcome.

@@ -18,61 +18,12 @@ use crate::actions::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::{Principal, require};
 
-/// What became of an event, as the events list filters it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventOutcome {
-    /// It opened a case.
-    CaseOpened,
-    /// One more occurrence of an open case's fault.
-    Correlated,
-    /// A recovery noted on the fault's case.
-    Recovered,
-    /// Kept, nothing else.
-    Recorded,
-    /// A rule ignores its code.
-    Ignored,
-    /// The device was in an event storm.
-    Suppressed,
-    /// No contract covers the unit on the call-home channel.
-    NotEntitled,
-    /// No unit with this serial number in the key's organisation.
-    UnknownDevice,
-}
+pub use casebook_domain::call_home::EventOutcome;
 
-impl EventOutcome {
-    /// Every outcome, in the order the filter offers them.
-    pub const ALL: [EventOutcome; 8] = [
-        EventOutcome::NotEntitled,
-        EventOutcome::UnknownDevice,
-        EventOutcome::Suppressed,
-        EventOutcome::CaseOpened,
-        EventOutcome::Correlated,
-        EventOutcome::Recovered,
-        EventOutcome::Recorded,
-        EventOutcome::Ignored,
-    ];
-
-    /// Its stable name, as stored and sent to devices.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventOutcome::CaseOpened => "case_opened",
-            EventOutcome::Correlated => "correlated",
-            EventOutcome::Recovered => "recovered",
-            EventOutcome::Recorded => "recorded",
-            EventOutcome::Ignored => "ignored",
-            EventOutcome::Suppressed => "suppressed",
-            EventOutcome::NotEntitled => "not_entitled",
-            EventOutcome::UnknownDevice => "unknown_device",
-        }
-    }
-
-    /// The outcome of a name; anything else is refused with the field named.
-    pub fn parse(raw: &str) -> ActionResult<EventOutcome> {
-        EventOutcome::ALL
-            .into_iter()
-            .find(|o| o.as_str() == raw.trim())
-            .ok_or_else(|| ActionError::field("outcome", "invalid", "not an event outcome"))
-    }
+/// The outcome of a name; anything else is refused with the field named.
+pub fn parse_outcome(raw: &str) -> ActionResult<EventOutcome> {
+    EventOutcome::parse(raw)
+        .map_err(|_| ActionError::field("outcome", "invalid", "not an event outcome"))
 }
 
 /// Whether a device is heard from as it announced.

@@ -1,6 +1,7 @@
 //! Use cases for attachments: files added to a case on their own or with a reply, and download.
 
 use casebook_domain::ids::{AttachmentId, CaseEventId, CaseId};
+use casebook_domain::mail::MailDisposition;
 use casebook_domain::policy::Visibility;
 use casebook_domain::timeline::{AttachmentMeta, CaseEvent, EventKind};
 use casebook_domain::{CaseNumber, Timestamp};
@@ -207,7 +208,7 @@ pub(crate) async fn add_from(
     let case = visible_case(&mut db, who, number).await?;
     let event = attach(app, &mut db, who, case.id, visibility, &uploads, now).await?;
     if let Some(mail) = mail {
-        super::kept_with::keep_mail(&mut db, mail, "threaded", case.id, now).await?;
+        super::kept_with::keep_mail(&mut db, mail, MailDisposition::Threaded, case.id, now).await?;
     }
     db.commit().await?;
     Ok(event)

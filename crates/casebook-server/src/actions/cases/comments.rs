@@ -2,6 +2,7 @@
 
 use casebook_domain::CaseNumber;
 use casebook_domain::case::NamedRef;
+use casebook_domain::mail::MailDisposition;
 use casebook_domain::policy::Visibility;
 use casebook_domain::timeline::{CaseEvent, CommentDraft, EventKind};
 use casebook_store::mail::NewMail;
@@ -131,7 +132,7 @@ async fn add_from(
         Some(&event),
     ));
     if let Some(mail) = mail {
-        super::kept_with::keep_mail(&mut db, mail, "threaded", case.id, now).await?;
+        super::kept_with::keep_mail(&mut db, mail, MailDisposition::Threaded, case.id, now).await?;
     }
     db.commit().await?;
     Ok(event)

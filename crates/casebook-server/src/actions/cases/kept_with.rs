@@ -3,6 +3,7 @@
 //! transaction, so either both are stored or neither. The case core never calls back into a
 //! channel for this.
 
+use casebook_domain::mail::MailDisposition;
 use casebook_store::mail::{self, Disposition, NewMail};
 
 use crate::actions::{ActionError, ActionResult};
@@ -12,12 +13,12 @@ use crate::actions::{ActionError, ActionResult};
 pub(crate) async fn keep_mail(
     db: &mut casebook_store::Db,
     mail: &NewMail<'_>,
-    disposition: &str,
+    disposition: MailDisposition,
     case: casebook_domain::ids::CaseId,
     now: jiff::Timestamp,
 ) -> ActionResult<()> {
     let decision = Disposition {
-        disposition: disposition.to_owned(),
+        disposition,
         case: Some(case),
         reason: String::new(),
     };

@@ -8,6 +8,7 @@ use casebook_domain::contract::Unit;
 use casebook_domain::directory::Organization;
 use casebook_domain::entitlement::Outcome;
 use casebook_domain::ids::ContractId;
+use casebook_domain::mail::MailDisposition;
 use casebook_domain::policy::{Role, Visibility};
 use casebook_domain::timeline::EventKind;
 use casebook_domain::{Category, Channel, Named, Status, Tier, Timestamp};
@@ -376,7 +377,7 @@ pub(crate) async fn write(
         if !mail.files.is_empty() {
             attach(app, db, who, case.id, Visibility::Public, mail.files, now).await?;
         }
-        super::kept_with::keep_mail(db, mail.mail, "opened", case.id, now).await?;
+        super::kept_with::keep_mail(db, mail.mail, MailDisposition::Opened, case.id, now).await?;
         in_reply_to = Some(mail.mail.message_id);
     }
     case_mail::tell(app, db, &case, CaseNews::Opened { in_reply_to }, who, now).await?;

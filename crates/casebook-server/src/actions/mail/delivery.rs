@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::actions::{ActionError, ActionResult};
 use crate::app::App;
-use crate::config::SmtpConfig;
+use crate::config::{SmtpConfig, SmtpSecurity};
 
 /// How long a pass holds the messages it took.
 const HOLD: SignedDuration = SignedDuration::from_mins(5);
@@ -60,15 +60,10 @@ fn one_line(text: &str) -> String {
 fn transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let tls = || tls_parameters(smtp);
     let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host);
-    let builder = match smtp.security.as_str() {
-        "none" => builder,
-        "starttls" => builder.tls(Tls::Required(tls()?)),
-        "tls" => builder.tls(Tls::Wrapper(tls()?)),
-        other => {
-            return Err(format!(
-                "smtp.security must be none, starttls or tls, not {other}"
-            ));
-        }
+    let builder = match smtp.security {
+        SmtpSecurity::None => builder,
+        SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
+        SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
     };
     let mut builder = builder
         .port(smtp.port)

@@ -27,6 +27,7 @@
 mod envelope;
 mod route;
 
+use casebook_domain::mail::MailDisposition;
 use casebook_store::mail::{self, NewMail};
 use casebook_store::mail_refusals::{self, NewRefusal};
 use mail_parser::MessageParser;
@@ -46,7 +47,7 @@ use crate::config::Oversized;
 pub struct Ingested {
     /// `threaded`, `opened`, `quarantined`, `ignored`, `duplicate`, or `refused` (too large;
     /// not kept).
-    pub disposition: String,
+    pub disposition: MailDisposition,
     /// The case it joined or opened.
     pub case: Option<String>,
     /// Why (quarantined, ignored, refused).
@@ -56,7 +57,7 @@ pub struct Ingested {
 impl Ingested {
     /// Whether the message was refused for its size (and not kept).
     pub fn is_refused(&self) -> bool {
-        self.disposition == "refused"
+        self.disposition == MailDisposition::Refused
     }
 }
 
@@ -141,7 +142,7 @@ pub async fn ingest_arrived(app: &App, arrived: Arrived<'_>) -> ActionResult<Ing
     let routed = match (&parsed, refusal) {
         (Some(msg), None) => route(app, msg, &mail).await,
         (_, refusal) => Ok(decided(
-            "quarantined",
+            MailDisposition::Quarantined,
             None,
             refusal.unwrap_or(Refusal::Unreadable).to_string(),
         )),
@@ -157,7 +158,11 @@ pub async fn ingest_arrived(app: &App, arrived: Arrived<'_>) -> ActionResult<Ing
         // Anything else is kept for review rather than lost.
         Err(err) => {
             tracing::error!(message_id = %message_id, error = %err, "mail could not be taken in; quarantined");
-            decided("quarantined", None, format!("not taken in: {err}"))
+            decided(
+                MailDisposition::Quarantined,
+                None,
+                format!("not taken in: {err}"),
+            )
         }
     };
     if !decision.kept {
@@ -204,7 +209,7 @@ async fn refuse(app: &App, arrived: Arrived<'_>, size: u64) -> ActionResult<Inge
     db.commit().await?;
     tracing::warn!(message_id = %message_id, from = %from, size, source = %source, "mail refused: {reason}");
     Ok(Ingested {
-        disposition: "refused".into(),
+        disposition: MailDisposition::Refused,
         case: None,
         reason,
     })
@@ -215,8 +220,10 @@ async fn duplicate(app: &App, message_id: &str) -> ActionResult<Ingested> {
     let mut db = app.store.read().await?;
     let earlier = mail::disposition_of(&mut db, message_id).await?;
     Ok(Ingested {
-        disposition: "duplicate".into(),
+        disposition: MailDisposition::Duplicate,
         case: None,
-        reason: earlier.map(|d| d.disposition).unwrap_or_default(),
+        reason: earlier
+            .map(|d| d.disposition.to_string())
+            .unwrap_or_default(),
     })
 }

@@ -8,7 +8,7 @@
 use casebook_domain::CaseNumber;
 use casebook_domain::case::{Case, CaseDraft};
 use casebook_domain::ids::{ContactId, OrganizationId};
-use casebook_domain::mail::new_part;
+use casebook_domain::mail::{MailDisposition, new_part};
 use casebook_domain::policy::Permission;
 use casebook_domain::timeline::CommentDraft;
 use casebook_store::mail::{self, Disposition, Quarantined, StoredMail};
@@ -154,7 +154,8 @@ pub struct MailDetail {
     /// Subject.
     pub subject: String,
     /// `quarantined`, or what the review made of it: `released`, `opened`, `discarded`.
-    pub disposition: String,
+    #[schema(value_type = String)]
+    pub disposition: MailDisposition,
     /// Why it was quarantined, or the reviewer's note.
     pub reason: String,
     /// The case it joined or opened.
@@ -251,7 +252,7 @@ async fn quarantined_readable(
     id: i64,
 ) -> ActionResult<(StoredMail, String, Vec<Upload>)> {
     let m = stored(app, id).await?;
-    if m.disposition != "quarantined" {
+    if m.disposition != MailDisposition::Quarantined {
         return Err(already_decided(&m));
     }
     let (text, files) = readable(app, &m).map_err(|why| ActionError::Conflict {
@@ -272,7 +273,7 @@ fn already_decided(m: &StoredMail) -> ActionError {
 /// twice, never put it into cases twice; [`settle`] records the outcome.
 async fn claim(app: &App, m: &StoredMail, who: &Principal) -> ActionResult<()> {
     let note = format!("being reviewed by {}", who.name);
-    decide(app, m, "reviewing", None, note).await
+    decide(app, m, MailDisposition::Reviewing, None, note).await
 }
 
 /// Records what a claimed message became; on failure it goes back to the quarantine as it was.
@@ -285,7 +286,7 @@ async fn settle<T>(
     let decision = match &outcome {
         Ok(done) => decision(done),
         Err(_) => Disposition {
-            disposition: "quarantined".into(),
+            disposition: MailDisposition::Quarantined,
             case: None,
             reason: m.reason.clone(),
         },
@@ -299,13 +300,13 @@ async fn settle<T>(
 async fn decide(
     app: &App,
     m: &StoredMail,
-    disposition: &str,
+    disposition: MailDisposition,
     case: Option<&Case>,
     note: String,
 ) -> ActionResult<()> {
     let mut db = app.store.write().await?;
     let decision = Disposition {
-        disposition: disposition.to_owned(),
+        disposition,
         case: case.map(|c| c.id),
         reason: note,
     };
@@ -380,7 +381,7 @@ pub async fn release(
     claim(app, &m, who).await?;
     let added = comments::add_or_attach(app, &author, number, draft, files, None).await;
     settle(app, &m, added, |_| Disposition {
-        disposition: "released".into(),
+        disposition: MailDisposition::Released,
         case: Some(case.id),
         reason: format!("released by {}", who.name),
     })
@@ -439,7 +440,7 @@ pub async fn open_case(
     }
     .await;
     settle(app, &m, opened, |case: &Case| Disposition {
-        disposition: "opened".into(),
+        disposition: MailDisposition::Opened,
         case: Some(case.id),
         reason: format!("case opened by {}", who.name),
     })
@@ -455,7 +456,7 @@ pub async fn discard(
 ) -> ActionResult<MailDetail> {
     require(who, Permission::WorkCases)?;
     let m = stored(app, id).await?;
-    if m.disposition != "quarantined" {
+    if m.disposition != MailDisposition::Quarantined {
         return Err(already_decided(&m));
     }
     let reason = reason.trim();
@@ -468,6 +469,6 @@ pub async fn discard(
             reason.chars().take(500).collect::<String>()
         )
     };
-    decide(app, &m, "discarded", None, note).await?;
+    decide(app, &m, MailDisposition::Discarded, None, note).await?;
     read(app, who, id).await
 }

@@ -73,7 +73,7 @@ pub(crate) async fn lang_of(app: &App, db: &mut Db, user: Option<&User>) -> Acti
     };
     Ok(chosen
         .as_deref()
-        .or(Some(app.config.desk.language.as_str()))
+        .or(Some(app.config.desk.language.tag()))
         .and_then(Lang::from_tag)
         .unwrap_or(Lang::Zh))
 }

@@ -96,7 +96,7 @@ fn event_row(ctx: &Ctx, e: &EventRow, with_organization: bool) -> Vec<Cell> {
             ctx.tk("call-home-severity", &e.severity)
         }),
         text(&e.message),
-        text(ctx.tk("call-home-outcome", &e.outcome)),
+        text(ctx.tk("call-home-outcome", e.outcome.as_str())),
         text(&e.reason),
         match e.case {
             Some(number) => link(number, format!("/console/cases/{number}")),
@@ -355,7 +355,7 @@ async fn events(
     let (who, ctx) = (&staff.0.who, staff.0.ctx.clone());
     let outcome = match q.outcome.trim() {
         "" => None,
-        raw => Some(EventOutcome::parse(raw).map_err(fail(&staff))?),
+        raw => Some(views::parse_outcome(raw).map_err(fail(&staff))?),
     };
     let organization = match q.organization.trim() {
         "" => None,
@@ -369,7 +369,7 @@ async fn events(
     };
     let filter = EventFilter {
         organization,
-        outcome: outcome.map(|o| o.as_str().to_owned()),
+        outcome,
         ..EventFilter::default()
     };
     let page = PageRequest {

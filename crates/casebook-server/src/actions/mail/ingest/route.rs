@@ -4,7 +4,7 @@
 
 use casebook_domain::CaseNumber;
 use casebook_domain::case::{Case, CaseDraft};
-use casebook_domain::mail::{automatic_reason, case_in_subject, new_part};
+use casebook_domain::mail::{MailDisposition, automatic_reason, case_in_subject, new_part};
 use casebook_domain::mail_auth::{SenderAuth, sender_auth};
 use casebook_domain::timeline::CommentDraft;
 use casebook_domain::users::User;
@@ -15,7 +15,7 @@ use mail_parser::{Message, MimeHeaders};
 use crate::actions::cases::attachments::Upload;
 use crate::actions::{ActionError, ActionResult, cases, cases::comments};
 use crate::app::App;
-use crate::config::MailConfig;
+use crate::config::{ForeignReplies, MailConfig, UnknownSenders};
 use crate::policy::{AuthVia, Principal};
 
 fn header<'a>(msg: &'a Message<'a>, name: &str) -> Option<&'a str> {
@@ -138,13 +138,13 @@ pub(super) struct Decision {
 }
 
 pub(super) fn decided(
-    disposition: &str,
+    disposition: MailDisposition,
     case: Option<&Case>,
     reason: impl Into<String>,
 ) -> Decision {
     Decision {
         stored: Disposition {
-            disposition: disposition.to_owned(),
+            disposition,
             case: case.map(|c| c.id),
             reason: reason.into(),
         },
@@ -154,7 +154,7 @@ pub(super) fn decided(
 }
 
 /// A case change that kept the message in its own transaction.
-fn settled(disposition: &str, case: &Case) -> Decision {
+fn settled(disposition: MailDisposition, case: &Case) -> Decision {
     Decision {
         kept: true,
         ..decided(disposition, Some(case), "")
@@ -168,14 +168,18 @@ pub(super) async fn route(
 ) -> ActionResult<Decision> {
     let (from, subject) = (mail.from_address, mail.subject);
     if from.is_empty() {
-        return Ok(decided("quarantined", None, "no sender address"));
+        return Ok(decided(
+            MailDisposition::Quarantined,
+            None,
+            "no sender address",
+        ));
     }
     if let Some(reason) = automatic_reason(|name| header(msg, name)) {
-        return Ok(decided("ignored", None, reason));
+        return Ok(decided(MailDisposition::Ignored, None, reason));
     }
     let limits = &app.config.mail;
     if let Some(reason) = failed_authentication(msg, limits) {
-        return Ok(decided("quarantined", None, reason));
+        return Ok(decided(MailDisposition::Quarantined, None, reason));
     }
     let (recent, opened) = {
         let mut db = app.store.read().await?;
@@ -185,7 +189,7 @@ pub(super) async fn route(
     // The count with this message.
     if recent as usize + 1 > limits.max_messages_per_sender_hour {
         return Ok(decided(
-            "quarantined",
+            MailDisposition::Quarantined,
             None,
             format!(
                 "more than {} messages from {from} in an hour (mail.max_messages_per_sender_hour)",
@@ -238,7 +242,7 @@ pub(super) async fn route(
     }
     match (named.first().copied(), sender) {
         (_, Sender::MayNotOpen(name)) => Ok(decided(
-            "quarantined",
+            MailDisposition::Quarantined,
             None,
             format!("contact {name} may not open or answer cases"),
         )),
@@ -254,28 +258,30 @@ pub(super) async fn route(
                     Err(err) => return Err(err),
                 }
             }
-            if limits.foreign_replies == "new_case" {
+            if limits.foreign_replies == ForeignReplies::NewCase {
                 let who = (!user.role.is_staff()).then_some(who);
                 return case_for(app, who.as_ref(), new_mail).await;
             }
             Ok(decided(
-                "quarantined",
+                MailDisposition::Quarantined,
                 None,
                 format!("{from} may not see case {number}"),
             ))
         }
-        (Some(number), Sender::Unknown) if limits.foreign_replies != "new_case" => Ok(decided(
-            "quarantined",
-            None,
-            format!("unknown sender {from} replied to case {number}"),
-        )),
+        (Some(number), Sender::Unknown) if limits.foreign_replies != ForeignReplies::NewCase => {
+            Ok(decided(
+                MailDisposition::Quarantined,
+                None,
+                format!("unknown sender {from} replied to case {number}"),
+            ))
+        }
         (_, Sender::Unknown) => case_for(app, None, new_mail).await,
         (None, Sender::User(user)) if !user.role.is_staff() => {
             let who = Principal::user(&user, AuthVia::Mail)?;
             case_for(app, Some(&who), new_mail).await
         }
         (None, Sender::User(_)) => Ok(decided(
-            "quarantined",
+            MailDisposition::Quarantined,
             None,
             format!("{from} is staff; staff open cases in the console"),
         )),
@@ -303,7 +309,7 @@ async fn case_for(
     let limits = &app.config.mail;
     if mail.opened_this_hour >= limits.max_new_cases_per_sender_hour {
         return Ok(decided(
-            "quarantined",
+            MailDisposition::Quarantined,
             None,
             format!(
                 "{} opened {} cases in an hour (mail.max_new_cases_per_sender_hour)",
@@ -314,9 +320,9 @@ async fn case_for(
     if let Some(who) = who {
         return open(app, who, &mail, None).await;
     }
-    if limits.unknown_senders != "case" {
+    if limits.unknown_senders == UnknownSenders::Quarantine {
         return Ok(decided(
-            "quarantined",
+            MailDisposition::Quarantined,
             None,
             format!("unknown sender {}", mail.from),
         ));
@@ -330,7 +336,7 @@ async fn case_for(
     drop(db);
     let Some(review) = review else {
         return Ok(decided(
-            "quarantined",
+            MailDisposition::Quarantined,
             None,
             format!(
                 "unknown sender {}; mail.review_organization {} does not exist",
@@ -363,7 +369,7 @@ async fn reply(
         Err(e) => Err(ActionError::field("body", "invalid", e.to_string())),
     };
     match result {
-        Ok(()) => Ok(settled("threaded", case)),
+        Ok(()) => Ok(settled(MailDisposition::Threaded, case)),
         Err(
             err @ ActionError::Conflict {
                 code: "mail_duplicate",
@@ -374,7 +380,11 @@ async fn reply(
             err @ (ActionError::Validation(_)
             | ActionError::Conflict { .. }
             | ActionError::TooLarge { .. }),
-        ) => Ok(decided("quarantined", Some(case), err.to_string())),
+        ) => Ok(decided(
+            MailDisposition::Quarantined,
+            Some(case),
+            err.to_string(),
+        )),
         Err(err) => Err(err),
     }
 }
@@ -404,7 +414,7 @@ async fn open(
         "channel": "email", "organization_id": review_organization});
     let draft: CaseDraft = match serde_json::from_value(draft) {
         Ok(draft) => draft,
-        Err(err) => return Ok(decided("quarantined", None, err.to_string())),
+        Err(err) => return Ok(decided(MailDisposition::Quarantined, None, err.to_string())),
     };
     let opening = cases::OpeningMail {
         mail: mail.mail,
@@ -424,9 +434,9 @@ async fn open(
             | ActionError::Forbidden(_)
             | ActionError::TooLarge { .. }),
         ) => {
-            return Ok(decided("quarantined", None, err.to_string()));
+            return Ok(decided(MailDisposition::Quarantined, None, err.to_string()));
         }
         Err(err) => return Err(err),
     };
-    Ok(settled("opened", &case))
+    Ok(settled(MailDisposition::Opened, &case))
 }
