@@ -24,12 +24,13 @@ use serde_json::json;
 
 use crate::support::{at, case, columns, organization};
 
+mod solution;
+
 on_both_backends!(
     an_article_round_trips_with_its_texts_and_products,
     lists_filter_and_page_in_both_orders,
     feedback_moves_the_counts,
     alerts_reach_subscribers_and_affected_installations,
-    the_solution_of_a_case_is_found
 );
 
 async fn staff(db: &mut Db, email: &str) -> UserId {
@@ -531,71 +532,5 @@ async fn alerts_reach_subscribers_and_affected_installations(backend: TestBacken
     let ids: Vec<_> = to.iter().map(|r| r.contact).collect();
     assert_eq!(ids, vec![subscriber, b1, b2, c1]);
     assert!(!ids.contains(&a_other), "A has no unit, only a subscriber");
-    db.commit().await.unwrap();
-}
-
-async fn the_solution_of_a_case_is_found(backend: TestBackend) {
-    let t = TestDb::create(backend).await;
-    let mut db = t.store.write().await.unwrap();
-    let engineer = staff(&mut db, "engineer@vendor.test").await;
-    let org = organization(&mut db, "CN-A", "Alpha").await;
-    let (_, id) = case(
-        &mut db,
-        &columns(&org, "down", Status::InProgress, Severity::Two),
-        2026,
-    )
-    .await;
-    assert_eq!(articles::solution_of_case(&mut db, id).await.unwrap(), None);
-    let event = |kind, visibility, body: Option<&'static str>, change| NewEvent {
-        case_id: id,
-        kind,
-        visibility,
-        actor: Some(engineer),
-        at: at(1),
-        body,
-        change,
-    };
-    let reply = event(
-        EventKind::Reply,
-        Visibility::Public,
-        Some("请重启监听"),
-        None,
-    );
-    timeline::insert(&mut db, &reply).await.unwrap();
-    let note = event(
-        EventKind::Note,
-        Visibility::Internal,
-        Some("internal"),
-        None,
-    );
-    timeline::insert(&mut db, &note).await.unwrap();
-    assert_eq!(
-        articles::solution_of_case(&mut db, id)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("请重启监听")
-    );
-    let proposal = event(
-        EventKind::StatusChange,
-        Visibility::Public,
-        None,
-        Some(json!({"from": "in_progress", "to": "solution_proposed", "reason": "升级到 9.1"})),
-    );
-    timeline::insert(&mut db, &proposal).await.unwrap();
-    let rejected = event(
-        EventKind::StatusChange,
-        Visibility::Public,
-        None,
-        Some(json!({"from": "solution_proposed", "to": "in_progress", "reason": "still down"})),
-    );
-    timeline::insert(&mut db, &rejected).await.unwrap();
-    assert_eq!(
-        articles::solution_of_case(&mut db, id)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("升级到 9.1")
-    );
     db.commit().await.unwrap();
 }
