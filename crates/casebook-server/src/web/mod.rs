@@ -9,12 +9,16 @@
 //! rendered in the visitor's language. Forms carry the session's CSRF token in `_csrf`.
 
 pub mod assets;
+pub mod case_forms;
+pub mod case_page;
+pub mod choices;
 pub mod console;
 pub mod forms;
 pub use crate::i18n;
 pub mod mail_links;
 pub mod notifications;
 pub mod page;
+pub mod posted;
 pub mod portal;
 pub mod profile;
 pub mod public_kb;
