@@ -161,3 +161,12 @@ pub fn messages(err: &ActionError) -> Vec<String> {
         other => vec![other.to_string()],
     }
 }
+
+/// The value typed into the field `name` of a form read as pairs (blank when absent).
+pub fn typed_value(values: &[(String, String)], name: &str) -> String {
+    values
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}

@@ -9,6 +9,9 @@
 //! rendered in the visitor's language. Forms carry the session's CSRF token in `_csrf`.
 
 pub mod assets;
+pub mod case_forms;
+pub mod case_page;
+pub mod choices;
 pub mod console;
 pub mod forms;
 pub use crate::i18n;
@@ -16,6 +19,7 @@ pub mod mail_links;
 pub mod notifications;
 pub mod page;
 pub mod portal;
+pub mod posted;
 pub mod profile;
 pub mod public_kb;
 pub mod session;

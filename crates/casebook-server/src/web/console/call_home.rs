@@ -14,13 +14,15 @@ use casebook_domain::Timestamp;
 use casebook_domain::ids::{OrganizationId, SiteId, UnitId};
 use casebook_store::PageRequest;
 use casebook_store::call_home_views::{DeviceCase, EventFilter, EventRow};
-use casebook_store::organizations::OrganizationFilter;
 use serde::Deserialize;
 
-use super::tables::{Cell, ListQuery, Table, fail, first, link, page_of, text};
+use super::tables::{
+    Cell, ListQuery, Table, case_cells, fail, first, link, page_of, site_cell, text, unit_head,
+};
+use crate::actions::ActionError;
 use crate::actions::call_home::views::{self as views, EventOutcome, Silence};
-use crate::actions::{ActionError, directory::organizations};
 use crate::app::AppState;
+use crate::web::choices;
 use crate::web::page::{Ctx, render};
 use crate::web::session::{Staff, WebResult, urlencode};
 
@@ -132,16 +134,15 @@ fn cases_table(ctx: &Ctx, title: &str, cases: &[DeviceCase]) -> Table {
         rows: cases
             .iter()
             .map(|c| {
-                vec![
-                    link(c.number, format!("/console/cases/{}", c.number)),
-                    text(&c.title),
-                    text(ctx.status(c.status)),
+                let mut cells = case_cells(ctx, c.number, &c.title, c.status);
+                cells.extend([
                     text(ctx.sev(c.severity)),
                     text(&c.serial_number),
                     text(c.signature.clone().unwrap_or_default()),
                     text(c.occurrences.map(|n| n.to_string()).unwrap_or_default()),
                     text(c.last_seen.map(|t| ctx.time(t)).unwrap_or_default()),
-                ]
+                ]);
+                cells
             })
             .collect(),
     }
@@ -187,26 +188,9 @@ async fn device(
         .map_err(fail(&staff))?;
     let u = &d.unit;
     let state = d.state.as_ref();
-    let fields = vec![
-        (
-            "field-organization",
-            link(
-                u.organization_id,
-                format!("/console/organizations/{}", u.organization_id),
-            ),
-        ),
-        ("field-product", text(&u.product.name)),
-        (
-            "field-version",
-            text(u.product_version.clone().unwrap_or_default()),
-        ),
-        (
-            "field-site",
-            match &u.site {
-                Some(s) => link(&s.name, format!("/console/sites/{}", s.id)),
-                None => text(""),
-            },
-        ),
+    let mut fields = unit_head(u);
+    fields.push(("field-site", site_cell(u)));
+    fields.extend([
         (
             "field-last-heartbeat",
             text(opt_time(&ctx, state.and_then(|s| s.last_heartbeat_at))),
@@ -228,7 +212,7 @@ async fn device(
             "field-last-event",
             text(opt_time(&ctx, state.and_then(|s| s.last_event_at))),
         ),
-    ];
+    ]);
     let next = events
         .next_cursor
         .map(|c| format!("/console/devices/{id}?cursor={c}"));
@@ -260,8 +244,8 @@ async fn site(
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
 ) -> WebResult<Response> {
-    let (who, ctx) = (&staff.0.who, staff.0.ctx.clone());
     let id = SiteId::new(id);
+    let (who, ctx) = (&staff.0.who, staff.0.ctx.clone());
     let v = views::site(&app, who, id, &page_of(&q))
         .await
         .map_err(fail(&staff))?;
@@ -379,26 +363,9 @@ async fn events(
     let found = views::events(&app, who, &filter, &page)
         .await
         .map_err(fail(&staff))?;
-    let organizations = organizations::list(
-        &app,
-        who,
-        OrganizationFilter::default(),
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await
-    .map_err(fail(&staff))?
-    .items
-    .into_iter()
-    .map(|o| {
-        (
-            o.id.to_string(),
-            format!("{} ({})", o.name, o.customer_number),
-        )
-    })
-    .collect();
+    let organizations = choices::organization_options(&app, who)
+        .await
+        .map_err(fail(&staff))?;
     let next = found.next_cursor.map(|c| {
         format!(
             "/console/call-home?outcome={}&organization={}&cursor={c}",

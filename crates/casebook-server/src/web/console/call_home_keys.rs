@@ -6,24 +6,23 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Form, Router};
-use casebook_store::PageRequest;
-use casebook_store::organizations::OrganizationFilter;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::call_home::call_home_actions;
-use super::call_home_rules::TokenForm;
 use super::tables::fail;
+use crate::actions::ActionError;
 use crate::actions::call_home::keys::{self, KeyDraft, KeyInfo, NewKeyFile};
-use crate::actions::{ActionError, directory::organizations};
 use crate::app::AppState;
+use crate::web::choices;
 use crate::web::forms::{opt, parse, refusal};
 use crate::web::page::{Ctx, render_status};
+use crate::web::posted::{Checked, Nothing};
 use crate::web::session::{Staff, WebResult};
 
 const KEYS: &str = "/console/call-home/keys";
@@ -34,8 +33,6 @@ const LONGEST_GRACE_HOURS: u16 = 720;
 /// What the make-key form holds.
 #[derive(Debug, Default, Deserialize)]
 pub struct MakeForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     organization: String,
     #[serde(default)]
@@ -79,21 +76,12 @@ async fn page(
     errors: Vec<String>,
     typed: MakeForm,
 ) -> WebResult<KeysPage> {
-    let keys = keys::list(app, &staff.0.who, None)
+    let who = &staff.0.who;
+    let keys = keys::list(app, who, None).await;
+    let keys = keys.map_err(fail(staff))?;
+    let orgs = choices::organizations(app, who)
         .await
         .map_err(fail(staff))?;
-    let orgs = organizations::list(
-        app,
-        &staff.0.who,
-        OrganizationFilter::default(),
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await
-    .map_err(fail(staff))?
-    .items;
     let names = orgs.iter().map(|o| (o.id.get(), o.name.clone())).collect();
     let organizations = orgs
         .into_iter()
@@ -148,10 +136,8 @@ async fn list(State(app): State<AppState>, staff: Staff) -> WebResult<Response> 
 /// `POST /console/call-home/keys`: makes a key and shows its secret once.
 async fn make(
     State(app): State<AppState>,
-    staff: Staff,
-    Form(form): Form<MakeForm>,
+    Checked(staff, form): Checked<Staff, MakeForm>,
 ) -> WebResult<Response> {
-    staff.0.check_csrf(Some(&form.csrf))?;
     let draft = json!({"organization": form.organization.trim(), "site": opt(Some(&form.site)),
         "label": form.label.trim()});
     let result = match parse::<KeyDraft>(draft) {
@@ -169,8 +155,6 @@ async fn make(
 /// What the rotate form holds.
 #[derive(Debug, Deserialize)]
 pub struct RotateForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     grace_hours: String,
 }
@@ -179,11 +163,9 @@ pub struct RotateForm {
 /// works for the grace period.
 async fn rotate(
     State(app): State<AppState>,
-    staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<RotateForm>,
+    Checked(staff, form): Checked<Staff, RotateForm>,
 ) -> WebResult<Response> {
-    staff.0.check_csrf(Some(&form.csrf))?;
     let hours = form
         .grace_hours
         .trim()
@@ -215,11 +197,9 @@ async fn rotate(
 /// `POST /console/call-home/keys/{id}/revoke`: refused at once from now on.
 async fn revoke(
     State(app): State<AppState>,
-    staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<TokenForm>,
+    Checked(staff, _): Checked<Staff, Nothing>,
 ) -> WebResult<Response> {
-    staff.0.check_csrf(Some(form.csrf()))?;
     match keys::end(&app, &staff.0.who, id, None).await {
         Ok(_) => Ok(Redirect::to(KEYS).into_response()),
         Err(err) => refused(&app, &staff, err, MakeForm::default()).await,

@@ -42,6 +42,11 @@ pub enum Kind {
     MultiNumber(Vec<(String, String)>),
 }
 
+/// The text of an optional value in a field (blank when none).
+pub fn shown(value: Option<impl ToString>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
 /// A field of the form.
 pub struct Field {
     /// Its name in the JSON document.
@@ -68,6 +73,16 @@ impl Field {
             kind,
             value: value.into(),
         }
+    }
+
+    /// The organisation a new record belongs to: fixed by the page's address, not shown.
+    pub fn organization(org: impl ToString) -> Field {
+        Field::new(
+            "organization_id",
+            "field-organization",
+            Kind::Fixed,
+            org.to_string(),
+        )
     }
 
     fn is(&self, kind: &str) -> bool {

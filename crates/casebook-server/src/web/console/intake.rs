@@ -11,20 +11,19 @@ use casebook_domain::Named;
 use casebook_domain::case::CaseDraft;
 use casebook_domain::directory::Product;
 use casebook_domain::{Category, Severity};
-use casebook_store::PageRequest;
-use casebook_store::products::ProductFilter;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::contracts::entitlements::{Lookup, LookupQuery};
-use crate::actions::{ActionError, cases, contracts::entitlements, directory::products};
+use crate::actions::{ActionError, cases, contracts::entitlements};
 use crate::app::AppState;
+use crate::web::choices;
 use crate::web::forms::{messages, opt, opt_number, parse};
 use crate::web::page::{Ctx, render_status};
 use crate::web::session::{Staff, WebResult};
 
 /// What the coordinator typed to find the caller.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct Find {
     #[serde(default)]
     customer_number: String,
@@ -41,14 +40,9 @@ pub struct Find {
 pub struct NewCase {
     #[serde(rename = "_csrf", default)]
     csrf: String,
-    #[serde(default)]
-    customer_number: String,
-    #[serde(default)]
-    contract_number: String,
-    #[serde(default)]
-    serial_number: String,
-    #[serde(default)]
-    contact: String,
+    /// How the caller was found.
+    #[serde(flatten)]
+    find: Find,
     #[serde(default)]
     organization_id: String,
     #[serde(default)]
@@ -128,17 +122,7 @@ async fn page(
             Err(err) => return Err(err),
         }
     };
-    let products = products::list(
-        app,
-        who,
-        ProductFilter::default(),
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await?
-    .items;
+    let products = choices::products(app, who).await?;
     Ok(IntakePage {
         ctx: staff.0.ctx.clone(),
         find,
@@ -181,8 +165,8 @@ pub async fn open(
         "product_version": opt(Some(&form.product_version)),
         "environment": form.environment,
         "channel": "phone",
-        "serial_number": opt(Some(&form.serial_number)),
-        "contract_number": opt(Some(&form.contract_number)),
+        "serial_number": opt(Some(&form.find.serial_number)),
+        "contract_number": opt(Some(&form.find.contract_number)),
     });
     let result = match parse::<CaseDraft>(draft) {
         Ok(draft) => cases::open(&app, &staff.0.who, draft).await,
@@ -195,12 +179,7 @@ pub async fn open(
             | ActionError::Conflict { .. }
             | ActionError::Forbidden(_)),
         ) => {
-            let find = Find {
-                customer_number: form.customer_number.clone(),
-                contract_number: form.contract_number.clone(),
-                serial_number: form.serial_number.clone(),
-                contact: form.contact.clone(),
-            };
+            let find = form.find.clone();
             let errors = messages(&err);
             let page = page(&app, &staff, find, form, errors)
                 .await

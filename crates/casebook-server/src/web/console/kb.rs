@@ -19,13 +19,13 @@ use casebook_domain::knowledge::{
 use casebook_domain::{Named, Timestamp};
 use casebook_store::PageRequest;
 use casebook_store::article_list::{ArticleFilter, ArticleSort};
-use casebook_store::products::ProductFilter;
 use serde::Deserialize;
 
 use super::{kb_edit, kb_review};
-use crate::actions::{ActionError, directory::products, knowledge::articles, search};
+use crate::actions::{ActionError, knowledge::articles, search};
 use crate::app::AppState;
 use crate::i18n::Lang;
+use crate::web::choices;
 use crate::web::page::{Ctx, render_status, user_html};
 use crate::web::session::{Staff, Viewer, WebResult, urlencode};
 
@@ -189,21 +189,9 @@ async fn list(
             crate::web::forms::messages(&err),
         ),
     };
-    let products = products::list(
-        &app,
-        who,
-        ProductFilter::default(),
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await
-    .map_err(|e| viewer.fail(e))?
-    .items
-    .into_iter()
-    .map(|p| (p.id.to_string(), p.name))
-    .collect();
+    let products = choices::product_options(&app, who)
+        .await
+        .map_err(|e| viewer.fail(e))?;
     let deflections = search::deflections(&app, who, 30)
         .await
         .map_err(|e| viewer.fail(e))?;

@@ -14,15 +14,14 @@ use casebook_domain::Named;
 use casebook_domain::directory::Product;
 use casebook_domain::ids::ArticleId;
 use casebook_domain::knowledge::{Article, ArticleDraft, ArticlePatch, ArticleVisibility};
-use casebook_store::PageRequest;
-use casebook_store::products::ProductFilter;
 use serde_json::{Value, json};
 
 use super::kb::article_id;
 use super::kb_review::kb_refusal;
-use crate::actions::{ActionError, directory::products, knowledge::articles};
+use crate::actions::{ActionError, knowledge::articles};
 use crate::app::AppState;
-use crate::web::forms::parse;
+use crate::web::choices;
+use crate::web::forms::{parse, typed_value};
 use crate::web::page::{Ctx, render_status};
 use crate::web::session::{Staff, Viewer, WebResult};
 
@@ -49,11 +48,7 @@ struct EditPage {
 
 impl EditPage {
     fn value(&self, name: &str) -> String {
-        self.values
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        typed_value(&self.values, name)
     }
 
     fn text(&self, language: &str, part: &str) -> String {
@@ -172,17 +167,7 @@ async fn page(
     values: Fields,
     errors: Vec<String>,
 ) -> Result<EditPage, ActionError> {
-    let products = products::list(
-        app,
-        &viewer.who,
-        ProductFilter::default(),
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await?
-    .items;
+    let products = choices::products(app, &viewer.who).await?;
     Ok(EditPage {
         ctx: viewer.ctx.clone(),
         id,

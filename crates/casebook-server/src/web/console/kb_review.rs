@@ -12,10 +12,12 @@ use casebook_domain::ids::ArticleId;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::case::Console;
 use super::kb::{article_id, view_page};
 use crate::actions::knowledge::review::{self, RejectInput, StepInput};
 use crate::actions::{ActionError, knowledge::from_case};
 use crate::app::AppState;
+use crate::web::case_page;
 use crate::web::forms::{Typed, parse, refusal};
 use crate::web::page::render_status;
 use crate::web::session::{Staff, Viewer, WebResult};
@@ -125,7 +127,7 @@ pub async fn from_case(
                 message
             };
             let err = ActionError::Conflict { code, message };
-            super::case::refused(&app, &viewer, number, err, Typed::default()).await
+            case_page::refused::<Console>(&app, &viewer, number, err, Typed::default()).await
         }
         Err(err) => Err(viewer.fail(err)),
     }

@@ -3,19 +3,18 @@
 //! decision comes back on the same page with what was typed and the reason.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use casebook_domain::CaseNumber;
-use casebook_store::PageRequest;
-use casebook_store::organizations::OrganizationFilter;
 use serde::Deserialize;
 
 use super::tables::fail;
+use crate::actions::ActionError;
 use crate::actions::mail::review::{self, MailDetail, OpenFromMail};
-use crate::actions::{ActionError, directory::organizations};
 use crate::app::AppState;
+use crate::web::choices;
 use crate::web::page::{Ctx, render, render_status};
+use crate::web::posted::Checked;
 use crate::web::session::{Staff, WebResult};
 
 #[derive(Template)]
@@ -39,23 +38,9 @@ async fn page(
     let m = review::read(app, &staff.0.who, id)
         .await
         .map_err(fail(staff))?;
-    let first = PageRequest {
-        limit: Some(200),
-        cursor: None,
-    };
-    let organizations =
-        organizations::list(app, &staff.0.who, OrganizationFilter::default(), &first)
-            .await
-            .map_err(fail(staff))?
-            .items
-            .into_iter()
-            .map(|o| {
-                (
-                    o.id.to_string(),
-                    format!("{} ({})", o.name, o.customer_number),
-                )
-            })
-            .collect();
+    let organizations = choices::organization_options(app, &staff.0.who)
+        .await
+        .map_err(fail(staff))?;
     Ok(MessagePage {
         ctx: staff.0.ctx.clone(),
         m,
@@ -92,8 +77,6 @@ pub async fn raw(
 /// A review form (each form sends the fields it has).
 #[derive(Debug, Deserialize)]
 pub struct ReviewForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     case_number: String,
     #[serde(default)]
@@ -132,11 +115,9 @@ async fn refused(
 /// `POST /console/mail/{id}/release`.
 pub async fn release(
     State(app): State<AppState>,
-    staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<ReviewForm>,
+    Checked(staff, form): Checked<Staff, ReviewForm>,
 ) -> WebResult<Response> {
-    staff.0.check_csrf(Some(&form.csrf))?;
     let result = match form.case_number.trim().parse::<CaseNumber>() {
         Ok(number) => review::release(&app, &staff.0.who, id, number)
             .await
@@ -156,11 +137,9 @@ pub async fn release(
 /// `POST /console/mail/{id}/open`.
 pub async fn open(
     State(app): State<AppState>,
-    staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<ReviewForm>,
+    Checked(staff, form): Checked<Staff, ReviewForm>,
 ) -> WebResult<Response> {
-    staff.0.check_csrf(Some(&form.csrf))?;
     let how: Result<OpenFromMail, ActionError> = serde_json::from_value(serde_json::json!({
         "organization_id": form.organization_id, "severity": form.severity,
     }))
@@ -178,11 +157,9 @@ pub async fn open(
 /// `POST /console/mail/{id}/discard`.
 pub async fn discard(
     State(app): State<AppState>,
-    staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<ReviewForm>,
+    Checked(staff, form): Checked<Staff, ReviewForm>,
 ) -> WebResult<Response> {
-    staff.0.check_csrf(Some(&form.csrf))?;
     match review::discard(&app, &staff.0.who, id, &form.reason).await {
         Ok(_) => Ok(Redirect::to("/console/mail").into_response()),
         Err(err) => refused(&app, &staff, id, err, form).await,

@@ -8,16 +8,18 @@ pub mod call_home;
 pub mod call_home_keys;
 pub mod call_home_rules;
 pub mod case;
-pub mod catalogue_edit;
 pub mod contract_edit;
 pub mod directory;
 pub mod edit;
+pub mod edit_pages;
+pub mod editor;
 pub mod events;
 pub mod installed_base;
 pub mod intake;
 pub mod kb;
 pub mod kb_edit;
 pub mod kb_review;
+pub mod lists;
 pub mod mail;
 pub mod mail_review;
 pub mod mail_templates;
@@ -29,23 +31,22 @@ pub mod tables;
 use axum::Router;
 use axum::routing::{get, post};
 
+use self::case::Console;
 use crate::app::AppState;
+use crate::web::case_forms::{ChangeForm, EntitlementForm, EscalateForm};
+use crate::web::case_page;
 
 /// The console's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(case_page::routes::<Console>())
+        .merge(case_page::form::<Console, ChangeForm>())
+        .merge(case_page::form::<Console, EscalateForm>())
+        .merge(case_page::form::<Console, EntitlementForm>())
         .route("/console", get(queue::show))
         .route("/console/views", post(queue::save_view))
         .route("/console/views/delete", post(queue::delete_view))
         .route("/console/events", get(events::stream))
-        .route("/console/cases/{number}", get(case::show))
-        .route("/console/cases/{number}/reply", post(case::reply))
-        .route("/console/cases/{number}/change", post(case::change))
-        .route("/console/cases/{number}/escalate", post(case::escalate))
-        .route(
-            "/console/cases/{number}/entitlement",
-            post(case::entitlement),
-        )
         .route("/console/intake", get(intake::show).post(intake::open))
         .route("/console/search", get(search::show))
         .route("/console/mail", get(mail::show))
@@ -64,9 +65,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/mail/{id}/open", post(mail_review::open))
         .route("/console/mail/{id}/discard", post(mail_review::discard))
         .merge(directory::routes())
-        .merge(admin::routes())
-        .merge(contract_edit::routes())
-        .merge(catalogue_edit::routes())
+        .merge(edit_pages::routes())
         .merge(service_levels::routes())
         .merge(call_home::routes())
         .merge(kb::routes())

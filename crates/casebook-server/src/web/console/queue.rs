@@ -10,17 +10,13 @@ use casebook_domain::case::Case;
 use casebook_domain::{Named, Severity, Status, Tier};
 use casebook_store::PageRequest;
 use casebook_store::case_list::{CaseFilter, OwnerFilter};
-use casebook_store::organizations::OrganizationFilter;
-use casebook_store::products::ProductFilter;
 use casebook_store::saved_views::SavedView;
 use serde::Deserialize;
 
-use crate::actions::{
-    accounts::saved_views, accounts::users, cases, cases::sla, directory::organizations,
-    directory::products,
-};
+use crate::actions::{accounts::saved_views, accounts::users, cases, cases::sla};
 use crate::app::AppState;
 use crate::edge::queries::CaseQuery;
+use crate::web::choices;
 use crate::web::page::{Ctx, render};
 use crate::web::session::{Staff, Viewer, WebResult};
 
@@ -244,30 +240,12 @@ pub async fn show(
         let count = Some(count);
         tabs.push(Tab { id, count });
     }
-    let first = PageRequest {
-        limit: Some(200),
-        cursor: None,
-    };
-    let organizations =
-        organizations::list(&app, &viewer.who, OrganizationFilter::default(), &first)
-            .await
-            .map_err(|e| viewer.fail(e))?
-            .items
-            .into_iter()
-            .map(|o| {
-                (
-                    o.id.to_string(),
-                    format!("{} ({})", o.name, o.customer_number),
-                )
-            })
-            .collect();
-    let products = products::list(&app, &viewer.who, ProductFilter::default(), &first)
+    let organizations = choices::organization_options(&app, &viewer.who)
         .await
-        .map_err(|e| viewer.fail(e))?
-        .items
-        .into_iter()
-        .map(|p| (p.id.to_string(), p.name))
-        .collect();
+        .map_err(|e| viewer.fail(e))?;
+    let products = choices::product_options(&app, &viewer.who)
+        .await
+        .map_err(|e| viewer.fail(e))?;
     let views = saved_views::list(&app, &viewer.who)
         .await
         .map_err(|e| viewer.fail(e))?;

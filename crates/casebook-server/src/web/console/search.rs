@@ -9,13 +9,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use casebook_domain::knowledge::ArticleStatus;
 use casebook_domain::{Named, Severity, Status};
-use casebook_store::PageRequest;
-use casebook_store::organizations::OrganizationFilter;
 use casebook_store::search::Kind;
 
-use crate::actions::{ActionError, directory::organizations, search};
+use crate::actions::{ActionError, search};
 use crate::app::AppState;
 use crate::edge::queries::{SearchQuery, request_of};
+use crate::web::choices;
 use crate::web::forms::messages;
 use crate::web::page::{Ctx, render_status};
 use crate::web::session::{Staff, Viewer, WebResult, urlencode};
@@ -306,26 +305,9 @@ pub async fn show(
     let form = SearchForm::parse(raw.as_deref());
     let (status, found) =
         find(&app, &viewer, &form, &CONSOLE_KINDS, PER_PAGE, console_href).await?;
-    let organizations = organizations::list(
-        &app,
-        &viewer.who,
-        OrganizationFilter::default(),
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await
-    .map_err(|e| viewer.fail(e))?
-    .items
-    .into_iter()
-    .map(|o| {
-        (
-            o.id.to_string(),
-            format!("{} ({})", o.name, o.customer_number),
-        )
-    })
-    .collect();
+    let organizations = choices::organization_options(&app, &viewer.who)
+        .await
+        .map_err(|e| viewer.fail(e))?;
     let deflections = search::deflections(&app, &viewer.who, 30)
         .await
         .map_err(|e| viewer.fail(e))?;

@@ -4,11 +4,11 @@
 //! holidays or a plan's targets are changed with every rule the API applies.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use casebook_domain::sla::CalendarId;
 use casebook_domain::sla::definition::CalendarSpec;
 use casebook_domain::sla::plan::PlanId;
@@ -21,6 +21,7 @@ use crate::actions::{ActionError, contracts::calendars, contracts::plans};
 use crate::app::AppState;
 use crate::web::forms::{messages, parse};
 use crate::web::page::{Ctx, render_status};
+use crate::web::posted::Checked;
 use crate::web::session::{Staff, WebResult};
 
 #[derive(Template)]
@@ -159,8 +160,6 @@ async fn calendar(
 
 #[derive(Deserialize)]
 struct DefinitionForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     version: Option<i64>,
     #[serde(default)]
     definition: String,
@@ -174,11 +173,9 @@ fn document(raw: &str) -> Result<Value, ActionError> {
 
 async fn calendar_save(
     State(app): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(form): Form<DefinitionForm>,
+    Checked(staff, form): Checked<Staff, DefinitionForm>,
 ) -> WebResult<Response> {
-    staff.0.check_csrf(Some(&form.csrf))?;
     let parsed: CalendarId = id.parse().map_err(|_| staff.0.not_found())?;
     let result = match document(&form.definition).and_then(parse::<CalendarSpec>) {
         Ok(spec) => calendars::replace(&app, &staff.0.who, &parsed, spec, form.version)
@@ -186,17 +183,27 @@ async fn calendar_save(
             .map(|_| ()),
         Err(err) => Err(err),
     };
+    let again = |errors| calendar_page(&app, &staff, &id, Some(form.definition), errors);
+    saved(&staff, result, format!("/console/calendars/{id}"), again).await
+}
+
+/// Goes back to the page when saved; a refusal shows it again with the definition typed.
+async fn saved<F>(
+    staff: &Staff,
+    result: Result<(), ActionError>,
+    back: String,
+    again: impl FnOnce(Vec<String>) -> F,
+) -> WebResult<Response>
+where
+    F: Future<Output = WebResult<DefinitionPage>>,
+{
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/console/calendars/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
         Err(
             err @ (ActionError::Validation(_)
             | ActionError::StaleVersion
             | ActionError::Conflict { .. }),
-        ) => Ok(
-            calendar_page(&app, &staff, &id, Some(form.definition), messages(&err))
-                .await?
-                .show(),
-        ),
+        ) => Ok(again(messages(&err)).await?.show()),
         Err(err) => Err(staff.0.fail(err)),
     }
 }
@@ -301,11 +308,9 @@ async fn plan(
 
 async fn plan_save(
     State(app): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(form): Form<DefinitionForm>,
+    Checked(staff, form): Checked<Staff, DefinitionForm>,
 ) -> WebResult<Response> {
-    staff.0.check_csrf(Some(&form.csrf))?;
     let parsed: PlanId = id.parse().map_err(|_| staff.0.not_found())?;
     let result = match document(&form.definition).and_then(parse::<PlanInput>) {
         Ok(input) => plans::replace(&app, &staff.0.who, &parsed, input, form.version)
@@ -313,19 +318,8 @@ async fn plan_save(
             .map(|_| ()),
         Err(err) => Err(err),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/console/plans/{id}")).into_response()),
-        Err(
-            err @ (ActionError::Validation(_)
-            | ActionError::StaleVersion
-            | ActionError::Conflict { .. }),
-        ) => Ok(
-            plan_page(&app, &staff, &id, Some(form.definition), messages(&err))
-                .await?
-                .show(),
-        ),
-        Err(err) => Err(staff.0.fail(err)),
-    }
+    let again = |errors| plan_page(&app, &staff, &id, Some(form.definition), errors);
+    saved(&staff, result, format!("/console/plans/{id}"), again).await
 }
 
 /// The routes of these pages.

@@ -4,11 +4,11 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use casebook_domain::contract::{Contract, Unit};
-use casebook_store::PageRequest;
 use casebook_store::units::UnitFilter;
 
 use crate::actions::{contracts, directory::units};
 use crate::app::AppState;
+use crate::web::choices::first;
 use crate::web::page::{Ctx, render};
 use crate::web::session::{Customer, WebResult};
 
@@ -35,32 +35,14 @@ impl ContractsPage {
 /// `GET /portal/contracts`.
 pub async fn show(State(app): State<AppState>, Customer(viewer): Customer) -> WebResult<Response> {
     let who = &viewer.who;
-    let contracts = contracts::list(
-        &app,
-        who,
-        None,
-        None,
-        &PageRequest {
-            limit: Some(100),
-            cursor: None,
-        },
-    )
-    .await
-    .map_err(|e| viewer.fail(e))?
-    .items;
-    let units = units::list(
-        &app,
-        who,
-        UnitFilter::default(),
-        None,
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await
-    .map_err(|e| viewer.fail(e))?
-    .items;
+    let contracts = contracts::list(&app, who, None, None, &first(100))
+        .await
+        .map_err(|e| viewer.fail(e))?
+        .items;
+    let units = units::list(&app, who, UnitFilter::default(), None, &first(200))
+        .await
+        .map_err(|e| viewer.fail(e))?
+        .items;
     let today = app.clock.now().to_zoned(app.config.time_zone()).date();
     Ok(render(&ContractsPage {
         ctx: viewer.ctx,

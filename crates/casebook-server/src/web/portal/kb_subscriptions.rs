@@ -9,13 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use casebook_domain::directory::Product;
 use casebook_domain::ids::ProductId;
 use casebook_domain::knowledge::SubscriptionsEdit;
-use casebook_store::PageRequest;
-use casebook_store::products::ProductFilter;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::{ActionError, directory::products, knowledge::subscriptions};
+use crate::actions::{ActionError, knowledge::subscriptions};
 use crate::app::AppState;
+use crate::web::choices;
 use crate::web::forms::{parse, refusal};
 use crate::web::page::{Ctx, render_status};
 use crate::web::session::{Customer, Viewer, WebResult};
@@ -56,17 +55,7 @@ async fn page(
             .collect(),
         (None, None) => Vec::new(),
     };
-    let products = products::list(
-        app,
-        &viewer.who,
-        ProductFilter::default(),
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await?
-    .items;
+    let products = choices::products(app, &viewer.who).await?;
     Ok(SubscriptionsPage {
         ctx: viewer.ctx.clone(),
         has_contact: contact.is_some(),

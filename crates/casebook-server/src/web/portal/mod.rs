@@ -17,17 +17,19 @@ pub mod search;
 use axum::Router;
 use axum::routing::{get, post};
 
+use self::cases::Portal;
 use crate::app::AppState;
+use crate::web::case_forms::StatusForm;
+use crate::web::case_page;
 
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(case_page::routes::<Portal>())
+        .merge(case_page::form::<Portal, StatusForm>())
         .route("/portal", get(cases::list))
         .route("/portal/cases/new", get(new_case::show))
         .route("/portal/cases", post(new_case::open))
-        .route("/portal/cases/{number}", get(cases::show))
-        .route("/portal/cases/{number}/reply", post(cases::reply))
-        .route("/portal/cases/{number}/status", post(cases::status))
         .route("/portal/contracts", get(contracts::show))
         .route("/portal/search", get(search::show))
         .route("/portal/kb/suggest", get(kb_suggest::suggest))

@@ -12,17 +12,14 @@ use casebook_domain::case::CaseDraft;
 use casebook_domain::contract::Unit;
 use casebook_domain::directory::Product;
 use casebook_domain::{Category, Severity};
-use casebook_store::PageRequest;
-use casebook_store::products::ProductFilter;
 use casebook_store::units::UnitFilter;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::{
-    ActionError, cases, cases::attachments, directory::products, directory::units,
-};
+use crate::actions::{ActionError, cases, cases::attachments, directory::units};
 use crate::app::AppState;
-use crate::web::forms::{messages, opt, opt_number, parse, read_checked};
+use crate::web::choices::{self, first};
+use crate::web::forms::{messages, opt, opt_number, parse, read_checked, typed_value};
 use crate::web::page::{Ctx, render_status};
 use crate::web::session::{Customer, Viewer, WebResult};
 
@@ -52,11 +49,7 @@ struct NewCasePage {
 
 impl NewCasePage {
     fn value(&self, name: &str) -> String {
-        self.values
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        typed_value(&self.values, name)
     }
 }
 
@@ -67,29 +60,10 @@ async fn page(
     errors: Vec<String>,
 ) -> Result<NewCasePage, ActionError> {
     let who = &viewer.who;
-    let units = units::list(
-        app,
-        who,
-        UnitFilter::default(),
-        None,
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await?
-    .items;
-    let products = products::list(
-        app,
-        who,
-        ProductFilter::default(),
-        &PageRequest {
-            limit: Some(200),
-            cursor: None,
-        },
-    )
-    .await?
-    .items;
+    let units = units::list(app, who, UnitFilter::default(), None, &first(200))
+        .await?
+        .items;
+    let products = choices::products(app, who).await?;
     Ok(NewCasePage {
         ctx: viewer.ctx.clone(),
         units,
