@@ -23,7 +23,7 @@
 //!
 //!     async fn new_form(cx: Cx<'_>, org: &i64) -> Res<Sheet> {
 //!         let back = format!("/console/organizations/{org}");
-//!         Ok(Sheet::new(cx.t("new-widget"), back, widget_fields(None)))
+//!         Ok(Sheet::new(cx.t("new-product"), back, widget_fields(None)))
 //!     }
 //!
 //!     async fn create(cx: Cx<'_>, _: &i64, draft: WidgetDraft) -> Res<Widget> {

@@ -8,7 +8,7 @@
 //!
 //! impl Listing for WidgetList {
 //!     type Item = Widget;
-//!     const TITLE: &'static str = "nav-widgets";
+//!     const TITLE: &'static str = "nav-products"; // a key of locales/*/casebook.ftl
 //!     const HEADERS: &'static [&'static str] = &["field-name"];
 //!     const SEARCHABLE: bool = true;
 //!
