@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 /// Top-level modules of the server crate, lowest layer first. A module may import from lower
 /// layers only; modules of one layer do not import each other.
 const MODULES: &[&[&str]] = &[
-    &["error", "clock", "config", "i18n", "markdown"],
+    &["error", "clock", "i18n", "markdown"],
+    &["config"],
     &["blobs", "calendar_cache", "search", "auth", "policy"],
     &["app"],
     &["actions"],
@@ -52,7 +53,7 @@ fn rank(table: &[&[&str]], name: &str) -> Option<usize> {
 /// The node of a module path: a top-level module, or `actions::<folder>`.
 fn node(path: &[String]) -> String {
     match path {
-        [first, second, ..] if first == "actions" && is_module_name(second) => {
+        [first, second, ..] if first == "actions" && is_actions_module(second) => {
             format!("actions::{second}")
         }
         [first, ..] if first == "actions" => "actions::".to_owned(),
@@ -61,8 +62,11 @@ fn node(path: &[String]) -> String {
     }
 }
 
-fn is_module_name(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+/// Whether `actions::<name>` is a module (a file or folder of `src/actions`), not an item of
+/// `actions/mod.rs` such as `check_version`.
+fn is_actions_module(name: &str) -> bool {
+    let actions = crate_dir("casebook-server").join("src").join("actions");
+    actions.join(format!("{name}.rs")).is_file() || actions.join(name).is_dir()
 }
 
 /// Whether `from` may name `to`; `None` when one of them is in no table.
@@ -94,10 +98,13 @@ fn module_of(relative: &Path) -> Vec<String> {
 
 /// Every path the text names from `crate::` or `super::`, resolved against `module` (grouped
 /// imports expanded), as module paths from the crate root.
-fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
+fn named_paths(text: &str, file_module: &[String]) -> Vec<Vec<String>> {
     let code = without_comments_and_strings(text);
     let bytes = code.as_bytes();
     let mut found = Vec::new();
+    // Inline modules (`mod tests { … }`) open where `super` is resolved from: (name, depth).
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut depth = 0;
     let mut i = 0;
     while i < bytes.len() {
         let start_ok = i == 0
@@ -105,10 +112,28 @@ fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
                 || bytes[i - 1] == b'_'
                 || bytes[i - 1] == b':');
         let rest = &code[i..];
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                if inline.last().is_some_and(|(_, d)| *d == depth) {
+                    inline.pop();
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+        if start_ok && let Some(name) = inline_module(rest) {
+            inline.push((name, depth + 1));
+        }
+        let module: Vec<String> = file_module
+            .iter()
+            .cloned()
+            .chain(inline.iter().map(|(n, _)| n.clone()))
+            .collect();
         let base: Option<(Vec<String>, usize)> = if start_ok && rest.starts_with("crate::") {
             Some((Vec::new(), "crate::".len()))
         } else if start_ok && rest.starts_with("super::") {
-            let mut parent = module.to_vec();
+            let mut parent = module;
             let mut len = 0;
             while code[i + len..].starts_with("super::") {
                 parent.pop();
@@ -126,6 +151,17 @@ fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
         i += len + end;
     }
     found
+}
+
+/// The name of an inline module whose body opens at the start of `s` (`mod tests {`).
+fn inline_module(s: &str) -> Option<String> {
+    let rest = s.strip_prefix("mod ")?.trim_start();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let after = rest[name.len()..].trim_start();
+    (!name.is_empty() && after.starts_with('{')).then_some(name)
 }
 
 /// Reads a path tree (`a::b`, `a::{b, c::d}`) at the start of `s`, pushing each full path.
@@ -349,6 +385,22 @@ fn the_check_finds_what_it_forbids() {
             true,
         ),
         ("actions/cases/read.rs", "use crate::newthing::X;", true),
+        // `super` from an inline module, and out of it again.
+        (
+            "actions/cases/sla/mod.rs",
+            "mod tests { use super::super::super::mail::limits; }",
+            true,
+        ),
+        (
+            "search/query.rs",
+            "mod tests { use super::super::analyzer::X; }",
+            false,
+        ),
+        (
+            "search/query.rs",
+            "mod tests { } use super::super::web::X;",
+            true,
+        ),
         // Allowed: downward, inside a folder, and prose.
         (
             "actions/mail/ingest.rs",
