@@ -40,6 +40,14 @@ const SESSION_ENDING: [&str; 4] = [
     "PATCH /api/v1/users/{id}",
 ];
 
+/// Operations run apart from the others, beside the session-ending ones: DELETE of a mail
+/// template removes the administrator's edit and the built-in text answers again (docs/mail.md,
+/// "Templates"), which the stateful phase's use_after_free check calls a deleted resource still
+/// there. The stateful phase reads the checks of the whole run, not those of an operation, so
+/// the `[[operations]]` setting below does not reach it; run apart, no GET of the template
+/// follows the DELETE, and every other check still applies to it.
+const APART: [&str; 1] = ["DELETE /api/v1/mail-templates/{kind}/{lang}"];
+
 /// Schemathesis's configuration; each setting that narrows a check says why.
 const CONFIG: &str = r#"
 # Written by crates/casebook-server/tests/api/schemathesis.rs.
@@ -160,7 +168,7 @@ async fn schemathesis_finds_no_fault(backend: TestBackend) {
 
     let mut others = Vec::new();
     let mut ending = Vec::new();
-    for name in SESSION_ENDING {
+    for name in SESSION_ENDING.into_iter().chain(APART) {
         others.extend(["--exclude-name".to_owned(), name.to_owned()]);
         ending.extend(["--include-name".to_owned(), name.to_owned()]);
     }
