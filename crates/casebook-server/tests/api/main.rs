@@ -12,6 +12,7 @@ mod bad_input;
 mod calendars;
 mod call_home;
 mod call_home_demo;
+mod demo_data;
 mod call_home_events;
 mod call_home_sim;
 mod call_home_watch;
