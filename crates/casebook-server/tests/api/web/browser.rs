@@ -403,9 +403,30 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         .await;
     let owner = b.text(".facts").await;
     assert!(owner.contains("刘工程师"), "{owner}");
+    // Phone intake: the organisation's open cases show at once; picking the caller narrows
+    // them to the caller's, and the case opened is the caller's, in the category "fault".
     b.go("/console/intake?customer_number=CN-A").await;
     b.el("#entitlement").await;
+    assert!(b.text("#caller-cases").await.contains(&number));
+    b.el(&format!("#i-caller option[value='{}']", t.a.contact_id))
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.submit("#caller-picker button[type=submit]").await;
+    let picked = b.el("#i-caller option[selected]").await.attr("value").await;
+    assert_eq!(picked.unwrap(), Some(t.a.contact_id.to_string()));
     b.shot("console-intake-zh").await;
+    b.fill("#i-title", "来电：备份任务失败").await;
+    b.click("#sev-3").await;
+    b.fill("#i-description", "客户来电，昨晚备份任务失败，报磁带库离线。").await;
+    b.submit("form[action='/console/intake'][method='post'] button[type=submit]")
+        .await;
+    let path = b.path().await;
+    let phoned = path.trim_start_matches("/console/cases/").to_owned();
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{phoned}")).await;
+    assert_eq!(case["contact"]["id"], json!(t.a.contact_id), "{case}");
+    assert_eq!((case["channel"].as_str(), case["category"].as_str()), (Some("phone"), Some("defect")));
 
     // The queue updates by itself when a case is opened elsewhere (no reload).
     b.go("/console?queue=unassigned").await;
