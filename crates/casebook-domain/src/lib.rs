@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod patch;
 pub mod policy;
 pub mod sla;
+pub mod synonyms;
 pub mod text;
 pub mod timeline;
 pub mod users;

@@ -39,6 +39,7 @@ pub mod products;
 mod rows;
 pub mod saved_views;
 pub mod search;
+pub mod search_synonyms;
 pub mod sites;
 pub mod sla;
 #[cfg(feature = "testing")]

@@ -177,5 +177,6 @@ pub fn request_of(query: SearchQuery) -> Result<Request, ActionError> {
         offset,
         limit: within("limit", query.limit.unwrap_or(20), 1, 100)? as usize,
         locale: String::new(),
+        synonyms: Default::default(),
     })
 }

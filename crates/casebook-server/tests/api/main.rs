@@ -41,6 +41,7 @@ mod plans;
 mod processes;
 mod schemathesis;
 mod search;
+mod search_synonyms;
 mod search_cli;
 mod search_follow;
 mod sign_out_everywhere;

@@ -26,6 +26,7 @@ pub mod mail_templates;
 pub mod queue;
 pub mod search;
 pub mod service_levels;
+pub mod synonyms;
 pub mod tables;
 
 use axum::Router;
@@ -69,4 +70,5 @@ pub fn routes() -> Router<AppState> {
         .merge(service_levels::routes())
         .merge(call_home::routes())
         .merge(kb::routes())
+        .merge(synonyms::routes())
 }
