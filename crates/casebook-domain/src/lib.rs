@@ -22,6 +22,7 @@ pub mod mail_auth;
 pub mod notifications;
 pub mod patch;
 pub mod policy;
+pub mod replies;
 pub mod sla;
 pub mod synonyms;
 pub mod text;

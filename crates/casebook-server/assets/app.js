@@ -1,7 +1,8 @@
 // Casebook's own script: progressive enhancement only; every page works without it.
 // Countdowns of SLA deadlines, live queue updates over server-sent events, drag and drop of
-// files, keyboard shortcuts, filling the sign-in form from the demo account list, and the
-// knowledge-base suggestions of the portal's new-case page (with the deflection count).
+// files, keyboard shortcuts, filling the sign-in form from the demo account list, the
+// knowledge-base suggestions of the portal's new-case page (with the deflection count), and
+// reply templates inserted into the reply box without a reload.
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "en";
@@ -96,6 +97,9 @@
         var radio = document.getElementById(k === "r" ? "vis-public" : "vis-internal");
         if (radio) radio.checked = true;
         body.focus();
+      } else if (k === "m") {
+        var pick = document.getElementById("t-template");
+        if (pick) { e.preventDefault(); pick.focus(); }
       } else if (k === "j" || k === "k") {
         var links = Array.from(document.querySelectorAll("a.case-link"));
         if (!links.length) return;
@@ -164,6 +168,34 @@
     });
   }
 
+  // "Insert" of the case page's template picker: the template's text for this case comes from
+  // the API and goes into the reply box (the form posts as usual if that fails).
+  function templates() {
+    var form = document.getElementById("template-picker");
+    if (!form || !window.fetch) return;
+    form.addEventListener("submit", function (e) {
+      if (!e.submitter || e.submitter.value !== "insert") return;
+      e.preventDefault();
+      var url = "/api/v1/cases/" + form.dataset.case + "/reply-templates/" +
+        form.elements.template.value + "/render";
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": form.elements._csrf.value },
+        body: JSON.stringify({ lang: form.elements.lang.value })
+      })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (reply) {
+          var body = document.getElementById("reply-body");
+          var radio = document.getElementById(reply.visibility === "internal" ? "vis-internal" : "vis-public");
+          if (radio) radio.checked = true;
+          body.value = reply.text;
+          body.focus();
+        })
+        .catch(function () { form.submit(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
@@ -172,5 +204,6 @@
     keys();
     demo();
     suggestions();
+    templates();
   });
 })();

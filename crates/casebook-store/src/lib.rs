@@ -35,6 +35,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod page;
 pub mod plans;
+pub mod reply_templates;
 pub mod products;
 mod rows;
 pub mod saved_views;

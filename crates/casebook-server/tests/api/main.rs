@@ -40,6 +40,7 @@ mod openapi;
 mod plans;
 mod processes;
 mod schemathesis;
+mod replies;
 mod search;
 mod search_synonyms;
 mod search_cli;

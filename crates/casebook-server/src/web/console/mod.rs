@@ -24,6 +24,7 @@ pub mod mail;
 pub mod mail_review;
 pub mod mail_templates;
 pub mod queue;
+pub mod replies;
 pub mod search;
 pub mod service_levels;
 pub mod synonyms;
@@ -71,4 +72,5 @@ pub fn routes() -> Router<AppState> {
         .merge(call_home::routes())
         .merge(kb::routes())
         .merge(synonyms::routes())
+        .merge(replies::routes())
 }
