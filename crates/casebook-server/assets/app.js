@@ -190,6 +190,7 @@
           var radio = document.getElementById(reply.visibility === "internal" ? "vis-internal" : "vis-public");
           if (radio) radio.checked = true;
           body.value = reply.text;
+          body.setAttribute("data-inserted", form.elements.template.value);
           body.focus();
         })
         .catch(function () { form.submit(); });

@@ -490,7 +490,30 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         timeline.contains("5432") && timeline.contains(INTERNAL_CANARY),
         "{timeline}"
     );
-    for status in ["in_progress", "solution_proposed"] {
+    // A macro from the reply box, by keyboard: "m" picks the template, "Insert" puts its text for
+    // this case into the reply box (from the API, no reload), "Apply" posts it and starts work.
+    let (status, made) = t
+        .post(&t.admin, "/api/v1/reply-templates", json!({"name": "开始处理", "shared": true,
+            "body_zh": "您好，问题 {{ case.number }} 已由{{ engineer.name }}开始处理。",
+            "body_en": "Case {{ case.number }} is being worked on.",
+            "changes": {"status": "in_progress"}}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{made}");
+    b.go(&format!("/console/cases/{number}")).await;
+    b.keys("m").await;
+    let focused = b.c.execute("return document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, json!("t-template"));
+    b.click("#template-picker button[value='insert']").await;
+    let wanted = format!("问题 {number} 已由刘工程师开始处理");
+    b.el("#reply-body[data-inserted]").await;
+    let typed = b.c.execute("return document.getElementById('reply-body').value;", vec![])
+        .await
+        .unwrap();
+    assert!(typed.as_str().unwrap_or_default().contains(&wanted), "{typed}");
+    b.submit("#template-picker button[value='apply']").await;
+    assert!(b.text("#timeline").await.contains(&wanted));
+    assert!(b.text(".facts .status").await.contains("处理中"));
+    for status in ["solution_proposed"] {
         b.el(&format!("#c-status option[value='{status}']"))
             .await
             .click()
