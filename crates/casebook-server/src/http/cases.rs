@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_comment))
         .routes(routes!(list_attachments, add_attachments))
         .routes(routes!(download_attachment))
+        .routes(routes!(inline_attachment))
         .routes(routes!(get_timeline))
 }
 
@@ -277,6 +278,46 @@ async fn download_attachment(
             header::CONTENT_SECURITY_POLICY,
             "sandbox; default-src 'none'".to_owned(),
         ),
+        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+        (header::ETAG, format!("\"{}\"", meta.sha256)),
+    ];
+    let mut response = Response::new(Body::from(content));
+    for (name, value) in headers {
+        let value =
+            HeaderValue::from_str(&value).map_err(|e| ActionError::Internal(e.to_string()))?;
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
+}
+
+/// An image (PNG, JPEG, GIF, WebP) or PDF attachment to show in a page (`Content-Disposition:
+/// inline`), never sniffed; any other type is not shown inline (404: download it instead).
+#[utoipa::path(get, path = "/cases/{number}/attachments/{id}/inline", tag = "cases",
+    params(("number" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "the image or PDF", content_type = "application/octet-stream"),
+        (status = 404, body = ErrorBody)))]
+async fn inline_attachment(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath((number, id)): ApiPath<(CaseNumber, AttachmentId)>,
+) -> ApiResult<Response> {
+    let (meta, content) = attachments::download(&app, &who, number, id).await?;
+    if !crate::web::attachment_text::inline_type(&meta.content_type) {
+        return Err(ActionError::NotFound("inline preview").into());
+    }
+    let disposition = content_disposition(&meta.file_name).replacen("attachment", "inline", 1);
+    // Images: nothing in them may run. PDFs: the browser's viewer must run, in its own
+    // process, so the sandbox directive (which would stop it) is left out.
+    let policy = if meta.content_type == "application/pdf" {
+        "default-src 'none'; frame-ancestors 'self'"
+    } else {
+        "sandbox; default-src 'none'; frame-ancestors 'self'"
+    };
+    let headers = [
+        (header::CONTENT_TYPE, meta.content_type.clone()),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (header::CONTENT_SECURITY_POLICY, policy.to_owned()),
         (header::CACHE_CONTROL, "private, no-cache".to_owned()),
         (header::ETAG, format!("\"{}\"", meta.sha256)),
     ];

@@ -36,12 +36,13 @@ use axum::routing::{get, post};
 use self::case::Console;
 use crate::app::AppState;
 use crate::web::case_forms::{ChangeForm, EntitlementForm, EscalateForm};
-use crate::web::case_page;
+use crate::web::{attachment_view, case_page};
 
 /// The console's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(case_page::routes::<Console>())
+        .merge(attachment_view::routes::<Console>())
         .merge(case_page::form::<Console, ChangeForm>())
         .merge(case_page::form::<Console, EscalateForm>())
         .merge(case_page::form::<Console, EntitlementForm>())
