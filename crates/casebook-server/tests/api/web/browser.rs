@@ -380,6 +380,13 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         .await
         .expect("a running countdown");
     b.shot("portal-case-opened-zh").await;
+    // The log previewed: numbered lines, and a search marks the word.
+    b.submit("#timeline a.preview").await;
+    b.el("#L1").await;
+    b.fill("#p-q", "refused").await;
+    b.submit(".log-search button[type=submit]").await;
+    assert_eq!(b.text("#log mark").await, "refused");
+    b.shot("portal-log-preview-zh").await;
     b.go("/portal").await;
     b.shot("portal-cases-zh").await;
     b.go("/portal/contracts").await;

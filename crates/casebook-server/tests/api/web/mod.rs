@@ -16,6 +16,7 @@ mod html;
 mod kb_pages;
 mod mail_pages;
 mod portal;
+mod previews;
 mod profile_pages;
 mod public_kb;
 mod search_pages;
