@@ -19,9 +19,9 @@ pub type TemplateName = Line<100>;
 /// A template's text (MiniJinja; at most 20,000 characters).
 pub type TemplateText = Paragraphs<20_000>;
 
-/// What applying a macro changes on the case besides posting its text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// What applying a macro changes on the case besides posting its text. Read only from a JSON
+/// object (never from an array, which serde would otherwise take for a struct).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct MacroChanges {
     /// Move the case to this status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +35,48 @@ pub struct MacroChanges {
     /// Make the person applying it the case's owner.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub take: bool,
+}
+
+/// The fields of [`MacroChanges`] as they are read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeFields {
+    #[serde(default)]
+    status: Option<Status>,
+    #[serde(default)]
+    severity: Option<Severity>,
+    #[serde(default)]
+    tier: Option<Tier>,
+    #[serde(default)]
+    take: bool,
+}
+
+impl<'de> Deserialize<'de> for MacroChanges {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = MacroChanges;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of changes")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<MacroChanges, A::Error> {
+                let f =
+                    ChangeFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(MacroChanges {
+                    status: f.status,
+                    severity: f.severity,
+                    tier: f.tier,
+                    take: f.take,
+                })
+            }
+        }
+        d.deserialize_map(Object)
+    }
 }
 
 impl MacroChanges {
@@ -123,5 +165,7 @@ mod tests {
         assert!(MacroChanges::default().is_empty());
         let unknown = serde_json::from_value::<MacroChanges>(serde_json::json!({"owner": 1}));
         assert!(unknown.is_err());
+        let listed = serde_json::from_value::<MacroChanges>(serde_json::json!([null, null]));
+        assert!(listed.is_err(), "an array is not an object of changes");
     }
 }

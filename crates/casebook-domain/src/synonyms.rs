@@ -101,11 +101,19 @@ impl utoipa::PartialSchema for Words {
             .schema_type(utoipa::openapi::schema::Type::String)
             .min_length(Some(1))
             .max_length(Some(MAX_WORD_CHARS));
-        utoipa::openapi::schema::ArrayBuilder::new()
+        let list = utoipa::openapi::schema::ArrayBuilder::new()
             .items(word)
             .min_items(Some(2))
             .max_items(Some(MAX_WORDS))
-            .unique_items(true)
+            .unique_items(true);
+        let text = utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "the words in one text, separated by commas (, ， 、), semicolons or line ends",
+            ));
+        utoipa::openapi::schema::OneOfBuilder::new()
+            .item(list)
+            .item(text)
             .into()
     }
 }
@@ -152,7 +160,8 @@ mod tests {
     fn words_from_a_list_or_one_text() {
         let listed: Words = serde_json::from_value(serde_json::json!(["磁盘", " 硬盘 "])).unwrap();
         assert_eq!(listed.as_slice(), ["磁盘", "硬盘"]);
-        let typed: Words = serde_json::from_value(serde_json::json!("宕机，停机、 down\n")).unwrap();
+        let typed: Words =
+            serde_json::from_value(serde_json::json!("宕机，停机、 down\n")).unwrap();
         assert_eq!(typed.as_slice(), ["宕机", "停机", "down"]);
         assert_eq!(typed.joined(), "宕机, 停机, down");
     }

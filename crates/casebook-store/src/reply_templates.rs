@@ -15,7 +15,17 @@ use crate::time::Ts;
 /// Most templates one person sees (the shared ones and their own).
 pub const MAX_SEEN: i64 = 500;
 
-type Row = (i64, Option<i64>, String, String, String, String, String, i64, Ts);
+type Row = (
+    i64,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Ts,
+);
 
 const COLUMNS: &str =
     "id, owner_id, name, visibility, body_zh, body_en, changes, version, updated_at";

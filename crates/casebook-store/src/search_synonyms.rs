@@ -41,8 +41,10 @@ pub async fn all(db: &mut Db) -> StoreResult<Vec<SynonymGroup>> {
 
 /// How many groups there are.
 pub async fn count(db: &mut Db) -> StoreResult<i64> {
-    Ok(on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM search_synonyms")
-        .fetch_one(c).await)?)
+    Ok(
+        on_db!(db, c => sqlx::query_scalar("SELECT COUNT(*) FROM search_synonyms")
+        .fetch_one(c).await)?,
+    )
 }
 
 /// One group.

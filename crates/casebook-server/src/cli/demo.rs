@@ -17,8 +17,8 @@ use casebook_domain::ids::{ContactId, OrganizationId, ProductId};
 use casebook_domain::policy::Role;
 use casebook_domain::users::User;
 use jiff::SignedDuration;
-use rand::rngs::StdRng;
 use rand::SeedableRng;
+use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde_json::json;
 

@@ -191,11 +191,23 @@ mod tests {
         assert_eq!(shown("image/png", "a.png", b"\x89PNG"), Shown::Image);
         assert_eq!(shown("image/svg+xml", "a.svg", b"<svg/>"), Shown::Text);
         assert_eq!(shown("application/pdf", "a.pdf", b"%PDF"), Shown::Pdf);
-        assert_eq!(shown("application/octet-stream", "x.log", b"ok\n"), Shown::Text);
-        assert_eq!(shown("application/octet-stream", "x.bin", b"a\0b"), Shown::Download);
+        assert_eq!(
+            shown("application/octet-stream", "x.log", b"ok\n"),
+            Shown::Text
+        );
+        assert_eq!(
+            shown("application/octet-stream", "x.bin", b"a\0b"),
+            Shown::Download
+        );
         let gbk = GB18030.encode("错误：磁盘离线").0;
-        assert_eq!(shown("application/octet-stream", "x.bin", &gbk), Shown::Download);
-        assert_eq!(shown("application/octet-stream", "x.log", &gbk), Shown::Text);
+        assert_eq!(
+            shown("application/octet-stream", "x.bin", &gbk),
+            Shown::Download
+        );
+        assert_eq!(
+            shown("application/octet-stream", "x.log", &gbk),
+            Shown::Text
+        );
         assert_eq!(decode(&gbk), "错误：磁盘离线");
         assert!(inline_type("image/jpeg") && inline_type("application/pdf"));
         assert!(!inline_type("image/svg+xml") && !inline_type("text/html"));
@@ -204,17 +216,33 @@ mod tests {
     #[test]
     fn pages_numbers_and_marks() {
         let text: String = (1..=1203)
-            .map(|n| if n % 400 == 0 { format!("{n} ERROR disk\n") } else { format!("{n} ok\n") })
+            .map(|n| {
+                if n % 400 == 0 {
+                    format!("{n} ERROR disk\n")
+                } else {
+                    format!("{n} ok\n")
+                }
+            })
             .collect();
         let first = page_of(&text, 1, "error");
-        assert_eq!((first.pages, first.total_lines, first.lines.len()), (3, 1203, 500));
+        assert_eq!(
+            (first.pages, first.total_lines, first.lines.len()),
+            (3, 1203, 500)
+        );
         assert_eq!(first.matches, [400, 800, 1200]);
         assert_eq!(
             first.lines[399].pieces,
-            [("400 ".to_owned(), false), ("ERROR".to_owned(), true), (" disk".to_owned(), false)]
+            [
+                ("400 ".to_owned(), false),
+                ("ERROR".to_owned(), true),
+                (" disk".to_owned(), false)
+            ]
         );
         let last = page_of(&text, 99, "");
-        assert_eq!((last.page, last.lines.len(), last.lines[0].number), (3, 203, 1001));
+        assert_eq!(
+            (last.page, last.lines.len(), last.lines[0].number),
+            (3, 203, 1001)
+        );
         assert_eq!(page_of_line(1200), 3);
         assert_eq!(page_of("", 1, "x").pages, 1);
         let long = "x".repeat(LINE_CHARS + 5);

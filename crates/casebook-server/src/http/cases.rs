@@ -264,20 +264,33 @@ async fn download_attachment(
     ApiPath((number, id)): ApiPath<(CaseNumber, AttachmentId)>,
 ) -> ApiResult<Response> {
     let (meta, content) = attachments::download(&app, &who, number, id).await?;
+    let served = served_type(&meta.content_type).to_owned();
+    let disposition = content_disposition(&meta.file_name);
+    file_response(
+        &meta,
+        content,
+        served,
+        disposition,
+        "sandbox; default-src 'none'",
+        "DENY",
+    )
+}
+
+/// A file with the headers that keep a browser from running or sniffing it.
+fn file_response(
+    meta: &AttachmentMeta,
+    content: Vec<u8>,
+    content_type: String,
+    disposition: String,
+    policy: &str,
+    frames: &str,
+) -> ApiResult<Response> {
     let headers = [
-        (
-            header::CONTENT_TYPE,
-            served_type(&meta.content_type).to_owned(),
-        ),
-        (
-            header::CONTENT_DISPOSITION,
-            content_disposition(&meta.file_name),
-        ),
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_DISPOSITION, disposition),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'".to_owned(),
-        ),
+        (header::CONTENT_SECURITY_POLICY, policy.to_owned()),
+        (header::X_FRAME_OPTIONS, frames.to_owned()),
         (header::CACHE_CONTROL, "private, no-cache".to_owned()),
         (header::ETAG, format!("\"{}\"", meta.sha256)),
     ];
@@ -302,7 +315,7 @@ async fn inline_attachment(
     ApiPath((number, id)): ApiPath<(CaseNumber, AttachmentId)>,
 ) -> ApiResult<Response> {
     let (meta, content) = attachments::download(&app, &who, number, id).await?;
-    if !crate::web::attachment_text::inline_type(&meta.content_type) {
+    if !crate::edge::attachment_text::inline_type(&meta.content_type) {
         return Err(ActionError::NotFound("inline preview").into());
     }
     let disposition = content_disposition(&meta.file_name).replacen("attachment", "inline", 1);
@@ -313,21 +326,15 @@ async fn inline_attachment(
     } else {
         "sandbox; default-src 'none'; frame-ancestors 'self'"
     };
-    let headers = [
-        (header::CONTENT_TYPE, meta.content_type.clone()),
-        (header::CONTENT_DISPOSITION, disposition),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        (header::CONTENT_SECURITY_POLICY, policy.to_owned()),
-        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
-        (header::ETAG, format!("\"{}\"", meta.sha256)),
-    ];
-    let mut response = Response::new(Body::from(content));
-    for (name, value) in headers {
-        let value =
-            HeaderValue::from_str(&value).map_err(|e| ActionError::Internal(e.to_string()))?;
-        response.headers_mut().insert(name, value);
-    }
-    Ok(response)
+    let content_type = meta.content_type.clone();
+    file_response(
+        &meta,
+        content,
+        content_type,
+        disposition,
+        policy,
+        "SAMEORIGIN",
+    )
 }
 
 /// The timeline of a case in time order (customers never see internal notes).

@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use casebook_domain::CaseNumber;
 use casebook_domain::case::Case;
 use casebook_domain::policy::Visibility;
-use casebook_domain::replies::{MacroChanges, ReplyTemplate, ReplyTemplateDraft, ReplyTemplatePatch};
+use casebook_domain::replies::{
+    MacroChanges, ReplyTemplate, ReplyTemplateDraft, ReplyTemplatePatch,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -62,7 +64,11 @@ fn lang_of(asked: Option<&str>, who: &crate::policy::Principal) -> Result<Lang, 
     match asked {
         Some(tag) => Lang::from_tag(tag)
             .ok_or_else(|| ActionError::field("lang", "invalid", "use zh-CN or en")),
-        None => Ok(who.locale.as_deref().and_then(Lang::from_tag).unwrap_or(Lang::Zh)),
+        None => Ok(who
+            .locale
+            .as_deref()
+            .and_then(Lang::from_tag)
+            .unwrap_or(Lang::Zh)),
     }
 }
 
@@ -166,5 +172,7 @@ async fn apply_template(
     ApiJson(body): ApiJson<ApplyRequest>,
 ) -> ApiResult<Json<Case>> {
     let lang = lang_of(body.lang.as_deref(), &who)?;
-    Ok(Json(apply::apply(&app, &who, id, number, body.text, lang).await?))
+    Ok(Json(
+        apply::apply(&app, &who, id, number, body.text, lang).await?,
+    ))
 }

@@ -147,21 +147,21 @@ pub fn run(engine: &Engine, scope: Scope, request: &Request) -> Result<Results, 
         for &(field, boost) in text_fields {
             matching.push((Occur::Should, boosted(term_query(field, t), boost)));
         }
-        for alternative in request.synonyms.of_term(t) {
-            for &(field, boost) in text_fields {
-                let query: Box<dyn Query> = match alternative.as_slice() {
-                    [one] => term_query(field, one),
-                    several => Box::new(BooleanQuery::new(
-                        several
-                            .iter()
-                            .map(|w| (Occur::Must, term_query(field, w)))
-                            .collect(),
-                    )),
-                };
-                matching.push((Occur::Should, boosted(query, boost * SYNONYM_WEIGHT)));
-            }
-            highlighted.extend(alternative.iter().cloned());
+    }
+    for alternative in request.synonyms.of_terms(&terms) {
+        for &(field, boost) in text_fields {
+            let query: Box<dyn Query> = match alternative.as_slice() {
+                [one] => term_query(field, one),
+                several => Box::new(BooleanQuery::new(
+                    several
+                        .iter()
+                        .map(|w| (Occur::Must, term_query(field, w)))
+                        .collect(),
+                )),
+            };
+            matching.push((Occur::Should, boosted(query, boost * SYNONYM_WEIGHT)));
         }
+        highlighted.extend(alternative);
     }
     if !exact.is_empty() && exact.chars().count() <= 64 {
         // A case number, customer number, serial number or e-mail typed exactly.

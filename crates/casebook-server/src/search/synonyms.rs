@@ -1,7 +1,8 @@
 //! Synonyms applied at query time: each group of words the admins keep (磁盘, 硬盘, disk) is cut
-//! into terms by the query analyzer, and a query term that is one of a group's words also asks
-//! for the group's other words. Nothing is re-indexed when the groups change. A word that cuts
-//! into several terms (无法连接 → 无法 连接) is asked for as all of its terms together.
+//! into terms by the query analyzer, and a query term (or a run of terms) that is one of a
+//! group's words also asks for the group's other words. Nothing is re-indexed when the groups
+//! change. A word that cuts into several terms (无法连接 → 无法 连接) is recognised as that run
+//! in a query and asked for as all of its terms together.
 //!
 //! The groups are read from the database for each search (a few hundred short rows); the terms
 //! are cut again only when a group changed ([`SynonymCache`]).
@@ -16,16 +17,16 @@ use super::analyzer::query_terms;
 /// Most alternatives a query term is expanded into.
 pub const MAX_ALTERNATIVES: usize = 8;
 
-/// For each single query term, the other words of its groups, each as its terms.
+/// For each word of a group (as its terms), the other words of its groups, each as its terms.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Synonyms {
-    alternatives: HashMap<String, Vec<Vec<String>>>,
+    alternatives: HashMap<Vec<String>, Vec<Vec<String>>>,
 }
 
 impl Synonyms {
     /// The synonyms of `groups`.
     pub fn of(groups: &[SynonymGroup]) -> Synonyms {
-        let mut alternatives: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+        let mut alternatives: HashMap<Vec<String>, Vec<Vec<String>>> = HashMap::new();
         for group in groups {
             let cut: Vec<Vec<String>> = group
                 .words
@@ -35,9 +36,7 @@ impl Synonyms {
                 .filter(|terms| !terms.is_empty())
                 .collect();
             for (k, word) in cut.iter().enumerate() {
-                // Only a word that is one term can be recognised in a query's terms.
-                let [term] = word.as_slice() else { continue };
-                let others = alternatives.entry(term.clone()).or_default();
+                let others = alternatives.entry(word.clone()).or_default();
                 for (j, other) in cut.iter().enumerate() {
                     if j != k && other != word && !others.contains(other) {
                         others.push(other.clone());
@@ -53,7 +52,29 @@ impl Synonyms {
 
     /// The other words a query term also asks for (each as its terms).
     pub fn of_term(&self, term: &str) -> &[Vec<String>] {
-        self.alternatives.get(term).map_or(&[], Vec::as_slice)
+        self.alternatives
+            .get(&vec![term.to_owned()])
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// What a query's terms also ask for: the alternatives of each term, and of each run of
+    /// terms that is a word of several terms (隔离网关 is cut into 隔离 · 网关); each once, in
+    /// the query's order.
+    pub fn of_terms(&self, terms: &[String]) -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for start in 0..terms.len() {
+            for end in start + 1..=terms.len().min(start + 8) {
+                let Some(others) = self.alternatives.get(&terms[start..end]) else {
+                    continue;
+                };
+                for other in others {
+                    if !out.contains(other) && other.as_slice() != &terms[start..end] {
+                        out.push(other.clone());
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether there are none.
@@ -106,12 +127,27 @@ mod tests {
             group(1, &["磁盘", "硬盘", "Disks"]),
             group(2, &["无法连接", "连接失败", "timeout"]),
         ]);
-        assert_eq!(s.of_term("磁盘"), [vec!["硬盘".to_owned()], vec!["disk".to_owned()]]);
-        assert_eq!(s.of_term("disk"), [vec!["磁盘".to_owned()], vec!["硬盘".to_owned()]]);
+        assert_eq!(
+            s.of_term("磁盘"),
+            [vec!["硬盘".to_owned()], vec!["disk".to_owned()]]
+        );
+        assert_eq!(
+            s.of_term("disk"),
+            [vec!["磁盘".to_owned()], vec!["硬盘".to_owned()]]
+        );
         let timeout = s.of_term("timeout");
         assert_eq!(timeout.len(), 2, "{timeout:?}");
-        assert!(timeout.iter().any(|t| t.len() > 1), "a word of several terms: {timeout:?}");
+        assert!(
+            timeout.iter().any(|t| t.len() > 1),
+            "a word of several terms: {timeout:?}"
+        );
         assert!(s.of_term("网卡").is_empty());
+        let query = ["网络".to_owned(), "无法".to_owned(), "连接".to_owned()];
+        let asked = s.of_terms(&query);
+        assert!(
+            asked.contains(&vec!["timeout".to_owned()]),
+            "a run of terms: {asked:?}"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The preview page of an attachment, on both sides (`…/cases/{number}/attachments/{id}`):
 //! images and PDFs inline (from the API's inline address), text and log files as numbered
-//! lines with a search and pages (`attachment_text.rs`), anything else as a download link.
+//! lines with a search and pages (`edge/attachment_text.rs`), anything else as a download link.
 //! What the customer may not see (an internal attachment, another organisation's case) does not
 //! exist for them. The page is one of ours (our CSP, escaped text); the file itself is still
 //! served by the API with its safe headers.
@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::actions::cases::attachments;
 use crate::app::AppState;
-use crate::web::attachment_text::{self, Shown, TextPage};
+use crate::edge::attachment_text::{self, Shown, TextPage};
 use crate::web::case_page::{Side, Signed};
 use crate::web::page::{Ctx, render};
 use crate::web::session::WebResult;
@@ -57,12 +57,18 @@ impl PreviewPage {
     /// The address of page `page` of the text, with the search kept.
     fn page_link(&self, page: usize) -> String {
         let query = [("page", page.to_string()), ("q", self.q.clone())];
-        format!("?{}", serde_urlencoded::to_string(query).unwrap_or_default())
+        format!(
+            "?{}",
+            serde_urlencoded::to_string(query).unwrap_or_default()
+        )
     }
 
     /// The address of line `line` (its page, the search kept).
     fn line_link(&self, line: &usize) -> String {
-        format!("{}#L{line}", self.page_link(attachment_text::page_of_line(*line)))
+        format!(
+            "{}#L{line}",
+            self.page_link(attachment_text::page_of_line(*line))
+        )
     }
 }
 

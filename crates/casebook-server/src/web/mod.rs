@@ -9,7 +9,6 @@
 //! rendered in the visitor's language. Forms carry the session's CSRF token in `_csrf`.
 
 pub mod assets;
-pub mod attachment_text;
 pub mod attachment_view;
 pub mod case_forms;
 pub mod case_page;

@@ -20,7 +20,9 @@ async fn synonyms_widen_searches(backend: TestBackend) {
     let starter = groups.as_array().unwrap();
     assert!(starter.len() >= 40, "the starter list: {groups}");
     assert!(
-        starter.iter().any(|g| g["words"] == json!(["磁盘", "硬盘", "disk"])),
+        starter
+            .iter()
+            .any(|g| g["words"] == json!(["磁盘", "硬盘", "disk"])),
         "{groups}"
     );
 
@@ -37,7 +39,10 @@ async fn synonyms_widen_searches(backend: TestBackend) {
         )
         .await;
     // 磁盘 (typed) finds 硬盘 (written), highlighted.
-    let body = wait_for(&t, &t.engineer, &q("磁盘"), |b| numbers(b).contains(&disk)).await;
+    let body = wait_for(&t, &t.engineer, &q("磁盘"), |b| {
+        numbers(b).contains(&disk)
+    })
+    .await;
     let hit = body["items"]
         .as_array()
         .unwrap()
@@ -45,10 +50,16 @@ async fn synonyms_widen_searches(backend: TestBackend) {
         .find(|h| h["number"] == disk.as_str())
         .unwrap();
     assert!(
-        hit["title_html"].as_str().unwrap().contains("<mark>硬盘</mark>"),
+        hit["title_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>硬盘</mark>"),
         "{hit}"
     );
-    wait_for(&t, &t.engineer, &q("网闸"), |b| numbers(b).contains(&gate)).await;
+    wait_for(&t, &t.engineer, &q("网闸"), |b| {
+        numbers(b).contains(&gate)
+    })
+    .await;
 
     // A group added now applies to the next search; deleted, it no longer does.
     assert!(!numbers(&find(&t, &t.engineer, &q("隔离网关")).await).contains(&gate));
@@ -78,15 +89,25 @@ async fn synonym_edits_are_checked(backend: TestBackend) {
     let (_, before) = t.get(&t.engineer, list).await;
     let refused = |body: &Value, words: &str| {
         assert_eq!(body["error"]["code"], "validation_failed", "{body}");
-        assert_eq!(body["error"]["details"]["fields"][0]["field"], "words", "{body}");
-        let message = body["error"]["details"]["fields"][0]["message"].as_str().unwrap();
+        assert_eq!(
+            body["error"]["details"]["fields"][0]["field"], "words",
+            "{body}"
+        );
+        let message = body["error"]["details"]["fields"][0]["message"]
+            .as_str()
+            .unwrap();
         assert!(message.contains(words), "{body}");
     };
     for (words, why) in [
         (json!(["磁盘"]), "at least two"),
         (json!(["Down", "down"]), "twice"),
         (json!("宕机"), "at least two"),
-        (json!(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"]), "at most 12"),
+        (
+            json!([
+                "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"
+            ]),
+            "at most 12",
+        ),
         (json!(["x".repeat(41), "y"]), "at most 40"),
     ] {
         let (status, body) = t.post(&t.admin, list, json!({ "words": words })).await;
@@ -94,7 +115,9 @@ async fn synonym_edits_are_checked(backend: TestBackend) {
         refused(&body, why);
     }
     // Only admins change them; customers do not even read them.
-    let (status, body) = t.post(&t.engineer, list, json!({"words": ["甲", "乙"]})).await;
+    let (status, body) = t
+        .post(&t.engineer, list, json!({"words": ["甲", "乙"]}))
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = t.get(&t.a.user_token, list).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
@@ -109,19 +132,29 @@ async fn synonym_edits_are_checked(backend: TestBackend) {
     assert_eq!(group["words"], json!(["工单", "问题单", "ticket"]));
     let path = format!("{list}/{}", group["id"]);
     let (status, edited) = t
-        .patch(&t.admin, &path, json!({"words": ["工单", "ticket"], "version": 1}))
+        .patch(
+            &t.admin,
+            &path,
+            json!({"words": ["工单", "ticket"], "version": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{edited}");
     assert_eq!(edited["version"], 2);
     let (status, body) = t
-        .patch(&t.admin, &path, json!({"words": ["工单", "案例"], "version": 1}))
+        .patch(
+            &t.admin,
+            &path,
+            json!({"words": ["工单", "案例"], "version": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (_, kept) = t.get(&t.engineer, &path).await;
-    assert_eq!(kept["words"], json!(["工单", "ticket"]), "the refused edit changed nothing");
-    let (status, body) = t
-        .call(Method::DELETE, &t.engineer, &path, None)
-        .await;
+    assert_eq!(
+        kept["words"],
+        json!(["工单", "ticket"]),
+        "the refused edit changed nothing"
+    );
+    let (status, body) = t.call(Method::DELETE, &t.engineer, &path, None).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = t
         .call(Method::DELETE, &t.admin, &format!("{list}/999999"), None)

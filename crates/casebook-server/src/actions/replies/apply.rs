@@ -48,7 +48,8 @@ pub async fn apply(
         None => render::text_for(app, who, &template, number, lang).await?,
     };
     if !text.trim().is_empty() {
-        let body = LongText::parse(&text).map_err(|e| ActionError::Validation(vec![e.on("body")]))?;
+        let body =
+            LongText::parse(&text).map_err(|e| ActionError::Validation(vec![e.on("body")]))?;
         let draft = CommentDraft {
             body,
             visibility: Some(template.visibility),
@@ -71,7 +72,8 @@ pub async fn apply(
         return cases::get(app, who, number).await;
     }
     let reason = format!("{}: {}", lang.t("reply-macro"), template.name.as_str());
-    let reason = Notes::parse(&reason).map_err(|e| ActionError::Validation(vec![e.on("reason")]))?;
+    let reason =
+        Notes::parse(&reason).map_err(|e| ActionError::Validation(vec![e.on("reason")]))?;
     let patch = CasePatch {
         reason: Some(reason),
         ..patch

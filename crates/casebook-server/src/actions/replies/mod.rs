@@ -6,9 +6,9 @@
 pub mod apply;
 pub mod render;
 
+use casebook_domain::policy::Visibility;
 use casebook_domain::policy::{Permission, Role};
 use casebook_domain::replies::{ReplyTemplate, ReplyTemplateDraft, ReplyTemplatePatch};
-use casebook_domain::policy::Visibility;
 use casebook_store::{AuditEntry, reply_templates};
 
 use crate::actions::{ActionError, ActionResult, check_version};
@@ -22,7 +22,8 @@ pub const MAX_SHARED: i64 = 300;
 
 /// Whether `who` may write shared templates (managers and admins).
 fn may_share(who: &Principal) -> bool {
-    who.actor().is_none_or(|a| matches!(a.role, Role::Manager | Role::Admin))
+    who.actor()
+        .is_none_or(|a| matches!(a.role, Role::Manager | Role::Admin))
 }
 
 /// Whether `who` may see `t`: shared, or their own.
@@ -100,7 +101,10 @@ pub async fn create(
     check_texts(&template)?;
     let mut db = app.store.write().await?;
     let (count, max) = match template.owner_id {
-        Some(owner) => (reply_templates::count_of(&mut db, Some(owner)).await?, MAX_PERSONAL),
+        Some(owner) => (
+            reply_templates::count_of(&mut db, Some(owner)).await?,
+            MAX_PERSONAL,
+        ),
         None => (reply_templates::count_of(&mut db, None).await?, MAX_SHARED),
     };
     if count >= max {

@@ -51,7 +51,11 @@ fn context(app: &App, who: &Principal, case: &Case, deadline: Option<String>, la
 }
 
 /// The next running target of the case, in the desk's time zone.
-async fn next_deadline(app: &App, who: &Principal, number: CaseNumber) -> ActionResult<Option<String>> {
+async fn next_deadline(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+) -> ActionResult<Option<String>> {
     let clocks = sla::of_case(app, who, number).await?.clocks;
     let tz = app.config.time_zone();
     Ok(clocks
@@ -85,6 +89,10 @@ pub async fn text_for(
     let source = if wanted.is_empty() { other } else { wanted };
     let ctx = context(app, who, &case, deadline, lang);
     render_text(source.as_str(), &ctx).map_err(|e| {
-        ActionError::field("template", "invalid_template", format!("the template does not render: {e}"))
+        ActionError::field(
+            "template",
+            "invalid_template",
+            format!("the template does not render: {e}"),
+        )
     })
 }

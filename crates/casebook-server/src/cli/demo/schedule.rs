@@ -19,7 +19,11 @@ const DAY: i64 = 24 * HOUR;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Step {
     /// The `n`th case opens and is played to `target` at `pace`.
-    Open { n: usize, target: Status, pace: Pace },
+    Open {
+        n: usize,
+        target: Status,
+        pace: Pace,
+    },
     /// The engineer of the `n`th case posts a progress update.
     Update { n: usize },
 }
@@ -79,15 +83,23 @@ mod tests {
         assert!(steps.windows(2).all(|w| w[0].0 >= w[1].0), "oldest first");
         for (k, (_, step)) in steps.iter().enumerate() {
             if let Step::Update { n } = step {
-                let open = steps.iter().position(
-                    |(_, s)| matches!(s, Step::Open { n: m, .. } if m == n),
-                );
+                let open = steps
+                    .iter()
+                    .position(|(_, s)| matches!(s, Step::Open { n: m, .. } if m == n));
                 assert!(open.is_some_and(|o| o < k), "update of {n} after it opened");
             }
         }
         let new_ones = steps
             .iter()
-            .filter(|(ago, s)| matches!(s, Step::Open { target: Status::New, .. }) && *ago <= 60)
+            .filter(|(ago, s)| {
+                matches!(
+                    s,
+                    Step::Open {
+                        target: Status::New,
+                        ..
+                    }
+                ) && *ago <= 60
+            })
             .count();
         assert_eq!(new_ones, 6, "new cases are of the last hour");
     }

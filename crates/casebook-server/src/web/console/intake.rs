@@ -94,8 +94,8 @@ struct IntakePage {
 }
 
 impl IntakePage {
-    fn is_caller(&self, contact: ContactId) -> bool {
-        self.caller == Some(contact)
+    fn is_caller(&self, contact: &ContactId) -> bool {
+        self.caller.as_ref() == Some(contact)
     }
 
     /// The category offered first: what the coordinator chose, else a fault (most calls are).
@@ -195,7 +195,11 @@ async fn history(
     let of = |c: &Case| caller.is_none() || c.contact.as_ref().map(|k| k.id) == caller;
     let open = CaseFilter {
         organization: Some(org),
-        statuses: Status::ALL.iter().copied().filter(|s| !s.is_terminal()).collect(),
+        statuses: Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| !s.is_terminal())
+            .collect(),
         ..CaseFilter::default()
     };
     let open = cases::list(app, who, open, &first(100)).await?.items;

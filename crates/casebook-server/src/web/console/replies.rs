@@ -112,7 +112,10 @@ async fn use_template(
     }
 }
 
-fn blank_first(ctx: &Ctx, options: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+fn blank_first(
+    ctx: &Ctx,
+    options: impl IntoIterator<Item = (String, String)>,
+) -> Vec<(String, String)> {
     let mut all = vec![(String::new(), ctx.t("reply-unchanged"))];
     all.extend(options);
     all
@@ -123,16 +126,35 @@ fn template_fields(ctx: &Ctx, t: Option<&ReplyTemplate>, new: bool) -> Vec<Field
     let value = |f: fn(&ReplyTemplate) -> String| t.map(f).unwrap_or_default();
     let visibilities = Visibility::ALL
         .iter()
-        .map(|v| (v.as_str().to_owned(), ctx.t(&format!("reply-visibility-{}", v.as_str()))))
+        .map(|v| {
+            (
+                v.as_str().to_owned(),
+                ctx.t(&format!("reply-visibility-{}", v.as_str())),
+            )
+        })
         .collect();
-    let statuses = Status::ALL.iter().map(|s| (s.as_str().to_owned(), ctx.status(s)));
+    let statuses = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), ctx.status(s)));
     let severities = Severity::ALL
         .iter()
         .map(|s| (s.level().to_string(), ctx.sev(s)));
-    let tiers = Tier::ALL.iter().map(|x| (x.as_str().to_owned(), ctx.tier(x)));
-    let mut fields = vec![Field::new("name", "field-name", Kind::Text, value(|t| t.name.as_str().to_owned()))];
+    let tiers = Tier::ALL
+        .iter()
+        .map(|x| (x.as_str().to_owned(), ctx.tier(x)));
+    let mut fields = vec![Field::new(
+        "name",
+        "field-name",
+        Kind::Text,
+        value(|t| t.name.as_str().to_owned()),
+    )];
     if new {
-        fields.push(Field::new("shared", "field-reply-shared", Kind::Check, "false"));
+        fields.push(Field::new(
+            "shared",
+            "field-reply-shared",
+            Kind::Check,
+            "false",
+        ));
     }
     fields.extend([
         Field::new(
@@ -141,25 +163,50 @@ fn template_fields(ctx: &Ctx, t: Option<&ReplyTemplate>, new: bool) -> Vec<Field
             Kind::Select(visibilities),
             value(|t| t.visibility.as_str().to_owned()),
         ),
-        Field::new("body_zh", "field-reply-body-zh", Kind::Area, value(|t| t.body_zh.as_str().to_owned())),
-        Field::new("body_en", "field-reply-body-en", Kind::Area, value(|t| t.body_en.as_str().to_owned())),
+        Field::new(
+            "body_zh",
+            "field-reply-body-zh",
+            Kind::Area,
+            value(|t| t.body_zh.as_str().to_owned()),
+        ),
+        Field::new(
+            "body_en",
+            "field-reply-body-en",
+            Kind::Area,
+            value(|t| t.body_en.as_str().to_owned()),
+        ),
         Field::new(
             "changes.status",
             "field-macro-status",
             Kind::Select(blank_first(ctx, statuses)),
-            value(|t| t.changes.status.map(|s| s.as_str().to_owned()).unwrap_or_default()),
+            value(|t| {
+                t.changes
+                    .status
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default()
+            }),
         ),
         Field::new(
             "changes.severity",
             "field-macro-severity",
             Kind::SelectNumber(blank_first(ctx, severities)),
-            value(|t| t.changes.severity.map(|s| s.level().to_string()).unwrap_or_default()),
+            value(|t| {
+                t.changes
+                    .severity
+                    .map(|s| s.level().to_string())
+                    .unwrap_or_default()
+            }),
         ),
         Field::new(
             "changes.tier",
             "field-macro-tier",
             Kind::Select(blank_first(ctx, tiers)),
-            value(|t| t.changes.tier.map(|x| x.as_str().to_owned()).unwrap_or_default()),
+            value(|t| {
+                t.changes
+                    .tier
+                    .map(|x| x.as_str().to_owned())
+                    .unwrap_or_default()
+            }),
         ),
         Field::new(
             "changes.take",
