@@ -1,11 +1,13 @@
 //! The console's queues: the filtered case list of [`crate::case_list`] with each case's nearest
-//! running SLA deadline, in one statement (two scalar subqueries per returned row on the clocks'
-//! `(case_id, …)` key), newest first or by that deadline (cases without a running clock last).
+//! running SLA deadline, newest first (two scalar subqueries per returned row on the clocks'
+//! `(case_id, …)` key) or by that deadline, cases without a running clock last: read from the
+//! cases when a filter narrows them, otherwise in deadline order from the running clocks'
+//! index (see `docs/web.md` and ARCHITECTURE.md, "Queues by deadline").
 
 use casebook_domain::Timestamp;
 use casebook_domain::case::Case;
 use casebook_domain::policy::CaseScope;
-use sea_query::{Expr, NullOrdering, Order, PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query::{Expr, JoinType, NullOrdering, Order, PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::AssertSqlSafe;
 
@@ -55,7 +57,41 @@ struct Row {
     nearest_started: Option<Ts>,
 }
 
-/// Lists a queue: the cases of `filter` that `scope` allows, in `order`, one page.
+/// The running clock `k` is its case's nearest one (ties go to the lower clock id), so the
+/// join below yields one row per case.
+const IS_NEAREST: &str = "k.case_id = c.id AND k.state = 'running' AND k.deadline IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM sla_clocks k2 WHERE k2.case_id = k.case_id
+        AND k2.state = 'running' AND k2.deadline IS NOT NULL
+        AND (k2.deadline < k.deadline OR (k2.deadline = k.deadline AND k2.id < k.id)))";
+
+/// Whether a filter narrows the cases by an index of `cases` (an owner, organisation,
+/// product or text): then the queue is read from those cases and sorted, which is cheap.
+/// Otherwise, by the deadline, it is read in deadline order from the running clocks' index
+/// and stops after one page, instead of computing the deadline of every open case.
+fn narrow(filter: &CaseFilter) -> bool {
+    filter.owner.is_some()
+        || filter.organization.is_some()
+        || filter.product.is_some()
+        || filter.q.as_deref().is_some_and(|q| !q.trim().is_empty())
+}
+
+async fn fetch(db: &mut Db, q: &sea_query::SelectStatement) -> StoreResult<Vec<Row>> {
+    Ok(match db.backend() {
+        Backend::Sqlite => {
+            let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
+            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).persistent(false).fetch_all(c).await)?
+        }
+        Backend::Postgres => {
+            let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
+            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).persistent(false).fetch_all(c).await)?
+        }
+    })
+}
+
+/// Lists a queue: the cases of `filter` that `scope` allows, in `order`, one page. By the
+/// deadline, cases with a running clock come first (nearest deadline, then case id), then the
+/// others (by case id); a page reads one statement, and a second only when it reaches the
+/// cases without a running clock.
 pub async fn list(
     db: &mut Db,
     scope: CaseScope,
@@ -64,25 +100,26 @@ pub async fn list(
     page: &PageRequest,
 ) -> StoreResult<Page<QueuedCase>> {
     let backend = db.backend();
-    let mut q;
-    match order {
+    let rows = match order {
         QueueOrder::Newest => {
             let before: Option<i64> = page.key()?;
-            q = build(backend, scope, filter, before, page.fetch_limit());
+            let mut q = build(backend, scope, filter, before, page.fetch_limit());
+            with_nearest(&mut q);
+            fetch(db, &q).await?
         }
-        QueueOrder::Deadline => {
+        QueueOrder::Deadline if narrow(filter) => {
             let after: Option<(Option<i64>, i64)> = page.key()?;
-            q = build(backend, scope, filter, None, page.fetch_limit());
+            let mut q = build(backend, scope, filter, None, page.fetch_limit());
             q.clear_order_by();
-            if let Some((deadline, id)) = after {
-                let condition = match deadline.and_then(|ms| Timestamp::from_millisecond(ms).ok()) {
-                    Some(at) => {
-                        let at = ts_literal(backend, at);
+            if let Some(after) = after {
+                let condition = match after {
+                    (Some(ms), id) => {
+                        let at = literal(backend, ms)?;
                         format!(
                             "({NEAREST} IS NULL OR {NEAREST} > {at} OR ({NEAREST} = {at} AND c.id > {id}))"
                         )
                     }
-                    None => format!("({NEAREST} IS NULL AND c.id > {id})"),
+                    (None, id) => format!("({NEAREST} IS NULL AND c.id > {id})"),
                 };
                 q.and_where(Expr::cust(condition));
             }
@@ -92,19 +129,10 @@ pub async fn list(
                 NullOrdering::Last,
             )
             .order_by(("c", "id"), Order::Asc);
+            with_nearest(&mut q);
+            fetch(db, &q).await?
         }
-    }
-    q.expr(Expr::cust(format!("{NEAREST} AS nearest_deadline")))
-        .expr(Expr::cust(format!("{NEAREST_STARTED} AS nearest_started")));
-    let rows: Vec<Row> = match backend {
-        Backend::Sqlite => {
-            let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
-            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).persistent(false).fetch_all(c).await)?
-        }
-        Backend::Postgres => {
-            let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
-            on_db!(db, c => sqlx::query_as_with(AssertSqlSafe(sql), values).persistent(false).fetch_all(c).await)?
-        }
+        QueueOrder::Deadline => by_clocks(db, scope, filter, page).await?,
     };
     let page = match order {
         QueueOrder::Newest => Page::from_rows(rows, page, |r| r.case.id()),
@@ -129,17 +157,83 @@ pub async fn list(
     })
 }
 
-/// The statement of a queue page, for the query plans in the tests and benchmarks.
-pub fn statement(backend: Backend, filter: &CaseFilter, order: QueueOrder) -> String {
-    let mut q = build(backend, CaseScope::All, filter, None, 51);
-    if order == QueueOrder::Deadline {
-        q.clear_order_by()
-            .order_by_expr_with_nulls(Expr::cust("nearest_deadline"), Order::Asc, NullOrdering::Last)
+/// The deadline order read from the running clocks' deadline index: each case's nearest
+/// clock, in deadline order, then (when the page is not full and the filter does not ask for
+/// clocks due) the cases without a running clock.
+async fn by_clocks(
+    db: &mut Db,
+    scope: CaseScope,
+    filter: &CaseFilter,
+    page: &PageRequest,
+) -> StoreResult<Vec<Row>> {
+    let backend = db.backend();
+    let after: Option<(Option<i64>, i64)> = page.key()?;
+    let limit = page.fetch_limit();
+    let due_by = filter.due_by;
+    let without_due = CaseFilter {
+        due_by: None,
+        ..filter.clone()
+    };
+    let mut rows = Vec::new();
+    if !matches!(after, Some((None, _))) {
+        let mut q = build(backend, scope, &without_due, None, limit);
+        q.clear_order_by().join_as(
+            JoinType::InnerJoin,
+            "sla_clocks",
+            "k",
+            Expr::cust(IS_NEAREST),
+        );
+        if let Some(until) = due_by {
+            q.and_where(Expr::cust(format!(
+                "k.deadline <= {}",
+                ts_literal(backend, until)
+            )));
+        }
+        if let Some((Some(ms), id)) = after {
+            // `>=` first, so that the bound is an index condition on both databases.
+            let at = literal(backend, ms)?;
+            q.and_where(Expr::cust(format!(
+                "k.deadline >= {at} AND (k.deadline > {at} OR c.id > {id})"
+            )));
+        }
+        q.expr(Expr::cust("k.deadline AS nearest_deadline"))
+            .expr(Expr::cust("k.started_at AS nearest_started"))
+            .order_by(("k", "deadline"), Order::Asc)
             .order_by(("c", "id"), Order::Asc);
+        rows = fetch(db, &q).await?;
     }
-    q.expr(Expr::cust(format!("{NEAREST} AS nearest_deadline")));
-    match backend {
-        Backend::Sqlite => q.to_string(SqliteQueryBuilder),
-        Backend::Postgres => q.to_string(PostgresQueryBuilder),
+    let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() < wanted && due_by.is_none() {
+        let after_id = match after {
+            Some((None, id)) => Some(id),
+            _ => None,
+        };
+        let missing = limit - i64::try_from(rows.len()).unwrap_or(limit);
+        let mut q = build(backend, scope, &without_due, None, missing);
+        q.clear_order_by()
+            .and_where(Expr::cust(
+                "NOT EXISTS (SELECT 1 FROM sla_clocks k WHERE k.case_id = c.id
+                    AND k.state = 'running' AND k.deadline IS NOT NULL)",
+            ))
+            .order_by(("c", "id"), Order::Asc);
+        if let Some(id) = after_id {
+            q.and_where(Expr::cust(format!("c.id > {id}")));
+        }
+        q.expr(Expr::cust("NULL AS nearest_deadline"))
+            .expr(Expr::cust("NULL AS nearest_started"));
+        rows.extend(fetch(db, &q).await?);
     }
+    Ok(rows)
+}
+
+/// Adds the nearest running deadline and its clock's start to a case query.
+fn with_nearest(q: &mut sea_query::SelectStatement) {
+    q.expr(Expr::cust(format!("{NEAREST} AS nearest_deadline")))
+        .expr(Expr::cust(format!("{NEAREST_STARTED} AS nearest_started")));
+}
+
+/// A cursor's deadline as statement text (a cursor is only read, never trusted as SQL).
+fn literal(backend: Backend, ms: i64) -> StoreResult<String> {
+    let at = Timestamp::from_millisecond(ms).map_err(|_| crate::error::StoreError::InvalidCursor)?;
+    Ok(ts_literal(backend, at))
 }

@@ -139,6 +139,29 @@ async fn time_left_orders_and_counts_cases(backend: TestBackend) {
         }
     }
     assert_eq!(paged, order, "keyset pages by deadline");
+    // Narrowed to an organisation, the queue is read from its cases: the same order.
+    let of_a = CaseFilter {
+        statuses: casebook_server::web::console::queue::OPEN.to_vec(),
+        organization: Some(casebook_domain::ids::Id::new(t.a.org_id)),
+        ..CaseFilter::default()
+    };
+    let mut cursor = None;
+    let mut narrowed = Vec::new();
+    loop {
+        let request = PageRequest {
+            limit: Some(3),
+            cursor: cursor.take(),
+        };
+        let p = cases::queue(&t.app, &Principal::system("test"), &of_a, QueueOrder::Deadline, &request)
+            .await
+            .unwrap();
+        narrowed.extend(p.items.iter().map(|q| q.case.number.to_string()));
+        match p.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(narrowed, order, "the same order read from the organisation's cases");
 
     // 10:15: the first has 45 minutes left (a warning), the second 75 of its 120 (fine).
     clock.advance(SignedDuration::from_mins(45));

@@ -66,31 +66,39 @@ pub struct Row {
     pub case: Case,
     /// The time left on its nearest running SLA target.
     pub time_left: Option<TimeLeft>,
+    /// The time left as text.
+    pub left_text: String,
 }
 
 impl Row {
-    /// "2h 10m left" or "overdue by 3d 4h 5m", in the page's language, as the page's script
-    /// writes it when it keeps the countdown current.
-    pub fn left_text(&self, ctx: &Ctx) -> String {
-        let Some(left) = self.time_left else {
-            return String::new();
-        };
-        let m = left.minutes_left.unsigned_abs();
-        let (d, h, mm) = (m / 1440, (m % 1440) / 60, m % 60);
-        let mut parts = Vec::new();
-        if d > 0 {
-            parts.push(ctx.t1("queue-span-days", "n", d));
+    fn new(case: Case, time_left: Option<TimeLeft>, ctx: &Ctx) -> Row {
+        let left_text = time_left.map(|l| left_text(l, ctx)).unwrap_or_default();
+        Row {
+            case,
+            time_left,
+            left_text,
         }
-        if d > 0 || h > 0 {
-            parts.push(ctx.t1("queue-span-hours", "n", h));
-        }
-        parts.push(ctx.t1("queue-span-minutes", "n", mm));
-        let span = parts.join(&ctx.t("queue-span-separator"));
-        if left.minutes_left < 0 {
-            ctx.t1("queue-overdue-by", "span", span)
-        } else {
-            ctx.t1("queue-time-left", "span", span)
-        }
+    }
+}
+
+/// "2h 10m left" or "overdue by 3d 4h 5m", in the page's language, as the page's script writes
+/// it when it keeps the countdown current.
+fn left_text(left: TimeLeft, ctx: &Ctx) -> String {
+    let m = left.minutes_left.unsigned_abs();
+    let (d, h, mm) = (m / 1440, (m % 1440) / 60, m % 60);
+    let mut parts = Vec::new();
+    if d > 0 {
+        parts.push(ctx.t1("queue-span-days", "n", d));
+    }
+    if d > 0 || h > 0 {
+        parts.push(ctx.t1("queue-span-hours", "n", h));
+    }
+    parts.push(ctx.t1("queue-span-minutes", "n", mm));
+    let span = parts.join(&ctx.t("queue-span-separator"));
+    if left.minutes_left < 0 {
+        ctx.t1("queue-overdue-by", "span", span)
+    } else {
+        ctx.t1("queue-time-left", "span", span)
     }
 }
 
@@ -259,10 +267,7 @@ pub async fn show(
         rows: rows
             .items
             .into_iter()
-            .map(|q| Row {
-                case: q.case,
-                time_left: q.time_left,
-            })
+            .map(|q| Row::new(q.case, q.time_left, &viewer.ctx))
             .collect(),
         next: rows.next_cursor,
         unsorted: without(&query_string, &["sort"]),
