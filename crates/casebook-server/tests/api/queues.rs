@@ -90,7 +90,7 @@ async fn time_left_orders_and_counts_cases(backend: TestBackend) {
     // nearest running deadline of each case.
     let page = open_queue(&t, QueueOrder::Deadline, 50).await;
     let order: Vec<String> = page.items.iter().map(|q| q.case.number.to_string()).collect();
-    assert_eq!(order, [&first, &second, &web, &waiting]);
+    assert_eq!(order, [first.clone(), second.clone(), web.clone(), waiting.clone()]);
     let now = t.app.clock.now();
     for q in &page.items {
         let number = q.case.number.to_string();
@@ -210,5 +210,5 @@ async fn time_left_orders_and_counts_cases(backend: TestBackend) {
     .await
     .unwrap();
     let listed: Vec<String> = listed.items.iter().map(|q| q.case.number.to_string()).collect();
-    assert_eq!(listed, [&first, &second]);
+    assert_eq!(listed, [first.clone(), second.clone()]);
 }

@@ -59,11 +59,10 @@ const KNOWN: [&str; 7] = [
 
 fn reason(ctx: &Ctx, err: &ActionError) -> String {
     let code = err.code();
-    let detail = crate::web::forms::messages(err).join("; ");
     if KNOWN.contains(&code) {
-        format!("{} ({detail})", ctx.tk("bulk-error", code))
+        ctx.tk("bulk-error", code)
     } else {
-        detail
+        crate::web::forms::messages(err).join("; ")
     }
 }
 
@@ -99,7 +98,7 @@ fn number(raw: &str, field: &str) -> Result<Value, ActionError> {
     raw.trim()
         .parse::<i64>()
         .map(Value::from)
-        .map_err(|_| ActionError::field(field, "required", format!("choose the {field}")))
+        .map_err(|_| ActionError::field(field, "required", "choose one"))
 }
 
 fn number_or_text(raw: &str) -> Value {

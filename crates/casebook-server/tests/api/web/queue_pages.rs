@@ -57,7 +57,7 @@ async fn the_queue_shows_time_left_and_counts_cases(backend: TestBackend) {
     assert_eq!(status, StatusCode::OK);
     assert_valid("queue by deadline", &page);
     let numbers = texts(&page, "#queue-rows tbody a.case-link");
-    assert_eq!(numbers, [&first, &second], "nearest deadline first");
+    assert_eq!(numbers, [first.clone(), second.clone()], "nearest deadline first");
     let left = texts(&page, "#queue-rows tbody time.left");
     assert_eq!(left, ["45m left", "1h 15m left"]);
     let doc = Html::parse_document(&page);
@@ -67,7 +67,7 @@ async fn the_queue_shows_time_left_and_counts_cases(backend: TestBackend) {
         .collect();
     assert_eq!(classes, ["left left-warning", "left left-ok"]);
     let (_, newest) = web.get("/console?queue=all&sort=newest").await;
-    assert_eq!(texts(&newest, "#queue-rows tbody a.case-link"), [&second, &first]);
+    assert_eq!(texts(&newest, "#queue-rows tbody a.case-link"), [second.clone(), first.clone()]);
 
     // Both are overdue a day later, each with two breached clocks: the tabs count two cases.
     clock.advance(SignedDuration::from_hours(26));
