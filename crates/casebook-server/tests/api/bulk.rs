@@ -125,7 +125,7 @@ async fn bulk_changes_each_case_on_its_own(backend: TestBackend) {
     let timeline = format!("/api/v1/cases/{}/timeline", current[0].0);
     let (_, staff_view) = t.get(&t.engineer, &timeline).await;
     assert!(staff_view.to_string().contains(INTERNAL_CANARY));
-    let (status, customer_view) = t.get(&t.a.user_token, &timeline).await;
+    let (status, customer_view) = t.get(&t.a.admin_token, &timeline).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!customer_view.to_string().contains(INTERNAL_CANARY));
 }

@@ -71,8 +71,11 @@ async fn the_queue_shows_time_left_and_counts_cases(backend: TestBackend) {
 
     // Both are overdue a day later, each with two breached clocks: the tabs count two cases.
     clock.advance(SignedDuration::from_hours(26));
-    let (_, page) = web.get("/console?queue=breaching").await;
-    assert_eq!(count_of(&page, "breaching"), "2");
+    // The session ended meanwhile.
+    web.sign_in("lead@vendor.test", PASSWORD).await;
+    let (status, page) = web.get("/console?queue=breaching").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(count_of(&page, "breaching"), "2", "{page}");
     assert_eq!(count_of(&page, "all"), "2");
     let left = texts(&page, "#queue-rows tbody time.left");
     assert!(left.iter().all(|l| l.starts_with("overdue by 1d")), "{left:?}");
