@@ -137,7 +137,10 @@ pub async fn list(
     let page = match order {
         QueueOrder::Newest => Page::from_rows(rows, page, |r| r.case.id()),
         QueueOrder::Deadline => Page::from_rows(rows, page, |r| {
-            (r.nearest_deadline.map(|d| d.0.as_millisecond()), r.case.id())
+            (
+                r.nearest_deadline.map(|d| d.0.as_millisecond()),
+                r.case.id(),
+            )
         }),
     };
     let items = page
@@ -234,6 +237,7 @@ fn with_nearest(q: &mut sea_query::SelectStatement) {
 
 /// A cursor's deadline as statement text (a cursor is only read, never trusted as SQL).
 fn literal(backend: Backend, ms: i64) -> StoreResult<String> {
-    let at = Timestamp::from_millisecond(ms).map_err(|_| crate::error::StoreError::InvalidCursor)?;
+    let at =
+        Timestamp::from_millisecond(ms).map_err(|_| crate::error::StoreError::InvalidCursor)?;
     Ok(ts_literal(backend, at))
 }

@@ -16,9 +16,7 @@ on_both_backends!(
 );
 
 async fn case(t: &TestApp, number: &str) -> Value {
-    let (status, case) = t
-        .get(&t.engineer, &format!("/api/v1/cases/{number}"))
-        .await;
+    let (status, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
     assert_eq!(status, StatusCode::OK, "{case}");
     case
 }
@@ -69,7 +67,11 @@ async fn bulk_changes_each_case_on_its_own(backend: TestBackend) {
     assert_eq!(results[0]["ok"], true);
     assert_eq!(results[1]["ok"], false);
     assert_eq!(results[1]["error"]["code"], "version_conflict");
-    assert!(results[1]["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        results[1]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
     assert_eq!(results[2]["ok"], true);
     for (i, changed) in [(0, true), (1, false), (2, true)] {
         let now = case(&t, &cases[i].0).await;
@@ -79,7 +81,10 @@ async fn bulk_changes_each_case_on_its_own(backend: TestBackend) {
         }
     }
     let (_, timeline) = t
-        .get(&t.engineer, &format!("/api/v1/cases/{}/timeline", cases[0].0))
+        .get(
+            &t.engineer,
+            &format!("/api/v1/cases/{}/timeline", cases[0].0),
+        )
         .await;
     assert!(timeline.to_string().contains("需要二线分析"), "{timeline}");
 
@@ -94,7 +99,14 @@ async fn bulk_changes_each_case_on_its_own(backend: TestBackend) {
             json!({"change": {"kind": "assign", "owner_id": t.engineer_id}, "items": items(&current)}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["results"].as_array().unwrap().iter().all(|r| r["ok"] == true), "{body}");
+    assert!(
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ok"] == true),
+        "{body}"
+    );
     let mut current = Vec::new();
     for (n, _) in &cases {
         let now = case(&t, n).await;
@@ -108,20 +120,40 @@ async fn bulk_changes_each_case_on_its_own(backend: TestBackend) {
     assert_eq!(status, StatusCode::OK, "{body}");
     for r in body["results"].as_array().unwrap() {
         assert_eq!(r["ok"], false, "{body}");
-        assert!(r["error"]["code"].as_str().unwrap().starts_with("transition_"), "{body}");
+        assert!(
+            r["error"]["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("transition_"),
+            "{body}"
+        );
     }
     for (n, v) in &current {
-        assert_eq!(case(&t, n).await["version"], *v, "a refused case is unchanged");
+        assert_eq!(
+            case(&t, n).await["version"],
+            *v,
+            "a refused case is unchanged"
+        );
     }
 
     // An internal note on each: staff see it, the customer does not.
     let note = format!("批量备注 {INTERNAL_CANARY}");
     let (status, body) = t
-        .post(&t.engineer, "/api/v1/cases/bulk",
-            json!({"change": {"kind": "note", "body": note}, "items": items(&current)}))
+        .post(
+            &t.engineer,
+            "/api/v1/cases/bulk",
+            json!({"change": {"kind": "note", "body": note}, "items": items(&current)}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["results"].as_array().unwrap().iter().all(|r| r["ok"] == true), "{body}");
+    assert!(
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ok"] == true),
+        "{body}"
+    );
     let timeline = format!("/api/v1/cases/{}/timeline", current[0].0);
     let (_, staff_view) = t.get(&t.engineer, &timeline).await;
     assert!(staff_view.to_string().contains(INTERNAL_CANARY));
@@ -143,15 +175,25 @@ async fn bulk_requests_refused_as_a_whole_change_nothing(backend: TestBackend) {
     // More than 100 cases: refused with the limit named.
     let many: Vec<Value> = (0..101)
         .map(|i| json!({"number": format!("2026-{:05}", 90000 + i), "version": 1}))
-        .chain(std::iter::once(json!({"number": cases[0].0, "version": cases[0].1})))
+        .chain(std::iter::once(
+            json!({"number": cases[0].0, "version": cases[0].1}),
+        ))
         .collect();
     let (status, body) = t
         .post(&t.coordinator, path, json!({"change": tier, "items": many}))
         .await;
-    let details = assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let details = assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     assert_eq!(details["fields"][0]["field"], "items");
     assert_eq!(details["fields"][0]["code"], "too_many");
-    assert!(body["error"]["message"].as_str().unwrap().contains("100"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("100"),
+        "{body}"
+    );
 
     // No cases, a case twice, a change without its reason, an unknown kind.
     let refused = [
@@ -163,13 +205,21 @@ async fn bulk_requests_refused_as_a_whole_change_nothing(backend: TestBackend) {
     ];
     for request in refused {
         let (status, body) = t.post(&t.coordinator, path, request.clone()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{request}: {body}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{request}: {body}"
+        );
         assert!(body["error"]["code"].is_string(), "{body}");
     }
 
     // A customer may not bulk-change, not even their own organisation's cases.
     let (status, body) = t
-        .post(&t.a.admin_token, path, json!({"change": tier, "items": items(&cases)}))
+        .post(
+            &t.a.admin_token,
+            path,
+            json!({"change": tier, "items": items(&cases)}),
+        )
         .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
 

@@ -83,14 +83,22 @@ async fn time_left_orders_and_counts_cases(backend: TestBackend) {
     let second = severity_one(&t, "数据库集群停机").await;
     let web = t.case_of_a().await;
     let waiting = t.case_of_a().await;
-    t.advance(&waiting, &["in_progress", "awaiting_customer"]).await;
+    t.advance(&waiting, &["in_progress", "awaiting_customer"])
+        .await;
     assert!(running_deadlines(&t, &waiting).await.is_empty());
 
     // Nearest deadline first, the case without a running clock last; the values are the
     // nearest running deadline of each case.
     let page = open_queue(&t, QueueOrder::Deadline, 50).await;
-    let order: Vec<String> = page.items.iter().map(|q| q.case.number.to_string()).collect();
-    assert_eq!(order, [first.clone(), second.clone(), web.clone(), waiting.clone()]);
+    let order: Vec<String> = page
+        .items
+        .iter()
+        .map(|q| q.case.number.to_string())
+        .collect();
+    assert_eq!(
+        order,
+        [first.clone(), second.clone(), web.clone(), waiting.clone()]
+    );
     let now = t.app.clock.now();
     for q in &page.items {
         let number = q.case.number.to_string();
@@ -152,16 +160,25 @@ async fn time_left_orders_and_counts_cases(backend: TestBackend) {
             limit: Some(3),
             cursor: cursor.take(),
         };
-        let p = cases::queue(&t.app, &Principal::system("test"), &of_a, QueueOrder::Deadline, &request)
-            .await
-            .unwrap();
+        let p = cases::queue(
+            &t.app,
+            &Principal::system("test"),
+            &of_a,
+            QueueOrder::Deadline,
+            &request,
+        )
+        .await
+        .unwrap();
         narrowed.extend(p.items.iter().map(|q| q.case.number.to_string()));
         match p.next_cursor {
             Some(next) => cursor = Some(next),
             None => break,
         }
     }
-    assert_eq!(narrowed, order, "the same order read from the organisation's cases");
+    assert_eq!(
+        narrowed, order,
+        "the same order read from the organisation's cases"
+    );
 
     // 10:15: the first has 45 minutes left (a warning), the second 75 of its 120 (fine).
     clock.advance(SignedDuration::from_mins(45));
@@ -177,7 +194,10 @@ async fn time_left_orders_and_counts_cases(backend: TestBackend) {
     clock.advance(SignedDuration::from_mins(50));
     let page = open_queue(&t, QueueOrder::Deadline, 50).await;
     let overdue = left(&page, &first);
-    assert_eq!((overdue.minutes_left, overdue.urgency), (-5, Urgency::Breached));
+    assert_eq!(
+        (overdue.minutes_left, overdue.urgency),
+        (-5, Urgency::Breached)
+    );
     assert_eq!(left(&page, &second).urgency, Urgency::Warning);
 
     // "Breaching soon" (due within a day) holds the two severity 1 cases once each, though
@@ -198,7 +218,9 @@ async fn time_left_orders_and_counts_cases(backend: TestBackend) {
         ..CaseFilter::default()
     };
     let system = Principal::system("test");
-    let count = cases::count(&t.app, &system, &breaching, 1000).await.unwrap();
+    let count = cases::count(&t.app, &system, &breaching, 1000)
+        .await
+        .unwrap();
     assert_eq!(count, 2, "cases, not clocks");
     let listed = cases::queue(
         &t.app,
@@ -209,6 +231,10 @@ async fn time_left_orders_and_counts_cases(backend: TestBackend) {
     )
     .await
     .unwrap();
-    let listed: Vec<String> = listed.items.iter().map(|q| q.case.number.to_string()).collect();
+    let listed: Vec<String> = listed
+        .items
+        .iter()
+        .map(|q| q.case.number.to_string())
+        .collect();
     assert_eq!(listed, [first.clone(), second.clone()]);
 }

@@ -99,10 +99,7 @@ pub async fn get(app: &App, who: &Principal) -> ActionResult<QueueSetup> {
     };
     let wanted: Vec<&str> = saved.columns.split(',').collect();
     Ok(QueueSetup {
-        columns: COLUMNS
-            .into_iter()
-            .filter(|c| wanted.contains(c))
-            .collect(),
+        columns: COLUMNS.into_iter().filter(|c| wanted.contains(c)).collect(),
         density: Density::parse(&saved.density).unwrap_or_default(),
     })
 }

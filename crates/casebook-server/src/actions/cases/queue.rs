@@ -92,10 +92,16 @@ pub async fn queue(
     let now = app.clock.now();
     let mut db = app.store.read().await?;
     let page = case_queue::list(&mut db, case_scope(who), filter, order, page).await?;
-    Ok(page.map(|QueuedCase { case, deadline, started_at }| QueueCase {
-        case,
-        time_left: deadline.map(|d| time_left(now, started_at, d)),
-    }))
+    Ok(page.map(
+        |QueuedCase {
+             case,
+             deadline,
+             started_at,
+         }| QueueCase {
+            case,
+            time_left: deadline.map(|d| time_left(now, started_at, d)),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -109,10 +115,19 @@ mod tests {
     #[test]
     fn urgency_follows_the_time_left() {
         // Eight hours of target: seven left is fine, 1 h 50 min left is under a quarter.
-        assert_eq!(time_left(at(0), Some(at(-3600)), at(7 * 3600)).urgency, Urgency::Ok);
-        assert_eq!(time_left(at(0), Some(at(-6 * 3600)), at(6600)).urgency, Urgency::Warning);
+        assert_eq!(
+            time_left(at(0), Some(at(-3600)), at(7 * 3600)).urgency,
+            Urgency::Ok
+        );
+        assert_eq!(
+            time_left(at(0), Some(at(-6 * 3600)), at(6600)).urgency,
+            Urgency::Warning
+        );
         // A long target with under an hour left warns; a passed deadline is breached.
-        assert_eq!(time_left(at(0), Some(at(-3600)), at(3000)).urgency, Urgency::Warning);
+        assert_eq!(
+            time_left(at(0), Some(at(-3600)), at(3000)).urgency,
+            Urgency::Warning
+        );
         let overdue = time_left(at(0), Some(at(-7200)), at(-90));
         assert_eq!(overdue.urgency, Urgency::Breached);
         assert_eq!(overdue.minutes_left, -2);

@@ -102,7 +102,8 @@ fn number(raw: &str, field: &str) -> Result<Value, ActionError> {
 }
 
 fn number_or_text(raw: &str) -> Value {
-    raw.parse::<i64>().map_or_else(|_| Value::from(raw), Value::from)
+    raw.parse::<i64>()
+        .map_or_else(|_| Value::from(raw), Value::from)
 }
 
 /// `POST /console/bulk`.

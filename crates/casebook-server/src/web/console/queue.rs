@@ -303,10 +303,18 @@ pub async fn show(
         staff: Some(true),
         ..UserFilter::default()
     };
-    let staff = users::list(&app, &viewer.who, staff, &PageRequest { limit: Some(200), cursor: None })
-        .await
-        .map_err(|e| viewer.fail(e))?
-        .items;
+    let staff = users::list(
+        &app,
+        &viewer.who,
+        staff,
+        &PageRequest {
+            limit: Some(200),
+            cursor: None,
+        },
+    )
+    .await
+    .map_err(|e| viewer.fail(e))?
+    .items;
     let organizations = choices::organization_options(&app, &viewer.who)
         .await
         .map_err(|e| viewer.fail(e))?;

@@ -37,8 +37,10 @@ pub(super) fn request(
         "POST /api/v1/cases/bulk" => call(
             M::POST,
             "/api/v1/cases/bulk".into(),
-            Some(json!({"change": {"kind": "tier", "tier": "l1", "reason": "matrix"},
-                "items": [{"number": case, "version": 0}]})),
+            Some(
+                json!({"change": {"kind": "tier", "tier": "l1", "reason": "matrix"},
+                "items": [{"number": case, "version": 0}]}),
+            ),
             false,
         ),
         "PATCH /api/v1/cases/{number}" => call(

@@ -64,8 +64,16 @@ async fn bulk_tier_change_with_one_conflict_in_a_browser(backend: TestBackend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    b.el("#bulk-kind").await.select_by_value("tier").await.unwrap();
-    b.el("#bulk-tier").await.select_by_value("l2").await.unwrap();
+    b.el("#bulk-kind")
+        .await
+        .select_by_value("tier")
+        .await
+        .unwrap();
+    b.el("#bulk-tier")
+        .await
+        .select_by_value("l2")
+        .await
+        .unwrap();
     b.fill("#bulk-text", "需要二线存储专家分析").await;
     b.submit("#bulk-form button[type=submit]").await;
     b.el(".bulk-results").await;

@@ -217,7 +217,10 @@ async fn call_home_pages_show_devices_sites_events_and_cases(backend: TestBacken
     let heartbeat_cell = "<td>Heartbeat</td>";
     let (_, page) = web.get("/console/call-home").await;
     assert!(!page.contains(heartbeat_cell), "{page}");
-    assert!(page.contains("heartbeats=1\">Show heartbeats</a>"), "{page}");
+    assert!(
+        page.contains("heartbeats=1\">Show heartbeats</a>"),
+        "{page}"
+    );
     let (_, page) = web.get("/console/call-home?heartbeats=1").await;
     assert!(page.contains(heartbeat_cell), "{page}");
 

@@ -29,7 +29,8 @@ async fn signed_in(t: &TestApp, email: &str, role: &str) -> WebClient {
 
 fn count_of(page: &str, queue: &str) -> String {
     let doc = Html::parse_document(page);
-    let tab = Selector::parse(&format!("nav.tabs a[href='/console?queue={queue}'] .count")).unwrap();
+    let tab =
+        Selector::parse(&format!("nav.tabs a[href='/console?queue={queue}'] .count")).unwrap();
     doc.select(&tab)
         .next()
         .map(|c| c.text().collect())
@@ -57,7 +58,11 @@ async fn the_queue_shows_time_left_and_counts_cases(backend: TestBackend) {
     assert_eq!(status, StatusCode::OK);
     assert_valid("queue by deadline", &page);
     let numbers = texts(&page, "#queue-rows tbody a.case-link");
-    assert_eq!(numbers, [first.clone(), second.clone()], "nearest deadline first");
+    assert_eq!(
+        numbers,
+        [first.clone(), second.clone()],
+        "nearest deadline first"
+    );
     let left = texts(&page, "#queue-rows tbody time.left");
     assert_eq!(left, ["45m left", "1h 15m left"]);
     let doc = Html::parse_document(&page);
@@ -67,7 +72,10 @@ async fn the_queue_shows_time_left_and_counts_cases(backend: TestBackend) {
         .collect();
     assert_eq!(classes, ["left left-warning", "left left-ok"]);
     let (_, newest) = web.get("/console?queue=all&sort=newest").await;
-    assert_eq!(texts(&newest, "#queue-rows tbody a.case-link"), [second.clone(), first.clone()]);
+    assert_eq!(
+        texts(&newest, "#queue-rows tbody a.case-link"),
+        [second.clone(), first.clone()]
+    );
 
     // Both are overdue a day later, each with two breached clocks: the tabs count two cases.
     clock.advance(SignedDuration::from_hours(26));
@@ -78,7 +86,10 @@ async fn the_queue_shows_time_left_and_counts_cases(backend: TestBackend) {
     assert_eq!(count_of(&page, "breaching"), "2", "{page}");
     assert_eq!(count_of(&page, "all"), "2");
     let left = texts(&page, "#queue-rows tbody time.left");
-    assert!(left.iter().all(|l| l.starts_with("overdue by 1d")), "{left:?}");
+    assert!(
+        left.iter().all(|l| l.starts_with("overdue by 1d")),
+        "{left:?}"
+    );
 
     // In Chinese the same column reads naturally.
     web.choose_language("/console", "zh-CN").await;
@@ -141,7 +152,10 @@ async fn columns_and_density_are_saved_per_user(backend: TestBackend) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let (status, _, _) = web
-        .post_form("/console/queue/setup", &[("column", "title"), ("density", "comfortable")])
+        .post_form(
+            "/console/queue/setup",
+            &[("column", "title"), ("density", "comfortable")],
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
     let (_, page) = again.get("/console?queue=all").await;
@@ -170,7 +184,11 @@ async fn the_bulk_form_reports_each_case(backend: TestBackend) {
     assert!(values.iter().any(|v| v.starts_with(&format!("{one}@"))));
     // The second case changes after the page was read.
     let (status, body) = t
-        .patch(&t.engineer, &format!("/api/v1/cases/{two}"), json!({"severity": 1, "reason": "升级"}))
+        .patch(
+            &t.engineer,
+            &format!("/api/v1/cases/{two}"),
+            json!({"severity": 1, "reason": "升级"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
