@@ -1,5 +1,6 @@
 // Casebook's own script: progressive enhancement only; every page works without it.
-// Countdowns of SLA deadlines, live queue updates over server-sent events, drag and drop of
+// Countdowns of SLA deadlines, live queue updates over server-sent events, the queue's bulk
+// selection (select all on a page; no refresh while rows are ticked), drag and drop of
 // files, keyboard shortcuts, filling the sign-in form from the demo account list, the
 // knowledge-base suggestions of the portal's new-case page (with the deflection count), and
 // reply templates inserted into the reply box without a reload.
@@ -28,12 +29,40 @@
       el.title = el.dataset.absolute;
       if (left >= 0) {
         el.textContent = zh ? "剩余 " + span(left) : span(left) + " left";
-        el.classList.toggle("soon", left < 3600000);
+        if (el.hasAttribute("data-urgency")) {
+          // The server chose the colour (a quarter of the target left); the last hour warns.
+          if (left < 3600000) { el.classList.remove("left-ok"); el.classList.add("left-warning"); }
+        } else {
+          el.classList.toggle("soon", left < 3600000);
+        }
       } else {
         el.textContent = zh ? "已超时 " + span(left) : "overdue by " + span(left);
-        el.classList.add("breached");
+        if (el.hasAttribute("data-urgency")) {
+          el.classList.remove("left-ok", "left-warning");
+          el.classList.add("left-breached");
+        } else {
+          el.classList.add("breached");
+        }
       }
     });
+  }
+
+  // The queue's bulk selection: a box that ticks every row of the page. While rows are ticked
+  // the live refresh waits, so the versions the rows were seen at stay the ones submitted.
+  function selection() {
+    var box = document.getElementById("queue-rows");
+    if (!box) return;
+    box.addEventListener("change", function (e) {
+      if (e.target.hasAttribute("data-select-all")) {
+        box.querySelectorAll("input[name=case]").forEach(function (c) { c.checked = e.target.checked; });
+      }
+    });
+    var all = box.querySelector("[data-select-all]");
+    if (all) all.hidden = false;
+  }
+
+  function ticked(box) {
+    return box.querySelector("input[name=case]:checked") !== null;
   }
 
   function live() {
@@ -41,13 +70,17 @@
     if (!box || !window.EventSource) return;
     var source = new EventSource("/console/events");
     source.addEventListener("changed", function () {
+      if (ticked(box)) return;
       fetch(box.dataset.live, { credentials: "same-origin" })
         // A redirect means the session ended (to the sign-in page): leave the table alone.
         .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
         .then(function (html) {
           if (html === null) return;
           var doc = new DOMParser().parseFromString(html, "text/html");
+          if (ticked(box)) return;
           box.replaceChildren.apply(box, Array.from(doc.body.childNodes));
+          var all = box.querySelector("[data-select-all]");
+          if (all) all.hidden = false;
           tick();
         })
         .catch(function () {});
@@ -201,6 +234,7 @@
     tick();
     setInterval(tick, 1000);
     live();
+    selection();
     drops();
     keys();
     demo();

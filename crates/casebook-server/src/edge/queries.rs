@@ -91,6 +91,7 @@ impl CaseQuery {
             product: self.product,
             owner,
             q: self.q.clone().filter(|q| !q.trim().is_empty()),
+            due_by: None,
         })
     }
 }

@@ -11,7 +11,8 @@ use casebook_domain::policy::Visibility;
 use casebook_domain::text::LongText;
 use casebook_domain::timeline::{AttachmentMeta, CaseEvent, CommentDraft};
 use casebook_domain::{CaseNumber, Named};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -19,6 +20,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, Form, IfMatch, is_multipart, read_form};
 use super::page::{List, Paging};
 use crate::actions::cases::attachments::Upload;
+use crate::actions::cases::bulk::{self, BulkItemResult, BulkRequest};
 use crate::actions::{ActionError, cases, cases::attachments, cases::comments};
 use crate::app::AppState;
 pub use crate::edge::queries::CaseQuery;
@@ -28,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_cases, open_case))
         .routes(routes!(get_case, update_case))
+        .routes(routes!(bulk_change))
         .routes(routes!(add_comment))
         .routes(routes!(list_attachments, add_attachments))
         .routes(routes!(download_attachment))
@@ -104,6 +107,32 @@ async fn update_case(
     Ok(with_etag(
         cases::update(&app, &who, number, patch, if_match).await?,
     ))
+}
+
+/// The result of a bulk change, one entry per case in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResponse {
+    /// Per case: changed (with its new version) or refused (with the error code and message).
+    pub results: Vec<BulkItemResult>,
+}
+
+/// Apply one change to up to 100 cases (staff): assign, a status, tier or severity with a
+/// reason, or an internal note. Each case is changed in its own transaction, checked against
+/// the version sent with it: a refused case (changed since, a move the lifecycle forbids) does
+/// not undo the others. The answer is 200 with a result per case; a malformed request, an empty
+/// list, more than 100 cases or a case named twice is refused as a whole (422) and changes
+/// nothing.
+#[utoipa::path(post, path = "/cases/bulk", tag = "cases", request_body = BulkRequest,
+    responses((status = 200, body = BulkResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn bulk_change(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(request): ApiJson<BulkRequest>,
+) -> ApiResult<Json<BulkResponse>> {
+    let outcomes = bulk::apply(&app, &who, request).await?;
+    Ok(Json(BulkResponse {
+        results: outcomes.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// A reply or note, from JSON or from a multipart form with files.

@@ -4,6 +4,7 @@
 //! portal.
 
 pub mod admin;
+pub mod bulk;
 pub mod call_home;
 pub mod call_home_keys;
 pub mod call_home_rules;
@@ -25,6 +26,7 @@ pub mod mail_review;
 pub mod mail_templates;
 pub mod queue;
 pub mod replies;
+pub mod queue_setup;
 pub mod search;
 pub mod service_levels;
 pub mod synonyms;
@@ -48,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .merge(case_page::form::<Console, EntitlementForm>())
         .route("/console", get(queue::show))
         .route("/console/views", post(queue::save_view))
+        .route("/console/queue/setup", post(queue_setup::save))
+        .route("/console/bulk", post(bulk::apply))
         .route("/console/views/delete", post(queue::delete_view))
         .route("/console/events", get(events::stream))
         .route("/console/intake", get(intake::show).post(intake::open))

@@ -7,6 +7,7 @@
 //! no process running).
 
 mod browser;
+mod browser_bulk;
 mod browser_kb;
 mod browser_teardown;
 mod call_home_pages;
@@ -19,6 +20,7 @@ mod portal;
 mod previews;
 mod profile_pages;
 mod public_kb;
+mod queue_pages;
 mod search_pages;
 mod sessions;
 
