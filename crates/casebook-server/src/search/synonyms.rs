@@ -83,10 +83,13 @@ impl Synonyms {
     }
 }
 
+/// The groups as last read (id and version of each) and their synonyms.
+type Seen = (Vec<(i64, i64)>, Arc<Synonyms>);
+
 /// The synonyms of the groups last read, kept until a group changes.
 #[derive(Debug, Default)]
 pub struct SynonymCache {
-    last: Mutex<Option<(Vec<(i64, i64)>, Arc<Synonyms>)>>,
+    last: Mutex<Option<Seen>>,
 }
 
 impl SynonymCache {
