@@ -94,6 +94,51 @@ impl Lang {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message `key` with several arguments.
+    pub fn tn(self, key: &str, values: &[(&'static str, String)]) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        for (name, value) in values {
+            args.insert(Cow::Borrowed(*name), FluentValue::from(value.clone()));
+        }
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// A refused field in this language: the field's label and what is wrong with it. Chinese
+    /// says it by the error's code from the catalogue; English keeps the action's own sentence,
+    /// which names limits and values.
+    pub fn field_error(self, error: &casebook_domain::FieldError) -> String {
+        let coded = format!("validation-{}", error.code);
+        let what = match self {
+            Lang::En => error.message.clone(),
+            Lang::Zh if self.has(&coded) => self.t(&coded),
+            Lang::Zh => self.t("validation-invalid"),
+        };
+        // `versions[2].released_on` is labelled as `released_on`.
+        let last = error
+            .field
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .split('[')
+            .next()
+            .unwrap_or_default();
+        let label = match last {
+            "" => None,
+            "product_version" => Some("field-version".to_owned()),
+            "operating_system" => Some("field-os".to_owned()),
+            other => Some(format!("field-{}", other.replace('_', "-"))),
+        };
+        match label.filter(|key| self.has(key)) {
+            Some(key) => self.tn(
+                "validation-field",
+                &[("field", self.t(&key)), ("problem", what)],
+            ),
+            None => what,
+        }
+    }
+
     /// Whether `key` exists in this language.
     pub fn has(self, key: &str) -> bool {
         let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
@@ -134,10 +179,31 @@ mod tests {
             .collect()
     }
 
+    /// The keys of every `.ftl` file of a language's folder (each part of the product may keep
+    /// its own file beside `casebook.ftl`).
+    fn keys_of(tag: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(tag);
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "ftl") {
+                all.extend(keys(&std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+        all
+    }
+
     #[test]
     fn both_languages_have_the_same_messages() {
-        let en = keys(include_str!("../locales/en/casebook.ftl"));
-        let zh = keys(include_str!("../locales/zh-CN/casebook.ftl"));
+        let en = keys_of("en");
+        let zh = keys_of("zh-CN");
+        for (tag, list) in [("en", &en), ("zh-CN", &zh)] {
+            let mut seen = std::collections::HashSet::new();
+            let twice: Vec<_> = list.iter().filter(|k| !seen.insert(*k)).collect();
+            assert!(twice.is_empty(), "defined twice in {tag}: {twice:?}");
+        }
         let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
         let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
         assert!(missing_zh.is_empty(), "missing in zh-CN: {missing_zh:?}");

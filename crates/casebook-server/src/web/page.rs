@@ -82,6 +82,11 @@ impl Ctx {
         self.lang.t1(key, name, value)
     }
 
+    /// A message with several arguments.
+    pub fn tn(&self, key: &str, values: &[(&'static str, String)]) -> String {
+        self.lang.tn(key, values)
+    }
+
     fn label<T: Named>(&self, prefix: &str, value: impl Arg<T>) -> String {
         self.lang.t(&format!("{prefix}-{}", value.get().as_str()))
     }
@@ -227,6 +232,28 @@ impl Ctx {
                 (_, other) => other.to_string(),
             }
         };
+        if let Some(fields) = change.get("fields").and_then(|f| f.as_array()) {
+            let names = fields
+                .iter()
+                .filter_map(|f| f.as_str())
+                .map(|f| self.field_label(f))
+                .collect::<Vec<_>>()
+                .join(self.lang.t("list-separator").as_str());
+            return self.lang.t1("change-fields", "fields", names);
+        }
+        if let Some([from, to]) = change
+            .get("entitlement")
+            .and_then(|e| e.as_array())
+            .map(Vec::as_slice)
+        {
+            let outcome = |v: &serde_json::Value| match v.as_str() {
+                Some(o) => self.lang.t(&format!("outcome-{o}")),
+                None => "–".to_owned(),
+            };
+            return self
+                .lang
+                .t1("change-entitlement", "change", format!("{} → {}", outcome(from), outcome(to)));
+        }
         let (Some(from), Some(to)) = (change.get("from"), change.get("to")) else {
             return String::new();
         };
@@ -236,9 +263,81 @@ impl Ctx {
             .and_then(|r| r.as_str())
             .filter(|r| !r.is_empty())
         {
+            let reason = match SYSTEM_REASONS.iter().find(|(said, _)| *said == reason) {
+                Some((_, key)) => self.lang.t(key),
+                None => reason.to_owned(),
+            };
             text.push_str(&format!(" ({reason})"));
         }
         text
+    }
+
+    /// A note the system wrote (`{"note": kind, …}` in the entry's change) in this language,
+    /// its times in the viewer's time zone; `None` for entries people wrote.
+    pub fn system_note(&self, change: &Option<serde_json::Value>) -> Option<String> {
+        let change = change.as_ref()?.as_object()?;
+        let kind = change.get("note")?.as_str()?;
+        let mut args: Vec<(&'static str, String)> = Vec::new();
+        for name in [
+            "unit",
+            "code",
+            "message",
+            "occurrences",
+            "max",
+            "minutes",
+            "suppressed",
+            "at",
+            "until",
+            "last",
+        ] {
+            let value = match change.get(name) {
+                Some(serde_json::Value::String(v)) if matches!(name, "at" | "until" | "last") => v
+                    .parse::<Timestamp>()
+                    .map(|t| self.time(t))
+                    .unwrap_or_else(|_| v.clone()),
+                Some(serde_json::Value::String(v)) => v.clone(),
+                Some(serde_json::Value::Null) | None => "–".to_owned(),
+                Some(other) => other.to_string(),
+            };
+            args.push((name, value));
+        }
+        Some(self.lang.tn(&format!("note-{kind}"), &args))
+    }
+
+    /// Why a device's event did what it did, as the call-home actions say it (in English, in
+    /// the API's answer), in this language; a reason not known here is shown as it is.
+    pub fn call_home_reason(&self, reason: &str) -> String {
+        const REASONS: [(&str, &str); 8] = [
+            ("a rule ignores this code", "call-home-reason-ignored"),
+            ("an event storm starts", "call-home-reason-storm-starts"),
+            ("the device is in an event storm", "call-home-reason-storm"),
+            ("no open case for this fault", "call-home-reason-no-open-case"),
+            ("the installed base has the reported version", "call-home-reason-version-known"),
+            ("the rule proposes closing the case", "call-home-reason-propose-closing"),
+            ("no case: ", "call-home-reason-no-case"),
+            ("not entitled: ", "call-home-reason-not-entitled"),
+        ];
+        match REASONS
+            .iter()
+            .find(|(said, _)| reason == *said || (said.ends_with(' ') && reason.starts_with(said)))
+        {
+            Some((_, key)) => self.lang.t(key),
+            None => reason.to_owned(),
+        }
+    }
+
+    /// The label of a case field named in a timeline entry (`product_version` → 版本).
+    fn field_label(&self, field: &str) -> String {
+        let key = match field {
+            "product_version" => "field-version".to_owned(),
+            "operating_system" => "field-os".to_owned(),
+            other => format!("field-{}", other.replace('_', "-")),
+        };
+        if self.lang.has(&key) {
+            self.lang.t(&key)
+        } else {
+            self.lang.t("field-other")
+        }
     }
 
     /// Whether the signed-in user is staff.
@@ -266,6 +365,13 @@ impl Ctx {
 }
 
 pub use crate::markdown::user_html;
+
+/// Reasons the system writes into a timeline entry's change (kept in English in the stored
+/// change, which the API returns), with the message each is shown as.
+const SYSTEM_REASONS: [(&str, &str); 1] = [(
+    crate::actions::cases::CUSTOMER_REPLIED,
+    "reason-customer-replied",
+)];
 
 /// Renders a template as a page; a template that fails to render is a 500.
 pub fn render<T: Template>(template: &T) -> Response {

@@ -11,12 +11,14 @@ use askama::Template;
 use casebook_domain::Named;
 use casebook_domain::case::Case;
 use casebook_domain::contract::{Contract, Unit};
+use casebook_domain::sla::plan::PlanId;
 use casebook_domain::users::User;
 use casebook_domain::{Severity, Status, Tier};
 use casebook_store::users::UserFilter;
 
 use super::directory::{Holdings, holdings};
 use crate::actions::call_home::views::{self, CaseCallHome};
+use crate::actions::contracts::plans;
 use crate::actions::{ActionResult as Res, accounts::users, knowledge::from_case};
 use crate::app::AppState;
 use crate::web::case_page::{CaseView, Side, around_view};
@@ -35,6 +37,8 @@ pub struct CasePage {
     articles: Vec<super::kb::Listed>,
     severities: [Severity; 4],
     tiers: &'static [Tier],
+    /// The display name of the plan the case's clocks run on.
+    plan_name: Option<String>,
 }
 
 around_view!(CasePage);
@@ -42,6 +46,49 @@ around_view!(CasePage);
 impl CasePage {
     fn is_owner(&self, user: &User) -> bool {
         self.case.owner.as_ref().is_some_and(|o| o.id == user.id)
+    }
+
+    /// The entitlement banner after the outcome, every part from the catalogues: the contract
+    /// (with its term when it is among the customer's contracts shown), the plan by its name,
+    /// and why a refused case gets no SLA coverage.
+    fn entitlement_parts(&self) -> Vec<String> {
+        let ctx = &self.ctx;
+        let Some(ent) = &self.case.entitlement else {
+            return Vec::new();
+        };
+        let contract = ent
+            .contract_number
+            .as_ref()
+            .and_then(|n| self.contracts.iter().find(|c| &c.contract_number == n));
+        let mut parts = Vec::new();
+        match (&ent.contract_number, contract) {
+            (Some(number), Some(c)) => parts.push(ctx.tn(
+                "entitlement-contract-term",
+                &[
+                    ("number", number.clone()),
+                    ("from", c.starts_on.to_string()),
+                    ("until", c.ends_on.to_string()),
+                ],
+            )),
+            (Some(number), None) => parts.push(ctx.t1("entitlement-contract", "number", number)),
+            (None, _) => {}
+        }
+        if let Some(plan) = &ent.plan {
+            let name = self.plan_name.clone().unwrap_or_else(|| plan.clone());
+            parts.push(ctx.t1("entitlement-plan", "name", name));
+        }
+        let outcome = ent.outcome.as_str();
+        if outcome != "entitled" {
+            let number = ent.contract_number.clone().unwrap_or_default();
+            parts.push(ctx.tn(
+                &format!("entitlement-why-{outcome}"),
+                &[
+                    ("number", number),
+                    ("channel", ctx.channel(self.case.channel)),
+                ],
+            ));
+        }
+        parts
     }
 
     /// Whether an article may grow from this case (its solution was proposed, or it is closed).
@@ -78,6 +125,13 @@ impl Side for Console {
         let articles = from_case::of_case(app, who, number, &first(50))
             .await?
             .items;
+        let plan_id = view.case.entitlement.as_ref().and_then(|e| e.plan.clone());
+        let plan_id: Vec<PlanId> = plan_id.and_then(|p| p.parse().ok()).into_iter().collect();
+        let plan_name = plans::names(app, who, &plan_id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, name)| name);
         Ok(CasePage {
             articles: super::kb::listed(viewer.ctx.lang, articles),
             view,
@@ -88,6 +142,7 @@ impl Side for Console {
             call_home,
             severities: Severity::ALL,
             tiers: Tier::ALL,
+            plan_name,
         })
     }
 }

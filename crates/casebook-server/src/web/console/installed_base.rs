@@ -8,7 +8,7 @@ use axum::routing::get;
 use casebook_domain::ids::{ContractId, ProductId, UnitId};
 
 use super::lists::{CalendarList, ContractList, PlanList, ProductList, UnitList};
-use super::tables::{DetailPage, Table, fail, link, list, site_cell, text, unit_head};
+use super::tables::{DetailPage, Table, code, fail, link, list, site_cell, text, unit_head};
 use crate::actions::{contracts, directory::products, directory::units};
 use crate::app::AppState;
 use crate::web::page::render;
@@ -135,7 +135,7 @@ async fn contract(
                 format!("/console/organizations/{}", c.organization_id),
             ),
         ),
-        ("field-plan", text(&c.plan)),
+        ("field-plan", code(&c.plan)),
         ("field-starts-on", text(c.starts_on)),
         ("field-ends-on", text(c.ends_on)),
         (

@@ -116,7 +116,7 @@ async fn page(
         match entitlements::lookup(app, who, q).await {
             Ok(found) => Some(found),
             Err(err @ (ActionError::NotFound(_) | ActionError::Validation(_))) => {
-                errors.extend(messages(&err));
+                errors.extend(messages(&err, staff.0.ctx.lang));
                 None
             }
             Err(err) => return Err(err),
@@ -180,7 +180,7 @@ pub async fn open(
             | ActionError::Forbidden(_)),
         ) => {
             let find = form.find.clone();
-            let errors = messages(&err);
+            let errors = messages(&err, staff.0.ctx.lang);
             let page = page(&app, &staff, find, form, errors)
                 .await
                 .map_err(|e| staff.0.fail(e))?;
