@@ -304,6 +304,26 @@ impl Ctx {
         Some(self.lang.tn(&format!("note-{kind}"), &args))
     }
 
+    /// Why a refused case (or call) gets no SLA coverage, for the entitlement's outcome, naming
+    /// the contract concerned and the channel; `None` when it is entitled.
+    pub fn entitlement_why(
+        &self,
+        outcome: casebook_domain::entitlement::Outcome,
+        contract_number: Option<&str>,
+        channel: casebook_domain::Channel,
+    ) -> Option<String> {
+        let outcome = outcome.as_str();
+        (outcome != "entitled").then(|| {
+            self.tn(
+                &format!("entitlement-why-{outcome}"),
+                &[
+                    ("number", contract_number.unwrap_or_default().to_owned()),
+                    ("channel", self.channel(channel)),
+                ],
+            )
+        })
+    }
+
     /// Why a device's event did what it did, as the call-home actions say it (in English, in
     /// the API's answer), in this language; a reason not known here is shown as it is.
     pub fn call_home_reason(&self, reason: &str) -> String {

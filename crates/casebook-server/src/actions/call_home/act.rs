@@ -150,7 +150,7 @@ pub(super) async fn act(
                 );
                 let said = json!({"note": "call_home_storm", "unit": unit.serial_number,
                     "max": storm.max_events, "minutes": storm.window.as_mins(), "until": until});
-                note(db, case, (&text, said), now).await?;
+                note(db, case, (text.as_str(), said), now).await?;
             }
             return Ok(Taken::new(
                 EventOutcome::Suppressed,
@@ -166,7 +166,7 @@ pub(super) async fn act(
                 );
                 let said = json!({"note": "call_home_storm_ended", "unit": unit.serial_number,
                     "suppressed": suppressed});
-                note(db, case, (&text, said), now).await?;
+                note(db, case, (text.as_str(), said), now).await?;
             }
         }
         StormVerdict::Take => {}
@@ -183,7 +183,7 @@ pub(super) async fn act(
                 );
                 let said = json!({"note": "call_home_cleared", "unit": unit.serial_number,
                     "code": code, "at": event.occurred_at, "message": event.message.as_str()});
-                note(db, case, (&text, said), now).await?;
+                note(db, case, (text.as_str(), said), now).await?;
                 if rule.is_some_and(|r| r.close_on_recovery) {
                     propose_closing(app, db, case, unit, code, now).await?;
                     Taken::new(
@@ -225,7 +225,7 @@ pub(super) async fn act(
                     let said = json!({"note": "call_home_again", "unit": unit.serial_number,
                         "code": code, "at": event.occurred_at, "occurrences": occurrences,
                         "message": event.message.as_str()});
-                    note(db, case, (&text, said), now).await?;
+                    note(db, case, (text.as_str(), said), now).await?;
                 }
                 Ok(Taken::new(EventOutcome::Correlated, "", Some(case)))
             }
@@ -291,7 +291,7 @@ async fn heartbeat(
             unit.serial_number
         );
         let said = json!({"note": "call_home_heartbeats_again", "unit": unit.serial_number});
-        note(db, case, (&text, said), now).await?;
+        note(db, case, (text.as_str(), said), now).await?;
     }
     Ok(())
 }

@@ -370,7 +370,7 @@ pub async fn reset(
 /// SLA and renewal actions.
 pub fn sample(kind: &str, lang: Lang) -> Value {
     let zh = lang == Lang::Zh;
-    let pick = |zh_text: &str, en_text: &str| if zh { zh_text } else { en_text }.to_owned();
+    let pick = |zh_text: &str, en_text: &str| (if zh { zh_text } else { en_text }).to_owned();
     let status = |s: &str| lang.t(&format!("status-{s}"));
     let mut ctx = json!({
         "desk": {"name": pick("Casebook 技术支持中心", "Casebook Support"), "url": "https://support.example.com", "reopen_days": 14},

@@ -77,17 +77,11 @@ impl CasePage {
             let name = self.plan_name.clone().unwrap_or_else(|| plan.clone());
             parts.push(ctx.t1("entitlement-plan", "name", name));
         }
-        let outcome = ent.outcome.as_str();
-        if outcome != "entitled" {
-            let number = ent.contract_number.clone().unwrap_or_default();
-            parts.push(ctx.tn(
-                &format!("entitlement-why-{outcome}"),
-                &[
-                    ("number", number),
-                    ("channel", ctx.channel(self.case.channel)),
-                ],
-            ));
-        }
+        parts.extend(ctx.entitlement_why(
+            ent.outcome,
+            ent.contract_number.as_deref(),
+            self.case.channel,
+        ));
         parts
     }
 

@@ -10,12 +10,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use casebook_domain::Named;
 use casebook_domain::case::CaseDraft;
 use casebook_domain::directory::Product;
-use casebook_domain::{Category, Severity};
+use casebook_domain::sla::plan::PlanId;
+use casebook_domain::{Category, Channel, Severity};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::contracts::entitlements::{Lookup, LookupQuery};
-use crate::actions::{ActionError, cases, contracts::entitlements};
+use crate::actions::{ActionError, cases, contracts::entitlements, contracts::plans};
 use crate::app::AppState;
 use crate::web::choices;
 use crate::web::forms::{messages, opt, opt_number, parse};
@@ -74,9 +75,27 @@ struct IntakePage {
     categories: &'static [Category],
     form: NewCase,
     errors: Vec<String>,
+    /// The plans of the caller's contracts and the one a new case would get, by name.
+    plan_names: Vec<(PlanId, String)>,
 }
 
 impl IntakePage {
+    /// A plan by its name (its id when it has none).
+    fn plan_name(&self, id: &str) -> String {
+        self.plan_names
+            .iter()
+            .find(|(plan, _)| plan.as_str() == id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Why the call would get no SLA coverage (a phone call is what intake records).
+    fn why(&self, found: &Lookup) -> Option<String> {
+        let e = &found.entitlement;
+        self.ctx
+            .entitlement_why(e.outcome, e.contract_number.as_deref(), Channel::Phone)
+    }
+
     fn searched(&self) -> bool {
         !(self.find.customer_number.is_empty()
             && self.find.contract_number.is_empty()
@@ -123,7 +142,16 @@ async fn page(
         }
     };
     let products = choices::products(app, who).await?;
+    let plan_ids: Vec<PlanId> = found
+        .iter()
+        .flat_map(|l| {
+            let chosen = l.entitlement.plan.parse().ok();
+            l.contracts.iter().map(|c| c.plan.clone()).chain(chosen)
+        })
+        .collect();
+    let plan_names = plans::names(app, who, &plan_ids).await?;
     Ok(IntakePage {
+        plan_names,
         ctx: staff.0.ctx.clone(),
         find,
         found,

@@ -318,7 +318,9 @@ async fn client(t: &TestApp, email: Option<&str>, lang: &str) -> WebClient {
         let (status, to, page) = web.sign_in(email, DEMO_PASSWORD).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{email}: {to:?} {page}");
     }
-    web.choose_language("/sign-in", lang).await;
+    // A form of the page carries the CSRF token the switch needs.
+    let page = if email.is_some() { "/profile" } else { "/sign-in" };
+    web.choose_language(page, lang).await;
     web
 }
 

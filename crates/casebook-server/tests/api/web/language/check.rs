@@ -222,9 +222,9 @@ pub fn text_problems(
     out
 }
 
-/// Elements whose text is not the page's words: scripts and styles, the code and documents
-/// people edit (`<code>`, `<textarea>`), and what people wrote (`.body`, rendered Markdown).
-const SKIPPED: &[&str] = &["script", "style", "code", "textarea"];
+/// Elements whose text is not the page's words: scripts and styles, codes and keys (`<code>`,
+/// `<kbd>`) and the documents people edit (`<textarea>`).
+const SKIPPED: &[&str] = &["script", "style", "code", "kbd", "textarea"];
 
 /// The problems of a page whose `<html lang>` is `lang`: every text node and every attribute
 /// people read (`title`, `placeholder`, `aria-label`, `alt`, a button's `value`), each in the
