@@ -242,6 +242,39 @@ mod tests {
     }
 
     #[test]
+    fn every_key_the_code_looks_up_exists() {
+        // `.t("key")`, `.t1("key", …)` and `.tn("key", …)` with a literal key, anywhere in
+        // `src` (pages, mail, notifications).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut missing = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for call in [".t(\"", ".t1(\"", ".tn(\""] {
+                    for piece in text.split(call).skip(1) {
+                        let key = piece.split('"').next().unwrap_or_default();
+                        if key.is_empty() || key.contains(['{', ' ']) {
+                            continue;
+                        }
+                        for lang in Lang::ALL {
+                            if !lang.has(key) {
+                                missing.push(format!("{}: {key} ({})", path.display(), lang.tag()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+
+    #[test]
     fn every_key_the_handlers_name_exists() {
         const PREFIXES: [&str; 9] = [
             "field-", "nav-", "new-", "error-", "sign-in-", "default-", "staff-", "recent-",

@@ -324,8 +324,45 @@ impl Ctx {
         })
     }
 
+    /// Why a mail was held or refused, as the mail channel records it (in English, for the
+    /// API), in Chinese (English pages show the sentence itself, which names the limit); the
+    /// sender and case are in the other columns. A reason not known here is shown as it is.
+    pub fn mail_reason(&self, reason: &str) -> String {
+        if self.lang == Lang::En {
+            return reason.to_owned();
+        }
+        let has = |piece: &str| reason.contains(piece);
+        let key = if reason.starts_with("unknown sender") && has("replied to case") {
+            "mail-reason-unknown-reply"
+        } else if reason.starts_with("unknown sender") {
+            "mail-reason-unknown-sender"
+        } else if has("may not see case") {
+            "mail-reason-foreign-reply"
+        } else if has("is staff; staff open cases") {
+            "mail-reason-staff"
+        } else if has("may not open or answer cases") {
+            "mail-reason-contact-not-allowed"
+        } else if has("mail.max_new_cases_per_sender_hour") {
+            "mail-reason-too-many-cases"
+        } else if has("mail.max_messages_per_sender_hour") {
+            "mail-reason-too-many-messages"
+        } else if has("sender authentication failed") {
+            "mail-reason-authentication"
+        } else if reason == "no sender address" {
+            "mail-reason-no-sender"
+        } else if has("mail.max_message_bytes") || has("limits.max_attachment_bytes") {
+            "mail-reason-too-large"
+        } else if reason.starts_with("not taken in") {
+            "mail-reason-not-taken"
+        } else {
+            return reason.to_owned();
+        };
+        self.lang.t(key)
+    }
+
     /// Why a device's event did what it did, as the call-home actions say it (in English, in
-    /// the API's answer), in this language; a reason not known here is shown as it is.
+    /// the API's answer), in Chinese (English pages show the sentence itself); a reason not
+    /// known here is shown as it is.
     pub fn call_home_reason(&self, reason: &str) -> String {
         const REASONS: [(&str, &str); 8] = [
             ("a rule ignores this code", "call-home-reason-ignored"),
@@ -337,6 +374,9 @@ impl Ctx {
             ("no case: ", "call-home-reason-no-case"),
             ("not entitled: ", "call-home-reason-not-entitled"),
         ];
+        if self.lang == Lang::En {
+            return reason.to_owned();
+        }
         match REASONS
             .iter()
             .find(|(said, _)| reason == *said || (said.ends_with(' ') && reason.starts_with(said)))
