@@ -3,8 +3,8 @@
 
 use casebook_domain::Timestamp;
 use casebook_domain::sla::plan::{
-    EARLIER_DESCRIPTIONS, NO_CONTRACT_PLAN, Plan, PlanId, PlanSpec, STANDARD_PLAN, no_contract_plan,
-    standard_plan,
+    EARLIER_DESCRIPTIONS, NO_CONTRACT_PLAN, Plan, PlanId, PlanSpec, STANDARD_PLAN,
+    no_contract_plan, standard_plan,
 };
 
 use crate::audit::{AuditActor, AuditEntry};

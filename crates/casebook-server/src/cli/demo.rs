@@ -94,7 +94,12 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
 
 /// The demo accounts printed at start.
 pub const SIGN_INS: [(&str, &str, &str, &str); 8] = [
-    ("admin@casebook.demo", "admin", "系统管理员", "administrator"),
+    (
+        "admin@casebook.demo",
+        "admin",
+        "系统管理员",
+        "administrator",
+    ),
     (
         "coordinator@casebook.demo",
         "coordinator",

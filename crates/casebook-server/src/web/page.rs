@@ -250,9 +250,11 @@ impl Ctx {
                 Some(o) => self.lang.t(&format!("outcome-{o}")),
                 None => "–".to_owned(),
             };
-            return self
-                .lang
-                .t1("change-entitlement", "change", format!("{} → {}", outcome(from), outcome(to)));
+            return self.lang.t1(
+                "change-entitlement",
+                "change",
+                format!("{} → {}", outcome(from), outcome(to)),
+            );
         }
         let (Some(from), Some(to)) = (change.get("from"), change.get("to")) else {
             return String::new();
@@ -368,9 +370,18 @@ impl Ctx {
             ("a rule ignores this code", "call-home-reason-ignored"),
             ("an event storm starts", "call-home-reason-storm-starts"),
             ("the device is in an event storm", "call-home-reason-storm"),
-            ("no open case for this fault", "call-home-reason-no-open-case"),
-            ("the installed base has the reported version", "call-home-reason-version-known"),
-            ("the rule proposes closing the case", "call-home-reason-propose-closing"),
+            (
+                "no open case for this fault",
+                "call-home-reason-no-open-case",
+            ),
+            (
+                "the installed base has the reported version",
+                "call-home-reason-version-known",
+            ),
+            (
+                "the rule proposes closing the case",
+                "call-home-reason-propose-closing",
+            ),
             ("no case: ", "call-home-reason-no-case"),
             ("not entitled: ", "call-home-reason-not-entitled"),
         ];

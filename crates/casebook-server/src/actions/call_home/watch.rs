@@ -16,8 +16,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::actions::ActionResult;
-use crate::actions::notify::case_mail;
 use crate::actions::call_home::keys::CLOCK_WINDOW;
+use crate::actions::notify::case_mail;
 use crate::app::App;
 use crate::policy::{Principal, require};
 
@@ -173,7 +173,10 @@ async fn tell_silent(
         let lang = case_mail::lang_of(app, db, Some(&user)).await?;
         let unit = ("unit", device.serial_number.clone());
         let title = lang.tn("call-home-news-silent-title", std::slice::from_ref(&unit));
-        let body = lang.tn("call-home-news-silent-body", &[unit, ("last", last.clone())]);
+        let body = lang.tn(
+            "call-home-news-silent-body",
+            &[unit, ("last", last.clone())],
+        );
         notifications::notify(
             db,
             &NewNotification {

@@ -253,7 +253,10 @@ impl SlaNews {
         let what = lang.tn(
             &format!("sla-news-{kind}"),
             &[
-                ("metric", lang.t(&format!("metric-{}", self.metric.as_str()))),
+                (
+                    "metric",
+                    lang.t(&format!("metric-{}", self.metric.as_str())),
+                ),
                 ("percent", self.percent.to_string()),
             ],
         );
@@ -262,7 +265,10 @@ impl SlaNews {
             "sla-news-body",
             &[
                 ("number", case.number.to_string()),
-                ("severity", lang.t(&format!("severity-{}", case.severity.level()))),
+                (
+                    "severity",
+                    lang.t(&format!("severity-{}", case.severity.level())),
+                ),
                 ("organization", case.organization.name.clone()),
                 ("what", what),
                 ("due", app.config.desk_time(self.due)),

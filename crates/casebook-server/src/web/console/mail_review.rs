@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use casebook_domain::{CaseNumber, Named};
+use casebook_domain::CaseNumber;
 use serde::Deserialize;
 
 use super::tables::fail;

@@ -109,9 +109,14 @@ pub async fn open(
 ) -> WebResult<Response> {
     let (mut form, refusal) = read_checked(&viewer, &app, multipart, &FIELDS).await?;
     if let Some(err) = refusal {
-        let page = page(&app, &viewer, form.fields.clone(), messages(&err, viewer.ctx.lang))
-            .await
-            .map_err(|e| viewer.fail(e))?;
+        let page = page(
+            &app,
+            &viewer,
+            form.fields.clone(),
+            messages(&err, viewer.ctx.lang),
+        )
+        .await
+        .map_err(|e| viewer.fail(e))?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let get = |n: &str| form.text(n);

@@ -201,22 +201,38 @@ impl Found {
         match route {
             "/console/cases/{number}" => each(&self.staff_cases, &|n| route.replace("{number}", n)),
             "/portal/cases/{number}" => each(&self.portal_cases, &|n| route.replace("{number}", n)),
-            "/console" => ["", "?queue=unassigned", "?queue=tier", "?queue=breaching", "?queue=all"]
-                .iter()
-                .map(|q| format!("/console{q}"))
-                .collect(),
+            "/console" => [
+                "",
+                "?queue=unassigned",
+                "?queue=tier",
+                "?queue=breaching",
+                "?queue=all",
+            ]
+            .iter()
+            .map(|q| format!("/console{q}"))
+            .collect(),
             "/portal" => vec!["/portal".into(), "/portal?closed=true".into()],
-            "/console/search" => vec!["/console/search?q=数据库".into(), "/console/search?q=failover".into()],
+            "/console/search" => vec![
+                "/console/search?q=数据库".into(),
+                "/console/search?q=failover".into(),
+            ],
             "/portal/search" => vec!["/portal/search?q=数据库".into()],
             "/portal/kb/suggest" => vec!["/portal/kb/suggest?q=数据库 连接".into()],
             "/console/intake" => vec![
                 "/console/intake".into(),
-                format!("/console/intake?customer_number={}", casebook_server::cli::demo::call_home::FLEET_ORGANIZATION),
+                format!(
+                    "/console/intake?customer_number={}",
+                    casebook_server::cli::demo::call_home::FLEET_ORGANIZATION
+                ),
             ],
-            "/console/mail/templates/{kind}/{lang}" => casebook_server::actions::notify::templates::KINDS
-                .iter()
-                .flat_map(|k| ["zh-CN", "en"].map(|l| format!("/console/mail/templates/{}/{l}", k.kind)))
-                .collect(),
+            "/console/mail/templates/{kind}/{lang}" => {
+                casebook_server::actions::notify::templates::KINDS
+                    .iter()
+                    .flat_map(|k| {
+                        ["zh-CN", "en"].map(|l| format!("/console/mail/templates/{}/{l}", k.kind))
+                    })
+                    .collect()
+            }
             "/mail-links/{token}" => self.links.clone(),
             "/console/products/{id}/versions/{version}/edit" => self
                 .products
@@ -228,7 +244,9 @@ impl Found {
             r if r.starts_with("/console/organizations/{id}") => id(&self.orgs[..1]),
             "/console/contacts/{id}/edit" => id(&self.contacts[..1]),
             "/console/users/{id}/edit" => id(&self.users[..1]),
-            "/console/products/{id}" | "/console/products/{id}/edit" | "/console/products/{id}/versions/new" => {
+            "/console/products/{id}"
+            | "/console/products/{id}/edit"
+            | "/console/products/{id}/versions/new" => {
                 let first: Vec<String> = self.products.iter().map(|(p, _)| p.clone()).collect();
                 id(&first[..1])
             }
@@ -283,7 +301,10 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)]) -> Foun
     };
     Found {
         staff_cases: ids(&items(t, "/api/v1/cases").await, "number"),
-        portal_cases: ids(&items(t, &format!("/api/v1/cases?organization={fleet_id}")).await, "number"),
+        portal_cases: ids(
+            &items(t, &format!("/api/v1/cases?organization={fleet_id}")).await,
+            "number",
+        ),
         orgs: ids(&orgs, "id"),
         contacts: ids(&items(t, "/api/v1/contacts").await, "id"),
         users: ids(&items(t, "/api/v1/users").await, "id"),
@@ -294,10 +315,13 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)]) -> Foun
                 Some((p["id"].to_string(), version.to_owned()))
             })
             .collect(),
-        units: ids(&items(t, &format!("/api/v1/units?organization={fleet_id}")).await, "id")
-            .into_iter()
-            .take(3)
-            .collect(),
+        units: ids(
+            &items(t, &format!("/api/v1/units?organization={fleet_id}")).await,
+            "id",
+        )
+        .into_iter()
+        .take(3)
+        .collect(),
         sites: ids(&items(t, "/api/v1/sites").await, "id"),
         contracts: ids(&items(t, "/api/v1/contracts").await, "id"),
         calendars: ids(&items(t, "/api/v1/calendars").await, "id"),
@@ -319,7 +343,11 @@ async fn client(t: &TestApp, email: Option<&str>, lang: &str) -> WebClient {
         assert_eq!(status, StatusCode::SEE_OTHER, "{email}: {to:?} {page}");
     }
     // A form of the page carries the CSRF token the switch needs.
-    let page = if email.is_some() { "/profile" } else { "/sign-in" };
+    let page = if email.is_some() {
+        "/profile"
+    } else {
+        "/sign-in"
+    };
     web.choose_language(page, lang).await;
     web
 }
@@ -332,7 +360,9 @@ async fn every_page_and_mail_speaks_the_readers_language(backend: TestBackend) {
         sign_ins: SIGN_INS.to_vec(),
     };
     t.app.demo_accounts.set(accounts).ok();
-    casebook_server::cli::demo::load(&t.app).await.expect("the demo data loads");
+    casebook_server::cli::demo::load(&t.app)
+        .await
+        .expect("the demo data loads");
     let mut cases = vec![fixtures::case_with_every_entry(&t).await];
     cases.push(fixtures::device_with_every_note(&t, &clock).await);
     fixtures::quarantined_mail(&t).await;
@@ -360,7 +390,11 @@ async fn every_page_and_mail_speaks_the_readers_language(backend: TestBackend) {
             for url in urls {
                 let (status, page) = web.get(&url).await;
                 assert_eq!(status, StatusCode::OK, "{lang} {url}: {page}");
-                let lang_of_page = if page.contains("<html lang=\"en\"") { "en" } else { "zh-CN" };
+                let lang_of_page = if page.contains("<html lang=\"en\"") {
+                    "en"
+                } else {
+                    "zh-CN"
+                };
                 assert_eq!(lang_of_page, lang, "{url} came in the wrong language");
                 pages += 1;
                 problems.extend(
@@ -379,10 +413,17 @@ async fn every_page_and_mail_speaks_the_readers_language(backend: TestBackend) {
     // The mail as queued: in its recipient's language, without identifiers or UTC times.
     let kinds: std::collections::BTreeSet<&str> = outbox.iter().map(|m| m.0.as_str()).collect();
     for kind in ["case_opened", "staff_reply", "sla_breach", "sla_warning"] {
-        assert!(kinds.contains(kind), "no {kind} mail in the outbox: {kinds:?}");
+        assert!(
+            kinds.contains(kind),
+            "no {kind} mail in the outbox: {kinds:?}"
+        );
     }
     for (kind, to, subject, body) in &outbox {
-        let lang = if check::has_cjk(&data.without(body)) { "zh-CN" } else { "en" };
+        let lang = if check::has_cjk(&data.without(body)) {
+            "zh-CN"
+        } else {
+            "en"
+        };
         for text in [subject, body] {
             for line in text.lines() {
                 for p in text_problems(lang, line, &data, &identifiers) {
@@ -391,7 +432,12 @@ async fn every_page_and_mail_speaks_the_readers_language(backend: TestBackend) {
             }
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 /// The text of a page (not its attributes: `<time datetime>` carries UTC on purpose).

@@ -89,8 +89,7 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
             )
             .await?;
             let mail_key = format!("{key}:mail");
-            case_mail::tell_staff(app, &mut db, &user, &case, kind, &news, &mail_key, now)
-                .await?;
+            case_mail::tell_staff(app, &mut db, &user, &case, kind, &news, &mail_key, now).await?;
         }
         if step.percent >= 100 {
             let clocks = store::clocks_of_case(&mut db, case.id).await?;

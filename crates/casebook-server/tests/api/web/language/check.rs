@@ -124,9 +124,10 @@ impl UserData {
         let part_of_data = |piece: &str| {
             let piece = piece.trim().trim_end_matches('…').trim();
             !piece.is_empty()
-                && self.texts.iter().any(|d| {
-                    d == piece || (piece.chars().count() >= 16 && d.contains(piece))
-                })
+                && self
+                    .texts
+                    .iter()
+                    .any(|d| d == piece || (piece.chars().count() >= 16 && d.contains(piece)))
         };
         if part_of_data(trimmed) {
             return String::new();
@@ -185,9 +186,23 @@ pub fn has_utc_iso_time(text: &str) -> bool {
     let b = text.as_bytes();
     (0..b.len().saturating_sub(15)).any(|i| {
         let d = |k: usize| b[i + k].is_ascii_digit();
-        d(0) && d(1) && d(2) && d(3) && b[i + 4] == b'-' && d(5) && d(6) && b[i + 7] == b'-'
-            && d(8) && d(9) && b[i + 10] == b'T' && d(11) && d(12) && b[i + 13] == b':'
-            && text[i..].split_whitespace().next().is_some_and(|w| w.contains('Z'))
+        d(0) && d(1)
+            && d(2)
+            && d(3)
+            && b[i + 4] == b'-'
+            && d(5)
+            && d(6)
+            && b[i + 7] == b'-'
+            && d(8)
+            && d(9)
+            && b[i + 10] == b'T'
+            && d(11)
+            && d(12)
+            && b[i + 13] == b':'
+            && text[i..]
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w.contains('Z'))
     })
 }
 
@@ -229,11 +244,7 @@ const SKIPPED: &[&str] = &["script", "style", "code", "kbd", "textarea"];
 /// The problems of a page whose `<html lang>` is `lang`: every text node and every attribute
 /// people read (`title`, `placeholder`, `aria-label`, `alt`, a button's `value`), each in the
 /// language of its nearest `lang` attribute.
-pub fn page_problems(
-    html: &str,
-    data: &UserData,
-    identifiers: &Identifiers,
-) -> Vec<String> {
+pub fn page_problems(html: &str, data: &UserData, identifiers: &Identifiers) -> Vec<String> {
     let doc = Html::parse_document(html);
     let mut out = Vec::new();
     for node in doc.tree.root().descendants() {
@@ -289,24 +300,56 @@ fn the_checks_find_what_they_look_for() {
     );
     data.finish();
     let page = |lang: &str, body: &str| {
-        format!("<!DOCTYPE html><html lang=\"{lang}\"><head><title>x</title></head><body>{body}</body></html>")
+        format!(
+            "<!DOCTYPE html><html lang=\"{lang}\"><head><title>x</title></head><body>{body}</body></html>"
+        )
     };
     let found = |html: String| page_problems(&html, &data, &ids);
     // Chinese pages: English words fail, codes, names and people's data pass.
     assert_eq!(found(page("zh-CN", "<p>covered by contract</p>")).len(), 1);
-    assert_eq!(found(page("zh-CN", "<p><span>overdue</span> 已超时</p>")).len(), 1);
-    assert!(found(page("zh-CN", "<p>HT-CN-10004 2026-00042 SN-8812 a@b.cn Asia/Shanghai 5.3.1 SLA API</p>")).is_empty());
-    assert!(found(page("zh-CN", "<p>Disk array degraded</p><p lang=\"en\">Case closed</p>")).is_empty());
-    assert!(found(page("zh-CN", "<code>standard</code><textarea>initial_response</textarea>")).is_empty());
+    assert_eq!(
+        found(page("zh-CN", "<p><span>overdue</span> 已超时</p>")).len(),
+        1
+    );
+    assert!(
+        found(page(
+            "zh-CN",
+            "<p>HT-CN-10004 2026-00042 SN-8812 a@b.cn Asia/Shanghai 5.3.1 SLA API</p>"
+        ))
+        .is_empty()
+    );
+    assert!(
+        found(page(
+            "zh-CN",
+            "<p>Disk array degraded</p><p lang=\"en\">Case closed</p>"
+        ))
+        .is_empty()
+    );
+    assert!(
+        found(page(
+            "zh-CN",
+            "<code>standard</code><textarea>initial_response</textarea>"
+        ))
+        .is_empty()
+    );
     // Identifiers fail in both languages, also inside Chinese and in attributes.
-    assert_eq!(found(page("zh-CN", "<p>首次响应 initial_response 120</p>")).len(), 1);
+    assert_eq!(
+        found(page("zh-CN", "<p>首次响应 initial_response 120</p>")).len(),
+        1
+    );
     assert_eq!(found(page("en", "<p>notify tier_lead</p>")).len(), 1);
     assert_eq!(found(page("en", "<p>owner</p>")).len(), 1);
-    assert_eq!(found(page("en", "<a title=\"field-owner\">Owner</a>")).len(), 1);
+    assert_eq!(
+        found(page("en", "<a title=\"field-owner\">Owner</a>")).len(),
+        1
+    );
     assert!(found(page("en", "<p>The owner of the case</p>")).is_empty());
     // English pages: Chinese outside people's data fails.
     assert_eq!(found(page("en", "<p>（客户已回复）</p>")).len(), 1);
     // Times written in UTC fail.
-    assert_eq!(found(page("en", "<p>Occurred: 2026-11-29T08:00:00Z</p>")).len(), 1);
+    assert_eq!(
+        found(page("en", "<p>Occurred: 2026-11-29T08:00:00Z</p>")).len(),
+        1
+    );
     assert!(found(page("en", "<p>Occurred: 2026-11-29 16:00 +08:00</p>")).is_empty());
 }

@@ -124,7 +124,11 @@ pub async fn device_with_every_note(t: &TestApp, clock: &Arc<ManualClock>) -> St
     let suppress = t.app.config.call_home.storm_suppress_minutes;
     clock.advance(SignedDuration::from_mins(i64::from(suppress) + 1));
     let (_, ended) = post(event("f-3", "fault", "E7001", fan, clock.now())).await;
-    assert_eq!(ended["results"].as_array().map(Vec::len), Some(1), "{ended}");
+    assert_eq!(
+        ended["results"].as_array().map(Vec::len),
+        Some(1),
+        "{ended}"
+    );
     // Minutes without a heartbeat (60 s each): silent; then it beats again.
     clock.advance(SignedDuration::from_mins(10));
     assert!(watch::sweep(&t.app, 100).await.unwrap() >= 1);

@@ -144,7 +144,10 @@ fn routes_of(source: &str, found: &mut BTreeSet<String>) {
         }
         if call.trim_start().starts_with("&format!(\"{base}") {
             // The case page of each side, under its `BASE`.
-            for base in code.lines().filter(|l| l.contains("const BASE: &'static str = \"")) {
+            for base in code
+                .lines()
+                .filter(|l| l.contains("const BASE: &'static str = \""))
+            {
                 if let Some(base) = base.split('"').nth(1) {
                     found.insert(format!("{base}/{{number}}"));
                 }
@@ -181,5 +184,8 @@ fn every_page_route_is_visited() {
         "GET routes the language test does not visit; add them to PAGES (or NOT_PAGES, saying \
          why): {missing:#?}"
     );
-    assert!(stale.is_empty(), "listed routes that do not exist: {stale:#?}");
+    assert!(
+        stale.is_empty(),
+        "listed routes that do not exist: {stale:#?}"
+    );
 }
