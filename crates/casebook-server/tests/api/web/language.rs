@@ -295,7 +295,8 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)]) -> Foun
     let published = |public: bool| -> Vec<String> {
         articles
             .iter()
-            .filter(|a| a["status"] == "published" && (!public || a["visibility"] == "public"))
+            .filter(|a| a["status"] == "published" && a["visibility"] != "internal")
+            .filter(|a| !public || a["visibility"] == "public")
             .filter_map(|a| a["id"].as_i64().map(|i| i.to_string()))
             .collect()
     };

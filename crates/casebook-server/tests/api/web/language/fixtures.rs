@@ -85,6 +85,15 @@ pub async fn case_with_every_entry(t: &TestApp) -> String {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // A proposed solution: its mail carries the accept and reject links.
+    let (status, body) = t
+        .patch(
+            &t.engineer,
+            &path,
+            json!({"status": "solution_proposed", "reason": "已调整连接池上限并重启服务"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     number
 }
 

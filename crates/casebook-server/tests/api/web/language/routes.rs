@@ -159,11 +159,10 @@ fn routes_of(source: &str, found: &mut BTreeSet<String>) {
     // The edit pages: `editor::routes::<D>()` serves D's NEW and EDIT paths for GET.
     for line in code.lines() {
         let line = line.trim();
-        if (line.starts_with("const NEW:") || line.starts_with("const EDIT:")) && line.contains('"')
+        if (line.starts_with("const NEW:") || line.starts_with("const EDIT:"))
+            && let Some(path) = line.split('"').nth(1)
         {
-            if let Some(path) = line.split('"').nth(1) {
-                found.insert(path.to_owned());
-            }
+            found.insert(path.to_owned());
         }
     }
 }
