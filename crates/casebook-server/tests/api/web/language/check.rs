@@ -247,6 +247,7 @@ const SKIPPED: &[&str] = &["script", "style", "code", "kbd", "textarea"];
 pub fn page_problems(html: &str, data: &UserData, identifiers: &Identifiers) -> Vec<String> {
     let doc = Html::parse_document(html);
     let mut out = Vec::new();
+    let mut snippets = HashSet::new();
     for node in doc.tree.root().descendants() {
         let (texts, start) = match node.value() {
             Node::Text(t) => (vec![t.text.to_string()], node.parent()),
@@ -268,12 +269,16 @@ pub fn page_problems(html: &str, data: &UserData, identifiers: &Identifiers) -> 
         }
         let mut lang = None;
         let mut skipped = false;
+        let mut snippet = None;
         let mut at = start;
         while let Some(n) = at {
             if let Node::Element(e) = n.value() {
                 skipped |= SKIPPED.contains(&e.name());
                 if lang.is_none() {
                     lang = e.attr("lang").map(str::to_owned);
+                }
+                if e.classes().any(|c| c == "snippet") {
+                    snippet = Some(n);
                 }
             }
             at = n.parent();
@@ -282,6 +287,18 @@ pub fn page_problems(html: &str, data: &UserData, identifiers: &Identifiers) -> 
             continue;
         }
         let lang = lang.unwrap_or_else(|| "zh-CN".to_owned());
+        // A search result's snippet is people's text cut around the words found (marked), in
+        // pieces joined by "…": each piece is checked whole, once.
+        let texts = match snippet.and_then(scraper::ElementRef::wrap) {
+            Some(s) if snippets.insert(s.id()) => s
+                .text()
+                .collect::<String>()
+                .split('…')
+                .map(str::to_owned)
+                .collect(),
+            Some(_) => continue,
+            None => texts,
+        };
         for text in texts {
             out.extend(text_problems(&lang, &text, data, identifiers));
         }

@@ -17,14 +17,17 @@ pub enum Who {
     Public,
 }
 
-/// The GET pages: route as written in the source, and who the test visits it as.
+/// The GET pages: route as written in the source, and who the test visits it as (a page both
+/// sides have is listed for each).
 pub const PAGES: &[(&str, Who)] = &[
     ("/sign-in", Who::Public),
     ("/kb", Who::Public),
     ("/kb/{id}", Who::Public),
     ("/mail-links/{token}", Who::Customer),
     ("/notifications", Who::Staff),
+    ("/notifications", Who::Customer),
     ("/profile", Who::Staff),
+    ("/profile", Who::Customer),
     ("/console", Who::Staff),
     ("/console/cases/{number}", Who::Staff),
     ("/console/intake", Who::Staff),
