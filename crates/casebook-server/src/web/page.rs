@@ -326,6 +326,16 @@ impl Ctx {
         })
     }
 
+    /// The language a stored text was written in (`zh-CN` when it has Chinese), for the `lang`
+    /// of a notification: it is written in its recipient's language when it happens and keeps
+    /// that language after they switch.
+    pub fn written_in(&self, text: &str) -> &'static str {
+        let chinese = text
+            .chars()
+            .any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
+        if chinese { "zh-CN" } else { "en" }
+    }
+
     /// Why a mail was held or refused, as the mail channel records it (in English, for the
     /// API), in Chinese (English pages show the sentence itself, which names the limit); the
     /// sender and case are in the other columns. A reason not known here is shown as it is.

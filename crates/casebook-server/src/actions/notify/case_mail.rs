@@ -260,11 +260,14 @@ impl SlaNews {
                 ("percent", self.percent.to_string()),
             ],
         );
-        let title = format!("{} {}: {what}", case.number, case.title);
+        // The title has no people's text (the case's title is in the body), so a page can tell
+        // the language it was written in.
+        let title = format!("{} {what}", case.number);
         let body = lang.tn(
             "sla-news-body",
             &[
                 ("number", case.number.to_string()),
+                ("title", case.title.clone()),
                 (
                     "severity",
                     lang.t(&format!("severity-{}", case.severity.level())),

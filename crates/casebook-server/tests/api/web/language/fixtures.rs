@@ -162,13 +162,16 @@ pub async fn quarantined_mail(t: &TestApp) {
     );
 }
 
-/// Fires what the background jobs fire: SLA escalations of the demo's late cases and renewal
-/// reminders.
+/// Fires what the background jobs fire: SLA escalations of the demo's late cases, renewal
+/// reminders and the calendars' missing holidays (their mail and notifications).
 pub async fn background_jobs(t: &TestApp) {
     casebook_server::actions::cases::sla::sweep(&t.app, 100_000)
         .await
         .unwrap();
     casebook_server::actions::contracts::renewals::remind(&t.app)
+        .await
+        .unwrap();
+    casebook_server::actions::contracts::calendars::notify_missing_holidays(&t.app)
         .await
         .unwrap();
 }
