@@ -673,3 +673,4 @@ mail-reason-too-large = larger than the size limit
 mail-reason-not-taken = the message could not be taken in
 calendar-news-title = A calendar lacks the holidays of { $year }
 calendar-news-body = The calendar “{ $calendar }” has no holidays or make-up working days for { $year }, so deadlines do not skip them. Add them on the calendar's page, or import the year's notice from the State Council.
+field-change-line = { $field }: { $change }

@@ -407,6 +407,42 @@ impl Ctx {
         }
     }
 
+    /// Changes of a record's fields (`{"field": [before, after]}` or `{"field": {"from", "to"}}`,
+    /// as a unit's history keeps them) in words: `版本：– → 12.1；站点：…`.
+    pub fn field_changes(&self, changes: &serde_json::Value) -> String {
+        use serde_json::Value;
+        let value = |v: &Value| match v {
+            Value::Null => "–".to_owned(),
+            Value::Bool(true) => self.lang.t("yes"),
+            Value::Bool(false) => self.lang.t("no"),
+            Value::String(s) if s.is_empty() => "–".to_owned(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let Some(fields) = changes.as_object() else {
+            return String::new();
+        };
+        fields
+            .iter()
+            .map(|(field, change)| {
+                let (before, after) = match change {
+                    Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1]),
+                    Value::Object(o) => (
+                        o.get("from").unwrap_or(&Value::Null),
+                        o.get("to").unwrap_or(&Value::Null),
+                    ),
+                    other => (&Value::Null, other),
+                };
+                let change = format!("{} → {}", value(before), value(after));
+                self.lang.tn(
+                    "field-change-line",
+                    &[("field", self.field_label(field)), ("change", change)],
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(if self.lang == Lang::Zh { "；" } else { "; " })
+    }
+
     /// The label of a case field named in a timeline entry (`product_version` → 版本).
     fn field_label(&self, field: &str) -> String {
         let key = match field {

@@ -37,8 +37,8 @@ pub struct CasePage {
     articles: Vec<super::kb::Listed>,
     severities: [Severity; 4],
     tiers: &'static [Tier],
-    /// The display name of the plan the case's clocks run on.
-    plan_name: Option<String>,
+    /// The plans of the case and of the customer's contracts, by name.
+    plan_names: Vec<(PlanId, String)>,
 }
 
 around_view!(CasePage);
@@ -46,6 +46,15 @@ around_view!(CasePage);
 impl CasePage {
     fn is_owner(&self, user: &User) -> bool {
         self.case.owner.as_ref().is_some_and(|o| o.id == user.id)
+    }
+
+    /// A plan by its name (its id when it has none).
+    fn plan_name(&self, id: &str) -> String {
+        self.plan_names
+            .iter()
+            .find(|(plan, _)| plan.as_str() == id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| id.to_owned())
     }
 
     /// The entitlement banner after the outcome, every part from the catalogues: the contract
@@ -74,8 +83,7 @@ impl CasePage {
             (None, _) => {}
         }
         if let Some(plan) = &ent.plan {
-            let name = self.plan_name.clone().unwrap_or_else(|| plan.clone());
-            parts.push(ctx.t1("entitlement-plan", "name", name));
+            parts.push(ctx.t1("entitlement-plan", "name", self.plan_name(plan)));
         }
         parts.extend(ctx.entitlement_why(
             ent.outcome,
@@ -119,13 +127,13 @@ impl Side for Console {
         let articles = from_case::of_case(app, who, number, &first(50))
             .await?
             .items;
-        let plan_id = view.case.entitlement.as_ref().and_then(|e| e.plan.clone());
-        let plan_id: Vec<PlanId> = plan_id.and_then(|p| p.parse().ok()).into_iter().collect();
-        let plan_name = plans::names(app, who, &plan_id)
-            .await?
-            .into_iter()
-            .next()
-            .map(|(_, name)| name);
+        let case_plan = view.case.entitlement.as_ref().and_then(|e| e.plan.clone());
+        let plan_ids: Vec<PlanId> = contracts
+            .iter()
+            .map(|c| c.plan.clone())
+            .chain(case_plan.and_then(|p| p.parse().ok()))
+            .collect();
+        let plan_names = plans::names(app, who, &plan_ids).await?;
         Ok(CasePage {
             articles: super::kb::listed(viewer.ctx.lang, articles),
             view,
@@ -136,7 +144,7 @@ impl Side for Console {
             call_home,
             severities: Severity::ALL,
             tiers: Tier::ALL,
-            plan_name,
+            plan_names,
         })
     }
 }

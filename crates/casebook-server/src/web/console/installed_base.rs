@@ -94,12 +94,7 @@ async fn unit(
         headers: vec!["field-time", "field-change"],
         rows: history
             .iter()
-            .map(|h| {
-                vec![
-                    text(ctx.time(h.at)),
-                    text(serde_json::to_string(&h.changes).unwrap_or_default()),
-                ]
-            })
+            .map(|h| vec![text(ctx.time(h.at)), text(ctx.field_changes(&h.changes))])
             .collect(),
     };
     Ok(render(&DetailPage {

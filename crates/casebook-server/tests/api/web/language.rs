@@ -28,10 +28,14 @@ use crate::helpers::TestApp;
 
 on_both_backends!(every_page_and_mail_speaks_the_readers_language);
 
-/// Every item of a list endpoint (the first 200).
+/// Every item of a list endpoint (the first 200 of a paged one).
 async fn items(t: &TestApp, path: &str) -> Vec<Value> {
     let sep = if path.contains('?') { '&' } else { '?' };
-    let (status, body) = t.get(&t.admin, &format!("{path}{sep}limit=200")).await;
+    let (mut status, mut body) = t.get(&t.admin, &format!("{path}{sep}limit=200")).await;
+    if status == StatusCode::BAD_REQUEST {
+        // A short list without pages.
+        (status, body) = t.get(&t.admin, path).await;
+    }
     assert_eq!(status, StatusCode::OK, "{path}: {body}");
     match body {
         Value::Array(items) => items,
@@ -111,6 +115,12 @@ async fn identifiers(t: &TestApp) -> Identifiers {
             .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
             .map(|l| l.split(" =").next().unwrap_or_default().trim().to_owned())
             .filter(|k| k.contains('-'))
+            // A key that is also an English word (`sign-in`) is not told apart from the word.
+            .filter(|k| {
+                !text
+                    .lines()
+                    .any(|l| l.split(" =").nth(1).is_some_and(|v| v.contains(k.as_str())))
+            })
             .collect();
         found.add(keys.iter().map(String::as_str));
     }
@@ -161,6 +171,23 @@ async fn user_data(t: &TestApp, ids_: &Identifiers, cases: &[String]) -> UserDat
             data.add_json(&entry, ids_);
         }
     }
+    // What the lists leave out: articles' texts and held mails' bodies.
+    for article in items(t, "/api/v1/articles").await {
+        let (_, full) = t
+            .get(&t.admin, &format!("/api/v1/articles/{}", article["id"]))
+            .await;
+        data.add_json(&full, ids_);
+    }
+    for held in items(t, "/api/v1/mail/quarantine").await {
+        let (_, full) = t
+            .get(&t.admin, &format!("/api/v1/mail/messages/{}", held["id"]))
+            .await;
+        data.add_json(&full, ids_);
+    }
+    // The words the test searches for are shown back.
+    for query in SEARCHED {
+        data.add_json(&Value::String((*query).into()), ids_);
+    }
     for message in fixtures::DEVICE_MESSAGES {
         data.add_json(&Value::String(message.into()), ids_);
     }
@@ -170,6 +197,9 @@ async fn user_data(t: &TestApp, ids_: &Identifiers, cases: &[String]) -> UserDat
     data.finish();
     data
 }
+
+/// What the test searches for.
+const SEARCHED: &[&str] = &["数据库", "failover", "数据库 连接"];
 
 /// The addresses each page is visited at.
 struct Found {
@@ -270,12 +300,14 @@ impl Found {
     }
 }
 
-/// The mail links in the outbox (accepting or rejecting a proposed solution).
-fn mail_links(outbox: &[(String, String, String, String)]) -> Vec<String> {
+/// The mail links (accepting or rejecting a proposed solution) of the case whose solution was
+/// proposed last (the demo's older proposals were answered or superseded).
+fn mail_links(outbox: &[(String, String, String, String)], case: &str) -> Vec<String> {
     let mut links: Vec<String> = outbox
         .iter()
         .flat_map(|(_, _, _, body)| body.split_whitespace())
         .filter_map(|w| w.find("/mail-links/").map(|at| w[at..].to_owned()))
+        .filter(|link| link.starts_with(&format!("/mail-links/{case}.")))
         .collect();
     links.sort();
     links.dedup();
@@ -283,7 +315,7 @@ fn mail_links(outbox: &[(String, String, String, String)]) -> Vec<String> {
     links
 }
 
-async fn found(t: &TestApp, outbox: &[(String, String, String, String)]) -> Found {
+async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &str) -> Found {
     let orgs = items(t, "/api/v1/organizations").await;
     let fleet_id = orgs
         .iter()
@@ -312,8 +344,8 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)]) -> Foun
         products: products
             .iter()
             .filter_map(|p| {
-                let version = p["versions"][0]["version"].as_str()?;
-                Some((p["id"].to_string(), version.to_owned()))
+                let version = p["versions"][0]["id"].as_i64()?;
+                Some((p["id"].to_string(), version.to_string()))
             })
             .collect(),
         units: ids(
@@ -332,7 +364,7 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)]) -> Foun
         portal_articles: published(false),
         mail: ids(&items(t, "/api/v1/mail/quarantine").await, "id"),
         rules: ids(&items(t, "/api/v1/call-home/rules").await, "id"),
-        links: mail_links(outbox),
+        links: mail_links(outbox, case),
     }
 }
 
@@ -370,7 +402,7 @@ async fn every_page_and_mail_speaks_the_readers_language(backend: TestBackend) {
     fixtures::background_jobs(&t).await;
     let outbox = fixtures::outbox(&t).await;
     let identifiers = identifiers(&t).await;
-    let found = found(&t, &outbox).await;
+    let found = found(&t, &outbox, &cases[0]).await;
     let data = user_data(&t, &identifiers, &found.staff_cases).await;
     assert!(found.staff_cases.iter().any(|n| cases.contains(n)));
 
@@ -391,15 +423,14 @@ async fn every_page_and_mail_speaks_the_readers_language(backend: TestBackend) {
             for url in urls {
                 let (status, page) = web.get(&url).await;
                 assert_eq!(status, StatusCode::OK, "{lang} {url}: {page}");
-                let lang_of_page = if page.contains("<html lang=\"en\"") {
-                    "en"
-                } else {
-                    "zh-CN"
-                };
-                assert_eq!(lang_of_page, lang, "{url} came in the wrong language");
+                if page.contains("<html") {
+                    let en = page.contains("<html lang=\"en\"");
+                    let lang_of_page = if en { "en" } else { "zh-CN" };
+                    assert_eq!(lang_of_page, lang, "{url} came in the wrong language");
+                }
                 pages += 1;
                 problems.extend(
-                    page_problems(&page, &data, &identifiers)
+                    page_problems(&page, lang, &data, &identifiers)
                         .into_iter()
                         .map(|p| format!("{lang} {url}: {p}")),
                 );

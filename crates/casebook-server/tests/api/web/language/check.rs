@@ -38,6 +38,8 @@ pub const ALLOWED_LATIN: &[&str] = &[
     "Technote",
     "PDF",
     "ID",
+    // The tag of a mail's reply token, `[ref:2026-00042.…]`.
+    "ref",
 ];
 
 /// Words that are codes although they have neither a digit nor upper case: time-zone names have
@@ -80,6 +82,8 @@ pub fn english_words(text: &str) -> Vec<String> {
 #[derive(Default)]
 pub struct UserData {
     texts: Vec<String>,
+    /// The same, flattened (`flatten`).
+    flat: Vec<String>,
 }
 
 impl UserData {
@@ -113,38 +117,70 @@ impl UserData {
     pub fn finish(&mut self) {
         self.texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
         self.texts.dedup();
+        self.flat = self.texts.iter().map(|t| flatten(t)).collect();
     }
 
     /// A text without the users' data in it (what remains is the product's own words).
     pub fn without(&self, text: &str) -> String {
         let trimmed = text.trim();
-        // A whole piece of people's text, or a long part of one (an excerpt, a line of a
-        // paragraph, a shortened title ending in …). A short text is data only when it is all of
-        // a datum: "owner" is not data because some description says "the owner".
-        let part_of_data = |piece: &str| {
-            let piece = piece.trim().trim_end_matches('…').trim();
-            !piece.is_empty()
-                && self
-                    .texts
-                    .iter()
-                    .any(|d| d == piece || (piece.chars().count() >= 16 && d.contains(piece)))
-        };
-        if part_of_data(trimmed) {
+        if self.part_of_data(trimmed) {
             return String::new();
         }
         let mut rest = trimmed.to_owned();
         for data in &self.texts {
-            if data.chars().count() >= 3 && rest.contains(data.as_str()) {
+            // Chinese names are often two characters.
+            let long_enough = data.chars().count() >= 3 || has_cjk(data);
+            if long_enough && rest.contains(data.as_str()) {
                 rest = rest.replace(data.as_str(), " ");
             }
         }
-        for line in trimmed.lines() {
-            if part_of_data(line) {
-                rest = rest.replace(line.trim(), " ");
+        // Lines and sentences of people's text (a search snippet joins and cuts them).
+        let split = trimmed.replace(". ", ".\n").replace('。', "。\n");
+        let pieces: Vec<&str> = split.lines().filter(|p| !p.trim().is_empty()).collect();
+        let data: Vec<bool> = pieces.iter().map(|p| self.part_of_data(p)).collect();
+        for (n, piece) in pieces.iter().enumerate() {
+            // An excerpt of people's text (a search suggestion) may cut its first and last
+            // sentence anywhere: such an end is data when the rest is and a datum holds it.
+            let others = data.iter().enumerate().all(|(m, d)| m == n || *d);
+            let end = pieces.len() > 1 && (n == 0 || n + 1 == pieces.len());
+            let cut = end && others && self.texts.iter().any(|d| d.contains(piece.trim()));
+            if data[n] || cut {
+                rest = rest.replace(piece.trim(), " ");
             }
         }
         rest
     }
+
+    /// Whether a piece of text is people's: all of a datum, or a long part of one (an excerpt,
+    /// a line, a title cut short); a short English word is data only when it is all of a datum,
+    /// so "owner" is not data because some description says "the owner".
+    fn part_of_data(&self, piece: &str) -> bool {
+        let piece = piece
+            .trim()
+            .trim_end_matches('…')
+            .trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c.is_whitespace())
+            .trim();
+        if piece.is_empty() {
+            return false;
+        }
+        let n = piece.chars().count();
+        let long = n >= 16 || (has_cjk(piece) && n >= 4);
+        if self.texts.iter().any(|d| d == piece) {
+            return true;
+        }
+        let flat = flatten(piece);
+        long && self.flat.iter().any(|d| d.contains(&flat))
+    }
+}
+
+/// People's Markdown as shown: without its marks and with single spaces.
+fn flatten(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '`' | '*' | '_' | '#' | '>'))
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The internal identifiers no page or mail may show: the stable names of every enum a person
@@ -241,10 +277,15 @@ pub fn text_problems(
 /// `<kbd>`) and the documents people edit (`<textarea>`).
 const SKIPPED: &[&str] = &["script", "style", "code", "kbd", "textarea"];
 
-/// The problems of a page whose `<html lang>` is `lang`: every text node and every attribute
+/// The problems of a page (or of a fragment in `fragment_lang`): every text node and every attribute
 /// people read (`title`, `placeholder`, `aria-label`, `alt`, a button's `value`), each in the
 /// language of its nearest `lang` attribute.
-pub fn page_problems(html: &str, data: &UserData, identifiers: &Identifiers) -> Vec<String> {
+pub fn page_problems(
+    html: &str,
+    fragment_lang: &str,
+    data: &UserData,
+    identifiers: &Identifiers,
+) -> Vec<String> {
     let doc = Html::parse_document(html);
     let mut out = Vec::new();
     let mut snippets = HashSet::new();
@@ -280,13 +321,26 @@ pub fn page_problems(html: &str, data: &UserData, identifiers: &Identifiers) -> 
                 if e.classes().any(|c| c == "snippet") {
                     snippet = Some(n);
                 }
+                // Words the search found are marked inside people's text: the marked element's
+                // parent is checked whole.
+                let marks = n
+                    .children()
+                    .any(|c| matches!(c.value(), Node::Element(x) if x.name() == "mark"));
+                if snippet.is_none() && (e.name() == "mark" || marks) {
+                    snippet = if e.name() == "mark" {
+                        n.parent()
+                    } else {
+                        Some(n)
+                    };
+                }
             }
             at = n.parent();
         }
         if skipped {
             continue;
         }
-        let lang = lang.unwrap_or_else(|| "zh-CN".to_owned());
+        // A fragment (the suggestions the portal fetches) has no `<html lang>` of its own.
+        let lang = lang.unwrap_or_else(|| fragment_lang.to_owned());
         // A search result's snippet is people's text cut around the words found (marked), in
         // pieces joined by "…": each piece is checked whole, once.
         let texts = match snippet.and_then(scraper::ElementRef::wrap) {
@@ -321,7 +375,7 @@ fn the_checks_find_what_they_look_for() {
             "<!DOCTYPE html><html lang=\"{lang}\"><head><title>x</title></head><body>{body}</body></html>"
         )
     };
-    let found = |html: String| page_problems(&html, &data, &ids);
+    let found = |html: String| page_problems(&html, "zh-CN", &data, &ids);
     // Chinese pages: English words fail, codes, names and people's data pass.
     assert_eq!(found(page("zh-CN", "<p>covered by contract</p>")).len(), 1);
     assert_eq!(

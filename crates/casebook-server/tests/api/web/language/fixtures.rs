@@ -143,6 +143,10 @@ pub async fn device_with_every_note(t: &TestApp, clock: &Arc<ManualClock>) -> St
     assert!(watch::sweep(&t.app, 100).await.unwrap() >= 1);
     let (status, beat) = post(heartbeat("hb-2", clock.now())).await;
     assert_eq!(status, StatusCode::OK, "{beat}");
+    // A rule for the rules' pages.
+    let rule = json!({"event_code": "W*", "action": "ignore"});
+    let (status, made) = t.post(&t.engineer, "/api/v1/call-home/rules", rule).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
     number
 }
 
