@@ -110,8 +110,14 @@ impl Lang {
     /// which names limits and values.
     pub fn field_error(self, error: &casebook_domain::FieldError) -> String {
         let coded = format!("validation-{}", error.code);
+        let chinese = error
+            .message
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
         let what = match self {
             Lang::En => error.message.clone(),
+            // The web forms word their own refusals in the reader's language already.
+            Lang::Zh if chinese => error.message.clone(),
             Lang::Zh if self.has(&coded) => self.t(&coded),
             Lang::Zh => self.t("validation-invalid"),
         };

@@ -674,3 +674,5 @@ mail-reason-not-taken = the message could not be taken in
 calendar-news-title = A calendar lacks the holidays of { $year }
 calendar-news-body = The calendar “{ $calendar }” has no holidays or make-up working days for { $year }, so deadlines do not skip them. Add them on the calendar's page, or import the year's notice from the State Council.
 field-change-line = { $field }: { $change }
+file-too-large = { $name } is larger than the limit of { $limit }
+field-texts = Texts

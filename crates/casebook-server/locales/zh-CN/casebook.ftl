@@ -674,3 +674,5 @@ mail-reason-not-taken = 邮件未能接收
 calendar-news-title = 工作日历缺少 { $year } 年的节假日
 calendar-news-body = 工作日历“{ $calendar }”还没有 { $year } 年的节假日和调休数据，截止时间不会避开这些假日。请在日历页面补充，或导入国务院办公厅发布的当年放假安排。
 field-change-line = { $field }：{ $change }
+file-too-large = 文件 { $name } 超过了 { $limit } 的大小上限
+field-texts = 文章内容

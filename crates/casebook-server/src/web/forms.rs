@@ -100,7 +100,16 @@ pub async fn read_checked(
             refusal = Some(ActionError::field(
                 &name,
                 "too_large",
-                format!("{file_name} is larger than the limit of {limit} bytes"),
+                viewer.ctx.lang.tn(
+                    "file-too-large",
+                    &[
+                        ("name", file_name.clone()),
+                        (
+                            "limit",
+                            viewer.ctx.size(i64::try_from(limit).unwrap_or(i64::MAX)),
+                        ),
+                    ],
+                ),
             ));
         } else if is_file {
             if content.is_empty() {
