@@ -16,6 +16,50 @@ fluent_templates::static_loader! {
     };
 }
 
+/// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
+/// [`Lang::has`] finds every message.
+const ARGUMENTS: [&str; 39] = [
+    "at",
+    "calendar",
+    "change",
+    "channel",
+    "channels",
+    "code",
+    "count",
+    "days",
+    "due",
+    "field",
+    "fields",
+    "from",
+    "hours",
+    "label",
+    "last",
+    "limit",
+    "mailbox",
+    "max",
+    "message",
+    "metric",
+    "minutes",
+    "name",
+    "number",
+    "occurrences",
+    "organization",
+    "password",
+    "percent",
+    "plan",
+    "problem",
+    "serial",
+    "severity",
+    "suppressed",
+    "target",
+    "time",
+    "title",
+    "unit",
+    "until",
+    "what",
+    "year",
+];
+
 /// A language of the pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Lang {
@@ -148,7 +192,7 @@ impl Lang {
     /// Whether `key` exists in this language.
     pub fn has(self, key: &str) -> bool {
         let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
-        for name in ["password", "number", "time", "label"] {
+        for name in ARGUMENTS {
             args.insert(Cow::Borrowed(name), FluentValue::from("x"));
         }
         LOCALES
@@ -202,6 +246,25 @@ mod tests {
     }
 
     #[test]
+    fn every_argument_of_the_messages_is_known() {
+        for tag in ["en", "zh-CN"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("locales")
+                .join(tag);
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                for piece in text.split('$').skip(1) {
+                    let name: String = piece
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    assert!(ARGUMENTS.contains(&name.as_str()), "{tag}: ${name}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn both_languages_have_the_same_messages() {
         let en = keys_of("en");
         let zh = keys_of("zh-CN");
@@ -249,8 +312,8 @@ mod tests {
 
     #[test]
     fn every_key_the_code_looks_up_exists() {
-        // `.t("key")`, `.t1("key", …)` and `.tn("key", …)` with a literal key, anywhere in
-        // `src` (pages, mail, notifications).
+        // Lookups by `t`, `t1` and `tn` with a literal key, anywhere in `src` (pages, mail,
+        // notifications).
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut missing = Vec::new();
         let mut stack = vec![dir];
