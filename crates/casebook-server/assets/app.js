@@ -36,7 +36,9 @@
           el.classList.toggle("soon", left < 3600000);
         }
       } else {
-        el.textContent = zh ? "已超时 " + span(left) : "overdue by " + span(left);
+        // A clock that already says it is breached (data-after-label) shows only by how much.
+        if (el.hasAttribute("data-after-label")) el.textContent = span(left);
+        else el.textContent = zh ? "已超时 " + span(left) : "overdue by " + span(left);
         if (el.hasAttribute("data-urgency")) {
           el.classList.remove("left-ok", "left-warning");
           el.classList.add("left-breached");

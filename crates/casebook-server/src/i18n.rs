@@ -16,6 +16,50 @@ fluent_templates::static_loader! {
     };
 }
 
+/// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
+/// [`Lang::has`] finds every message.
+const ARGUMENTS: [&str; 39] = [
+    "at",
+    "calendar",
+    "change",
+    "channel",
+    "channels",
+    "code",
+    "count",
+    "days",
+    "due",
+    "field",
+    "fields",
+    "from",
+    "hours",
+    "label",
+    "last",
+    "limit",
+    "mailbox",
+    "max",
+    "message",
+    "metric",
+    "minutes",
+    "name",
+    "number",
+    "occurrences",
+    "organization",
+    "password",
+    "percent",
+    "plan",
+    "problem",
+    "serial",
+    "severity",
+    "suppressed",
+    "target",
+    "time",
+    "title",
+    "unit",
+    "until",
+    "what",
+    "year",
+];
+
 /// A language of the pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Lang {
@@ -94,10 +138,61 @@ impl Lang {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message `key` with several arguments.
+    pub fn tn(self, key: &str, values: &[(&'static str, String)]) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        for (name, value) in values {
+            args.insert(Cow::Borrowed(*name), FluentValue::from(value.clone()));
+        }
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// A refused field in this language: the field's label and what is wrong with it. Chinese
+    /// says it by the error's code from the catalogue; English keeps the action's own sentence,
+    /// which names limits and values.
+    pub fn field_error(self, error: &casebook_domain::FieldError) -> String {
+        let coded = format!("validation-{}", error.code);
+        let chinese = error
+            .message
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let what = match self {
+            Lang::En => error.message.clone(),
+            // The web forms word their own refusals in the reader's language already.
+            Lang::Zh if chinese => error.message.clone(),
+            Lang::Zh if self.has(&coded) => self.t(&coded),
+            Lang::Zh => self.t("validation-invalid"),
+        };
+        // `versions[2].released_on` is labelled as `released_on`.
+        let last = error
+            .field
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .split('[')
+            .next()
+            .unwrap_or_default();
+        let label = match last {
+            "" => None,
+            "product_version" => Some("field-version".to_owned()),
+            "operating_system" => Some("field-os".to_owned()),
+            other => Some(format!("field-{}", other.replace('_', "-"))),
+        };
+        match label.filter(|key| self.has(key)) {
+            Some(key) => self.tn(
+                "validation-field",
+                &[("field", self.t(&key)), ("problem", what)],
+            ),
+            None => what,
+        }
+    }
+
     /// Whether `key` exists in this language.
     pub fn has(self, key: &str) -> bool {
         let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
-        for name in ["password", "number", "time", "label"] {
+        for name in ARGUMENTS {
             args.insert(Cow::Borrowed(name), FluentValue::from("x"));
         }
         LOCALES
@@ -127,34 +222,50 @@ mod tests {
         );
     }
 
-    /// The message keys of every Fluent file of one language's directory.
-    fn keys(lang: &str) -> Vec<String> {
+    /// The keys of every `.ftl` file of a language's folder (each part of the product may keep
+    /// its own file beside `casebook.ftl`).
+    fn keys_of(tag: &str) -> Vec<String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("locales")
-            .join(lang);
-        let mut keys = Vec::new();
+            .join(tag);
+        let mut all = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "ftl") {
-                let file = std::fs::read_to_string(&path).unwrap();
-                keys.extend(
-                    file.lines()
-                        .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
-                        .map(|l| l.split(" =").next().unwrap_or_default().trim().to_owned()),
-                );
+                all.extend(keys(&std::fs::read_to_string(&path).unwrap()));
             }
         }
-        keys
+        all
+    }
+
+    #[test]
+    fn every_argument_of_the_messages_is_known() {
+        for tag in ["en", "zh-CN"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("locales")
+                .join(tag);
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                for piece in text.split('$').skip(1) {
+                    let name: String = piece
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    assert!(ARGUMENTS.contains(&name.as_str()), "{tag}: ${name}");
+                }
+            }
+        }
     }
 
     #[test]
     fn both_languages_have_the_same_messages() {
-        let en = keys("en");
-        let zh = keys("zh-CN");
-        let mut unique = en.clone();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), en.len(), "a key is defined twice in en");
+        let en = keys_of("en");
+        let zh = keys_of("zh-CN");
+        for (tag, list) in [("en", &en), ("zh-CN", &zh)] {
+            let mut seen = std::collections::HashSet::new();
+            let twice: Vec<_> = list.iter().filter(|k| !seen.insert(*k)).collect();
+            assert!(twice.is_empty(), "defined twice in {tag}: {twice:?}");
+        }
         let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
         let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
         assert!(missing_zh.is_empty(), "missing in zh-CN: {missing_zh:?}");
@@ -184,6 +295,39 @@ mod tests {
                     for lang in Lang::ALL {
                         if !lang.has(key) {
                             missing.push(format!("{}: {key} ({})", path.display(), lang.tag()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+
+    #[test]
+    fn every_key_the_code_looks_up_exists() {
+        // Lookups by `t`, `t1` and `tn` with a literal key, anywhere in `src` (pages, mail,
+        // notifications).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut missing = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for call in [".t(\"", ".t1(\"", ".tn(\""] {
+                    for piece in text.split(call).skip(1) {
+                        let key = piece.split('"').next().unwrap_or_default();
+                        if key.is_empty() || key.contains(['{', ' ']) {
+                            continue;
+                        }
+                        for lang in Lang::ALL {
+                            if !lang.has(key) {
+                                missing.push(format!("{}: {key} ({})", path.display(), lang.tag()));
+                            }
                         }
                     }
                 }

@@ -3,7 +3,8 @@
 
 use casebook_domain::Timestamp;
 use casebook_domain::sla::plan::{
-    NO_CONTRACT_PLAN, Plan, PlanId, PlanSpec, STANDARD_PLAN, no_contract_plan, standard_plan,
+    EARLIER_DESCRIPTIONS, NO_CONTRACT_PLAN, Plan, PlanId, PlanSpec, STANDARD_PLAN,
+    no_contract_plan, standard_plan,
 };
 
 use crate::audit::{AuditActor, AuditEntry};
@@ -135,7 +136,27 @@ pub async fn seed_builtin(db: &mut Db, now: Timestamp) -> StoreResult<()> {
 
 async fn seed_one(db: &mut Db, id: &str, spec: PlanSpec, now: Timestamp) -> StoreResult<()> {
     let id: PlanId = id.parse().expect("a valid id");
-    if get(db, &id).await?.is_some() {
+    if let Some(stored) = get(db, &id).await? {
+        // A built-in plan as an earlier version seeded it, untouched since, gets today's text.
+        let earlier = EARLIER_DESCRIPTIONS
+            .iter()
+            .find(|(plan, _)| *plan == id.as_str())
+            .map(|(_, text)| PlanSpec {
+                description: (*text).to_owned(),
+                ..spec.clone()
+            });
+        if stored.builtin && earlier.as_ref() == Some(&stored.spec) {
+            let plan = update(db, &id, &spec, stored.version, now).await?;
+            db.audit(AuditEntry::change(
+                now,
+                &AuditActor::system("migrate"),
+                "plan.update",
+                "plan",
+                &id,
+                Some(&stored),
+                Some(&plan),
+            ));
+        }
         return Ok(());
     }
     insert(db, &id, &spec, true, now).await?;

@@ -385,6 +385,39 @@ impl PlanSpec {
     }
 }
 
+/// What the standard plan promises, in Chinese and then English (a plan's texts are data that
+/// admins edit, so one text carries both languages).
+pub const STANDARD_DESCRIPTION: &str = "服务时间为工作日 08:30–17:00（按国家法定节假日和调休安排）。\
+电话报告的问题在服务时间内两小时内响应。严重程度一（系统停机）不论经何渠道提交，均全天候计时：两小时内响应，\
+每 4 小时通报一次进展，24 小时内解决。严重程度二至四在服务时间内计时：经网站、邮件或 API 提交的问题在第二个工作日内响应；\
+进展通报间隔分别为 8、17、34 个工作小时，解决时限分别为 85、170、340 个工作小时（约 10、20、40 个工作日）。\
+\n\nService hours are working days 08:30–17:00 (China's public holidays and make-up working days \
+observed). Problems reported by phone are answered within two hours of service time. Severity 1 \
+(system down) runs around the clock whatever the channel: a response within two hours, an update \
+every 4 hours, resolution within 24 hours. Severities 2 to 4 run in service hours: problems \
+submitted by web, e-mail or API are answered by the next business day; updates every 8, 17 and 34 \
+working hours, resolution within 85, 170 and 340 working hours (about 10, 20 and 40 working days).";
+
+/// What the no-contract plan promises, in Chinese and then English.
+pub const NO_CONTRACT_DESCRIPTION: &str = "没有有效服务合同的客户仅通过电子方式（网站、邮件）获得支持：\
+各严重程度的问题均在第二个工作日内响应，不承诺进展通报和解决时限。\
+\n\nCustomers without a valid contract get electronic support only (web, e-mail): problems of \
+every severity are answered by the next business day, with no promise of updates or resolution.";
+
+/// The descriptions earlier versions seeded, by plan id: a built-in plan that still carries one
+/// (and is otherwise as seeded) gets the current text. The standard plan's said "severity
+/// one-or-two hours" (服务时间外仅严重程度一两小时响应) where it meant severity 1 within two hours.
+pub const EARLIER_DESCRIPTIONS: [(&str, &str); 2] = [
+    (
+        STANDARD_PLAN,
+        "服务时间内两小时响应；服务时间外仅严重程度一两小时响应；电子方式提交的问题第二个工作日响应。Within service hours a response within two hours; outside them only severity 1; problems submitted electronically are answered by the next business day.",
+    ),
+    (
+        NO_CONTRACT_PLAN,
+        "没有有效合同的客户仅获得电子方式支持，第二个工作日响应。Customers without a valid contract get electronic support, answered by the next business day.",
+    ),
+];
+
 /// The plan the seeds describe: Monday–Friday 08:30–17:00 on the China calendar, two hours to
 /// respond by phone; outside those hours only severity 1 gets the two-hour response (its clocks
 /// run 7×24); problems submitted electronically (web, e-mail) are answered by the next business
@@ -418,7 +451,7 @@ pub fn standard_plan() -> PlanSpec {
         };
     PlanSpec {
         name: "标准支持 Standard support (5×8, severity 1 7×24)".into(),
-        description: "服务时间内两小时响应；服务时间外仅严重程度一两小时响应；电子方式提交的问题第二个工作日响应。Within service hours a response within two hours; outside them only severity 1; problems submitted electronically are answered by the next business day.".into(),
+        description: STANDARD_DESCRIPTION.into(),
         severities: vec![
             terms(Severity::ALL[0], ALWAYS, 4, 24, false),
             terms(Severity::ALL[1], CHINA_5X8, 8, 5 * 17, true),
@@ -440,7 +473,7 @@ pub fn no_contract_plan() -> PlanSpec {
     use super::china::CHINA_5X8;
     PlanSpec {
         name: "无合同 No contract (electronic support, next business day)".into(),
-        description: "没有有效合同的客户仅获得电子方式支持，第二个工作日响应。Customers without a valid contract get electronic support, answered by the next business day.".into(),
+        description: NO_CONTRACT_DESCRIPTION.into(),
         severities: Severity::ALL
             .iter()
             .map(|&severity| SeverityTerms {

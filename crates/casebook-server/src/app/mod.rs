@@ -47,8 +47,8 @@ pub struct App {
 pub struct DemoAccounts {
     /// The password of every demo account.
     pub password: &'static str,
-    /// E-mail address, role and what the account is for, per account.
-    pub sign_ins: Vec<(&'static str, &'static str, &'static str)>,
+    /// E-mail address, role and what the account is for (in Chinese and English), per account.
+    pub sign_ins: Vec<(&'static str, &'static str, &'static str, &'static str)>,
 }
 
 /// Shared handle to the application.

@@ -77,8 +77,8 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
     println!("  API:      {url}/api/v1/cases   (OpenAPI: {url}/api/v1/openapi.json)");
     println!("  Data:     {}", data.display());
     println!("\nDemo sign-ins (password for all: {DEMO_PASSWORD}):");
-    for (email, role, what) in SIGN_INS {
-        println!("  {email:<34} {role:<15} {what}");
+    for (email, role, zh, en) in SIGN_INS {
+        println!("  {email:<34} {role:<15} {zh} / {en}");
     }
     println!("\nAPI token of admin@casebook.demo:\n  {token}");
     println!(
@@ -100,38 +100,54 @@ pub async fn run(mut config: Config, data: &Path) -> anyhow::Result<()> {
 }
 
 /// The demo accounts printed at start.
-pub const SIGN_INS: [(&str, &str, &str); 8] = [
-    ("admin@casebook.demo", "admin", "管理员 Administrator"),
+pub const SIGN_INS: [(&str, &str, &str, &str); 8] = [
+    (
+        "admin@casebook.demo",
+        "admin",
+        "系统管理员",
+        "administrator",
+    ),
     (
         "coordinator@casebook.demo",
         "coordinator",
-        "客户问题协调员 Coordinator",
+        "客户问题协调员，受理和分派",
+        "coordinator: intake and assignment",
     ),
-    ("li.wei@casebook.demo", "engineer", "首层工程师 L1 engineer"),
+    (
+        "li.wei@casebook.demo",
+        "engineer",
+        "首层工程师",
+        "L1 engineer",
+    ),
     (
         "wang.fang@casebook.demo",
         "engineer",
-        "二线工程师 L2 engineer",
+        "二线工程师",
+        "L2 engineer",
     ),
     (
         "chen.jie@casebook.demo",
         "manager",
-        "技术支持经理 Support manager",
+        "技术支持经理",
+        "support manager",
     ),
     (
         "zhang.min@yuanjing-bank.demo",
         "customer_user",
-        "远景银行 customer user",
+        "远景银行的客户联系人",
+        "a contact of Yuanjing Bank",
     ),
     (
         "it-admin@yuanjing-bank.demo",
         "customer_admin",
-        "远景银行 customer admin",
+        "远景银行的客户管理员",
+        "Yuanjing Bank's customer administrator",
     ),
     (
         "j.miller@acme-suzhou.demo",
         "customer_user",
-        "Acme Suzhou customer user",
+        "艾克米苏州的客户联系人（英文用户）",
+        "a contact of Acme Suzhou (English)",
     ),
 ];
 

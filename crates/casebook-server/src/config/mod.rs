@@ -174,6 +174,15 @@ impl Config {
         jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
     }
 
+    /// A time written into a stored text (a call-home case's description, a system note, a
+    /// mail), which cannot follow each reader: in the desk's time zone, which the pages show,
+    /// with its offset so that a reader elsewhere can convert it: `2026-12-07 10:40 +08:00`.
+    pub fn desk_time(&self, at: jiff::Timestamp) -> String {
+        at.to_zoned(self.time_zone())
+            .strftime("%Y-%m-%d %H:%M %:z")
+            .to_string()
+    }
+
     /// Options for opening the store.
     pub fn store_options(&self) -> StoreOptions {
         self.database.store_options()

@@ -67,7 +67,7 @@ impl CaseView {
     ) -> Result<CaseView, ActionError> {
         let who = &viewer.who;
         let case = cases::get(app, who, number).await?;
-        let clocks = sla::of_case(app, who, number).await?.clocks;
+        let clocks = current_cycles(sla::of_case(app, who, number).await?.clocks);
         let events = comments::timeline(app, who, number, &first(200))
             .await?
             .items;
@@ -92,6 +92,20 @@ impl CaseView {
     pub fn is_internal(&self, event: &CaseEvent) -> bool {
         event.visibility == Visibility::Internal
     }
+}
+
+/// Each metric's clock once, in its current (latest) cycle: an update interval starts a new
+/// cycle at every reply, and its earlier cycles (met or breached) are history, not what is due.
+fn current_cycles(clocks: Vec<ClockView>) -> Vec<ClockView> {
+    let mut shown: Vec<ClockView> = Vec::with_capacity(clocks.len());
+    for clock in clocks {
+        match shown.iter_mut().find(|c| c.metric == clock.metric) {
+            Some(seen) if seen.cycle < clock.cycle => *seen = clock,
+            Some(_) => {}
+            None => shown.push(clock),
+        }
+    }
+    shown
 }
 
 /// Lets a side's page (a struct with the shared part in `view`) show what both sides show as

@@ -11,6 +11,7 @@ use crate::actions::ActionError;
 use crate::actions::cases::attachments::Upload;
 use crate::app::AppState;
 use crate::edge::Form;
+use crate::i18n::Lang;
 
 /// What a person typed into a case page's forms, shown again when one is refused: the reply
 /// (and whether it was an internal note, so a refused note never comes back as a public reply)
@@ -99,7 +100,16 @@ pub async fn read_checked(
             refusal = Some(ActionError::field(
                 &name,
                 "too_large",
-                format!("{file_name} is larger than the limit of {limit} bytes"),
+                viewer.ctx.lang.tn(
+                    "file-too-large",
+                    &[
+                        ("name", file_name.clone()),
+                        (
+                            "limit",
+                            viewer.ctx.size(i64::try_from(limit).unwrap_or(i64::MAX)),
+                        ),
+                    ],
+                ),
             ));
         } else if is_file {
             if content.is_empty() {
@@ -142,23 +152,30 @@ pub fn refusal(
         }
         _ => StatusCode::CONFLICT,
     };
-    Ok((status, messages(&err)))
+    Ok((status, messages(&err, viewer.ctx.lang)))
 }
 
-/// The messages of a refused form, one per field, for showing above it.
-pub fn messages(err: &ActionError) -> Vec<String> {
+/// The messages of a refused form, one per field, for showing above it, in `lang`.
+pub fn messages(err: &ActionError, lang: Lang) -> Vec<String> {
     match err {
-        ActionError::Validation(fields) => fields
-            .iter()
-            .map(|f| {
-                if f.field.is_empty() {
-                    f.message.clone()
-                } else {
-                    format!("{}: {}", f.field, f.message)
-                }
-            })
-            .collect(),
-        other => vec![other.to_string()],
+        ActionError::Validation(fields) => fields.iter().map(|f| lang.field_error(f)).collect(),
+        ActionError::StaleVersion => vec![lang.t("error-stale")],
+        ActionError::Conflict { code, message } => {
+            let key = format!("conflict-{code}");
+            vec![match lang {
+                Lang::En => message.clone(),
+                Lang::Zh if lang.has(&key) => lang.t(&key),
+                Lang::Zh if code.starts_with("duplicate") => lang.t("conflict-duplicate"),
+                Lang::Zh => lang.t("error-conflict"),
+            }]
+        }
+        ActionError::Lifecycle(_) => vec![lang.t("error-conflict")],
+        ActionError::TooLarge { .. } => vec![lang.t("error-too-large")],
+        ActionError::RateLimited { .. } => vec![lang.t("error-rate-limited")],
+        ActionError::Forbidden(_) => vec![lang.t("error-forbidden")],
+        ActionError::NotFound(_) => vec![lang.t("error-not-found")],
+        ActionError::Unavailable(_) => vec![lang.t("error-unavailable")],
+        _ => vec![lang.t("error-invalid")],
     }
 }
 

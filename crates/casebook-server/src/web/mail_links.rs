@@ -92,7 +92,7 @@ async fn answer(
             | ActionError::Lifecycle(_)
             | ActionError::StaleVersion),
         ) => {
-            page.error = Some(err.to_string());
+            page.error = Some(crate::web::forms::messages(&err, lang).join(" "));
             Ok(render_status(StatusCode::CONFLICT, &page))
         }
         Err(err) => Err(WebError::action(err, lang)),

@@ -82,6 +82,11 @@ impl Ctx {
         self.lang.t1(key, name, value)
     }
 
+    /// A message with several arguments.
+    pub fn tn(&self, key: &str, values: &[(&'static str, String)]) -> String {
+        self.lang.tn(key, values)
+    }
+
     fn label<T: Named>(&self, prefix: &str, value: impl Arg<T>) -> String {
         self.lang.t(&format!("{prefix}-{}", value.get().as_str()))
     }
@@ -227,6 +232,30 @@ impl Ctx {
                 (_, other) => other.to_string(),
             }
         };
+        if let Some(fields) = change.get("fields").and_then(|f| f.as_array()) {
+            let names = fields
+                .iter()
+                .filter_map(|f| f.as_str())
+                .map(|f| self.field_label(f))
+                .collect::<Vec<_>>()
+                .join(self.lang.t("list-separator").as_str());
+            return self.lang.t1("change-fields", "fields", names);
+        }
+        if let Some([from, to]) = change
+            .get("entitlement")
+            .and_then(|e| e.as_array())
+            .map(Vec::as_slice)
+        {
+            let outcome = |v: &serde_json::Value| match v.as_str() {
+                Some(o) => self.lang.t(&format!("outcome-{o}")),
+                None => "–".to_owned(),
+            };
+            return self.lang.t1(
+                "change-entitlement",
+                "change",
+                format!("{} → {}", outcome(from), outcome(to)),
+            );
+        }
         let (Some(from), Some(to)) = (change.get("from"), change.get("to")) else {
             return String::new();
         };
@@ -236,9 +265,196 @@ impl Ctx {
             .and_then(|r| r.as_str())
             .filter(|r| !r.is_empty())
         {
+            let reason = match SYSTEM_REASONS.iter().find(|(said, _)| *said == reason) {
+                Some((_, key)) => self.lang.t(key),
+                None => reason.to_owned(),
+            };
             text.push_str(&format!(" ({reason})"));
         }
         text
+    }
+
+    /// A note the system wrote (`{"note": kind, …}` in the entry's change) in this language,
+    /// its times in the viewer's time zone; `None` for entries people wrote.
+    pub fn system_note(&self, change: &Option<serde_json::Value>) -> Option<String> {
+        let change = change.as_ref()?.as_object()?;
+        let kind = change.get("note")?.as_str()?;
+        let mut args: Vec<(&'static str, String)> = Vec::new();
+        for name in [
+            "unit",
+            "code",
+            "message",
+            "occurrences",
+            "max",
+            "minutes",
+            "suppressed",
+            "at",
+            "until",
+            "last",
+        ] {
+            let value = match change.get(name) {
+                Some(serde_json::Value::String(v)) if matches!(name, "at" | "until" | "last") => v
+                    .parse::<Timestamp>()
+                    .map(|t| self.time(t))
+                    .unwrap_or_else(|_| v.clone()),
+                Some(serde_json::Value::String(v)) => v.clone(),
+                Some(serde_json::Value::Null) | None => "–".to_owned(),
+                Some(other) => other.to_string(),
+            };
+            args.push((name, value));
+        }
+        Some(self.lang.tn(&format!("note-{kind}"), &args))
+    }
+
+    /// Why a refused case (or call) gets no SLA coverage, for the entitlement's outcome, naming
+    /// the contract concerned and the channel; `None` when it is entitled.
+    pub fn entitlement_why(
+        &self,
+        outcome: casebook_domain::entitlement::Outcome,
+        contract_number: Option<&str>,
+        channel: casebook_domain::Channel,
+    ) -> Option<String> {
+        let outcome = outcome.as_str();
+        (outcome != "entitled").then(|| {
+            self.tn(
+                &format!("entitlement-why-{outcome}"),
+                &[
+                    ("number", contract_number.unwrap_or_default().to_owned()),
+                    ("channel", self.channel(channel)),
+                ],
+            )
+        })
+    }
+
+    /// The language a stored text was written in (`zh-CN` when it has Chinese), for the `lang`
+    /// of a notification: it is written in its recipient's language when it happens and keeps
+    /// that language after they switch.
+    pub fn written_in(&self, text: &str) -> &'static str {
+        let chinese = text
+            .chars()
+            .any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
+        if chinese { "zh-CN" } else { "en" }
+    }
+
+    /// Why a mail was held or refused, as the mail channel records it (in English, for the
+    /// API), in Chinese (English pages show the sentence itself, which names the limit); the
+    /// sender and case are in the other columns. A reason not known here is shown as it is.
+    pub fn mail_reason(&self, reason: &str) -> String {
+        if self.lang == Lang::En {
+            return reason.to_owned();
+        }
+        let has = |piece: &str| reason.contains(piece);
+        let key = if reason.starts_with("unknown sender") && has("replied to case") {
+            "mail-reason-unknown-reply"
+        } else if reason.starts_with("unknown sender") {
+            "mail-reason-unknown-sender"
+        } else if has("may not see case") {
+            "mail-reason-foreign-reply"
+        } else if has("is staff; staff open cases") {
+            "mail-reason-staff"
+        } else if has("may not open or answer cases") {
+            "mail-reason-contact-not-allowed"
+        } else if has("mail.max_new_cases_per_sender_hour") {
+            "mail-reason-too-many-cases"
+        } else if has("mail.max_messages_per_sender_hour") {
+            "mail-reason-too-many-messages"
+        } else if has("sender authentication failed") {
+            "mail-reason-authentication"
+        } else if reason == "no sender address" {
+            "mail-reason-no-sender"
+        } else if has("mail.max_message_bytes") || has("limits.max_attachment_bytes") {
+            "mail-reason-too-large"
+        } else if reason.starts_with("not taken in") {
+            "mail-reason-not-taken"
+        } else {
+            return reason.to_owned();
+        };
+        self.lang.t(key)
+    }
+
+    /// Why a device's event did what it did, as the call-home actions say it (in English, in
+    /// the API's answer), in Chinese (English pages show the sentence itself); a reason not
+    /// known here is shown as it is.
+    pub fn call_home_reason(&self, reason: &str) -> String {
+        const REASONS: [(&str, &str); 8] = [
+            ("a rule ignores this code", "call-home-reason-ignored"),
+            ("an event storm starts", "call-home-reason-storm-starts"),
+            ("the device is in an event storm", "call-home-reason-storm"),
+            (
+                "no open case for this fault",
+                "call-home-reason-no-open-case",
+            ),
+            (
+                "the installed base has the reported version",
+                "call-home-reason-version-known",
+            ),
+            (
+                "the rule proposes closing the case",
+                "call-home-reason-propose-closing",
+            ),
+            ("no case: ", "call-home-reason-no-case"),
+            ("not entitled: ", "call-home-reason-not-entitled"),
+        ];
+        if self.lang == Lang::En {
+            return reason.to_owned();
+        }
+        match REASONS
+            .iter()
+            .find(|(said, _)| reason == *said || (said.ends_with(' ') && reason.starts_with(said)))
+        {
+            Some((_, key)) => self.lang.t(key),
+            None => reason.to_owned(),
+        }
+    }
+
+    /// Changes of a record's fields (`{"field": [before, after]}` or `{"field": {"from", "to"}}`,
+    /// as a unit's history keeps them) in words: `版本：– → 12.1；站点：…`.
+    pub fn field_changes(&self, changes: &serde_json::Value) -> String {
+        use serde_json::Value;
+        let value = |v: &Value| match v {
+            Value::Null => "–".to_owned(),
+            Value::Bool(true) => self.lang.t("yes"),
+            Value::Bool(false) => self.lang.t("no"),
+            Value::String(s) if s.is_empty() => "–".to_owned(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let Some(fields) = changes.as_object() else {
+            return String::new();
+        };
+        fields
+            .iter()
+            .map(|(field, change)| {
+                let (before, after) = match change {
+                    Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1]),
+                    Value::Object(o) => (
+                        o.get("from").unwrap_or(&Value::Null),
+                        o.get("to").unwrap_or(&Value::Null),
+                    ),
+                    other => (&Value::Null, other),
+                };
+                let change = format!("{} → {}", value(before), value(after));
+                self.lang.tn(
+                    "field-change-line",
+                    &[("field", self.field_label(field)), ("change", change)],
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(if self.lang == Lang::Zh { "；" } else { "; " })
+    }
+
+    /// The label of a case field named in a timeline entry (`product_version` → 版本).
+    fn field_label(&self, field: &str) -> String {
+        let key = match field {
+            "product_version" => "field-version".to_owned(),
+            "operating_system" => "field-os".to_owned(),
+            other => format!("field-{}", other.replace('_', "-")),
+        };
+        if self.lang.has(&key) {
+            self.lang.t(&key)
+        } else {
+            self.lang.t("field-other")
+        }
     }
 
     /// Whether the signed-in user is staff.
@@ -266,6 +482,13 @@ impl Ctx {
 }
 
 pub use crate::markdown::user_html;
+
+/// Reasons the system writes into a timeline entry's change (kept in English in the stored
+/// change, which the API returns), with the message each is shown as.
+const SYSTEM_REASONS: [(&str, &str); 1] = [(
+    crate::actions::cases::CUSTOMER_REPLIED,
+    "reason-customer-replied",
+)];
 
 /// Renders a template as a page; a template that fails to render is a 500.
 pub fn render<T: Template>(template: &T) -> Response {

@@ -65,9 +65,9 @@ impl WebError {
                 Some(
                     fields
                         .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .map(|f| lang.field_error(f))
                         .collect::<Vec<_>>()
-                        .join("; "),
+                        .join(if lang == Lang::Zh { "；" } else { "; " }),
                 ),
             ),
             ActionError::Conflict { .. }
@@ -100,6 +100,13 @@ impl WebError {
                 tracing::error!(detail = %d, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal", None)
             }
+        };
+        // The actions' own sentences are English: a Chinese page says what its key says,
+        // and the refused fields in its own words.
+        let detail = match &err {
+            ActionError::Validation(_) => detail,
+            _ if lang == Lang::Zh => None,
+            _ => detail,
         };
         WebError::Page(ErrorPage {
             status,

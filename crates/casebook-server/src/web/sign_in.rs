@@ -31,7 +31,8 @@ struct SignInPage {
     error: Option<String>,
     /// Why the visitor was signed out (after signing out everywhere or a new password).
     notice: Option<String>,
-    demo: Vec<(&'static str, &'static str, &'static str)>,
+    /// The demo's accounts: address, role and what each is for, in the page's language.
+    demo: Vec<(&'static str, String, &'static str)>,
     demo_password: &'static str,
 }
 
@@ -74,13 +75,24 @@ fn page(
         .demo_accounts
         .get()
         .filter(|_| app.config.ui.show_demo_accounts);
+    let accounts = demo
+        .map(|d| {
+            d.sign_ins
+                .iter()
+                .map(|&(email, role, zh, en)| {
+                    let what = if ctx.lang == Lang::Zh { zh } else { en };
+                    (email, ctx.tk("role", role), what)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     SignInPage {
         ctx,
         next,
         email,
         error,
         notice: None,
-        demo: demo.map(|d| d.sign_ins.clone()).unwrap_or_default(),
+        demo: accounts,
         demo_password: demo.map(|d| d.password).unwrap_or_default(),
     }
 }

@@ -274,8 +274,8 @@ async fn silent_devices_are_flagged_once(backend: TestBackend) {
         .await;
     let told = told.to_string();
     assert!(
-        told.contains("Silent device: SN-COVERED"),
-        "coordinators are told: {told}"
+        told.contains("设备静默：SN-COVERED"),
+        "coordinators are told, in their language (the desk's, Chinese): {told}"
     );
     let timeline = format!("/api/v1/cases/{number}/timeline");
     let (_, notes) = t.get(&t.engineer, &timeline).await;
@@ -357,7 +357,7 @@ async fn settings_and_closing_rules_apply(backend: TestBackend) {
     let number = fault["results"][0]["case"].as_str().unwrap();
     assert!(
         told.to_string()
-            .contains(&format!("Propose closing {number}")),
+            .contains(&format!("建议关闭问题单 {number}")),
         "{told}"
     );
 

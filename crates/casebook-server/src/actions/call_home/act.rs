@@ -22,8 +22,10 @@ use casebook_store::timeline::{self, NewEvent as NewTimelineEvent};
 use casebook_store::users::{self, StaffGroup};
 use casebook_store::{Db, call_home_watch, units};
 use jiff::SignedDuration;
+use serde_json::{Value, json};
 
 use crate::actions::cases::opening::{self, Opening};
+use crate::actions::notify::case_mail;
 use crate::actions::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::Principal;
@@ -140,12 +142,15 @@ pub(super) async fn act(
             if let Some(case) = open_case {
                 let until = window.suppressed_until.unwrap_or(now);
                 let text = format!(
-                    "事件风暴 / Event storm: unit {} sent more than {} events within {} minutes; its events are recorded without action until {until}.",
+                    "事件风暴 / Event storm: unit {} sent more than {} events within {} minutes; its events are recorded without action until {}.",
                     unit.serial_number,
                     storm.max_events,
-                    storm.window.as_mins()
+                    storm.window.as_mins(),
+                    app.config.desk_time(until),
                 );
-                note(db, case, &text, now).await?;
+                let said = json!({"note": "call_home_storm", "unit": unit.serial_number,
+                    "max": storm.max_events, "minutes": storm.window.as_mins(), "until": until});
+                note(db, case, (text.as_str(), said), now).await?;
             }
             return Ok(Taken::new(
                 EventOutcome::Suppressed,
@@ -159,7 +164,9 @@ pub(super) async fn act(
                     "事件风暴结束 / The event storm of unit {} ended: {suppressed} events were recorded without action.",
                     unit.serial_number
                 );
-                note(db, case, &text, now).await?;
+                let said = json!({"note": "call_home_storm_ended", "unit": unit.serial_number,
+                    "suppressed": suppressed});
+                note(db, case, (text.as_str(), said), now).await?;
             }
         }
         StormVerdict::Take => {}
@@ -171,12 +178,14 @@ pub(super) async fn act(
                 let text = format!(
                     "设备报告故障已恢复 / Unit {} reports that {code} cleared at {}. {}",
                     unit.serial_number,
-                    event.occurred_at,
+                    app.config.desk_time(event.occurred_at),
                     event.message.as_str()
                 );
-                note(db, case, &text, now).await?;
+                let said = json!({"note": "call_home_cleared", "unit": unit.serial_number,
+                    "code": code, "at": event.occurred_at, "message": event.message.as_str()});
+                note(db, case, (text.as_str(), said), now).await?;
                 if rule.is_some_and(|r| r.close_on_recovery) {
-                    propose_closing(db, case, unit, code, now).await?;
+                    propose_closing(app, db, case, unit, code, now).await?;
                     Taken::new(
                         EventOutcome::Recovered,
                         "the rule proposes closing the case",
@@ -210,10 +219,13 @@ pub(super) async fn act(
                     let text = format!(
                         "设备再次报告 / Unit {} reported {code} again at {} ({occurrences} occurrences): {}",
                         unit.serial_number,
-                        event.occurred_at,
+                        app.config.desk_time(event.occurred_at),
                         event.message.as_str()
                     );
-                    note(db, case, &text, now).await?;
+                    let said = json!({"note": "call_home_again", "unit": unit.serial_number,
+                        "code": code, "at": event.occurred_at, "occurrences": occurrences,
+                        "message": event.message.as_str()});
+                    note(db, case, (text.as_str(), said), now).await?;
                 }
                 Ok(Taken::new(EventOutcome::Correlated, "", Some(case)))
             }
@@ -228,8 +240,15 @@ pub(super) async fn act(
     }
 }
 
-/// An internal note on a case, by the system.
-async fn note(db: &mut Db, case: CaseId, text: &str, now: Timestamp) -> ActionResult<()> {
+/// An internal note on a case, by the system: its text (both languages, times in the desk's
+/// zone, for the API) and what it says as data (`{"note": kind, …}` in the entry's change), from
+/// which pages write it in the reader's language and time zone.
+async fn note(
+    db: &mut Db,
+    case: CaseId,
+    (text, said): (&str, Value),
+    now: Timestamp,
+) -> ActionResult<()> {
     let event = NewTimelineEvent {
         case_id: case,
         kind: EventKind::Note,
@@ -237,7 +256,7 @@ async fn note(db: &mut Db, case: CaseId, text: &str, now: Timestamp) -> ActionRe
         actor: None,
         at: now,
         body: Some(text),
-        change: None,
+        change: Some(said),
     };
     timeline::insert(db, &event).await?;
     casebook_store::cases::touch(db, case, now).await?;
@@ -271,7 +290,8 @@ async fn heartbeat(
             "设备恢复心跳 / Unit {} sends heartbeats again.",
             unit.serial_number
         );
-        note(db, case, &text, now).await?;
+        let said = json!({"note": "call_home_heartbeats_again", "unit": unit.serial_number});
+        note(db, case, (text.as_str(), said), now).await?;
     }
     Ok(())
 }
@@ -279,6 +299,7 @@ async fn heartbeat(
 /// A recovery whose rule closes on recovery: the case's owner (or, without one, the
 /// coordinators) is told that the device's fault cleared and the case can be closed; staff decide.
 async fn propose_closing(
+    app: &App,
     db: &mut Db,
     case: CaseId,
     unit: &Unit,
@@ -296,12 +317,19 @@ async fn propose_closing(
             .map(|u| u.id)
             .collect(),
     };
-    let title = format!("建议关闭 / Propose closing {}", found.number);
-    let body = format!(
-        "设备 {} 报告 {code} 已恢复，规则建议关闭此案例。/ Unit {} reports that {code} cleared; the rule proposes closing the case.",
-        unit.serial_number, unit.serial_number
-    );
     for user in people {
+        let Some(person) = users::get(db, user).await? else {
+            continue;
+        };
+        let lang = case_mail::lang_of(app, db, Some(&person)).await?;
+        let title = lang.t1("call-home-news-closing-title", "number", found.number);
+        let body = lang.tn(
+            "call-home-news-closing-body",
+            &[
+                ("unit", unit.serial_number.clone()),
+                ("code", code.to_owned()),
+            ],
+        );
         let key = format!(
             "recovered:{}:{}:{}",
             case.get(),
@@ -396,16 +424,16 @@ async fn open(
         .take(200)
         .collect();
     let mut description = format!(
-        "设备自动报告 / Reported by the device.\n\nUnit: {} ({})\nEvent: {code} ({}), {}\nOccurred: {}\n\n{}",
+        "设备自动报告 / Reported by the device.\n\n设备 / Unit: {} ({})\n事件 / Event: {code} ({}, {})\n发生时间 / Occurred: {}\n\n{}",
         unit.serial_number,
         unit.product.name,
         event.event_type.as_str(),
         event.severity.map(|s| s.as_str()).unwrap_or("-"),
-        event.occurred_at,
+        app.config.desk_time(event.occurred_at),
         event.message.as_str(),
     );
     if !event.log_excerpt.is_empty() {
-        description.push_str("\n\nLog:\n");
+        description.push_str("\n\n日志 / Log:\n");
         description.push_str(&event.log_excerpt);
     }
     let description: String = description.chars().take(20_000).collect();

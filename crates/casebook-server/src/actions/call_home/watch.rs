@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::actions::ActionResult;
 use crate::actions::call_home::keys::CLOCK_WINDOW;
+use crate::actions::notify::case_mail;
 use crate::app::App;
 use crate::policy::{Principal, require};
 
@@ -113,7 +114,7 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
         if !watch::mark_silent(&mut db, device.unit_id, now).await? {
             continue;
         }
-        tell_silent(&mut db, &device, now).await?;
+        tell_silent(app, &mut db, &device, now).await?;
         db.commit().await?;
         flagged += 1;
     }
@@ -126,15 +127,15 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
 }
 
 async fn tell_silent(
+    app: &App,
     db: &mut casebook_store::Db,
     device: &SilentDevice,
     now: Timestamp,
 ) -> ActionResult<()> {
     let last = device
         .last_heartbeat_at
-        .map(|t| t.to_string())
+        .map(|t| app.config.desk_time(t))
         .unwrap_or_else(|| "-".into());
-    let title = format!("设备静默 / Silent device: {}", device.serial_number);
     let body = format!(
         "设备 {} 停止发送心跳，最后一次心跳 {last}。/ Unit {} stopped sending heartbeats; the last came at {last}.",
         device.serial_number, device.serial_number
@@ -148,7 +149,8 @@ async fn tell_silent(
             actor: None,
             at: now,
             body: Some(&body),
-            change: None,
+            change: Some(serde_json::json!({"note": "call_home_silent",
+                "unit": device.serial_number, "last": device.last_heartbeat_at})),
         };
         timeline::insert(db, &event).await?;
         casebook_store::cases::touch(db, case, now).await?;
@@ -168,6 +170,13 @@ async fn tell_silent(
     };
     for user in staff {
         let key = dedupe(user.id.get());
+        let lang = case_mail::lang_of(app, db, Some(&user)).await?;
+        let unit = ("unit", device.serial_number.clone());
+        let title = lang.tn("call-home-news-silent-title", std::slice::from_ref(&unit));
+        let body = lang.tn(
+            "call-home-news-silent-body",
+            &[unit, ("last", last.clone())],
+        );
         notifications::notify(
             db,
             &NewNotification {

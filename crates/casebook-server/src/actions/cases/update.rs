@@ -338,6 +338,10 @@ async fn follow_with_clocks(
     Ok(())
 }
 
+/// The reason of the status change a customer's reply makes (awaiting the customer → in
+/// progress), as stored in the timeline entry's change; pages show it translated.
+pub const CUSTOMER_REPLIED: &str = "the customer replied";
+
 /// Moves a case that waits for the customer back to work when the customer answers; used by
 /// replies on every channel. Returns whether it did.
 pub(crate) async fn resume_on_customer_reply(
@@ -353,7 +357,7 @@ pub(crate) async fn resume_on_customer_reply(
     let mut cols = CaseColumns::from(case);
     cols.status = Status::InProgress;
     cases::update(db, case.id, case.version, &cols, now).await?;
-    let change = json!({"from": case.status, "to": Status::InProgress, "transition": transition_name(Transition::Resume), "reason": "the customer replied"});
+    let change = json!({"from": case.status, "to": Status::InProgress, "transition": transition_name(Transition::Resume), "reason": CUSTOMER_REPLIED});
     timeline::insert(
         db,
         &NewEvent {

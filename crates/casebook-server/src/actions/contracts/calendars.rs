@@ -413,17 +413,28 @@ pub async fn notify_missing_holidays(app: &App) -> ActionResult<usize> {
         let Some(calendar) = calendars::get(&mut db, &id).await? else {
             continue;
         };
+        let calendar_name = calendar.spec.name.clone();
         for warning in view(app, calendar).warnings {
             for user in &people {
                 let key = format!("calendar:{id}:{}:{}", warning.year, user.id);
+                let lang =
+                    crate::actions::notify::case_mail::lang_of(app, &mut db, Some(user)).await?;
+                let title = lang.t1("calendar-news-title", "year", warning.year);
+                let body = lang.tn(
+                    "calendar-news-body",
+                    &[
+                        ("calendar", calendar_name.clone()),
+                        ("year", warning.year.to_string()),
+                    ],
+                );
                 let added = notifications::notify(
                     &mut db,
                     &NewNotification {
                         user: user.id,
                         case: None,
                         kind: "calendar_holidays",
-                        title: &format!("{id}: no holidays for {}", warning.year),
-                        body: &warning.message,
+                        title: &title,
+                        body: &body,
                         dedupe_key: &key,
                     },
                     now,

@@ -108,6 +108,26 @@ pub async fn get(app: &App, who: &Principal, id: &PlanId) -> ActionResult<Plan> 
     load(&mut db, id).await
 }
 
+/// The names of plans, as anyone signed in sees them beside a contract or a case (a customer
+/// reads the plan of their own contract by its name); an unknown id keeps no name.
+pub async fn names(
+    app: &App,
+    _who: &Principal,
+    ids: &[PlanId],
+) -> ActionResult<Vec<(PlanId, String)>> {
+    let mut db = app.store.read().await?;
+    let mut named = Vec::with_capacity(ids.len());
+    for id in ids {
+        if named.iter().any(|(known, _)| known == id) {
+            continue;
+        }
+        if let Some(plan) = plans::get(&mut db, id).await? {
+            named.push((id.clone(), plan.spec.name));
+        }
+    }
+    Ok(named)
+}
+
 /// Creates a plan (admins).
 pub async fn create(app: &App, who: &Principal, input: PlanInput) -> ActionResult<Plan> {
     require(who, Permission::ManageServiceLevels)?;

@@ -59,16 +59,24 @@ pub async fn remind(app: &App) -> ActionResult<usize> {
             {
                 people.push(user);
             }
-            let title = format!(
-                "合同 {} 将于 {} 到期 / contract {} ends on {} ({days_left} days)",
-                c.contract_number, c.ends_on, c.contract_number, c.ends_on
-            );
-            let body = format!(
-                "{org_name}: contract {} (plan {}) ends on {}. Renew it to keep the SLA for new cases; after the end, new cases get electronic support, next business day.",
-                c.contract_number, c.plan, c.ends_on
-            );
+            // The plan by its name, as people know it.
+            let plan = casebook_store::plans::get(&mut db, &c.plan)
+                .await?
+                .map(|p| p.spec.name)
+                .unwrap_or_else(|| c.plan.to_string());
             for user in &people {
                 let key = format!("contract:{}:{}:{days}:{}", c.id, c.ends_on, user.id);
+                let lang =
+                    crate::actions::notify::case_mail::lang_of(app, &mut db, Some(user)).await?;
+                let args = [
+                    ("number", c.contract_number.clone()),
+                    ("until", c.ends_on.to_string()),
+                    ("days", days_left.to_string()),
+                    ("organization", org_name.clone()),
+                    ("plan", plan.clone()),
+                ];
+                let title = lang.tn("renewal-news-title", &args);
+                let body = lang.tn("renewal-news-body", &args);
                 let added = notifications::notify(
                     &mut db,
                     &NewNotification {
@@ -82,12 +90,10 @@ pub async fn remind(app: &App) -> ActionResult<usize> {
                     now,
                 )
                 .await?;
-                let lang =
-                    crate::actions::notify::case_mail::lang_of(app, &mut db, Some(user)).await?;
                 let ctx = serde_json::json!({
                     "desk": {"name": app.config.desk.name, "url": app.config.desk.public_url},
                     "recipient": {"name": user.name},
-                    "contract": {"number": c.contract_number, "plan": c.plan, "ends_on": c.ends_on.to_string(),
+                    "contract": {"number": c.contract_number, "plan": plan, "ends_on": c.ends_on.to_string(),
                                  "days_left": days_left, "organization": org_name},
                 });
                 let mail = crate::actions::notify::templates::render(

@@ -226,8 +226,63 @@ fn context(app: &App, case: &Case, to: &Recipient, due: Option<&str>) -> Value {
     })
 }
 
+/// An escalation step of an SLA clock that fired: what staff are told about.
+#[derive(Debug, Clone, Copy)]
+pub struct SlaNews {
+    /// The clock's metric.
+    pub metric: Metric,
+    /// The share of its target the step is at.
+    pub percent: u16,
+    /// When the target is due.
+    pub due: Timestamp,
+}
+
+impl SlaNews {
+    /// The mail's `sla` values in a language: the metric's name, the percent, the due time in
+    /// the desk's time zone with its offset.
+    fn values(&self, app: &App, lang: Lang) -> Value {
+        json!({
+            "metric": lang.t(&format!("metric-{}", self.metric.as_str())),
+            "percent": self.percent,
+            "due_at": app.config.desk_time(self.due),
+        })
+    }
+
+    /// The in-app notification (title, body) of `kind` in a language.
+    pub fn in_app(&self, app: &App, lang: Lang, kind: &str, case: &Case) -> (String, String) {
+        let what = lang.tn(
+            &format!("sla-news-{kind}"),
+            &[
+                (
+                    "metric",
+                    lang.t(&format!("metric-{}", self.metric.as_str())),
+                ),
+                ("percent", self.percent.to_string()),
+            ],
+        );
+        // The title has no people's text (the case's title is in the body), so a page can tell
+        // the language it was written in.
+        let title = format!("{} {what}", case.number);
+        let body = lang.tn(
+            "sla-news-body",
+            &[
+                ("number", case.number.to_string()),
+                ("title", case.title.clone()),
+                (
+                    "severity",
+                    lang.t(&format!("severity-{}", case.severity.level())),
+                ),
+                ("organization", case.organization.name.clone()),
+                ("what", what),
+                ("due", app.config.desk_time(self.due)),
+            ],
+        );
+        (title, body)
+    }
+}
+
 /// Queues an SLA mail (`sla_warning`, `sla_breach`, `sla_escalation`) to a member of staff, in
-/// their language; `sla` holds `metric`, `percent` and `due_at`.
+/// their language.
 #[allow(clippy::too_many_arguments)]
 pub async fn tell_staff(
     app: &App,
@@ -235,7 +290,7 @@ pub async fn tell_staff(
     user: &User,
     case: &Case,
     kind: &'static str,
-    sla: Value,
+    news: &SlaNews,
     dedupe_key: &str,
     now: Timestamp,
 ) -> ActionResult<()> {
@@ -247,7 +302,7 @@ pub async fn tell_staff(
     };
     let mut ctx = context(app, case, &to, None);
     if let Some(ctx) = ctx.as_object_mut() {
-        ctx.insert("sla".into(), sla);
+        ctx.insert("sla".into(), news.values(app, to.lang));
     }
     let Rendered { subject, body } = templates::render(db, kind, to.lang, &ctx).await?;
     let key = tokens::key(app, db).await?;

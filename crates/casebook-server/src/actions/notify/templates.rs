@@ -229,8 +229,8 @@ fn lang_of(tag: &str) -> ActionResult<Lang> {
         .ok_or(ActionError::NotFound("mail template"))
 }
 
-fn preview(subject: &str, body: &str, kind: &str) -> Option<String> {
-    render_pair(subject, body, &sample(kind))
+fn preview(subject: &str, body: &str, kind: &str, lang: Lang) -> Option<String> {
+    render_pair(subject, body, &sample(kind, lang))
         .ok()
         .map(|r| format!("Subject: {}\n\n{}", r.subject, r.body))
 }
@@ -249,7 +249,7 @@ fn shown(kind: MailKind, lang: Lang, stored: Option<StoredTemplate>) -> ActionRe
         kind: kind.kind.to_owned(),
         audience: kind.audience.to_owned(),
         lang: lang.tag().to_owned(),
-        preview: preview(&subject, &body, kind.kind),
+        preview: preview(&subject, &body, kind.kind, lang),
         subject,
         body,
         edited: version > 0,
@@ -314,7 +314,7 @@ pub async fn save(
     if edit.body.trim().is_empty() {
         return Err(ActionError::field("body", "required", "the body is empty"));
     }
-    if let Err((field, err)) = render_pair(&edit.subject, &edit.body, &sample(kind.kind)) {
+    if let Err((field, err)) = render_pair(&edit.subject, &edit.body, &sample(kind.kind, lang)) {
         return Err(ActionError::field(&field, "template", err));
     }
     let now = app.clock.now();
@@ -371,36 +371,51 @@ pub async fn reset(
     shown(kind, lang, None)
 }
 
-/// The values a kind of mail is rendered with, as samples (for checking edits and previews).
-/// The real values have the same shape; see `case_mail` and the SLA and renewal actions.
-pub fn sample(kind: &str) -> Value {
+/// The values a kind of mail is rendered with, as samples in the template's language (for
+/// checking edits and previews). The real values have the same shape; see `case_mail` and the
+/// SLA and renewal actions.
+pub fn sample(kind: &str, lang: Lang) -> Value {
+    let zh = lang == Lang::Zh;
+    let pick = |zh_text: &str, en_text: &str| (if zh { zh_text } else { en_text }).to_owned();
+    let status = |s: &str| lang.t(&format!("status-{s}"));
     let mut ctx = json!({
-        "desk": {"name": "Casebook Support", "url": "https://support.example.com", "reopen_days": 14},
-        "recipient": {"name": "王伟"},
+        "desk": {"name": pick("Casebook 技术支持中心", "Casebook Support"), "url": "https://support.example.com", "reopen_days": 14},
+        "recipient": {"name": pick("王伟", "Wang Wei")},
         "case": {
-            "number": "2026-00042", "title": "数据库连接失败 / database connection refused",
-            "status": "处理中", "severity": "S2", "organization": "华东电力",
+            "number": "2026-00042",
+            "title": pick("数据库连接失败", "Database connection refused"),
+            "status": status("in_progress"),
+            "severity": lang.t("severity-2"),
+            "organization": pick("华东电力", "East China Power"),
             "url": "https://support.example.com/portal/cases/2026-00042",
             "console_url": "https://support.example.com/console/cases/2026-00042",
             "first_response_due": "2026-11-30 10:00 (Asia/Shanghai)"
         },
     });
     let extra = match kind {
-        "staff_reply" => json!({"reply": {"author": "李工程师", "body": "请提供数据库日志。"}}),
+        "staff_reply" => json!({"reply": {
+            "author": pick("李工程师", "Li Wei"),
+            "body": pick("请提供数据库日志。", "Please send the database log.")}}),
         "solution_proposed" | "case_closed" | "status_changed" => json!({
-            "change": {"from": "处理中", "to": "已提出解决方案", "reason": "升级到 5.2.1 补丁"},
+            "change": {"from": status("in_progress"), "to": status("solution_proposed"),
+                       "reason": pick("升级到 5.2.1 补丁", "upgrade to patch 5.2.1")},
             "links": {"accept": "https://support.example.com/mail-links/example-accept",
                       "reject": "https://support.example.com/mail-links/example-reject"},
         }),
         "contract_renewal" => json!({"contract": {
-            "number": "HT-2026-001", "plan": "gold", "ends_on": "2026-12-31",
-            "days_left": 30, "organization": "华东电力"}}),
+            "number": "HT-2026-001", "plan": pick("金牌 7×24 服务", "Gold 7×24"),
+            "ends_on": "2026-12-31", "days_left": 30,
+            "organization": pick("华东电力", "East China Power")}}),
         "article_alert" => json!({"article": {
-            "id": 12, "title": "数据库 9.0 升级后连接失败 / connections refused after upgrading to 9.0",
-            "products": "Huaxin DB (9.0)", "symptom": "应用报 connection refused。",
-            "resolution": "安装补丁 9.0.1。", "url": "https://support.example.com/portal/kb/12"}}),
+            "id": 12,
+            "title": pick("数据库 9.0 升级后连接失败", "Connections refused after upgrading to 9.0"),
+            "products": "Huaxin DB (9.0)",
+            "symptom": pick("应用报连接被拒绝。", "Applications report connection refused."),
+            "resolution": pick("安装补丁 9.0.1。", "Install patch 9.0.1."),
+            "url": "https://support.example.com/portal/kb/12"}}),
         k if k.starts_with("sla_") => json!({"sla": {
-            "metric": "first_response", "percent": 75, "due_at": "2026-11-30 10:00"}}),
+            "metric": lang.t("metric-initial_response"), "percent": 75,
+            "due_at": "2026-11-30 10:00 +08:00"}}),
         _ => json!({}),
     };
     if let (Some(ctx), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
@@ -419,7 +434,7 @@ mod tests {
             for lang in Lang::ALL {
                 let text = builtin(kind.kind, lang).expect("a built-in text");
                 let (subject, body) = split_builtin(text);
-                let done = render_pair(subject, body, &sample(kind.kind))
+                let done = render_pair(subject, body, &sample(kind.kind, lang))
                     .unwrap_or_else(|e| panic!("{} {}: {e:?}", kind.kind, lang.tag()));
                 assert!(!done.subject.is_empty() && !done.subject.contains('\n'));
                 assert!(!done.body.contains("{{"), "{}: {}", kind.kind, done.body);
@@ -429,7 +444,7 @@ mod tests {
 
     #[test]
     fn the_sandbox_stops_loops_and_includes() {
-        let ctx = sample("case_opened");
+        let ctx = sample("case_opened", Lang::Zh);
         let looping =
             "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
         assert!(render_pair("s", looping, &ctx).is_err());

@@ -24,6 +24,16 @@ pub const FLEET_SIZE: u32 = 8;
 /// The key file in the demo's data directory.
 pub const KEY_FILE: &str = "call-home-key.json";
 
+/// What the premium plan promises (the standard plan's targets, every severity and channel on
+/// the 7×24 calendar), in Chinese and then English.
+const PREMIUM_DESCRIPTION: &str = "全天候 7×24 服务，节假日不停止计时。所有严重程度的问题，不论经电话、网站、邮件、\
+API 还是自动报警提交，均在两小时内响应；进展通报间隔：严重程度一 4 小时，二 8 小时，三 17 小时，四 34 小时；\
+解决时限：严重程度一 24 小时，二 85 小时，三 170 小时，四 340 小时（均按自然时间连续计算）。\
+\n\nService around the clock, 7×24, holidays included. Problems of every severity, by any channel \
+(phone, web, e-mail, API or call home), are answered within two hours; updates every 4, 8, 17 and \
+34 hours and resolution within 24, 85, 170 and 340 hours for severities 1 to 4, counted around \
+the clock.";
+
 /// The 7×24 plan, the site, the units and the contract of the fleet.
 pub(super) async fn fleet(
     loader: &App,
@@ -35,6 +45,7 @@ pub(super) async fn fleet(
         .map_err(|e| ActionError::Internal(e.to_string()))?;
     premium["id"] = json!("premium-7x24");
     premium["name"] = json!("7×24 金牌 Premium 7×24");
+    premium["description"] = json!(PREMIUM_DESCRIPTION);
     if let Some(severities) = premium["severities"].as_array_mut() {
         for terms in severities {
             terms["calendar"] = json!("24x7");

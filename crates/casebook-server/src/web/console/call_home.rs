@@ -102,7 +102,7 @@ fn event_row(ctx: &Ctx, e: &EventRow, with_organization: bool) -> Vec<Cell> {
         }),
         text(&e.message),
         text(ctx.tk("call-home-outcome", e.outcome.as_str())),
-        text(&e.reason),
+        text(ctx.call_home_reason(&e.reason)),
         match e.case {
             Some(number) => link(number, format!("/console/cases/{number}")),
             None => text(""),

@@ -13,12 +13,14 @@ use casebook_domain::Named;
 use casebook_domain::case::Case;
 use casebook_domain::contract::{Contract, Unit};
 use casebook_domain::replies::ReplyTemplate;
+use casebook_domain::sla::plan::PlanId;
 use casebook_domain::users::User;
 use casebook_domain::{Severity, Status, Tier};
 use casebook_store::users::UserFilter;
 
 use super::directory::{Holdings, holdings};
 use crate::actions::call_home::views::{self, CaseCallHome};
+use crate::actions::contracts::plans;
 use crate::actions::{ActionResult as Res, accounts::users, knowledge::from_case, replies};
 use crate::app::AppState;
 use crate::web::case_page::{CaseView, Side, around_view};
@@ -39,6 +41,8 @@ pub struct CasePage {
     templates: Vec<ReplyTemplate>,
     severities: [Severity; 4],
     tiers: &'static [Tier],
+    /// The plans of the case and of the customer's contracts, by name.
+    plan_names: Vec<(PlanId, String)>,
 }
 
 around_view!(CasePage);
@@ -46,6 +50,51 @@ around_view!(CasePage);
 impl CasePage {
     fn is_owner(&self, user: &User) -> bool {
         self.case.owner.as_ref().is_some_and(|o| o.id == user.id)
+    }
+
+    /// A plan by its name (its id when it has none).
+    fn plan_name(&self, id: &str) -> String {
+        self.plan_names
+            .iter()
+            .find(|(plan, _)| plan.as_str() == id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// The entitlement banner after the outcome, every part from the catalogues: the contract
+    /// (with its term when it is among the customer's contracts shown), the plan by its name,
+    /// and why a refused case gets no SLA coverage.
+    fn entitlement_parts(&self) -> Vec<String> {
+        let ctx = &self.ctx;
+        let Some(ent) = &self.case.entitlement else {
+            return Vec::new();
+        };
+        let contract = ent
+            .contract_number
+            .as_ref()
+            .and_then(|n| self.contracts.iter().find(|c| &c.contract_number == n));
+        let mut parts = Vec::new();
+        match (&ent.contract_number, contract) {
+            (Some(number), Some(c)) => parts.push(ctx.tn(
+                "entitlement-contract-term",
+                &[
+                    ("number", number.clone()),
+                    ("from", c.starts_on.to_string()),
+                    ("until", c.ends_on.to_string()),
+                ],
+            )),
+            (Some(number), None) => parts.push(ctx.t1("entitlement-contract", "number", number)),
+            (None, _) => {}
+        }
+        if let Some(plan) = &ent.plan {
+            parts.push(ctx.t1("entitlement-plan", "name", self.plan_name(plan)));
+        }
+        parts.extend(ctx.entitlement_why(
+            ent.outcome,
+            ent.contract_number.as_deref(),
+            self.case.channel,
+        ));
+        parts
     }
 
     /// Whether an article may grow from this case (its solution was proposed, or it is closed).
@@ -83,6 +132,13 @@ impl Side for Console {
             .await?
             .items;
         let templates = replies::list(app, who).await?;
+        let case_plan = view.case.entitlement.as_ref().and_then(|e| e.plan.clone());
+        let plan_ids: Vec<PlanId> = contracts
+            .iter()
+            .map(|c| c.plan.clone())
+            .chain(case_plan.and_then(|p| p.parse().ok()))
+            .collect();
+        let plan_names = plans::names(app, who, &plan_ids).await?;
         Ok(CasePage {
             articles: super::kb::listed(viewer.ctx.lang, articles),
             templates,
@@ -94,6 +150,7 @@ impl Side for Console {
             call_home,
             severities: Severity::ALL,
             tiers: Tier::ALL,
+            plan_names,
         })
     }
 }

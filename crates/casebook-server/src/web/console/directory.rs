@@ -14,8 +14,8 @@ use casebook_store::units::UnitFilter;
 
 use super::lists::{ContactList, OrganizationList, UserList};
 use super::tables::{
-    DetailPage, Table, case_cells, contact_row, contract_row, fail, first, list, site_row, text,
-    unit_row,
+    DetailPage, Table, case_cells, code, contact_row, contract_row, fail, first, list, site_row,
+    text, unit_row,
 };
 use crate::actions::{
     ActionResult, cases, contracts, directory::contacts, directory::organizations,
@@ -128,7 +128,7 @@ async fn organization(
         ("field-address", text(&org.address)),
         (
             "field-plan",
-            text(org.support_plan.map(|p| p.to_string()).unwrap_or_default()),
+            code(org.support_plan.map(|p| p.to_string()).unwrap_or_default()),
         ),
         ("field-notes", text(&org.notes)),
     ];

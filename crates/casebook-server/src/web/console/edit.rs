@@ -256,7 +256,7 @@ impl EditPage {
     /// The form again with the refusal.
     pub fn refused(mut self, posted: &[(String, String)], err: &ActionError) -> Response {
         self = self.take(posted);
-        self.errors = messages(err);
+        self.errors = messages(err, self.ctx.lang);
         self.show()
     }
 }

@@ -8,7 +8,7 @@ use axum::routing::get;
 use casebook_domain::ids::{ContractId, ProductId, UnitId};
 
 use super::lists::{CalendarList, ContractList, PlanList, ProductList, UnitList};
-use super::tables::{DetailPage, Table, fail, link, list, site_cell, text, unit_head};
+use super::tables::{DetailPage, Table, code, fail, link, list, site_cell, text, unit_head};
 use crate::actions::{contracts, directory::products, directory::units};
 use crate::app::AppState;
 use crate::web::page::render;
@@ -94,12 +94,7 @@ async fn unit(
         headers: vec!["field-time", "field-change"],
         rows: history
             .iter()
-            .map(|h| {
-                vec![
-                    text(ctx.time(h.at)),
-                    text(serde_json::to_string(&h.changes).unwrap_or_default()),
-                ]
-            })
+            .map(|h| vec![text(ctx.time(h.at)), text(ctx.field_changes(&h.changes))])
             .collect(),
     };
     Ok(render(&DetailPage {
@@ -135,7 +130,7 @@ async fn contract(
                 format!("/console/organizations/{}", c.organization_id),
             ),
         ),
-        ("field-plan", text(&c.plan)),
+        ("field-plan", code(&c.plan)),
         ("field-starts-on", text(c.starts_on)),
         ("field-ends-on", text(c.ends_on)),
         (

@@ -14,14 +14,17 @@ use casebook_domain::Named;
 use casebook_domain::case::{Case, CaseDraft};
 use casebook_domain::directory::{Contact, Product};
 use casebook_domain::ids::ContactId;
-use casebook_domain::{Category, Severity, Status};
+use casebook_domain::sla::plan::PlanId;
+use casebook_domain::{Category, Channel, Severity, Status};
 use casebook_store::case_list::CaseFilter;
 use casebook_store::contacts::ContactFilter;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::contracts::entitlements::{Lookup, LookupQuery};
-use crate::actions::{ActionError, cases, contracts::entitlements, directory::contacts};
+use crate::actions::{
+    ActionError, cases, contracts::entitlements, contracts::plans, directory::contacts,
+};
 use crate::app::AppState;
 use crate::web::choices::{self, first};
 use crate::web::forms::{messages, opt, opt_number, parse};
@@ -91,6 +94,8 @@ struct IntakePage {
     categories: &'static [Category],
     form: NewCase,
     errors: Vec<String>,
+    /// The plans of the caller's contracts and the one a new case would get, by name.
+    plan_names: Vec<(PlanId, String)>,
 }
 
 impl IntakePage {
@@ -104,6 +109,22 @@ impl IntakePage {
             "" => *category == Category::Defect,
             chosen => chosen == category.to_string(),
         }
+    }
+
+    /// A plan by its name (its id when it has none).
+    fn plan_name(&self, id: &str) -> String {
+        self.plan_names
+            .iter()
+            .find(|(plan, _)| plan.as_str() == id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Why the call would get no SLA coverage (a phone call is what intake records).
+    fn why(&self, found: &Lookup) -> Option<String> {
+        let e = &found.entitlement;
+        self.ctx
+            .entitlement_why(e.outcome, e.contract_number.as_deref(), Channel::Phone)
     }
 
     fn searched(&self) -> bool {
@@ -145,7 +166,7 @@ async fn page(
         match entitlements::lookup(app, who, q).await {
             Ok(found) => Some(found),
             Err(err @ (ActionError::NotFound(_) | ActionError::Validation(_))) => {
-                errors.extend(messages(&err));
+                errors.extend(messages(&err, staff.0.ctx.lang));
                 None
             }
             Err(err) => return Err(err),
@@ -167,7 +188,16 @@ async fn page(
             .or(found.contact.as_ref().map(|c| c.id));
         (open_cases, closed_cases) = history(app, staff, org, caller).await?;
     }
+    let plan_ids: Vec<PlanId> = found
+        .iter()
+        .flat_map(|l| {
+            let chosen = l.entitlement.plan.parse().ok();
+            l.contracts.iter().map(|c| c.plan.clone()).chain(chosen)
+        })
+        .collect();
+    let plan_names = plans::names(app, who, &plan_ids).await?;
     Ok(IntakePage {
+        plan_names,
         ctx: staff.0.ctx.clone(),
         find,
         found,
@@ -260,7 +290,7 @@ pub async fn open(
             | ActionError::Forbidden(_)),
         ) => {
             let find = form.find.clone();
-            let errors = messages(&err);
+            let errors = messages(&err, staff.0.ctx.lang);
             let page = page(&app, &staff, find, form, errors)
                 .await
                 .map_err(|e| staff.0.fail(e))?;

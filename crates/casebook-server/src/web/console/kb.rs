@@ -186,7 +186,7 @@ async fn list(
             StatusCode::UNPROCESSABLE_ENTITY,
             Vec::new(),
             None,
-            crate::web::forms::messages(&err),
+            crate::web::forms::messages(&err, viewer.ctx.lang),
         ),
     };
     let products = choices::product_options(&app, who)

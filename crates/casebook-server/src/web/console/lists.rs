@@ -13,7 +13,7 @@ use casebook_store::units::UnitFilter;
 use casebook_store::users::UserFilter;
 use casebook_store::{Page, PageRequest};
 
-use super::tables::{Cell, Listing, contact_row, contract_row, link, text, unit_row};
+use super::tables::{Cell, Listing, code, contact_row, contract_row, link, text, unit_row};
 use crate::actions::contracts::calendars::CalendarView;
 use crate::actions::{
     ActionError, contracts, contracts::calendars, contracts::plans, directory::contacts,
@@ -243,8 +243,8 @@ impl Listing for CalendarList {
     fn row(_: &Ctx, c: CalendarView) -> Vec<Cell> {
         let cal = c.calendar;
         vec![
-            link(&cal.id, format!("/console/calendars/{}", cal.id)),
-            text(&cal.spec.name),
+            code(&cal.id),
+            link(&cal.spec.name, format!("/console/calendars/{}", cal.id)),
             text(&cal.spec.time_zone),
             text(cal.spec.exceptions.len()),
         ]
@@ -276,8 +276,8 @@ impl Listing for PlanList {
 
     fn row(ctx: &Ctx, p: Plan) -> Vec<Cell> {
         vec![
-            link(&p.id, format!("/console/plans/{}", p.id)),
-            text(&p.spec.name),
+            code(&p.id),
+            link(&p.spec.name, format!("/console/plans/{}", p.id)),
             text(&p.spec.description),
             text(if p.is_default {
                 ctx.t("yes")

@@ -32,7 +32,7 @@ pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Respon
                     text(ctx.time(m.received_at)),
                     text(&m.from_address),
                     link(&m.subject, format!("/console/mail/{}", m.id)),
-                    text(&m.reason),
+                    text(ctx.mail_reason(&m.reason)),
                     text(ctx.size(m.size)),
                 ]
             })
@@ -59,8 +59,11 @@ pub async fn show(State(app): State<AppState>, staff: Staff) -> WebResult<Respon
                     text(&r.from_address),
                     text(&r.subject),
                     text(ctx.size(r.size)),
-                    text(&r.source),
-                    text(&r.reason),
+                    text(match r.source.strip_prefix("imap:") {
+                        Some(mailbox) => ctx.t1("mail-source-imap", "mailbox", mailbox),
+                        None => ctx.t("mail-source-pipe"),
+                    }),
+                    text(ctx.mail_reason(&r.reason)),
                 ]
             })
             .collect(),

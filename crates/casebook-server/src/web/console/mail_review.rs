@@ -105,7 +105,7 @@ async fn refused(
         app,
         staff,
         id,
-        Some(err.to_string()),
+        Some(crate::web::forms::messages(&err, staff.0.ctx.lang).join(" ")),
         (form.case_number, form.reason),
     )
     .await?;

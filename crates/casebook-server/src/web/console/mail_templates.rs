@@ -9,10 +9,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::tables::{DetailPage, Table, fail, link, text};
+use super::tables::{Cell, DetailPage, Table, fail, link, text};
 use crate::actions::ActionError;
 use crate::actions::notify::templates::{self, MailTemplate, MailTemplateEdit};
 use crate::app::AppState;
+use crate::i18n::Lang;
 use crate::web::page::{Ctx, render, render_status};
 use crate::web::session::{Staff, WebResult};
 
@@ -22,6 +23,14 @@ struct EditPage {
     ctx: Ctx,
     t: MailTemplate,
     error: Option<String>,
+}
+
+/// A template's own text, marked with its language (an English subject on a Chinese page).
+fn in_lang(cell: Cell, tag: &str) -> Cell {
+    match Lang::from_tag(tag) {
+        Some(lang) => cell.in_lang(lang.tag()),
+        None => cell,
+    }
 }
 
 /// `GET /console/mail/templates`.
@@ -42,13 +51,13 @@ pub async fn list(State(app): State<AppState>, staff: Staff) -> WebResult<Respon
         .map(|t| {
             vec![
                 link(
-                    &t.kind,
+                    ctx.tk("mail-kind", &t.kind),
                     format!("/console/mail/templates/{}/{}", t.kind, t.lang),
                 ),
-                text(&t.audience),
-                text(&t.lang),
+                text(ctx.tk("mail-audience", &t.audience)),
+                text(ctx.tk("language-name", &t.lang)),
                 text(ctx.t(state(t.edited))),
-                text(&t.subject),
+                in_lang(text(&t.subject), &t.lang),
             ]
         })
         .collect();
@@ -139,7 +148,7 @@ pub async fn save(
             let page = EditPage {
                 ctx: staff.0.ctx.clone(),
                 t,
-                error: Some(err.to_string()),
+                error: Some(crate::web::forms::messages(&err, staff.0.ctx.lang).join(" ")),
             };
             Ok(render_status(status, &page))
         }

@@ -213,7 +213,7 @@ pub async fn find(
         Err(err @ ActionError::Validation(_)) => {
             let found = Found {
                 searched: true,
-                errors: messages(&err),
+                errors: messages(&err, viewer.ctx.lang),
                 ..Found::default()
             };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, found));

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use casebook_domain::sla::CalendarId;
 use casebook_domain::sla::definition::CalendarSpec;
-use casebook_domain::sla::plan::PlanId;
+use casebook_domain::sla::plan::{Metric, Notify, PlanId, Target};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::tables::{Cell, Table, text};
+use super::tables::{Cell, Table, code, text};
 use crate::actions::contracts::plans::PlanInput;
 use crate::actions::{ActionError, contracts::calendars, contracts::plans};
 use crate::app::AppState;
@@ -35,7 +35,8 @@ struct DefinitionPage {
     definition: String,
     version: i64,
     errors: Vec<String>,
-    notices: Vec<String>,
+    /// Warnings about the definition's data (a year without holidays), in the viewer's language.
+    warnings: Vec<String>,
 }
 
 impl DefinitionPage {
@@ -114,19 +115,20 @@ async fn calendar_page(
             })
             .collect(),
     };
-    let notices = view
+    let warnings = view
         .warnings
         .iter()
         .map(|w| {
-            serde_json::to_value(w)
-                .map(|v| words(&v))
-                .unwrap_or_default()
+            staff
+                .0
+                .ctx
+                .t1(&format!("calendar-warning-{}", w.code), "year", w.year)
         })
         .collect();
     Ok(DefinitionPage {
         title: cal.spec.name.clone(),
         fields: vec![
-            ("field-id", text(&cal.id)),
+            ("field-id", code(&cal.id)),
             ("field-time-zone", text(&cal.spec.time_zone)),
             (
                 "field-builtin",
@@ -143,7 +145,7 @@ async fn calendar_page(
             .unwrap_or_else(|| serde_json::to_string_pretty(&cal.spec).unwrap_or_default()),
         version: cal.version,
         errors,
-        notices,
+        warnings,
         ctx: staff.0.ctx.clone(),
     })
 }
@@ -203,7 +205,7 @@ where
             err @ (ActionError::Validation(_)
             | ActionError::StaleVersion
             | ActionError::Conflict { .. }),
-        ) => Ok(again(messages(&err)).await?.show()),
+        ) => Ok(again(messages(&err, staff.0.ctx.lang)).await?.show()),
         Err(err) => Err(staff.0.fail(err)),
     }
 }
@@ -221,6 +223,27 @@ async fn plan_page(
         .map_err(|e| staff.0.fail(e))?;
     let spec = serde_json::to_value(&plan.spec).unwrap_or_default();
     let ctx = &staff.0.ctx;
+    let mut calendar_names: Vec<(CalendarId, String)> = Vec::new();
+    for terms in &plan.spec.severities {
+        let ids = std::iter::once(&terms.calendar)
+            .chain(terms.overrides.iter().filter_map(|o| o.calendar.as_ref()));
+        for id in ids {
+            if !calendar_names.iter().any(|(known, _)| known == id) {
+                let name = match calendars::get(app, &staff.0.who, id).await {
+                    Ok(view) => view.calendar.spec.name,
+                    Err(_) => id.to_string(),
+                };
+                calendar_names.push((id.clone(), name));
+            }
+        }
+    }
+    let calendar_name = |id: &CalendarId| {
+        calendar_names
+            .iter()
+            .find(|(known, _)| known == id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
     let terms = Table {
         title: "plan-targets".into(),
         headers: vec![
@@ -229,17 +252,51 @@ async fn plan_page(
             "field-targets",
             "field-overrides",
         ],
-        rows: spec["severities"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        rows: plan
+            .spec
+            .severities
             .iter()
             .map(|t| {
+                let targets = Metric::ALL
+                    .into_iter()
+                    .filter_map(|m| t.targets.of(m).map(|target| (m, target)))
+                    .map(|(m, target)| format!("{} {}", ctx.metric(m), target_text(ctx, target)))
+                    .collect::<Vec<_>>()
+                    .join(ctx.t("list-separator").as_str());
+                let overrides = t
+                    .overrides
+                    .iter()
+                    .map(|o| {
+                        let channels = o
+                            .channels
+                            .iter()
+                            .map(|c| ctx.channel(c))
+                            .collect::<Vec<_>>()
+                            .join(ctx.t("list-separator").as_str());
+                        let mut text = ctx.tn(
+                            "plan-override",
+                            &[
+                                ("channels", channels),
+                                ("metric", ctx.metric(o.metric)),
+                                ("target", target_text(ctx, o.target)),
+                            ],
+                        );
+                        if let Some(calendar) = &o.calendar {
+                            text.push_str(&ctx.t1(
+                                "plan-override-calendar",
+                                "calendar",
+                                calendar_name(calendar),
+                            ));
+                        }
+                        text
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 vec![
-                    text(ctx.tk("severity", &words(&t["severity"]))),
-                    text(words(&t["calendar"])),
-                    text(words(&t["targets"])),
-                    text(words(&t["overrides"])),
+                    text(ctx.sev(t.severity)),
+                    text(calendar_name(&t.calendar)),
+                    text(targets),
+                    text(overrides),
                 ]
             })
             .collect(),
@@ -247,16 +304,17 @@ async fn plan_page(
     let steps = Table {
         title: "plan-escalation".into(),
         headers: vec!["field-percent", "field-notify"],
-        rows: spec["escalation"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        rows: plan
+            .spec
+            .escalation
             .iter()
             .map(|s| {
-                vec![
-                    text(format!("{} %", words(&s["percent"]))),
-                    text(words(&s["notify"])),
-                ]
+                let who = match s.notify {
+                    Notify::Owner => "notify-owner",
+                    Notify::TierLead => "notify-tier_lead",
+                    Notify::DutyManager => "notify-duty_manager",
+                };
+                vec![text(format!("{} %", s.percent)), text(ctx.t(who))]
             })
             .collect(),
     };
@@ -275,7 +333,7 @@ async fn plan_page(
     Ok(DefinitionPage {
         title: plan.spec.name.clone(),
         fields: vec![
-            ("field-id", text(&plan.id)),
+            ("field-id", code(&plan.id)),
             ("field-description", text(&plan.spec.description)),
             ("field-pauses", text(pauses)),
             (
@@ -293,7 +351,7 @@ async fn plan_page(
             .unwrap_or_else(|| serde_json::to_string_pretty(&input).unwrap_or_default()),
         version: plan.version,
         errors,
-        notices: Vec::new(),
+        warnings: Vec::new(),
         ctx: ctx.clone(),
     })
 }
@@ -320,6 +378,24 @@ async fn plan_save(
     };
     let again = |errors| plan_page(&app, &staff, &id, Some(form.definition), errors);
     saved(&staff, result, format!("/console/plans/{id}"), again).await
+}
+
+/// A target for people: `2 小时`, `1 小时 30 分钟`, `第二个工作日`.
+fn target_text(ctx: &Ctx, target: Target) -> String {
+    match target {
+        Target::NextBusinessDay => ctx.t("target-nbd"),
+        Target::Minutes(minutes) if minutes % 60 == 0 => {
+            ctx.t1("target-hours", "hours", minutes / 60)
+        }
+        Target::Minutes(minutes) if minutes < 60 => ctx.t1("target-minutes", "minutes", minutes),
+        Target::Minutes(minutes) => ctx.tn(
+            "target-hours-minutes",
+            &[
+                ("hours", (minutes / 60).to_string()),
+                ("minutes", (minutes % 60).to_string()),
+            ],
+        ),
+    }
 }
 
 /// The routes of these pages.

@@ -43,6 +43,21 @@ pub struct Cell {
     pub text: String,
     /// Link target.
     pub href: Option<String>,
+    /// The language of the text when it is not the page's (an English mail template on a
+    /// Chinese page), for the `lang` attribute.
+    pub lang: Option<&'static str>,
+    /// Whether the text is an identifier (a plan's or calendar's id), shown as code.
+    pub code: bool,
+}
+
+impl Cell {
+    /// The same cell, marked as written in the language `tag`.
+    pub fn in_lang(self, tag: &'static str) -> Cell {
+        Cell {
+            lang: Some(tag),
+            ..self
+        }
+    }
 }
 
 /// Cells longer than this are running text that may wrap anywhere; shorter ones are labels
@@ -60,6 +75,16 @@ pub fn text(t: impl ToString) -> Cell {
     Cell {
         text: t.to_string(),
         href: None,
+        lang: None,
+        code: false,
+    }
+}
+
+/// An identifier, shown as code.
+pub fn code(t: impl ToString) -> Cell {
+    Cell {
+        code: true,
+        ..text(t)
     }
 }
 
@@ -67,6 +92,8 @@ pub fn link(t: impl ToString, href: String) -> Cell {
     Cell {
         text: t.to_string(),
         href: Some(href),
+        lang: None,
+        code: false,
     }
 }
 
@@ -221,7 +248,7 @@ pub fn case_cells(ctx: &Ctx, number: impl ToString, title: &str, status: Status)
 pub fn contract_row(c: &casebook_domain::contract::Contract) -> Vec<Cell> {
     vec![
         link(&c.contract_number, format!("/console/contracts/{}", c.id)),
-        text(&c.plan),
+        code(&c.plan),
         text(c.starts_on),
         text(c.ends_on),
     ]

@@ -4,8 +4,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use casebook_domain::contract::{Contract, Unit};
+use casebook_domain::sla::plan::PlanId;
 use casebook_store::units::UnitFilter;
 
+use crate::actions::contracts::plans;
 use crate::actions::{contracts, directory::units};
 use crate::app::AppState;
 use crate::web::choices::first;
@@ -19,9 +21,19 @@ struct ContractsPage {
     contracts: Vec<Contract>,
     units: Vec<Unit>,
     today: jiff::civil::Date,
+    /// The plans of the contracts by name.
+    plan_names: Vec<(PlanId, String)>,
 }
 
 impl ContractsPage {
+    fn plan_name(&self, contract: &Contract) -> String {
+        self.plan_names
+            .iter()
+            .find(|(id, _)| *id == contract.plan)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| contract.plan.to_string())
+    }
+
     fn unit_serials(&self, contract: &Contract) -> String {
         self.units
             .iter()
@@ -44,7 +56,12 @@ pub async fn show(State(app): State<AppState>, Customer(viewer): Customer) -> We
         .map_err(|e| viewer.fail(e))?
         .items;
     let today = app.clock.now().to_zoned(app.config.time_zone()).date();
+    let ids: Vec<PlanId> = contracts.iter().map(|c| c.plan.clone()).collect();
+    let plan_names = plans::names(&app, who, &ids)
+        .await
+        .map_err(|e| viewer.fail(e))?;
     Ok(render(&ContractsPage {
+        plan_names,
         ctx: viewer.ctx,
         contracts,
         units,

@@ -109,9 +109,14 @@ pub async fn open(
 ) -> WebResult<Response> {
     let (mut form, refusal) = read_checked(&viewer, &app, multipart, &FIELDS).await?;
     if let Some(err) = refusal {
-        let page = page(&app, &viewer, form.fields.clone(), messages(&err))
-            .await
-            .map_err(|e| viewer.fail(e))?;
+        let page = page(
+            &app,
+            &viewer,
+            form.fields.clone(),
+            messages(&err, viewer.ctx.lang),
+        )
+        .await
+        .map_err(|e| viewer.fail(e))?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let get = |n: &str| form.text(n);
@@ -138,7 +143,7 @@ pub async fn open(
             | ActionError::Forbidden(_)),
         ) => {
             let values = form.fields.clone();
-            let page = page(&app, &viewer, values, messages(&err))
+            let page = page(&app, &viewer, values, messages(&err, viewer.ctx.lang))
                 .await
                 .map_err(|e| viewer.fail(e))?;
             return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));

@@ -342,7 +342,7 @@ async fn the_rule_form_adds_edits_and_deletes(backend: TestBackend) {
     let (status, _, page) = post(&web, new, rule("E9*", "record", "", &token)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert!(
-        page.contains("duplicate") || page.contains("exists"),
+        page.contains("已有相同的记录") || page.contains("与已有记录重复"),
         "{page}"
     );
     let (status, _, _) = post(&web, new, rule("E7", "ignore", "", &[])).await;

@@ -129,7 +129,7 @@ async fn staff_write_review_and_publish_articles(backend: TestBackend) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
-    assert!(page.contains("texts"), "the field is named");
+    assert!(page.contains("文章内容"), "the field is named");
     form[4].1 = "7.7";
     let (status, _, page) = author.post_form("/console/kb/new", &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -52,7 +52,7 @@ async fn mail_pages_review_and_edit(backend: TestBackend) {
     assert_valid("mail list", &list);
     assert!(list.contains(&format!("/console/mail/{first}")), "{list}");
     assert!(
-        list.contains("REFUSED-SUBJECT 超大") && list.contains("imap:support"),
+        list.contains("REFUSED-SUBJECT 超大") && list.contains("IMAP 邮箱 support"),
         "{list}"
     );
     let page_path = format!("/console/mail/{first}");

@@ -1,7 +1,8 @@
 //! Tests of the web pages: over HTTP with a cookie-keeping client (`sessions.rs`, `portal.rs`,
 //! `console.rs`, `edit_pages.rs`: sign-in, CSRF, CSP, tenant isolation, internal notes, bad input,
 //! edit forms, HTML checks; `search_pages.rs`: search and deflection; `kb_pages.rs`: the
-//! knowledge base; `public_kb.rs`: the public knowledge base without signing in) and in a real
+//! knowledge base; `public_kb.rs`: the public knowledge base without signing in; `language.rs`:
+//! every page and mail in both languages, without English leftovers or identifiers) and in a real
 //! browser (`browser.rs`: Debian's chromium through chromedriver, the whole support loop;
 //! `browser_kb.rs`: deflection while a case is typed; `browser_teardown.rs`: a browser leaves
 //! no process running).
@@ -15,6 +16,7 @@ mod console;
 mod edit_pages;
 mod html;
 mod kb_pages;
+mod language;
 mod mail_pages;
 mod portal;
 mod previews;

@@ -11,6 +11,7 @@ use casebook_store::users::{self as users_store, StaffGroup};
 use casebook_store::{AuditActor, AuditEntry, Db, cases};
 
 use crate::actions::ActionResult;
+use crate::actions::notify::case_mail::{self, SlaNews};
 use crate::app::App;
 
 use super::SlaCase;
@@ -60,30 +61,20 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
             continue;
         };
         let sla_case = SlaCase::from(&case);
-        let (kind, what) = match step.percent {
-            p if p < 100 => (
-                "sla_warning",
-                format!("{p} % of the {} target used", step.metric.as_str()),
-            ),
-            100 => (
-                "sla_breach",
-                format!("{} target breached", step.metric.as_str()),
-            ),
-            p => (
-                "sla_escalation",
-                format!("{} target exceeded: {p} % used", step.metric.as_str()),
-            ),
+        let kind = match step.percent {
+            p if p < 100 => "sla_warning",
+            100 => "sla_breach",
+            _ => "sla_escalation",
         };
-        let title = format!("{} {}: {what}", case.number, case.title);
-        let body = format!(
-            "Case {} (severity {}, {}) — {what}. Due at {}.",
-            case.number,
-            case.severity.level(),
-            case.organization.name,
-            step.due_at
-        );
+        let news = SlaNews {
+            metric: step.metric,
+            percent: step.percent,
+            due: step.due_at,
+        };
         for user in recipients(&mut db, step.notify, &sla_case).await? {
             let key = format!("sla:{}:{}", step.id, user.id);
+            let lang = case_mail::lang_of(app, &mut db, Some(&user)).await?;
+            let (title, body) = news.in_app(app, lang, kind, &case);
             notifications::notify(
                 &mut db,
                 &NewNotification {
@@ -97,14 +88,8 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
                 now,
             )
             .await?;
-            let tz = app.config.time_zone();
-            let due = step.due_at.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z");
-            let sla = serde_json::json!({"metric": step.metric.as_str(), "percent": step.percent, "due_at": due.to_string()});
             let mail_key = format!("{key}:mail");
-            crate::actions::notify::case_mail::tell_staff(
-                app, &mut db, &user, &case, kind, sla, &mail_key, now,
-            )
-            .await?;
+            case_mail::tell_staff(app, &mut db, &user, &case, kind, &news, &mail_key, now).await?;
         }
         if step.percent >= 100 {
             let clocks = store::clocks_of_case(&mut db, case.id).await?;
