@@ -1,7 +1,7 @@
 //! `casebook demo`: an embedded SQLite database with realistic bilingual demo data (customer
 //! organisations with contacts and users, products with versions and their end of support,
 //! sites, units and contracts, staff, a call-home fleet of storage arrays, knowledge articles,
-//! and a hundred cases of some forty different support problems with their replies, notes and
+//! reply templates and macros, and a hundred cases of some forty different support problems with their replies, notes and
 //! attachments), served on localhost.
 //!
 //! The data is made through the same actions as real use, with a clock that starts 45 days
@@ -26,6 +26,7 @@ pub mod call_home;
 mod installed_base;
 mod knowledge;
 mod problems;
+mod replies;
 mod schedule;
 
 use installed_base::installed_base;
@@ -510,6 +511,7 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         &product_ids,
     )
     .await?;
+    replies::load(&loader, &principal(&manager)?, &staff.engineers[0].0).await?;
     if clock.now() > app.clock.now() {
         return Err(ActionError::Internal(
             "demo history would end in the future; shorten its steps".into(),

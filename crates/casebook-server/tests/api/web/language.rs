@@ -132,7 +132,12 @@ async fn identifiers(t: &TestApp) -> Identifiers {
 const SYSTEM_TEXTS: &[&str] = &[casebook_server::actions::cases::CUSTOMER_REPLIED];
 
 /// Everything people (and the demo, as people) wrote: the strings of the records the pages show.
-async fn user_data(t: &TestApp, ids_: &Identifiers, cases: &[String]) -> UserData {
+async fn user_data(
+    t: &TestApp,
+    ids_: &Identifiers,
+    cases: &[String],
+    extra_files: &[String],
+) -> UserData {
     let mut data = UserData::default();
     for path in [
         "/api/v1/cases",
@@ -150,6 +155,8 @@ async fn user_data(t: &TestApp, ids_: &Identifiers, cases: &[String]) -> UserDat
         "/api/v1/call-home/keys",
         "/api/v1/mail/quarantine",
         "/api/v1/tokens",
+        "/api/v1/search/synonyms",
+        "/api/v1/reply-templates",
     ] {
         for mut item in items(t, path).await {
             // The entitlement's reason is the check's English sentence, not data.
@@ -183,6 +190,23 @@ async fn user_data(t: &TestApp, ids_: &Identifiers, cases: &[String]) -> UserDat
             .get(&t.admin, &format!("/api/v1/mail/messages/{}", held["id"]))
             .await;
         data.add_json(&full, ids_);
+    }
+    // The files' text, shown by their previews.
+    for number in cases.iter().chain(extra_files) {
+        for (_, id) in attachments_of(t, number).await {
+            let url = t.url(&format!("/api/v1/cases/{number}/attachments/{id}"));
+            let response = t
+                .client
+                .get(url)
+                .bearer_auth(&t.admin)
+                .send()
+                .await
+                .unwrap();
+            let text = String::from_utf8_lossy(&response.bytes().await.unwrap()).into_owned();
+            for line in text.lines() {
+                data.add_json(&Value::String(line.to_owned()), ids_);
+            }
+        }
     }
     // The words the test searches for are shown back.
     for query in SEARCHED {
@@ -220,6 +244,12 @@ struct Found {
     mail: Vec<String>,
     rules: Vec<String>,
     links: Vec<String>,
+    synonyms: Vec<String>,
+    templates: Vec<String>,
+    /// (case number, attachment id) of the fixture case's files.
+    attachments: Vec<(String, String)>,
+    /// (case number, attachment id) of a file on a case the customer sees.
+    portal_attachments: Vec<(String, String)>,
 }
 
 impl Found {
@@ -294,6 +324,18 @@ impl Found {
             "/portal/kb/{id}" => id(&self.portal_articles),
             "/console/mail/{id}" => id(&self.mail),
             "/console/call-home/rules/{id}/edit" => id(&self.rules[..1]),
+            "/console/search/synonyms/{id}/edit" => id(&self.synonyms[..1]),
+            "/console/replies/{id}/edit" => id(&self.templates[..1]),
+            "/console/cases/{number}/attachments/{id}" => self
+                .attachments
+                .iter()
+                .map(|(n, a)| route.replace("{number}", n).replace("{id}", a))
+                .collect(),
+            "/portal/cases/{number}/attachments/{id}" => self
+                .portal_attachments
+                .iter()
+                .map(|(n, a)| route.replace("{number}", n).replace("{id}", a))
+                .collect(),
             r if r.contains('{') => panic!("no addresses for {r}: add them to Found::urls"),
             r => vec![r.to_owned()],
         }
@@ -315,6 +357,20 @@ fn mail_links(outbox: &[(String, String, String, String)], case: &str) -> Vec<St
     links
 }
 
+/// The files of a case: (its number, each attachment's id).
+async fn attachments_of(t: &TestApp, case: &str) -> Vec<(String, String)> {
+    let (_, files) = t
+        .get(&t.admin, &format!("/api/v1/cases/{case}/attachments"))
+        .await;
+    files
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["id"].as_i64())
+        .map(|id| (case.to_owned(), id.to_string()))
+        .collect()
+}
+
 async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &str) -> Found {
     let orgs = items(t, "/api/v1/organizations").await;
     let fleet_id = orgs
@@ -332,12 +388,26 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
             .filter_map(|a| a["id"].as_i64().map(|i| i.to_string()))
             .collect()
     };
+    let portal_cases = ids(
+        &items(t, &format!("/api/v1/cases?organization={fleet_id}")).await,
+        "number",
+    );
+    let mut portal_attachments = Vec::new();
+    for number in &portal_cases {
+        portal_attachments = attachments_of(t, number).await;
+        if !portal_attachments.is_empty() {
+            portal_attachments.truncate(1);
+            break;
+        }
+    }
+    assert!(
+        !portal_attachments.is_empty(),
+        "a customer's case with a file"
+    );
     Found {
         staff_cases: ids(&items(t, "/api/v1/cases").await, "number"),
-        portal_cases: ids(
-            &items(t, &format!("/api/v1/cases?organization={fleet_id}")).await,
-            "number",
-        ),
+        portal_cases,
+        portal_attachments,
         orgs: ids(&orgs, "id"),
         contacts: ids(&items(t, "/api/v1/contacts").await, "id"),
         users: ids(&items(t, "/api/v1/users").await, "id"),
@@ -365,6 +435,9 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
         mail: ids(&items(t, "/api/v1/mail/quarantine").await, "id"),
         rules: ids(&items(t, "/api/v1/call-home/rules").await, "id"),
         links: mail_links(outbox, case),
+        synonyms: ids(&items(t, "/api/v1/search/synonyms").await, "id"),
+        templates: ids(&items(t, "/api/v1/reply-templates").await, "id"),
+        attachments: attachments_of(t, case).await,
     }
 }
 
@@ -403,7 +476,12 @@ async fn every_page_and_mail_speaks_the_readers_language(backend: TestBackend) {
     let outbox = fixtures::outbox(&t).await;
     let identifiers = identifiers(&t).await;
     let found = found(&t, &outbox, &cases[0]).await;
-    let data = user_data(&t, &identifiers, &found.staff_cases).await;
+    let with_files: Vec<String> = found
+        .portal_attachments
+        .iter()
+        .map(|(n, _)| n.clone())
+        .collect();
+    let data = user_data(&t, &identifiers, &found.staff_cases, &with_files).await;
     assert!(found.staff_cases.iter().any(|n| cases.contains(n)));
 
     let mut problems = Vec::new();
