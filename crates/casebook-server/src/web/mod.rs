@@ -10,6 +10,7 @@
 
 pub mod assets;
 pub mod case_forms;
+pub mod case_links;
 pub mod case_page;
 pub mod choices;
 pub mod console;

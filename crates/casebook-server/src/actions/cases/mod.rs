@@ -1,6 +1,8 @@
 //! The case core: opening a case (`opening`), reading (`read`) and changing it (`update`), the
 //! conversation (`comments`) and files (`attachments`), the entitlement of a case
-//! (`entitlement`), the SLA clocks (`sla`), and what every one of them needs first (`access`).
+//! (`entitlement`), the SLA clocks (`sla`), links between cases (`links`), merging a duplicate
+//! (`merge`), splitting a reply into a new case (`split`), and what every one of them needs
+//! first (`access`).
 //! Channels (mail, call home) call it; it calls no channel: a record a channel keeps with a case
 //! change is handed in as a value (`kept_with`).
 
@@ -9,9 +11,12 @@ pub mod attachments;
 pub mod comments;
 pub mod entitlement;
 pub(crate) mod kept_with;
+pub mod links;
+pub mod merge;
 pub(crate) mod opening;
 mod read;
 pub mod sla;
+pub mod split;
 mod update;
 
 pub use access::redact;

@@ -8,12 +8,14 @@
 
 mod browser;
 mod browser_kb;
+mod browser_merge;
 mod browser_teardown;
 mod call_home_pages;
 mod console;
 mod edit_pages;
 mod html;
 mod kb_pages;
+mod link_pages;
 mod mail_pages;
 mod portal;
 mod profile_pages;
