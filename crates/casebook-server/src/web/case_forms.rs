@@ -111,7 +111,7 @@ impl CaseForm for EscalateForm {
         } else {
             let patch =
                 json!({"version": self.version, "tier": self.tier, "reason": self.reason.trim()});
-            case_page::update(&app, &viewer, number, patch).await
+            case_page::update(app, viewer, number, patch).await
         }
     }
 }

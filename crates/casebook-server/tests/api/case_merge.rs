@@ -339,7 +339,7 @@ async fn split_a_reply_into_a_new_case(backend: TestBackend) {
         get(&t, &source, "/timeline")
             .await
             .to_string()
-            .contains(&format!("\"split_into\""))
+            .contains("\"split_into\"")
     );
     // The source keeps its reply and file.
     assert_eq!(
