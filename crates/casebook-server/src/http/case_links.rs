@@ -94,7 +94,7 @@ async fn merge_case(
 /// with the reply's text and files (staff). The cases are linked `split_from`/`split_into`.
 #[utoipa::path(post, path = "/cases/{number}/split", tag = "cases", params(("number" = String, Path)), request_body = SplitDraft,
     responses((status = 201, body = Case), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn split_reply(
     State(app): State<AppState>,
     Auth(who): Auth,
