@@ -188,7 +188,10 @@ async fn merge_moves_timeline_files_clocks_and_mail(backend: TestBackend) {
         !states.is_empty() && states.iter().all(|s| s == "cancelled"),
         "{states:?}"
     );
-    assert_eq!(clock_terms(&get(&t, &survivor, "/sla").await), survivor_clocks);
+    assert_eq!(
+        clock_terms(&get(&t, &survivor, "/sla").await),
+        survivor_clocks
+    );
 
     // A customer's mail reply to the merged case, by its subject tag, lands in the survivor.
     let reply = format!(
@@ -298,8 +301,12 @@ async fn merge_refusals_change_nothing(backend: TestBackend) {
     assert_error(status, &err, StatusCode::CONFLICT, "already_merged");
     let (status, err) = merge(&t, &t.engineer, &a3, body(&a1)).await;
     assert_error(status, &err, StatusCode::CONFLICT, "merged_case");
-    // Nor one into a closed case.
-    t.advance(&a3, &["in_progress", "closed"]).await;
+    // Nor one into a closed or cancelled case.
+    let path = format!("/api/v1/cases/{a3}");
+    let (status, cancelled) = t
+        .patch(&t.engineer, &path, json!({"status": "cancelled"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
     let (status, err) = merge(&t, &t.engineer, &a2, body(&a3)).await;
     assert_error(status, &err, StatusCode::CONFLICT, "case_closed");
 }
