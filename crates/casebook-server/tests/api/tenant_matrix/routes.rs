@@ -94,7 +94,7 @@ pub(super) fn request(
         "POST /api/v1/cases/{number}/split" => call(
             M::POST,
             format!("/api/v1/cases/{case}/split"),
-            Some(json!({"event_id": 0})),
+            Some(json!({"event_id": 999_999})),
             true,
         ),
         "GET /api/v1/organizations" => {
