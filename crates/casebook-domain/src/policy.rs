@@ -88,6 +88,8 @@ pub enum Permission {
     ManageServiceLevels,
     /// Write, edit and review knowledge articles.
     EditKnowledge,
+    /// Edit how search works (its synonyms).
+    ManageSearch,
 }
 
 /// Who is acting: the signed-in user or the owner of the API token.
@@ -213,7 +215,9 @@ impl Actor {
             | Permission::WorkCases
             | Permission::ListAllUsers
             | Permission::EditKnowledge => self.is_staff(),
-            Permission::ManageUsers | Permission::ManageServiceLevels => self.role == Role::Admin,
+            Permission::ManageUsers
+            | Permission::ManageServiceLevels
+            | Permission::ManageSearch => self.role == Role::Admin,
             Permission::ReadAudit => matches!(self.role, Role::Admin | Role::Manager),
         }
     }

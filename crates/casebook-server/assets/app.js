@@ -1,7 +1,9 @@
 // Casebook's own script: progressive enhancement only; every page works without it.
-// Countdowns of SLA deadlines, live queue updates over server-sent events, drag and drop of
-// files, keyboard shortcuts, filling the sign-in form from the demo account list, and the
-// knowledge-base suggestions of the portal's new-case page (with the deflection count).
+// Countdowns of SLA deadlines, live queue updates over server-sent events, the queue's bulk
+// selection (select all on a page; no refresh while rows are ticked), drag and drop of
+// files, keyboard shortcuts, filling the sign-in form from the demo account list, the
+// knowledge-base suggestions of the portal's new-case page (with the deflection count), and
+// reply templates inserted into the reply box without a reload.
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "en";
@@ -27,12 +29,40 @@
       el.title = el.dataset.absolute;
       if (left >= 0) {
         el.textContent = zh ? "剩余 " + span(left) : span(left) + " left";
-        el.classList.toggle("soon", left < 3600000);
+        if (el.hasAttribute("data-urgency")) {
+          // The server chose the colour (a quarter of the target left); the last hour warns.
+          if (left < 3600000) { el.classList.remove("left-ok"); el.classList.add("left-warning"); }
+        } else {
+          el.classList.toggle("soon", left < 3600000);
+        }
       } else {
         el.textContent = zh ? "已超时 " + span(left) : "overdue by " + span(left);
-        el.classList.add("breached");
+        if (el.hasAttribute("data-urgency")) {
+          el.classList.remove("left-ok", "left-warning");
+          el.classList.add("left-breached");
+        } else {
+          el.classList.add("breached");
+        }
       }
     });
+  }
+
+  // The queue's bulk selection: a box that ticks every row of the page. While rows are ticked
+  // the live refresh waits, so the versions the rows were seen at stay the ones submitted.
+  function selection() {
+    var box = document.getElementById("queue-rows");
+    if (!box) return;
+    box.addEventListener("change", function (e) {
+      if (e.target.hasAttribute("data-select-all")) {
+        box.querySelectorAll("input[name=case]").forEach(function (c) { c.checked = e.target.checked; });
+      }
+    });
+    var all = box.querySelector("[data-select-all]");
+    if (all) all.hidden = false;
+  }
+
+  function ticked(box) {
+    return box.querySelector("input[name=case]:checked") !== null;
   }
 
   function live() {
@@ -40,13 +70,17 @@
     if (!box || !window.EventSource) return;
     var source = new EventSource("/console/events");
     source.addEventListener("changed", function () {
+      if (ticked(box)) return;
       fetch(box.dataset.live, { credentials: "same-origin" })
         // A redirect means the session ended (to the sign-in page): leave the table alone.
         .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
         .then(function (html) {
           if (html === null) return;
           var doc = new DOMParser().parseFromString(html, "text/html");
+          if (ticked(box)) return;
           box.replaceChildren.apply(box, Array.from(doc.body.childNodes));
+          var all = box.querySelector("[data-select-all]");
+          if (all) all.hidden = false;
           tick();
         })
         .catch(function () {});
@@ -96,6 +130,9 @@
         var radio = document.getElementById(k === "r" ? "vis-public" : "vis-internal");
         if (radio) radio.checked = true;
         body.focus();
+      } else if (k === "m") {
+        var pick = document.getElementById("t-template");
+        if (pick) { e.preventDefault(); pick.focus(); }
       } else if (k === "j" || k === "k") {
         var links = Array.from(document.querySelectorAll("a.case-link"));
         if (!links.length) return;
@@ -164,13 +201,44 @@
     });
   }
 
+  // "Insert" of the case page's template picker: the template's text for this case comes from
+  // the API and goes into the reply box (the form posts as usual if that fails).
+  function templates() {
+    var form = document.getElementById("template-picker");
+    if (!form || !window.fetch) return;
+    form.addEventListener("submit", function (e) {
+      if (!e.submitter || e.submitter.value !== "insert") return;
+      e.preventDefault();
+      var url = "/api/v1/cases/" + form.dataset.case + "/reply-templates/" +
+        form.elements.template.value + "/render";
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": form.elements._csrf.value },
+        body: JSON.stringify({ lang: form.elements.lang.value })
+      })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (reply) {
+          var body = document.getElementById("reply-body");
+          var radio = document.getElementById(reply.visibility === "internal" ? "vis-internal" : "vis-public");
+          if (radio) radio.checked = true;
+          body.value = reply.text;
+          body.setAttribute("data-inserted", form.elements.template.value);
+          body.focus();
+        })
+        .catch(function () { form.submit(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
     live();
+    selection();
     drops();
     keys();
     demo();
     suggestions();
+    templates();
   });
 })();

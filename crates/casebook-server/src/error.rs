@@ -60,6 +60,24 @@ pub enum ActionError {
 }
 
 impl ActionError {
+    /// The stable code the API answers with (`version_conflict`, `forbidden`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ActionError::NotFound(_) => "not_found",
+            ActionError::Unauthenticated => "unauthenticated",
+            ActionError::Forbidden(_) => "forbidden",
+            ActionError::Validation(_) => "validation_failed",
+            ActionError::Conflict { code, .. } => code,
+            ActionError::Lifecycle(e) => e.code(),
+            ActionError::StaleVersion => "version_conflict",
+            ActionError::TooLarge { .. } => "payload_too_large",
+            ActionError::RateLimited { .. } => "rate_limited",
+            ActionError::InvalidCursor => "invalid_cursor",
+            ActionError::Unavailable(_) => "database_unavailable",
+            ActionError::Internal(_) => "internal",
+        }
+    }
+
     /// A single invalid field.
     pub fn field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
         ActionError::Validation(vec![FieldError {

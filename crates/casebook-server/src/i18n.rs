@@ -127,17 +127,34 @@ mod tests {
         );
     }
 
-    fn keys(file: &str) -> Vec<String> {
-        file.lines()
-            .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
-            .map(|l| l.split(" =").next().unwrap_or_default().trim().to_owned())
-            .collect()
+    /// The message keys of every Fluent file of one language's directory.
+    fn keys(lang: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        let mut keys = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "ftl") {
+                let file = std::fs::read_to_string(&path).unwrap();
+                keys.extend(
+                    file.lines()
+                        .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
+                        .map(|l| l.split(" =").next().unwrap_or_default().trim().to_owned()),
+                );
+            }
+        }
+        keys
     }
 
     #[test]
     fn both_languages_have_the_same_messages() {
-        let en = keys(include_str!("../locales/en/casebook.ftl"));
-        let zh = keys(include_str!("../locales/zh-CN/casebook.ftl"));
+        let en = keys("en");
+        let zh = keys("zh-CN");
+        let mut unique = en.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), en.len(), "a key is defined twice in en");
         let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
         let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
         assert!(missing_zh.is_empty(), "missing in zh-CN: {missing_zh:?}");

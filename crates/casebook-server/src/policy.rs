@@ -113,6 +113,7 @@ pub fn require(who: &Principal, permission: Permission) -> Result<(), ActionErro
                 "only administrators can change calendars and support plans"
             }
             Permission::EditKnowledge => "only support staff can write and review articles",
+            Permission::ManageSearch => "only administrators can change search synonyms",
         })),
         _ => Ok(()),
     }

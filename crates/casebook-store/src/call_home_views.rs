@@ -118,6 +118,8 @@ pub struct EventFilter {
     pub case: Option<CaseId>,
     /// With this outcome (`not_entitled`, `unknown_device`, `suppressed`, …).
     pub outcome: Option<EventOutcome>,
+    /// Leave heartbeats out (the staff's list does unless asked to show them).
+    pub without_heartbeats: bool,
 }
 
 /// Events, newest first.
@@ -152,6 +154,11 @@ pub async fn events(
     } else {
         "$6 IS NULL"
     };
+    let by_type = if filter.without_heartbeats {
+        "e.event_type <> 'heartbeat'"
+    } else {
+        "1 = 1"
+    };
     let sql = format!(
         "SELECT e.id, e.organization_id,
                 (SELECT o.name FROM organizations o WHERE o.id = e.organization_id) AS organization_name,
@@ -160,7 +167,7 @@ pub async fn events(
                 (SELECT k.year FROM cases k WHERE k.id = e.case_id) AS case_year,
                 (SELECT k.seq FROM cases k WHERE k.id = e.case_id) AS case_seq
          FROM call_home_events e
-         WHERE {by_org} AND {by_unit} AND {by_site} AND {by_case} AND {by_outcome}
+         WHERE {by_org} AND {by_unit} AND {by_site} AND {by_case} AND {by_outcome} AND {by_type}
            AND ($7 IS NULL OR e.id < $7)
          ORDER BY e.id DESC LIMIT $8"
     );

@@ -3,7 +3,7 @@
 use casebook_domain::case::Case;
 use casebook_domain::ids::{OrganizationId, ProductId, UserId};
 use casebook_domain::policy::CaseScope;
-use casebook_domain::{CaseNumber, Category, Channel, Named, Severity, Status, Tier};
+use casebook_domain::{CaseNumber, Category, Channel, Named, Severity, Status, Tier, Timestamp};
 use sea_query::{
     Expr, ExprTrait, Func, JoinType, LikeExpr, Order, PostgresQueryBuilder, Query, SelectStatement,
     SqliteQueryBuilder,
@@ -15,6 +15,7 @@ use crate::cases::CaseRow;
 use crate::db::{Backend, Db};
 use crate::error::StoreResult;
 use crate::page::{Page, PageRequest, contains_pattern};
+use crate::time::Ts;
 
 /// Who owns the cases to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,20 @@ pub struct CaseFilter {
     pub owner: Option<OwnerFilter>,
     /// A case number, or text in the title.
     pub q: Option<String>,
+    /// Only cases with a running SLA clock due by then (breached ones included): the console's
+    /// "breaching soon" queue. Each case counts once, however many of its clocks are due.
+    pub due_by: Option<Timestamp>,
+}
+
+/// A timestamp written into a statement's text, for conditions built with sea-query (whose
+/// values cannot carry the project's timestamp type): epoch milliseconds on SQLite, a
+/// `timestamptz` literal on PostgreSQL. The text comes from a parsed `Timestamp`, never from input.
+pub(crate) fn ts_literal(backend: Backend, at: Timestamp) -> String {
+    let at = Ts::new(at).0;
+    match backend {
+        Backend::Sqlite => at.as_millisecond().to_string(),
+        Backend::Postgres => format!("TIMESTAMPTZ '{at}'"),
+    }
 }
 
 fn col(name: &'static str) -> Expr {
@@ -56,7 +71,8 @@ fn names<T: Named>(values: &[T]) -> Vec<String> {
     values.iter().map(|v| v.as_str().to_owned()).collect()
 }
 
-fn build(
+pub(crate) fn build(
+    backend: Backend,
     scope: CaseScope,
     filter: &CaseFilter,
     before: Option<i64>,
@@ -132,6 +148,13 @@ fn build(
             }
         }
     }
+    if let Some(until) = filter.due_by {
+        // Driven from the running clocks' deadline index, so the count stops early.
+        q.and_where(Expr::cust(format!(
+            "c.id IN (SELECT k.case_id FROM sla_clocks k WHERE k.state = 'running' AND k.deadline <= {})",
+            ts_literal(backend, until)
+        )));
+    }
     if let Some(before) = before {
         q.and_where(col("id").lt(before));
     }
@@ -148,7 +171,7 @@ pub async fn list(
     page: &PageRequest,
 ) -> StoreResult<Page<Case>> {
     let before: Option<i64> = page.key()?;
-    let query = build(scope, filter, before, page.fetch_limit());
+    let query = build(db.backend(), scope, filter, before, page.fetch_limit());
     let rows: Vec<CaseRow> = match db.backend() {
         Backend::Sqlite => {
             let (sql, values) = query.build_sqlx(SqliteQueryBuilder);
@@ -179,7 +202,7 @@ pub async fn count(
     filter: &CaseFilter,
     cap: i64,
 ) -> StoreResult<i64> {
-    let mut query = build(scope, filter, None, cap);
+    let mut query = build(db.backend(), scope, filter, None, cap);
     // Without an order the scan stops at the cap instead of sorting every match first.
     query.clear_selects().clear_order_by().expr(Expr::cust("1"));
     let count: i64 = match db.backend() {

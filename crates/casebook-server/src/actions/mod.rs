@@ -12,6 +12,7 @@ pub mod imports;
 pub mod knowledge;
 pub mod mail;
 pub mod notify;
+pub mod replies;
 pub mod search;
 
 pub use crate::error::{ActionError, ActionResult};

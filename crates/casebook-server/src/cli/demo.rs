@@ -1,9 +1,13 @@
 //! `casebook demo`: an embedded SQLite database with realistic bilingual demo data (customer
-//! organisations with contacts and users, products with versions, staff, and about a hundred
-//! cases in every status with their replies, notes and attachments), served on localhost.
+//! organisations with contacts and users, products with versions and their end of support,
+//! sites, units and contracts, staff, a call-home fleet of storage arrays, knowledge articles,
+//! and a hundred cases of some forty different support problems with their replies, notes and
+//! attachments), served on localhost.
 //!
-//! The data is made through the same actions as real use, with a clock that starts 45 days ago,
-//! so timelines, audit entries and numbers look like a desk's real history.
+//! The data is made through the same actions as real use, with a clock that starts 45 days
+//! before the demo is loaded and follows the history of [`schedule`]: most cases closed over the
+//! weeks, the open ones of the last hours and days, so that on whatever day it runs, the queues
+//! look like a desk's (mostly within their targets, a few near them, three breached).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,17 +17,20 @@ use casebook_domain::ids::{ContactId, OrganizationId, ProductId};
 use casebook_domain::policy::Role;
 use casebook_domain::users::User;
 use jiff::SignedDuration;
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::seq::SliceRandom;
 use serde_json::json;
 
 pub mod call_home;
 mod installed_base;
 mod knowledge;
 mod problems;
+mod schedule;
 
 use installed_base::installed_base;
-use problems::{TARGETS, demo_case};
+use problems::{demo_case, problems, progress_update};
+use schedule::{Step, schedule};
 
 use crate::actions::{
     ActionError, accounts::tokens, accounts::users, directory::contacts, directory::organizations,
@@ -235,46 +242,57 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         ],
     };
 
+    // (name, vendor, [(version, released on, end of support in days from today)]): the oldest
+    // versions are out of support, some end within the half year, the newest run for years.
     let catalogue = [
         (
             "DataCore 数据库服务器",
             "华信科技 Huaxin Tech",
             vec![
-                ("11.2", "2022-03-15"),
-                ("12.0", "2023-09-01"),
-                ("12.1", "2025-04-20"),
+                ("11.2", "2022-03-15", -200),
+                ("12.0", "2023-09-01", 120),
+                ("12.1", "2025-04-20", 1100),
             ],
         ),
         (
             "StorArray S5000 存储阵列",
             "华信科技 Huaxin Tech",
             vec![
-                ("FW 5.2", "2023-01-10"),
-                ("FW 5.4", "2024-06-30"),
-                ("FW 6.0", "2025-11-05"),
+                ("FW 5.2", "2023-01-10", -30),
+                ("FW 5.4", "2024-06-30", 400),
+                ("FW 6.0", "2025-11-05", 1400),
             ],
         ),
         (
             "MailHub 邮件协作平台",
             "云桥软件 CloudBridge",
             vec![
-                ("9.0.1", "2021-10-15"),
-                ("10.0", "2023-05-12"),
-                ("10.1", "2025-02-28"),
+                ("9.0.1", "2021-10-15", -400),
+                ("10.0", "2023-05-12", 160),
+                ("10.1", "2025-02-28", 900),
             ],
         ),
         (
             "SecureGate 安全网关",
             "云桥软件 CloudBridge",
-            vec![("3.4", "2024-02-01"), ("4.0", "2025-07-15")],
+            vec![("3.4", "2024-02-01", 90), ("4.0", "2025-07-15", 1000)],
         ),
     ];
+    let today = app.clock.now().to_zoned(app.config.time_zone()).date();
+    let days_from_today = |days: i64| {
+        today
+            .checked_add(jiff::Span::new().days(days))
+            .map(|d| d.to_string())
+            .map_err(|e| ActionError::Internal(e.to_string()))
+    };
     let mut product_ids: Vec<(ProductId, Vec<String>)> = Vec::new();
     for (name, vendor, versions) in catalogue {
-        let versions_json: Vec<_> = versions
-            .iter()
-            .map(|(v, d)| json!({"version": v, "released_on": d}))
-            .collect();
+        let mut versions_json = Vec::new();
+        for (version, released, support_days) in &versions {
+            versions_json.push(json!({"version": version, "released_on": released,
+                "end_of_marketing_on": days_from_today(support_days - 365)?,
+                "end_of_support_on": days_from_today(*support_days)?}));
+        }
         let p = products::create(
             &loader,
             &system,
@@ -285,7 +303,7 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         .await?;
         product_ids.push((
             p.id,
-            versions.iter().map(|(v, _)| (*v).to_owned()).collect(),
+            versions.iter().map(|(v, _, _)| (*v).to_owned()).collect(),
         ));
     }
 
@@ -395,7 +413,9 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
             _ => None,
         };
         if number == call_home::FLEET_ORGANIZATION {
-            let (product, versions) = &product_ids[0];
+            // The fleet is of storage arrays, whose faults (controllers, disks, fans) the
+            // simulator plays.
+            let (product, versions) = &product_ids[1];
             let version = versions.last().map(String::as_str).unwrap_or_default();
             call_home::fleet(&loader, &system, org.id, (*product, version)).await?;
         }
@@ -428,21 +448,42 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
     }
 
     let mut rng = StdRng::seed_from_u64(20261122);
-    for i in 0..100 {
-        clock.advance(SignedDuration::from_mins(rng.random_range(30..=240)));
-        let org = &orgs[i % orgs.len()];
-        let target = TARGETS[i % TARGETS.len()];
-        demo_case(
-            &loader,
-            &clock,
-            &staff,
-            org,
-            &product_ids,
-            i,
-            target,
-            &mut rng,
-        )
-        .await?;
+    let problems = problems()?;
+    // Each problem comes back two or three times, at various customers.
+    let mut order: Vec<usize> = (0..problems.len()).collect();
+    order.shuffle(&mut rng);
+    let mut opened = std::collections::HashMap::new();
+    let now = app.clock.now();
+    for (ago, step) in schedule(&mut rng) {
+        let at = now - SignedDuration::from_mins(ago);
+        if clock.now() < at {
+            clock.advance(at.duration_since(clock.now()));
+        }
+        match step {
+            Step::Open { n, target, pace } => {
+                let org = &orgs[n % orgs.len()];
+                let problem = &problems[order[n % order.len()]];
+                let number = demo_case(
+                    &loader,
+                    &clock,
+                    &staff,
+                    org,
+                    &product_ids,
+                    (n, problem),
+                    (target, pace),
+                    &mut rng,
+                )
+                .await?;
+                opened.insert(n, number);
+            }
+            Step::Update { n } => {
+                let (engineer, _) = &staff.engineers[n % staff.engineers.len()];
+                let english = orgs[n % orgs.len()].english;
+                if let Some(&number) = opened.get(&n) {
+                    progress_update(&loader, engineer, number, english).await?;
+                }
+            }
+        }
     }
     let readers: Vec<&Principal> = orgs.iter().filter_map(|o| o.customer.as_ref()).collect();
     knowledge::load(

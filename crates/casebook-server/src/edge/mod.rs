@@ -1,8 +1,10 @@
 //! What the HTTP API and the web pages share at the edge of the server, so that neither imports
 //! the other: the session cookie's name, multipart form input, bounds checks on numbers from a
-//! request, the list and search queries with their cursors (`queries`), and the download of a
-//! stored mail.
+//! request, the list and search queries with their cursors (`queries`), how an attachment is
+//! previewed (`attachment_text`: which types show inline, text read as numbered lines), and the
+//! download of a stored mail.
 
+pub mod attachment_text;
 pub mod queries;
 
 use axum::body::Body;

@@ -91,6 +91,7 @@ impl CaseQuery {
             product: self.product,
             owner,
             q: self.q.clone().filter(|q| !q.trim().is_empty()),
+            due_by: None,
         })
     }
 }
@@ -177,5 +178,6 @@ pub fn request_of(query: SearchQuery) -> Result<Request, ActionError> {
         offset,
         limit: within("limit", query.limit.unwrap_or(20), 1, 100)? as usize,
         locale: String::new(),
+        synonyms: Default::default(),
     })
 }

@@ -11,7 +11,8 @@ use casebook_domain::policy::Visibility;
 use casebook_domain::text::LongText;
 use casebook_domain::timeline::{AttachmentMeta, CaseEvent, CommentDraft};
 use casebook_domain::{CaseNumber, Named};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -19,6 +20,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, Form, IfMatch, is_multipart, read_form};
 use super::page::{List, Paging};
 use crate::actions::cases::attachments::Upload;
+use crate::actions::cases::bulk::{self, BulkItemResult, BulkRequest};
 use crate::actions::{ActionError, cases, cases::attachments, cases::comments};
 use crate::app::AppState;
 pub use crate::edge::queries::CaseQuery;
@@ -28,9 +30,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_cases, open_case))
         .routes(routes!(get_case, update_case))
+        .routes(routes!(bulk_change))
         .routes(routes!(add_comment))
         .routes(routes!(list_attachments, add_attachments))
         .routes(routes!(download_attachment))
+        .routes(routes!(inline_attachment))
         .routes(routes!(get_timeline))
 }
 
@@ -103,6 +107,32 @@ async fn update_case(
     Ok(with_etag(
         cases::update(&app, &who, number, patch, if_match).await?,
     ))
+}
+
+/// The result of a bulk change, one entry per case in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResponse {
+    /// Per case: changed (with its new version) or refused (with the error code and message).
+    pub results: Vec<BulkItemResult>,
+}
+
+/// Apply one change to up to 100 cases (staff): assign, a status, tier or severity with a
+/// reason, or an internal note. Each case is changed in its own transaction, checked against
+/// the version sent with it: a refused case (changed since, a move the lifecycle forbids) does
+/// not undo the others. The answer is 200 with a result per case; a malformed request, an empty
+/// list, more than 100 cases or a case named twice is refused as a whole (422) and changes
+/// nothing.
+#[utoipa::path(post, path = "/cases/bulk", tag = "cases", request_body = BulkRequest,
+    responses((status = 200, body = BulkResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn bulk_change(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(request): ApiJson<BulkRequest>,
+) -> ApiResult<Json<BulkResponse>> {
+    let outcomes = bulk::apply(&app, &who, request).await?;
+    Ok(Json(BulkResponse {
+        results: outcomes.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// A reply or note, from JSON or from a multipart form with files.
@@ -263,20 +293,33 @@ async fn download_attachment(
     ApiPath((number, id)): ApiPath<(CaseNumber, AttachmentId)>,
 ) -> ApiResult<Response> {
     let (meta, content) = attachments::download(&app, &who, number, id).await?;
+    let served = served_type(&meta.content_type).to_owned();
+    let disposition = content_disposition(&meta.file_name);
+    file_response(
+        &meta,
+        content,
+        served,
+        disposition,
+        "sandbox; default-src 'none'",
+        "DENY",
+    )
+}
+
+/// A file with the headers that keep a browser from running or sniffing it.
+fn file_response(
+    meta: &AttachmentMeta,
+    content: Vec<u8>,
+    content_type: String,
+    disposition: String,
+    policy: &str,
+    frames: &str,
+) -> ApiResult<Response> {
     let headers = [
-        (
-            header::CONTENT_TYPE,
-            served_type(&meta.content_type).to_owned(),
-        ),
-        (
-            header::CONTENT_DISPOSITION,
-            content_disposition(&meta.file_name),
-        ),
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_DISPOSITION, disposition),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'".to_owned(),
-        ),
+        (header::CONTENT_SECURITY_POLICY, policy.to_owned()),
+        (header::X_FRAME_OPTIONS, frames.to_owned()),
         (header::CACHE_CONTROL, "private, no-cache".to_owned()),
         (header::ETAG, format!("\"{}\"", meta.sha256)),
     ];
@@ -287,6 +330,40 @@ async fn download_attachment(
         response.headers_mut().insert(name, value);
     }
     Ok(response)
+}
+
+/// An image (PNG, JPEG, GIF, WebP) or PDF attachment to show in a page (`Content-Disposition:
+/// inline`), never sniffed; any other type is not shown inline (404: download it instead).
+#[utoipa::path(get, path = "/cases/{number}/attachments/{id}/inline", tag = "cases",
+    params(("number" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "the image or PDF", content_type = "application/octet-stream"),
+        (status = 404, body = ErrorBody)))]
+async fn inline_attachment(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath((number, id)): ApiPath<(CaseNumber, AttachmentId)>,
+) -> ApiResult<Response> {
+    let (meta, content) = attachments::download(&app, &who, number, id).await?;
+    if !crate::edge::attachment_text::inline_type(&meta.content_type) {
+        return Err(ActionError::NotFound("inline preview").into());
+    }
+    let disposition = content_disposition(&meta.file_name).replacen("attachment", "inline", 1);
+    // Images: nothing in them may run. PDFs: the browser's viewer must run, in its own
+    // process, so the sandbox directive (which would stop it) is left out.
+    let policy = if meta.content_type == "application/pdf" {
+        "default-src 'none'; frame-ancestors 'self'"
+    } else {
+        "sandbox; default-src 'none'; frame-ancestors 'self'"
+    };
+    let content_type = meta.content_type.clone();
+    file_response(
+        &meta,
+        content,
+        content_type,
+        disposition,
+        policy,
+        "SAMEORIGIN",
+    )
 }
 
 /// The timeline of a case in time order (customers never see internal notes).

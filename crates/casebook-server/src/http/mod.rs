@@ -14,6 +14,7 @@ pub mod mail;
 pub mod openapi;
 pub mod page;
 pub mod plans;
+pub mod replies;
 pub mod search;
 pub mod sla;
 pub mod system;
@@ -71,6 +72,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(directory::routes())
         .merge(users::routes())
         .merge(mail::routes())
+        .merge(replies::routes())
         .merge(search::routes())
         .merge(system::api_routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

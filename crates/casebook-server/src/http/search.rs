@@ -1,17 +1,18 @@
-//! Handlers of search: `GET /search` over every kind with the caller's rights, and the
-//! self-service deflection count.
+//! Handlers of search: `GET /search` over every kind with the caller's rights, the
+//! self-service deflection count, and the synonym groups admins keep.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use casebook_domain::synonyms::{SynonymDraft, SynonymGroup, SynonymPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, Auth, within};
-use crate::actions::search;
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, within};
+use crate::actions::search::{self, synonyms};
 use crate::app::AppState;
 pub use crate::edge::queries::{SearchQuery, cursor_at, offset_of, request_of};
 use crate::search::Hit;
@@ -21,6 +22,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(find))
         .routes(routes!(count_deflections, add_deflection))
+        .routes(routes!(list_synonyms, create_synonyms))
+        .routes(routes!(get_synonyms, update_synonyms, delete_synonyms))
 }
 
 /// One result.
@@ -151,4 +154,65 @@ async fn count_deflections(
     let days = within("days", query.days.unwrap_or(30), 1, 3660)?;
     let count = search::deflections(&app, &who, days).await?;
     Ok(Json(Deflections { count, days }))
+}
+
+/// Every synonym group (staff). A search for one word of a group also finds the group's other
+/// words; Casebook ships a starter list for IT support Chinese.
+#[utoipa::path(get, path = "/search/synonyms", tag = "search",
+    responses((status = 200, body = Vec<SynonymGroup>), (status = 403, body = ErrorBody)))]
+async fn list_synonyms(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+) -> ApiResult<Json<Vec<SynonymGroup>>> {
+    Ok(Json(synonyms::list(&app, &who).await?))
+}
+
+/// Adds a synonym group (admins): two to twelve words, none twice.
+#[utoipa::path(post, path = "/search/synonyms", tag = "search", request_body = SynonymDraft,
+    responses((status = 201, body = SynonymGroup), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn create_synonyms(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(draft): ApiJson<SynonymDraft>,
+) -> ApiResult<(StatusCode, Json<SynonymGroup>)> {
+    let group = synonyms::create(&app, &who, draft).await?;
+    Ok((StatusCode::CREATED, Json(group)))
+}
+
+/// One synonym group (staff).
+#[utoipa::path(get, path = "/search/synonyms/{id}", tag = "search", params(("id" = i64, Path)),
+    responses((status = 200, body = SynonymGroup), (status = 404, body = ErrorBody)))]
+async fn get_synonyms(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<SynonymGroup>> {
+    Ok(Json(synonyms::get(&app, &who, id).await?))
+}
+
+/// Replaces a group's words (admins); with `version`, a group changed since is refused (409).
+#[utoipa::path(patch, path = "/search/synonyms/{id}", tag = "search", params(("id" = i64, Path)),
+    request_body = SynonymPatch,
+    responses((status = 200, body = SynonymGroup), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_synonyms(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(patch): ApiJson<SynonymPatch>,
+) -> ApiResult<Json<SynonymGroup>> {
+    Ok(Json(synonyms::update(&app, &who, id, patch).await?))
+}
+
+/// Deletes a synonym group (admins).
+#[utoipa::path(delete, path = "/search/synonyms/{id}", tag = "search", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_synonyms(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    synonyms::delete(&app, &who, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use casebook_domain::synonyms::SynonymGroup;
 use casebook_store::search::Mark;
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
@@ -14,6 +15,7 @@ use tokio::sync::OnceCell;
 
 use super::analyzer::{INDEX_ANALYZER, index_analyzer};
 use super::schema::{self, Fields, SCHEMA_VERSION};
+use super::synonyms::{SynonymCache, Synonyms};
 
 /// Why the index cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,7 @@ pub struct Search {
     dir: PathBuf,
     memory_bytes: usize,
     engine: OnceCell<Arc<Engine>>,
+    synonyms: SynonymCache,
 }
 
 impl std::fmt::Debug for Search {
@@ -69,6 +72,7 @@ impl Search {
             dir,
             memory_bytes: writer_memory_mb as usize * 1024 * 1024,
             engine: OnceCell::new(),
+            synonyms: SynonymCache::default(),
         }
     }
 
@@ -89,6 +93,11 @@ impl Search {
             })
             .await
             .cloned()
+    }
+
+    /// The synonyms of the groups as read now (cut into terms again only after a change).
+    pub fn synonyms(&self, groups: &[SynonymGroup]) -> Arc<Synonyms> {
+        self.synonyms.of(groups)
     }
 
     /// The index if it is open already.

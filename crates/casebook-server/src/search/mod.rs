@@ -11,6 +11,7 @@
 //! - `schema.rs`: the index's fields; `documents.rs`: documents from rows.
 //! - `engine.rs`: the open index and its lock; `indexer.rs`: the feed applied, rebuilds.
 //! - `query.rs`: a query with the caller's rights as filters, ranking and snippets.
+//! - `synonyms.rs`: the admins' synonym groups, applied to a query's words.
 
 mod analyzer;
 mod documents;
@@ -19,9 +20,11 @@ mod host;
 mod indexer;
 mod query;
 mod schema;
+mod synonyms;
 
 pub use analyzer::{index_terms, query_terms};
 pub use engine::{Engine, Search, SearchError};
 pub use host::Host;
 pub use indexer::{catch_up, follow, prune, rebuild};
 pub use query::{Hit, MAX_OFFSET, MAX_QUERY_CHARS, Request, Results, Scope, run};
+pub use synonyms::{SynonymCache, Synonyms};

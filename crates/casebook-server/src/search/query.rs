@@ -1,9 +1,10 @@
 //! Running a search: the words of the query (never parsed as syntax, so quotes, operators,
-//! emoji and any length are just text), the caller's rights as filters inside the query, ranking
-//! by relevance with titles weighted and articles that solved problems lifted, and highlighted
-//! snippets.
+//! emoji and any length are just text) with their synonyms, the caller's rights as filters
+//! inside the query, ranking by relevance with titles weighted and articles that solved problems
+//! lifted, and highlighted snippets.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{
@@ -18,6 +19,10 @@ use casebook_store::search::Kind;
 use super::analyzer::{query_analyzer, query_terms};
 use super::engine::{Engine, SearchError};
 use super::schema::Fields;
+use super::synonyms::Synonyms;
+
+/// How much a match of a synonym counts beside a match of the word typed.
+const SYNONYM_WEIGHT: Score = 0.8;
 
 /// Most words of a query that count.
 pub const MAX_TERMS: usize = 16;
@@ -68,6 +73,8 @@ pub struct Request {
     pub limit: usize,
     /// The caller's language, to choose an article's title.
     pub locale: String,
+    /// The synonyms the query's words also ask for.
+    pub synonyms: Arc<Synonyms>,
 }
 
 /// One result.
@@ -133,15 +140,28 @@ pub fn run(engine: &Engine, scope: Scope, request: &Request) -> Result<Results, 
     };
     // One flat disjunction of (word, field) terms: tantivy ranks it with block-max WAND, which
     // skips the blocks of common words that cannot reach the top results.
+    // A synonym of several terms asks for all of them (a nested conjunction).
     let mut matching: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut highlighted = terms.clone();
     for t in &terms {
         for &(field, boost) in text_fields {
-            let term = TermQuery::new(
-                Term::from_field_text(field, t),
-                IndexRecordOption::WithFreqs,
-            );
-            matching.push((Occur::Should, boosted(Box::new(term), boost)));
+            matching.push((Occur::Should, boosted(term_query(field, t), boost)));
         }
+    }
+    for alternative in request.synonyms.of_terms(&terms) {
+        for &(field, boost) in text_fields {
+            let query: Box<dyn Query> = match alternative.as_slice() {
+                [one] => term_query(field, one),
+                several => Box::new(BooleanQuery::new(
+                    several
+                        .iter()
+                        .map(|w| (Occur::Must, term_query(field, w)))
+                        .collect(),
+                )),
+            };
+            matching.push((Occur::Should, boosted(query, boost * SYNONYM_WEIGHT)));
+        }
+        highlighted.extend(alternative);
     }
     if !exact.is_empty() && exact.chars().count() <= 64 {
         // A case number, customer number, serial number or e-mail typed exactly.
@@ -181,7 +201,7 @@ pub fn run(engine: &Engine, scope: Scope, request: &Request) -> Result<Results, 
     lift_solved(&searcher, &mut found);
     let more = found.len() > offset + limit;
     let counted = count_up_to(&searcher, query.as_ref(), COUNT_LIMIT + 1)?;
-    let snippets = Snippets::new(&searcher, &terms, f, scope)?;
+    let snippets = Snippets::new(&searcher, &highlighted, f, scope)?;
     let mut hits = Vec::with_capacity(limit);
     for &(score, address) in found.iter().skip(offset).take(limit) {
         hits.push(hit(
@@ -250,6 +270,13 @@ fn count_up_to(
         }
     }
     Ok(n)
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
 }
 
 fn boosted(query: Box<dyn Query>, boost: Score) -> Box<dyn Query> {

@@ -249,6 +249,17 @@ pub async fn refused<S: Side>(
     Ok(render_status(status, &page))
 }
 
+/// Shows the case with text put into the reply box (a reply template inserted), nothing sent.
+pub async fn with_typed<S: Side>(
+    app: &AppState,
+    viewer: &Viewer,
+    number: CaseNumber,
+    typed: Typed,
+) -> WebResult<Response> {
+    let page = page::<S>(app, viewer, number, Vec::new(), typed).await?;
+    Ok(render(&page))
+}
+
 /// Goes to `to` (below the case's address) when done; shows the case again with the refusal
 /// and what was typed when not.
 async fn done<S: Side>(

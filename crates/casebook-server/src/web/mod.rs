@@ -9,6 +9,7 @@
 //! rendered in the visitor's language. Forms carry the session's CSRF token in `_csrf`.
 
 pub mod assets;
+pub mod attachment_view;
 pub mod case_forms;
 pub mod case_links;
 pub mod case_page;

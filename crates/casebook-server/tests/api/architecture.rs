@@ -34,7 +34,7 @@ const ACTIONS: &[&[&str]] = &[
     &["accounts", "notify"],
     &["contracts"],
     &["cases"],
-    &["knowledge", "search", "imports"],
+    &["knowledge", "search", "imports", "replies"],
     &["mail", "call_home"],
 ];
 

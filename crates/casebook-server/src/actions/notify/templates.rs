@@ -143,6 +143,12 @@ fn render_one(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String
     Ok(out)
 }
 
+/// Renders one text in the same sandbox as the mail templates (no files, no includes, a fuel
+/// limit, a bounded output): the placeholders of reply templates.
+pub fn render_text(source: &str, ctx: &Value) -> Result<String, String> {
+    render_one(&environment(), source, ctx)
+}
+
 /// Renders a subject and body template with `ctx`.
 fn render_pair(subject: &str, body: &str, ctx: &Value) -> Result<Rendered, (String, String)> {
     let env = environment();

@@ -1,4 +1,5 @@
-//! The demo's installed base: a site with units for each customer, and their contracts.
+//! The demo's installed base: a site with units for each customer (on various versions of
+//! their products), and their contracts.
 
 use casebook_domain::ids::{OrganizationId, ProductId, UserId};
 use serde_json::json;
@@ -24,12 +25,16 @@ pub(super) async fn installed_base(
         draft(json!({"organization_id": org, "code": format!("{number}-DC1"), "name": "主数据中心 Main data centre"}))?,
     )
     .await?;
+    // Not every customer runs the newest version: some units are on versions near or past
+    // their end of support.
+    let skew = usize::from(number.bytes().last().unwrap_or_default());
     for (k, (product, versions)) in products.iter().take(3).enumerate() {
+        let version = &versions[(k + skew) % versions.len()];
         units::create(
             loader,
             system,
             draft(json!({"organization_id": org, "site_id": site.id, "serial_number": format!("{number}-SN{k:02}"),
-                "product_id": product, "product_version": versions.last()}))?,
+                "product_id": product, "product_version": version}))?,
         )
         .await?;
     }

@@ -10,6 +10,7 @@ use casebook_domain::{CaseNumber, Category, Channel, Severity, Status};
 use jiff::SignedDuration;
 use rand::Rng;
 use rand::rngs::StdRng;
+use serde::Deserialize;
 use serde_json::json;
 
 use super::{Org, Staff, draft};
@@ -19,129 +20,40 @@ use crate::app::App;
 use crate::clock::ManualClock;
 use crate::policy::Principal;
 
-pub(super) const TARGETS: [Status; 20] = [
-    Status::New,
-    Status::Assigned,
-    Status::InProgress,
-    Status::AwaitingCustomer,
-    Status::SolutionProposed,
-    Status::Closed,
-    Status::InProgress,
-    Status::Closed,
-    Status::New,
-    Status::Cancelled,
-    Status::AwaitingCustomer,
-    Status::SolutionProposed,
-    Status::Closed,
-    Status::InProgress,
-    Status::Assigned,
-    Status::Closed,
-    Status::AwaitingCustomer,
-    Status::Cancelled,
-    Status::Closed,
-    Status::SolutionProposed,
-];
+/// One support problem of `problems.toml`, in both languages.
+#[derive(Debug, Deserialize)]
+pub(super) struct Problem {
+    /// The index of its product in the demo catalogue.
+    product: usize,
+    category: Category,
+    severity: Severity,
+    zh: String,
+    en: String,
+    zh_desc: String,
+    en_desc: String,
+    /// The engineer's first internal note.
+    note: String,
+    zh_fix: String,
+    en_fix: String,
+}
 
-/// (product index, category, severity, Chinese title, English title, description)
-const PROBLEMS: [(usize, Category, Severity, &str, &str, &str); 12] = [
-    (
-        0,
-        Category::Performance,
-        Severity::Two,
-        "数据库连接池耗尽，应用间歇性报连接超时",
-        "Connection pool exhausted, applications time out intermittently",
-        "高峰时段（9:00–11:00）应用服务器报 connection timeout，约每 20 分钟一次。重启应用后恢复，数据库日志中有大量 session wait。",
-    ),
-    (
-        0,
-        Category::Defect,
-        Severity::One,
-        "生产库宕机，实例无法启动",
-        "Production database down, instance will not start",
-        "凌晨 2:10 实例异常退出，重启时报 redo log 校验失败，所有业务系统受影响。",
-    ),
-    (
-        0,
-        Category::Installation,
-        Severity::Three,
-        "12.1 版本安装在 Kylin V10 上失败",
-        "Installing 12.1 on Kylin V10 fails",
-        "安装程序在检查依赖时退出，提示缺少 libaio。测试环境，非生产。",
-    ),
-    (
-        1,
-        Category::Defect,
-        Severity::Two,
-        "控制器 B 在固件升级后反复切换",
-        "Controller B fails over repeatedly after firmware upgrade",
-        "升级到 FW 5.4 后，控制器 B 每天 2–3 次发生切换，主机端多路径报路径丢失。",
-    ),
-    (
-        1,
-        Category::Configuration,
-        Severity::Three,
-        "如何配置异步远程复制的带宽限制",
-        "How to limit bandwidth of asynchronous remote replication",
-        "两地之间专线 200 Mbps，白天复制占满带宽，希望按时段限速。",
-    ),
-    (
-        1,
-        Category::Data,
-        Severity::Two,
-        "快照卷挂载后文件系统只读",
-        "Snapshot volume mounts read-only",
-        "从快照创建的卷挂载到备份服务器后，ext4 报错并以只读方式挂载。",
-    ),
-    (
-        2,
-        Category::Usage,
-        Severity::Four,
-        "如何批量导出用户邮箱到 PST",
-        "How to export mailboxes to PST in bulk",
-        "年底归档，需要将 300 个离职员工的邮箱导出。",
-    ),
-    (
-        2,
-        Category::Defect,
-        Severity::Three,
-        "一个用户无法连接到邮件服务器",
-        "One user cannot connect to the mail server",
-        "该用户客户端报 “服务器不可用”，其他用户正常。已重装客户端，问题依旧。",
-    ),
-    (
-        2,
-        Category::Performance,
-        Severity::Two,
-        "邮件投递延迟超过 30 分钟",
-        "Mail delivery delayed by more than 30 minutes",
-        "自周一起外部邮件投递队列堆积，router 任务 CPU 持续 100%。",
-    ),
-    (
-        3,
-        Category::Security,
-        Severity::One,
-        "网关拒绝所有 VPN 连接",
-        "Gateway refuses all VPN connections",
-        "证书更新后所有远程用户无法建立 VPN，报 TLS handshake failure。",
-    ),
-    (
-        3,
-        Category::Configuration,
-        Severity::Three,
-        "双机热备切换后会话丢失",
-        "Sessions lost after HA failover",
-        "主备切换测试时，已建立的会话全部断开，希望实现会话同步。",
-    ),
-    (
-        3,
-        Category::Other,
-        Severity::Four,
-        "4.0 版本的维护周期咨询",
-        "Maintenance period of version 4.0",
-        "请问 4.0 版本的标准支持到哪一年结束？",
-    ),
-];
+#[derive(Deserialize)]
+struct Catalogue {
+    problem: Vec<Problem>,
+}
 
+/// The demo's problems, from `problems.toml`.
+pub(super) fn problems() -> Result<Vec<Problem>, ActionError> {
+    let catalogue: Catalogue = toml::from_str(include_str!("problems.toml"))
+        .map_err(|e| ActionError::Internal(format!("demo problems: {e}")))?;
+    Ok(catalogue.problem)
+}
+
+/// How fast one case moves, in percent of a working day's pace (an engineer answering within
+/// the hour): old cases took longer between steps, those of the last hours went quicker.
+pub(super) type Pace = i64;
+
+/// One demo case: `problem` reported by `org`, played to `target` with steps `pace` apart.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn demo_case(
     app: &App,
@@ -149,18 +61,17 @@ pub(super) async fn demo_case(
     staff: &Staff,
     org: &Org,
     products: &[(ProductId, Vec<String>)],
-    i: usize,
-    target: Status,
+    (i, problem): (usize, &Problem),
+    (target, pace): (Status, Pace),
     rng: &mut StdRng,
-) -> Result<(), ActionError> {
-    let (product, category, severity, zh, en, description) = PROBLEMS[i % PROBLEMS.len()];
-    let (product_id, versions) = &products[product];
-    let title = if org.english { en } else { zh };
-    let description = if org.english {
-        format!("{en}. Observed in production; logs attached on request.")
+) -> Result<CaseNumber, ActionError> {
+    let (product_id, versions) = &products[problem.product];
+    let (title, description) = if org.english {
+        (&problem.en, &problem.en_desc)
     } else {
-        description.to_owned()
+        (&problem.zh, &problem.zh_desc)
     };
+    let (category, severity) = (problem.category, problem.severity);
     let contact = org.contacts[i % org.contacts.len()];
     let by_customer = org.customer.is_some() && !i.is_multiple_of(3);
     let opener = if by_customer {
@@ -191,11 +102,12 @@ pub(super) async fn demo_case(
     let case = cases::open(app, opener, draft::<CaseDraft>(body)?).await?;
     let number = case.number;
     if target == Status::New {
-        return Ok(());
+        return Ok(number);
     }
     let (engineer, engineer_id) = &staff.engineers[i % staff.engineers.len()];
     let step = |min: i64, max: i64, rng: &mut StdRng| {
-        clock.advance(SignedDuration::from_mins(rng.random_range(min..=max)))
+        let mins = (rng.random_range(min..=max) * pace / 100).max(1);
+        clock.advance(SignedDuration::from_mins(mins))
     };
     step(5, 45, rng);
     patch(
@@ -206,7 +118,7 @@ pub(super) async fn demo_case(
     )
     .await?;
     if target == Status::Assigned {
-        return Ok(());
+        return Ok(number);
     }
     if target == Status::Cancelled && i.is_multiple_of(2) {
         let who = org.customer.as_ref().unwrap_or(&staff.coordinator);
@@ -217,24 +129,17 @@ pub(super) async fn demo_case(
             json!({"status": "cancelled", "reason": "问题已自行解决 / resolved by ourselves"}),
         )
         .await?;
-        return Ok(());
+        return Ok(number);
     }
     step(5, 60, rng);
     patch(app, engineer, number, json!({"status": "in_progress"})).await?;
     let greeting = if org.english {
-        "Thank you, we are analysing the problem. Please send the server log of the time it happened."
+        GREETINGS_EN[i % GREETINGS_EN.len()]
     } else {
-        "您好，已收到您的问题，正在分析。请提供问题发生时段的服务器日志。"
+        GREETINGS_ZH[i % GREETINGS_ZH.len()]
     };
     reply(app, engineer, number, greeting, Visibility::Public).await?;
-    reply(
-        app,
-        engineer,
-        number,
-        "初步判断与已知缺陷 KB-2031 相似，需确认补丁级别。",
-        Visibility::Internal,
-    )
-    .await?;
+    reply(app, engineer, number, &problem.note, Visibility::Internal).await?;
     if target == Status::Cancelled {
         patch(
             app,
@@ -243,7 +148,7 @@ pub(super) async fn demo_case(
             json!({"status": "cancelled", "reason": "与另一问题重复 / duplicate"}),
         )
         .await?;
-        return Ok(());
+        return Ok(number);
     }
     if target == Status::InProgress {
         if i.is_multiple_of(4) {
@@ -255,7 +160,7 @@ pub(super) async fn demo_case(
             )
             .await?;
         }
-        return Ok(());
+        return Ok(number);
     }
     step(10, 60, rng);
     patch(
@@ -266,7 +171,7 @@ pub(super) async fn demo_case(
     )
     .await?;
     if target == Status::AwaitingCustomer {
-        return Ok(());
+        return Ok(number);
     }
     step(15, 90, rng);
     let customer = org.customer.as_ref();
@@ -275,12 +180,11 @@ pub(super) async fn demo_case(
     } else {
         "日志见附件，10:42 问题再次出现。"
     };
+    let (file_name, log) = LOGS[problem.product];
     let uploads = vec![Upload {
-        file_name: "server-2026.log".into(),
+        file_name: file_name.into(),
         content_type: "text/plain".into(),
-        content: bytes::Bytes::from_static(
-            b"2026-11-02 10:42:07 ERROR pool: no free connection (active=200, max=200)\n",
-        ),
+        content: bytes::Bytes::from_static(log.as_bytes()),
     }];
     match customer {
         Some(c) => {
@@ -293,9 +197,9 @@ pub(super) async fn demo_case(
     }
     step(10, 60, rng);
     let solution = if org.english {
-        "Please apply patch 12.1.0.3 and raise the pool size to 400; this resolves the defect."
+        &problem.en_fix
     } else {
-        "请安装补丁 12.1.0.3，并将连接池上限调整为 400，可解决该缺陷。"
+        &problem.zh_fix
     };
     reply(app, engineer, number, solution, Visibility::Public).await?;
     patch(
@@ -306,7 +210,7 @@ pub(super) async fn demo_case(
     )
     .await?;
     if target == Status::SolutionProposed {
-        return Ok(());
+        return Ok(number);
     }
     step(15, 120, rng);
     match customer {
@@ -327,8 +231,55 @@ pub(super) async fn demo_case(
         )
         .await?,
     };
-    Ok(())
+    Ok(number)
 }
+
+/// Posts a progress update on an open case (it restarts the case's next-update clock).
+pub(super) async fn progress_update(
+    app: &App,
+    engineer: &Principal,
+    number: CaseNumber,
+    english: bool,
+) -> Result<(), ActionError> {
+    let text = if english {
+        "Progress update: we reproduced the problem in our lab and are testing the fix. Next update within four hours."
+    } else {
+        "进展通报：已在实验室复现该问题，正在验证修复方案，四小时内再次通报进展。"
+    };
+    reply(app, engineer, number, text, Visibility::Public).await
+}
+
+/// The engineer's first public answer, varied.
+const GREETINGS_ZH: [&str; 3] = [
+    "您好，已收到您的问题，正在分析。请提供问题发生时段的服务器日志。",
+    "您好，我是负责本问题的工程师，已开始排查。请提供故障时段的日志和最近的变更记录。",
+    "您好，问题已受理。为尽快定位，请上传系统日志，并告知问题首次出现的时间。",
+];
+const GREETINGS_EN: [&str; 3] = [
+    "Thank you, we are analysing the problem. Please send the server log of the time it happened.",
+    "Hello, I am the engineer on this case and have started the analysis. Please send the logs of the time of the fault and any recent changes.",
+    "Your problem is with us. To find the cause quickly, please upload the system log and tell us when the problem first appeared.",
+];
+
+/// The log a customer sends, per product.
+const LOGS: [(&str, &str); 4] = [
+    (
+        "alert_prod.log",
+        "2026-11-02 10:42:07 ERROR pool: no free connection (active=200, max=200)\n2026-11-02 10:42:09 WARN session wait: enq TX row lock contention\n",
+    ),
+    (
+        "array-eventlog.txt",
+        "2026-11-02 10:42:07 ctrl-b: heartbeat timeout (3000 ms)\n2026-11-02 10:42:08 ctrl-a: taking over LUN 0-15\n",
+    ),
+    (
+        "mailrouter.log",
+        "2026-11-02 10:42:07 router: queue length 18234, oldest 00:41:12\n2026-11-02 10:42:09 router: remote 550 relay denied\n",
+    ),
+    (
+        "gateway-syslog.txt",
+        "2026-11-02 10:42:07 vpn: TLS handshake failure (unknown ca)\n2026-11-02 10:42:10 ha: peer state changed to standby\n",
+    ),
+];
 
 async fn patch(
     app: &App,

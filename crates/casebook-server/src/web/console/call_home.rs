@@ -2,7 +2,8 @@
 //! heartbeat, silence, storm suppression, version and configuration, its events and cases), a
 //! site (`/console/sites/{id}`: its devices with their flags, open call-home cases and latest
 //! events), and the staff's list of kept events (`/console/call-home`) filtered by outcome and
-//! organisation, which shows the events that opened no case (`not_entitled`, …). The rules and
+//! organisation (heartbeats hidden unless asked for), which shows the events that opened no
+//! case (`not_entitled`, …). The rules and
 //! keys pages are in `call_home_rules.rs` and `call_home_keys.rs`.
 
 use askama::Template;
@@ -46,6 +47,8 @@ pub struct Filter {
     pub organization: String,
     pub outcomes: Vec<(String, String)>,
     pub organizations: Vec<(String, String)>,
+    /// Whether heartbeats show (hidden by default).
+    pub heartbeats: bool,
 }
 
 /// Links between the call-home pages.
@@ -327,6 +330,9 @@ pub struct EventsQuery {
     outcome: String,
     #[serde(default)]
     organization: String,
+    /// Any value shows heartbeats, which the list hides by default.
+    #[serde(default)]
+    heartbeats: String,
     cursor: Option<String>,
 }
 
@@ -351,9 +357,11 @@ async fn events(
             ))
         })?)),
     };
+    let heartbeats = !q.heartbeats.trim().is_empty();
     let filter = EventFilter {
         organization,
         outcome,
+        without_heartbeats: !heartbeats,
         ..EventFilter::default()
     };
     let page = PageRequest {
@@ -368,9 +376,10 @@ async fn events(
         .map_err(fail(&staff))?;
     let next = found.next_cursor.map(|c| {
         format!(
-            "/console/call-home?outcome={}&organization={}&cursor={c}",
+            "/console/call-home?outcome={}&organization={}{}&cursor={c}",
             urlencode(q.outcome.trim()),
-            urlencode(q.organization.trim())
+            urlencode(q.organization.trim()),
+            if heartbeats { "&heartbeats=1" } else { "" }
         )
     });
     let table = events_table(&ctx, "call-home-events", &found.items, true);
@@ -390,6 +399,7 @@ async fn events(
                 })
                 .collect(),
             organizations,
+            heartbeats,
         }),
         fields: Vec::new(),
         configuration: None,

@@ -5,19 +5,21 @@
 //! recent cases. A case a device opened or joined shows its fault (signature, occurrences,
 //! first and last seen) and the device's events, marked as such. The knowledge articles linked
 //! to the case are listed; a solved case offers "create an article from this case"
-//! (`kb_review.rs`).
+//! (`kb_review.rs`). Above the reply box, the engineer's reply templates and macros
+//! (`replies.rs`).
 
 use askama::Template;
 use casebook_domain::Named;
 use casebook_domain::case::Case;
 use casebook_domain::contract::{Contract, Unit};
+use casebook_domain::replies::ReplyTemplate;
 use casebook_domain::users::User;
 use casebook_domain::{Severity, Status, Tier};
 use casebook_store::users::UserFilter;
 
 use super::directory::{Holdings, holdings};
 use crate::actions::call_home::views::{self, CaseCallHome};
-use crate::actions::{ActionResult as Res, accounts::users, knowledge::from_case};
+use crate::actions::{ActionResult as Res, accounts::users, knowledge::from_case, replies};
 use crate::app::AppState;
 use crate::web::case_page::{CaseView, Side, around_view};
 use crate::web::choices::first;
@@ -33,6 +35,8 @@ pub struct CasePage {
     recent: Vec<Case>,
     call_home: CaseCallHome,
     articles: Vec<super::kb::Listed>,
+    /// The reply templates and macros the engineer may use.
+    templates: Vec<ReplyTemplate>,
     severities: [Severity; 4],
     tiers: &'static [Tier],
 }
@@ -78,8 +82,10 @@ impl Side for Console {
         let articles = from_case::of_case(app, who, number, &first(50))
             .await?
             .items;
+        let templates = replies::list(app, who).await?;
         Ok(CasePage {
             articles: super::kb::listed(viewer.ctx.lang, articles),
+            templates,
             view,
             staff,
             units,

@@ -42,6 +42,24 @@ pub enum Kind {
     MultiNumber(Vec<(String, String)>),
 }
 
+/// Puts a field's value into the document: a dotted name (`changes.status`) into a nested
+/// object.
+fn put(doc: &mut Map<String, Value>, name: &str, value: Value) {
+    match name.split_once('.') {
+        Some((outer, inner)) => {
+            let nested = doc
+                .entry(outer.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(nested) = nested {
+                put(nested, inner, value);
+            }
+        }
+        None => {
+            doc.insert(name.to_owned(), value);
+        }
+    }
+}
+
 /// The text of an optional value in a field (blank when none).
 pub fn shown(value: Option<impl ToString>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
@@ -197,7 +215,7 @@ impl EditPage {
                 _ => None,
             };
             if let Some(list) = list {
-                doc.insert(field.name.to_owned(), list);
+                put(&mut doc, field.name, list);
                 continue;
             }
             let typed = posted
@@ -221,7 +239,7 @@ impl EditPage {
                 (_, Some(v)) => Value::String(v),
                 (_, None) => Value::Null,
             };
-            doc.insert(field.name.to_owned(), value);
+            put(&mut doc, field.name, value);
         }
         // The version the person read (sent back by the form) wins over the one read now, so a
         // concurrent edit is refused instead of overwritten.

@@ -1,6 +1,9 @@
 //! Phone intake (the coordinator's first stage in the seeds): look the caller up by customer
-//! number, contract number, serial number, phone or e-mail; see their entitlement at once; open
-//! the case on their behalf with the severity definitions shown beside the choice.
+//! number, contract number, serial number, phone or e-mail; see their entitlement at once, the
+//! organisation's contracts and units, pick the calling contact among the organisation's
+//! people and see their open cases and recent closures (a caller often rings about a case they
+//! already have); open the case on their behalf with the severity definitions shown beside the
+//! choice.
 
 use askama::Template;
 use axum::Form;
@@ -8,16 +11,19 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use casebook_domain::Named;
-use casebook_domain::case::CaseDraft;
-use casebook_domain::directory::Product;
-use casebook_domain::{Category, Severity};
+use casebook_domain::case::{Case, CaseDraft};
+use casebook_domain::directory::{Contact, Product};
+use casebook_domain::ids::ContactId;
+use casebook_domain::{Category, Severity, Status};
+use casebook_store::case_list::CaseFilter;
+use casebook_store::contacts::ContactFilter;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::contracts::entitlements::{Lookup, LookupQuery};
-use crate::actions::{ActionError, cases, contracts::entitlements};
+use crate::actions::{ActionError, cases, contracts::entitlements, directory::contacts};
 use crate::app::AppState;
-use crate::web::choices;
+use crate::web::choices::{self, first};
 use crate::web::forms::{messages, opt, opt_number, parse};
 use crate::web::page::{Ctx, render_status};
 use crate::web::session::{Staff, WebResult};
@@ -33,6 +39,9 @@ pub struct Find {
     serial_number: String,
     #[serde(default)]
     contact: String,
+    /// The caller picked among the organisation's contacts.
+    #[serde(default)]
+    caller: String,
 }
 
 /// The new case's fields as typed (kept when the case is refused).
@@ -69,6 +78,14 @@ struct IntakePage {
     ctx: Ctx,
     find: Find,
     found: Option<Lookup>,
+    /// The found organisation's contacts, to pick the caller from.
+    people: Vec<Contact>,
+    /// The caller: picked, or found by phone or e-mail.
+    caller: Option<ContactId>,
+    /// The caller's open cases (the organisation's, when no caller is known).
+    open_cases: Vec<Case>,
+    /// The caller's (or organisation's) most recently closed cases.
+    closed_cases: Vec<Case>,
     products: Vec<Product>,
     severities: [Severity; 4],
     categories: &'static [Category],
@@ -77,6 +94,18 @@ struct IntakePage {
 }
 
 impl IntakePage {
+    fn is_caller(&self, contact: &ContactId) -> bool {
+        self.caller.as_ref() == Some(contact)
+    }
+
+    /// The category offered first: what the coordinator chose, else a fault (most calls are).
+    fn is_category(&self, category: &Category) -> bool {
+        match self.form.category.as_str() {
+            "" => *category == Category::Defect,
+            chosen => chosen == category.to_string(),
+        }
+    }
+
     fn searched(&self) -> bool {
         !(self.find.customer_number.is_empty()
             && self.find.contract_number.is_empty()
@@ -123,16 +152,67 @@ async fn page(
         }
     };
     let products = choices::products(app, who).await?;
+    let (mut people, mut caller, mut open_cases, mut closed_cases) =
+        (Vec::new(), None, Vec::new(), Vec::new());
+    if let Some(found) = &found {
+        let org = found.organization.id;
+        let of_org = ContactFilter {
+            organization: Some(org),
+            ..ContactFilter::default()
+        };
+        people = contacts::list(app, who, of_org, &first(200)).await?.items;
+        let picked = find.caller.trim().parse::<i64>().ok().map(ContactId::new);
+        caller = picked
+            .filter(|p| people.iter().any(|c| c.id == *p))
+            .or(found.contact.as_ref().map(|c| c.id));
+        (open_cases, closed_cases) = history(app, staff, org, caller).await?;
+    }
     Ok(IntakePage {
         ctx: staff.0.ctx.clone(),
         find,
         found,
+        people,
+        caller,
+        open_cases,
+        closed_cases,
         products,
         severities: Severity::ALL,
         categories: Category::ALL,
         form,
         errors,
     })
+}
+
+/// The open cases and the five latest closures of the caller (of the organisation when no
+/// caller is known).
+async fn history(
+    app: &AppState,
+    staff: &Staff,
+    org: casebook_domain::ids::OrganizationId,
+    caller: Option<ContactId>,
+) -> Result<(Vec<Case>, Vec<Case>), ActionError> {
+    let who = &staff.0.who;
+    let of = |c: &Case| caller.is_none() || c.contact.as_ref().map(|k| k.id) == caller;
+    let open = CaseFilter {
+        organization: Some(org),
+        statuses: Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| !s.is_terminal())
+            .collect(),
+        ..CaseFilter::default()
+    };
+    let open = cases::list(app, who, open, &first(100)).await?.items;
+    let closed = CaseFilter {
+        organization: Some(org),
+        statuses: vec![Status::Closed],
+        ..CaseFilter::default()
+    };
+    let mut closed: Vec<Case> = cases::list(app, who, closed, &first(50)).await?.items;
+    closed.retain(of);
+    closed.sort_by_key(|c| std::cmp::Reverse(c.closed_at));
+    closed.truncate(5);
+    Ok((open.into_iter().filter(of).collect(), closed))
 }
 
 /// `GET /console/intake`.

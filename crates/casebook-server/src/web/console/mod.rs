@@ -4,6 +4,7 @@
 //! portal.
 
 pub mod admin;
+pub mod bulk;
 pub mod call_home;
 pub mod call_home_keys;
 pub mod call_home_rules;
@@ -24,8 +25,11 @@ pub mod mail;
 pub mod mail_review;
 pub mod mail_templates;
 pub mod queue;
+pub mod replies;
+pub mod queue_setup;
 pub mod search;
 pub mod service_levels;
+pub mod synonyms;
 pub mod tables;
 
 use axum::Router;
@@ -35,12 +39,13 @@ use self::case::Console;
 use crate::app::AppState;
 use crate::web::case_forms::{ChangeForm, EntitlementForm, EscalateForm};
 use crate::web::case_links::{LinkForm, MergeForm, SplitForm, UnlinkForm};
-use crate::web::case_page;
+use crate::web::{attachment_view, case_page};
 
 /// The console's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(case_page::routes::<Console>())
+        .merge(attachment_view::routes::<Console>())
         .merge(case_page::form::<Console, ChangeForm>())
         .merge(case_page::form::<Console, EscalateForm>())
         .merge(case_page::form::<Console, EntitlementForm>())
@@ -50,6 +55,8 @@ pub fn routes() -> Router<AppState> {
         .merge(case_page::form::<Console, SplitForm>())
         .route("/console", get(queue::show))
         .route("/console/views", post(queue::save_view))
+        .route("/console/queue/setup", post(queue_setup::save))
+        .route("/console/bulk", post(bulk::apply))
         .route("/console/views/delete", post(queue::delete_view))
         .route("/console/events", get(events::stream))
         .route("/console/intake", get(intake::show).post(intake::open))
@@ -74,4 +81,6 @@ pub fn routes() -> Router<AppState> {
         .merge(service_levels::routes())
         .merge(call_home::routes())
         .merge(kb::routes())
+        .merge(synonyms::routes())
+        .merge(replies::routes())
 }

@@ -1,19 +1,26 @@
 //! The console's queues: my cases, unassigned, a tier, breaching soon (nearest SLA deadline
-//! first) and all open cases, with filters, counts and saved views. `?fragment=1` returns only
-//! the table, which the page script fetches again when the live-update stream says cases changed.
+//! first) and all open cases, with filters, counts of cases, saved views, the time left on each
+//! case's nearest target (sortable), the columns and density each engineer chose, and the
+//! selection that bulk actions (`bulk.rs`) act on. `?fragment=1` returns only the table, which
+//! the page script fetches again when the live-update stream says cases changed.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use casebook_domain::case::Case;
+use casebook_domain::users::User;
 use casebook_domain::{Named, Severity, Status, Tier};
 use casebook_store::PageRequest;
 use casebook_store::case_list::{CaseFilter, OwnerFilter};
+use casebook_store::case_queue::QueueOrder;
 use casebook_store::saved_views::SavedView;
+use casebook_store::users::UserFilter;
 use serde::Deserialize;
 
-use crate::actions::{accounts::saved_views, accounts::users, cases, cases::sla};
+use crate::actions::accounts::queue_prefs::{self, QueueSetup};
+use crate::actions::cases::TimeLeft;
+use crate::actions::{accounts::saved_views, accounts::users, cases};
 use crate::app::AppState;
 use crate::edge::queries::CaseQuery;
 use crate::web::choices;
@@ -29,7 +36,7 @@ pub const OPEN: [Status; 5] = [
     Status::SolutionProposed,
 ];
 
-/// The "breaching soon" tab counts the clocks due within this time (and those already breached).
+/// The "breaching soon" tab holds the cases with a clock due within this time (or breached).
 const BREACHING_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 /// Counts above this show as "999+".
@@ -49,14 +56,50 @@ pub struct QueueQuery {
     q: Option<String>,
     cursor: Option<String>,
     fragment: Option<String>,
+    /// `due` (nearest deadline first) or `newest`.
+    sort: Option<String>,
 }
 
 /// A row of a queue.
 pub struct Row {
     /// The case.
     pub case: Case,
-    /// The nearest running SLA deadline (breaching-soon queue only).
-    pub deadline: Option<(jiff::Timestamp, bool)>,
+    /// The time left on its nearest running SLA target.
+    pub time_left: Option<TimeLeft>,
+    /// The time left as text.
+    pub left_text: String,
+}
+
+impl Row {
+    fn new(case: Case, time_left: Option<TimeLeft>, ctx: &Ctx) -> Row {
+        let left_text = time_left.map(|l| left_text(l, ctx)).unwrap_or_default();
+        Row {
+            case,
+            time_left,
+            left_text,
+        }
+    }
+}
+
+/// "2h 10m left" or "overdue by 3d 4h 5m", in the page's language, as the page's script writes
+/// it when it keeps the countdown current.
+fn left_text(left: TimeLeft, ctx: &Ctx) -> String {
+    let m = left.minutes_left.unsigned_abs();
+    let (d, h, mm) = (m / 1440, (m % 1440) / 60, m % 60);
+    let mut parts = Vec::new();
+    if d > 0 {
+        parts.push(ctx.t1("queue-span-days", "n", d));
+    }
+    if d > 0 || h > 0 {
+        parts.push(ctx.t1("queue-span-hours", "n", h));
+    }
+    parts.push(ctx.t1("queue-span-minutes", "n", mm));
+    let span = parts.join(&ctx.t("queue-span-separator"));
+    if left.minutes_left < 0 {
+        ctx.t1("queue-overdue-by", "span", span)
+    } else {
+        ctx.t1("queue-time-left", "span", span)
+    }
 }
 
 /// A queue tab.
@@ -73,10 +116,8 @@ struct QueuePage {
     ctx: Ctx,
     queue: &'static str,
     tabs: Vec<Tab>,
-    rows: Vec<Row>,
-    next: Option<String>,
+    table: Table,
     f: QueueQuery,
-    query_string: String,
     views: Vec<SavedView>,
     statuses: &'static [Status],
     severities: [Severity; 4],
@@ -84,16 +125,39 @@ struct QueuePage {
     channels: &'static [casebook_domain::Channel],
     organizations: Vec<(String, String)>,
     products: Vec<(String, String)>,
+    staff: Vec<User>,
+    columns: [&'static str; 10],
+    densities: [&'static str; 2],
+    bulk_kinds: [&'static str; 5],
+}
+
+/// The table of a queue, the page's and the refresh fragment's.
+pub struct Table {
+    queue: &'static str,
+    rows: Vec<Row>,
+    next: Option<String>,
+    query_string: String,
+    /// The query string without the order, for the sort links.
+    unsorted: String,
+    by_deadline: bool,
+    setup: QueueSetup,
+}
+
+impl Table {
+    fn shows(&self, column: &str) -> bool {
+        self.setup.shows(column)
+    }
+
+    fn width(&self) -> usize {
+        self.setup.columns.len() + 2
+    }
 }
 
 #[derive(Template)]
 #[template(path = "console/queue_rows.html")]
 struct QueueRows {
     ctx: Ctx,
-    queue: &'static str,
-    rows: Vec<Row>,
-    next: Option<String>,
-    query_string: String,
+    table: Table,
 }
 
 fn queue_id(raw: Option<&str>) -> &'static str {
@@ -115,6 +179,7 @@ impl QueueQuery {
         &self,
         viewer: &Viewer,
         queue: &str,
+        now: jiff::Timestamp,
     ) -> Result<CaseFilter, crate::actions::ActionError> {
         let q = CaseQuery {
             status: empty(&self.status),
@@ -135,49 +200,20 @@ impl QueueQuery {
             "mine" => filter.owner = viewer.who.user_id().map(OwnerFilter::User),
             "unassigned" => filter.owner = Some(OwnerFilter::Nobody),
             "tier" if filter.tiers.is_empty() => filter.tiers = vec![Tier::L1],
+            "breaching" => filter.due_by = Some(now + BREACHING_WITHIN),
             _ => {}
         }
         Ok(filter)
     }
-}
 
-async fn rows_of(
-    app: &AppState,
-    viewer: &Viewer,
-    queue: &str,
-    filter: CaseFilter,
-    cursor: Option<String>,
-) -> Result<(Vec<Row>, Option<String>), crate::actions::ActionError> {
-    let page = PageRequest {
-        limit: Some(50),
-        cursor,
-    };
-    if queue == "breaching" {
-        let clocks = sla::queue(app, &viewer.who, &page).await?;
-        let mut rows: Vec<Row> = Vec::new();
-        for item in clocks.items {
-            if rows.iter().any(|r| r.case.number == item.number) {
-                continue;
-            }
-            let case = cases::get(app, &viewer.who, item.number).await?;
-            rows.push(Row {
-                case,
-                deadline: Some((item.deadline, item.breached)),
-            });
+    /// Nearest deadline first: asked for, or the "breaching soon" queue's own order.
+    fn by_deadline(&self, queue: &str) -> bool {
+        match self.sort.as_deref() {
+            Some("due") => true,
+            Some("newest") => false,
+            _ => queue == "breaching",
         }
-        return Ok((rows, clocks.next_cursor));
     }
-    let page = cases::list(app, &viewer.who, filter, &page).await?;
-    Ok((
-        page.items
-            .into_iter()
-            .map(|case| Row {
-                case,
-                deadline: None,
-            })
-            .collect(),
-        page.next_cursor,
-    ))
 }
 
 /// `GET /console`.
@@ -189,7 +225,8 @@ pub async fn show(
 ) -> WebResult<Response> {
     let queue = queue_id(f.queue.as_deref());
     let query_string = without(raw.as_deref().unwrap_or_default(), &["cursor", "fragment"]);
-    let mut filter = match f.filter(&viewer, queue) {
+    let now = app.clock.now();
+    let mut filter = match f.filter(&viewer, queue, now) {
         Ok(filter) => filter,
         Err(err) => return Err(viewer.fail(err)),
     };
@@ -209,37 +246,75 @@ pub async fn show(
     {
         filter.tiers = vec![led];
     }
-    let (rows, next) = rows_of(&app, &viewer, queue, filter.clone(), f.cursor.clone())
+    let by_deadline = f.by_deadline(queue);
+    let order = if by_deadline {
+        QueueOrder::Deadline
+    } else {
+        QueueOrder::Newest
+    };
+    let page = PageRequest {
+        limit: Some(50),
+        cursor: f.cursor.clone(),
+    };
+    let rows = cases::queue(&app, &viewer.who, &filter, order, &page)
         .await
         .map_err(|e| viewer.fail(e))?;
+    let setup = queue_prefs::get(&app, &viewer.who)
+        .await
+        .map_err(|e| viewer.fail(e))?;
+    let table = Table {
+        queue,
+        rows: rows
+            .items
+            .into_iter()
+            .map(|q| Row::new(q.case, q.time_left, &viewer.ctx))
+            .collect(),
+        next: rows.next_cursor,
+        unsorted: without(&query_string, &["sort"]),
+        query_string,
+        by_deadline,
+        setup,
+    };
     if f.fragment.is_some() {
         return Ok(render(&QueueRows {
             ctx: viewer.ctx,
-            queue,
-            rows,
-            next,
-            query_string,
+            table,
         }));
     }
     let mut tabs = Vec::new();
     for id in ["mine", "unassigned", "tier", "breaching", "all"] {
-        let count = if id == "breaching" {
-            sla::due_count(&app, &viewer.who, BREACHING_WITHIN, COUNT_CAP).await
-        } else {
-            let mut base = QueueQuery::default()
-                .filter(&viewer, id)
-                .map_err(|e| viewer.fail(e))?;
-            if id == "tier"
-                && let Some(led) = led
-            {
-                base.tiers = vec![led];
-            }
-            cases::count(&app, &viewer.who, &base, COUNT_CAP).await
+        let mut base = QueueQuery::default()
+            .filter(&viewer, id, now)
+            .map_err(|e| viewer.fail(e))?;
+        if id == "tier"
+            && let Some(led) = led
+        {
+            base.tiers = vec![led];
         }
-        .map_err(|e| viewer.fail(e))?;
-        let count = Some(count);
-        tabs.push(Tab { id, count });
+        let count = cases::count(&app, &viewer.who, &base, COUNT_CAP)
+            .await
+            .map_err(|e| viewer.fail(e))?;
+        tabs.push(Tab {
+            id,
+            count: Some(count),
+        });
     }
+    let staff = UserFilter {
+        staff: Some(true),
+        ..UserFilter::default()
+    };
+    let staff = users::list(
+        &app,
+        &viewer.who,
+        staff,
+        &PageRequest {
+            limit: Some(200),
+            cursor: None,
+        },
+    )
+    .await
+    .map_err(|e| viewer.fail(e))?
+    .items;
     let organizations = choices::organization_options(&app, &viewer.who)
         .await
         .map_err(|e| viewer.fail(e))?;
@@ -253,10 +328,8 @@ pub async fn show(
         ctx: viewer.ctx,
         queue,
         tabs,
-        rows,
-        next,
+        table,
         f,
-        query_string,
         views,
         statuses: Status::ALL,
         severities: Severity::ALL,
@@ -264,6 +337,10 @@ pub async fn show(
         channels: casebook_domain::Channel::ALL,
         organizations,
         products,
+        staff,
+        columns: queue_prefs::COLUMNS,
+        densities: ["comfortable", "compact"],
+        bulk_kinds: ["assign", "status", "tier", "severity", "note"],
     }))
 }
 

@@ -45,6 +45,17 @@ pub struct Cell {
     pub href: Option<String>,
 }
 
+/// Cells longer than this are running text that may wrap anywhere; shorter ones are labels
+/// (a status, a type, a name) kept whole, so a CJK label never breaks between its characters.
+const LABEL_CHARS: usize = 24;
+
+impl Cell {
+    /// Whether the cell holds running text rather than a label.
+    pub fn long(&self) -> bool {
+        self.text.chars().count() > LABEL_CHARS
+    }
+}
+
 pub fn text(t: impl ToString) -> Cell {
     Cell {
         text: t.to_string(),

@@ -20,12 +20,13 @@ use axum::routing::{get, post};
 use self::cases::Portal;
 use crate::app::AppState;
 use crate::web::case_forms::StatusForm;
-use crate::web::case_page;
+use crate::web::{attachment_view, case_page};
 
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(case_page::routes::<Portal>())
+        .merge(attachment_view::routes::<Portal>())
         .merge(case_page::form::<Portal, StatusForm>())
         .route("/portal", get(cases::list))
         .route("/portal/cases/new", get(new_case::show))

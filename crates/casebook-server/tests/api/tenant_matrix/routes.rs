@@ -34,6 +34,15 @@ pub(super) fn request(
             false,
         ),
         "GET /api/v1/cases/{number}" => call(M::GET, format!("/api/v1/cases/{case}"), None, true),
+        "POST /api/v1/cases/bulk" => call(
+            M::POST,
+            "/api/v1/cases/bulk".into(),
+            Some(
+                json!({"change": {"kind": "tier", "tier": "l1", "reason": "matrix"},
+                "items": [{"number": case, "version": 0}]}),
+            ),
+            false,
+        ),
         "PATCH /api/v1/cases/{number}" => call(
             M::PATCH,
             format!("/api/v1/cases/{case}"),

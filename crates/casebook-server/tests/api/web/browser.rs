@@ -380,6 +380,13 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         .await
         .expect("a running countdown");
     b.shot("portal-case-opened-zh").await;
+    // The log previewed: numbered lines, and a search marks the word.
+    b.submit("#timeline a.preview").await;
+    b.el("#L1").await;
+    b.fill("#p-q", "refused").await;
+    b.submit(".log-search button[type=submit]").await;
+    assert_eq!(b.text("#log mark").await, "refused");
+    b.shot("portal-log-preview-zh").await;
     b.go("/portal").await;
     b.shot("portal-cases-zh").await;
     b.go("/portal/contracts").await;
@@ -403,9 +410,37 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         .await;
     let owner = b.text(".facts").await;
     assert!(owner.contains("刘工程师"), "{owner}");
+    // Phone intake: the organisation's open cases show at once; picking the caller narrows
+    // them to the caller's, and the case opened is the caller's, in the category "fault".
     b.go("/console/intake?customer_number=CN-A").await;
     b.el("#entitlement").await;
+    assert!(b.text("#caller-cases").await.contains(&number));
+    b.el(&format!("#i-caller option[value='{}']", t.a.contact_id))
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.submit("#caller-picker button[type=submit]").await;
+    let picked = b.el("#i-caller option[selected]").await.attr("value").await;
+    assert_eq!(picked.unwrap(), Some(t.a.contact_id.to_string()));
     b.shot("console-intake-zh").await;
+    b.fill("#i-title", "来电：备份任务失败").await;
+    b.click("#sev-3").await;
+    b.fill(
+        "#i-description",
+        "客户来电，昨晚备份任务失败，报磁带库离线。",
+    )
+    .await;
+    b.submit("form[action='/console/intake'][method='post'] button[type=submit]")
+        .await;
+    let path = b.path().await;
+    let phoned = path.trim_start_matches("/console/cases/").to_owned();
+    let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{phoned}")).await;
+    assert_eq!(case["contact"]["id"], json!(t.a.contact_id), "{case}");
+    assert_eq!(
+        (case["channel"].as_str(), case["category"].as_str()),
+        (Some("phone"), Some("defect"))
+    );
 
     // The queue updates by itself when a case is opened elsewhere (no reload).
     b.go("/console?queue=unassigned").await;
@@ -469,7 +504,44 @@ async fn the_support_loop_in_a_browser(backend: TestBackend) {
         timeline.contains("5432") && timeline.contains(INTERNAL_CANARY),
         "{timeline}"
     );
-    for status in ["in_progress", "solution_proposed"] {
+    // A macro from the reply box, by keyboard: "m" picks the template, "Insert" puts its text for
+    // this case into the reply box (from the API, no reload), "Apply" posts it and starts work.
+    let (status, made) = t
+        .post(
+            &t.admin,
+            "/api/v1/reply-templates",
+            json!({"name": "开始处理", "shared": true,
+            "body_zh": "您好，问题 {{ case.number }} 已由{{ engineer.name }}开始处理。",
+            "body_en": "Case {{ case.number }} is being worked on.",
+            "changes": {"status": "in_progress"}}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{made}");
+    b.go(&format!("/console/cases/{number}")).await;
+    b.keys("m").await;
+    let focused =
+        b.c.execute("return document.activeElement.id;", vec![])
+            .await
+            .unwrap();
+    assert_eq!(focused, json!("t-template"));
+    b.click("#template-picker button[value='insert']").await;
+    let wanted = format!("问题 {number} 已由刘工程师开始处理");
+    b.el("#reply-body[data-inserted]").await;
+    let typed =
+        b.c.execute(
+            "return document.getElementById('reply-body').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        typed.as_str().unwrap_or_default().contains(&wanted),
+        "{typed}"
+    );
+    b.submit("#template-picker button[value='apply']").await;
+    assert!(b.text("#timeline").await.contains(&wanted));
+    assert!(b.text(".facts .status").await.contains("处理中"));
+    for status in ["solution_proposed"] {
         b.el(&format!("#c-status option[value='{status}']"))
             .await
             .click()

@@ -213,6 +213,16 @@ async fn call_home_pages_show_devices_sites_events_and_cases(backend: TestBacken
     assert!(!page.contains("SN-0001") && !page.contains("SN-8812"));
     let (status, _) = web.get("/console/call-home?outcome=entitled").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Heartbeats are left out of the list unless asked for, with a link that shows them.
+    let heartbeat_cell = "<td>Heartbeat</td>";
+    let (_, page) = web.get("/console/call-home").await;
+    assert!(!page.contains(heartbeat_cell), "{page}");
+    assert!(
+        page.contains("heartbeats=1\">Show heartbeats</a>"),
+        "{page}"
+    );
+    let (_, page) = web.get("/console/call-home?heartbeats=1").await;
+    assert!(page.contains(heartbeat_cell), "{page}");
 
     // The case page shows the fault with its occurrences and the device's events, marked.
     let (_, page) = web.get(&format!("/console/cases/{number}")).await;

@@ -291,6 +291,7 @@ async fn every_page_is_valid_in_both_languages(backend: TestBackend) {
                     "nav-",
                     "status-",
                     "queue-",
+                    "bulk-",
                     "error-",
                     "metric-",
                     "outcome-",

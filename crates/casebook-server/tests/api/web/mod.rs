@@ -7,6 +7,7 @@
 //! no process running).
 
 mod browser;
+mod browser_bulk;
 mod browser_kb;
 mod browser_merge;
 mod browser_teardown;
@@ -18,8 +19,10 @@ mod kb_pages;
 mod link_pages;
 mod mail_pages;
 mod portal;
+mod previews;
 mod profile_pages;
 mod public_kb;
+mod queue_pages;
 mod search_pages;
 mod sessions;
 

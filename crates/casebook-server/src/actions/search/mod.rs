@@ -1,6 +1,9 @@
 //! Use cases of search: one search over cases, articles, organisations, contacts and units with
-//! the caller's rights (the same [`CaseScope`] as every case list), and the count of customers
-//! who found an answer while typing a new case and left without filing it (deflection).
+//! the caller's rights (the same [`CaseScope`] as every case list) and the admins' synonyms
+//! (`synonyms.rs`), and the count of customers who found an answer while typing a new case and
+//! left without filing it (deflection).
+
+pub mod synonyms;
 
 use std::collections::HashSet;
 
@@ -8,6 +11,7 @@ use casebook_domain::ids::Id;
 use casebook_domain::knowledge::{self, ArticleStatus, ArticleVisibility};
 use casebook_domain::policy::{CaseAccess, CaseScope, Role, Subject};
 use casebook_store::search::{self as feed, Kind};
+use casebook_store::search_synonyms;
 
 use crate::actions::{ActionError, ActionResult};
 use crate::app::App;
@@ -156,7 +160,13 @@ pub async fn search_public(app: &App, request: Request) -> ActionResult<Results>
     Ok(results)
 }
 
-async fn run(app: &App, scope: Scope, request: Request) -> ActionResult<Results> {
+/// Runs a search with the synonyms as they are now.
+async fn run(app: &App, scope: Scope, mut request: Request) -> ActionResult<Results> {
+    let groups = {
+        let mut db = app.store.read().await?;
+        search_synonyms::all(&mut db).await?
+    };
+    request.synonyms = app.search.synonyms(&groups);
     let engine = app.search.engine().await?;
     tokio::task::spawn_blocking(move || search::run(&engine, scope, &request))
         .await

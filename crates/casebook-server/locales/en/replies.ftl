@@ -1,0 +1,26 @@
+# Canned replies and macros (web/console/replies.rs, the case page's template picker).
+replies-title = Reply templates and macros
+replies-explained = A template is a reply or an internal note with placeholders such as {"{{ case.number }}"}, {"{{ contact.name }}"}, {"{{ engineer.name }}"} and {"{{ deadline }}"}. A template that also changes the case (status, severity, tier, taking the case) is a macro. Shared templates are the desk's (managers and admins write them); personal ones are yours.
+replies-owner = Owner
+replies-shared = Shared
+replies-personal = Personal
+replies-changes = Also changes
+replies-none = No templates yet.
+replies-manage = Manage templates
+reply-new = New template
+reply-template = Template
+reply-macro = Macro
+reply-insert = Insert
+reply-apply = Apply
+reply-unchanged = (unchanged)
+reply-visibility-public = Public reply
+reply-visibility-internal = Internal note
+field-reply-shared = Shared with the desk (managers and admins)
+field-reply-visibility = Kind
+field-reply-body-zh = Text in Chinese
+field-reply-body-en = Text in English
+field-macro-status = Then set the status
+field-macro-severity = Then set the severity
+field-macro-tier = Then move to tier
+field-macro-take = Take the case
+shortcut-template = Reply templates and macros

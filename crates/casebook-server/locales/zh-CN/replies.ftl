@@ -1,0 +1,26 @@
+# 常用回复与宏（web/console/replies.rs，问题页面的模板选择）。
+replies-title = 常用回复与宏
+replies-explained = 模板是一条公开回复或内部备注，可以使用占位符，例如 {"{{ case.number }}"}、{"{{ contact.name }}"}、{"{{ engineer.name }}"} 和 {"{{ deadline }}"}。同时修改问题（状态、严重程度、支持层级、接手问题）的模板称为宏。共享模板属于整个服务台（由经理和管理员编写），个人模板只属于您自己。
+replies-owner = 归属
+replies-shared = 共享
+replies-personal = 个人
+replies-changes = 同时修改
+replies-none = 还没有模板。
+replies-manage = 管理模板
+reply-new = 新建模板
+reply-template = 模板
+reply-macro = 宏
+reply-insert = 插入
+reply-apply = 应用
+reply-unchanged = （不修改）
+reply-visibility-public = 公开回复
+reply-visibility-internal = 内部备注
+field-reply-shared = 与服务台共享（经理和管理员）
+field-reply-visibility = 类型
+field-reply-body-zh = 中文内容
+field-reply-body-en = 英文内容
+field-macro-status = 随后将状态改为
+field-macro-severity = 随后将严重程度改为
+field-macro-tier = 随后转到支持层级
+field-macro-take = 接手该问题
+shortcut-template = 常用回复与宏
