@@ -115,6 +115,8 @@ pub struct Case {
     pub unit: Option<NamedRef<UnitId>>,
     /// What the entitlement check decided when the case was opened (staff only).
     pub entitlement: Option<Entitlement>,
+    /// The case this one was merged into (it is closed and its conversation moved there).
+    pub merged_into: Option<CaseNumber>,
     /// Incremented by every change of the case's fields; send it back as `version` or `If-Match`.
     pub version: i64,
 }

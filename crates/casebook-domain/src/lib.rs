@@ -16,6 +16,7 @@ pub mod error;
 pub mod ids;
 pub mod knowledge;
 pub mod lifecycle;
+pub mod links;
 pub mod lookalike;
 pub mod mail;
 pub mod mail_auth;

@@ -33,6 +33,14 @@ pub enum EventKind {
     FieldsChange,
     /// Files were attached without a reply.
     Attachment,
+    /// The case was linked to another (`{"role": …, "case": …}`, seen from this case).
+    Linked,
+    /// A link to another case was removed.
+    Unlinked,
+    /// The case was merged into another, or another into it (`role` `merged_into`/`merged_from`).
+    Merged,
+    /// A reply was split into a new case (`role` `split_into`/`split_from`).
+    Split,
 }
 
 impl Named for EventKind {
@@ -47,6 +55,10 @@ impl Named for EventKind {
         Self::TierChange,
         Self::FieldsChange,
         Self::Attachment,
+        Self::Linked,
+        Self::Unlinked,
+        Self::Merged,
+        Self::Split,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -59,6 +71,10 @@ impl Named for EventKind {
             Self::TierChange => "tier_change",
             Self::FieldsChange => "fields_change",
             Self::Attachment => "attachment",
+            Self::Linked => "linked",
+            Self::Unlinked => "unlinked",
+            Self::Merged => "merged",
+            Self::Split => "split",
         }
     }
 }

@@ -34,7 +34,9 @@ macro_rules! case_view_columns {
                 (SELECT plan_id FROM case_sla WHERE case_id = c.id) AS plan_id,
                 c.entitlement_overridden_by,
                 (SELECT name FROM users WHERE id = c.entitlement_overridden_by) AS entitlement_overridden_by_name,
-                c.entitlement_override_reason"
+                c.entitlement_override_reason,
+                (SELECT m.year FROM cases m WHERE m.id = c.merged_into) AS merged_year,
+                (SELECT m.seq FROM cases m WHERE m.id = c.merged_into) AS merged_seq"
     };
 }
 
@@ -95,6 +97,8 @@ pub(crate) struct CaseRow {
     entitlement_overridden_by: Option<i64>,
     entitlement_overridden_by_name: Option<String>,
     entitlement_override_reason: Option<String>,
+    merged_year: Option<i64>,
+    merged_seq: Option<i64>,
 }
 
 pub(crate) fn named<T>(id: Option<i64>, name: Option<String>) -> Option<NamedRef<Id<T>>> {
@@ -167,6 +171,15 @@ impl CaseRow {
             closure_confirmation,
             unit: named(self.unit_id, self.unit_serial),
             entitlement,
+            merged_into: match (self.merged_year, self.merged_seq) {
+                (Some(year), Some(seq)) => Some(
+                    i16::try_from(year)
+                        .ok()
+                        .and_then(|y| CaseNumber::new(y, seq).ok())
+                        .ok_or_else(|| StoreError::corrupt("cases.merged_into", year))?,
+                ),
+                _ => None,
+            },
             version: self.version,
         })
     }

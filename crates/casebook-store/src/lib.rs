@@ -19,6 +19,7 @@ pub mod call_home_devices;
 pub mod call_home_read;
 pub mod call_home_views;
 pub mod call_home_watch;
+pub mod case_links;
 pub mod case_list;
 pub mod case_queue;
 pub mod cases;

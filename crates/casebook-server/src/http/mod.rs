@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod calendars;
 pub mod call_home;
+pub mod case_links;
 pub mod cases;
 pub mod contracts;
 pub mod directory;
@@ -65,6 +66,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(call_home::routes())
         .merge(contracts::routes())
         .merge(cases::routes())
+        .merge(case_links::routes())
         .merge(plans::routes())
         .merge(sla::routes())
         .merge(directory::routes())

@@ -21,8 +21,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use casebook_domain::CaseNumber;
+use casebook_domain::Named;
 use casebook_domain::Status;
 use casebook_domain::case::{Case, CasePatch};
+use casebook_domain::links::{CaseLink, LinkRole};
 use casebook_domain::policy::Visibility;
 use casebook_domain::timeline::{CaseEvent, CommentDraft};
 use serde::Deserialize;
@@ -54,6 +56,10 @@ pub struct CaseView {
     pub errors: Vec<String>,
     /// What was typed in the refused form.
     pub typed: Typed,
+    /// Its links to other cases the viewer may see.
+    pub links: Vec<CaseLink>,
+    /// The case the viewer asked for, merged into this one (a note says so).
+    pub merged_from: Option<CaseNumber>,
 }
 
 impl CaseView {
@@ -72,6 +78,7 @@ impl CaseView {
             .await?
             .items;
         let next_statuses = cases::next_statuses(app, who, &case);
+        let links = cases::links::list(app, who, number).await?;
         Ok(CaseView {
             ctx: viewer.ctx.clone(),
             case,
@@ -80,12 +87,37 @@ impl CaseView {
             next_statuses,
             errors,
             typed,
+            links,
+            merged_from: None,
         })
     }
 
     /// A comment's text as HTML.
     pub fn html(&self, text: &str) -> String {
         user_html(text)
+    }
+
+    /// The stable name of what a linked case is to this one (`duplicate_of` …).
+    pub fn link_role(&self, link: &CaseLink) -> &'static str {
+        link.role.as_str()
+    }
+
+    /// The kinds of link staff choose from (split links come from splitting a reply).
+    pub fn link_roles(&self) -> Vec<&'static str> {
+        LinkRole::ALL
+            .iter()
+            .filter(|r| r.to_store().is_ok())
+            .map(|r| r.as_str())
+            .collect()
+    }
+
+    /// Where this side's case pages are.
+    pub fn case_base(&self) -> &'static str {
+        if self.ctx.is_staff() {
+            Staff::BASE
+        } else {
+            Customer::BASE
+        }
     }
 
     /// Whether a timeline entry is an internal note.
@@ -274,6 +306,8 @@ pub async fn update(
 #[derive(Debug, Default, Deserialize)]
 pub struct ShowQuery {
     opened: Option<String>,
+    /// The merged case whose address led here.
+    merged: Option<String>,
 }
 
 /// The routes both sides have: the case page and its reply.
@@ -290,15 +324,22 @@ pub fn form<S: Side, F: CaseForm>() -> Router<AppState> {
     Router::new().route(&path, post(change::<S, F>))
 }
 
-/// `GET …/cases/{number}` (`?opened` when the case was just opened).
+/// `GET …/cases/{number}` (`?opened` when the case was just opened); a merged case's page
+/// leads to the case it was merged into (`?merged=` its number, for the note).
 pub async fn show<S: Side>(
     State(app): State<AppState>,
     CaseOf(viewer, number, _): CaseOf<S>,
     Query(q): Query<ShowQuery>,
 ) -> WebResult<Response> {
-    let view = CaseView::load(&app, &viewer, number, Vec::new(), Typed::default())
+    let mut view = CaseView::load(&app, &viewer, number, Vec::new(), Typed::default())
         .await
         .map_err(|e| viewer.fail(e))?;
+    // The number of a case merged into another still leads somewhere: to the survivor, with a note.
+    if let Some(into) = view.case.merged_into {
+        let to = format!("{}/{into}?merged={number}", S::Who::BASE);
+        return Ok(Redirect::to(&to).into_response());
+    }
+    view.merged_from = q.merged.and_then(|m| m.parse().ok());
     let page = S::page(&app, &viewer, view, q.opened.is_some()).await;
     Ok(render(&page.map_err(|e| viewer.fail(e))?))
 }

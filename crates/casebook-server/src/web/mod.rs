@@ -11,6 +11,7 @@
 pub mod assets;
 pub mod attachment_view;
 pub mod case_forms;
+pub mod case_links;
 pub mod case_page;
 pub mod choices;
 pub mod console;

@@ -203,13 +203,15 @@ impl Ctx {
         at.get().to_string()
     }
 
-    /// A timeline entry's change in words: `新建 → 已分配 (reason)`.
+    /// A timeline entry's change in words: `新建 → 已分配 (reason)`, or a link's
+    /// `重复于 2026-00042`.
     pub fn change(
         &self,
         kind: impl Arg<casebook_domain::timeline::EventKind>,
         change: &serde_json::Value,
     ) -> String {
         use casebook_domain::timeline::EventKind;
+        use serde_json::Value;
         let kind = kind.get();
         let side = |v: &serde_json::Value| -> String {
             match (kind, v) {
@@ -256,10 +258,14 @@ impl Ctx {
                 format!("{} → {}", outcome(from), outcome(to)),
             );
         }
-        let (Some(from), Some(to)) = (change.get("from"), change.get("to")) else {
-            return String::new();
+        let link = (change.get("role"), change.get("case"));
+        let mut text = match (change.get("from"), change.get("to"), link) {
+            (_, _, (Some(Value::String(role)), Some(Value::String(case)))) => {
+                format!("{} {case}", self.lang.t(&format!("link-role-{role}")))
+            }
+            (Some(from), Some(to), _) => format!("{} → {}", side(from), side(to)),
+            _ => return String::new(),
         };
-        let mut text = format!("{} → {}", side(from), side(to));
         if let Some(reason) = change
             .get("reason")
             .and_then(|r| r.as_str())

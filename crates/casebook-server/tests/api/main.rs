@@ -16,6 +16,8 @@ mod call_home_demo;
 mod call_home_events;
 mod call_home_sim;
 mod call_home_watch;
+mod case_links;
+mod case_merge;
 mod cases;
 mod cli;
 mod contracts;

@@ -1,7 +1,8 @@
 //! The case core: opening a case (`opening`), reading (`read`) and changing it (`update`), the
 //! conversation (`comments`) and files (`attachments`), the entitlement of a case
 //! (`entitlement`), the SLA clocks (`sla`), the queues with time left (`queue`), bulk changes
-//! (`bulk`), and what every one of them needs first (`access`).
+//! (`bulk`), links between cases (`links`), merging a duplicate (`merge`), splitting a reply
+//! into a new case (`split`), and what every one of them needs first (`access`).
 //! Channels (mail, call home) call it; it calls no channel: a record a channel keeps with a case
 //! change is handed in as a value (`kept_with`).
 
@@ -11,10 +12,13 @@ pub mod bulk;
 pub mod comments;
 pub mod entitlement;
 pub(crate) mod kept_with;
+pub mod links;
+pub mod merge;
 pub(crate) mod opening;
 mod queue;
 mod read;
 pub mod sla;
+pub mod split;
 mod update;
 
 pub use access::redact;

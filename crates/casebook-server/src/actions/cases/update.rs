@@ -103,6 +103,12 @@ pub async fn update(
         .ok_or(ActionError::NotFound("case"))?;
     lock_row(&mut db, Table::Cases, id.get()).await?;
     let before = visible_case(&mut db, who, number).await?;
+    if let Some(into) = before.merged_into {
+        return Err(ActionError::Conflict {
+            code: "case_merged",
+            message: format!("case {number} was merged into {into}; change {into} instead"),
+        });
+    }
     if patch.changes_more_than_status() {
         if !who.is_staff() {
             return Err(ActionError::Forbidden(

@@ -38,6 +38,7 @@ use axum::routing::{get, post};
 use self::case::Console;
 use crate::app::AppState;
 use crate::web::case_forms::{ChangeForm, EntitlementForm, EscalateForm};
+use crate::web::case_links::{LinkForm, MergeForm, SplitForm, UnlinkForm};
 use crate::web::{attachment_view, case_page};
 
 /// The console's routes.
@@ -48,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .merge(case_page::form::<Console, ChangeForm>())
         .merge(case_page::form::<Console, EscalateForm>())
         .merge(case_page::form::<Console, EntitlementForm>())
+        .merge(case_page::form::<Console, LinkForm>())
+        .merge(case_page::form::<Console, UnlinkForm>())
+        .merge(case_page::form::<Console, MergeForm>())
+        .merge(case_page::form::<Console, SplitForm>())
         .route("/console", get(queue::show))
         .route("/console/views", post(queue::save_view))
         .route("/console/queue/setup", post(queue_setup::save))

@@ -79,6 +79,33 @@ pub(super) fn request(
         "GET /api/v1/cases/{number}/timeline" => {
             call(M::GET, format!("/api/v1/cases/{case}/timeline"), None, true)
         }
+        "GET /api/v1/cases/{number}/links" => {
+            call(M::GET, format!("/api/v1/cases/{case}/links"), None, true)
+        }
+        "POST /api/v1/cases/{number}/links" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/links"),
+            Some(json!({"case": case, "role": "related"})),
+            true,
+        ),
+        "DELETE /api/v1/cases/{number}/links/{id}" => call(
+            M::DELETE,
+            format!("/api/v1/cases/{case}/links/0"),
+            None,
+            true,
+        ),
+        "POST /api/v1/cases/{number}/merge" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/merge"),
+            Some(json!({"into": case, "reason": "matrix"})),
+            true,
+        ),
+        "POST /api/v1/cases/{number}/split" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/split"),
+            Some(json!({"event_id": 999_999})),
+            true,
+        ),
         "GET /api/v1/organizations" => {
             call(M::GET, "/api/v1/organizations?q=CN-".into(), None, false)
         }

@@ -10,6 +10,7 @@
 mod browser;
 mod browser_bulk;
 mod browser_kb;
+mod browser_merge;
 mod browser_teardown;
 mod call_home_pages;
 mod console;
@@ -17,6 +18,7 @@ mod edit_pages;
 mod html;
 mod kb_pages;
 mod language;
+mod link_pages;
 mod mail_pages;
 mod portal;
 mod previews;

@@ -1,6 +1,7 @@
 //! Where a readable message goes: the case it answers (by the Message-IDs it refers to, the
-//! signed reply token, the subject's tag) if its sender may see that case, a new case, or the
-//! quarantine with the reason; and who its sender is to Casebook.
+//! signed reply token, the subject's tag; for a case merged into another, the surviving case)
+//! if its sender may see that case, a new case, or the quarantine with the reason; and who its
+//! sender is to Casebook.
 
 use casebook_domain::CaseNumber;
 use casebook_domain::case::{Case, CaseDraft};
@@ -249,7 +250,12 @@ pub(super) async fn route(
         (Some(number), Sender::User(user)) => {
             let who = Principal::user(&user, AuthVia::Mail)?;
             for candidate in &named {
-                match cases::get(app, &who, *candidate).await {
+                // A reply to a case merged into another joins the surviving case.
+                let found = match cases::get(app, &who, *candidate).await {
+                    Ok(case) => cases::merge::surviving(app, &who, case).await,
+                    Err(err) => Err(err),
+                };
+                match found {
                     Ok(case) => {
                         let NewCaseMail { body, files, .. } = new_mail;
                         return reply(app, &who, &case, mail, body, files).await;
