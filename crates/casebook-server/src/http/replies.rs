@@ -148,6 +148,8 @@ async fn render_template(
     ApiPath((number, id)): ApiPath<(CaseNumber, i64)>,
     ApiJson(body): ApiJson<RenderRequest>,
 ) -> ApiResult<Json<RenderedReply>> {
+    // A case the caller may not see does not exist for them, whatever else is wrong.
+    crate::actions::cases::get(&app, &who, number).await?;
     let lang = lang_of(body.lang.as_deref(), &who)?;
     let template = replies::get(&app, &who, id).await?;
     let text = render::text_for(&app, &who, &template, number, lang).await?;

@@ -26,9 +26,10 @@ pub async fn apply(
     text: Option<String>,
     lang: Lang,
 ) -> ActionResult<Case> {
+    // A case the principal may not see does not exist for them, whatever else is wrong.
+    let case = cases::get(app, who, number).await?;
     require(who, Permission::WorkCases)?;
     let template = get(app, who, id).await?;
-    let case = cases::get(app, who, number).await?;
     let changes = &template.changes;
     if let Some(status) = changes.status
         && status != case.status

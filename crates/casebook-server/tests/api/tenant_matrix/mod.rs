@@ -27,6 +27,8 @@ struct Objects {
     user: i64,
     case: String,
     attachment: i64,
+    /// An image attached to the case (shown inline).
+    image: i64,
     token: i64,
     site: i64,
     unit: i64,
@@ -110,6 +112,25 @@ async fn objects_of(
         .json()
         .await
         .unwrap();
+    let form = Form::new().part(
+        "file",
+        Part::bytes(b"\x89PNG\r\n\x1a\n".to_vec())
+            .file_name("a.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let image: Value = t
+        .client
+        .post(t.url(&format!("/api/v1/cases/{number}/attachments")))
+        .bearer_auth(user_token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let image = image["attachments"][0]["id"].as_i64().unwrap();
     let (status, _) = t
         .post(
             &t.engineer,
@@ -227,6 +248,7 @@ async fn objects_of(
         user: user_id,
         case: number,
         attachment: uploaded["attachments"][0]["id"].as_i64().unwrap(),
+        image,
         token: spare.token.id.get(),
         site: site["id"].as_i64().unwrap(),
         unit: unit["id"].as_i64().unwrap(),

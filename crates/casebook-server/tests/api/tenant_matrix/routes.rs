@@ -88,6 +88,72 @@ pub(super) fn request(
             Some(json!({"case": case, "role": "related"})),
             true,
         ),
+        "GET /api/v1/cases/{number}/attachments/{id}/inline" => call(
+            M::GET,
+            format!("/api/v1/cases/{case}/attachments/{}/inline", o.image),
+            None,
+            true,
+        ),
+        "POST /api/v1/cases/{number}/reply-templates/{id}/render" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/reply-templates/999999/render"),
+            Some(json!({"lang": "zh-CN"})),
+            true,
+        ),
+        "POST /api/v1/cases/{number}/reply-templates/{id}/apply" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/reply-templates/999999/apply"),
+            Some(json!({})),
+            true,
+        ),
+        "GET /api/v1/reply-templates" => {
+            call(M::GET, "/api/v1/reply-templates".into(), None, false)
+        }
+        "POST /api/v1/reply-templates" => call(
+            M::POST,
+            "/api/v1/reply-templates".into(),
+            Some(json!({"name": format!("matrix {n}"), "body_zh": "您好", "body_en": "Hello"})),
+            false,
+        ),
+        "GET /api/v1/reply-templates/{id}" => {
+            call(M::GET, "/api/v1/reply-templates/999999".into(), None, false)
+        }
+        "PATCH /api/v1/reply-templates/{id}" => call(
+            M::PATCH,
+            "/api/v1/reply-templates/999999".into(),
+            Some(json!({"body_en": "edited"})),
+            false,
+        ),
+        "DELETE /api/v1/reply-templates/{id}" => call(
+            M::DELETE,
+            "/api/v1/reply-templates/999999".into(),
+            None,
+            false,
+        ),
+        "GET /api/v1/search/synonyms" => {
+            call(M::GET, "/api/v1/search/synonyms".into(), None, false)
+        }
+        "POST /api/v1/search/synonyms" => call(
+            M::POST,
+            "/api/v1/search/synonyms".into(),
+            Some(json!({"words": [format!("矩阵{n}"), format!("matrix{n}")]})),
+            false,
+        ),
+        "GET /api/v1/search/synonyms/{id}" => {
+            call(M::GET, "/api/v1/search/synonyms/999999".into(), None, false)
+        }
+        "PATCH /api/v1/search/synonyms/{id}" => call(
+            M::PATCH,
+            "/api/v1/search/synonyms/999999".into(),
+            Some(json!({"words": ["甲", "乙"]})),
+            false,
+        ),
+        "DELETE /api/v1/search/synonyms/{id}" => call(
+            M::DELETE,
+            "/api/v1/search/synonyms/999999".into(),
+            None,
+            false,
+        ),
         "DELETE /api/v1/cases/{number}/links/{id}" => call(
             M::DELETE,
             format!("/api/v1/cases/{case}/links/0"),
