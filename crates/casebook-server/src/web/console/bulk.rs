@@ -62,7 +62,7 @@ fn reason(ctx: &Ctx, err: &ActionError) -> String {
     if KNOWN.contains(&code) {
         ctx.tk("bulk-error", code)
     } else {
-        crate::web::forms::messages(err).join("; ")
+        crate::web::forms::messages(err, ctx.lang).join("; ")
     }
 }
 
