@@ -222,6 +222,13 @@ mod tests {
         );
     }
 
+    fn keys(file: &str) -> Vec<String> {
+        file.lines()
+            .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
+            .map(|l| l.split(" =").next().unwrap_or_default().trim().to_owned())
+            .collect()
+    }
+
     /// The keys of every `.ftl` file of a language's folder (each part of the product may keep
     /// its own file beside `casebook.ftl`).
     fn keys_of(tag: &str) -> Vec<String> {
