@@ -18,7 +18,7 @@ fluent_templates::static_loader! {
 
 /// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
 /// [`Lang::has`] finds every message.
-const ARGUMENTS: [&str; 39] = [
+const ARGUMENTS: [&str; 41] = [
     "at",
     "calendar",
     "change",
@@ -40,6 +40,7 @@ const ARGUMENTS: [&str; 39] = [
     "message",
     "metric",
     "minutes",
+    "n",
     "name",
     "number",
     "occurrences",
@@ -50,6 +51,7 @@ const ARGUMENTS: [&str; 39] = [
     "problem",
     "serial",
     "severity",
+    "span",
     "suppressed",
     "target",
     "time",

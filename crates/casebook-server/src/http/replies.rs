@@ -125,9 +125,10 @@ async fn update_template(
     Ok(Json(replies::update(&app, &who, id, patch).await?))
 }
 
-/// Deletes a template (the caller's own; shared ones by managers and admins).
+/// Deletes a template (the caller's own; shared ones by managers and admins); one that is gone
+/// already answers 204 too.
 #[utoipa::path(delete, path = "/reply-templates/{id}", tag = "cases", params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody)))]
 async fn delete_template(
     State(app): State<AppState>,
     Auth(who): Auth,

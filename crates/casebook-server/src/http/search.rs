@@ -205,9 +205,9 @@ async fn update_synonyms(
     Ok(Json(synonyms::update(&app, &who, id, patch).await?))
 }
 
-/// Deletes a synonym group (admins).
+/// Deletes a synonym group (admins); a group that is gone already answers 204 too.
 #[utoipa::path(delete, path = "/search/synonyms/{id}", tag = "search", params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody)))]
 async fn delete_synonyms(
     State(app): State<AppState>,
     Auth(who): Auth,

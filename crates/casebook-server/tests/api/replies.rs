@@ -153,7 +153,22 @@ async fn templates_fill_in_the_case_and_macros_change_it(backend: TestBackend) {
     let (status, body) = t.get(&t.a.user_token, LIST).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, _) = t.post(&t.a.user_token, &apply_mine, json!({})).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a case the customer user did not open"
+    );
+    let theirs = t.case_of_a().await;
+    let theirs = format!(
+        "/api/v1/cases/{theirs}/reply-templates/{}/apply",
+        mine["id"]
+    );
+    let (status, _) = t.post(&t.a.user_token, &theirs, json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "their own case, but templates are staff's"
+    );
 }
 
 async fn template_edits_are_checked(backend: TestBackend) {
@@ -225,9 +240,17 @@ async fn template_edits_are_checked(backend: TestBackend) {
         (kept["body_zh"].as_str(), kept["body_en"].as_str()),
         (Some("您好"), Some("Hello again"))
     );
-    // Another engineer may not change or delete it (it is not theirs to see).
-    let (status, _) = t.call(Method::DELETE, &t.coordinator, &path, None).await;
+    // Another engineer may not change or delete it: it does not exist for them.
+    let (status, _) = t
+        .patch(&t.coordinator, &path, json!({"body_en": "mine now"}))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = t.call(Method::DELETE, &t.coordinator, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "deleting is repeatable");
+    let (status, _) = t.get(&t.engineer, &path).await;
+    assert_eq!(status, StatusCode::OK, "still there for its author");
     let (status, _) = t.call(Method::DELETE, &t.engineer, &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t.get(&t.engineer, &path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

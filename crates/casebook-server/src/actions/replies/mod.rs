@@ -183,15 +183,18 @@ pub async fn update(
     Ok(after)
 }
 
-/// Deletes a template the principal may edit.
+/// Deletes a template the principal may edit; one that is gone (or is someone else's own,
+/// which does not exist for them) is no error: deleting is repeatable.
 pub async fn delete(app: &App, who: &Principal, id: i64) -> ActionResult<()> {
     require(who, Permission::WorkCases)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    let before = reply_templates::get(&mut db, id)
+    let Some(before) = reply_templates::get(&mut db, id)
         .await?
         .filter(|t| sees(who, t))
-        .ok_or(ActionError::NotFound("reply template"))?;
+    else {
+        return Ok(());
+    };
     if !may_edit(who, &before) {
         return Err(ActionError::Forbidden(
             "only managers and admins delete shared templates",

@@ -91,14 +91,14 @@ pub async fn update(
     })
 }
 
-/// Deletes a group.
+/// Deletes a group; one that is gone already is no error (deleting is repeatable).
 pub async fn delete(app: &App, who: &Principal, id: i64) -> ActionResult<()> {
     require(who, Permission::ManageSearch)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
-    let before = search_synonyms::get(&mut db, id)
-        .await?
-        .ok_or(ActionError::NotFound("synonym group"))?;
+    let Some(before) = search_synonyms::get(&mut db, id).await? else {
+        return Ok(());
+    };
     search_synonyms::delete(&mut db, id).await?;
     db.audit(AuditEntry::change(
         now,

@@ -29,6 +29,10 @@ struct Objects {
     attachment: i64,
     /// An image attached to the case (shown inline).
     image: i64,
+    /// A shared reply template (templates belong to no organisation).
+    template: i64,
+    /// A synonym group (they belong to no organisation).
+    synonyms: i64,
     token: i64,
     site: i64,
     unit: i64,
@@ -131,6 +135,24 @@ async fn objects_of(
         .await
         .unwrap();
     let image = image["attachments"][0]["id"].as_i64().unwrap();
+    let (status, template) = t
+        .post(
+            &t.admin,
+            "/api/v1/reply-templates",
+            json!({"name": format!("matrix {title}"), "shared": true, "body_zh": "您好", "body_en": "Hello"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{template}");
+    let template = template["id"].as_i64().unwrap();
+    let (status, synonyms) = t
+        .post(
+            &t.admin,
+            "/api/v1/search/synonyms",
+            json!({"words": [format!("矩阵甲{org}"), format!("矩阵乙{org}")]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{synonyms}");
+    let synonyms = synonyms["id"].as_i64().unwrap();
     let (status, _) = t
         .post(
             &t.engineer,
@@ -249,6 +271,8 @@ async fn objects_of(
         case: number,
         attachment: uploaded["attachments"][0]["id"].as_i64().unwrap(),
         image,
+        template,
+        synonyms,
         token: spare.token.id.get(),
         site: site["id"].as_i64().unwrap(),
         unit: unit["id"].as_i64().unwrap(),

@@ -96,13 +96,13 @@ pub(super) fn request(
         ),
         "POST /api/v1/cases/{number}/reply-templates/{id}/render" => call(
             M::POST,
-            format!("/api/v1/cases/{case}/reply-templates/999999/render"),
+            format!("/api/v1/cases/{case}/reply-templates/{}/render", o.template),
             Some(json!({"lang": "zh-CN"})),
             true,
         ),
         "POST /api/v1/cases/{number}/reply-templates/{id}/apply" => call(
             M::POST,
-            format!("/api/v1/cases/{case}/reply-templates/999999/apply"),
+            format!("/api/v1/cases/{case}/reply-templates/{}/apply", o.template),
             Some(json!({})),
             true,
         ),
@@ -115,12 +115,15 @@ pub(super) fn request(
             Some(json!({"name": format!("matrix {n}"), "body_zh": "您好", "body_en": "Hello"})),
             false,
         ),
-        "GET /api/v1/reply-templates/{id}" => {
-            call(M::GET, "/api/v1/reply-templates/999999".into(), None, false)
-        }
+        "GET /api/v1/reply-templates/{id}" => call(
+            M::GET,
+            format!("/api/v1/reply-templates/{}", o.template),
+            None,
+            false,
+        ),
         "PATCH /api/v1/reply-templates/{id}" => call(
             M::PATCH,
-            "/api/v1/reply-templates/999999".into(),
+            format!("/api/v1/reply-templates/{}", o.template),
             Some(json!({"body_en": "edited"})),
             false,
         ),
@@ -139,12 +142,15 @@ pub(super) fn request(
             Some(json!({"words": [format!("矩阵{n}"), format!("matrix{n}")]})),
             false,
         ),
-        "GET /api/v1/search/synonyms/{id}" => {
-            call(M::GET, "/api/v1/search/synonyms/999999".into(), None, false)
-        }
+        "GET /api/v1/search/synonyms/{id}" => call(
+            M::GET,
+            format!("/api/v1/search/synonyms/{}", o.synonyms),
+            None,
+            false,
+        ),
         "PATCH /api/v1/search/synonyms/{id}" => call(
             M::PATCH,
-            "/api/v1/search/synonyms/999999".into(),
+            format!("/api/v1/search/synonyms/{}", o.synonyms),
             Some(json!({"words": ["甲", "乙"]})),
             false,
         ),
