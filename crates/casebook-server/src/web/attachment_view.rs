@@ -81,8 +81,11 @@ pub struct PreviewQuery {
 
 /// The preview route of side `S`.
 pub fn routes<S: Side>() -> Router<AppState> {
-    let path = format!("{}/{{number}}/attachments/{{id}}", S::Who::BASE);
-    Router::new().route(&path, get(preview::<S>))
+    let base = S::Who::BASE;
+    Router::new().route(
+        &format!("{base}/{{number}}/attachments/{{id}}"),
+        get(preview::<S>),
+    )
 }
 
 /// `GET …/cases/{number}/attachments/{id}`.

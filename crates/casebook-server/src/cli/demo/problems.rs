@@ -93,7 +93,8 @@ pub(super) async fn demo_case(
     let mut body = json!({
         "title": title, "description": description, "product_id": product_id, "product_version": versions[i % versions.len()],
         "operating_system": os,
-        "environment": "生产环境 / production, 2 nodes", "category": category, "severity": severity, "channel": channel,
+        "environment": if org.english { "production, 2 nodes" } else { "生产环境，双节点" },
+        "category": category, "severity": severity, "channel": channel,
     });
     if !by_customer {
         body["organization_id"] = json!(org.id);

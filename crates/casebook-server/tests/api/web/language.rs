@@ -155,7 +155,6 @@ async fn user_data(
         "/api/v1/call-home/keys",
         "/api/v1/mail/quarantine",
         "/api/v1/tokens",
-        "/api/v1/search/synonyms",
         "/api/v1/reply-templates",
     ] {
         for mut item in items(t, path).await {

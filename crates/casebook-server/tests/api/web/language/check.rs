@@ -143,7 +143,10 @@ impl UserData {
             // sentence anywhere: such an end is data when the rest is and a datum holds it.
             let others = data.iter().enumerate().all(|(m, d)| m == n || *d);
             let end = pieces.len() > 1 && (n == 0 || n + 1 == pieces.len());
-            let cut = end && others && self.texts.iter().any(|d| d.contains(piece.trim()));
+            // A cut end of some length is data when a datum holds it, whatever its neighbours
+            // are (a search snippet also joins the fields a case is indexed with).
+            let holds = self.texts.iter().any(|d| d.contains(piece.trim()));
+            let cut = end && holds && (others || piece.trim().chars().count() >= 8);
             if data[n] || cut {
                 rest = rest.replace(piece.trim(), " ");
             }

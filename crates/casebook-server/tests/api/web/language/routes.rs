@@ -110,6 +110,17 @@ pub const NOT_PAGES: &[&str] = &[
     "/favicon.svg",
 ];
 
+/// The `BASE` addresses of the case page's sides (`const BASE: &'static str = "…"`).
+fn case_page_bases() -> Vec<String> {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/case_page.rs");
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("const BASE: &'static str = \""))
+        .filter_map(|l| l.split('"').nth(1).map(str::to_owned))
+        .collect()
+}
+
 /// The GET routes written in `src/web`.
 pub fn routes_in_source() -> BTreeSet<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
@@ -153,15 +164,13 @@ fn routes_of(source: &str, found: &mut BTreeSet<String>) {
         if !call.contains("get(") {
             continue;
         }
-        if call.trim_start().starts_with("&format!(\"{base}") {
-            // The case page of each side, under its `BASE`.
-            for base in code
-                .lines()
-                .filter(|l| l.contains("const BASE: &'static str = \""))
-            {
-                if let Some(base) = base.split('"').nth(1) {
-                    found.insert(format!("{base}/{{number}}"));
-                }
+        if let Some(rest) = call.trim_start().strip_prefix("&format!(\"{base}") {
+            // A page of each side of the case page, under its `BASE` (declared in
+            // `case_page.rs`): `{base}/{{number}}`, `{base}/{{number}}/attachments/{{id}}`.
+            let suffix = rest.split('"').next().unwrap_or_default();
+            let suffix = suffix.replace("{{", "{").replace("}}", "}");
+            for base in case_page_bases() {
+                found.insert(format!("{base}{suffix}"));
             }
         } else if let Some(path) = path_of(call, &code) {
             found.insert(path);
