@@ -4,5 +4,5 @@ synonyms-new = New synonym group
 synonyms-edit = Edit
 synonyms-delete = Delete
 synonyms-none = No synonyms: search finds only the words typed.
-synonyms-explained = A search for one word of a group also finds the group's other words (磁盘 also finds 硬盘 and disk). Changes apply to the next search; nothing is re-indexed.
+synonyms-explained = A search for one word of a group also finds the group's other words ("disk" also finds the Chinese words for a disk). Changes apply to the next search; nothing is re-indexed.
 field-synonym-words = Words (separated by commas)

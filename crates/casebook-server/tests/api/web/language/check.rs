@@ -137,7 +137,10 @@ impl UserData {
         // Lines and sentences of people's text (a search snippet joins and cuts them).
         let split = trimmed.replace(". ", ".\n").replace('。', "。\n");
         let pieces: Vec<&str> = split.lines().filter(|p| !p.trim().is_empty()).collect();
-        let data: Vec<bool> = pieces.iter().map(|p| self.part_of_data(p)).collect();
+        let data: Vec<bool> = pieces
+            .iter()
+            .map(|p| self.part_of_data(p) || self.made_of_data(p))
+            .collect();
         for (n, piece) in pieces.iter().enumerate() {
             // An excerpt of people's text (a search suggestion) may cut its first and last
             // sentence anywhere: such an end is data when the rest is and a datum holds it.
@@ -152,6 +155,20 @@ impl UserData {
             }
         }
         rest
+    }
+
+    /// Whether a line is people's values side by side (a case's product, version, operating
+    /// system and environment, as its search text joins them): nothing but spaces and
+    /// punctuation is left when they are taken out.
+    fn made_of_data(&self, piece: &str) -> bool {
+        let mut rest = piece.to_owned();
+        for data in &self.texts {
+            if data.chars().count() >= 2 && rest.contains(data.as_str()) {
+                rest = rest.replace(data.as_str(), " ");
+            }
+        }
+        rest.chars()
+            .all(|c| c.is_whitespace() || c.is_ascii_punctuation() || c.is_ascii_digit())
     }
 
     /// Whether a piece of text is people's: all of a datum, or a long part of one (an excerpt,
