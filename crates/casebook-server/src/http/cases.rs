@@ -286,7 +286,7 @@ fn content_disposition(name: &str) -> String {
 /// Download an attachment: always as a download (`Content-Disposition: attachment`), never
 /// sniffed, sandboxed.
 #[utoipa::path(get, path = "/cases/{number}/attachments/{id}", tag = "cases", params(("number" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the file, with the type it was uploaded with (active types as application/octet-stream)", content_type = "*/*"), (status = 404, body = ErrorBody)))]
 async fn download_attachment(
     State(app): State<AppState>,
     Auth(who): Auth,
@@ -336,7 +336,7 @@ fn file_response(
 /// inline`), never sniffed; any other type is not shown inline (404: download it instead).
 #[utoipa::path(get, path = "/cases/{number}/attachments/{id}/inline", tag = "cases",
     params(("number" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, description = "the image or PDF", content_type = "application/octet-stream"),
+    responses((status = 200, description = "the image or PDF", content_type = "*/*"),
         (status = 404, body = ErrorBody)))]
 async fn inline_attachment(
     State(app): State<AppState>,
