@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{FOREIGN_CANARY, INTERNAL_CANARY, TestApp};
 
+mod desk_tools;
 mod routes;
 
 use routes::request;

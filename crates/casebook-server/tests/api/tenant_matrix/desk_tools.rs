@@ -1,0 +1,89 @@
+//! The matrix's requests for the desk's tools: an attachment shown inline, reply templates and
+//! macros, search synonyms. Templates and synonym groups belong to no organisation; the one
+//! each organisation's objects name was made for the matrix.
+
+use reqwest::Method;
+use serde_json::json;
+
+use super::{Call, Objects, call};
+
+/// How to call each of these routes for a target; `None` for any other route.
+pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
+    use Method as M;
+    let case = &o.case;
+    Some(match route {
+        "GET /api/v1/cases/{number}/attachments/{id}/inline" => call(
+            M::GET,
+            format!("/api/v1/cases/{case}/attachments/{}/inline", o.image),
+            None,
+            true,
+        ),
+        "POST /api/v1/cases/{number}/reply-templates/{id}/render" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/reply-templates/{}/render", o.template),
+            Some(json!({"lang": "zh-CN"})),
+            true,
+        ),
+        "POST /api/v1/cases/{number}/reply-templates/{id}/apply" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/reply-templates/{}/apply", o.template),
+            Some(json!({})),
+            true,
+        ),
+        "GET /api/v1/reply-templates" => {
+            call(M::GET, "/api/v1/reply-templates".into(), None, false)
+        }
+        "POST /api/v1/reply-templates" => call(
+            M::POST,
+            "/api/v1/reply-templates".into(),
+            Some(json!({"name": format!("matrix {n}"), "body_zh": "您好", "body_en": "Hello"})),
+            false,
+        ),
+        "GET /api/v1/reply-templates/{id}" => call(
+            M::GET,
+            format!("/api/v1/reply-templates/{}", o.template),
+            None,
+            false,
+        ),
+        "PATCH /api/v1/reply-templates/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/reply-templates/{}", o.template),
+            Some(json!({"body_en": "edited"})),
+            false,
+        ),
+        "DELETE /api/v1/reply-templates/{id}" => call(
+            M::DELETE,
+            "/api/v1/reply-templates/999999".into(),
+            None,
+            false,
+        ),
+        "GET /api/v1/search/synonyms" => {
+            call(M::GET, "/api/v1/search/synonyms".into(), None, false)
+        }
+        "POST /api/v1/search/synonyms" => call(
+            M::POST,
+            "/api/v1/search/synonyms".into(),
+            Some(json!({"words": [format!("矩阵{n}"), format!("matrix{n}")]})),
+            false,
+        ),
+        "GET /api/v1/search/synonyms/{id}" => call(
+            M::GET,
+            format!("/api/v1/search/synonyms/{}", o.synonyms),
+            None,
+            false,
+        ),
+        "PATCH /api/v1/search/synonyms/{id}" => call(
+            M::PATCH,
+            format!("/api/v1/search/synonyms/{}", o.synonyms),
+            Some(json!({"words": ["甲", "乙"]})),
+            false,
+        ),
+        "DELETE /api/v1/search/synonyms/{id}" => call(
+            M::DELETE,
+            "/api/v1/search/synonyms/999999".into(),
+            None,
+            false,
+        ),
+        _ => return None,
+    })
+}
