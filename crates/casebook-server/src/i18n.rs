@@ -282,29 +282,38 @@ mod tests {
         assert!(en.len() > 50, "only {} messages", en.len());
     }
 
-    #[test]
-    fn every_key_the_templates_use_exists() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        let mut missing = Vec::new();
+    /// Every file below `dir`.
+    fn files_under(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
         let mut stack = vec![dir];
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     stack.push(path);
-                    continue;
+                } else {
+                    files.push(path);
                 }
-                let text = std::fs::read_to_string(&path).unwrap();
-                for piece in text
-                    .split(".t(\"")
-                    .skip(1)
-                    .chain(text.split(".t1(\"").skip(1))
-                {
-                    let key = piece.split('"').next().unwrap_or_default();
-                    for lang in Lang::ALL {
-                        if !lang.has(key) {
-                            missing.push(format!("{}: {key} ({})", path.display(), lang.tag()));
-                        }
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn every_key_the_templates_use_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        for path in files_under(dir) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for piece in text
+                .split(".t(\"")
+                .skip(1)
+                .chain(text.split(".t1(\"").skip(1))
+            {
+                let key = piece.split('"').next().unwrap_or_default();
+                for lang in Lang::ALL {
+                    if !lang.has(key) {
+                        missing.push(format!("{}: {key} ({})", path.display(), lang.tag()));
                     }
                 }
             }
@@ -318,30 +327,23 @@ mod tests {
         // notifications).
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut missing = Vec::new();
-        let mut stack = vec![dir];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).unwrap();
-                for call in [".t(\"", ".t1(\"", ".tn(\""] {
-                    for piece in text.split(call).skip(1) {
-                        let key = piece.split('"').next().unwrap_or_default();
-                        if key.is_empty() || key.contains(['{', ' ']) {
-                            continue;
-                        }
-                        for lang in Lang::ALL {
-                            if !lang.has(key) {
-                                missing.push(format!("{}: {key} ({})", path.display(), lang.tag()));
-                            }
+        for path in files_under(dir) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in [".t(\"", ".t1(\"", ".tn(\""] {
+                for piece in text.split(call).skip(1) {
+                    let key = piece.split('"').next().unwrap_or_default();
+                    if key.is_empty() || key.contains(['{', ' ']) {
+                        continue;
+                    }
+                    for lang in Lang::ALL {
+                        if !lang.has(key) {
+                            missing.push(format!("{}: {key} ({})", path.display(), lang.tag()));
                         }
                     }
                 }
             }
         }
+
         assert!(missing.is_empty(), "{missing:#?}");
     }
 
@@ -353,24 +355,16 @@ mod tests {
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
         let mut missing = Vec::new();
-        let mut stack = vec![dir];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).unwrap();
-                for literal in text.split('"').skip(1).step_by(2) {
-                    let is_key = PREFIXES.iter().any(|p| literal.starts_with(p))
-                        && literal.chars().all(|c| {
-                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
-                        });
-                    for lang in Lang::ALL {
-                        if is_key && !literal.ends_with('-') && !lang.has(literal) {
-                            missing.push(format!("{}: {literal} ({})", path.display(), lang.tag()));
-                        }
+        for path in files_under(dir) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for literal in text.split('"').skip(1).step_by(2) {
+                let is_key = PREFIXES.iter().any(|p| literal.starts_with(p))
+                    && literal.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                    });
+                for lang in Lang::ALL {
+                    if is_key && !literal.ends_with('-') && !lang.has(literal) {
+                        missing.push(format!("{}: {literal} ({})", path.display(), lang.tag()));
                     }
                 }
             }
