@@ -223,6 +223,10 @@ pub struct Contract {
     pub incidents: Option<i64>,
     /// Cases charged to it so far.
     pub incidents_used: i64,
+    /// Hours included (a bank of hours); absent: no bank.
+    pub hours: Option<i64>,
+    /// Billable minutes recorded on the cases charged to it so far.
+    pub minutes_used: i64,
     /// The vendor's service manager for this customer.
     pub service_manager: Option<NamedRef<UserId>>,
     /// Notes.
@@ -279,6 +283,9 @@ pub struct ContractDraft {
     /// Incidents included; absent: unlimited.
     #[schema(minimum = 0)]
     pub incidents: Option<i64>,
+    /// Hours included (a bank of hours); absent: no bank.
+    #[schema(minimum = 0)]
+    pub hours: Option<i64>,
     /// The service manager (staff).
     pub service_manager_id: Option<UserId>,
     /// Notes.
@@ -315,6 +322,10 @@ pub struct ContractPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub incidents: Change<i64>,
+    /// New bank of hours, or `null` for none.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub hours: Change<i64>,
     /// New service manager, or `null`.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]

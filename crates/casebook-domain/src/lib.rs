@@ -29,6 +29,7 @@ pub mod synonyms;
 pub mod text;
 pub mod timeline;
 pub mod users;
+pub mod work;
 
 pub use attributes::{Category, Channel, Named, Severity, Status, Tier};
 pub use case_number::CaseNumber;

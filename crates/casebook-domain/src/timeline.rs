@@ -134,4 +134,7 @@ pub struct CommentDraft {
     pub body: LongText,
     /// `public` (default) or `internal` (staff only).
     pub visibility: Option<Visibility>,
+    /// Time spent, recorded with the reply (staff only).
+    #[serde(default)]
+    pub work: Option<crate::work::WorkDraft>,
 }

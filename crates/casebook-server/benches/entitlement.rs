@@ -99,6 +99,8 @@ async fn load(app: &App, orgs: usize, products: &[ProductId]) {
                 services: vec![Service::OnSite],
                 incidents: None,
                 incidents_used: 0,
+                hours: None,
+                minutes_used: 0,
                 service_manager: None,
                 notes: String::new(),
                 created_at: now,

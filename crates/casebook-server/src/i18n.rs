@@ -18,7 +18,7 @@ fluent_templates::static_loader! {
 
 /// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
 /// [`Lang::has`] finds every message.
-const ARGUMENTS: [&str; 41] = [
+const ARGUMENTS: [&str; 44] = [
     "at",
     "calendar",
     "change",
@@ -32,6 +32,7 @@ const ARGUMENTS: [&str; 41] = [
     "fields",
     "from",
     "hours",
+    "included",
     "label",
     "last",
     "limit",
@@ -49,6 +50,7 @@ const ARGUMENTS: [&str; 41] = [
     "percent",
     "plan",
     "problem",
+    "remaining",
     "serial",
     "severity",
     "span",
@@ -58,6 +60,7 @@ const ARGUMENTS: [&str; 41] = [
     "title",
     "unit",
     "until",
+    "used",
     "what",
     "year",
 ];

@@ -26,6 +26,8 @@ struct Row {
     coverage: String,
     incidents: Option<i64>,
     incidents_used: i64,
+    hours: Option<i64>,
+    minutes_used: i64,
     service_manager_id: Option<i64>,
     service_manager_name: Option<String>,
     notes: String,
@@ -86,6 +88,8 @@ impl Row {
             services,
             incidents: self.incidents,
             incidents_used: self.incidents_used,
+            hours: self.hours,
+            minutes_used: self.minutes_used,
             service_manager: self.service_manager_id.zip(self.service_manager_name).map(
                 |(id, name)| NamedRef {
                     id: Id::new(id),
@@ -103,6 +107,7 @@ impl Row {
 const SELECT: &str = "SELECT c.id, c.contract_number, c.organization_id, c.plan_id, c.starts_on, c.ends_on, c.precedence,
         c.channels, c.services, c.coverage, c.incidents,
         (SELECT COUNT(*) FROM cases k WHERE k.contract_id = c.id AND k.entitlement_outcome = 'entitled') AS incidents_used,
+        c.hours, (SELECT CAST(COALESCE(SUM(w.minutes), 0) AS BIGINT) FROM work_entries w WHERE w.contract_id = c.id AND w.billable) AS minutes_used,
         c.service_manager_id, m.name AS service_manager_name, c.notes, c.created_at, c.updated_at, c.version
      FROM contracts c LEFT JOIN users m ON m.id = c.service_manager_id";
 
@@ -115,13 +120,13 @@ pub async fn insert(db: &mut Db, c: &Contract, now: Timestamp) -> StoreResult<Co
     let coverage = coverage_of(db, c).await?;
     let (id,): (i64,) = on_db!(db, conn => sqlx::query_as(
         "INSERT INTO contracts (contract_number, organization_id, plan_id, starts_on, ends_on, precedence, channels,
-                                services, incidents, service_manager_id, notes, created_at, updated_at, coverage)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id")
+                                services, incidents, service_manager_id, notes, created_at, updated_at, coverage, hours)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING id")
         .bind(&c.contract_number).bind(c.organization_id.get()).bind(c.plan.as_str())
         .bind(c.starts_on.to_string()).bind(c.ends_on.to_string()).bind(c.precedence)
         .bind(json(&c.channels)).bind(json(&c.services)).bind(c.incidents)
         .bind(c.service_manager.as_ref().map(|m| m.id.get())).bind(&c.notes).bind(Ts::new(now))
-        .bind(&coverage).fetch_one(conn).await)?;
+        .bind(&coverage).bind(c.hours).fetch_one(conn).await)?;
     let id = Id::new(id);
     replace_coverage(db, id, c).await?;
     Ok(id)
@@ -133,12 +138,12 @@ pub async fn update(db: &mut Db, c: &Contract, now: Timestamp) -> StoreResult<()
     let changed = exec_db!(db, conn => sqlx::query(
         "UPDATE contracts SET plan_id = $1, starts_on = $2, ends_on = $3, precedence = $4, channels = $5,
              services = $6, incidents = $7, service_manager_id = $8, notes = $9, updated_at = $10,
-             coverage = $13, version = version + 1
+             coverage = $13, hours = $14, version = version + 1
          WHERE id = $11 AND version = $12")
         .bind(c.plan.as_str()).bind(c.starts_on.to_string()).bind(c.ends_on.to_string()).bind(c.precedence)
         .bind(json(&c.channels)).bind(json(&c.services)).bind(c.incidents)
         .bind(c.service_manager.as_ref().map(|m| m.id.get())).bind(&c.notes).bind(Ts::new(now))
-        .bind(c.id.get()).bind(c.version).bind(&coverage).execute(conn).await)?;
+        .bind(c.id.get()).bind(c.version).bind(&coverage).bind(c.hours).execute(conn).await)?;
     if changed == 0 {
         return Err(StoreError::StaleVersion);
     }

@@ -52,6 +52,7 @@ mod time;
 pub mod timeline;
 pub mod units;
 pub mod users;
+pub mod work_entries;
 
 pub use audit::{AuditActor, AuditEntry};
 pub use db::{Backend, Db, SqliteSync, Store, StoreOptions, redact};

@@ -23,6 +23,8 @@ fn contract(id: i64, number: &str, starts: Date, ends: Date) -> Contract {
         services: vec![Service::OnSite],
         incidents: None,
         incidents_used: 0,
+        hours: None,
+        minutes_used: 0,
         service_manager: None,
         notes: String::new(),
         created_at: "2026-01-01T00:00:00Z".parse().unwrap(),

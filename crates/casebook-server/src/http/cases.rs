@@ -174,7 +174,11 @@ impl FromRequest<AppState> for CommentInput {
             .map_err(|e| ApiError::Action(ActionError::Validation(vec![e.on("body")])))?;
         let visibility = visibility_field(&form)?;
         Ok(CommentInput {
-            draft: CommentDraft { body, visibility },
+            draft: CommentDraft {
+                body,
+                visibility,
+                work: None,
+            },
             files: form.files,
         })
     }

@@ -19,6 +19,7 @@ pub mod search;
 pub mod sla;
 pub mod system;
 pub mod users;
+pub mod work;
 
 use axum::Router;
 use axum::response::IntoResponse;
@@ -73,6 +74,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(users::routes())
         .merge(mail::routes())
         .merge(replies::routes())
+        .merge(work::routes())
         .merge(search::routes())
         .merge(system::api_routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 use crate::actions::cases::sla::ClockView;
 use crate::actions::{ActionError, cases, cases::comments, cases::sla};
 use crate::app::AppState;
+use crate::web::case_work::WorkFields;
 use crate::web::choices::first;
 use crate::web::forms::{Typed, parse, read_checked, refusal};
 use crate::web::page::{Ctx, render, render_status, user_html};
@@ -352,24 +353,43 @@ pub async fn reply<S: Side>(
     multipart: Multipart,
 ) -> WebResult<Response> {
     let names: &[&str] = if S::Who::NOTES {
-        &["body", "visibility"]
+        &[
+            "body",
+            "visibility",
+            "work_minutes",
+            "work_activity",
+            "work_billable",
+            "work_at",
+        ]
     } else {
         &["body"]
     };
     let (mut form, refusal) = read_checked(&viewer, &app, multipart, names).await?;
     let body = form.text("body").unwrap_or_default().to_owned();
     let internal = S::Who::NOTES && form.text("visibility") == Some("internal");
-    let typed = Typed {
+    let text = |name: &str| form.text(name).unwrap_or_default().to_owned();
+    let work = WorkFields {
+        work_minutes: text("work_minutes"),
+        work_activity: text("work_activity"),
+        work_billable: form.text("work_billable").map(str::to_owned),
+        work_at: text("work_at"),
+    };
+    let mut typed = Typed {
         body: body.clone(),
         internal,
         ..Typed::default()
     };
+    work.typed(&mut typed);
     if let Some(err) = refusal {
         return refused::<S>(&app, &viewer, number, err, typed).await;
     }
     let draft = if S::Who::NOTES {
         let visibility = if internal { "internal" } else { "public" };
-        json!({"body": body, "visibility": visibility})
+        let mut draft = json!({"body": body, "visibility": visibility});
+        if let Some(work) = work.json(&app.config.time_zone()) {
+            draft["work"] = work;
+        }
+        draft
     } else {
         json!({"body": body})
     };

@@ -24,6 +24,16 @@ pub struct Typed {
     pub internal: bool,
     /// The reason of a change.
     pub reason: String,
+    /// Minutes of time spent, as typed.
+    pub work_minutes: String,
+    /// The activity of time spent.
+    pub work_activity: String,
+    /// Whether the time was billable.
+    pub work_billable: bool,
+    /// When the work started, as typed.
+    pub work_at: String,
+    /// The note of time recorded alone.
+    pub work_note: String,
 }
 
 /// Parses a JSON document built from form fields into `T`, naming the field that failed.

@@ -13,8 +13,10 @@ pub mod attachment_view;
 pub mod case_forms;
 pub mod case_links;
 pub mod case_page;
+pub mod case_work;
 pub mod choices;
 pub mod console;
+pub mod contract_usage;
 pub mod forms;
 pub use crate::i18n;
 pub mod mail_links;
@@ -103,6 +105,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(portal::routes())
         .merge(notifications::routes())
         .merge(profile::routes())
+        .merge(contract_usage::routes())
         .merge(mail_links::routes())
         .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))

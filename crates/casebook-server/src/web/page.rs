@@ -27,6 +27,7 @@ macro_rules! args {
 }
 
 args!(
+    casebook_domain::work::Activity,
     casebook_domain::Status,
     casebook_domain::Channel,
     casebook_domain::Category,
@@ -109,6 +110,11 @@ impl Ctx {
     /// The label of a tier.
     pub fn tier(&self, value: impl Arg<casebook_domain::Tier>) -> String {
         self.label::<casebook_domain::Tier>("tier", value)
+    }
+
+    /// The label of an activity time is spent on.
+    pub fn activity(&self, value: impl Arg<casebook_domain::work::Activity>) -> String {
+        self.label::<casebook_domain::work::Activity>("activity", value)
     }
 
     /// The label of a role.

@@ -53,3 +53,4 @@ mod sign_out_everywhere;
 mod sla;
 mod tenant_matrix;
 mod web;
+mod work;

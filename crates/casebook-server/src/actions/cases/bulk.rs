@@ -201,6 +201,7 @@ async fn apply_one(
             let draft = CommentDraft {
                 body: body.clone(),
                 visibility: Some(Visibility::Internal),
+                work: None,
             };
             comments::add(app, who, item.number, draft, Vec::new()).await?;
             return Ok(case.version);

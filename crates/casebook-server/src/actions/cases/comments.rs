@@ -42,6 +42,13 @@ async fn add_from(
         return Err(ActionError::field("body", "required", "the reply is empty"));
     }
     let visibility = visibility_for(who, draft.visibility)?;
+    if draft.work.is_some() && !who.is_staff() {
+        return Err(ActionError::field(
+            "work",
+            "staff_only",
+            "only support staff record time on a case",
+        ));
+    }
     check_uploads(app, &uploads)?;
     let now = app.clock.now();
     let mut db = app.store.write().await?;
@@ -113,7 +120,7 @@ async fn add_from(
             name: who.name.clone(),
         }),
         at: now,
-        body: Some(draft.body.into()),
+        body: Some(draft.body.clone().into()),
         change: None,
         attachments,
     };
@@ -131,6 +138,19 @@ async fn add_from(
         None,
         Some(&event),
     ));
+    if let Some(work) = &draft.work {
+        super::work::record_in(
+            app,
+            &mut db,
+            who,
+            &case,
+            work,
+            super::work::Recorded::manual(),
+            "work.",
+            now,
+        )
+        .await?;
+    }
     if let Some(mail) = mail {
         super::kept_with::keep_mail(&mut db, mail, MailDisposition::Threaded, case.id, now).await?;
     }
@@ -139,17 +159,41 @@ async fn add_from(
 }
 
 /// A reply or note with files, or the files alone when there is no text (web forms and mail
-/// send both). `mail` is the mail it comes from, kept as threaded into the case in the same
-/// transaction.
+/// send both), or the time spent alone when there is neither. `mail` is the mail it comes
+/// from, kept as threaded into the case in the same transaction. Time sent with files alone is
+/// recorded after them.
 pub async fn add_or_attach(
     app: &App,
     who: &Principal,
     number: CaseNumber,
-    draft: CommentDraft,
+    mut draft: CommentDraft,
     uploads: Vec<Upload>,
     mail: Option<&NewMail<'_>>,
 ) -> ActionResult<()> {
-    if draft.body.is_empty() && !uploads.is_empty() {
+    if !draft.body.is_empty() {
+        add_from(app, who, number, draft, uploads, mail).await?;
+        return Ok(());
+    }
+    let work = draft.work.take();
+    if !uploads.is_empty() || work.is_none() {
+        if work.is_some() && !who.is_staff() {
+            return Err(ActionError::field(
+                "work",
+                "staff_only",
+                "only support staff record time on a case",
+            ));
+        }
+        if let Some(w) = &work {
+            let errors = w.check(app.clock.now(), "work.");
+            if !errors.is_empty() {
+                return Err(ActionError::Validation(errors));
+            }
+        }
+        if uploads.is_empty() {
+            // Neither text nor files: refused as an empty reply.
+            add_from(app, who, number, draft, uploads, mail).await?;
+            return Ok(());
+        }
         crate::actions::cases::attachments::add_from(
             app,
             who,
@@ -159,8 +203,9 @@ pub async fn add_or_attach(
             mail,
         )
         .await?;
-    } else {
-        add_from(app, who, number, draft, uploads, mail).await?;
+    }
+    if let Some(work) = work {
+        super::work::add(app, who, number, work).await?;
     }
     Ok(())
 }

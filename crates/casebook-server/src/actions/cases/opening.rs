@@ -353,6 +353,14 @@ pub(crate) async fn write(
     let number = cases::next_number(db, year).await?;
     let id = cases::insert(db, number, columns, who.user_id(), now).await?;
     cases::set_entitlement(db, id, &checked.stored, false).await?;
+    // A contract with a number of incidents tells its people at 80 % and 100 %.
+    if let (Some(_), Some(contract), Outcome::Entitled) = (
+        case.limited,
+        checked.stored.contract,
+        checked.stored.outcome,
+    ) {
+        crate::actions::contracts::usage::tell_thresholds(app, db, contract, now).await?;
+    }
     let created =
         json!({"severity": columns.severity, "status": columns.status, "channel": columns.channel});
     timeline::insert(

@@ -55,6 +55,13 @@ async fn validate(db: &mut Db, c: &Contract) -> ActionResult<()> {
             "must be 0 or more, or absent for unlimited".into(),
         ));
     }
+    if c.hours.is_some_and(|h| !(0..=1_000_000).contains(&h)) {
+        errors.push(problem(
+            "hours",
+            "out_of_range",
+            "must be between 0 and 1000000 hours, or absent for no bank of hours".into(),
+        ));
+    }
     for (i, unit) in c.units.iter().enumerate() {
         match units::get(db, *unit).await? {
             Some(u) if u.organization_id == c.organization_id => {}
@@ -188,6 +195,8 @@ pub(crate) async fn create_in(
         services: sorted(draft.services),
         incidents: draft.incidents,
         incidents_used: 0,
+        hours: draft.hours,
+        minutes_used: 0,
         service_manager: manager_ref(db, draft.service_manager_id).await?,
         notes: draft.notes.into(),
         created_at: now,
@@ -314,6 +323,9 @@ pub async fn update(
     if let Some(n) = patch.incidents {
         after.incidents = n;
     }
+    if let Some(h) = patch.hours {
+        after.hours = h;
+    }
     if let Some(m) = patch.service_manager_id {
         after.service_manager = manager_ref(&mut db, m).await?;
     }
@@ -337,6 +349,7 @@ pub async fn update(
         Some(&before),
         Some(&saved),
     ));
+    super::usage::tell_thresholds(app, &mut db, id, now).await?;
     db.commit().await?;
     Ok(saved)
 }

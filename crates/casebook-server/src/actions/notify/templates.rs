@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 10] = [
+pub const KINDS: [MailKind; 11] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
@@ -60,6 +60,10 @@ pub const KINDS: [MailKind; 10] = [
     },
     MailKind {
         kind: "contract_renewal",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "contract_usage",
         audience: "customer",
     },
     MailKind {
@@ -101,6 +105,7 @@ builtin_texts!(
     "case_closed",
     "status_changed",
     "contract_renewal",
+    "contract_usage",
     "article_alert",
     "sla_warning",
     "sla_breach",
@@ -406,6 +411,10 @@ pub fn sample(kind: &str, lang: Lang) -> Value {
             "number": "HT-2026-001", "plan": pick("金牌 7×24 服务", "Gold 7×24"),
             "ends_on": "2026-12-31", "days_left": 30,
             "organization": pick("华东电力", "East China Power")}}),
+        "contract_usage" => json!({
+            "contract": {"number": "HT-2026-001", "organization": pick("华东电力", "East China Power")},
+            "usage": {"what": pick("服务工时", "hours of support"), "used": "80.5", "included": "100",
+                      "percent": 80}}),
         "article_alert" => json!({"article": {
             "id": 12,
             "title": pick("数据库 9.0 升级后连接失败", "Connections refused after upgrading to 9.0"),

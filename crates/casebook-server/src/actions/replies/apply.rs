@@ -54,6 +54,7 @@ pub async fn apply(
         let draft = CommentDraft {
             body,
             visibility: Some(template.visibility),
+            work: None,
         };
         comments::add(app, who, number, draft, Vec::new()).await?;
     }

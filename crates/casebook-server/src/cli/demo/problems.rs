@@ -202,7 +202,15 @@ pub(super) async fn demo_case(
     } else {
         &problem.zh_fix
     };
-    reply(app, engineer, number, solution, Visibility::Public).await?;
+    // The analysis behind the solution is billed (remote work on every third case).
+    let activity = if i.is_multiple_of(3) {
+        "remote"
+    } else {
+        "analysis"
+    };
+    let minutes = 45 + (i % 5) as i64 * 30;
+    let work = json!({"minutes": minutes, "activity": activity, "note": "定位并验证解决方案 / found and tested the fix"});
+    reply_with_time(app, engineer, number, solution, Some(work)).await?;
     patch(
         app,
         engineer,
@@ -247,7 +255,8 @@ pub(super) async fn progress_update(
     } else {
         "进展通报：已在实验室复现该问题，正在验证修复方案，四小时内再次通报进展。"
     };
-    reply(app, engineer, number, text, Visibility::Public).await
+    let work = json!({"minutes": 40, "activity": "remote"});
+    reply_with_time(app, engineer, number, text, Some(work)).await
 }
 
 /// The engineer's first public answer, varied.
@@ -289,6 +298,20 @@ async fn patch(
     body: serde_json::Value,
 ) -> Result<(), ActionError> {
     cases::update(app, who, number, draft::<CasePatch>(body)?, None)
+        .await
+        .map(|_| ())
+}
+
+/// A public reply with the time it took.
+async fn reply_with_time(
+    app: &App,
+    who: &Principal,
+    number: CaseNumber,
+    text: &str,
+    work: Option<serde_json::Value>,
+) -> Result<(), ActionError> {
+    let comment: CommentDraft = draft(json!({"body": text, "work": work}))?;
+    comments::add(app, who, number, comment, Vec::new())
         .await
         .map(|_| ())
 }

@@ -10,16 +10,20 @@
 
 use askama::Template;
 use casebook_domain::Named;
+use casebook_domain::Role;
 use casebook_domain::case::Case;
 use casebook_domain::contract::{Contract, Unit};
+use casebook_domain::ids::UserId;
 use casebook_domain::replies::ReplyTemplate;
 use casebook_domain::sla::plan::PlanId;
 use casebook_domain::users::User;
+use casebook_domain::work::{Activity, WorkEntry};
 use casebook_domain::{Severity, Status, Tier};
 use casebook_store::users::UserFilter;
 
 use super::directory::{Holdings, holdings};
 use crate::actions::call_home::views::{self, CaseCallHome};
+use crate::actions::cases::work::{self, CaseWork};
 use crate::actions::contracts::plans;
 use crate::actions::{ActionResult as Res, accounts::users, knowledge::from_case, replies};
 use crate::app::AppState;
@@ -43,6 +47,13 @@ pub struct CasePage {
     tiers: &'static [Tier],
     /// The plans of the case and of the customer's contracts, by name.
     plan_names: Vec<(PlanId, String)>,
+    /// The time spent on the case.
+    work: CaseWork,
+    /// The activities time is spent on.
+    activities: &'static [Activity],
+    /// The viewer, and whether they manage (may remove anyone's time).
+    me: Option<UserId>,
+    manages: bool,
 }
 
 around_view!(CasePage);
@@ -97,6 +108,31 @@ impl CasePage {
         parts
     }
 
+    /// Minutes as hours with one decimal.
+    fn hours(&self, minutes: &i64) -> String {
+        casebook_domain::work::hours_text(*minutes)
+    }
+
+    /// Whether the time typed was billable: checked unless a refused form said otherwise.
+    fn billable_checked(&self) -> bool {
+        self.typed.work_billable || self.typed.work_minutes.is_empty()
+    }
+
+    /// Whether an entry was recorded from a remote session or a visit.
+    fn automatic(&self, entry: &WorkEntry) -> bool {
+        entry.source != casebook_domain::work::WorkSource::Manual
+    }
+
+    /// The message naming how an automatic entry was recorded.
+    fn source_key(&self, entry: &WorkEntry) -> String {
+        format!("work-source-{}", entry.source.as_str())
+    }
+
+    /// Whether the viewer may remove an entry: their own, or any for managers and admins.
+    fn may_remove(&self, entry: &WorkEntry) -> bool {
+        self.manages || self.me == Some(entry.user.id)
+    }
+
     /// Whether an article may grow from this case (its solution was proposed, or it is closed).
     fn is_solved(&self) -> bool {
         matches!(self.case.status, Status::SolutionProposed | Status::Closed)
@@ -139,6 +175,7 @@ impl Side for Console {
             .chain(case_plan.and_then(|p| p.parse().ok()))
             .collect();
         let plan_names = plans::names(app, who, &plan_ids).await?;
+        let work = work::of_case(app, who, number).await?;
         Ok(CasePage {
             articles: super::kb::listed(viewer.ctx.lang, articles),
             templates,
@@ -151,6 +188,12 @@ impl Side for Console {
             severities: Severity::ALL,
             tiers: Tier::ALL,
             plan_names,
+            work,
+            activities: Activity::ALL,
+            me: who.user_id(),
+            manages: who
+                .actor()
+                .is_none_or(|a| matches!(a.role, Role::Manager | Role::Admin)),
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The forms of the installed units and contracts the console creates and edits
 //! (`edit_pages.rs`): a unit's site, versions and retirement; a contract's plan, dates,
-//! precedence, the units, products and contacts it covers, its channels, services, incidents and
+//! precedence, the units, products and contacts it covers, its channels, services, incidents, bank of hours and
 //! service manager.
 
 use casebook_domain::Named;
@@ -247,6 +247,12 @@ pub(super) async fn contract_fields(
             "field-incidents-allowed",
             Kind::OptNumber,
             shown(c.and_then(|c| c.incidents)),
+        ),
+        Field::new(
+            "hours",
+            "field-hours-bank",
+            Kind::OptNumber,
+            shown(c.and_then(|c| c.hours)),
         ),
         Field::new(
             "service_manager_id",

@@ -145,6 +145,16 @@ async fn contract(
         ),
         ("field-incidents", text(incidents)),
         (
+            "field-hours-used",
+            text(match c.hours {
+                Some(h) => format!(
+                    "{} / {h}",
+                    casebook_domain::work::hours_text(c.minutes_used)
+                ),
+                None => ctx.t("usage-no-bank"),
+            }),
+        ),
+        (
             "field-service-manager",
             text(
                 c.service_manager
@@ -157,7 +167,10 @@ async fn contract(
         ("field-notes", text(&c.notes)),
     ];
     Ok(render(&DetailPage {
-        actions: vec![("edit", format!("/console/contracts/{}/edit", c.id))],
+        actions: vec![
+            ("edit", format!("/console/contracts/{}/edit", c.id)),
+            ("usage-link", format!("/console/contracts/{}/usage", c.id)),
+        ],
         ctx,
         title: c.contract_number,
         fields,

@@ -39,6 +39,7 @@ use self::case::Console;
 use crate::app::AppState;
 use crate::web::case_forms::{ChangeForm, EntitlementForm, EscalateForm};
 use crate::web::case_links::{LinkForm, MergeForm, SplitForm, UnlinkForm};
+use crate::web::case_work::{WorkDeleteForm, WorkForm};
 use crate::web::{attachment_view, case_page};
 
 /// The console's routes.
@@ -53,6 +54,8 @@ pub fn routes() -> Router<AppState> {
         .merge(case_page::form::<Console, UnlinkForm>())
         .merge(case_page::form::<Console, MergeForm>())
         .merge(case_page::form::<Console, SplitForm>())
+        .merge(case_page::form::<Console, WorkForm>())
+        .merge(case_page::form::<Console, WorkDeleteForm>())
         .route("/console", get(queue::show))
         .route("/console/views", post(queue::save_view))
         .route("/console/queue/setup", post(queue_setup::save))

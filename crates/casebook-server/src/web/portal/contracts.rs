@@ -1,4 +1,6 @@
-//! The portal's contracts page: the customer's contracts, what they cover and when they end.
+//! The portal's contracts page: the customer's contracts, what they cover and when they end;
+//! the organisation's administrators also see the hours used and a link to each contract's
+//! hours and incidents (`web/contract_usage.rs`).
 
 use askama::Template;
 use axum::extract::State;
@@ -26,6 +28,25 @@ struct ContractsPage {
 }
 
 impl ContractsPage {
+    /// Whether the viewer administers the organisation (sees the hours and incidents used).
+    fn sees_usage(&self) -> bool {
+        self.ctx
+            .me
+            .as_ref()
+            .is_some_and(|m| m.role == casebook_domain::Role::CustomerAdmin)
+    }
+
+    /// The bank of hours as used / included.
+    fn hours(&self, contract: &Contract) -> String {
+        match contract.hours {
+            Some(h) => format!(
+                "{} / {h}",
+                casebook_domain::work::hours_text(contract.minutes_used)
+            ),
+            None => "–".to_owned(),
+        }
+    }
+
     fn plan_name(&self, contract: &Contract) -> String {
         self.plan_names
             .iter()

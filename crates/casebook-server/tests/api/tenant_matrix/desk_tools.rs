@@ -1,5 +1,5 @@
 //! The matrix's requests for the desk's tools: an attachment shown inline, reply templates and
-//! macros, search synonyms. Templates and synonym groups belong to no organisation; the one
+//! macros, search synonyms, time spent on a case and a contract's usage. Templates and synonym groups belong to no organisation; the one
 //! each organisation's objects name was made for the matrix.
 
 use reqwest::Method;
@@ -83,6 +83,34 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             "/api/v1/search/synonyms/999999".into(),
             None,
             false,
+        ),
+        "GET /api/v1/cases/{number}/work" => {
+            call(M::GET, format!("/api/v1/cases/{case}/work"), None, true)
+        }
+        "POST /api/v1/cases/{number}/work" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/work"),
+            Some(json!({"minutes": 5, "activity": "phone", "note": "matrix"})),
+            true,
+        ),
+        "DELETE /api/v1/cases/{number}/work/{id}" => call(
+            M::DELETE,
+            format!("/api/v1/cases/{case}/work/999999"),
+            None,
+            true,
+        ),
+        "GET /api/v1/work" => call(M::GET, "/api/v1/work".into(), None, false),
+        "GET /api/v1/contracts/{id}/usage" => call(
+            M::GET,
+            format!("/api/v1/contracts/{}/usage", o.contract),
+            None,
+            true,
+        ),
+        "GET /api/v1/contracts/{id}/usage/{month}" => call(
+            M::GET,
+            format!("/api/v1/contracts/{}/usage/2026-11", o.contract),
+            None,
+            true,
         ),
         _ => return None,
     })

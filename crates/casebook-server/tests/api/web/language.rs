@@ -156,6 +156,7 @@ async fn user_data(
         "/api/v1/mail/quarantine",
         "/api/v1/tokens",
         "/api/v1/reply-templates",
+        "/api/v1/work",
     ] {
         for mut item in items(t, path).await {
             // The entitlement's reason is the check's English sentence, not data.
@@ -235,6 +236,8 @@ struct Found {
     units: Vec<String>,
     sites: Vec<String>,
     contracts: Vec<String>,
+    /// The contracts of the customer the test signs in as.
+    portal_contracts: Vec<String>,
     calendars: Vec<String>,
     plans: Vec<String>,
     articles: Vec<String>,
@@ -315,6 +318,8 @@ impl Found {
             "/console/sites/{id}/edit" => id(&self.sites[..1]),
             "/console/contracts/{id}" => id(&self.contracts),
             "/console/contracts/{id}/edit" => id(&self.contracts[..1]),
+            "/console/contracts/{id}/usage" => id(&self.contracts),
+            "/portal/contracts/{id}/usage" => id(&self.portal_contracts),
             "/console/calendars/{id}" => id(&self.calendars),
             "/console/plans/{id}" => id(&self.plans),
             "/console/kb/{id}" => id(&self.articles),
@@ -426,6 +431,10 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
         .collect(),
         sites: ids(&items(t, "/api/v1/sites").await, "id"),
         contracts: ids(&items(t, "/api/v1/contracts").await, "id"),
+        portal_contracts: ids(
+            &items(t, &format!("/api/v1/contracts?organization={fleet_id}")).await,
+            "id",
+        ),
         calendars: ids(&items(t, "/api/v1/calendars").await, "id"),
         plans: ids(&items(t, "/api/v1/plans").await, "id"),
         articles: ids(&articles, "id"),
