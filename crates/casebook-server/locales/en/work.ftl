@@ -55,3 +55,4 @@ usage-intro = What your contracts have used of the hours and incidents they incl
 usage-choose = Choose a contract.
 field-hours-bank = Bank of hours (empty: none)
 field-hours-used = Hours used
+mail-kind-contract_usage = Contract hours and incidents used

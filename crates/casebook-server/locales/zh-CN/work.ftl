@@ -54,3 +54,4 @@ usage-intro = 您的合同所含工时和服务次数的使用情况。只有贵
 usage-choose = 请选择合同。
 field-hours-bank = 工时包（小时，留空：无）
 field-hours-used = 已用工时（小时）
+mail-kind-contract_usage = 合同工时和服务次数使用提醒

@@ -12,6 +12,7 @@ mod browser_bulk;
 mod browser_kb;
 mod browser_merge;
 mod browser_teardown;
+mod browser_work;
 mod call_home_pages;
 mod console;
 mod edit_pages;
@@ -27,6 +28,7 @@ mod public_kb;
 mod queue_pages;
 mod search_pages;
 mod sessions;
+mod work_pages;
 
 use reqwest::StatusCode;
 use serde_json::json;
