@@ -34,7 +34,7 @@ pub enum Kind {
     /// operating_system, site_code, site_name, site_address, notes`.
     Units,
     /// `contract_number, customer_number, plan, starts_on, ends_on, precedence, serial_numbers,
-    /// products, contacts, channels, services, incidents, service_manager, notes` (lists
+    /// products, contacts, channels, services, incidents, hours, service_manager, notes` (lists
     /// separated by `;`).
     Contracts,
 }
@@ -114,6 +114,7 @@ fn columns(kind: Kind) -> &'static [&'static str] {
             "channels",
             "services",
             "incidents",
+            "hours",
             "service_manager",
             "notes",
         ],
@@ -427,7 +428,7 @@ async fn contract_row(
             value.insert(column.into(), v.clone());
         }
     }
-    for column in ["precedence", "incidents"] {
+    for column in ["precedence", "incidents", "hours"] {
         if let Some(text) = row.text(column) {
             match text.parse::<i64>() {
                 Ok(n) => {

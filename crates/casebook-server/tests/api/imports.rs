@@ -188,8 +188,8 @@ async fn imports_all_or_nothing(backend: TestBackend) {
     );
     std::fs::write(
         &contract_file,
-        "contract_number,customer_number,plan,starts_on,ends_on,serial_numbers,contacts,channels,services,incidents\n\
-         ht-2026-1,CN-1,standard,2026-01-01,2026-12-31,SN-001;SN-002,zhang.min@bank.demo,phone;web,on_site;remote_diagnosis,12\n",
+        "contract_number,customer_number,plan,starts_on,ends_on,serial_numbers,contacts,channels,services,incidents,hours\n\
+         ht-2026-1,CN-1,standard,2026-01-01,2026-12-31,SN-001;SN-002,zhang.min@bank.demo,phone;web,on_site;remote_diagnosis,12,40\n",
     )
     .unwrap();
     let out = import(url, "contracts", &contract_file, false).await;
@@ -200,8 +200,8 @@ async fn imports_all_or_nothing(backend: TestBackend) {
         .unwrap()
         .expect("imported");
     assert_eq!(
-        (c.units.len(), c.contacts.len(), c.incidents),
-        (2, 1, Some(12))
+        (c.units.len(), c.contacts.len(), c.incidents, c.hours),
+        (2, 1, Some(12), Some(40))
     );
     let sn = units::find_by_serial(&mut db, "SN-002").await.unwrap();
     assert_eq!(

@@ -24,8 +24,22 @@ async fn time_recorded_in_the_console_shows_in_the_portal(backend: TestBackend) 
     };
     let t = TestApp::spawn(backend).await;
     user_with_password(&t, "li.gong@vendor.test", "李工", "engineer", None).await;
-    user_with_password(&t, "it@alpha.test", "信息中心", "customer_admin", Some(t.a.org_id)).await;
-    user_with_password(&t, "staff@alpha.test", "普通用户", "customer_user", Some(t.a.org_id)).await;
+    user_with_password(
+        &t,
+        "it@alpha.test",
+        "信息中心",
+        "customer_admin",
+        Some(t.a.org_id),
+    )
+    .await;
+    user_with_password(
+        &t,
+        "staff@alpha.test",
+        "普通用户",
+        "customer_user",
+        Some(t.a.org_id),
+    )
+    .await;
     let (status, contract) = t
         .post(
             &t.coordinator,
@@ -43,7 +57,8 @@ async fn time_recorded_in_the_console_shows_in_the_portal(backend: TestBackend) 
     b.switch_language().await;
     b.sign_in("li.gong@vendor.test").await;
     b.go(&format!("/console/cases/{number}")).await;
-    b.fill("#reply-body", "已远程登录服务器，调整了连接池参数。").await;
+    b.fill("#reply-body", "已远程登录服务器，调整了连接池参数。")
+        .await;
     b.fill("#r-minutes", "90").await;
     b.el("#r-activity")
         .await
@@ -65,7 +80,10 @@ async fn time_recorded_in_the_console_shows_in_the_portal(backend: TestBackend) 
     b.click("#w-billable").await;
     b.submit("#work form.stack button[type=submit]").await;
     let box_text = b.text("#work").await;
-    assert!(box_text.contains("分析 AWR 报告") && box_text.contains("0.5"), "{box_text}");
+    assert!(
+        box_text.contains("分析 AWR 报告") && box_text.contains("0.5"),
+        "{box_text}"
+    );
     b.shot("console-case-work-zh").await;
     let (_, work) = t
         .get(&t.engineer, &format!("/api/v1/cases/{number}/work"))
@@ -77,7 +95,8 @@ async fn time_recorded_in_the_console_shows_in_the_portal(backend: TestBackend) 
     // The customer's administrator: contracts, then the contract's hours.
     b.sign_in("it@alpha.test").await;
     b.go("/portal/contracts").await;
-    b.submit(&format!("a[href='/portal/contracts/{id}/usage']")).await;
+    b.submit(&format!("a[href='/portal/contracts/{id}/usage']"))
+        .await;
     assert_eq!(b.path().await, format!("/portal/contracts/{id}/usage"));
     let page = b.text("main").await;
     assert!(page.contains("已用 1.5 小时，共 2 小时"), "{page}");
@@ -97,14 +116,20 @@ async fn time_recorded_in_the_console_shows_in_the_portal(backend: TestBackend) 
     b.submit(&format!("a[href='/portal/cases/{number}']")).await;
     assert_eq!(b.path().await, format!("/portal/cases/{number}"));
     let case_page = b.source().await;
-    assert!(!case_page.contains("分析 AWR 报告"), "the time's notes are internal");
+    assert!(
+        !case_page.contains("分析 AWR 报告"),
+        "the time's notes are internal"
+    );
     b.sign_out().await;
 
     // Another customer of the organisation is refused the hours.
     b.sign_in("staff@alpha.test").await;
     b.go("/portal/contracts").await;
     let list = b.source().await;
-    assert!(!list.contains(&format!("/portal/contracts/{id}/usage")), "no link for them");
+    assert!(
+        !list.contains(&format!("/portal/contracts/{id}/usage")),
+        "no link for them"
+    );
     assert!(b.errors.is_empty(), "console errors: {:#?}", b.errors);
     b.close().await;
 }

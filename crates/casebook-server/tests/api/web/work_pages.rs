@@ -19,9 +19,30 @@ on_both_backends!(time_forms_and_hours_pages);
 async fn time_forms_and_hours_pages(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     user_with_password(&t, "gong@vendor.test", "龚工", "engineer", None).await;
-    user_with_password(&t, "it@a.test", "A 信息部", "customer_admin", Some(t.a.org_id)).await;
-    user_with_password(&t, "user@a.test", "A 用户", "customer_user", Some(t.a.org_id)).await;
-    user_with_password(&t, "it@b.test", "B 信息部", "customer_admin", Some(t.b.org_id)).await;
+    user_with_password(
+        &t,
+        "it@a.test",
+        "A 信息部",
+        "customer_admin",
+        Some(t.a.org_id),
+    )
+    .await;
+    user_with_password(
+        &t,
+        "user@a.test",
+        "A 用户",
+        "customer_user",
+        Some(t.a.org_id),
+    )
+    .await;
+    user_with_password(
+        &t,
+        "it@b.test",
+        "B 信息部",
+        "customer_admin",
+        Some(t.b.org_id),
+    )
+    .await;
     let (status, contract) = t
         .post(
             &t.coordinator,
@@ -59,7 +80,10 @@ async fn time_forms_and_hours_pages(backend: TestBackend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert_valid("refused reply", &page);
-    assert!(page.contains("已远程排查") && page.contains("value=\"九十\""), "kept");
+    assert!(
+        page.contains("已远程排查") && page.contains("value=\"九十\""),
+        "kept"
+    );
     let (_, timeline) = t
         .get(&t.engineer, &format!("/api/v1/cases/{number}/timeline"))
         .await;
@@ -104,12 +128,21 @@ async fn time_forms_and_hours_pages(backend: TestBackend) {
         .get(&t.engineer, &format!("/api/v1/cases/{number}/work"))
         .await;
     assert_eq!(work["billable_minutes"], 90, "{work}");
-    assert_eq!(work["other_minutes"], 120, "travel was not ticked billable: {work}");
+    assert_eq!(
+        work["other_minutes"], 120,
+        "travel was not ticked billable: {work}"
+    );
     let travel = &work["entries"][0];
-    assert_eq!(travel["worked_at"], "2026-12-01T01:30:00Z", "09:30 in Shanghai");
+    assert_eq!(
+        travel["worked_at"], "2026-12-01T01:30:00Z",
+        "09:30 in Shanghai"
+    );
     assert_eq!(travel["note"], "往返客户机房");
     let (_, page) = staff.get(&case).await;
-    assert!(page.contains("往返客户机房") && page.contains("1.5"), "the time box");
+    assert!(
+        page.contains("往返客户机房") && page.contains("1.5"),
+        "the time box"
+    );
     let entry = travel["id"].to_string();
     let (status, _, _) = staff
         .post_form(
@@ -130,7 +163,10 @@ async fn time_forms_and_hours_pages(backend: TestBackend) {
     assert_valid(&console_usage, &page);
     assert!(page.contains(&format!("/console/cases/{number}")), "{page}");
     let (_, contract_page) = staff.get(&format!("/console/contracts/{id}")).await;
-    assert!(contract_page.contains(&console_usage), "linked from the contract");
+    assert!(
+        contract_page.contains(&console_usage),
+        "linked from the contract"
+    );
     let usage = format!("/portal/contracts/{id}/usage");
     let admin = WebClient::new(&t);
     admin.sign_in("it@a.test", PASSWORD).await;
@@ -140,7 +176,10 @@ async fn time_forms_and_hours_pages(backend: TestBackend) {
     assert_eq!(status, StatusCode::OK);
     assert_valid(&usage, &page);
     assert!(page.contains("<meter") && page.contains(&format!("/portal/cases/{number}")));
-    assert!(!page.contains("已远程排查"), "no conversation on the hours page");
+    assert!(
+        !page.contains("已远程排查"),
+        "no conversation on the hours page"
+    );
     let (status, page) = admin.get(&format!("{usage}?month=2026-13")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     let user = WebClient::new(&t);
