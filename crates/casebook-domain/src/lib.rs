@@ -25,6 +25,7 @@ pub mod patch;
 pub mod policy;
 pub mod replies;
 pub mod sla;
+pub mod stages;
 pub mod synonyms;
 pub mod text;
 pub mod timeline;

@@ -22,6 +22,7 @@ pub mod call_home_watch;
 pub mod case_links;
 pub mod case_list;
 pub mod case_queue;
+pub mod case_stages;
 pub mod cases;
 pub mod contacts;
 pub mod contracts;

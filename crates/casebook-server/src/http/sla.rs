@@ -1,4 +1,5 @@
-//! Handlers for SLA clocks of cases, the urgency queue, and notifications.
+//! Handlers for SLA clocks of cases, the time at each tier and with each owner, the urgency
+//! queue, and notifications.
 
 use axum::Json;
 use axum::extract::State;
@@ -13,13 +14,16 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
 use crate::actions::cases::sla::{self, CaseSla, QueueItem};
+use crate::actions::cases::stages;
 use crate::actions::notify::in_app::{self, MarkRead, Marked};
 use crate::app::AppState;
+use casebook_domain::stages::CaseStages;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(case_sla))
+        .routes(routes!(case_stages))
         .routes(routes!(sla_queue))
         .routes(routes!(list_notifications))
         .routes(routes!(read_notifications))
@@ -35,6 +39,18 @@ async fn case_sla(
     ApiPath(number): ApiPath<CaseNumber>,
 ) -> ApiResult<Json<CaseSla>> {
     Ok(Json(sla::of_case(&app, &who, number).await?))
+}
+
+/// The business time a case spent at each tier and with each owner (per-tier clocks, OLA), on
+/// the calendar of its SLA clocks (staff; internal).
+#[utoipa::path(get, path = "/cases/{number}/stages", tag = "sla", params(("number" = String, Path, example = "2026-00042")),
+    responses((status = 200, body = CaseStages), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn case_stages(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiPath(number): ApiPath<CaseNumber>,
+) -> ApiResult<Json<CaseStages>> {
+    Ok(Json(stages::of_case(&app, &who, number).await?))
 }
 
 /// Running SLA clocks of all cases, the nearest deadline first (staff).

@@ -51,6 +51,7 @@ mod search_follow;
 mod search_synonyms;
 mod sign_out_everywhere;
 mod sla;
+mod stages;
 mod tenant_matrix;
 mod web;
 mod work;

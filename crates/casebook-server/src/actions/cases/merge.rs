@@ -142,6 +142,9 @@ pub async fn merge(
             to: Status::Cancelled,
         };
         sla::apply(app, &mut db, &stopped, change, now).await?;
+        let mut closed = dup.clone();
+        closed.status = Status::Closed;
+        super::stages::follow(&mut db, Some(&dup), &closed, now).await?;
     }
     let to_dup = json!({"role": "merged_into", "case": survivor.number, "reason": reason});
     note_on(

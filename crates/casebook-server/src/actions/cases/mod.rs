@@ -2,8 +2,8 @@
 //! conversation (`comments`) and files (`attachments`), the entitlement of a case
 //! (`entitlement`), the SLA clocks (`sla`), the queues with time left (`queue`), bulk changes
 //! (`bulk`), links between cases (`links`), merging a duplicate (`merge`), splitting a reply
-//! into a new case (`split`), the time spent on it (`work`), and what every one of them needs
-//! first (`access`).
+//! into a new case (`split`), the time spent on it (`work`), the time at each tier and with each
+//! owner (`stages`), and what every one of them needs first (`access`).
 //! Channels (mail, call home) call it; it calls no channel: a record a channel keeps with a case
 //! change is handed in as a value (`kept_with`).
 
@@ -20,6 +20,7 @@ mod queue;
 mod read;
 pub mod sla;
 pub mod split;
+pub mod stages;
 mod update;
 pub mod work;
 

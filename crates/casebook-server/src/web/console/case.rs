@@ -23,6 +23,7 @@ use casebook_store::users::UserFilter;
 
 use super::directory::{Holdings, holdings};
 use crate::actions::call_home::views::{self, CaseCallHome};
+use crate::actions::cases::stages;
 use crate::actions::cases::work::{self, CaseWork};
 use crate::actions::contracts::plans;
 use crate::actions::{ActionResult as Res, accounts::users, knowledge::from_case, replies};
@@ -30,6 +31,7 @@ use crate::app::AppState;
 use crate::web::case_page::{CaseView, Side, around_view};
 use crate::web::choices::first;
 use crate::web::session::{Staff, Viewer};
+use casebook_domain::stages::CaseStages;
 
 #[derive(Template)]
 #[template(path = "console/case.html")]
@@ -51,6 +53,8 @@ pub struct CasePage {
     work: CaseWork,
     /// The activities time is spent on.
     activities: &'static [Activity],
+    /// The business time at each tier and with each owner.
+    stages: CaseStages,
     /// The viewer, and whether they manage (may remove anyone's time).
     me: Option<UserId>,
     manages: bool,
@@ -111,6 +115,11 @@ impl CasePage {
     /// Minutes as hours with one decimal.
     fn hours(&self, minutes: &i64) -> String {
         casebook_domain::work::hours_text(*minutes)
+    }
+
+    /// Business seconds as hours with one decimal.
+    fn stage_hours(&self, seconds: &i64) -> String {
+        casebook_domain::work::hours_text(*seconds / 60)
     }
 
     /// Whether the time typed was billable: checked unless a refused form said otherwise.
@@ -176,6 +185,7 @@ impl Side for Console {
             .collect();
         let plan_names = plans::names(app, who, &plan_ids).await?;
         let work = work::of_case(app, who, number).await?;
+        let stages = stages::of_case(app, who, number).await?;
         Ok(CasePage {
             articles: super::kb::listed(viewer.ctx.lang, articles),
             templates,
@@ -189,6 +199,7 @@ impl Side for Console {
             tiers: Tier::ALL,
             plan_names,
             work,
+            stages,
             activities: Activity::ALL,
             me: who.user_id(),
             manages: who

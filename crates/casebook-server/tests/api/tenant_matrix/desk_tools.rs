@@ -99,6 +99,9 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             None,
             true,
         ),
+        "GET /api/v1/cases/{number}/stages" => {
+            call(M::GET, format!("/api/v1/cases/{case}/stages"), None, true)
+        }
         "GET /api/v1/work" => call(M::GET, "/api/v1/work".into(), None, false),
         "GET /api/v1/contracts/{id}/usage" => call(
             M::GET,
