@@ -1,12 +1,12 @@
 //! `casebook demo`: an embedded SQLite database with realistic bilingual demo data (customer
 //! organisations with contacts and users, products with versions and their end of support,
 //! sites, units and contracts, staff, a call-home fleet of storage arrays, knowledge articles,
-//! reply templates and macros, and a hundred cases of some forty different support problems with their replies, notes and
+//! reply templates and macros, and a hundred and twenty cases of some forty different support problems with their replies, notes and
 //! attachments), served on localhost.
 //!
-//! The data is made through the same actions as real use, with a clock that starts 45 days
-//! before the demo is loaded and follows the history of [`schedule`]: most cases closed over the
-//! weeks, the open ones of the last hours and days, so that on whatever day it runs, the queues
+//! The data is made through the same actions as real use, with a clock that starts
+//! [`HISTORY_DAYS`] before the demo is loaded and follows the history of [`schedule`]: most
+//! cases closed over the six months before, the open ones of the last hours and days, so that on whatever day it runs, the queues
 //! look like a desk's (mostly within their targets, a few near them, three breached).
 
 use std::path::Path;
@@ -188,10 +188,14 @@ async fn user(
     users::create(app, who, draft(json!({"email": email, "name": name, "role": role, "organization_id": org, "password": DEMO_PASSWORD}))?).await
 }
 
+/// How many days of history the demo has: enough for six months of closed cases, so that every
+/// chart of the dashboard and every month of a contract's usage shows something real.
+pub(crate) const HISTORY_DAYS: i64 = 190;
+
 /// Loads the demo data; returns an API token of the admin.
 pub async fn load(app: &AppState) -> Result<String, ActionError> {
     let clock = Arc::new(ManualClock::new(
-        app.clock.now() - SignedDuration::from_hours(24 * 45),
+        app.clock.now() - SignedDuration::from_hours(24 * HISTORY_DAYS),
     ));
     let loader = App::with_store(app.config.clone(), app.store.clone(), clock.clone());
     let system = Principal::system("demo");

@@ -4,7 +4,7 @@
 use casebook_domain::ids::{OrganizationId, ProductId, UserId};
 use serde_json::json;
 
-use super::draft;
+use super::{HISTORY_DAYS, draft};
 use crate::actions::{ActionError, contracts, directory::sites, directory::units};
 use crate::app::App;
 use crate::policy::Principal;
@@ -43,9 +43,10 @@ pub(super) async fn installed_base(
         .now()
         .to_zoned(loader.config.time_zone())
         .date();
+    // Days from the moment the demo is loaded; the loader's clock starts HISTORY_DAYS before.
     let day = |days: i64| {
         today
-            .checked_add(jiff::Span::new().days(days))
+            .checked_add(jiff::Span::new().days(days + HISTORY_DAYS))
             .map(|d| d.to_string())
             .map_err(|e| ActionError::Internal(e.to_string()))
     };
@@ -54,7 +55,7 @@ pub(super) async fn installed_base(
     let (starts, ends) = match number {
         "CN-10006" => return Ok(()),
         "CN-10005" => (day(-400)?, day(-60)?),
-        _ => (day(-300)?, day(85)?),
+        _ => (day(-400)?, day(40)?),
     };
     contracts::create(
         loader,

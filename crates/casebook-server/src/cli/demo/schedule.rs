@@ -1,6 +1,6 @@
 //! When the demo's cases open and how far each gets, counted back from the moment the demo is
 //! loaded, so that its queues look like a working desk's on whatever day it runs: most cases
-//! closed over the last six weeks, those waiting for the customer or a confirmation opened in
+//! closed over the last six months, those waiting for the customer or a confirmation opened in
 //! the last days (their clocks pause), the open ones mostly of the last hours and within their
 //! targets, with progress updates posted, a few near their deadlines, and three left without an
 //! update for a week, which are breached.
@@ -32,8 +32,8 @@ pub(super) enum Step {
 pub(super) fn schedule(rng: &mut StdRng) -> Vec<(i64, Step)> {
     // (target, how many, opened between these many minutes ago, pace)
     let mix: [(Status, usize, (i64, i64), Pace); 8] = [
-        (Status::Closed, 52, (3 * DAY, 44 * DAY), 300),
-        (Status::Cancelled, 6, (3 * DAY, 44 * DAY), 300),
+        (Status::Closed, 70, (3 * DAY, 182 * DAY), 300),
+        (Status::Cancelled, 6, (3 * DAY, 182 * DAY), 300),
         (Status::SolutionProposed, 8, (DAY, 6 * DAY), 200),
         (Status::AwaitingCustomer, 8, (DAY, 6 * DAY), 200),
         // Forgotten for a week: breached.
