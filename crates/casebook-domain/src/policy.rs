@@ -90,6 +90,8 @@ pub enum Permission {
     EditKnowledge,
     /// Edit how search works (its synonyms).
     ManageSearch,
+    /// Edit the satisfaction survey's settings and questions.
+    ManageSurveys,
 }
 
 /// Who is acting: the signed-in user or the owner of the API token.
@@ -179,6 +181,16 @@ pub enum Subject {
         /// Whether customers may read it in its current status and visibility.
         for_customers: bool,
     },
+    /// A satisfaction survey: a customer sees only the surveys addressed to them (as the user
+    /// asked or as the contact), never a colleague's.
+    Survey {
+        /// The case's organisation.
+        organization: OrganizationId,
+        /// The customer user it was addressed to.
+        user: Option<UserId>,
+        /// The contact it was addressed to.
+        contact: Option<ContactId>,
+    },
 }
 
 impl Actor {
@@ -217,7 +229,8 @@ impl Actor {
             | Permission::EditKnowledge => self.is_staff(),
             Permission::ManageUsers
             | Permission::ManageServiceLevels
-            | Permission::ManageSearch => self.role == Role::Admin,
+            | Permission::ManageSearch
+            | Permission::ManageSurveys => self.role == Role::Admin,
             Permission::ReadAudit => matches!(self.role, Role::Admin | Role::Manager),
         }
     }
@@ -262,6 +275,15 @@ impl Actor {
             }
             Subject::Product => true,
             Subject::Article { for_customers } => for_customers,
+            Subject::Survey {
+                organization,
+                user,
+                contact,
+            } => {
+                own(organization)
+                    && (user == Some(self.user)
+                        || (self.contact.is_some() && contact == self.contact))
+            }
         }
     }
 

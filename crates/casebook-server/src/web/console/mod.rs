@@ -29,6 +29,8 @@ pub mod queue_setup;
 pub mod replies;
 pub mod search;
 pub mod service_levels;
+pub mod survey_settings;
+pub mod surveys;
 pub mod synonyms;
 pub mod tables;
 
@@ -86,4 +88,5 @@ pub fn routes() -> Router<AppState> {
         .merge(kb::routes())
         .merge(synonyms::routes())
         .merge(replies::routes())
+        .merge(surveys::routes())
 }

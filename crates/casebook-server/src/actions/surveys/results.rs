@@ -1,0 +1,120 @@
+//! Survey results for staff: per engineer, team, organisation, product or month of sending,
+//! each with its response rate (answered of sent) beside the mean scores; the answers one by
+//! one with filters, keyset-paginated (what exports write); and the answers per month with
+//! their mean score (the dashboard's satisfaction trend).
+
+use casebook_domain::ids::{OrganizationId, ProductId, UserId};
+use casebook_domain::policy::Permission;
+use casebook_domain::survey::{Figures, Grouping, MonthSatisfaction, Survey};
+use casebook_store::survey_results::{self, ResultFilter};
+use casebook_store::surveys::{self, AnswerFilter};
+use casebook_store::{Page, PageRequest};
+use jiff::civil::Date;
+
+use crate::actions::{ActionError, ActionResult};
+use crate::app::App;
+use crate::policy::{Principal, require};
+
+/// Which surveys a result or list counts.
+#[derive(Debug, Clone, Default)]
+pub struct SurveyQuery {
+    /// From this day (inclusive; the day sent for results, answered for answers).
+    pub from: Option<Date>,
+    /// To this day (inclusive).
+    pub to: Option<Date>,
+    /// One organisation's cases.
+    pub organization: Option<OrganizationId>,
+    /// One product's cases.
+    pub product: Option<ProductId>,
+    /// One engineer's cases (the owner at closure).
+    pub engineer: Option<UserId>,
+}
+
+impl SurveyQuery {
+    fn days(&self) -> ActionResult<(Option<String>, Option<String>)> {
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && to < from
+        {
+            return Err(ActionError::field(
+                "to",
+                "before_from",
+                "the last day is before the first",
+            ));
+        }
+        Ok((
+            self.from.map(|d| d.to_string()),
+            self.to.map(|d| d.to_string()),
+        ))
+    }
+}
+
+/// The results grouped as asked, in order of the group's key (staff).
+pub async fn grouped(
+    app: &App,
+    who: &Principal,
+    grouping: Grouping,
+    query: &SurveyQuery,
+) -> ActionResult<Vec<Figures>> {
+    require(who, Permission::WorkCases)?;
+    if grouping == Grouping::Team {
+        return Err(ActionError::field(
+            "group_by",
+            "unavailable",
+            "users have no teams yet",
+        ));
+    }
+    let (from, to) = query.days()?;
+    let filter = ResultFilter {
+        from,
+        to,
+        organization: query.organization,
+        product: query.product,
+        engineer: query.engineer,
+    };
+    let mut db = app.store.read().await?;
+    let tallies = survey_results::tallies(&mut db, grouping, &filter).await?;
+    Ok(tallies
+        .into_iter()
+        .map(|(key, label, tally)| Figures::of(key, label, &tally))
+        .collect())
+}
+
+/// Answered surveys, newest first, keyset-paginated (staff): the list exports read.
+pub async fn answers(
+    app: &App,
+    who: &Principal,
+    query: &SurveyQuery,
+    page: &PageRequest,
+) -> ActionResult<Page<Survey>> {
+    require(who, Permission::WorkCases)?;
+    let (from, to) = query.days()?;
+    let filter = AnswerFilter {
+        from,
+        to,
+        organization: query.organization,
+        product: query.product,
+        engineer: query.engineer,
+    };
+    let mut db = app.store.read().await?;
+    Ok(surveys::answers(&mut db, &filter, page).await?)
+}
+
+/// Answers and their mean resolution score per month of answering (staff): the dashboard's
+/// satisfaction trend.
+pub async fn monthly(
+    app: &App,
+    who: &Principal,
+    query: &SurveyQuery,
+) -> ActionResult<Vec<MonthSatisfaction>> {
+    require(who, Permission::WorkCases)?;
+    let (from, to) = query.days()?;
+    let mut db = app.store.read().await?;
+    Ok(survey_results::monthly(
+        &mut db,
+        from.as_deref(),
+        to.as_deref(),
+        query.organization,
+        query.product,
+    )
+    .await?)
+}
