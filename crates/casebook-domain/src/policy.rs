@@ -181,8 +181,9 @@ pub enum Subject {
         /// Whether customers may read it in its current status and visibility.
         for_customers: bool,
     },
-    /// A satisfaction survey: a customer sees only the surveys addressed to them (as the user
-    /// asked or as the contact), never a colleague's.
+    /// A satisfaction survey: a customer user sees only the surveys addressed to them (as the
+    /// user asked or as the contact), a customer administrator every survey of their
+    /// organisation; only the one asked may answer ([`Actor::was_asked`]).
     Survey {
         /// The case's organisation.
         organization: OrganizationId,
@@ -281,10 +282,14 @@ impl Actor {
                 contact,
             } => {
                 own(organization)
-                    && (user == Some(self.user)
-                        || (self.contact.is_some() && contact == self.contact))
+                    && (self.role == Role::CustomerAdmin || self.was_asked(user, contact))
             }
         }
+    }
+
+    /// Whether a survey addressed to this user or contact asks this actor.
+    pub fn was_asked(&self, user: Option<UserId>, contact: Option<ContactId>) -> bool {
+        user == Some(self.user) || (self.contact.is_some() && contact == self.contact)
     }
 
     /// Whether the actor may see entries of this visibility.

@@ -263,23 +263,41 @@ pub async fn answer(db: &mut Db, id: i64, a: &Answering<'_>) -> StoreResult<bool
     Ok(n == 1)
 }
 
-/// The surveys addressed to a customer (as the user or as their contact), pending and answered,
-/// newest first, keyset-paginated.
-pub async fn of_customer(
-    db: &mut Db,
-    user: UserId,
-    contact: Option<ContactId>,
-    page: &PageRequest,
-) -> StoreResult<Page<Survey>> {
+/// Whose surveys a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyScope {
+    /// Every survey (staff).
+    All,
+    /// The surveys of one organisation (a customer administrator).
+    Organization(OrganizationId),
+    /// The surveys asking one customer, as the user or as their contact.
+    Asked {
+        /// The user.
+        user: UserId,
+        /// Their contact, if linked.
+        contact: Option<ContactId>,
+    },
+}
+
+/// Sent and answered surveys (not the skipped ones) in a scope, newest first, keyset-paginated.
+pub async fn list(db: &mut Db, scope: SurveyScope, page: &PageRequest) -> StoreResult<Page<Survey>> {
     let before: Option<i64> = page.key()?;
+    // The scope's ids are bound; only the shape of the condition is written into the text.
+    let (condition, a, b) = match scope {
+        SurveyScope::All => ("$1 = $2", 0, 0),
+        SurveyScope::Organization(org) => ("s.organization_id = $1 AND $2 = 0", org.get(), 0),
+        SurveyScope::Asked { user, contact } => (
+            "(s.user_id = $1 OR s.contact_id = $2)",
+            user.get(),
+            contact.map_or(0, |c| c.get()),
+        ),
+    };
     let sql = format!(
-        "{SELECT} WHERE (s.user_id = $1 OR s.contact_id = $2) AND s.status <> 'skipped'
-           AND ($3 IS NULL OR s.id < $3)
+        "{SELECT} WHERE {condition} AND s.status <> 'skipped' AND ($3 IS NULL OR s.id < $3)
          ORDER BY s.id DESC LIMIT $4"
     );
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
-        .bind(user.get()).bind(contact.map_or(0, |c| c.get())).bind(before)
-        .bind(page.fetch_limit()).fetch_all(c).await)?;
+        .bind(a).bind(b).bind(before).bind(page.fetch_limit()).fetch_all(c).await)?;
     let page = Page::from_rows(rows, page, |r| r.id);
     let items = page
         .items

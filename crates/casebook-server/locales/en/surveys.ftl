@@ -82,3 +82,4 @@ survey-pending-until = Waiting for the answer until { $until }
 conflict-survey_answered = This survey was answered already; thank you.
 conflict-survey_expired = This survey can no longer be answered: its time is over.
 conflict-follow_up_completed = This follow-up was completed already.
+survey-asks-colleague = This survey asks a colleague of yours; only they can answer it.

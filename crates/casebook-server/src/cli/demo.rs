@@ -28,6 +28,7 @@ mod knowledge;
 mod problems;
 mod replies;
 mod schedule;
+mod surveys;
 
 use installed_base::installed_base;
 use problems::{demo_case, problems, progress_update};
@@ -464,6 +465,7 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         });
     }
 
+    surveys::configure(&loader, &principal(&admin)?).await?;
     let mut rng = StdRng::seed_from_u64(20261122);
     let problems = problems()?;
     // Each problem comes back two or three times, at various customers.

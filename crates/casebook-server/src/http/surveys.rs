@@ -52,8 +52,8 @@ pub struct PageQuery {
     cursor: Option<String>,
 }
 
-/// The surveys addressed to you (customers), pending and answered, newest first; staff are
-/// asked none.
+/// Sent and answered surveys, newest first: all for staff, the organisation's for a customer
+/// administrator, the ones asking you for a customer user.
 #[utoipa::path(get, path = "/surveys", tag = "surveys", params(PageQuery),
     responses((status = 200, body = List<Survey>), (status = 422, body = ErrorBody)))]
 async fn my_surveys(
@@ -66,7 +66,7 @@ async fn my_surveys(
         cursor: q.cursor,
     }
     .request()?;
-    Ok(Json(read::mine(&app, &who, &page).await?.into()))
+    Ok(Json(read::list(&app, &who, &page).await?.into()))
 }
 
 /// One survey: staff see any, a customer only one addressed to them.

@@ -95,7 +95,8 @@ pub async fn by_link(app: &App, token: &str, draft: &AnswerDraft) -> ActionResul
     Ok(survey)
 }
 
-/// The survey `id` as a customer may answer it: one addressed to them (404 otherwise).
+/// Refuses a survey the principal may not see (404): a customer user sees those addressed
+/// to them, a customer administrator those of their organisation.
 pub(crate) fn addressed_to(who: &Principal, s: &StoredSurvey) -> ActionResult<()> {
     ensure_visible(
         who,
@@ -108,7 +109,8 @@ pub(crate) fn addressed_to(who: &Principal, s: &StoredSurvey) -> ActionResult<()
     )
 }
 
-/// Answers a survey signed in (the customer it was addressed to; staff cannot answer for them).
+/// Answers a survey signed in: only the customer it asks (403 for staff and a colleague who
+/// may see it).
 pub async fn as_customer(
     app: &App,
     who: &Principal,
@@ -121,7 +123,10 @@ pub async fn as_customer(
         .await?
         .ok_or(ActionError::NotFound("survey"))?;
     addressed_to(who, &stored)?;
-    if who.is_staff() {
+    if !who
+        .actor()
+        .is_some_and(|a| !a.is_staff() && a.was_asked(stored.user_id, stored.contact_id))
+    {
         return Err(ActionError::Forbidden(
             "only the customer who was asked can answer a survey",
         ));

@@ -1,10 +1,12 @@
-//! Surveys as people read them: a customer's own (pending and answered; another's is not
-//! found), one survey, and a case's surveys with their follow-ups (follow-ups are internal:
+//! Surveys as people read them: the list (all for staff, the organisation's for a customer
+//! administrator, their own for a customer user; one they may not see is not found), one survey, and a case's surveys with their follow-ups (follow-ups are internal:
 //! staff only).
 
 use casebook_domain::CaseNumber;
 use casebook_domain::survey::{FollowUp, Survey};
 use casebook_domain::policy::Subject;
+use casebook_domain::Role;
+use casebook_store::surveys::SurveyScope;
 use casebook_store::{Page, PageRequest, cases, survey_follow_ups, surveys};
 
 use super::answer::addressed_to;
@@ -12,26 +14,40 @@ use crate::actions::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::{Principal, ensure_visible};
 
-/// The surveys addressed to the caller, newest first (staff are asked none).
-pub async fn mine(app: &App, who: &Principal, page: &PageRequest) -> ActionResult<Page<Survey>> {
-    let Some(actor) = who.actor().filter(|a| !a.is_staff()) else {
-        return Ok(Page {
-            items: Vec::new(),
-            next_cursor: None,
-        });
+/// The surveys the caller may see, newest first: every one for staff, the organisation's for a
+/// customer administrator, those asking them for a customer user (skipped ones are not listed).
+pub async fn list(app: &App, who: &Principal, page: &PageRequest) -> ActionResult<Page<Survey>> {
+    let scope = match who.actor() {
+        None => SurveyScope::All,
+        Some(a) if a.is_staff() => SurveyScope::All,
+        Some(a) => match (a.role, a.organization) {
+            (Role::CustomerAdmin, Some(org)) => SurveyScope::Organization(org),
+            _ => SurveyScope::Asked {
+                user: a.user,
+                contact: a.contact,
+            },
+        },
     };
     let mut db = app.store.read().await?;
-    Ok(surveys::of_customer(&mut db, actor.user, actor.contact, page).await?)
+    Ok(surveys::list(&mut db, scope, page).await?)
 }
 
-/// One survey: staff see any, a customer only one addressed to them.
+/// One survey: staff see any, a customer one they may see (404 otherwise).
 pub async fn get(app: &App, who: &Principal, id: i64) -> ActionResult<Survey> {
+    Ok(asking(app, who, id).await?.0)
+}
+
+/// One survey the caller may see, and whether it asks them (only then may they answer it).
+pub async fn asking(app: &App, who: &Principal, id: i64) -> ActionResult<(Survey, bool)> {
     let mut db = app.store.read().await?;
     let stored = surveys::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("survey"))?;
     addressed_to(who, &stored)?;
-    Ok(stored.survey)
+    let asks = who
+        .actor()
+        .is_some_and(|a| !a.is_staff() && a.was_asked(stored.user_id, stored.contact_id));
+    Ok((stored.survey, asks))
 }
 
 /// A case's surveys and follow-ups.

@@ -1,4 +1,5 @@
-//! The customer's satisfaction surveys (`/portal/surveys`): those addressed to them, pending
+//! The customer's satisfaction surveys (`/portal/surveys`): those asking them (a customer
+//! administrator: the organisation's), pending
 //! first in the list with their expiry, answered ones with their scores; a pending one is
 //! answered on its own page (`/portal/surveys/{id}`) with the questions of the mail's page.
 //! Another customer's survey does not exist here.
@@ -43,7 +44,7 @@ pub async fn list(State(app): State<AppState>, Customer(viewer): Customer) -> We
         limit: Some(100),
         cursor: None,
     };
-    let surveys = read::mine(&app, &viewer.who, &page)
+    let surveys = read::list(&app, &viewer.who, &page)
         .await
         .map_err(|e| viewer.fail(e))?
         .items;
@@ -58,6 +59,7 @@ pub async fn list(State(app): State<AppState>, Customer(viewer): Customer) -> We
 #[template(path = "portal/survey.html")]
 struct AnswerPage {
     ctx: Ctx,
+    now: Timestamp,
     survey: Survey,
     form: Option<SurveyForm>,
     done: Option<String>,
@@ -69,10 +71,10 @@ async fn answer_page(
     id: i64,
     typed: &AnswerForm,
 ) -> Result<AnswerPage, crate::actions::ActionError> {
-    let survey = read::get(app, &viewer.who, id).await?;
+    let (survey, asks) = read::asking(app, &viewer.who, id).await?;
     let questions = settings::get(app, &viewer.who).await?;
     let lang = viewer.ctx.lang;
-    let form = survey.answerable(app.clock.now()).then(|| {
+    let form = (asks && survey.answerable(app.clock.now())).then(|| {
         SurveyForm::new(
             &questions.settings,
             lang,
@@ -82,6 +84,7 @@ async fn answer_page(
     });
     Ok(AnswerPage {
         ctx: viewer.ctx.clone(),
+        now: app.clock.now(),
         survey,
         form,
         done: None,
