@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use casebook_server::actions::mail::delivery;
-use casebook_server::clock::ManualClock;
+use casebook_server::clock::{Clock, ManualClock};
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use jiff::{SignedDuration, Timestamp};

@@ -65,6 +65,12 @@ struct AnswerPage {
     done: Option<String>,
 }
 
+impl AnswerPage {
+    fn still_open(&self) -> bool {
+        self.survey.answerable(self.now)
+    }
+}
+
 async fn answer_page(
     app: &AppState,
     viewer: &crate::web::session::Viewer,
