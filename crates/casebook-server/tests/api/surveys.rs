@@ -301,13 +301,22 @@ async fn call_home_case(t: &TestApp, now: Timestamp) -> String {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{unit}");
+    contract(
+        t,
+        json!({"contract_number": "HT-CALL", "organization_id": t.a.org_id, "plan": "standard",
+            "starts_on": "2026-01-01", "ends_on": "2027-12-31", "units": [unit["id"]]}),
+    )
+    .await;
     let device = crate::call_home_events::Device::of(t, "CN-A").await;
     let event = json!({"idempotency_key": "s-1", "type": "fault", "serial_number": "SN-7001",
         "code": "E7001", "severity": "major", "message": "风扇故障",
         "occurred_at": now.to_string()});
     let (status, sent) = device.post_at(event, now).await;
     assert_eq!(status, StatusCode::OK, "{sent}");
-    let number = sent["results"][0]["case"].as_str().expect("a case").to_owned();
+    let number = sent["results"][0]["case"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a case: {sent}"))
+        .to_owned();
     let (_, case) = t.get(&t.engineer, &format!("/api/v1/cases/{number}")).await;
     assert_eq!(case["channel"], "call_home");
     assert!(case["contact"].is_null(), "{case}");
