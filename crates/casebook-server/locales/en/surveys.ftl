@@ -83,3 +83,5 @@ conflict-survey_answered = This survey was answered already; thank you.
 conflict-survey_expired = This survey can no longer be answered: its time is over.
 conflict-follow_up_completed = This follow-up was completed already.
 survey-asks-colleague = This survey asks a colleague of yours; only they can answer it.
+mail-kind-survey_request = Satisfaction survey
+mail-kind-survey_follow_up = Survey follow-up

@@ -82,3 +82,5 @@ conflict-survey_answered = 此调查已经提交过，感谢您的评价。
 conflict-survey_expired = 此调查已过期，无法再提交。
 conflict-follow_up_completed = 此回访已经完成。
 survey-asks-colleague = 此调查发给了您的同事，只有他本人可以作答。
+mail-kind-survey_request = 满意度调查
+mail-kind-survey_follow_up = 满意度回访

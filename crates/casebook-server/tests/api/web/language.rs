@@ -390,7 +390,11 @@ async fn survey_links(t: &TestApp, outbox: &[(String, String, String, String)]) 
     for link in links {
         let id = link["/surveys/".len()..].split('.').next().unwrap_or_default();
         let (_, survey) = t.get(&t.admin, &format!("/api/v1/surveys/{id}")).await;
-        if survey["status"] == "pending" && open.len() < 2 {
+        let expires = survey["expires_at"]
+            .as_str()
+            .and_then(|e| e.parse::<jiff::Timestamp>().ok());
+        let answerable = expires.is_some_and(|e| e > t.app.clock.now());
+        if survey["status"] == "pending" && answerable && open.len() < 2 {
             open.push(link);
         }
     }
