@@ -202,7 +202,10 @@ impl AnswerDraft {
                     "too_long",
                     format!("at most {MAX_COMMENT} characters"),
                 ));
-            } else if c.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t' && ch != '\r') {
+            } else if c
+                .chars()
+                .any(|ch| ch.is_control() && ch != '\n' && ch != '\t' && ch != '\r')
+            {
                 errors.push(FieldError::new(
                     "comment",
                     "invalid",

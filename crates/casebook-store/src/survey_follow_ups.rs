@@ -75,7 +75,11 @@ impl Row {
             case_number: format!("{}-{:05}", self.year, self.seq),
             case_title: self.title,
             organization: self.organization,
-            reason: parse_column("survey_follow_ups.reason", &self.reason, FollowUpReason::parse)?,
+            reason: parse_column(
+                "survey_follow_ups.reason",
+                &self.reason,
+                FollowUpReason::parse,
+            )?,
             resolution: self
                 .resolution_score
                 .and_then(|s| u8::try_from(s).ok())
@@ -140,16 +144,7 @@ pub async fn list(
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(filter.manager.map(|m| m.get())).bind(filter.unassigned).bind(filter.open)
         .bind(before).bind(page.fetch_limit()).fetch_all(c).await)?;
-    let page = Page::from_rows(rows, page, |r| r.id);
-    let items = page
-        .items
-        .into_iter()
-        .map(Row::follow_up)
-        .collect::<StoreResult<_>>()?;
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-    })
+    Page::from_rows(rows, page, |r| r.id).try_map(Row::follow_up)
 }
 
 /// Completes an open follow-up; false when it was completed already.

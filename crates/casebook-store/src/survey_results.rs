@@ -2,26 +2,11 @@
 //! sending (the domain turns them into means and response rates), and the answers per month of
 //! answering for the dashboard's trend. Skipped surveys are not counted as sent.
 
-use casebook_domain::ids::{OrganizationId, ProductId, UserId};
 use casebook_domain::survey::{Grouping, MonthSatisfaction, Tally};
 
 use crate::db::Db;
 use crate::error::StoreResult;
-
-/// Which surveys the results count (by the desk day they were sent).
-#[derive(Debug, Clone, Default)]
-pub struct ResultFilter {
-    /// Sent on or after this day (`YYYY-MM-DD`).
-    pub from: Option<String>,
-    /// Sent on or before this day.
-    pub to: Option<String>,
-    /// Cases of one organisation.
-    pub organization: Option<OrganizationId>,
-    /// Cases of one product.
-    pub product: Option<ProductId>,
-    /// Cases owned by one engineer at closure.
-    pub engineer: Option<UserId>,
-}
+use crate::surveys::SurveyFilter;
 
 /// One group's key, label and sums.
 pub type GroupTally = (Option<String>, Option<String>, Tally);
@@ -71,7 +56,7 @@ struct Row {
 pub async fn tallies(
     db: &mut Db,
     grouping: Grouping,
-    filter: &ResultFilter,
+    filter: &SurveyFilter,
 ) -> StoreResult<Vec<GroupTally>> {
     let (key, label, join) = key_and_label(grouping);
     let sum = |e: &str| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)");
@@ -112,23 +97,18 @@ pub async fn tallies(
 }
 
 /// Answers and their mean resolution score per month of answering (`YYYY-MM`), oldest first,
-/// between two days (inclusive): the dashboard's satisfaction trend.
-pub async fn monthly(
-    db: &mut Db,
-    from: Option<&str>,
-    to: Option<&str>,
-    organization: Option<OrganizationId>,
-    product: Option<ProductId>,
-) -> StoreResult<Vec<MonthSatisfaction>> {
+/// filtered by the day answered: the dashboard's satisfaction trend.
+pub async fn monthly(db: &mut Db, filter: &SurveyFilter) -> StoreResult<Vec<MonthSatisfaction>> {
     let rows: Vec<(String, i64, i64)> = on_db!(db, c => sqlx::query_as(
         "SELECT SUBSTR(answered_on, 1, 7) AS month, CAST(COUNT(*) AS BIGINT),
                 CAST(COALESCE(SUM(resolution_score), 0) AS BIGINT)
          FROM surveys WHERE status = 'answered' AND ($1 IS NULL OR answered_on >= $1)
            AND ($2 IS NULL OR answered_on <= $2) AND ($3 IS NULL OR organization_id = $3)
-           AND ($4 IS NULL OR product_id = $4)
+           AND ($4 IS NULL OR product_id = $4) AND ($5 IS NULL OR engineer_id = $5)
          GROUP BY SUBSTR(answered_on, 1, 7) ORDER BY month LIMIT 1200").persistent(false)
-        .bind(from).bind(to).bind(organization.map(|i| i.get())).bind(product.map(|i| i.get()))
-        .fetch_all(c).await)?;
+        .bind(filter.from.as_deref()).bind(filter.to.as_deref())
+        .bind(filter.organization.map(|i| i.get())).bind(filter.product.map(|i| i.get()))
+        .bind(filter.engineer.map(|i| i.get())).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
         .map(|(month, answers, sum)| MonthSatisfaction::of(month, answers, sum))

@@ -95,7 +95,11 @@ pub struct NewSurvey<'a> {
 
 /// Inserts a survey row; `None` when this closure has one already.
 pub async fn insert(db: &mut Db, s: &NewSurvey<'_>) -> StoreResult<Option<i64>> {
-    let status = if s.skipped.is_some() { "skipped" } else { "pending" };
+    let status = if s.skipped.is_some() {
+        "skipped"
+    } else {
+        "pending"
+    };
     let id: Option<(i64,)> = on_db!(db, c => sqlx::query_as(
         "INSERT INTO surveys (case_id, closure_event, organization_id, product_id, engineer_id,
                               contact_id, user_id, recipient, language, status, skip_reason,
@@ -175,7 +179,10 @@ impl Row {
             engineer: self
                 .engineer_id
                 .zip(self.engineer_name)
-                .map(|(id, name)| NamedRef { id: Id::new(id), name }),
+                .map(|(id, name)| NamedRef {
+                    id: Id::new(id),
+                    name,
+                }),
             sent_at: self.sent_at.0,
             expires_at: self.expires_at.map(|t| t.0),
             answered_at: self.answered_at.map(|t| t.0),
@@ -280,7 +287,11 @@ pub enum SurveyScope {
 }
 
 /// Sent and answered surveys (not the skipped ones) in a scope, newest first, keyset-paginated.
-pub async fn list(db: &mut Db, scope: SurveyScope, page: &PageRequest) -> StoreResult<Page<Survey>> {
+pub async fn list(
+    db: &mut Db,
+    scope: SurveyScope,
+    page: &PageRequest,
+) -> StoreResult<Page<Survey>> {
     let before: Option<i64> = page.key()?;
     // The scope's ids are bound; only the shape of the condition is written into the text.
     let (condition, a, b) = match scope {
@@ -298,24 +309,16 @@ pub async fn list(db: &mut Db, scope: SurveyScope, page: &PageRequest) -> StoreR
     );
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(a).bind(b).bind(before).bind(page.fetch_limit()).fetch_all(c).await)?;
-    let page = Page::from_rows(rows, page, |r| r.id);
-    let items = page
-        .items
-        .into_iter()
-        .map(|r| r.stored().map(|s| s.survey))
-        .collect::<StoreResult<_>>()?;
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-    })
+    Page::from_rows(rows, page, |r| r.id).try_map(|r| r.stored().map(|s| s.survey))
 }
 
-/// Which answers a list holds.
+/// Which surveys a list or a result holds: a period (the day answered for answers, the day
+/// sent for results) and the case's organisation, product and engineer.
 #[derive(Debug, Clone, Default)]
-pub struct AnswerFilter {
-    /// Answered on or after this day (`YYYY-MM-DD`).
+pub struct SurveyFilter {
+    /// On or after this day (`YYYY-MM-DD`).
     pub from: Option<String>,
-    /// Answered on or before this day.
+    /// On or before this day.
     pub to: Option<String>,
     /// Cases of one organisation.
     pub organization: Option<OrganizationId>,
@@ -328,7 +331,7 @@ pub struct AnswerFilter {
 /// Answered surveys, newest answer first (by id), keyset-paginated: the list exports read.
 pub async fn answers(
     db: &mut Db,
-    filter: &AnswerFilter,
+    filter: &SurveyFilter,
     page: &PageRequest,
 ) -> StoreResult<Page<Survey>> {
     let before: Option<i64> = page.key()?;
@@ -344,14 +347,5 @@ pub async fn answers(
         .bind(filter.organization.map(|i| i.get())).bind(filter.product.map(|i| i.get()))
         .bind(filter.engineer.map(|i| i.get())).bind(before).bind(page.fetch_limit())
         .fetch_all(c).await)?;
-    let page = Page::from_rows(rows, page, |r| r.id);
-    let items = page
-        .items
-        .into_iter()
-        .map(|r| r.stored().map(|s| s.survey))
-        .collect::<StoreResult<_>>()?;
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-    })
+    Page::from_rows(rows, page, |r| r.id).try_map(|r| r.stored().map(|s| s.survey))
 }

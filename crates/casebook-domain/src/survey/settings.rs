@@ -92,8 +92,19 @@ impl Default for SurveySettings {
             low_score: 2,
             negative_words: NegativeWords {
                 zh: [
-                    "不满意", "不满", "很差", "太差", "太慢", "失望", "投诉", "没解决", "未解决",
-                    "没有解决", "敷衍", "糟糕", "差劲",
+                    "不满意",
+                    "不满",
+                    "很差",
+                    "太差",
+                    "太慢",
+                    "失望",
+                    "投诉",
+                    "没解决",
+                    "未解决",
+                    "没有解决",
+                    "敷衍",
+                    "糟糕",
+                    "差劲",
                 ]
                 .map(str::to_owned)
                 .to_vec(),
@@ -138,7 +149,11 @@ impl Default for SurveySettings {
 
 fn check_text(errors: &mut Vec<FieldError>, field: &str, text: &str) {
     if text.trim().is_empty() {
-        errors.push(FieldError::new(field, "required", "a question needs a text"));
+        errors.push(FieldError::new(
+            field,
+            "required",
+            "a question needs a text",
+        ));
     } else if text.chars().count() > MAX_QUESTION {
         errors.push(FieldError::new(
             field,

@@ -24,14 +24,23 @@ fn who_is_asked_and_why_not() {
         should_send(&s, &closure(Channel::CallHome, false, None)),
         Err(SkipReason::CallHomeWithoutContact)
     );
-    assert_eq!(should_send(&s, &closure(Channel::CallHome, true, None)), Ok(()));
+    assert_eq!(
+        should_send(&s, &closure(Channel::CallHome, true, None)),
+        Ok(())
+    );
     let day = 86_400;
     assert_eq!(
-        should_send(&s, &closure(Channel::Web, true, Some(1_800_000_000 - 29 * day))),
+        should_send(
+            &s,
+            &closure(Channel::Web, true, Some(1_800_000_000 - 29 * day))
+        ),
         Err(SkipReason::Fatigue)
     );
     assert_eq!(
-        should_send(&s, &closure(Channel::Web, true, Some(1_800_000_000 - 30 * day))),
+        should_send(
+            &s,
+            &closure(Channel::Web, true, Some(1_800_000_000 - 30 * day))
+        ),
         Ok(())
     );
     let mut nobody = closure(Channel::Email, false, None);
@@ -60,7 +69,12 @@ fn draft(resolution: i64, comment: Option<&str>) -> AnswerDraft {
 fn answers_are_checked_field_by_field() {
     let mut d = draft(6, Some(&"x".repeat(MAX_COMMENT + 1)));
     d.speed = Some(0);
-    let fields: Vec<String> = d.check().unwrap_err().into_iter().map(|e| e.field).collect();
+    let fields: Vec<String> = d
+        .check()
+        .unwrap_err()
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
     assert_eq!(fields, ["resolution", "speed", "comment"]);
     let ok = draft(4, Some("  ")).check().unwrap();
     assert_eq!(ok.comment, None);

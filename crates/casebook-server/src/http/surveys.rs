@@ -8,7 +8,7 @@ use axum::extract::State;
 use casebook_domain::CaseNumber;
 use casebook_domain::ids::{OrganizationId, ProductId, UserId};
 use casebook_domain::survey::{
-    AnswerDraft, FollowUp, Figures, Grouping, MonthSatisfaction, Survey,
+    AnswerDraft, Figures, FollowUp, Grouping, MonthSatisfaction, Survey,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -18,11 +18,11 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
+use crate::actions::surveys::answer;
 use crate::actions::surveys::follow_ups::{self, FollowUpQuery};
 use crate::actions::surveys::read::{self, CaseSurveys};
 use crate::actions::surveys::results::{self, SurveyQuery};
 use crate::actions::surveys::settings::{self, SettingsView};
-use crate::actions::surveys::answer;
 use crate::app::AppState;
 
 /// Routes of this module.
@@ -115,9 +115,11 @@ async fn case_surveys(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ResultQuery {
-    /// How to group: `engineer`, `team`, `organization`, `product` or `month` (default).
+    /// How to group: `engineer`, `team`, `organization`, `product` or `month` (default); the
+    /// monthly trend is always by month.
     group_by: Option<Grouping>,
-    /// From this day, `YYYY-MM-DD` (inclusive; the day sent).
+    /// From this day, `YYYY-MM-DD` (inclusive; the day sent for results, answered for the
+    /// monthly trend).
     #[param(value_type = Option<String>, format = Date)]
     from: Option<jiff::civil::Date>,
     /// To this day, `YYYY-MM-DD` (inclusive).
@@ -134,6 +136,18 @@ pub struct ResultQuery {
     engineer_id: Option<UserId>,
 }
 
+impl ResultQuery {
+    fn query(&self) -> SurveyQuery {
+        SurveyQuery {
+            from: self.from,
+            to: self.to,
+            organization: self.organization_id,
+            product: self.product_id,
+            engineer: self.engineer_id,
+        }
+    }
+}
+
 /// Survey results per group with the response rate (answered of sent) beside the mean scores
 /// (staff).
 #[utoipa::path(get, path = "/survey-results", tag = "surveys", params(ResultQuery),
@@ -145,53 +159,22 @@ async fn survey_results(
     ApiQuery(q): ApiQuery<ResultQuery>,
 ) -> ApiResult<Json<Vec<Figures>>> {
     let grouping = q.group_by.unwrap_or(Grouping::Month);
-    let query = SurveyQuery {
-        from: q.from,
-        to: q.to,
-        organization: q.organization_id,
-        product: q.product_id,
-        engineer: q.engineer_id,
-    };
-    Ok(Json(results::grouped(&app, &who, grouping, &query).await?))
-}
-
-/// Which months the trend covers.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct MonthQuery {
-    /// From this day, `YYYY-MM-DD` (inclusive; the day answered).
-    #[param(value_type = Option<String>, format = Date)]
-    from: Option<jiff::civil::Date>,
-    /// To this day (inclusive).
-    #[param(value_type = Option<String>, format = Date)]
-    to: Option<jiff::civil::Date>,
-    /// One organisation's cases.
-    #[param(value_type = Option<i64>)]
-    organization_id: Option<OrganizationId>,
-    /// One product's cases.
-    #[param(value_type = Option<i64>)]
-    product_id: Option<ProductId>,
+    Ok(Json(
+        results::grouped(&app, &who, grouping, &q.query()).await?,
+    ))
 }
 
 /// Answers and their mean resolution score per month of answering (staff): the satisfaction
 /// trend.
-#[utoipa::path(get, path = "/survey-results/monthly", tag = "surveys", params(MonthQuery),
+#[utoipa::path(get, path = "/survey-results/monthly", tag = "surveys", params(ResultQuery),
     responses((status = 200, body = Vec<MonthSatisfaction>), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn survey_months(
     State(app): State<AppState>,
     Auth(who): Auth,
-    ApiQuery(q): ApiQuery<MonthQuery>,
+    ApiQuery(q): ApiQuery<ResultQuery>,
 ) -> ApiResult<Json<Vec<MonthSatisfaction>>> {
-    let query = SurveyQuery {
-        from: q.from,
-        to: q.to,
-        organization: q.organization_id,
-        product: q.product_id,
-        engineer: None,
-    };
-    Ok(Json(results::monthly(&app, &who, &query).await?))
+    Ok(Json(results::monthly(&app, &who, &q.query()).await?))
 }
 
 /// Which answers a list holds.
@@ -242,7 +225,9 @@ async fn survey_answers(
         product: q.product_id,
         engineer: q.engineer_id,
     };
-    Ok(Json(results::answers(&app, &who, &query, &page).await?.into()))
+    Ok(Json(
+        results::answers(&app, &who, &query, &page).await?.into(),
+    ))
 }
 
 /// Which follow-ups to list.
@@ -280,7 +265,9 @@ async fn follow_up_list(
         open: q.open.unwrap_or(false),
         mine: q.mine.unwrap_or(false),
     };
-    Ok(Json(follow_ups::list(&app, &who, query, &page).await?.into()))
+    Ok(Json(
+        follow_ups::list(&app, &who, query, &page).await?.into(),
+    ))
 }
 
 /// What was done about a follow-up.
@@ -305,7 +292,9 @@ async fn complete_follow_up(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Completion>,
 ) -> ApiResult<Json<FollowUp>> {
-    Ok(Json(follow_ups::complete(&app, &who, id, &body.note).await?))
+    Ok(Json(
+        follow_ups::complete(&app, &who, id, &body.note).await?,
+    ))
 }
 
 /// The survey settings and questions (anyone signed in: customers read the questions).

@@ -99,7 +99,10 @@ impl SurveyForm {
     pub fn new(settings: &SurveySettings, lang: Lang, action: String, typed: &AnswerForm) -> Self {
         let q = &settings.questions;
         let tag = lang.tag();
-        let score = |field, text: &casebook_domain::survey::settings::Bilingual, required, chosen: &str| ScoreQuestion {
+        let score = |field,
+                     text: &casebook_domain::survey::settings::Bilingual,
+                     required,
+                     chosen: &str| ScoreQuestion {
             field,
             text: text.in_lang(tag).to_owned(),
             required,

@@ -42,16 +42,28 @@ fn closed(ctx: Ctx, err: &ActionError) -> Response {
     )
 }
 
+/// The survey a link asks, or the page that says it was used or has expired.
+async fn asked(
+    app: &AppState,
+    ctx: &Ctx,
+    token: &str,
+) -> WebResult<Result<answer::Asked, Response>> {
+    match answer::check_link(app, token).await {
+        Ok(asked) => Ok(Ok(asked)),
+        Err(err @ ActionError::Conflict { .. }) => Ok(Err(closed(ctx.clone(), &err))),
+        Err(err) => Err(WebError::action(err, ctx.lang)),
+    }
+}
+
 async fn show(
     State(app): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
     let lang = visitor.ctx.lang;
-    let asked = match answer::check_link(&app, &token).await {
+    let asked = match asked(&app, &visitor.ctx, &token).await? {
         Ok(asked) => asked,
-        Err(err @ ActionError::Conflict { .. }) => return Ok(closed(visitor.ctx, &err)),
-        Err(err) => return Err(WebError::action(err, lang)),
+        Err(closed) => return Ok(closed),
     };
     let form = SurveyForm::new(
         &asked.settings,
@@ -75,10 +87,9 @@ async fn submit(
     Form(typed): Form<AnswerForm>,
 ) -> WebResult<Response> {
     let lang = visitor.ctx.lang;
-    let asked = match answer::check_link(&app, &token).await {
+    let asked = match asked(&app, &visitor.ctx, &token).await? {
         Ok(asked) => asked,
-        Err(err @ ActionError::Conflict { .. }) => return Ok(closed(visitor.ctx, &err)),
-        Err(err) => return Err(WebError::action(err, lang)),
+        Err(closed) => return Ok(closed),
     };
     let result = match typed.draft() {
         Ok(draft) => answer::by_link(&app, &token, &draft).await,

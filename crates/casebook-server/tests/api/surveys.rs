@@ -95,7 +95,12 @@ async fn outbox(t: &TestApp, kind: &str) -> Vec<(String, String)> {
 fn received(sink: &SmtpSink, subject: &str) -> Vec<mail_parser::Message<'static>> {
     sink.received()
         .iter()
-        .map(|raw| mail_parser::MessageParser::default().parse(raw).unwrap().into_owned())
+        .map(|raw| {
+            mail_parser::MessageParser::default()
+                .parse(raw)
+                .unwrap()
+                .into_owned()
+        })
         .filter(|m| m.subject().is_some_and(|s| s.contains(subject)))
         .collect()
 }
@@ -110,7 +115,12 @@ fn token_in(body: &str) -> String {
         .to_owned()
 }
 
-async fn page(t: &TestApp, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+async fn page(
+    t: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
     let mut request = t
         .client
         .request(method, t.url(path))
@@ -163,7 +173,10 @@ async fn closing_sends_the_survey_and_a_score_of_one_opens_a_follow_up(backend: 
     let link = format!("/surveys/{token}");
     let (status, html) = page(&t, reqwest::Method::GET, &link, &[]).await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert!(html.contains("您对处理速度是否满意") && html.contains(&number), "{html}");
+    assert!(
+        html.contains("您对处理速度是否满意") && html.contains(&number),
+        "{html}"
+    );
     let (status, html) = page(
         &t,
         reqwest::Method::POST,
@@ -202,11 +215,17 @@ async fn closing_sends_the_survey_and_a_score_of_one_opens_a_follow_up(backend: 
     let follow_up_mail = received(&sink, "满意度回访");
     assert_eq!(follow_up_mail.len(), 1, "one follow-up mail");
     assert_eq!(
-        follow_up_mail[0].to().and_then(|a| a.first()).and_then(|a| a.address()),
+        follow_up_mail[0]
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address()),
         Some("manager@vendor.test")
     );
     let text = follow_up_mail[0].body_text(0).unwrap().to_string();
-    assert!(text.contains(&number) && text.contains("等了三天"), "{text}");
+    assert!(
+        text.contains(&number) && text.contains("等了三天"),
+        "{text}"
+    );
 
     // The case page shows the answer and the follow-up to staff; the customer sees neither
     // the follow-up nor a survey addressed to someone else.
@@ -246,7 +265,10 @@ async fn fatigue_and_call_home_skip_the_survey_with_their_reason(backend: TestBa
     let (t, clock) = spawn(backend, None).await;
     let first = closed_case(&t, Some(t.a.contact_id), "第一次").await;
     let second = closed_case(&t, Some(t.a.contact_id), "第二次").await;
-    assert_eq!(case_surveys(&t, &first).await["surveys"][0]["status"], "pending");
+    assert_eq!(
+        case_surveys(&t, &first).await["surveys"][0]["status"],
+        "pending"
+    );
     let skipped = &case_surveys(&t, &second).await["surveys"][0];
     assert_eq!(skipped["status"], "skipped");
     assert_eq!(skipped["skip_reason"], "fatigue");
@@ -255,23 +277,39 @@ async fn fatigue_and_call_home_skip_the_survey_with_their_reason(backend: TestBa
     // 30 days later the contact is asked again.
     clock.advance(SignedDuration::from_hours(24 * 30));
     let third = closed_case(&t, Some(t.a.contact_id), "第三次").await;
-    assert_eq!(case_surveys(&t, &third).await["surveys"][0]["status"], "pending");
+    assert_eq!(
+        case_surveys(&t, &third).await["surveys"][0]["status"],
+        "pending"
+    );
 
     // With the window set to 0 days, every closure asks.
     let (_, settings) = t.get(&t.admin, "/api/v1/survey-settings").await;
     let mut edit = settings.clone();
     edit["fatigue_days"] = json!(0);
     let (status, saved) = t
-        .call(reqwest::Method::PUT, &t.admin, "/api/v1/survey-settings", Some(edit.clone()))
+        .call(
+            reqwest::Method::PUT,
+            &t.admin,
+            "/api/v1/survey-settings",
+            Some(edit.clone()),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["version"], 1);
     let (status, stale) = t
-        .call(reqwest::Method::PUT, &t.admin, "/api/v1/survey-settings", Some(edit))
+        .call(
+            reqwest::Method::PUT,
+            &t.admin,
+            "/api/v1/survey-settings",
+            Some(edit),
+        )
         .await;
     assert_error(status, &stale, StatusCode::CONFLICT, "version_conflict");
     let fourth = closed_case(&t, Some(t.a.contact_id), "第四次").await;
-    assert_eq!(case_surveys(&t, &fourth).await["surveys"][0]["status"], "pending");
+    assert_eq!(
+        case_surveys(&t, &fourth).await["surveys"][0]["status"],
+        "pending"
+    );
 
     // A call-home case without a contact is never surveyed.
     let number = call_home_case(&t, clock.now()).await;
@@ -335,45 +373,86 @@ async fn bad_answers_are_refused_and_change_nothing(backend: TestBackend) {
     // The customer sees it among theirs; another organisation's customer does not.
     let (_, mine) = t.get(&t.a.user_token, "/api/v1/surveys").await;
     assert_eq!(mine["items"][0]["id"], id, "{mine}");
-    let (status, body) = t.get(&t.b.user_token, &format!("/api/v1/surveys/{id}")).await;
+    let (status, body) = t
+        .get(&t.b.user_token, &format!("/api/v1/surveys/{id}"))
+        .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
-    let (status, body) = t.post(&t.b.user_token, &answer, json!({"resolution": 5})).await;
+    let (status, body) = t
+        .post(&t.b.user_token, &answer, json!({"resolution": 5}))
+        .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, body) = t.post(&t.engineer, &answer, json!({"resolution": 5})).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
 
     // Scores out of range and a comment too long name their fields.
     let (status, body) = t
-        .post(&t.a.user_token, &answer, json!({"resolution": 6, "speed": 0}))
+        .post(
+            &t.a.user_token,
+            &answer,
+            json!({"resolution": 6, "speed": 0}),
+        )
         .await;
-    let details = assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let details = assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     let fields = details.to_string();
-    assert!(fields.contains("resolution") && fields.contains("speed"), "{details}");
+    assert!(
+        fields.contains("resolution") && fields.contains("speed"),
+        "{details}"
+    );
     let (status, body) = t
-        .post(&t.a.user_token, &answer, json!({"resolution": 4, "comment": "长".repeat(2001)}))
+        .post(
+            &t.a.user_token,
+            &answer,
+            json!({"resolution": 4, "comment": "长".repeat(2001)}),
+        )
         .await;
-    let details = assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let details = assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     assert!(details.to_string().contains("comment"), "{details}");
-    let (_, still) = t.get(&t.a.user_token, &format!("/api/v1/surveys/{id}")).await;
+    let (_, still) = t
+        .get(&t.a.user_token, &format!("/api/v1/surveys/{id}"))
+        .await;
     assert_eq!(still["status"], "pending", "nothing changed: {still}");
 
     // A forged link finds nothing.
     let (status, _) = page(&t, reqwest::Method::GET, "/surveys/1.99999999999.0000", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let key = casebook_server::actions::notify::tokens::signing_key(&t.app).await.unwrap();
+    let key = casebook_server::actions::notify::tokens::signing_key(&t.app)
+        .await
+        .unwrap();
     let later: Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
     let forged = casebook_server::actions::notify::tokens::survey_token(b"another key", id, later);
-    let (status, _) = page(&t, reqwest::Method::POST, &format!("/surveys/{forged}"), &[("resolution", "5")]).await;
+    let (status, _) = page(
+        &t,
+        reqwest::Method::POST,
+        &format!("/surveys/{forged}"),
+        &[("resolution", "5")],
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The portal answers once; a second answer is refused.
     let (status, body) = t
-        .post(&t.a.user_token, &answer, json!({"resolution": 4, "speed": 5, "comment": "  "}))
+        .post(
+            &t.a.user_token,
+            &answer,
+            json!({"resolution": 4, "speed": 5, "comment": "  "}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["answered_via"], "portal");
     assert!(body["comment"].is_null(), "a blank comment is none: {body}");
-    let (status, body) = t.post(&t.a.user_token, &answer, json!({"resolution": 1})).await;
+    let (status, body) = t
+        .post(&t.a.user_token, &answer, json!({"resolution": 1}))
+        .await;
     assert_error(status, &body, StatusCode::CONFLICT, "survey_answered");
     let (_, nothing) = t.get(&t.manager, "/api/v1/survey-follow-ups").await;
     assert_eq!(nothing["items"], json!([]), "a 4 opens no follow-up");
@@ -385,11 +464,21 @@ async fn bad_answers_are_refused_and_change_nothing(backend: TestBackend) {
     let expires: Timestamp = survey["expires_at"].as_str().unwrap().parse().unwrap();
     let token = casebook_server::actions::notify::tokens::survey_token(&key, late_id, expires);
     clock.advance(SignedDuration::from_hours(24 * 15));
-    let (status, html) = page(&t, reqwest::Method::POST, &format!("/surveys/{token}"), &[("resolution", "1")]).await;
+    let (status, html) = page(
+        &t,
+        reqwest::Method::POST,
+        &format!("/surveys/{token}"),
+        &[("resolution", "1")],
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
     assert!(html.contains("已过期"), "{html}");
     let (status, body) = t
-        .post(&t.admin, &format!("/api/v1/surveys/{late_id}/answer"), json!({"resolution": 1}))
+        .post(
+            &t.admin,
+            &format!("/api/v1/surveys/{late_id}/answer"),
+            json!({"resolution": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let surveys = case_surveys(&t, &late).await;
@@ -410,7 +499,12 @@ async fn results_count_exactly(backend: TestBackend) {
     let mut edit = settings.clone();
     edit["fatigue_days"] = json!(0);
     let (status, saved) = t
-        .call(reqwest::Method::PUT, &t.admin, "/api/v1/survey-settings", Some(edit))
+        .call(
+            reqwest::Method::PUT,
+            &t.admin,
+            "/api/v1/survey-settings",
+            Some(edit),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     // November: three surveys to A's customer user, two answered (5 with speed 4; 2: a
@@ -418,16 +512,40 @@ async fn results_count_exactly(backend: TestBackend) {
     let one = closed_case(&t, None, "一").await;
     let two = closed_case(&t, None, "二").await;
     closed_case(&t, None, "三").await;
-    answer_as(&t, &t.a.user_token, &one, json!({"resolution": 5, "speed": 4})).await;
-    answer_as(&t, &t.a.user_token, &two, json!({"resolution": 2, "comment": "还行"})).await;
+    answer_as(
+        &t,
+        &t.a.user_token,
+        &one,
+        json!({"resolution": 5, "speed": 4}),
+    )
+    .await;
+    answer_as(
+        &t,
+        &t.a.user_token,
+        &two,
+        json!({"resolution": 2, "comment": "还行"}),
+    )
+    .await;
     clock.advance(SignedDuration::from_hours(24 * 3));
     let b = t
-        .open_case(&t.b.user_token, json!({"title": "B 的问题", "description": "d", "severity": 3}))
+        .open_case(
+            &t.b.user_token,
+            json!({"title": "B 的问题", "description": "d", "severity": 3}),
+        )
         .await;
-    t.advance(&b, &["in_progress", "solution_proposed", "closed"]).await;
-    answer_as(&t, &t.b.user_token, &b, json!({"resolution": 3, "engineer": 5})).await;
+    t.advance(&b, &["in_progress", "solution_proposed", "closed"])
+        .await;
+    answer_as(
+        &t,
+        &t.b.user_token,
+        &b,
+        json!({"resolution": 3, "engineer": 5}),
+    )
+    .await;
 
-    let (status, months) = t.get(&t.manager, "/api/v1/survey-results?group_by=month").await;
+    let (status, months) = t
+        .get(&t.manager, "/api/v1/survey-results?group_by=month")
+        .await;
     assert_eq!(status, StatusCode::OK, "{months}");
     assert_eq!(
         months,
@@ -438,27 +556,54 @@ async fn results_count_exactly(backend: TestBackend) {
              "resolution": 3.0, "speed": null, "engineer": 5.0, "follow_ups": 0},
         ])
     );
-    let (_, engineers) = t.get(&t.manager, "/api/v1/survey-results?group_by=engineer").await;
+    let (_, engineers) = t
+        .get(&t.manager, "/api/v1/survey-results?group_by=engineer")
+        .await;
     assert_eq!(engineers.as_array().unwrap().len(), 1, "{engineers}");
     assert_eq!(engineers[0]["key"], t.engineer_id.to_string());
     assert_eq!(engineers[0]["label"], "engineer@vendor.test");
-    assert_eq!((engineers[0]["sent"].as_i64(), engineers[0]["answered"].as_i64()), (Some(4), Some(3)));
+    assert_eq!(
+        (
+            engineers[0]["sent"].as_i64(),
+            engineers[0]["answered"].as_i64()
+        ),
+        (Some(4), Some(3))
+    );
     assert_eq!(engineers[0]["response_rate"], 75.0);
     assert_eq!(engineers[0]["resolution"], 3.33);
     let (_, orgs) = t
-        .get(&t.manager, &format!("/api/v1/survey-results?group_by=organization&organization_id={}", t.b.org_id))
+        .get(
+            &t.manager,
+            &format!(
+                "/api/v1/survey-results?group_by=organization&organization_id={}",
+                t.b.org_id
+            ),
+        )
         .await;
     assert_eq!(orgs.as_array().unwrap().len(), 1, "{orgs}");
     assert_eq!(orgs[0]["key"], t.b.org_id.to_string());
     let (_, december) = t
-        .get(&t.manager, "/api/v1/survey-results?from=2026-12-01&to=2026-12-31")
+        .get(
+            &t.manager,
+            "/api/v1/survey-results?from=2026-12-01&to=2026-12-31",
+        )
         .await;
     assert_eq!(december[0]["key"], "2026-12", "{december}");
     assert_eq!(december.as_array().unwrap().len(), 1);
     let (status, body) = t.get(&t.a.user_token, "/api/v1/survey-results").await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
-    let (status, body) = t.get(&t.manager, "/api/v1/survey-results?from=2026-12-02&to=2026-12-01").await;
-    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let (status, body) = t
+        .get(
+            &t.manager,
+            "/api/v1/survey-results?from=2026-12-02&to=2026-12-01",
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
 
     // The answers one by one, by page, and filtered.
     let (_, first) = t.get(&t.manager, "/api/v1/survey-answers?limit=2").await;
@@ -466,13 +611,22 @@ async fn results_count_exactly(backend: TestBackend) {
     assert_eq!(first["items"][0]["case_number"], b.as_str());
     let cursor = first["next_cursor"].as_str().unwrap();
     let (_, rest) = t
-        .get(&t.manager, &format!("/api/v1/survey-answers?limit=2&cursor={cursor}"))
+        .get(
+            &t.manager,
+            &format!("/api/v1/survey-answers?limit=2&cursor={cursor}"),
+        )
         .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1, "{rest}");
     assert_eq!(rest["items"][0]["case_number"], one.as_str());
     assert!(rest["next_cursor"].is_null());
     let (_, of_a) = t
-        .get(&t.manager, &format!("/api/v1/survey-answers?organization_id={}&from=2026-11-30&to=2026-11-30", t.a.org_id))
+        .get(
+            &t.manager,
+            &format!(
+                "/api/v1/survey-answers?organization_id={}&from=2026-11-30&to=2026-11-30",
+                t.a.org_id
+            ),
+        )
         .await;
     assert_eq!(of_a["items"].as_array().unwrap().len(), 2, "{of_a}");
 

@@ -286,9 +286,18 @@ mod tests {
         let token = survey_token(key, 42, expires);
         assert_eq!(read_survey_token(key, &token, now), Ok(42));
         let forged = token.replacen("42.", "43.", 1);
-        assert_eq!(read_survey_token(key, &forged, now), Err(LinkError::Invalid));
-        assert_eq!(read_survey_token(b"k2", &token, now), Err(LinkError::Invalid));
-        assert_eq!(read_survey_token(key, &token, expires), Err(LinkError::Expired));
+        assert_eq!(
+            read_survey_token(key, &forged, now),
+            Err(LinkError::Invalid)
+        );
+        assert_eq!(
+            read_survey_token(b"k2", &token, now),
+            Err(LinkError::Invalid)
+        );
+        assert_eq!(
+            read_survey_token(key, &token, expires),
+            Err(LinkError::Expired)
+        );
         assert_eq!(read_survey_token(key, "1.2", now), Err(LinkError::Invalid));
     }
 }

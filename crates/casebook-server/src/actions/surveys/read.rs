@@ -3,9 +3,9 @@
 //! staff only).
 
 use casebook_domain::CaseNumber;
-use casebook_domain::survey::{FollowUp, Survey};
-use casebook_domain::policy::Subject;
 use casebook_domain::Role;
+use casebook_domain::policy::Subject;
+use casebook_domain::survey::{FollowUp, Survey};
 use casebook_store::surveys::SurveyScope;
 use casebook_store::{Page, PageRequest, cases, survey_follow_ups, surveys};
 

@@ -6,8 +6,8 @@
 use casebook_domain::ids::{OrganizationId, ProductId, UserId};
 use casebook_domain::policy::Permission;
 use casebook_domain::survey::{Figures, Grouping, MonthSatisfaction, Survey};
-use casebook_store::survey_results::{self, ResultFilter};
-use casebook_store::surveys::{self, AnswerFilter};
+use casebook_store::survey_results;
+use casebook_store::surveys::{self, SurveyFilter};
 use casebook_store::{Page, PageRequest};
 use jiff::civil::Date;
 
@@ -31,7 +31,8 @@ pub struct SurveyQuery {
 }
 
 impl SurveyQuery {
-    fn days(&self) -> ActionResult<(Option<String>, Option<String>)> {
+    /// The store's filter; a last day before the first is refused.
+    fn filter(&self) -> ActionResult<SurveyFilter> {
         if let (Some(from), Some(to)) = (self.from, self.to)
             && to < from
         {
@@ -41,10 +42,13 @@ impl SurveyQuery {
                 "the last day is before the first",
             ));
         }
-        Ok((
-            self.from.map(|d| d.to_string()),
-            self.to.map(|d| d.to_string()),
-        ))
+        Ok(SurveyFilter {
+            from: self.from.map(|d| d.to_string()),
+            to: self.to.map(|d| d.to_string()),
+            organization: self.organization,
+            product: self.product,
+            engineer: self.engineer,
+        })
     }
 }
 
@@ -63,14 +67,7 @@ pub async fn grouped(
             "users have no teams yet",
         ));
     }
-    let (from, to) = query.days()?;
-    let filter = ResultFilter {
-        from,
-        to,
-        organization: query.organization,
-        product: query.product,
-        engineer: query.engineer,
-    };
+    let filter = query.filter()?;
     let mut db = app.store.read().await?;
     let tallies = survey_results::tallies(&mut db, grouping, &filter).await?;
     Ok(tallies
@@ -87,14 +84,7 @@ pub async fn answers(
     page: &PageRequest,
 ) -> ActionResult<Page<Survey>> {
     require(who, Permission::WorkCases)?;
-    let (from, to) = query.days()?;
-    let filter = AnswerFilter {
-        from,
-        to,
-        organization: query.organization,
-        product: query.product,
-        engineer: query.engineer,
-    };
+    let filter = query.filter()?;
     let mut db = app.store.read().await?;
     Ok(surveys::answers(&mut db, &filter, page).await?)
 }
@@ -107,14 +97,7 @@ pub async fn monthly(
     query: &SurveyQuery,
 ) -> ActionResult<Vec<MonthSatisfaction>> {
     require(who, Permission::WorkCases)?;
-    let (from, to) = query.days()?;
+    let filter = query.filter()?;
     let mut db = app.store.read().await?;
-    Ok(survey_results::monthly(
-        &mut db,
-        from.as_deref(),
-        to.as_deref(),
-        query.organization,
-        query.product,
-    )
-    .await?)
+    Ok(survey_results::monthly(&mut db, &filter).await?)
 }

@@ -35,7 +35,9 @@ async fn recipient(app: &App, db: &mut Db, case: &Case) -> ActionResult<Option<R
         && let Some(contact) = contacts::get(db, contact.id).await?
         && let Some(address) = contact.email.clone().filter(|a| !a.is_empty())
     {
-        let user = users::of_contact(db, contact.id).await?.filter(|u| u.active);
+        let user = users::of_contact(db, contact.id)
+            .await?
+            .filter(|u| u.active);
         return Ok(Some(Recipient {
             address: address.to_lowercase(),
             name: contact.name.clone(),

@@ -23,15 +23,45 @@ pub(super) async fn configure(app: &App, admin: &Principal) -> Result<(), Action
 
 /// (resolution, speed, engineer, Chinese comment, English comment), one per case in turn.
 const ANSWERS: [(i64, Option<i64>, Option<i64>, &str, &str); 10] = [
-    (5, Some(5), Some(5), "响应很快，工程师很专业。", "Quick answer, a very professional engineer."),
+    (
+        5,
+        Some(5),
+        Some(5),
+        "响应很快，工程师很专业。",
+        "Quick answer, a very professional engineer.",
+    ),
     (4, Some(4), None, "", ""),
-    (5, None, Some(5), "问题彻底解决了，谢谢。", "Fully solved, thank you."),
-    (3, Some(2), Some(4), "解决了，但等待时间偏长。", "Solved, but the wait was long."),
+    (
+        5,
+        None,
+        Some(5),
+        "问题彻底解决了，谢谢。",
+        "Fully solved, thank you.",
+    ),
+    (
+        3,
+        Some(2),
+        Some(4),
+        "解决了，但等待时间偏长。",
+        "Solved, but the wait was long.",
+    ),
     (4, Some(5), Some(4), "", ""),
-    (2, Some(2), Some(3), "处理太慢，影响了业务。", "Too slow, it hurt our business."),
+    (
+        2,
+        Some(2),
+        Some(3),
+        "处理太慢，影响了业务。",
+        "Too slow, it hurt our business.",
+    ),
     (5, Some(4), Some(5), "", ""),
     (4, None, None, "满意。", "Satisfied."),
-    (1, Some(1), Some(2), "问题没解决，很失望。", "Not solved, we are disappointed."),
+    (
+        1,
+        Some(1),
+        Some(2),
+        "问题没解决，很失望。",
+        "Not solved, we are disappointed.",
+    ),
     (5, Some(5), Some(5), "", ""),
 ];
 
@@ -48,11 +78,7 @@ pub(super) async fn answer_closed(
     }
     let system = Principal::system("demo");
     let sent = read::of_case(app, &system, number).await?;
-    let Some(survey) = sent
-        .surveys
-        .iter()
-        .find(|s| s.answerable(app.clock.now()))
-    else {
+    let Some(survey) = sent.surveys.iter().find(|s| s.answerable(app.clock.now())) else {
         return Ok(());
     };
     let Some(expires) = survey.expires_at else {

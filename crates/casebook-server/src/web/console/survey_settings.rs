@@ -84,6 +84,41 @@ impl SettingsForm {
         }
     }
 
+    /// The questions' fields: (the legend's message key, the Chinese field's name and value,
+    /// the English field's name and value).
+    fn questions(&self) -> [(&'static str, &'static str, &str, &'static str, &str); 4] {
+        [
+            (
+                "survey-resolution",
+                "resolution_zh",
+                &self.resolution_zh,
+                "resolution_en",
+                &self.resolution_en,
+            ),
+            (
+                "survey-speed",
+                "speed_zh",
+                &self.speed_zh,
+                "speed_en",
+                &self.speed_en,
+            ),
+            (
+                "survey-engineer",
+                "engineer_zh",
+                &self.engineer_zh,
+                "engineer_en",
+                &self.engineer_en,
+            ),
+            (
+                "survey-comment",
+                "comment_zh",
+                &self.comment_zh,
+                "comment_en",
+                &self.comment_en,
+            ),
+        ]
+    }
+
     fn is_enabled(&self) -> bool {
         self.enabled.is_some()
     }

@@ -8,9 +8,9 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use casebook_domain::Timestamp;
-use casebook_domain::survey::{FollowUp, Figures, Grouping, MonthSatisfaction};
 use casebook_domain::Named;
+use casebook_domain::Timestamp;
+use casebook_domain::survey::{Figures, FollowUp, Grouping, MonthSatisfaction};
 use casebook_store::PageRequest;
 use serde::Deserialize;
 
@@ -27,10 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console/surveys", get(show))
         .route("/console/surveys/follow-ups", get(follow_up_list))
-        .route(
-            "/console/surveys/follow-ups/{id}/complete",
-            post(complete),
-        )
+        .route("/console/surveys/follow-ups/{id}/complete", post(complete))
         .route(
             "/console/surveys/settings",
             get(survey_settings::show).post(survey_settings::save),
@@ -135,8 +132,7 @@ struct FollowUpsPage {
 
 impl FollowUpsPage {
     fn reason(&self, f: &FollowUp) -> String {
-        self.ctx
-            .t(&format!("survey-reason-{}", f.reason.as_str()))
+        self.ctx.t(&format!("survey-reason-{}", f.reason.as_str()))
     }
 
     fn overdue(&self, f: &FollowUp) -> bool {
@@ -165,7 +161,9 @@ async fn follow_ups_page(
         open: open_only,
         mine: false,
     };
-    let follow_ups = follow_ups::list(app, &viewer.who, query, &page).await?.items;
+    let follow_ups = follow_ups::list(app, &viewer.who, query, &page)
+        .await?
+        .items;
     Ok(FollowUpsPage {
         ctx: viewer.ctx.clone(),
         follow_ups,

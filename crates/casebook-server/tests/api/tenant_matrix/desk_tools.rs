@@ -31,39 +31,28 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             true,
         ),
         "GET /api/v1/surveys" => call(M::GET, "/api/v1/surveys".into(), None, false),
-        "GET /api/v1/surveys/{id}" => call(
-            M::GET,
-            format!("/api/v1/surveys/{}", o.survey),
-            None,
-            true,
-        ),
+        "GET /api/v1/surveys/{id}" => {
+            call(M::GET, format!("/api/v1/surveys/{}", o.survey), None, true)
+        }
         "POST /api/v1/surveys/{id}/answer" => call(
             M::POST,
             format!("/api/v1/surveys/{}/answer", o.survey),
             Some(json!({"resolution": 4})),
             true,
         ),
-        "GET /api/v1/cases/{number}/surveys" => call(
-            M::GET,
-            format!("/api/v1/cases/{case}/surveys"),
-            None,
-            true,
-        ),
+        "GET /api/v1/cases/{number}/surveys" => {
+            call(M::GET, format!("/api/v1/cases/{case}/surveys"), None, true)
+        }
         "GET /api/v1/survey-results" => call(
             M::GET,
             "/api/v1/survey-results?group_by=organization".into(),
             None,
             false,
         ),
-        "GET /api/v1/survey-results/monthly" => call(
-            M::GET,
-            "/api/v1/survey-results/monthly".into(),
-            None,
-            false,
-        ),
-        "GET /api/v1/survey-answers" => {
-            call(M::GET, "/api/v1/survey-answers".into(), None, false)
+        "GET /api/v1/survey-results/monthly" => {
+            call(M::GET, "/api/v1/survey-results/monthly".into(), None, false)
         }
+        "GET /api/v1/survey-answers" => call(M::GET, "/api/v1/survey-answers".into(), None, false),
         "GET /api/v1/survey-follow-ups" => {
             call(M::GET, "/api/v1/survey-follow-ups".into(), None, false)
         }
@@ -77,10 +66,8 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             call(M::GET, "/api/v1/survey-settings".into(), None, false)
         }
         "PUT /api/v1/survey-settings" => {
-            let mut body = serde_json::to_value(
-                casebook_domain::survey::SurveySettings::default(),
-            )
-            .unwrap();
+            let mut body =
+                serde_json::to_value(casebook_domain::survey::SurveySettings::default()).unwrap();
             body["version"] = json!(0);
             call(M::PUT, "/api/v1/survey-settings".into(), Some(body), false)
         }

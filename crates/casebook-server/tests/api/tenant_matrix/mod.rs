@@ -317,7 +317,9 @@ async fn answered_survey(t: &TestApp, user_token: &str, title: &str) -> (i64, i6
     let (_, surveys) = t
         .get(&t.engineer, &format!("/api/v1/cases/{number}/surveys"))
         .await;
-    let follow_up = surveys["follow_ups"][0]["id"].as_i64().expect("a follow-up");
+    let follow_up = surveys["follow_ups"][0]["id"]
+        .as_i64()
+        .expect("a follow-up");
     (survey, follow_up)
 }
 

@@ -58,7 +58,9 @@ async fn a_survey_answered_through_its_link_reaches_the_manager(backend: TestBac
     b.go(&link).await;
     let page = b.text("main").await;
     assert!(
-        page.contains("满意度调查") && page.contains("问题的解决结果您是否满意") && page.contains(&number),
+        page.contains("满意度调查")
+            && page.contains("问题的解决结果您是否满意")
+            && page.contains(&number),
         "{page}"
     );
     assert!(b.fits_width().await, "the survey page fits the window");
@@ -86,15 +88,22 @@ async fn a_survey_answered_through_its_link_reaches_the_manager(backend: TestBac
         list.contains(&number) && list.contains("评分过低") && list.contains("工程师回复太慢"),
         "{list}"
     );
-    b.fill("textarea[name=note]", "已电话回访，客户接受改进措施").await;
+    b.fill("textarea[name=note]", "已电话回访，客户接受改进措施")
+        .await;
     b.submit(".follow-up form button[type=submit]").await;
     let after = b.text("main").await;
     assert!(after.contains("没有回访任务"), "{after}");
     let (_, all) = t.get(&t.manager, "/api/v1/survey-follow-ups").await;
-    assert_eq!(all["items"][0]["note"], "已电话回访，客户接受改进措施", "{all}");
+    assert_eq!(
+        all["items"][0]["note"], "已电话回访，客户接受改进措施",
+        "{all}"
+    );
     b.go("/console/surveys").await;
     let results = b.text("main").await;
-    assert!(results.contains("100.0%") && results.contains("1.00"), "{results}");
+    assert!(
+        results.contains("100.0%") && results.contains("1.00"),
+        "{results}"
+    );
     assert!(b.errors.is_empty(), "console errors: {:#?}", b.errors);
     b.close().await;
 }

@@ -304,10 +304,15 @@ impl Found {
             "/mail-links/{token}" => self.links.clone(),
             "/surveys/{token}" => self.survey_links.clone(),
             "/portal/surveys/{id}" => id(&self.portal_surveys),
-            "/console/surveys" => ["", "?group_by=engineer", "?group_by=organization", "?group_by=product"]
-                .iter()
-                .map(|q| format!("/console/surveys{q}"))
-                .collect(),
+            "/console/surveys" => [
+                "",
+                "?group_by=engineer",
+                "?group_by=organization",
+                "?group_by=product",
+            ]
+            .iter()
+            .map(|q| format!("/console/surveys{q}"))
+            .collect(),
             "/console/surveys/follow-ups" => vec![
                 "/console/surveys/follow-ups".into(),
                 "/console/surveys/follow-ups?all=1".into(),
@@ -388,7 +393,10 @@ async fn survey_links(t: &TestApp, outbox: &[(String, String, String, String)]) 
     links.dedup();
     let mut open = Vec::new();
     for link in links {
-        let id = link["/surveys/".len()..].split('.').next().unwrap_or_default();
+        let id = link["/surveys/".len()..]
+            .split('.')
+            .next()
+            .unwrap_or_default();
         let (_, survey) = t.get(&t.admin, &format!("/api/v1/surveys/{id}")).await;
         let expires = survey["expires_at"]
             .as_str()

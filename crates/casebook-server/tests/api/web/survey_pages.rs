@@ -24,7 +24,14 @@ async fn customers_answer_in_the_portal(backend: TestBackend) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    user_with_password(&t, "ops@beta.test", "Beta ops", "customer_user", Some(t.b.org_id)).await;
+    user_with_password(
+        &t,
+        "ops@beta.test",
+        "Beta ops",
+        "customer_user",
+        Some(t.b.org_id),
+    )
+    .await;
     let number = closed_case(&t, Some(t.a.contact_id), "VPN 隧道中断").await;
     let (_, surveys) = t
         .get(&t.engineer, &format!("/api/v1/cases/{number}/surveys"))
@@ -48,9 +55,15 @@ async fn customers_answer_in_the_portal(backend: TestBackend) {
         .post_form(&path, &[("_csrf", &csrf), ("comment", "还没选分数")])
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
-    assert!(refused.contains("还没选分数"), "what was typed stays: {refused}");
+    assert!(
+        refused.contains("还没选分数"),
+        "what was typed stays: {refused}"
+    );
     let (status, to, _) = web
-        .post_form(&path, &[("_csrf", &csrf), ("resolution", "5"), ("engineer", "4")])
+        .post_form(
+            &path,
+            &[("_csrf", &csrf), ("resolution", "5"), ("engineer", "4")],
+        )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(to.as_deref(), Some("/portal/surveys"));
@@ -87,11 +100,22 @@ async fn admins_edit_the_survey(backend: TestBackend) {
             .unwrap_or_else(|| el.text().collect())
     };
     let names = [
-        "resolution_zh", "resolution_en", "speed_zh", "speed_en", "engineer_zh", "engineer_en",
-        "comment_zh", "comment_en", "words_zh", "words_en",
+        "resolution_zh",
+        "resolution_en",
+        "speed_zh",
+        "speed_en",
+        "engineer_zh",
+        "engineer_en",
+        "comment_zh",
+        "comment_en",
+        "words_zh",
+        "words_en",
     ];
     let values: Vec<(String, String)> = names.iter().map(|n| (n.to_string(), field(n))).collect();
-    let mut form: Vec<(&str, &str)> = values.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let mut form: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
     form.extend([
         ("_csrf", csrf.as_str()),
         ("version", version.as_str()),
@@ -111,10 +135,17 @@ async fn admins_edit_the_survey(backend: TestBackend) {
     assert_eq!(to.as_deref(), Some("/console/surveys/settings?saved=1"));
     let (_, settings) = t.get(&t.admin, "/api/v1/survey-settings").await;
     assert_eq!(
-        (settings["fatigue_days"].as_i64(), settings["answer_days"].as_i64(), settings["low_score"].as_i64()),
+        (
+            settings["fatigue_days"].as_i64(),
+            settings["answer_days"].as_i64(),
+            settings["low_score"].as_i64()
+        ),
         (Some(7), Some(10), Some(3))
     );
-    assert_eq!(settings["questions"]["resolution"]["zh-CN"], "问题的解决结果您是否满意？");
+    assert_eq!(
+        settings["questions"]["resolution"]["zh-CN"],
+        "问题的解决结果您是否满意？"
+    );
 
     let engineer = WebClient::new(&t);
     engineer.sign_in("eng@vendor.test", PASSWORD).await;
