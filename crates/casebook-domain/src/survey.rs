@@ -195,23 +195,25 @@ impl AnswerDraft {
             .as_deref()
             .map(str::trim)
             .filter(|c| !c.is_empty());
-        if let Some(c) = comment {
-            if c.chars().count() > MAX_COMMENT {
-                errors.push(FieldError::new(
-                    "comment",
-                    "too_long",
-                    format!("at most {MAX_COMMENT} characters"),
-                ));
-            } else if c
-                .chars()
+        let too_long = self
+            .comment
+            .as_deref()
+            .is_some_and(|c| c.chars().count() > MAX_COMMENT);
+        if too_long {
+            errors.push(FieldError::new(
+                "comment",
+                "too_long",
+                format!("at most {MAX_COMMENT} characters"),
+            ));
+        } else if comment.is_some_and(|c| {
+            c.chars()
                 .any(|ch| ch.is_control() && ch != '\n' && ch != '\t' && ch != '\r')
-            {
-                errors.push(FieldError::new(
-                    "comment",
-                    "invalid",
-                    "control characters are not allowed",
-                ));
-            }
+        }) {
+            errors.push(FieldError::new(
+                "comment",
+                "invalid",
+                "control characters are not allowed",
+            ));
         }
         if !errors.is_empty() {
             return Err(errors);

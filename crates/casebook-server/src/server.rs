@@ -98,7 +98,7 @@ async fn watch_devices(app: AppState) {
     }
 }
 
-/// Fires due SLA warnings and escalations. Each fires once: it is claimed in the transaction
+/// Fires due SLA warnings and escalations, and reminds overdue survey follow-ups. Each fires once: it is claimed in the transaction
 /// that delivers it, so a crash or a second server neither loses nor repeats one.
 async fn sweep_sla(app: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(
@@ -114,6 +114,11 @@ async fn sweep_sla(app: AppState) {
                 Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
             }
             break;
+        }
+        match crate::actions::surveys::follow_ups::remind_overdue(&app, 200).await {
+            Ok(n) if n > 0 => tracing::info!(reminded = n, "overdue survey follow-ups"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not remind overdue survey follow-ups"),
         }
     }
 }

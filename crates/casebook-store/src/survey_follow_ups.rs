@@ -1,6 +1,6 @@
 //! Follow-up tasks opened by a low survey score or a negative comment: one per survey, for the
 //! service manager of the case's contract (none: administrators and managers), with its due
-//! time; completed once, with a note.
+//! time; completed once, with a note; an overdue one is claimed once for its reminder.
 
 use casebook_domain::case::NamedRef;
 use casebook_domain::ids::{CaseId, Id, UserId};
@@ -160,4 +160,25 @@ pub async fn complete(
          WHERE id = $1 AND completed_at IS NULL")
         .bind(id).bind(Ts::new(now)).bind(by.map(|u| u.get())).bind(note).execute(c).await)?;
     Ok(n == 1)
+}
+
+/// Claims up to `limit` open follow-ups past their due time whose people were not told yet,
+/// marking them told: each (with its case) is returned once, whichever server asks.
+pub async fn claim_overdue(
+    db: &mut Db,
+    now: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<(i64, CaseId)>> {
+    let rows: Vec<(i64, i64)> = on_db!(db, c => sqlx::query_as(
+        "UPDATE survey_follow_ups SET overdue_told_at = $1
+         WHERE overdue_told_at IS NULL AND completed_at IS NULL AND id IN (
+             SELECT id FROM survey_follow_ups
+             WHERE completed_at IS NULL AND overdue_told_at IS NULL AND due_at < $1
+             ORDER BY due_at, id LIMIT $2)
+         RETURNING id, case_id").persistent(false)
+        .bind(Ts::new(now)).bind(limit).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, case)| (id, Id::new(case)))
+        .collect())
 }

@@ -1,7 +1,7 @@
 //! Satisfaction surveys on closure, on SQLite and PostgreSQL: closing a case sends the survey
 //! mail through a real SMTP server on loopback; answering through its link with a score of 1
 //! opens a follow-up for the contract's service manager, due at the end of the next business
-//! day, with a notification and a mail; the link works once; the fatigue rule and a call-home
+//! day, with a notification and a mail, and is reminded once when overdue; the link works once; the fatigue rule and a call-home
 //! case without a contact skip the survey with their reason; bad answers change nothing; the
 //! results, the answers' list and the monthly trend count exactly.
 
@@ -245,6 +245,22 @@ async fn closing_sends_the_survey_and_a_score_of_one_opens_a_follow_up(backend: 
     assert!(html.contains("已经提交过"), "{html}");
     let surveys = case_surveys(&t, &number).await;
     assert_eq!(surveys["surveys"][0]["resolution"], 1, "unchanged");
+
+    // Still open after its due time, it is reminded once.
+    _clock.advance(SignedDuration::from_hours(24 * 2));
+    let reminded = casebook_server::actions::surveys::follow_ups::remind_overdue(&t.app, 200);
+    assert_eq!(reminded.await.unwrap(), 1);
+    let again = casebook_server::actions::surveys::follow_ups::remind_overdue(&t.app, 200);
+    assert_eq!(again.await.unwrap(), 0, "once");
+    let (_, notes) = t.get(&t.manager, "/api/v1/notifications").await;
+    let overdue: Vec<&Value> = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "survey_follow_up_overdue")
+        .collect();
+    assert_eq!(overdue.len(), 1, "{notes}");
+    assert!(overdue[0]["title"].as_str().unwrap().contains(&number));
 
     // The manager completes the follow-up with a note, once.
     let path = format!("/api/v1/survey-follow-ups/{}/complete", follow_up["id"]);

@@ -48,7 +48,8 @@ CREATE INDEX surveys_answered ON surveys (answered_on, id) WHERE status = 'answe
 CREATE INDEX surveys_case ON surveys (case_id, id);
 
 -- A follow-up task for the service manager of the case's contract (absent: administrators and
--- managers), opened by a low score or a negative comment, due by its own deadline.
+-- managers), opened by a low score or a negative comment, due by its own deadline;
+-- overdue_told_at is set when its people were told that it is overdue (once).
 CREATE TABLE survey_follow_ups (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     survey_id INTEGER NOT NULL UNIQUE REFERENCES surveys (id),
@@ -59,7 +60,8 @@ CREATE TABLE survey_follow_ups (
     created_at INTEGER NOT NULL,
     completed_at INTEGER,
     completed_by INTEGER REFERENCES users (id),
-    note TEXT
+    note TEXT,
+    overdue_told_at INTEGER
 );
 CREATE INDEX survey_follow_ups_open ON survey_follow_ups (due_at, id) WHERE completed_at IS NULL;
 CREATE INDEX survey_follow_ups_manager ON survey_follow_ups (manager_id, id);

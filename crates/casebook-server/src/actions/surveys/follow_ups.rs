@@ -4,7 +4,8 @@
 //! without one). Without a service manager it is nobody's in particular: the administrators
 //! are told, and every manager and administrator sees it. Whoever is told gets an in-app
 //! notification and a mail (`survey_follow_up`) in the same transaction. The manager, or any
-//! manager or administrator, completes it with a note.
+//! manager or administrator, completes it with a note. One still open past its due time is
+//! reminded once (`remind_overdue`, run by the server's SLA sweep).
 
 use casebook_domain::ids::{CaseId, UserId};
 use casebook_domain::policy::Permission;
@@ -171,6 +172,47 @@ async fn tell(
     Ok(())
 }
 
+/// Tells the people of each open follow-up past its due time, once (an in-app notification
+/// `survey_follow_up_overdue`), in the transaction that claims it; returns how many.
+pub async fn remind_overdue(app: &App, limit: i64) -> ActionResult<usize> {
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let claimed = survey_follow_ups::claim_overdue(&mut db, now, limit).await?;
+    for (id, case) in &claimed {
+        let Some(f) = survey_follow_ups::get(&mut db, *id).await? else {
+            continue;
+        };
+        let people = match &f.manager {
+            Some(m) => users::get(&mut db, m.id).await?.into_iter().collect(),
+            None => users::staff_of(&mut db, StaffGroup::Role(Role::Admin)).await?,
+        };
+        for user in people {
+            let lang = lang_of(app, &mut db, Some(&user)).await?;
+            let args = [
+                ("number", f.case_number.clone()),
+                ("organization", f.organization.clone()),
+                ("due", app.config.desk_time(f.due_at)),
+            ];
+            let key = format!("survey-follow-up-overdue:{id}:{}", user.id);
+            notifications::notify(
+                &mut db,
+                &NewNotification {
+                    user: user.id,
+                    case: Some(*case),
+                    kind: "survey_follow_up_overdue",
+                    title: &lang.tn("survey-overdue-title", &args),
+                    body: &lang.tn("survey-overdue-body", &args),
+                    dedupe_key: &key,
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    db.commit().await?;
+    Ok(claimed.len())
+}
+
 fn manages(who: &Principal) -> bool {
     who.actor()
         .is_none_or(|a| matches!(a.role, Role::Manager | Role::Admin))
@@ -211,15 +253,12 @@ pub async fn list(
 /// administrator); a completed one is refused with `follow_up_completed`.
 pub async fn complete(app: &App, who: &Principal, id: i64, note: &str) -> ActionResult<FollowUp> {
     require(who, Permission::WorkCases)?;
+    let too_long = note.chars().count() > MAX_NOTE;
     let note = note.trim();
-    if note.is_empty() || note.chars().count() > MAX_NOTE {
+    if note.is_empty() || too_long {
         return Err(ActionError::field(
             "note",
-            if note.is_empty() {
-                "required"
-            } else {
-                "too_long"
-            },
+            if too_long { "too_long" } else { "required" },
             format!("say what was done, in 1 to {MAX_NOTE} characters"),
         ));
     }
