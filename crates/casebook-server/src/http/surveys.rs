@@ -126,13 +126,13 @@ pub struct ResultQuery {
     #[param(value_type = Option<String>, format = Date)]
     to: Option<jiff::civil::Date>,
     /// One organisation's cases.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     organization_id: Option<OrganizationId>,
     /// One product's cases.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     product_id: Option<ProductId>,
     /// One engineer's cases (the owner at closure).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     engineer_id: Option<UserId>,
 }
 
@@ -189,13 +189,13 @@ pub struct AnswerQuery {
     #[param(value_type = Option<String>, format = Date)]
     to: Option<jiff::civil::Date>,
     /// One organisation's cases.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     organization_id: Option<OrganizationId>,
     /// One product's cases.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     product_id: Option<ProductId>,
     /// One engineer's cases.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     engineer_id: Option<UserId>,
     /// Items per page, 1–200 (default 50); another number is refused (422).
     #[param(minimum = 1, maximum = 200)]

@@ -48,6 +48,21 @@ async fn spawn(backend: TestBackend, port: Option<u16>) -> (TestApp, Arc<ManualC
     (t, clock)
 }
 
+/// Sets the fatigue window to 0 days through the API: (status, the answer, the edit sent).
+async fn without_fatigue(t: &TestApp) -> (StatusCode, Value, Value) {
+    let (_, mut edit) = t.get(&t.admin, "/api/v1/survey-settings").await;
+    edit["fatigue_days"] = json!(0);
+    let (status, saved) = t
+        .call(
+            reqwest::Method::PUT,
+            &t.admin,
+            "/api/v1/survey-settings",
+            Some(edit.clone()),
+        )
+        .await;
+    (status, saved, edit)
+}
+
 /// A case of A for `contact`, owned by the engineer, closed by staff; its number.
 pub(crate) async fn closed_case(t: &TestApp, contact: Option<i64>, title: &str) -> String {
     let number = t
@@ -299,17 +314,7 @@ async fn fatigue_and_call_home_skip_the_survey_with_their_reason(backend: TestBa
     );
 
     // With the window set to 0 days, every closure asks.
-    let (_, settings) = t.get(&t.admin, "/api/v1/survey-settings").await;
-    let mut edit = settings.clone();
-    edit["fatigue_days"] = json!(0);
-    let (status, saved) = t
-        .call(
-            reqwest::Method::PUT,
-            &t.admin,
-            "/api/v1/survey-settings",
-            Some(edit.clone()),
-        )
-        .await;
+    let (status, saved, edit) = without_fatigue(&t).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["version"], 1);
     let (status, stale) = t
@@ -511,17 +516,7 @@ async fn answer_as(t: &TestApp, token: &str, number: &str, body: Value) {
 
 async fn results_count_exactly(backend: TestBackend) {
     let (t, clock) = spawn(backend, None).await;
-    let (_, settings) = t.get(&t.admin, "/api/v1/survey-settings").await;
-    let mut edit = settings.clone();
-    edit["fatigue_days"] = json!(0);
-    let (status, saved) = t
-        .call(
-            reqwest::Method::PUT,
-            &t.admin,
-            "/api/v1/survey-settings",
-            Some(edit),
-        )
-        .await;
+    let (status, saved, _) = without_fatigue(&t).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     // November: three surveys to A's customer user, two answered (5 with speed 4; 2: a
     // follow-up), one left pending. December: one to B, answered 3.
