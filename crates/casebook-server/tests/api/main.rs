@@ -53,6 +53,7 @@ mod sign_out_everywhere;
 mod sla;
 mod stages;
 mod surveys;
+mod teams;
 mod tenant_matrix;
 mod web;
 mod work;

@@ -582,6 +582,24 @@ async fn results_count_exactly(backend: TestBackend) {
     );
     assert_eq!(engineers[0]["response_rate"], 75.0);
     assert_eq!(engineers[0]["resolution"], 3.33);
+    let (status, body) = t
+        .patch(
+            &t.admin,
+            &format!("/api/v1/users/{}", t.engineer_id),
+            json!({"team": "北京一线"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, teams) = t
+        .get(&t.manager, "/api/v1/survey-results?group_by=team")
+        .await;
+    assert_eq!(teams.as_array().unwrap().len(), 1, "{teams}");
+    assert_eq!(
+        (teams[0]["key"].as_str(), teams[0]["label"].as_str()),
+        (Some("北京一线"), Some("北京一线"))
+    );
+    assert_eq!(teams[0]["sent"], 4);
+    assert_eq!(teams[0]["response_rate"], 75.0);
     let (_, orgs) = t
         .get(
             &t.manager,

@@ -90,6 +90,14 @@ pub const KINDS: [MailKind; 13] = [
         kind: "sla_escalation",
         audience: "staff",
     },
+    MailKind {
+        kind: "ola_warning",
+        audience: "staff",
+    },
+    MailKind {
+        kind: "ola_breach",
+        audience: "staff",
+    },
 ];
 
 macro_rules! builtin_texts {
@@ -119,7 +127,9 @@ builtin_texts!(
     "survey_follow_up",
     "sla_warning",
     "sla_breach",
-    "sla_escalation"
+    "sla_escalation",
+    "ola_warning",
+    "ola_breach"
 );
 
 /// A built-in text split into its subject and body templates.
@@ -442,6 +452,9 @@ pub fn sample(kind: &str, lang: Lang) -> Value {
             "url": "https://support.example.com/console/surveys/follow-ups"}}),
         k if k.starts_with("sla_") => json!({"sla": {
             "metric": lang.t("metric-initial_response"), "percent": 75,
+            "due_at": "2026-11-30 10:00 +08:00"}}),
+        k if k.starts_with("ola_") => json!({"ola": {
+            "tier": lang.t("tier-l2"), "target": pick("4 小时", "4 hours"),
             "due_at": "2026-11-30 10:00 +08:00"}}),
         _ => json!({}),
     };

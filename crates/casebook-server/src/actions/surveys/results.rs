@@ -1,4 +1,5 @@
-//! Survey results for staff: per engineer, team, organisation, product or month of sending,
+//! Survey results for staff: per engineer, the engineer's team, organisation, product or month
+//! of sending,
 //! each with its response rate (answered of sent) beside the mean scores; the answers one by
 //! one with filters, keyset-paginated (what exports write); and the answers per month with
 //! their mean score (the dashboard's satisfaction trend).
@@ -60,13 +61,6 @@ pub async fn grouped(
     query: &SurveyQuery,
 ) -> ActionResult<Vec<Figures>> {
     require(who, Permission::WorkCases)?;
-    if grouping == Grouping::Team {
-        return Err(ActionError::field(
-            "group_by",
-            "unavailable",
-            "users have no teams yet",
-        ));
-    }
     let filter = query.filter()?;
     let mut db = app.store.read().await?;
     let tallies = survey_results::tallies(&mut db, grouping, &filter).await?;

@@ -1,4 +1,4 @@
-//! The console's satisfaction pages: the results (`/console/surveys`) per engineer,
+//! The console's satisfaction pages: the results (`/console/surveys`) per engineer, team,
 //! organisation, product or month with the response rate beside each and the monthly trend;
 //! the follow-ups of unhappy answers (`/console/surveys/follow-ups`), each completed with a
 //! note; and the admins' survey settings (`/console/surveys/settings`, in `survey_settings.rs`).
@@ -104,6 +104,7 @@ async fn show(
     let groupings = [
         Grouping::Month,
         Grouping::Engineer,
+        Grouping::Team,
         Grouping::Organization,
         Grouping::Product,
     ]

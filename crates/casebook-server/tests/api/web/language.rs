@@ -307,6 +307,7 @@ impl Found {
             "/console/surveys" => [
                 "",
                 "?group_by=engineer",
+                "?group_by=team",
                 "?group_by=organization",
                 "?group_by=product",
             ]
