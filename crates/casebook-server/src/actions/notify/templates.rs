@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 13] = [
+pub const KINDS: [MailKind; 15] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
