@@ -27,6 +27,7 @@ pub mod policy;
 pub mod replies;
 pub mod sla;
 pub mod stages;
+pub mod survey;
 pub mod synonyms;
 pub mod text;
 pub mod timeline;

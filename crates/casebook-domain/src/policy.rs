@@ -90,6 +90,8 @@ pub enum Permission {
     EditKnowledge,
     /// Edit how search works (its synonyms).
     ManageSearch,
+    /// Edit the satisfaction survey's settings and questions.
+    ManageSurveys,
 }
 
 /// Who is acting: the signed-in user or the owner of the API token.
@@ -179,6 +181,17 @@ pub enum Subject {
         /// Whether customers may read it in its current status and visibility.
         for_customers: bool,
     },
+    /// A satisfaction survey: a customer user sees only the surveys addressed to them (as the
+    /// user asked or as the contact), a customer administrator every survey of their
+    /// organisation; only the one asked may answer ([`Actor::was_asked`]).
+    Survey {
+        /// The case's organisation.
+        organization: OrganizationId,
+        /// The customer user it was addressed to.
+        user: Option<UserId>,
+        /// The contact it was addressed to.
+        contact: Option<ContactId>,
+    },
 }
 
 impl Actor {
@@ -217,7 +230,8 @@ impl Actor {
             | Permission::EditKnowledge => self.is_staff(),
             Permission::ManageUsers
             | Permission::ManageServiceLevels
-            | Permission::ManageSearch => self.role == Role::Admin,
+            | Permission::ManageSearch
+            | Permission::ManageSurveys => self.role == Role::Admin,
             Permission::ReadAudit => matches!(self.role, Role::Admin | Role::Manager),
         }
     }
@@ -262,7 +276,20 @@ impl Actor {
             }
             Subject::Product => true,
             Subject::Article { for_customers } => for_customers,
+            Subject::Survey {
+                organization,
+                user,
+                contact,
+            } => {
+                own(organization)
+                    && (self.role == Role::CustomerAdmin || self.was_asked(user, contact))
+            }
         }
+    }
+
+    /// Whether a survey addressed to this user or contact asks this actor.
+    pub fn was_asked(&self, user: Option<UserId>, contact: Option<ContactId>) -> bool {
+        user == Some(self.user) || (self.contact.is_some() && contact == self.contact)
     }
 
     /// Whether the actor may see entries of this visibility.

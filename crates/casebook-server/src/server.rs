@@ -99,8 +99,9 @@ async fn watch_devices(app: AppState) {
 }
 
 /// Fires due SLA warnings and escalations, then the warnings and breaches of internal targets
-/// per tier. Each fires once: it is claimed in the transaction that delivers it, so a crash or a
-/// second server neither loses nor repeats one.
+/// per tier, then the reminders of overdue survey follow-ups. Each fires once: it is claimed in
+/// the transaction that delivers it, so a crash or a second server neither loses nor repeats
+/// one.
 async fn sweep_sla(app: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(
         app.config.sla.sweep_interval_secs.max(1),
@@ -120,11 +121,18 @@ async fn sweep_sla(app: AppState) {
         loop {
             match crate::actions::cases::ola::sweep(&app, 200).await {
                 Ok(n) if n >= 200 => continue,
-                Ok(n) if n > 0 => tracing::info!(told = n, "internal target warnings and breaches told"),
+                Ok(n) if n > 0 => {
+                    tracing::info!(told = n, "internal target warnings and breaches told")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "internal target sweep failed"),
             }
             break;
+        }
+        match crate::actions::surveys::follow_ups::remind_overdue(&app, 200).await {
+            Ok(n) if n > 0 => tracing::info!(reminded = n, "overdue survey follow-ups"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not remind overdue survey follow-ups"),
         }
     }
 }

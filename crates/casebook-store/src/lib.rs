@@ -48,6 +48,9 @@ pub mod search;
 pub mod search_synonyms;
 pub mod sites;
 pub mod sla;
+pub mod survey_follow_ups;
+pub mod survey_results;
+pub mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod time;

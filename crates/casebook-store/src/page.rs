@@ -80,6 +80,14 @@ impl<T> Page<T> {
         }
     }
 
+    /// Converts the items with a conversion that may fail, keeping the cursor.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, E>>()?,
+            next_cursor: self.next_cursor,
+        })
+    }
+
     /// Converts the items, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {

@@ -14,6 +14,7 @@ pub mod mail;
 pub mod notify;
 pub mod replies;
 pub mod search;
+pub mod surveys;
 
 pub use crate::error::{ActionError, ActionResult};
 

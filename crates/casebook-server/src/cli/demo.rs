@@ -28,6 +28,7 @@ mod knowledge;
 mod problems;
 mod replies;
 mod schedule;
+mod surveys;
 
 use installed_base::installed_base;
 use problems::{demo_case, problems, progress_update};
@@ -255,7 +256,11 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
     )
     .await?;
     // Two teams: first line in Beijing, second line in Shanghai.
-    for (engineer, team) in [(&l1, "北京一线 Beijing L1"), (&l1b, "北京一线 Beijing L1"), (&l2, "上海二线 Shanghai L2")] {
+    for (engineer, team) in [
+        (&l1, "北京一线 Beijing L1"),
+        (&l1b, "北京一线 Beijing L1"),
+        (&l2, "上海二线 Shanghai L2"),
+    ] {
         users::update(&loader, &system, engineer.id, draft(json!({"team": team}))?).await?;
     }
     let staff = Staff {
@@ -472,6 +477,7 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         });
     }
 
+    surveys::configure(&loader, &principal(&admin)?).await?;
     let mut rng = StdRng::seed_from_u64(20261122);
     let problems = problems()?;
     // Each problem comes back two or three times, at various customers.

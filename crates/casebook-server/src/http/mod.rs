@@ -17,6 +17,7 @@ pub mod plans;
 pub mod replies;
 pub mod search;
 pub mod sla;
+pub mod surveys;
 pub mod system;
 pub mod users;
 pub mod work;
@@ -37,7 +38,7 @@ use error::ApiError;
     info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "system"))
+    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "surveys"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -75,6 +76,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(mail::routes())
         .merge(replies::routes())
         .merge(work::routes())
+        .merge(surveys::routes())
         .merge(search::routes())
         .merge(system::api_routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

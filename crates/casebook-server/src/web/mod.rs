@@ -28,6 +28,8 @@ pub mod profile;
 pub mod public_kb;
 pub mod session;
 pub mod sign_in;
+pub mod survey_form;
+pub mod survey_link;
 
 use askama::Template;
 use axum::Router;
@@ -107,6 +109,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(profile::routes())
         .merge(contract_usage::routes())
         .merge(mail_links::routes())
+        .merge(survey_link::routes())
         .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))
         .merge(assets::routes())

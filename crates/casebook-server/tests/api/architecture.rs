@@ -26,13 +26,14 @@ const MODULES: &[&[&str]] = &[
 ];
 
 /// The folders of `actions`, lowest first: the root (errors, version check), then the directory,
-/// accounts and notifications, contracts, the case core, what builds on cases, and the channels.
-/// The channels (`mail`, `call_home`) call the case core; the case core never calls them.
+/// accounts and notifications, contracts, satisfaction surveys (which the case core calls when a
+/// case closes), the case core, what builds on cases, and the channels. The channels (`mail`, `call_home`) call the case core; the case core never calls them.
 const ACTIONS: &[&[&str]] = &[
     &[""],
     &["audit", "directory"],
     &["accounts", "notify"],
     &["contracts"],
+    &["surveys"],
     &["cases"],
     &["knowledge", "search", "imports", "replies"],
     &["mail", "call_home"],

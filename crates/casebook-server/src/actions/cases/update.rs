@@ -1,5 +1,6 @@
 //! Changing a case: its fields, owner, tier, severity and status, with the timeline entries, the
-//! SLA clocks following in the same transaction, and the mail the change sends.
+//! SLA clocks following in the same transaction, the mail the change sends, and the
+//! satisfaction survey a closure sends.
 
 use casebook_domain::case::{Case, CasePatch};
 use casebook_domain::lifecycle::{self, Transition, TransitionContext};
@@ -14,6 +15,7 @@ use serde_json::json;
 use crate::actions::cases::sla::{self, SlaCase, SlaChange};
 use crate::actions::directory::refs::{check_contact, check_owner, check_product};
 use crate::actions::notify::case_mail::{self, CaseNews};
+use crate::actions::surveys;
 use crate::actions::{ActionError, ActionResult, check_version};
 use crate::app::App;
 use crate::policy::{Principal, require};
@@ -303,6 +305,9 @@ pub async fn update(
             reason: reason.as_deref(),
         };
         case_mail::tell(app, &mut db, &after, news, who, now).await?;
+        if after.status == Status::Closed {
+            surveys::send::on_closure(app, &mut db, &after, event, now).await?;
+        }
     }
     db.audit(AuditEntry::change(
         now,

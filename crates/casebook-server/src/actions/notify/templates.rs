@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 13] = [
+pub const KINDS: [MailKind; 15] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
@@ -69,6 +69,14 @@ pub const KINDS: [MailKind; 13] = [
     MailKind {
         kind: "article_alert",
         audience: "customer",
+    },
+    MailKind {
+        kind: "survey_request",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "survey_follow_up",
+        audience: "staff",
     },
     MailKind {
         kind: "sla_warning",
@@ -115,6 +123,8 @@ builtin_texts!(
     "contract_renewal",
     "contract_usage",
     "article_alert",
+    "survey_request",
+    "survey_follow_up",
     "sla_warning",
     "sla_breach",
     "sla_escalation",
@@ -432,6 +442,14 @@ pub fn sample(kind: &str, lang: Lang) -> Value {
             "symptom": pick("应用报连接被拒绝。", "Applications report connection refused."),
             "resolution": pick("安装补丁 9.0.1。", "Install patch 9.0.1."),
             "url": "https://support.example.com/portal/kb/12"}}),
+        "survey_request" => json!({"survey": {
+            "url": "https://support.example.com/surveys/example",
+            "expires_at": "2026-12-14 10:00 +08:00",
+            "question": pick("问题的解决结果您是否满意？", "How satisfied are you with the resolution of your problem?")}}),
+        "survey_follow_up" => json!({"follow_up": {
+            "reason": lang.t("survey-reason-low_score"), "score": 1,
+            "comment": pick("问题没解决", "Not solved"), "due_at": "2026-12-01 17:00 +08:00",
+            "url": "https://support.example.com/console/surveys/follow-ups"}}),
         k if k.starts_with("sla_") => json!({"sla": {
             "metric": lang.t("metric-initial_response"), "percent": 75,
             "due_at": "2026-11-30 10:00 +08:00"}}),

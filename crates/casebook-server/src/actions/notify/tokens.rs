@@ -2,7 +2,8 @@
 //! end of every mail about a case lets a reply find its case even when the subject lost its tag
 //! and the mail client dropped the references. A link token lets a customer accept or reject a
 //! proposed solution straight from the mail, without a password: it names the case, the user,
-//! the answer and an expiry. Both are HMAC-SHA256 with the installation's key, which is made on
+//! the answer and an expiry. A survey token lets the contact answer a satisfaction survey once,
+//! until it expires. All are HMAC-SHA256 with the installation's key, which is made on
 //! first use and kept in the database, so every server of an installation accepts them.
 
 use casebook_domain::CaseNumber;
@@ -194,6 +195,33 @@ pub fn read_link(key: &[u8], token: &str, now: Timestamp) -> Result<Link, LinkEr
     Ok(link)
 }
 
+/// A survey link token: `<survey id>.<expiry, epoch seconds>.<signature>` (URL-safe). It lets
+/// whoever holds the mail answer that survey once, without signing in, until it expires.
+pub fn survey_token(key: &[u8], survey: i64, expires: Timestamp) -> String {
+    let body = format!("{survey}.{}", expires.as_second());
+    let sig = sign(key, &format!("survey:{body}"), LINK_SIG);
+    format!("{body}.{sig}")
+}
+
+/// Reads a survey link token made by [`survey_token`] with the same key: the survey's id.
+pub fn read_survey_token(key: &[u8], token: &str, now: Timestamp) -> Result<i64, LinkError> {
+    let (body, sig) = token.rsplit_once('.').ok_or(LinkError::Invalid)?;
+    if !same(sig, &sign(key, &format!("survey:{body}"), LINK_SIG)) {
+        return Err(LinkError::Invalid);
+    }
+    let (id, expires) = body.split_once('.').ok_or(LinkError::Invalid)?;
+    let id: i64 = id.parse().map_err(|_| LinkError::Invalid)?;
+    let expires = expires
+        .parse()
+        .ok()
+        .and_then(|s| Timestamp::from_second(s).ok())
+        .ok_or(LinkError::Invalid)?;
+    if expires <= now {
+        return Err(LinkError::Expired);
+    }
+    Ok(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +276,28 @@ mod tests {
         let later = Timestamp::from_second(1_900_000_000).expect("a time");
         assert_eq!(read_link(key, &token, later), Err(LinkError::Expired));
         assert_eq!(read_link(key, "junk", now), Err(LinkError::Invalid));
+    }
+
+    #[test]
+    fn a_survey_token_names_its_survey_until_it_expires() {
+        let key = b"key-one";
+        let now = Timestamp::from_second(1_800_000_000).expect("a time");
+        let expires = Timestamp::from_second(1_800_086_400).expect("a time");
+        let token = survey_token(key, 42, expires);
+        assert_eq!(read_survey_token(key, &token, now), Ok(42));
+        let forged = token.replacen("42.", "43.", 1);
+        assert_eq!(
+            read_survey_token(key, &forged, now),
+            Err(LinkError::Invalid)
+        );
+        assert_eq!(
+            read_survey_token(b"k2", &token, now),
+            Err(LinkError::Invalid)
+        );
+        assert_eq!(
+            read_survey_token(key, &token, expires),
+            Err(LinkError::Expired)
+        );
+        assert_eq!(read_survey_token(key, "1.2", now), Err(LinkError::Invalid));
     }
 }

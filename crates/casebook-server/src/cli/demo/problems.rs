@@ -240,6 +240,7 @@ pub(super) async fn demo_case(
         )
         .await?,
     };
+    super::surveys::answer_closed(app, clock, number, i, org.english).await?;
     Ok(number)
 }
 

@@ -26,6 +26,7 @@ use crate::actions::call_home::views::{self, CaseCallHome};
 use crate::actions::cases::stages;
 use crate::actions::cases::work::{self, CaseWork};
 use crate::actions::contracts::plans;
+use crate::actions::surveys::read::{self as survey_read, CaseSurveys};
 use crate::actions::{ActionResult as Res, accounts::users, knowledge::from_case, replies};
 use crate::app::AppState;
 use crate::web::case_page::{CaseView, Side, around_view};
@@ -55,6 +56,8 @@ pub struct CasePage {
     activities: &'static [Activity],
     /// The business time at each tier and with each owner.
     stages: CaseStages,
+    /// The satisfaction surveys of the case and their follow-ups.
+    surveys: CaseSurveys,
     /// The viewer, and whether they manage (may remove anyone's time).
     me: Option<UserId>,
     manages: bool,
@@ -63,6 +66,14 @@ pub struct CasePage {
 around_view!(CasePage);
 
 impl CasePage {
+    fn skip_key(&self, reason: &casebook_domain::survey::SkipReason) -> String {
+        format!("survey-skip-{}", casebook_domain::Named::as_str(*reason))
+    }
+
+    fn reason_key(&self, f: &casebook_domain::survey::FollowUp) -> String {
+        format!("survey-reason-{}", casebook_domain::Named::as_str(f.reason))
+    }
+
     fn is_owner(&self, user: &User) -> bool {
         self.case.owner.as_ref().is_some_and(|o| o.id == user.id)
     }
@@ -204,6 +215,7 @@ impl Side for Console {
         let plan_names = plans::names(app, who, &plan_ids).await?;
         let work = work::of_case(app, who, number).await?;
         let stages = stages::of_case(app, who, number).await?;
+        let surveys = survey_read::of_case(app, who, number).await?;
         Ok(CasePage {
             articles: super::kb::listed(viewer.ctx.lang, articles),
             templates,
@@ -218,6 +230,7 @@ impl Side for Console {
             plan_names,
             work,
             stages,
+            surveys,
             activities: Activity::ALL,
             me: who.user_id(),
             manages: who

@@ -30,6 +30,8 @@ pub mod queue_setup;
 pub mod replies;
 pub mod search;
 pub mod service_levels;
+pub mod survey_settings;
+pub mod surveys;
 pub mod synonyms;
 pub mod tables;
 
@@ -88,4 +90,5 @@ pub fn routes() -> Router<AppState> {
         .merge(synonyms::routes())
         .merge(ola_targets::routes())
         .merge(replies::routes())
+        .merge(surveys::routes())
 }

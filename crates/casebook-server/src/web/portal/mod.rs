@@ -1,7 +1,7 @@
 //! The customer portal: the customer's cases (customer admins: all of their organisation's),
 //! a new case from their installed base with the severity definitions, the case page with
 //! replies, files, closure confirmation and reopening, their contracts, search, the knowledge
-//! base with "did this solve your problem?", alert subscriptions, and the articles suggested
+//! base with "did this solve your problem?", alert subscriptions, satisfaction surveys, and the articles suggested
 //! while a new case's title is typed (deflection). Everything is read
 //! through the actions with the customer's principal, so internal notes, other organisations and
 //! staff-only fields never reach these pages.
@@ -13,6 +13,7 @@ pub mod kb_subscriptions;
 pub mod kb_suggest;
 pub mod new_case;
 pub mod search;
+pub mod surveys;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -33,6 +34,11 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/cases", post(new_case::open))
         .route("/portal/contracts", get(contracts::show))
         .route("/portal/search", get(search::show))
+        .route("/portal/surveys", get(surveys::list))
+        .route(
+            "/portal/surveys/{id}",
+            get(surveys::show).post(surveys::submit),
+        )
         .route("/portal/kb/suggest", get(kb_suggest::suggest))
         .route("/portal/kb/deflected", post(kb_suggest::deflected))
         .route("/portal/kb", get(kb::list))

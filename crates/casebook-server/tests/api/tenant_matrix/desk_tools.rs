@@ -1,5 +1,6 @@
 //! The matrix's requests for the desk's tools: an attachment shown inline, reply templates and
-//! macros, search synonyms, time spent on a case, a contract's usage and the internal targets per tier. Templates and synonym groups belong to no organisation; the one
+//! macros, search synonyms, time spent on a case, a contract's usage, the internal targets per
+//! tier and satisfaction surveys. Templates and synonym groups belong to no organisation; the one
 //! each organisation's objects name was made for the matrix.
 
 use reqwest::Method;
@@ -30,6 +31,47 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             Some(json!({})),
             true,
         ),
+        "GET /api/v1/surveys" => call(M::GET, "/api/v1/surveys".into(), None, false),
+        "GET /api/v1/surveys/{id}" => {
+            call(M::GET, format!("/api/v1/surveys/{}", o.survey), None, true)
+        }
+        "POST /api/v1/surveys/{id}/answer" => call(
+            M::POST,
+            format!("/api/v1/surveys/{}/answer", o.survey),
+            Some(json!({"resolution": 4})),
+            true,
+        ),
+        "GET /api/v1/cases/{number}/surveys" => {
+            call(M::GET, format!("/api/v1/cases/{case}/surveys"), None, true)
+        }
+        "GET /api/v1/survey-results" => call(
+            M::GET,
+            "/api/v1/survey-results?group_by=organization".into(),
+            None,
+            false,
+        ),
+        "GET /api/v1/survey-results/monthly" => {
+            call(M::GET, "/api/v1/survey-results/monthly".into(), None, false)
+        }
+        "GET /api/v1/survey-answers" => call(M::GET, "/api/v1/survey-answers".into(), None, false),
+        "GET /api/v1/survey-follow-ups" => {
+            call(M::GET, "/api/v1/survey-follow-ups".into(), None, false)
+        }
+        "POST /api/v1/survey-follow-ups/{id}/complete" => call(
+            M::POST,
+            format!("/api/v1/survey-follow-ups/{}/complete", o.follow_up),
+            Some(json!({"note": format!("matrix {n}")})),
+            false,
+        ),
+        "GET /api/v1/survey-settings" => {
+            call(M::GET, "/api/v1/survey-settings".into(), None, false)
+        }
+        "PUT /api/v1/survey-settings" => {
+            let mut body =
+                serde_json::to_value(casebook_domain::survey::SurveySettings::default()).unwrap();
+            body["version"] = json!(0);
+            call(M::PUT, "/api/v1/survey-settings".into(), Some(body), false)
+        }
         "GET /api/v1/reply-templates" => {
             call(M::GET, "/api/v1/reply-templates".into(), None, false)
         }

@@ -48,6 +48,10 @@ struct Objects {
     key: i64,
     /// A published knowledge article meant for customers (articles belong to no organisation).
     article: i64,
+    /// A satisfaction survey of a closed case, answered by the organisation's customer user.
+    survey: i64,
+    /// The follow-up its score of 1 opened.
+    follow_up: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,7 +266,10 @@ async fn objects_of(
     .await
     .unwrap()[0]
         .id;
+    let (survey, follow_up) = answered_survey(t, user_token, title).await;
     Objects {
+        survey,
+        follow_up,
         article,
         customer_number,
         key,
@@ -282,6 +289,38 @@ async fn objects_of(
         product,
         mail,
     }
+}
+
+/// A closed case of the customer user's, its survey answered with a score of 1: the survey's
+/// and the follow-up's ids.
+async fn answered_survey(t: &TestApp, user_token: &str, title: &str) -> (i64, i64) {
+    let number = t
+        .open_case(
+            user_token,
+            json!({"title": format!("surveyed {title}"), "description": "d", "severity": 3}),
+        )
+        .await;
+    t.advance(&number, &["in_progress", "solution_proposed", "closed"])
+        .await;
+    let (_, surveys) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/surveys"))
+        .await;
+    let survey = surveys["surveys"][0]["id"].as_i64().expect("a survey");
+    let (status, body) = t
+        .post(
+            user_token,
+            &format!("/api/v1/surveys/{survey}/answer"),
+            json!({"resolution": 1, "comment": title}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, surveys) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/surveys"))
+        .await;
+    let follow_up = surveys["follow_ups"][0]["id"]
+        .as_i64()
+        .expect("a follow-up");
+    (survey, follow_up)
 }
 
 /// An article meant for customers, written by the coordinator and published by the engineer.

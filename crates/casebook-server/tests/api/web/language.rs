@@ -157,6 +157,8 @@ async fn user_data(
         "/api/v1/tokens",
         "/api/v1/reply-templates",
         "/api/v1/work",
+        "/api/v1/surveys",
+        "/api/v1/survey-follow-ups",
     ] {
         for mut item in items(t, path).await {
             // The entitlement's reason is the check's English sentence, not data.
@@ -246,6 +248,10 @@ struct Found {
     mail: Vec<String>,
     rules: Vec<String>,
     links: Vec<String>,
+    /// Links of survey mails that can still be answered.
+    survey_links: Vec<String>,
+    /// Surveys of the customer the test signs in as (pending and answered).
+    portal_surveys: Vec<String>,
     synonyms: Vec<String>,
     templates: Vec<String>,
     /// (case number, attachment id) of the fixture case's files.
@@ -296,6 +302,22 @@ impl Found {
                     .collect()
             }
             "/mail-links/{token}" => self.links.clone(),
+            "/surveys/{token}" => self.survey_links.clone(),
+            "/portal/surveys/{id}" => id(&self.portal_surveys),
+            "/console/surveys" => [
+                "",
+                "?group_by=engineer",
+                "?group_by=team",
+                "?group_by=organization",
+                "?group_by=product",
+            ]
+            .iter()
+            .map(|q| format!("/console/surveys{q}"))
+            .collect(),
+            "/console/surveys/follow-ups" => vec![
+                "/console/surveys/follow-ups".into(),
+                "/console/surveys/follow-ups?all=1".into(),
+            ],
             "/console/products/{id}/versions/{version}/edit" => self
                 .products
                 .iter()
@@ -361,6 +383,33 @@ fn mail_links(outbox: &[(String, String, String, String)], case: &str) -> Vec<St
     links
 }
 
+/// The links of survey mails whose survey still takes an answer (at most two).
+async fn survey_links(t: &TestApp, outbox: &[(String, String, String, String)]) -> Vec<String> {
+    let mut links: Vec<String> = outbox
+        .iter()
+        .flat_map(|(_, _, _, body)| body.split_whitespace())
+        .filter_map(|w| w.find("/surveys/").map(|at| w[at..].to_owned()))
+        .collect();
+    links.sort();
+    links.dedup();
+    let mut open = Vec::new();
+    for link in links {
+        let id = link["/surveys/".len()..]
+            .split('.')
+            .next()
+            .unwrap_or_default();
+        let (_, survey) = t.get(&t.admin, &format!("/api/v1/surveys/{id}")).await;
+        let expires = survey["expires_at"]
+            .as_str()
+            .and_then(|e| e.parse::<jiff::Timestamp>().ok());
+        let answerable = expires.is_some_and(|e| e > t.app.clock.now());
+        if survey["status"] == "pending" && answerable && open.len() < 2 {
+            open.push(link);
+        }
+    }
+    open
+}
+
 /// The files of a case: (its number, each attachment's id).
 async fn attachments_of(t: &TestApp, case: &str) -> Vec<(String, String)> {
     let (_, files) = t
@@ -408,7 +457,30 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
         !portal_attachments.is_empty(),
         "a customer's case with a file"
     );
+    let fleet_name = orgs
+        .iter()
+        .find(|o| o["id"].to_string() == fleet_id)
+        .map(|o| o["name"].clone())
+        .unwrap_or_default();
+    let fleet_surveys: Vec<Value> = items(t, "/api/v1/surveys")
+        .await
+        .into_iter()
+        .filter(|s| s["organization"] == fleet_name)
+        .collect();
+    let mut portal_surveys: Vec<String> = Vec::new();
+    for status in ["pending", "answered"] {
+        portal_surveys.extend(
+            fleet_surveys
+                .iter()
+                .filter(|s| s["status"] == status)
+                .take(1)
+                .filter_map(|s| s["id"].as_i64())
+                .map(|i| i.to_string()),
+        );
+    }
     Found {
+        survey_links: survey_links(t, outbox).await,
+        portal_surveys,
         staff_cases: ids(&items(t, "/api/v1/cases").await, "number"),
         portal_cases,
         portal_attachments,

@@ -11,6 +11,7 @@ mod browser;
 mod browser_bulk;
 mod browser_kb;
 mod browser_merge;
+mod browser_survey;
 mod browser_teardown;
 mod browser_work;
 mod call_home_pages;
@@ -29,6 +30,7 @@ mod public_kb;
 mod queue_pages;
 mod search_pages;
 mod sessions;
+mod survey_pages;
 mod work_pages;
 
 use reqwest::StatusCode;

@@ -24,6 +24,7 @@ pub const PAGES: &[(&str, Who)] = &[
     ("/kb", Who::Public),
     ("/kb/{id}", Who::Public),
     ("/mail-links/{token}", Who::Customer),
+    ("/surveys/{token}", Who::Customer),
     ("/notifications", Who::Staff),
     ("/notifications", Who::Customer),
     ("/profile", Who::Staff),
@@ -85,6 +86,9 @@ pub const PAGES: &[(&str, Who)] = &[
     ("/console/replies", Who::Staff),
     ("/console/replies/new", Who::Staff),
     ("/console/replies/{id}/edit", Who::Staff),
+    ("/console/surveys", Who::Staff),
+    ("/console/surveys/follow-ups", Who::Staff),
+    ("/console/surveys/settings", Who::Staff),
     ("/console/cases/{number}/attachments/{id}", Who::Staff),
     ("/portal/cases/{number}/attachments/{id}", Who::Customer),
     ("/portal", Who::Customer),
@@ -97,6 +101,8 @@ pub const PAGES: &[(&str, Who)] = &[
     ("/portal/kb/{id}", Who::Customer),
     ("/portal/kb/suggest", Who::Customer),
     ("/portal/subscriptions", Who::Customer),
+    ("/portal/surveys", Who::Customer),
+    ("/portal/surveys/{id}", Who::Customer),
 ];
 
 /// GET routes that are not pages, and why.
