@@ -24,6 +24,7 @@ pub mod notifications;
 pub mod patch;
 pub mod policy;
 pub mod replies;
+pub mod reporting;
 pub mod sla;
 pub mod stages;
 pub mod synonyms;

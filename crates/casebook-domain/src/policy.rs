@@ -90,6 +90,8 @@ pub enum Permission {
     EditKnowledge,
     /// Edit how search works (its synonyms).
     ManageSearch,
+    /// Read the managers' dashboard (backlog, SLA attainment, workload).
+    ReadReports,
 }
 
 /// Who is acting: the signed-in user or the owner of the API token.
@@ -218,7 +220,9 @@ impl Actor {
             Permission::ManageUsers
             | Permission::ManageServiceLevels
             | Permission::ManageSearch => self.role == Role::Admin,
-            Permission::ReadAudit => matches!(self.role, Role::Admin | Role::Manager),
+            Permission::ReadAudit | Permission::ReadReports => {
+                matches!(self.role, Role::Admin | Role::Manager)
+            }
         }
     }
 
@@ -343,5 +347,6 @@ mod tests {
         }));
         assert!(!user.can_see_visibility(Visibility::Internal));
         assert!(!user.may(Permission::WorkCases));
+        assert!(!user.may(Permission::ReadReports));
     }
 }

@@ -9,12 +9,14 @@
 
 mod browser;
 mod browser_bulk;
+mod browser_dashboard;
 mod browser_kb;
 mod browser_merge;
 mod browser_teardown;
 mod browser_work;
 mod call_home_pages;
 mod console;
+mod dashboard_pages;
 mod edit_pages;
 mod html;
 mod kb_pages;
