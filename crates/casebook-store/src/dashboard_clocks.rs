@@ -53,30 +53,17 @@ pub async fn attainment(
         bucket = bucket_of("k.started_at", 4, ends.len()),
         filter = scope.conditions(4 + ends.len()),
     );
-    let rows: Vec<(String, i64, i64, i64, i64)> = match db.conn() {
-        crate::db::Conn::Sqlite(c) => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .persistent(false)
-                .bind(Ts::new(start))
-                .bind(Ts::new(end))
-                .bind(Ts::new(now));
-            for e in ends {
-                q = q.bind(Ts::new(*e));
-            }
-            bind_team!(q, scope).fetch_all(c).await?
+    let rows: Vec<(String, i64, i64, i64, i64)> = on_db!(db, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .persistent(false)
+            .bind(Ts::new(start))
+            .bind(Ts::new(end))
+            .bind(Ts::new(now));
+        for e in ends {
+            q = q.bind(Ts::new(*e));
         }
-        crate::db::Conn::Postgres(c) => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .persistent(false)
-                .bind(Ts::new(start))
-                .bind(Ts::new(end))
-                .bind(Ts::new(now));
-            for e in ends {
-                q = q.bind(Ts::new(*e));
-            }
-            bind_team!(q, scope).fetch_all(c).await?
-        }
-    };
+        bind_team!(q, scope).fetch_all(c).await
+    })?;
     rows.into_iter()
         .map(|(metric, bucket, met, breached, running)| {
             let metric = Metric::parse(&metric).ok_or_else(|| corrupt("metric", &metric))?;

@@ -67,8 +67,9 @@ pub(crate) struct Reading<'a> {
     pub(crate) now: Timestamp,
 }
 
-impl Reading<'_> {
-    fn scope(&self) -> Scope<'_> {
+impl<'a> Reading<'a> {
+    /// The cases the filters count (borrowing the filters, not the reading).
+    fn scope(&self) -> Scope<'a> {
         Scope {
             organization: self.filters.organization,
             product: self.filters.product,

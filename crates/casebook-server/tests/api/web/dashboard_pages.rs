@@ -18,11 +18,9 @@ use serde_json::{Value, json};
 use super::html::assert_valid;
 use super::{PASSWORD, WebClient, user_with_password};
 use crate::helpers::{TestApp, assert_error};
+use crate::queues::at_monday_nine;
 
 on_both_backends!(dashboard_figures_are_exact, dashboard_filters_and_refusals);
-
-/// Monday 23 November 2026, 09:00 in Shanghai.
-const MONDAY_9: &str = "2026-11-23T01:00:00Z";
 
 /// The period of the scenario: Monday to Wednesday, one point per day.
 pub const PERIOD: &str = "from=2026-11-23&to=2026-11-25";
@@ -84,13 +82,7 @@ async fn phone_case(t: &TestApp, title: &str, severity: u8, org: i64, product: O
 /// - the engineer records 90 minutes on C1 (Monday) and 30 on C2 (Tuesday), the manager 45 on
 ///   C3 (Tuesday).
 pub async fn scenario(backend: TestBackend) -> Scenario {
-    let clock = Arc::new(ManualClock::new(MONDAY_9.parse().unwrap()));
-    let t = TestApp::spawn_with(backend, |_| {}, clock.clone()).await;
-    let mut db = t.app.store.write().await.unwrap();
-    casebook_store::plans::set_default(&mut db, &"standard".parse().unwrap())
-        .await
-        .unwrap();
-    db.commit().await.unwrap();
+    let (t, clock) = at_monday_nine(backend).await;
     let (status, product) = t
         .post(
             &t.coordinator,
