@@ -66,12 +66,32 @@ pub fn nice_max(max: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
+/// How many steps the axis from 0 to `scale_max` is cut into: 5 for 1 or 5 × 10ⁿ, 4 for
+/// 2 × 10ⁿ, and no finer than whole numbers when every value is one.
+pub fn steps(scale_max: f64, whole: bool) -> u32 {
+    let magnitude = 10f64.powf(scale_max.log10().floor());
+    let mantissa = (scale_max / magnitude).round() as u32;
+    let n = if mantissa == 2 { 4 } else { 5 };
+    if whole && scale_max < f64::from(n) {
+        (scale_max.round() as u32).max(1)
+    } else {
+        n
+    }
+}
+
 fn number(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 {
         format!("{}", x.round() as i64)
     } else {
         format!("{x:.1}")
     }
+}
+
+/// About how wide a text is at 12 px: Chinese characters are square, Latin ones half that.
+fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 7.0 } else { 12.0 })
+        .sum()
 }
 
 /// Cuts a label to about `max` characters.
@@ -102,6 +122,15 @@ impl Drawing<'_> {
 
     fn value(row: &[Shown], col: usize) -> f64 {
         row.get(col).and_then(|c| c.value).unwrap_or(0.0)
+    }
+
+    /// Whether every plotted value is a whole number (counts).
+    fn whole(&self, series: &[usize]) -> bool {
+        self.rows.iter().all(|r| {
+            series
+                .iter()
+                .all(|c| Self::value(r, *c).fract().abs() < 1e-9)
+        })
     }
 
     /// The SVG, or `None` for a table without rows or series.
@@ -140,7 +169,7 @@ impl Drawing<'_> {
                 tx = x + 16.0,
                 t = escape(&name),
             );
-            x += 26.0 + 7.5 * name.chars().count() as f64;
+            x += 26.0 + text_width(&name);
         }
         out
     }
@@ -169,9 +198,10 @@ impl Drawing<'_> {
         let height = TOP + per_row * self.rows.len() as f64 + 24.0;
         let mut out = String::new();
         let axis_y = TOP + per_row * self.rows.len() as f64;
-        for tick in 0..=4 {
-            let v = scale_max * f64::from(tick) / 4.0;
-            let x = LABELS + plot * f64::from(tick) / 4.0;
+        let n = steps(scale_max, self.whole(series));
+        for tick in 0..=n {
+            let v = scale_max * f64::from(tick) / f64::from(n);
+            let x = LABELS + plot * f64::from(tick) / f64::from(n);
             let _ = write!(
                 out,
                 r##"<line x1="{x}" y1="{TOP}" x2="{x}" y2="{axis_y}" stroke="#dddddd"/><text x="{x}" y="{ty}" text-anchor="middle">{v}</text>"##,
@@ -256,8 +286,9 @@ impl Drawing<'_> {
         };
         let y_of = |v: f64| bottom - PLOT_HEIGHT * v / scale_max;
         let mut out = String::new();
-        for tick in 0..=4 {
-            let v = scale_max * f64::from(tick) / 4.0;
+        let steps = steps(scale_max, self.whole(series));
+        for tick in 0..=steps {
+            let v = scale_max * f64::from(tick) / f64::from(steps);
             let y = y_of(v);
             let _ = write!(
                 out,
@@ -334,6 +365,11 @@ mod tests {
         assert_eq!(nice_max(10.0), 10.0);
         assert_eq!(nice_max(11.0), 20.0);
         assert_eq!(nice_max(0.3), 0.5);
+        assert_eq!(steps(2.0, true), 2, "counts up to 2: 0, 1, 2");
+        assert_eq!(steps(2.0, false), 4);
+        assert_eq!(steps(20.0, true), 4);
+        assert_eq!(steps(10.0, true), 5);
+        assert_eq!(steps(0.5, false), 5);
     }
 
     #[test]

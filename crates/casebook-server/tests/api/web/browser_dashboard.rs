@@ -42,6 +42,9 @@ async fn a_manager_reads_the_dashboard_in_chinese(backend: TestBackend) {
     assert!(size.2 > 200.0 && size.3 > 100.0, "the chart is drawn: {size:?}");
     assert!(b.fits_width().await, "the dashboard fits the window");
     b.shot("console-dashboard-zh").await;
+    b.go(&format!("/console/dashboard?{PERIOD}#chart-sla-attainment"))
+        .await;
+    b.shot("console-dashboard-charts-zh").await;
 
     // One organisation, chosen in the form.
     b.el("#d-org")
