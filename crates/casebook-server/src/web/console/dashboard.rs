@@ -47,7 +47,6 @@ impl DashboardForm {
                 "to" => form.to = value,
                 "organization" => form.organization = value,
                 "product" => form.product = value,
-                "team" => form.team = value,
                 _ => {}
             }
         }
@@ -161,7 +160,7 @@ fn refusals(fields: Vec<FieldError>, lang: Lang) -> Vec<String> {
         .collect()
 }
 
-/// `GET /console/dashboard?from&to&organization&product&team`.
+/// `GET /console/dashboard?from&to&organization&product`.
 pub async fn show(
     State(app): State<AppState>,
     Staff(viewer): Staff,
