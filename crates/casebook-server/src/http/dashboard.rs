@@ -30,10 +30,10 @@ pub struct DashboardParams {
     #[param(value_type = Option<String>, format = Date)]
     to: Option<jiff::civil::Date>,
     /// One organisation's cases.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     organization: Option<OrganizationId>,
     /// One product's cases.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     product: Option<ProductId>,
 }
 
