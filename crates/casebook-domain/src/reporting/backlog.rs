@@ -36,21 +36,20 @@ impl CaseHistory {
         if self.created_at >= at {
             return None;
         }
-        let after = self.changes.iter().filter(|(when, _)| *when >= at);
-        let severity = after
-            .clone()
-            .find_map(|(_, b)| match b {
-                Before::Severity(s) => Some(*s),
-                Before::Status(_) => None,
-            })
-            .unwrap_or(self.severity);
-        let status = after
-            .clone()
-            .find_map(|(_, b)| match b {
-                Before::Status(s) => Some(*s),
-                Before::Severity(_) => None,
-            })
-            .unwrap_or(self.status);
+        // The first change at or after `at` of each kind says what it was then.
+        let (mut severity, mut status) = (None, None);
+        for (_, before) in self.changes.iter().filter(|(when, _)| *when >= at) {
+            match before {
+                Before::Severity(s) => {
+                    severity.get_or_insert(*s);
+                }
+                Before::Status(s) => {
+                    status.get_or_insert(*s);
+                }
+            }
+        }
+        let severity = severity.unwrap_or(self.severity);
+        let status = status.unwrap_or(self.status);
         Some((severity, status))
     }
 }
@@ -125,8 +124,17 @@ mod tests {
         let counts = count(&[case], &instants);
         let statuses = open_statuses();
         let new = statuses.iter().position(|s| *s == Status::New).unwrap();
-        let assigned = statuses.iter().position(|s| *s == Status::Assigned).unwrap();
-        assert_eq!(counts[0], Count { by_severity: [0; 4], by_status: vec![0; 5] });
+        let assigned = statuses
+            .iter()
+            .position(|s| *s == Status::Assigned)
+            .unwrap();
+        assert_eq!(
+            counts[0],
+            Count {
+                by_severity: [0; 4],
+                by_status: vec![0; 5]
+            }
+        );
         assert_eq!(counts[1].by_severity, [0, 0, 1, 0]);
         assert_eq!(counts[1].by_status[new], 1);
         assert_eq!(counts[2].by_severity, [1, 0, 0, 0]);

@@ -2,8 +2,8 @@
 //! (inclusive), the points at which the backlog is counted (the end of each day of a period of
 //! up to 31 days, else of every seventh day back from the last), and its months.
 
-use jiff::ToSpan;
 use jiff::Timestamp;
+use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 

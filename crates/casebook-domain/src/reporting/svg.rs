@@ -327,7 +327,10 @@ impl Drawing<'_> {
             if n <= 40 {
                 for p in &points {
                     let (x, y) = p.split_once(',').unwrap_or(("0", "0"));
-                    let _ = write!(out, r#"<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}"/>"#);
+                    let _ = write!(
+                        out,
+                        r#"<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}"/>"#
+                    );
                 }
             }
         }
@@ -346,7 +349,11 @@ mod tests {
         }
     }
 
-    fn drawing<'a>(chart: ChartKind, headings: &'a [String], rows: &'a [Vec<Shown>]) -> Drawing<'a> {
+    fn drawing<'a>(
+        chart: ChartKind,
+        headings: &'a [String],
+        rows: &'a [Vec<Shown>],
+    ) -> Drawing<'a> {
         Drawing {
             id: "c1",
             chart,
@@ -376,8 +383,16 @@ mod tests {
     fn every_kind_draws_an_accessible_image_with_escaped_words() {
         let headings = vec!["日期".to_owned(), "S1 & S2".to_owned(), "S3".to_owned()];
         let rows = vec![
-            vec![cell("2026-11-01", None), cell("2", Some(2.0)), cell("3", Some(3.0))],
-            vec![cell("2026-11-02", None), cell("4", Some(4.0)), cell("0", Some(0.0))],
+            vec![
+                cell("2026-11-01", None),
+                cell("2", Some(2.0)),
+                cell("3", Some(3.0)),
+            ],
+            vec![
+                cell("2026-11-02", None),
+                cell("4", Some(4.0)),
+                cell("0", Some(0.0)),
+            ],
         ];
         for kind in [ChartKind::Bar, ChartKind::StackedBar, ChartKind::Line] {
             let svg = drawing(kind, &headings, &rows).svg().unwrap();
@@ -388,7 +403,9 @@ mod tests {
             assert!(!svg.contains("style="));
         }
         // Stacked: the row of 2 + 3 ends at its total, 5, on a scale to 5.
-        let svg = drawing(ChartKind::StackedBar, &headings, &rows).svg().unwrap();
+        let svg = drawing(ChartKind::StackedBar, &headings, &rows)
+            .svg()
+            .unwrap();
         assert!(svg.contains(r#"width="240.0""#), "{svg}");
         assert!(drawing(ChartKind::Bar, &headings, &[]).svg().is_none());
     }

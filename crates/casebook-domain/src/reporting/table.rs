@@ -104,8 +104,19 @@ pub struct Shown {
 impl Table {
     /// A table with labelled columns: `labels` are the row's label columns, `series` the
     /// plotted ones, `extra` the figures shown in the table only.
-    pub fn new(id: &str, chart: ChartKind, labels: &[Label], series: &[Label], extra: &[Label]) -> Self {
-        let col = |plotted: bool| move |l: &Label| Column { label: l.clone(), plotted };
+    pub fn new(
+        id: &str,
+        chart: ChartKind,
+        labels: &[Label],
+        series: &[Label],
+        extra: &[Label],
+    ) -> Self {
+        let col = |plotted: bool| {
+            move |l: &Label| Column {
+                label: l.clone(),
+                plotted,
+            }
+        };
         let columns = labels
             .iter()
             .map(col(false))
@@ -183,7 +194,10 @@ mod tests {
         assert_eq!(caption, "<dashboard-chart-sla-attainment>");
         assert_eq!(headings[1], "<dashboard-col-met>");
         assert_eq!(rows[0][0].text, "2026-11");
-        assert_eq!((rows[0][1].text.as_str(), rows[0][1].value), ("1.5", Some(1.5)));
+        assert_eq!(
+            (rows[0][1].text.as_str(), rows[0][1].value),
+            ("1.5", Some(1.5))
+        );
         assert_eq!(rows[0][2].text, "66.7%");
         assert_eq!(t.label_columns(), 1);
         assert!(t.columns[1].plotted && !t.columns[2].plotted);

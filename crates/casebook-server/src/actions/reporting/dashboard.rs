@@ -83,12 +83,18 @@ fn too_many() -> ActionError {
     ActionError::field(
         "from",
         "too_many_rows",
-        format!("the period holds more than {ROW_CAP} records; choose a shorter period or a filter"),
+        format!(
+            "the period holds more than {ROW_CAP} records; choose a shorter period or a filter"
+        ),
     )
 }
 
 /// The dashboard for a manager or administrator.
-pub async fn dashboard(app: &App, who: &Principal, query: &DashboardQuery) -> ActionResult<Dashboard> {
+pub async fn dashboard(
+    app: &App,
+    who: &Principal,
+    query: &DashboardQuery,
+) -> ActionResult<Dashboard> {
     require(who, Permission::ReadReports)?;
     let now = app.clock.now();
     let filters = filters(app, query, now).await?;
@@ -122,9 +128,17 @@ pub async fn filters(app: &App, query: &DashboardQuery, now: Timestamp) -> Actio
     {
         return Err(ActionError::field("product", "unknown", "no such product"));
     }
-    let team = query.team.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let team = query
+        .team
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     if team.is_some_and(|t| t.chars().count() > 100) {
-        return Err(ActionError::field("team", "too_long", "a team's name has at most 100 characters"));
+        return Err(ActionError::field(
+            "team",
+            "too_long",
+            "a team's name has at most 100 characters",
+        ));
     }
     Ok(Filters {
         period,

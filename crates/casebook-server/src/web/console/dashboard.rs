@@ -15,8 +15,8 @@ use casebook_domain::reporting::{Shown, Table};
 use crate::actions::ActionError;
 use crate::actions::reporting::dashboard::{self, DashboardQuery};
 use crate::app::AppState;
-use crate::web::choices::{self, Options};
 use crate::i18n::Lang;
+use crate::web::choices::{self, Options};
 use crate::web::page::{Ctx, render_status};
 use crate::web::session::{Staff, WebResult};
 
@@ -173,7 +173,11 @@ pub async fn show(
     };
     let (status, errors, period, charts) = match result {
         Ok(d) => {
-            let charts = d.charts.iter().map(|t| ChartView::of(t, &viewer.ctx)).collect();
+            let charts = d
+                .charts
+                .iter()
+                .map(|t| ChartView::of(t, &viewer.ctx))
+                .collect();
             form.from = d.from.to_string();
             form.to = d.to.to_string();
             let period = Some((form.from.clone(), form.to.clone()));
@@ -187,10 +191,7 @@ pub async fn show(
         ),
         Err(e) => return Err(viewer.fail(e)),
     };
-    let organizations = choices::organization_options(&app, &viewer.who)
-        .await
-        .map_err(|e| viewer.fail(e))?;
-    let products = choices::product_options(&app, &viewer.who)
+    let (organizations, products) = choices::organization_and_product_options(&app, &viewer.who)
         .await
         .map_err(|e| viewer.fail(e))?;
     Ok(render_status(

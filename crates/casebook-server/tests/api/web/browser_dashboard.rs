@@ -39,7 +39,10 @@ async fn a_manager_reads_the_dashboard_in_chinese(backend: TestBackend) {
     );
     let drawn = b.el("#chart-backlog-by-severity svg[role=img]").await;
     let size = drawn.rectangle().await.unwrap();
-    assert!(size.2 > 200.0 && size.3 > 100.0, "the chart is drawn: {size:?}");
+    assert!(
+        size.2 > 200.0 && size.3 > 100.0,
+        "the chart is drawn: {size:?}"
+    );
     assert!(b.fits_width().await, "the dashboard fits the window");
     b.shot("console-dashboard-zh").await;
     b.go(&format!("/console/dashboard?{PERIOD}#chart-sla-attainment"))
@@ -54,7 +57,10 @@ async fn a_manager_reads_the_dashboard_in_chinese(backend: TestBackend) {
         .unwrap();
     b.submit(".dashboard-filters button[type=submit]").await;
     let volume = b.text("#chart-volume-by-organization table").await;
-    assert!(volume.contains("Alpha") && !volume.contains("Beta"), "{volume}");
+    assert!(
+        volume.contains("Alpha") && !volume.contains("Beta"),
+        "{volume}"
+    );
     let channel = b.text("#chart-volume-by-channel table").await;
     assert!(channel.contains('3'), "{channel}");
     assert!(b.errors.is_empty(), "console errors: {:#?}", b.errors);

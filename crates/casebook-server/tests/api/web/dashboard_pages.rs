@@ -61,7 +61,13 @@ async fn work(t: &TestApp, token: &str, number: &str, minutes: i64) {
     assert_eq!(status, StatusCode::CREATED, "{out}");
 }
 
-async fn phone_case(t: &TestApp, title: &str, severity: u8, org: i64, product: Option<i64>) -> String {
+async fn phone_case(
+    t: &TestApp,
+    title: &str,
+    severity: u8,
+    org: i64,
+    product: Option<i64>,
+) -> String {
     t.open_case(
         &t.coordinator,
         json!({"title": title, "description": "dashboard", "severity": severity,
@@ -129,7 +135,13 @@ pub async fn scenario(backend: TestBackend) -> Scenario {
     )
     .await;
     clock.advance(hour(1)); // 12:00
-    patch_ok(&t, &t.engineer, &c3, json!({"severity": 2, "reason": "影响扩大"})).await;
+    patch_ok(
+        &t,
+        &t.engineer,
+        &c3,
+        json!({"severity": 2, "reason": "影响扩大"}),
+    )
+    .await;
     work(&t, &t.manager, &c3, 45).await;
 
     // Now: Wednesday 12:00.
@@ -166,8 +178,22 @@ fn expected() -> Expected {
             // on Wednesday at 09:00; C1's and C4's were cancelled when they ended.
             "sla_attainment",
             vec![
-                vec!["2026-11", "t:metric-initial_response", "#2", "#2", "#0", "50.0%"],
-                vec!["2026-11", "t:metric-update_interval", "#0", "#1", "#0", "0.0%"],
+                vec![
+                    "2026-11",
+                    "t:metric-initial_response",
+                    "#2",
+                    "#2",
+                    "#0",
+                    "50.0%",
+                ],
+                vec![
+                    "2026-11",
+                    "t:metric-update_interval",
+                    "#0",
+                    "#1",
+                    "#0",
+                    "0.0%",
+                ],
                 vec!["2026-11", "t:metric-resolution", "#1", "#0", "#2", "100.0%"],
             ],
         ),
@@ -175,8 +201,20 @@ fn expected() -> Expected {
             // Median, 90th percentile, clocks.
             "response_times",
             vec![
-                vec!["t:metric-initial_response", "t:severity-1", "30m", "30m", "#1"],
-                vec!["t:metric-initial_response", "t:severity-2", "60m", "540m", "#2"],
+                vec![
+                    "t:metric-initial_response",
+                    "t:severity-1",
+                    "30m",
+                    "30m",
+                    "#1",
+                ],
+                vec![
+                    "t:metric-initial_response",
+                    "t:severity-2",
+                    "60m",
+                    "540m",
+                    "#2",
+                ],
                 vec!["t:metric-resolution", "t:severity-2", "420m", "420m", "#1"],
             ],
         ),
@@ -201,7 +239,10 @@ fn expected() -> Expected {
                 vec!["t:tier-l2", "300m", "300m", "#1", "300m"],
             ],
         ),
-        ("workload_open_cases", vec![vec!["engineer@vendor.test", "#1"]]),
+        (
+            "workload_open_cases",
+            vec![vec!["engineer@vendor.test", "#1"]],
+        ),
         (
             "workload_hours",
             vec![
@@ -240,7 +281,10 @@ fn shown(expected: &str) -> Option<String> {
     if let Some(n) = expected.strip_prefix('#') {
         return Some(n.to_owned());
     }
-    if let Some(m) = expected.strip_suffix('m').and_then(|m| m.parse::<i64>().ok()) {
+    if let Some(m) = expected
+        .strip_suffix('m')
+        .and_then(|m| m.parse::<i64>().ok())
+    {
         let tenths = (m * 10 + 30) / 60;
         return Some(format!("{}.{}", tenths / 10, tenths % 10));
     }
@@ -293,7 +337,10 @@ async fn dashboard_figures_are_exact(backend: TestBackend) {
         .get(&t.manager, &format!("/api/v1/dashboard?{PERIOD}"))
         .await;
     assert_eq!(status, StatusCode::OK, "{d}");
-    assert_eq!((d["from"].as_str(), d["to"].as_str()), (Some("2026-11-23"), Some("2026-11-25")));
+    assert_eq!(
+        (d["from"].as_str(), d["to"].as_str()),
+        (Some("2026-11-23"), Some("2026-11-25"))
+    );
     let ids: Vec<&str> = d["charts"]
         .as_array()
         .unwrap()
@@ -311,7 +358,17 @@ async fn dashboard_figures_are_exact(backend: TestBackend) {
         // The foreign organisation's name carries the canary; compare its start.
         let got: Vec<Vec<String>> = got
             .into_iter()
-            .map(|r| r.into_iter().map(|c| if c.starts_with("Beta ") { "Beta".into() } else { c }).collect())
+            .map(|r| {
+                r.into_iter()
+                    .map(|c| {
+                        if c.starts_with("Beta ") {
+                            "Beta".into()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect()
+            })
             .collect();
         assert_eq!(got, want, "chart {id}");
     }
@@ -339,7 +396,11 @@ async fn dashboard_figures_are_exact(backend: TestBackend) {
                 }
             }
         }
-        let svg = Selector::parse(&format!("#chart-{} svg[role=img] title", id.replace('_', "-"))).unwrap();
+        let svg = Selector::parse(&format!(
+            "#chart-{} svg[role=img] title",
+            id.replace('_', "-")
+        ))
+        .unwrap();
         assert!(
             Html::parse_document(&page).select(&svg).next().is_some(),
             "{id} is drawn with a title"
@@ -357,7 +418,10 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
     // One organisation: A's three cases.
     let (status, d) = get(format!("{PERIOD}&organization={}", t.a.org_id)).await;
     assert_eq!(status, StatusCode::OK, "{d}");
-    assert_eq!(api_rows(&d, "volume_by_channel"), [["t:channel-phone", "#3"]]);
+    assert_eq!(
+        api_rows(&d, "volume_by_channel"),
+        [["t:channel-phone", "#3"]]
+    );
     assert_eq!(
         api_rows(&d, "backlog_by_severity")[0],
         ["2026-11-23", "#0", "#1", "#0", "#0"]
@@ -369,11 +433,20 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
     assert_eq!(
         api_rows(&d, "response_times"),
         [
-            ["t:metric-initial_response", "t:severity-2", "60m", "540m", "#2"],
+            [
+                "t:metric-initial_response",
+                "t:severity-2",
+                "60m",
+                "540m",
+                "#2"
+            ],
             ["t:metric-resolution", "t:severity-2", "420m", "420m", "#1"]
         ]
     );
-    assert_eq!(api_rows(&d, "workload_hours"), [["engineer@vendor.test", "120m"]]);
+    assert_eq!(
+        api_rows(&d, "workload_hours"),
+        [["engineer@vendor.test", "120m"]]
+    );
     // A period before any case: every table is there, without figures but the backlog's zeros.
     let (status, d) = get("from=2026-10-01&to=2026-10-31".into()).await;
     assert_eq!(status, StatusCode::OK, "{d}");
@@ -382,8 +455,14 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
     // The default period: the six months up to today, sampled weekly.
     let (status, d) = get(String::new()).await;
     assert_eq!(status, StatusCode::OK, "{d}");
-    assert_eq!((d["from"].as_str(), d["to"].as_str()), (Some("2026-05-25"), Some("2026-11-25")));
-    assert_eq!(api_rows(&d, "backlog_by_severity").last().unwrap()[0], "2026-11-25");
+    assert_eq!(
+        (d["from"].as_str(), d["to"].as_str()),
+        (Some("2026-05-25"), Some("2026-11-25"))
+    );
+    assert_eq!(
+        api_rows(&d, "backlog_by_severity").last().unwrap()[0],
+        "2026-11-25"
+    );
 
     // Bad filters are refused with the field named.
     for (query, field, code) in [
@@ -393,16 +472,34 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
         ("product=999999", "product", "unknown"),
     ] {
         let (status, body) = get(query.into()).await;
-        let details = assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-        assert!(details.to_string().contains(field) && details.to_string().contains(code), "{query}: {body}");
+        let details = assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        assert!(
+            details.to_string().contains(field) && details.to_string().contains(code),
+            "{query}: {body}"
+        );
     }
-    for query in ["from=2026-13-01", "to=yesterday", "organization=abc", "colour=red"] {
+    for query in [
+        "from=2026-13-01",
+        "to=yesterday",
+        "organization=abc",
+        "colour=red",
+    ] {
         let (status, body) = get(query.into()).await;
         assert!(status.is_client_error(), "{query}: {status} {body}");
         assert!(body["error"]["code"].is_string(), "{query}: {body}");
     }
     // Engineers and customers are refused.
-    for token in [&t.engineer, &t.coordinator, &t.a.user_token, &t.a.admin_token] {
+    for token in [
+        &t.engineer,
+        &t.coordinator,
+        &t.a.user_token,
+        &t.a.admin_token,
+    ] {
         let (status, body) = t.get(token, "/api/v1/dashboard").await;
         assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     }
@@ -412,27 +509,48 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
     // The page shows refused filters in its form, in the reader's language.
     user_with_password(t, "zhou@vendor.test", "周经理", "manager", None).await;
     user_with_password(t, "gong@vendor.test", "龚工", "engineer", None).await;
-    user_with_password(t, "it@a.test", "A 信息部", "customer_admin", Some(t.a.org_id)).await;
+    user_with_password(
+        t,
+        "it@a.test",
+        "A 信息部",
+        "customer_admin",
+        Some(t.a.org_id),
+    )
+    .await;
     let web = WebClient::new(t);
     web.sign_in("zhou@vendor.test", PASSWORD).await;
-    let (status, page) = web.get("/console/dashboard?from=2026-11-25&to=2026-11-01").await;
+    let (status, page) = web
+        .get("/console/dashboard?from=2026-11-25&to=2026-11-01")
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_valid("refused dashboard", &page);
-    assert!(page.contains("起始日期：起始日期不能晚于截止日期"), "{page}");
+    assert!(
+        page.contains("起始日期：起始日期不能晚于截止日期"),
+        "{page}"
+    );
     let (status, page) = web.get("/console/dashboard?from=next-monday").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("起始日期："), "{page}");
     let (_, queue) = web.get("/console").await;
-    assert!(queue.contains("href=\"/console/dashboard\""), "managers find it in the menu");
+    assert!(
+        queue.contains("href=\"/console/dashboard\""),
+        "managers find it in the menu"
+    );
     let engineer = WebClient::new(t);
     engineer.sign_in("gong@vendor.test", PASSWORD).await;
     let (status, _) = engineer.get("/console/dashboard").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, queue) = engineer.get("/console").await;
-    assert!(!queue.contains("href=\"/console/dashboard\""), "engineers do not see it in the menu");
+    assert!(
+        !queue.contains("href=\"/console/dashboard\""),
+        "engineers do not see it in the menu"
+    );
     let customer = WebClient::new(t);
     customer.sign_in("it@a.test", PASSWORD).await;
     let (status, _) = customer.get("/console/dashboard").await;
-    assert!(status.is_redirection(), "a customer is sent to the portal: {status}");
+    assert!(
+        status.is_redirection(),
+        "a customer is sent to the portal: {status}"
+    );
     drop(s.clock);
 }

@@ -36,8 +36,20 @@ pub(super) async fn backlog(r: &mut Reading<'_>) -> ActionResult<Vec<Table>> {
         .iter()
         .map(|s| Label::term(format!("status-{}", s.as_str())))
         .collect();
-    let mut by_severity = Table::new("backlog_by_severity", ChartKind::Line, &[date_label()], &severities, &[]);
-    let mut by_status = Table::new("backlog_by_status", ChartKind::Line, &[date_label()], &statuses, &[]);
+    let mut by_severity = Table::new(
+        "backlog_by_severity",
+        ChartKind::Line,
+        &[date_label()],
+        &severities,
+        &[],
+    );
+    let mut by_status = Table::new(
+        "backlog_by_status",
+        ChartKind::Line,
+        &[date_label()],
+        &statuses,
+        &[],
+    );
     for (day, count) in points.iter().zip(&counts) {
         let date = Cell::Label(Label::text(day.to_string()));
         by_severity.rows.push(
@@ -61,9 +73,24 @@ pub(super) async fn volumes(r: &mut Reading<'_>) -> ActionResult<Vec<Table>> {
     let scope = r.scope();
     let mut out = Vec::new();
     for (id, by, label, none) in [
-        ("volume_by_channel", VolumeBy::Channel, "dashboard-col-channel", ""),
-        ("volume_by_product", VolumeBy::Product, "dashboard-col-product", "dashboard-no-product"),
-        ("volume_by_organization", VolumeBy::Organization, "dashboard-col-organization", ""),
+        (
+            "volume_by_channel",
+            VolumeBy::Channel,
+            "dashboard-col-channel",
+            "",
+        ),
+        (
+            "volume_by_product",
+            VolumeBy::Product,
+            "dashboard-col-product",
+            "dashboard-no-product",
+        ),
+        (
+            "volume_by_organization",
+            VolumeBy::Organization,
+            "dashboard-col-organization",
+            "",
+        ),
     ] {
         let rows = store::volume(&mut r.db, &scope, by, start, end).await?;
         let mut table = Table::new(
@@ -80,10 +107,15 @@ pub(super) async fn volumes(r: &mut Reading<'_>) -> ActionResult<Vec<Table>> {
         };
         let rest: i64 = rows.iter().skip(TOP).map(|(_, n)| n).sum();
         for (n, count) in rows.into_iter().take(TOP) {
-            table.rows.push(vec![Cell::Label(name(n)), Cell::Count(count)]);
+            table
+                .rows
+                .push(vec![Cell::Label(name(n)), Cell::Count(count)]);
         }
         if rest > 0 {
-            table.rows.push(vec![Cell::Label(Label::term("dashboard-other")), Cell::Count(rest)]);
+            table.rows.push(vec![
+                Cell::Label(Label::term("dashboard-other")),
+                Cell::Count(rest),
+            ]);
         }
         out.push(table);
     }
@@ -92,7 +124,10 @@ pub(super) async fn volumes(r: &mut Reading<'_>) -> ActionResult<Vec<Table>> {
 
 /// Each engineer's open cases now and the time they recorded on the period's days.
 pub(super) async fn workload(r: &mut Reading<'_>) -> ActionResult<Vec<Table>> {
-    let (from, to) = (r.filters.period.from().to_string(), r.filters.period.to().to_string());
+    let (from, to) = (
+        r.filters.period.from().to_string(),
+        r.filters.period.to().to_string(),
+    );
     let scope = r.scope();
     let people = store::workload(&mut r.db, &scope, &from, &to).await?;
     let engineer = [Label::term("dashboard-col-engineer")];
@@ -113,7 +148,8 @@ pub(super) async fn workload(r: &mut Reading<'_>) -> ActionResult<Vec<Table>> {
     for p in people {
         let name = Cell::Label(Label::text(p.name));
         if p.open_cases > 0 {
-            open.rows.push(vec![name.clone(), Cell::Count(p.open_cases)]);
+            open.rows
+                .push(vec![name.clone(), Cell::Count(p.open_cases)]);
         }
         if p.minutes > 0 {
             worked.rows.push(vec![name, Cell::Minutes(p.minutes)]);

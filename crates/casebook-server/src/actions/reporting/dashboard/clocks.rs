@@ -36,7 +36,11 @@ pub(super) async fn attainment(r: &mut Reading<'_>) -> ActionResult<Table> {
         "sla_attainment",
         ChartKind::StackedBar,
         &[term("dashboard-col-month"), term("dashboard-col-metric")],
-        &[term("dashboard-col-met"), term("dashboard-col-breached"), term("dashboard-col-running")],
+        &[
+            term("dashboard-col-met"),
+            term("dashboard-col-breached"),
+            term("dashboard-col-running"),
+        ],
         &[term("dashboard-col-attainment")],
     );
     let found: BTreeMap<(usize, &str), Attainment> = counts
