@@ -6,7 +6,7 @@
 
 use casebook_domain::Timestamp;
 use casebook_domain::ids::{OrganizationId, ProductId};
-use casebook_domain::reporting::backlog::{Before, CaseHistory};
+use casebook_domain::reporting::backlog::{CaseHistory, Change};
 use casebook_domain::{Named, Severity, Status};
 
 use crate::db::Db;
@@ -80,6 +80,8 @@ struct ChangeRow {
     at: Ts,
     kind: String,
     change: Option<String>,
+    /// For a merge: the change of the last status change before it.
+    prior: Option<String>,
 }
 
 /// The cases that may have been open at some instant from `first` to `last`, with their
@@ -102,8 +104,12 @@ pub async fn backlog_histories(
         return Ok(None);
     };
     let changes_sql = format!(
-        "SELECT e.case_id, e.at, e.kind, e.change FROM case_events e JOIN cases c ON c.id = e.case_id
-         WHERE e.kind IN ('status_change', 'severity_change') AND e.at >= $1 AND {OPEN_DURING}{filter}
+        "SELECT e.case_id, e.at, e.kind, e.change,
+            CASE WHEN e.kind = 'merged' THEN (SELECT p.change FROM case_events p
+                WHERE p.case_id = e.case_id AND p.kind = 'status_change' AND p.id < e.id
+                ORDER BY p.id DESC LIMIT 1) END AS prior
+         FROM case_events e JOIN cases c ON c.id = e.case_id
+         WHERE e.kind IN ('status_change', 'severity_change', 'merged') AND e.at >= $1 AND {OPEN_DURING}{filter}
          ORDER BY e.case_id, e.id LIMIT {}",
         ROW_CAP + 1
     );
@@ -124,9 +130,9 @@ pub async fn backlog_histories(
         };
         while let Some(ch) = next.next_if(|ch| ch.case_id <= row.id) {
             if ch.case_id == row.id
-                && let Some(before) = before_of(&ch)?
+                && let Some(change) = change_of(&ch)?
             {
-                history.changes.push((ch.at.0, before));
+                history.changes.push((ch.at.0, change));
             }
         }
         out.push(history);
@@ -134,24 +140,44 @@ pub async fn backlog_histories(
     Ok(Some(out))
 }
 
-/// The value a change changed from.
-fn before_of(ch: &ChangeRow) -> StoreResult<Option<Before>> {
+/// A change as stored. A merge closes the duplicate without a status change: it left the
+/// status its last status change left it in (new if none did, or if that change moved to the
+/// survivor with the rest of its timeline).
+fn change_of(ch: &ChangeRow) -> StoreResult<Option<Change>> {
     let corrupt = || StoreError::Corrupt(format!("case event change of case {}", ch.case_id));
+    let parse = |text: &str| -> StoreResult<serde_json::Value> {
+        serde_json::from_str(text).map_err(|_| corrupt())
+    };
+    let status = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|s| Status::parse(s).ok())
+            .ok_or_else(corrupt)
+    };
+    let severity = |v: &serde_json::Value| {
+        v.as_i64()
+            .and_then(|l| Severity::from_level(l).ok())
+            .ok_or_else(corrupt)
+    };
     let Some(text) = &ch.change else {
         return Ok(None);
     };
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| corrupt())?;
-    let from = &value["from"];
+    let value = parse(text)?;
     Ok(match ch.kind.as_str() {
-        "severity_change" => Some(Before::Severity(
-            from.as_i64()
-                .and_then(|l| Severity::from_level(l).ok())
-                .ok_or_else(corrupt)?,
+        "merged" if value["role"] == "merged_into" => {
+            let before = match &ch.prior {
+                Some(prior) => status(&parse(prior)?["to"])?,
+                None => Status::New,
+            };
+            Some(Change::Status(before, Status::Closed))
+        }
+        "merged" => None,
+        "severity_change" => Some(Change::Severity(
+            severity(&value["from"])?,
+            severity(&value["to"])?,
         )),
-        _ => Some(Before::Status(
-            from.as_str()
-                .and_then(|s| Status::parse(s).ok())
-                .ok_or_else(corrupt)?,
+        _ => Some(Change::Status(
+            status(&value["from"])?,
+            status(&value["to"])?,
         )),
     })
 }

@@ -7,13 +7,13 @@ use jiff::Timestamp;
 
 use crate::attributes::{Named, Severity, Status};
 
-/// A change of a case's severity or status, with the value before it.
+/// A change of a case's severity or status: from, to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Before {
-    /// The severity changed from this.
-    Severity(Severity),
-    /// The status changed from this.
-    Status(Status),
+pub enum Change {
+    /// The severity changed.
+    Severity(Severity, Severity),
+    /// The status changed.
+    Status(Status, Status),
 }
 
 /// A case as the backlog needs it.
@@ -25,31 +25,30 @@ pub struct CaseHistory {
     pub severity: Severity,
     /// Its status now.
     pub status: Status,
-    /// Its changes of severity and status, oldest first: when, and the value before.
-    pub changes: Vec<(Timestamp, Before)>,
+    /// Its changes of severity and status, oldest first.
+    pub changes: Vec<(Timestamp, Change)>,
 }
 
 impl CaseHistory {
     /// Its severity and status at `at` (a change at `at` itself has not happened yet), or
-    /// `None` before it was opened.
+    /// `None` before it was opened. Walking back from now, a change counts only if it led to
+    /// the value the walk has reached: a merge moves a duplicate's entries to the survivor's
+    /// timeline, and the duplicate's changes do not chain with the survivor's.
     pub fn at(&self, at: Timestamp) -> Option<(Severity, Status)> {
         if self.created_at >= at {
             return None;
         }
-        // The first change at or after `at` of each kind says what it was then.
-        let (mut severity, mut status) = (None, None);
-        for (_, before) in self.changes.iter().filter(|(when, _)| *when >= at) {
-            match before {
-                Before::Severity(s) => {
-                    severity.get_or_insert(*s);
-                }
-                Before::Status(s) => {
-                    status.get_or_insert(*s);
-                }
+        let (mut severity, mut status) = (self.severity, self.status);
+        for (when, change) in self.changes.iter().rev() {
+            if *when < at {
+                continue;
+            }
+            match *change {
+                Change::Severity(from, to) if to == severity => severity = from,
+                Change::Status(from, to) if to == status => status = from,
+                _ => {}
             }
         }
-        let severity = severity.unwrap_or(self.severity);
-        let status = status.unwrap_or(self.status);
         Some((severity, status))
     }
 }
@@ -110,9 +109,23 @@ mod tests {
             severity: Severity::One,
             status: Status::Closed,
             changes: vec![
-                (t("2026-11-02T02:00:00Z"), Before::Severity(Severity::Three)),
-                (t("2026-11-02T02:00:00Z"), Before::Status(Status::New)),
-                (t("2026-11-03T02:00:00Z"), Before::Status(Status::Assigned)),
+                (
+                    t("2026-11-02T02:00:00Z"),
+                    Change::Severity(Severity::Three, Severity::One),
+                ),
+                (
+                    t("2026-11-02T02:00:00Z"),
+                    Change::Status(Status::New, Status::Assigned),
+                ),
+                // Another case's change, moved here by a merge: it does not chain.
+                (
+                    t("2026-11-02T05:00:00Z"),
+                    Change::Status(Status::InProgress, Status::AwaitingCustomer),
+                ),
+                (
+                    t("2026-11-03T02:00:00Z"),
+                    Change::Status(Status::Assigned, Status::Closed),
+                ),
             ],
         };
         let instants = [

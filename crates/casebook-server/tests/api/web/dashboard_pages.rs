@@ -20,7 +20,11 @@ use super::{PASSWORD, WebClient, user_with_password};
 use crate::helpers::{TestApp, assert_error};
 use crate::queues::at_monday_nine;
 
-on_both_backends!(dashboard_figures_are_exact, dashboard_filters_and_refusals);
+on_both_backends!(
+    dashboard_figures_are_exact,
+    dashboard_filters_and_refusals,
+    a_merged_duplicate_was_open_until_its_merge
+);
 
 /// The period of the scenario: Monday to Wednesday, one point per day.
 pub const PERIOD: &str = "from=2026-11-23&to=2026-11-25";
@@ -553,4 +557,55 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
         "a customer is sent to the portal: {status}"
     );
     drop(s.clock);
+}
+
+/// A duplicate merged on Tuesday (closed without a status change) was open on Monday. Its
+/// entries moved to the survivor with the merge, so it counts in the status its own timeline
+/// last shows (new); the survivor's figures do not take the duplicate's moved changes for its
+/// own.
+async fn a_merged_duplicate_was_open_until_its_merge(backend: TestBackend) {
+    let (t, clock) = at_monday_nine(backend).await;
+    let survivor = phone_case(&t, "数据库停机", 2, t.a.org_id, None).await;
+    let duplicate = phone_case(&t, "数据库又停机", 3, t.a.org_id, None).await;
+    clock.advance(SignedDuration::from_hours(1));
+    t.advance(&duplicate, &["in_progress"]).await;
+    patch_ok(
+        &t,
+        &t.engineer,
+        &duplicate,
+        json!({"severity": 2, "reason": "同一故障"}),
+    )
+    .await;
+    clock.advance(SignedDuration::from_hours(24));
+    let (status, body) = t
+        .post(
+            &t.engineer,
+            &format!("/api/v1/cases/{duplicate}/merge"),
+            json!({"into": survivor, "reason": "同一故障"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, d) = t
+        .get(
+            &t.manager,
+            "/api/v1/dashboard?from=2026-11-22&to=2026-11-24",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(
+        api_rows(&d, "backlog_by_severity"),
+        [
+            ["2026-11-22", "#0", "#0", "#0", "#0"],
+            ["2026-11-23", "#0", "#2", "#0", "#0"],
+            ["2026-11-24", "#0", "#1", "#0", "#0"]
+        ]
+    );
+    assert_eq!(
+        api_rows(&d, "backlog_by_status"),
+        [
+            ["2026-11-22", "#0", "#0", "#0", "#0", "#0"],
+            ["2026-11-23", "#2", "#0", "#0", "#0", "#0"],
+            ["2026-11-24", "#1", "#0", "#0", "#0", "#0"]
+        ]
+    );
 }
