@@ -21,6 +21,7 @@ pub mod lookalike;
 pub mod mail;
 pub mod mail_auth;
 pub mod notifications;
+pub mod ola;
 pub mod patch;
 pub mod policy;
 pub mod replies;

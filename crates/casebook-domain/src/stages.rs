@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::attributes::Tier;
 use crate::case::NamedRef;
 use crate::ids::UserId;
+use crate::ola::{self, Deadlines, OlaStay};
 use crate::sla::calendar::BusinessCalendar;
 
 /// One stretch: at a tier, or with an owner (`None`: unassigned).
@@ -30,6 +31,8 @@ pub struct Stretch {
     pub started_at: Timestamp,
     /// Ended, or `None` while it lasts.
     pub ended_at: Option<Timestamp>,
+    /// The internal target of a stay at a tier, if one applies.
+    pub deadlines: Option<Deadlines>,
 }
 
 /// The time a case spent at one tier or with one owner.
@@ -56,12 +59,25 @@ pub struct CaseStages {
     pub tiers: Vec<StageTime>,
     /// Per owner (unassigned included), in the order first reached.
     pub owners: Vec<StageTime>,
+    /// Each stay at a tier that had an internal target, oldest first, and where it stands.
+    pub targets: Vec<OlaStay>,
 }
 
 /// Adds up the stretches at `now` on `calendar`.
 pub fn totals(stretches: &[Stretch], calendar: &BusinessCalendar, now: Timestamp) -> CaseStages {
     let mut out = CaseStages::default();
     for s in stretches {
+        if let (Stage::Tier(tier), Some(d)) = (&s.stage, &s.deadlines) {
+            out.targets.push(OlaStay {
+                tier: *tier,
+                target_minutes: d.minutes,
+                started_at: s.started_at,
+                ended_at: s.ended_at,
+                warn_at: d.warn_at,
+                due_at: d.due_at,
+                state: ola::state(d, s.ended_at, now),
+            });
+        }
         let end = s.ended_at.unwrap_or(now).max(s.started_at);
         let business = calendar.elapsed(s.started_at, end);
         let elapsed = end.duration_since(s.started_at).as_secs();
@@ -115,6 +131,7 @@ mod tests {
             stage,
             started_at: t(from),
             ended_at: to.map(t),
+            deadlines: None,
         };
         let stretches = [
             stretch(

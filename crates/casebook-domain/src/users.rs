@@ -8,7 +8,7 @@ use crate::attributes::Tier;
 use crate::ids::{ApiTokenId, ContactId, OrganizationId, UserId};
 use crate::patch::{Change, double_option};
 use crate::policy::Role;
-use crate::text::{Email, Name, Password};
+use crate::text::{Email, Name, Password, ShortText};
 
 /// A user account (never includes the password hash).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -31,6 +31,9 @@ pub struct User {
     pub leads_tier: Option<Tier>,
     /// Whether this staff member is a duty manager (the last SLA escalation step reaches them).
     pub duty_manager: bool,
+    /// The team a staff member works in (e.g. "北京一线"): dashboards and survey results group
+    /// and filter by the owner's team.
+    pub team: Option<String>,
     /// Created.
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -90,6 +93,10 @@ pub struct UserPatch {
     pub leads_tier: Change<Tier>,
     /// Whether this staff member is a duty manager (admins).
     pub duty_manager: Option<bool>,
+    /// The staff member's team (at most 100 characters), or `null` (admins).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub team: Change<ShortText>,
     /// The version you last read.
     pub version: Option<i64>,
 }

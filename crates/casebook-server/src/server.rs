@@ -98,8 +98,9 @@ async fn watch_devices(app: AppState) {
     }
 }
 
-/// Fires due SLA warnings and escalations. Each fires once: it is claimed in the transaction
-/// that delivers it, so a crash or a second server neither loses nor repeats one.
+/// Fires due SLA warnings and escalations, then the warnings and breaches of internal targets
+/// per tier. Each fires once: it is claimed in the transaction that delivers it, so a crash or a
+/// second server neither loses nor repeats one.
 async fn sweep_sla(app: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(
         app.config.sla.sweep_interval_secs.max(1),
@@ -112,6 +113,16 @@ async fn sweep_sla(app: AppState) {
                 Ok(n) if n > 0 => tracing::info!(fired = n, "SLA escalations fired"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
+            }
+            break;
+        }
+        // Internal targets per tier: up to 200 warnings and 200 breaches per round.
+        loop {
+            match crate::actions::cases::ola::sweep(&app, 200).await {
+                Ok(n) if n >= 200 => continue,
+                Ok(n) if n > 0 => tracing::info!(told = n, "internal target warnings and breaches told"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "internal target sweep failed"),
             }
             break;
         }

@@ -37,6 +37,7 @@ pub mod mail;
 pub mod mail_refusals;
 pub mod mail_templates;
 pub mod notifications;
+pub mod ola_targets;
 pub mod organizations;
 pub mod page;
 pub mod plans;

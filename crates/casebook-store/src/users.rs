@@ -25,6 +25,7 @@ struct Row {
     active: bool,
     leads_tier: Option<String>,
     duty_manager: bool,
+    team: Option<String>,
     created_at: Ts,
     updated_at: Ts,
     version: i64,
@@ -47,6 +48,7 @@ impl TryFrom<Row> for User {
                 .map(|t| parse_column("users.leads_tier", t, Tier::parse))
                 .transpose()?,
             duty_manager: r.duty_manager,
+            team: r.team,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
             version: r.version,
@@ -76,7 +78,7 @@ pub async fn insert(db: &mut Db, new: &NewUser<'_>, now: Timestamp) -> StoreResu
     let row: Row = on_db!(db, c => sqlx::query_as(
         "INSERT INTO users (email, name, role, organization_id, contact_id, password_hash, created_at, updated_at, lookalike_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
-         RETURNING id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version")
+         RETURNING id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, team, created_at, updated_at, version")
         .bind(new.email).bind(new.name).bind(new.role.as_str()).bind(new.organization_id.map(|o| o.get()))
         .bind(new.contact_id.map(|c| c.get())).bind(new.password_hash).bind(Ts::new(now))
         .bind(lookalike::key(new.email))
@@ -87,7 +89,7 @@ pub async fn insert(db: &mut Db, new: &NewUser<'_>, now: Timestamp) -> StoreResu
 /// Reads one user.
 pub async fn get(db: &mut Db, id: UserId) -> StoreResult<Option<User>> {
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, team, created_at, updated_at, version
          FROM users WHERE id = $1")
         .bind(id.get()).fetch_optional(c).await)?;
     row.map(TryInto::try_into).transpose()
@@ -105,7 +107,7 @@ pub async fn find_for_sign_in(
         password_hash: Option<String>,
     }
     let row: Option<WithHash> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version, password_hash
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, team, created_at, updated_at, version, password_hash
          FROM users WHERE email = $1")
         .bind(email.to_lowercase()).fetch_optional(c).await)?;
     row.map(|r| Ok((r.user.try_into()?, r.password_hash)))
@@ -133,7 +135,7 @@ pub async fn list(db: &mut Db, filter: &UserFilter, page: &PageRequest) -> Store
     let (after_name, after_id) = after.unzip();
     let pattern = filter.q.as_deref().map(contains_pattern);
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, team, created_at, updated_at, version
          FROM users
          WHERE ($1 OR active)
            AND ($2 IS NULL OR organization_id = $2)
@@ -167,12 +169,12 @@ pub async fn update(
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
         "UPDATE users SET name = $1, role = $2, active = $3, contact_id = $4,
              password_hash = COALESCE($5, password_hash), updated_at = $6, leads_tier = $9,
-             duty_manager = $10, version = version + 1
+             duty_manager = $10, team = $11, version = version + 1
          WHERE id = $7 AND version = $8
-         RETURNING id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version")
+         RETURNING id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, team, created_at, updated_at, version")
         .bind(&user.name).bind(user.role.as_str()).bind(user.active).bind(user.contact_id.map(|c| c.get()))
         .bind(password_hash).bind(Ts::new(now)).bind(user.id.get()).bind(user.version)
-        .bind(user.leads_tier.map(Tier::as_str)).bind(user.duty_manager)
+        .bind(user.leads_tier.map(Tier::as_str)).bind(user.duty_manager).bind(&user.team)
         .fetch_optional(c).await)?;
     row.ok_or(StoreError::StaleVersion)?.try_into()
 }
@@ -194,7 +196,7 @@ pub async fn locale_of(db: &mut Db, id: UserId) -> StoreResult<Option<String>> {
 /// The active user linked to a contact, if any.
 pub async fn of_contact(db: &mut Db, contact: ContactId) -> StoreResult<Option<User>> {
     let row: Option<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, team, created_at, updated_at, version
          FROM users WHERE contact_id = $1 AND active ORDER BY id LIMIT 1")
         .bind(contact.get()).fetch_optional(c).await)?;
     row.map(TryInto::try_into).transpose()
@@ -219,7 +221,7 @@ pub async fn staff_of(db: &mut Db, group: StaffGroup) -> StoreResult<Vec<User>> 
         StaffGroup::Role(r) => (None, false, Some(r.as_str())),
     };
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, team, created_at, updated_at, version
          FROM users
          WHERE active AND organization_id IS NULL
            AND ($1 IS NULL OR leads_tier = $1) AND (NOT $2 OR duty_manager) AND ($3 IS NULL OR role = $3)
@@ -234,9 +236,17 @@ pub async fn customer_admins_of(
     organization: OrganizationId,
 ) -> StoreResult<Vec<User>> {
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(
-        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, created_at, updated_at, version
+        "SELECT id, email, name, role, organization_id, contact_id, active, leads_tier, duty_manager, team, created_at, updated_at, version
          FROM users WHERE active AND organization_id = $1 AND role = 'customer_admin'
          ORDER BY id LIMIT 50")
         .bind(organization.get()).fetch_all(c).await)?;
     rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// The teams of active staff, in name order (for the filters of dashboards and results).
+pub async fn teams(db: &mut Db) -> StoreResult<Vec<String>> {
+    Ok(on_db!(db, c => sqlx::query_scalar(
+        "SELECT DISTINCT team FROM users
+         WHERE team IS NOT NULL AND active AND organization_id IS NULL ORDER BY team LIMIT 500")
+        .fetch_all(c).await)?)
 }

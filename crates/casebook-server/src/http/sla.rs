@@ -14,9 +14,10 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
 use crate::actions::cases::sla::{self, CaseSla, QueueItem};
-use crate::actions::cases::stages;
+use crate::actions::cases::{ola, stages};
 use crate::actions::notify::in_app::{self, MarkRead, Marked};
 use crate::app::AppState;
+use casebook_domain::ola::OlaTargets;
 use casebook_domain::stages::CaseStages;
 
 /// Routes of this module.
@@ -24,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(case_sla))
         .routes(routes!(case_stages))
+        .routes(routes!(ola_targets, replace_ola_targets))
         .routes(routes!(sla_queue))
         .routes(routes!(list_notifications))
         .routes(routes!(read_notifications))
@@ -51,6 +53,25 @@ async fn case_stages(
     ApiPath(number): ApiPath<CaseNumber>,
 ) -> ApiResult<Json<CaseStages>> {
     Ok(Json(stages::of_case(&app, &who, number).await?))
+}
+
+/// The internal targets per tier and severity (OLA; staff).
+#[utoipa::path(get, path = "/ola-targets", tag = "sla",
+    responses((status = 200, body = OlaTargets), (status = 403, body = ErrorBody)))]
+async fn ola_targets(State(app): State<AppState>, Auth(who): Auth) -> ApiResult<Json<OlaTargets>> {
+    Ok(Json(ola::targets(&app, &who).await?))
+}
+
+/// Replace every internal target per tier and severity (administrators of service levels). The
+/// stays at a tier that last get the new deadlines at once.
+#[utoipa::path(put, path = "/ola-targets", tag = "sla", request_body = OlaTargets,
+    responses((status = 200, body = OlaTargets), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn replace_ola_targets(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(set): ApiJson<OlaTargets>,
+) -> ApiResult<Json<OlaTargets>> {
+    Ok(Json(ola::set_targets(&app, &who, set).await?))
 }
 
 /// Running SLA clocks of all cases, the nearest deadline first (staff).

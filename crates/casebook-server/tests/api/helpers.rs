@@ -234,6 +234,10 @@ impl TestApp {
         self.call(Method::PATCH, token, path, Some(body)).await
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, token, path, Some(body)).await
+    }
+
     /// Opens a case and returns its number, failing the test otherwise.
     pub async fn open_case(&self, token: &str, body: Value) -> String {
         let (status, case) = self.post(token, "/api/v1/cases", body).await;

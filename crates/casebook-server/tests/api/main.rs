@@ -52,6 +52,7 @@ mod search_synonyms;
 mod sign_out_everywhere;
 mod sla;
 mod stages;
+mod teams;
 mod tenant_matrix;
 mod web;
 mod work;

@@ -258,7 +258,8 @@ pub async fn update(
         || patch.active.is_some()
         || patch.contact_id.is_some()
         || patch.leads_tier.is_some()
-        || patch.duty_manager.is_some();
+        || patch.duty_manager.is_some()
+        || patch.team.is_some();
     if !is_self || admin_only {
         ensure_manages(app, who, id).await?;
     }
@@ -301,16 +302,20 @@ pub async fn update(
     if let Some(active) = patch.active {
         after.active = active;
     }
-    let escalation_duty = patch.leads_tier.flatten().is_some() || patch.duty_manager == Some(true);
-    if escalation_duty && !before.role.is_staff() {
+    let staff_only = if patch.duty_manager == Some(true) {
+        Some("duty_manager")
+    } else if patch.leads_tier.as_ref().is_some_and(Option::is_some) {
+        Some("leads_tier")
+    } else if patch.team.as_ref().is_some_and(Option::is_some) {
+        Some("team")
+    } else {
+        None
+    };
+    if let Some(field) = staff_only.filter(|_| !before.role.is_staff()) {
         return Err(ActionError::field(
-            if patch.duty_manager == Some(true) {
-                "duty_manager"
-            } else {
-                "leads_tier"
-            },
+            field,
             "not_allowed",
-            "only support staff lead a tier or manage duty",
+            "only support staff lead a tier, manage duty or work in a team",
         ));
     }
     if let Some(tier) = patch.leads_tier {
@@ -318,6 +323,9 @@ pub async fn update(
     }
     if let Some(duty) = patch.duty_manager {
         after.duty_manager = duty;
+    }
+    if let Some(team) = patch.team {
+        after.team = team.map(String::from);
     }
     if let Some(contact) = patch.contact_id {
         match (contact, before.organization_id) {

@@ -144,7 +144,7 @@ pub async fn merge(
         sla::apply(app, &mut db, &stopped, change, now).await?;
         let mut closed = dup.clone();
         closed.status = Status::Closed;
-        super::stages::follow(&mut db, Some(&dup), &closed, now).await?;
+        super::stages::follow(app, &mut db, Some(&dup), &closed, now).await?;
     }
     let to_dup = json!({"role": "merged_into", "case": survivor.number, "reason": reason});
     note_on(

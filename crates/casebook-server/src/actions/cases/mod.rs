@@ -15,6 +15,7 @@ pub mod entitlement;
 pub(crate) mod kept_with;
 pub mod links;
 pub mod merge;
+pub mod ola;
 pub(crate) mod opening;
 mod queue;
 mod read;

@@ -380,7 +380,7 @@ pub(crate) async fn write(
         .await?
         .ok_or(ActionError::NotFound("case"))?;
     sla::start_new_case(db, prepared, &SlaCase::from(&case), now).await?;
-    super::stages::follow(db, None, &case, now).await?;
+    super::stages::follow(app, db, None, &case, now).await?;
     let mut in_reply_to = None;
     if let Opening::Mail(mail) = &opening {
         if !mail.files.is_empty() {

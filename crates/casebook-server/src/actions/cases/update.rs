@@ -294,7 +294,7 @@ pub async fn update(
         .await?
         .ok_or(ActionError::NotFound("case"))?;
     follow_with_clocks(app, &mut db, &before, &after, now).await?;
-    super::stages::follow(&mut db, Some(&before), &after, now).await?;
+    super::stages::follow(app, &mut db, Some(&before), &after, now).await?;
     if let Some(event) = status_event {
         let news = CaseNews::Status {
             event,

@@ -237,17 +237,27 @@ pub struct SlaNews {
     pub due: Timestamp,
 }
 
-impl SlaNews {
-    /// The mail's `sla` values in a language: the metric's name, the percent, the due time in
-    /// the desk's time zone with its offset.
-    fn values(&self, app: &App, lang: Lang) -> Value {
-        json!({
+/// What a mail to staff about a case tells, beside the case: the name its values go under in
+/// the template's context, and the values in a language.
+pub trait StaffNews {
+    /// (`name`, values).
+    fn values(&self, app: &App, lang: Lang) -> (&'static str, Value);
+}
+
+impl StaffNews for SlaNews {
+    /// The mail's `sla` values: the metric's name, the percent, the due time in the desk's time
+    /// zone with its offset.
+    fn values(&self, app: &App, lang: Lang) -> (&'static str, Value) {
+        let values = json!({
             "metric": lang.t(&format!("metric-{}", self.metric.as_str())),
             "percent": self.percent,
             "due_at": app.config.desk_time(self.due),
-        })
+        });
+        ("sla", values)
     }
+}
 
+impl SlaNews {
     /// The in-app notification (title, body) of `kind` in a language.
     pub fn in_app(&self, app: &App, lang: Lang, kind: &str, case: &Case) -> (String, String) {
         let what = lang.tn(
@@ -281,8 +291,8 @@ impl SlaNews {
     }
 }
 
-/// Queues an SLA mail (`sla_warning`, `sla_breach`, `sla_escalation`) to a member of staff, in
-/// their language.
+/// Queues a mail about a case to a member of staff, in their language: SLA (`sla_warning`,
+/// `sla_breach`, `sla_escalation`) and internal target (`ola_warning`, `ola_breach`) news.
 #[allow(clippy::too_many_arguments)]
 pub async fn tell_staff(
     app: &App,
@@ -290,7 +300,7 @@ pub async fn tell_staff(
     user: &User,
     case: &Case,
     kind: &'static str,
-    news: &SlaNews,
+    news: &(dyn StaffNews + Sync),
     dedupe_key: &str,
     now: Timestamp,
 ) -> ActionResult<()> {
@@ -302,7 +312,8 @@ pub async fn tell_staff(
     };
     let mut ctx = context(app, case, &to, None);
     if let Some(ctx) = ctx.as_object_mut() {
-        ctx.insert("sla".into(), news.values(app, to.lang));
+        let (name, values) = news.values(app, to.lang);
+        ctx.insert(name.into(), values);
     }
     let Rendered { subject, body } = templates::render(db, kind, to.lang, &ctx).await?;
     let key = tokens::key(app, db).await?;

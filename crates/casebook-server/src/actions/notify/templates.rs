@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 11] = [
+pub const KINDS: [MailKind; 13] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
@@ -82,6 +82,14 @@ pub const KINDS: [MailKind; 11] = [
         kind: "sla_escalation",
         audience: "staff",
     },
+    MailKind {
+        kind: "ola_warning",
+        audience: "staff",
+    },
+    MailKind {
+        kind: "ola_breach",
+        audience: "staff",
+    },
 ];
 
 macro_rules! builtin_texts {
@@ -109,7 +117,9 @@ builtin_texts!(
     "article_alert",
     "sla_warning",
     "sla_breach",
-    "sla_escalation"
+    "sla_escalation",
+    "ola_warning",
+    "ola_breach"
 );
 
 /// A built-in text split into its subject and body templates.
@@ -424,6 +434,9 @@ pub fn sample(kind: &str, lang: Lang) -> Value {
             "url": "https://support.example.com/portal/kb/12"}}),
         k if k.starts_with("sla_") => json!({"sla": {
             "metric": lang.t("metric-initial_response"), "percent": 75,
+            "due_at": "2026-11-30 10:00 +08:00"}}),
+        k if k.starts_with("ola_") => json!({"ola": {
+            "tier": lang.t("tier-l2"), "target": pick("4 小时", "4 hours"),
             "due_at": "2026-11-30 10:00 +08:00"}}),
         _ => json!({}),
     };

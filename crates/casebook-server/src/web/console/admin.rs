@@ -158,6 +158,12 @@ pub(super) fn user_fields(cx: Cx<'_>, u: &User) -> Vec<Field> {
             Kind::Check,
             u.duty_manager.to_string(),
         ));
+        fields.push(Field::new(
+            "team",
+            "field-team",
+            Kind::OptText,
+            u.team.clone().unwrap_or_default(),
+        ));
     }
     fields
 }

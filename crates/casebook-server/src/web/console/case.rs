@@ -122,6 +122,24 @@ impl CasePage {
         casebook_domain::work::hours_text(*seconds / 60)
     }
 
+    /// Business minutes as hours with one decimal.
+    fn target_hours(&self, minutes: &i64) -> String {
+        casebook_domain::work::hours_text(*minutes)
+    }
+
+    /// An internal target's state as a class name (`running`, `warning`, `breached`, `met`).
+    fn ola_state(&self, state: &casebook_domain::ola::OlaState) -> String {
+        serde_json::to_value(state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// The message key of an internal target's state.
+    fn ola_state_key(&self, state: &casebook_domain::ola::OlaState) -> String {
+        format!("ola-state-{}", self.ola_state(state))
+    }
+
     /// Whether the time typed was billable: checked unless a refused form said otherwise.
     fn billable_checked(&self) -> bool {
         self.typed.work_billable || self.typed.work_minutes.is_empty()

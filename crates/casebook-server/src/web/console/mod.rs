@@ -25,6 +25,7 @@ pub mod lists;
 pub mod mail;
 pub mod mail_review;
 pub mod mail_templates;
+pub mod ola_targets;
 pub mod queue;
 pub mod queue_setup;
 pub mod replies;
@@ -87,5 +88,6 @@ pub fn routes() -> Router<AppState> {
         .merge(call_home::routes())
         .merge(kb::routes())
         .merge(synonyms::routes())
+        .merge(ola_targets::routes())
         .merge(replies::routes())
 }

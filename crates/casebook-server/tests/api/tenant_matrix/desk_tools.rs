@@ -1,5 +1,5 @@
 //! The matrix's requests for the desk's tools: an attachment shown inline, reply templates and
-//! macros, search synonyms, time spent on a case and a contract's usage, the managers' dashboard. Templates and synonym groups belong to no organisation; the one
+//! macros, search synonyms, time spent on a case, a contract's usage, the internal targets per tier and the managers' dashboard. Templates and synonym groups belong to no organisation; the one
 //! each organisation's objects name was made for the matrix.
 
 use reqwest::Method;
@@ -109,6 +109,13 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             M::GET,
             format!("/api/v1/dashboard?organization={}", o.org),
             None,
+            false,
+        ),
+        "GET /api/v1/ola-targets" => call(M::GET, "/api/v1/ola-targets".into(), None, false),
+        "PUT /api/v1/ola-targets" => call(
+            M::PUT,
+            "/api/v1/ola-targets".into(),
+            Some(json!({"targets": [{"tier": "l2", "severity": 1, "minutes": 60 + n}]})),
             false,
         ),
         "GET /api/v1/contracts/{id}/usage" => call(

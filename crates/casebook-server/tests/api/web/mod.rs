@@ -23,6 +23,7 @@ mod kb_pages;
 mod language;
 mod link_pages;
 mod mail_pages;
+mod ola_pages;
 mod portal;
 mod previews;
 mod profile_pages;

@@ -80,6 +80,7 @@ pub const PAGES: &[(&str, Who)] = &[
     ("/console/kb/{id}", Who::Staff),
     ("/console/kb/{id}/edit", Who::Staff),
     ("/console/search/synonyms", Who::Staff),
+    ("/console/ola-targets", Who::Staff),
     ("/console/search/synonyms/new", Who::Staff),
     ("/console/search/synonyms/{id}/edit", Who::Staff),
     ("/console/replies", Who::Staff),
