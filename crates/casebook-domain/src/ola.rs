@@ -196,7 +196,11 @@ mod tests {
         let fields: Vec<_> = set.check().into_iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
-            ["targets[1]", "targets[2].minutes", "targets[2].warn_percent"]
+            [
+                "targets[1]",
+                "targets[2].minutes",
+                "targets[2].warn_percent"
+            ]
         );
         assert_eq!(set.find(Tier::L2, Severity::Two).unwrap().minutes, 240);
         assert!(set.find(Tier::L2, Severity::One).is_none());
@@ -216,15 +220,32 @@ mod tests {
         .unwrap();
         assert_eq!(d.warn_at, t("2026-11-23T01:30:00Z"));
         assert_eq!(d.due_at, t("2026-11-23T02:30:00Z"));
-        assert_eq!(state(&d, None, t("2026-11-23T01:00:00Z")), OlaState::Running);
-        assert_eq!(state(&d, None, t("2026-11-23T01:30:00Z")), OlaState::Warning);
-        assert_eq!(state(&d, None, t("2026-11-23T02:30:00Z")), OlaState::Breached);
         assert_eq!(
-            state(&d, Some(t("2026-11-23T02:30:00Z")), t("2026-11-30T00:00:00Z")),
+            state(&d, None, t("2026-11-23T01:00:00Z")),
+            OlaState::Running
+        );
+        assert_eq!(
+            state(&d, None, t("2026-11-23T01:30:00Z")),
+            OlaState::Warning
+        );
+        assert_eq!(
+            state(&d, None, t("2026-11-23T02:30:00Z")),
+            OlaState::Breached
+        );
+        assert_eq!(
+            state(
+                &d,
+                Some(t("2026-11-23T02:30:00Z")),
+                t("2026-11-30T00:00:00Z")
+            ),
             OlaState::Met
         );
         assert_eq!(
-            state(&d, Some(t("2026-11-23T02:31:00Z")), t("2026-11-30T00:00:00Z")),
+            state(
+                &d,
+                Some(t("2026-11-23T02:31:00Z")),
+                t("2026-11-30T00:00:00Z")
+            ),
             OlaState::Breached
         );
     }

@@ -120,7 +120,9 @@ async fn sweep_sla(app: AppState) {
         loop {
             match crate::actions::cases::ola::sweep(&app, 200).await {
                 Ok(n) if n >= 200 => continue,
-                Ok(n) if n > 0 => tracing::info!(told = n, "internal target warnings and breaches told"),
+                Ok(n) if n > 0 => {
+                    tracing::info!(told = n, "internal target warnings and breaches told")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "internal target sweep failed"),
             }

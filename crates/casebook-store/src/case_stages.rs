@@ -131,12 +131,18 @@ struct DueRow {
 pub async fn due(db: &mut Db, now: Timestamp, limit: i64) -> StoreResult<Vec<DueMoment>> {
     let mut out = Vec::new();
     for (moment, sql) in [
-        (Moment::Warning, "SELECT id, case_id, target_minutes, warn_at AS at, due_at FROM case_stages
+        (
+            Moment::Warning,
+            "SELECT id, case_id, target_minutes, warn_at AS at, due_at FROM case_stages
              WHERE ended_at IS NULL AND warned_at IS NULL AND warn_at IS NOT NULL AND warn_at <= $1
-             ORDER BY warn_at, id LIMIT $2"),
-        (Moment::Breach, "SELECT id, case_id, target_minutes, due_at AS at, due_at FROM case_stages
+             ORDER BY warn_at, id LIMIT $2",
+        ),
+        (
+            Moment::Breach,
+            "SELECT id, case_id, target_minutes, due_at AS at, due_at FROM case_stages
              WHERE ended_at IS NULL AND breached_at IS NULL AND due_at IS NOT NULL AND due_at <= $1
-             ORDER BY due_at, id LIMIT $2"),
+             ORDER BY due_at, id LIMIT $2",
+        ),
     ] {
         let rows: Vec<DueRow> = on_db!(db, c => sqlx::query_as(sql)
             .bind(Ts::new(now)).bind(limit).fetch_all(c).await)?;

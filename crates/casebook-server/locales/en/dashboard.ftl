@@ -4,6 +4,7 @@ dashboard-title = Dashboard
 dashboard-period = Period: { $from } to { $to }
 dashboard-from = From
 dashboard-to = To
+dashboard-team = Team
 dashboard-apply = Show
 dashboard-no-data = No data in this period.
 dashboard-other = Others

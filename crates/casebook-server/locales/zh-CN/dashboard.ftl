@@ -4,6 +4,7 @@ dashboard-title = 管理看板
 dashboard-period = 统计期间：{ $from } 至 { $to }
 dashboard-from = 起始日期
 dashboard-to = 截止日期
+dashboard-team = 团队
 dashboard-apply = 查看
 dashboard-no-data = 此期间没有数据。
 dashboard-other = 其他

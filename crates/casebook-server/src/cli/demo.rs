@@ -251,7 +251,11 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
     )
     .await?;
     // Two teams: first line in Beijing, second line in Shanghai.
-    for (engineer, team) in [(&l1, "北京一线 Beijing L1"), (&l1b, "北京一线 Beijing L1"), (&l2, "上海二线 Shanghai L2")] {
+    for (engineer, team) in [
+        (&l1, "北京一线 Beijing L1"),
+        (&l1b, "北京一线 Beijing L1"),
+        (&l2, "上海二线 Shanghai L2"),
+    ] {
         users::update(&loader, &system, engineer.id, draft(json!({"team": team}))?).await?;
     }
     let staff = Staff {

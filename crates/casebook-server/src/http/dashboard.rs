@@ -35,12 +35,15 @@ pub struct DashboardParams {
     /// One product's cases.
     #[param(value_type = Option<i64>, minimum = 1)]
     product: Option<ProductId>,
+    /// Cases whose owner is in this team (a team of the staff).
+    #[param(max_length = 100)]
+    team: Option<String>,
 }
 
 /// The managers' dashboard (managers and administrators): the backlog over time, SLA
 /// attainment, response and resolution times, volumes, time at each tier and workload, each
 /// chart a table of typed cells. Refused (422): `from` after `to`, a period over 366 days, an
-/// unknown organisation or product.
+/// unknown organisation, product or team.
 #[utoipa::path(get, path = "/dashboard", tag = "reports", params(DashboardParams),
     responses((status = 200, body = Dashboard), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -54,8 +57,7 @@ async fn show(
         to: q.to,
         organization: q.organization,
         product: q.product,
-        // The owner's team joins the filters when users have teams.
-        team: None,
+        team: q.team,
     };
     Ok(Json(dashboard::dashboard(&app, &who, &query).await?))
 }

@@ -149,20 +149,49 @@ async fn internal_targets_warn_and_tell_the_tier_leads(backend: TestBackend) {
 
     // Refused, and nothing changes: not an administrator, two targets for one tier and
     // severity, a target of nothing, a warning at 100 %, a severity 5, an unknown tier.
-    let (status, body) = t.put(&t.engineer, "/api/v1/ola-targets", targets.clone()).await;
+    let (status, body) = t
+        .put(&t.engineer, "/api/v1/ola-targets", targets.clone())
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     for (bad, field) in [
-        (json!([{"tier": "l2", "severity": 2, "minutes": 60}, {"tier": "l2", "severity": 2, "minutes": 90}]), "targets[1]"),
-        (json!([{"tier": "l2", "severity": 2, "minutes": 0}]), "targets[0].minutes"),
-        (json!([{"tier": "l2", "severity": 2, "minutes": 60, "warn_percent": 100}]), "targets[0].warn_percent"),
+        (
+            json!([{"tier": "l2", "severity": 2, "minutes": 60}, {"tier": "l2", "severity": 2, "minutes": 90}]),
+            "targets[1]",
+        ),
+        (
+            json!([{"tier": "l2", "severity": 2, "minutes": 0}]),
+            "targets[0].minutes",
+        ),
+        (
+            json!([{"tier": "l2", "severity": 2, "minutes": 60, "warn_percent": 100}]),
+            "targets[0].warn_percent",
+        ),
     ] {
-        let (status, body) = t.put(&t.admin, "/api/v1/ola-targets", json!({"targets": bad})).await;
-        assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-        assert_eq!(body["error"]["details"]["fields"][0]["field"], field, "{body}");
+        let (status, body) = t
+            .put(&t.admin, "/api/v1/ola-targets", json!({"targets": bad}))
+            .await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        assert_eq!(
+            body["error"]["details"]["fields"][0]["field"], field,
+            "{body}"
+        );
     }
-    for bad in [json!({"tier": "l2", "severity": 5, "minutes": 60}), json!({"tier": "l9", "severity": 2, "minutes": 60})] {
-        let (status, body) = t.put(&t.admin, "/api/v1/ola-targets", json!({"targets": [bad]})).await;
-        assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST, "{status} {body}");
+    for bad in [
+        json!({"tier": "l2", "severity": 5, "minutes": 60}),
+        json!({"tier": "l9", "severity": 2, "minutes": 60}),
+    ] {
+        let (status, body) = t
+            .put(&t.admin, "/api/v1/ola-targets", json!({"targets": [bad]}))
+            .await;
+        assert!(
+            status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+            "{status} {body}"
+        );
     }
     let (_, none) = t.get(&t.engineer, "/api/v1/ola-targets").await;
     assert_eq!(none, json!({"targets": []}));
@@ -170,12 +199,19 @@ async fn internal_targets_warn_and_tell_the_tier_leads(backend: TestBackend) {
     assert_eq!(status, StatusCode::OK, "{set}");
     let (_, read) = t.get(&t.engineer, "/api/v1/ola-targets").await;
     assert_eq!(read["targets"].as_array().unwrap().len(), 3, "{read}");
-    assert_eq!(read["targets"][2]["warn_percent"], 75, "the default warning share: {read}");
+    assert_eq!(
+        read["targets"][2]["warn_percent"], 75,
+        "the default warning share: {read}"
+    );
 
     // The administrator leads L2.
     let (_, me) = t.get(&t.admin, "/api/v1/me").await;
     let (status, body) = t
-        .patch(&t.admin, &format!("/api/v1/users/{}", me["user"]["id"]), json!({"leads_tier": "l2"}))
+        .patch(
+            &t.admin,
+            &format!("/api/v1/users/{}", me["user"]["id"]),
+            json!({"leads_tier": "l2"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
@@ -197,31 +233,51 @@ async fn internal_targets_warn_and_tell_the_tier_leads(backend: TestBackend) {
     let stays = got["targets"].as_array().unwrap();
     assert_eq!(stays.len(), 1, "intake has no target: {got}");
     assert_eq!(
-        (&stays[0]["tier"], &stays[0]["target_minutes"], &stays[0]["state"]),
+        (
+            &stays[0]["tier"],
+            &stays[0]["target_minutes"],
+            &stays[0]["state"]
+        ),
         (&json!("l2"), &json!(120), &json!("running"))
     );
     assert_eq!(stays[0]["warn_at"], "2026-11-24T02:30:00Z");
     assert_eq!(stays[0]["due_at"], "2026-11-24T03:30:00Z");
 
     b.clock.advance(SignedDuration::from_mins(59));
-    assert_eq!(ola::sweep(&t.app, 100).await.unwrap(), 0, "nothing due at 10:29");
+    assert_eq!(
+        ola::sweep(&t.app, 100).await.unwrap(),
+        0,
+        "nothing due at 10:29"
+    );
     b.clock.advance(SignedDuration::from_mins(1));
-    assert_eq!(ola::sweep(&t.app, 100).await.unwrap(), 1, "the warning at 10:30");
+    assert_eq!(
+        ola::sweep(&t.app, 100).await.unwrap(),
+        1,
+        "the warning at 10:30"
+    );
     assert_eq!(ola::sweep(&t.app, 100).await.unwrap(), 0, "told once");
     assert_eq!(ola_news(t, &t.engineer).await, ["ola_warning"]);
-    assert!(ola_news(t, &t.admin).await.is_empty(), "the lead hears of breaches only");
+    assert!(
+        ola_news(t, &t.admin).await.is_empty(),
+        "the lead hears of breaches only"
+    );
     let (_, got) = t.get(&t.engineer, &stages).await;
     assert_eq!(got["targets"][0]["state"], "warning", "{got}");
 
     // 11:30: over the target; the owner and the tier's lead are told, in their language.
     b.clock.advance(SignedDuration::from_mins(60));
     assert_eq!(ola::sweep(&t.app, 100).await.unwrap(), 1);
-    assert_eq!(ola_news(t, &t.engineer).await, ["ola_breach", "ola_warning"]);
+    assert_eq!(
+        ola_news(t, &t.engineer).await,
+        ["ola_breach", "ola_warning"]
+    );
     assert_eq!(ola_news(t, &t.admin).await, ["ola_breach"]);
     let mail = ola_mail(t).await;
     assert_eq!(mail.len(), 3, "{mail:?}");
     assert!(
-        mail.iter().any(|(kind, _, subject)| kind == "ola_breach" && subject.contains(&number) && subject.contains("二线")),
+        mail.iter().any(|(kind, _, subject)| kind == "ola_breach"
+            && subject.contains(&number)
+            && subject.contains("二线")),
         "{mail:?}"
     );
     let (_, got) = t.get(&t.engineer, &stages).await;
@@ -237,7 +293,11 @@ async fn internal_targets_warn_and_tell_the_tier_leads(backend: TestBackend) {
         "{got}"
     );
     b.clock.advance(SignedDuration::from_mins(120));
-    assert_eq!(ola::sweep(&t.app, 100).await.unwrap(), 2, "warning and breach at 13:30");
+    assert_eq!(
+        ola::sweep(&t.app, 100).await.unwrap(),
+        2,
+        "warning and breach at 13:30"
+    );
     assert_eq!(ola::sweep(&t.app, 100).await.unwrap(), 0);
 
     // 13:40 back to L1, which has no target for severity 3: the L2 stay ended late.
@@ -246,11 +306,18 @@ async fn internal_targets_warn_and_tell_the_tier_leads(backend: TestBackend) {
     let (_, got) = t.get(&t.engineer, &stages).await;
     let stays = got["targets"].as_array().unwrap();
     assert_eq!(stays.len(), 1, "{got}");
-    assert_eq!((&stays[0]["state"], &stays[0]["ended_at"]), (&json!("breached"), &json!("2026-11-24T05:40:00Z")));
+    assert_eq!(
+        (&stays[0]["state"], &stays[0]["ended_at"]),
+        (&json!("breached"), &json!("2026-11-24T05:40:00Z"))
+    );
 
     // A new target reaches the stay that lasts: one business hour at L1 from 13:40.
     let (status, body) = t
-        .put(&t.admin, "/api/v1/ola-targets", json!({"targets": [{"tier": "l1", "severity": 3, "minutes": 60}]}))
+        .put(
+            &t.admin,
+            "/api/v1/ola-targets",
+            json!({"targets": [{"tier": "l1", "severity": 3, "minutes": 60}]}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, got) = t.get(&t.engineer, &stages).await;
@@ -258,7 +325,11 @@ async fn internal_targets_warn_and_tell_the_tier_leads(backend: TestBackend) {
     assert_eq!(stays.len(), 2, "{got}");
     assert_eq!(
         (&stays[1]["tier"], &stays[1]["due_at"], &stays[1]["state"]),
-        (&json!("l1"), &json!("2026-11-24T06:40:00Z"), &json!("running"))
+        (
+            &json!("l1"),
+            &json!("2026-11-24T06:40:00Z"),
+            &json!("running")
+        )
     );
 
     // Internal: customers are refused the targets.

@@ -97,7 +97,10 @@ impl OlaNews {
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
         let what = lang.tn(
             &format!("ola-news-{kind}"),
-            &[("tier", text(&values["tier"])), ("target", text(&values["target"]))],
+            &[
+                ("tier", text(&values["tier"])),
+                ("target", text(&values["target"])),
+            ],
         );
         let title = format!("{} {what}", case.number);
         let body = lang.tn(
@@ -120,9 +123,18 @@ impl OlaNews {
 
 /// Who hears of a warning (the owner, or the coordinators) or a breach (also the tier's
 /// leads); the managers when nobody else would.
-async fn recipients(db: &mut Db, moment: Moment, case: &Case, tier: Tier) -> ActionResult<Vec<User>> {
+async fn recipients(
+    db: &mut Db,
+    moment: Moment,
+    case: &Case,
+    tier: Tier,
+) -> ActionResult<Vec<User>> {
     let mut found: Vec<User> = match &case.owner {
-        Some(owner) => users_store::get(db, owner.id).await?.into_iter().filter(|u| u.active).collect(),
+        Some(owner) => users_store::get(db, owner.id)
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .collect(),
         None => users_store::staff_of(db, StaffGroup::Role(Role::Coordinator)).await?,
     };
     if moment == Moment::Breach {
@@ -177,7 +189,12 @@ async fn tell(app: &App, db: &mut Db, due: &DueMoment, now: Timestamp) -> Action
         due: due.due_at,
     };
     for user in recipients(db, due.moment, &case, tier).await? {
-        let key = format!("ola:{}:{kind}:{}:{}", due.id, due.at.as_millisecond(), user.id);
+        let key = format!(
+            "ola:{}:{kind}:{}:{}",
+            due.id,
+            due.at.as_millisecond(),
+            user.id
+        );
         let lang = case_mail::lang_of(app, db, Some(&user)).await?;
         let (title, body) = news.in_app(app, lang, kind, &case);
         notifications::notify(

@@ -12,7 +12,7 @@ use casebook_domain::policy::Permission;
 use casebook_domain::reporting::period::Period;
 use casebook_domain::reporting::{Filters, Table};
 use casebook_store::dashboard::{ROW_CAP, Scope};
-use casebook_store::{Db, organizations, products};
+use casebook_store::{Db, organizations, products, users};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -133,11 +133,13 @@ pub async fn filters(app: &App, query: &DashboardQuery, now: Timestamp) -> Actio
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    if team.is_some_and(|t| t.chars().count() > 100) {
+    if let Some(team) = team
+        && !users::teams(&mut db).await?.iter().any(|t| t == team)
+    {
         return Err(ActionError::field(
             "team",
-            "too_long",
-            "a team's name has at most 100 characters",
+            "unknown",
+            "no staff member is in this team",
         ));
     }
     Ok(Filters {
@@ -146,6 +148,13 @@ pub async fn filters(app: &App, query: &DashboardQuery, now: Timestamp) -> Actio
         product: query.product,
         team: team.map(str::to_owned),
     })
+}
+
+/// The teams of the staff, for the team filter (managers and administrators).
+pub async fn teams(app: &App, who: &Principal) -> ActionResult<Vec<String>> {
+    require(who, Permission::ReadReports)?;
+    let mut db = app.store.read().await?;
+    Ok(users::teams(&mut db).await?)
 }
 
 /// Every chart for checked filters at `now` (no permission check: for callers that made it,

@@ -47,6 +47,7 @@ impl DashboardForm {
                 "to" => form.to = value,
                 "organization" => form.organization = value,
                 "product" => form.product = value,
+                "team" => form.team = value,
                 _ => {}
             }
         }
@@ -132,6 +133,7 @@ struct DashboardPage {
     errors: Vec<String>,
     organizations: Options,
     products: Options,
+    teams: Vec<String>,
     /// The period shown (`from`, `to`).
     period: Option<(String, String)>,
     charts: Vec<ChartView>,
@@ -160,7 +162,7 @@ fn refusals(fields: Vec<FieldError>, lang: Lang) -> Vec<String> {
         .collect()
 }
 
-/// `GET /console/dashboard?from&to&organization&product`.
+/// `GET /console/dashboard?from&to&organization&product&team`.
 pub async fn show(
     State(app): State<AppState>,
     Staff(viewer): Staff,
@@ -194,6 +196,9 @@ pub async fn show(
     let (organizations, products) = choices::organization_and_product_options(&app, &viewer.who)
         .await
         .map_err(|e| viewer.fail(e))?;
+    let teams = dashboard::teams(&app, &viewer.who)
+        .await
+        .map_err(|e| viewer.fail(e))?;
     Ok(render_status(
         status,
         &DashboardPage {
@@ -202,6 +207,7 @@ pub async fn show(
             errors,
             organizations,
             products,
+            teams,
             period,
             charts,
         },

@@ -75,7 +75,9 @@ fn grid(targets: &OlaTargets, typed: Option<&HashMap<String, String>>) -> Vec<Ro
                         ),
                         None => (
                             target.map(|t| t.minutes.to_string()).unwrap_or_default(),
-                            target.map(|t| t.warn_percent.to_string()).unwrap_or_default(),
+                            target
+                                .map(|t| t.warn_percent.to_string())
+                                .unwrap_or_default(),
                         ),
                     };
                     Cell { key, minutes, warn }
@@ -93,14 +95,24 @@ fn parse(form: &HashMap<String, String>) -> Result<OlaTargets, Vec<FieldError>> 
     for &tier in Tier::ALL {
         for severity in Severity::ALL {
             let key = key(tier, severity);
-            let minutes = form.get(&format!("m-{key}")).map(|v| v.trim()).unwrap_or("");
-            let warn = form.get(&format!("w-{key}")).map(|v| v.trim()).unwrap_or("");
+            let minutes = form
+                .get(&format!("m-{key}"))
+                .map(|v| v.trim())
+                .unwrap_or("");
+            let warn = form
+                .get(&format!("w-{key}"))
+                .map(|v| v.trim())
+                .unwrap_or("");
             if minutes.is_empty() {
                 continue;
             }
             let number = |field: &str, raw: &str| {
                 raw.parse::<i64>().map_err(|_| {
-                    FieldError::new(format!("{field}-{key}"), "invalid", "must be a whole number")
+                    FieldError::new(
+                        format!("{field}-{key}"),
+                        "invalid",
+                        "must be a whole number",
+                    )
                 })
             };
             let minutes = number("minutes", minutes);
@@ -167,7 +179,11 @@ fn cell_messages(ctx: &Ctx, err: &ActionError) -> Vec<String> {
             let tier = tier.and_then(|t| Tier::parse(t).ok());
             match (what, tier, severity) {
                 (Some(what), Some(tier), Some(severity)) => {
-                    let input = if what == "minutes" { "ola-minutes" } else { "ola-warn" };
+                    let input = if what == "minutes" {
+                        "ola-minutes"
+                    } else {
+                        "ola-warn"
+                    };
                     format!(
                         "{} · {} · {}: {text}",
                         ctx.tier(tier),

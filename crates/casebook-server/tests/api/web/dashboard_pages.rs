@@ -451,6 +451,31 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
         api_rows(&d, "workload_hours"),
         [["engineer@vendor.test", "120m"]]
     );
+    // One team: the cases owned by its members (the engineer owns C1, C2 and C4; C3 has no
+    // owner), and the time recorded on them.
+    let (status, body) = t
+        .patch(
+            &t.admin,
+            &format!("/api/v1/users/{}", t.engineer_id),
+            json!({"team": "北京一线"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, d) = get(format!("{PERIOD}&team=北京一线")).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["team"], "北京一线");
+    assert_eq!(
+        api_rows(&d, "volume_by_channel"),
+        [["t:channel-phone", "#3"]]
+    );
+    assert_eq!(
+        api_rows(&d, "workload_hours"),
+        [["engineer@vendor.test", "120m"]]
+    );
+    assert_eq!(
+        api_rows(&d, "backlog_by_severity")[1],
+        ["2026-11-24", "#0", "#1", "#0", "#0"]
+    );
     // A period before any case: every table is there, without figures but the backlog's zeros.
     let (status, d) = get("from=2026-10-01&to=2026-10-31".into()).await;
     assert_eq!(status, StatusCode::OK, "{d}");
@@ -474,6 +499,7 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
         ("from=2025-01-01&to=2026-11-25", "to", "too_long"),
         ("organization=999999", "organization", "unknown"),
         ("product=999999", "product", "unknown"),
+        ("team=nobody", "team", "unknown"),
     ] {
         let (status, body) = get(query.into()).await;
         let details = assert_error(
@@ -531,6 +557,14 @@ async fn dashboard_filters_and_refusals(backend: TestBackend) {
     assert!(
         page.contains("起始日期：起始日期不能晚于截止日期"),
         "{page}"
+    );
+    let (status, page) = web
+        .get(&format!("/console/dashboard?{PERIOD}&team=北京一线"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<option value=\"北京一线\" selected>"),
+        "the team is offered and chosen"
     );
     let (status, page) = web.get("/console/dashboard?from=next-monday").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

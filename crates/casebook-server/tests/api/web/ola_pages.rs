@@ -31,14 +31,25 @@ async fn administrators_set_internal_targets_in_a_grid(backend: TestBackend) {
     // Not a number, and a warning at 100 %: refused with the cells named, typed values kept.
     let csrf = admin.csrf(PAGE).await;
     let (status, _, page) = admin
-        .post_form(PAGE, &[("_csrf", &csrf), ("m-l1-2", "两小时"), ("m-l2-2", "240"), ("w-l2-2", "100")])
+        .post_form(
+            PAGE,
+            &[
+                ("_csrf", &csrf),
+                ("m-l1-2", "两小时"),
+                ("m-l2-2", "240"),
+                ("w-l2-2", "100"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_valid(PAGE, &page);
     assert!(page.contains("一线 · 严重级别 2 · 工作分钟"), "{page}");
     assert!(page.contains("value=\"两小时\""), "the typed text is kept");
     let (status, _, page) = admin
-        .post_form(PAGE, &[("_csrf", &csrf), ("m-l2-2", "240"), ("w-l2-2", "100")])
+        .post_form(
+            PAGE,
+            &[("_csrf", &csrf), ("m-l2-2", "240"), ("w-l2-2", "100")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("二线 · 严重级别 2 · 预警比例 %"), "{page}");
@@ -47,9 +58,21 @@ async fn administrators_set_internal_targets_in_a_grid(backend: TestBackend) {
 
     // Saved: four business hours at L2 for severity 2, warned at the default 75 %.
     let (status, location, _) = admin
-        .post_form(PAGE, &[("_csrf", &csrf), ("m-l2-2", "240"), ("w-l2-2", ""), ("m-engineering-1", "480"), ("w-engineering-1", "50")])
+        .post_form(
+            PAGE,
+            &[
+                ("_csrf", &csrf),
+                ("m-l2-2", "240"),
+                ("w-l2-2", ""),
+                ("m-engineering-1", "480"),
+                ("w-engineering-1", "50"),
+            ],
+        )
         .await;
-    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some(PAGE)));
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(PAGE))
+    );
     let (_, saved) = t.get(&t.engineer, "/api/v1/ola-targets").await;
     assert_eq!(
         saved,
@@ -64,14 +87,24 @@ async fn administrators_set_internal_targets_in_a_grid(backend: TestBackend) {
     let (status, page) = engineer.get(PAGE).await;
     assert_eq!(status, StatusCode::OK);
     assert_valid(PAGE, &page);
-    assert!(!page.contains("<input id=\"m-") && page.contains("240 · 75 %"), "{page}");
+    assert!(
+        !page.contains("<input id=\"m-") && page.contains("240 · 75 %"),
+        "{page}"
+    );
     let number = t.case_of_a().await;
     let (status, body) = t
-        .patch(&t.coordinator, &format!("/api/v1/cases/{number}"), json!({"tier": "l2", "reason": "转二线"}))
+        .patch(
+            &t.coordinator,
+            &format!("/api/v1/cases/{number}"),
+            json!({"tier": "l2", "reason": "转二线"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let case = format!("/console/cases/{number}");
     let (_, page) = engineer.get(&case).await;
     assert_valid(&case, &page);
-    assert!(page.contains("id=\"ola-stays\"") && page.contains("ola-running"), "{page}");
+    assert!(
+        page.contains("id=\"ola-stays\"") && page.contains("ola-running"),
+        "{page}"
+    );
 }
