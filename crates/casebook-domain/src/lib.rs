@@ -25,6 +25,7 @@ pub mod ola;
 pub mod patch;
 pub mod policy;
 pub mod replies;
+pub mod reporting;
 pub mod sla;
 pub mod stages;
 pub mod survey;

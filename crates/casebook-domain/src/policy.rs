@@ -92,6 +92,8 @@ pub enum Permission {
     ManageSearch,
     /// Edit the satisfaction survey's settings and questions.
     ManageSurveys,
+    /// Read the managers' dashboard (backlog, SLA attainment, workload).
+    ReadReports,
 }
 
 /// Who is acting: the signed-in user or the owner of the API token.
@@ -232,7 +234,9 @@ impl Actor {
             | Permission::ManageServiceLevels
             | Permission::ManageSearch
             | Permission::ManageSurveys => self.role == Role::Admin,
-            Permission::ReadAudit => matches!(self.role, Role::Admin | Role::Manager),
+            Permission::ReadAudit | Permission::ReadReports => {
+                matches!(self.role, Role::Admin | Role::Manager)
+            }
         }
     }
 
@@ -370,5 +374,6 @@ mod tests {
         }));
         assert!(!user.can_see_visibility(Visibility::Internal));
         assert!(!user.may(Permission::WorkCases));
+        assert!(!user.may(Permission::ReadReports));
     }
 }

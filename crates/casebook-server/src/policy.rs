@@ -115,6 +115,7 @@ pub fn require(who: &Principal, permission: Permission) -> Result<(), ActionErro
             Permission::EditKnowledge => "only support staff can write and review articles",
             Permission::ManageSearch => "only administrators can change search synonyms",
             Permission::ManageSurveys => "only administrators can change the satisfaction survey",
+            Permission::ReadReports => "only managers and administrators can read the dashboard",
         })),
         _ => Ok(()),
     }

@@ -27,6 +27,8 @@ pub mod cases;
 pub mod contacts;
 pub mod contracts;
 pub mod credentials;
+pub mod dashboard;
+pub mod dashboard_clocks;
 mod db;
 mod error;
 mod group_commit;

@@ -7,6 +7,7 @@ pub mod call_home;
 pub mod case_links;
 pub mod cases;
 pub mod contracts;
+pub mod dashboard;
 pub mod directory;
 pub mod error;
 pub mod extract;
@@ -38,7 +39,7 @@ use error::ApiError;
     info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "surveys"), (name = "system"))
+    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "surveys"), (name = "reports"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -77,6 +78,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(replies::routes())
         .merge(work::routes())
         .merge(surveys::routes())
+        .merge(dashboard::routes())
         .merge(search::routes())
         .merge(system::api_routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -40,6 +40,17 @@ pub async fn product_options(app: &AppState, who: &Principal) -> ActionResult<Op
         .collect())
 }
 
+/// The organisations and the products as `(id, label)`, as filter forms offer them.
+pub async fn organization_and_product_options(
+    app: &AppState,
+    who: &Principal,
+) -> ActionResult<(Options, Options)> {
+    Ok((
+        organization_options(app, who).await?,
+        product_options(app, who).await?,
+    ))
+}
+
 /// The organisations (the first 200).
 pub async fn organizations(app: &AppState, who: &Principal) -> ActionResult<Vec<Organization>> {
     let filter = OrganizationFilter::default();

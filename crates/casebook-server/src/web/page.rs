@@ -479,6 +479,13 @@ impl Ctx {
         self.me.as_ref().is_some_and(|m| m.role == Role::Admin)
     }
 
+    /// Whether the signed-in user may read the managers' dashboard.
+    pub fn reads_reports(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| matches!(m.role, Role::Manager | Role::Admin))
+    }
+
     /// Whether the navigation entry for `prefix` is the current page.
     pub fn here(&self, prefix: &str) -> bool {
         self.path == prefix || self.path.starts_with(&format!("{prefix}/"))

@@ -35,7 +35,7 @@ const ACTIONS: &[&[&str]] = &[
     &["contracts"],
     &["surveys"],
     &["cases"],
-    &["knowledge", "search", "imports", "replies"],
+    &["knowledge", "search", "imports", "replies", "reporting"],
     &["mail", "call_home"],
 ];
 

@@ -218,6 +218,15 @@ async fn calendars_plans_and_clocks_fit_their_schemas(backend: TestBackend) {
     )
     .await;
     let number = t.case_of_a().await;
+    check(
+        &t,
+        &doc,
+        Method::GET,
+        "/api/v1/dashboard",
+        "/api/v1/dashboard",
+        None,
+    )
+    .await;
     let sla = check(
         &t,
         &doc,

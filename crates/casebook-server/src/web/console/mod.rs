@@ -1,4 +1,4 @@
-//! The engineers' console (staff only): queues, the case page, phone intake, and the pages of
+//! The engineers' console (staff only): queues, the case page, phone intake, the managers' dashboard, and the pages of
 //! the directory, installed base, contracts, calendars, plans and users, and the views of call
 //! home (devices, sites, events, rules, keys), search and the knowledge base. A customer who opens a console URL is sent to the
 //! portal.
@@ -10,6 +10,7 @@ pub mod call_home_keys;
 pub mod call_home_rules;
 pub mod case;
 pub mod contract_edit;
+pub mod dashboard;
 pub mod directory;
 pub mod edit;
 pub mod edit_pages;
@@ -67,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/events", get(events::stream))
         .route("/console/intake", get(intake::show).post(intake::open))
         .route("/console/search", get(search::show))
+        .route("/console/dashboard", get(dashboard::show))
         .route("/console/mail", get(mail::show))
         .route("/console/mail/templates", get(mail_templates::list))
         .route(

@@ -315,10 +315,7 @@ pub async fn show(
     .await
     .map_err(|e| viewer.fail(e))?
     .items;
-    let organizations = choices::organization_options(&app, &viewer.who)
-        .await
-        .map_err(|e| viewer.fail(e))?;
-    let products = choices::product_options(&app, &viewer.who)
+    let (organizations, products) = choices::organization_and_product_options(&app, &viewer.who)
         .await
         .map_err(|e| viewer.fail(e))?;
     let views = saved_views::list(&app, &viewer.who)

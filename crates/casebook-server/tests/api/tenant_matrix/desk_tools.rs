@@ -1,6 +1,6 @@
 //! The matrix's requests for the desk's tools: an attachment shown inline, reply templates and
 //! macros, search synonyms, time spent on a case, a contract's usage, the internal targets per
-//! tier and satisfaction surveys. Templates and synonym groups belong to no organisation; the one
+//! tier, satisfaction surveys and the managers' dashboard. Templates and synonym groups belong to no organisation; the one
 //! each organisation's objects name was made for the matrix.
 
 use reqwest::Method;
@@ -145,6 +145,14 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             call(M::GET, format!("/api/v1/cases/{case}/stages"), None, true)
         }
         "GET /api/v1/work" => call(M::GET, "/api/v1/work".into(), None, false),
+        // Managers and administrators only: everyone else is refused (403) before the
+        // organisation named is looked at, so a refusal tells nothing about it.
+        "GET /api/v1/dashboard" => call(
+            M::GET,
+            format!("/api/v1/dashboard?organization={}", o.org),
+            None,
+            false,
+        ),
         "GET /api/v1/ola-targets" => call(M::GET, "/api/v1/ola-targets".into(), None, false),
         "PUT /api/v1/ola-targets" => call(
             M::PUT,

@@ -9,6 +9,7 @@
 
 mod browser;
 mod browser_bulk;
+mod browser_dashboard;
 mod browser_kb;
 mod browser_merge;
 mod browser_survey;
@@ -16,6 +17,7 @@ mod browser_teardown;
 mod browser_work;
 mod call_home_pages;
 mod console;
+mod dashboard_pages;
 mod edit_pages;
 mod html;
 mod kb_pages;

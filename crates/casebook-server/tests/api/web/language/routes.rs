@@ -33,6 +33,7 @@ pub const PAGES: &[(&str, Who)] = &[
     ("/console/cases/{number}", Who::Staff),
     ("/console/intake", Who::Staff),
     ("/console/search", Who::Staff),
+    ("/console/dashboard", Who::Staff),
     ("/console/mail", Who::Staff),
     ("/console/mail/{id}", Who::Staff),
     ("/console/mail/templates", Who::Staff),
