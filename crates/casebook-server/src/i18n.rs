@@ -18,7 +18,7 @@ fluent_templates::static_loader! {
 
 /// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
 /// [`Lang::has`] finds every message.
-const ARGUMENTS: [&str; 44] = [
+const ARGUMENTS: [&str; 45] = [
     "at",
     "calendar",
     "change",
@@ -63,6 +63,7 @@ const ARGUMENTS: [&str; 44] = [
     "used",
     "what",
     "year",
+    "zone",
 ];
 
 /// A language of the pages.

@@ -29,6 +29,7 @@ pub mod contracts;
 pub mod credentials;
 mod db;
 mod error;
+pub mod exports;
 mod group_commit;
 pub mod lookalikes;
 pub mod mail;

@@ -13,6 +13,7 @@ pub mod knowledge;
 pub mod mail;
 pub mod notify;
 pub mod replies;
+pub mod reporting;
 pub mod search;
 
 pub use crate::error::{ActionError, ActionResult};

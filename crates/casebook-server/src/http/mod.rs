@@ -9,6 +9,7 @@ pub mod cases;
 pub mod contracts;
 pub mod directory;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod mail;
 pub mod openapi;
@@ -37,7 +38,7 @@ use error::ApiError;
     info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "system"))
+    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "reports"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -75,6 +76,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(mail::routes())
         .merge(replies::routes())
         .merge(work::routes())
+        .merge(exports::routes())
         .merge(search::routes())
         .merge(system::api_routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -34,7 +34,7 @@ const ACTIONS: &[&[&str]] = &[
     &["accounts", "notify"],
     &["contracts"],
     &["cases"],
-    &["knowledge", "search", "imports", "replies"],
+    &["knowledge", "search", "imports", "replies", "reporting"],
     &["mail", "call_home"],
 ];
 

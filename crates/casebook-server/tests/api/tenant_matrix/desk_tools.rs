@@ -103,6 +103,20 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             call(M::GET, format!("/api/v1/cases/{case}/stages"), None, true)
         }
         "GET /api/v1/work" => call(M::GET, "/api/v1/work".into(), None, false),
+        "GET /api/v1/exports/cases" => call(
+            M::GET,
+            format!("/api/v1/exports/cases?organization={}", o.org),
+            None,
+            // Staff only: customers are refused (403) whichever organisation they name.
+            false,
+        ),
+        "GET /api/v1/exports/work" => call(
+            M::GET,
+            format!("/api/v1/exports/work?organization={}", o.org),
+            None,
+            // Staff only: customers are refused (403) whichever organisation they name.
+            false,
+        ),
         "GET /api/v1/contracts/{id}/usage" => call(
             M::GET,
             format!("/api/v1/contracts/{}/usage", o.contract),

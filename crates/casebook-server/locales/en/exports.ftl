@@ -1,0 +1,35 @@
+# Exports (issue 23): the column headers of the case and time-sheet exports, and the console's
+# download links.
+export-case-number = Case
+export-title = Title
+export-customer-number = Customer number
+export-organization = Organisation
+export-product = Product
+export-product-version = Version
+export-severity = Severity
+export-status = Status
+export-tier = Tier
+export-channel = Channel
+export-category = Category
+export-owner = Owner
+export-contact = Contact
+export-opened = Opened ({ $zone })
+export-closed = Closed ({ $zone })
+export-contract = Contract
+export-entitlement = Entitlement
+export-plan = Support plan
+export-billable-minutes = Billable minutes
+export-other-minutes = Other minutes
+export-sla-target = { $metric }: target (business minutes)
+export-sla-state = { $metric }: state
+export-sla-result = { $metric }: met or breached
+export-sla-minutes = { $metric }: business minutes used
+export-who = Who
+export-day = Day
+export-started = Started ({ $zone })
+export-minutes = Minutes
+export-hours = Hours
+export-activity = Activity
+export-billable = Billable
+export-note = Note
+export-source = Recorded
