@@ -33,11 +33,11 @@ pub struct CaseExportQuery {
     /// `csv` (UTF-8 with a byte-order mark, the default), `csv-gb18030` or `xlsx`.
     format: Option<String>,
     /// Cases opened from this day, `YYYY-MM-DD` in the desk's time zone (inclusive).
-    #[param(value_type = Option<String>, format = Date)]
-    from: Option<jiff::civil::Date>,
+    #[param(format = Date)]
+    from: Option<String>,
     /// Cases opened up to this day (inclusive).
-    #[param(value_type = Option<String>, format = Date)]
-    to: Option<jiff::civil::Date>,
+    #[param(format = Date)]
+    to: Option<String>,
     /// Statuses, e.g. `new,assigned`.
     status: Option<String>,
     /// Severities, e.g. `1,2`.
@@ -70,11 +70,11 @@ pub struct WorkExportQuery {
     /// `csv` (UTF-8 with a byte-order mark, the default), `csv-gb18030` or `xlsx`.
     format: Option<String>,
     /// Entries from this day, `YYYY-MM-DD` (the desk's day, inclusive).
-    #[param(value_type = Option<String>, format = Date)]
-    from: Option<jiff::civil::Date>,
+    #[param(format = Date)]
+    from: Option<String>,
     /// Entries up to this day (inclusive).
-    #[param(value_type = Option<String>, format = Date)]
-    to: Option<jiff::civil::Date>,
+    #[param(format = Date)]
+    to: Option<String>,
     /// One person's entries.
     #[param(value_type = Option<i64>)]
     user: Option<UserId>,
@@ -91,6 +91,31 @@ pub struct WorkExportQuery {
     billable: Option<bool>,
     /// The headers' language, `zh-CN` or `en` (default: the caller's, else Chinese).
     lang: Option<String>,
+}
+
+/// A day, `YYYY-MM-DD`; empty (a form's blank date field) is none.
+fn day(field: &str, raw: Option<&str>) -> Result<Option<jiff::civil::Date>, ActionError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ActionError::field(field, "invalid", "a day is written YYYY-MM-DD")),
+    }
+}
+
+/// Both ends of a period, each checked.
+fn days(from: Option<&str>, to: Option<&str>) -> Result<Days, ActionError> {
+    let from = day("from", from);
+    let to = day("to", to);
+    match (from, to) {
+        (Ok(from), Ok(to)) => Ok(Days { from, to }),
+        (Err(ActionError::Validation(mut a)), Err(ActionError::Validation(b))) => {
+            a.extend(b);
+            Err(ActionError::Validation(a))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
 }
 
 fn format_of(asked: Option<&str>) -> Result<Format, ActionError> {
@@ -140,10 +165,7 @@ async fn export_cases(
     .filter(who.user_id())?;
     let export = CaseExport {
         filter,
-        opened: Days {
-            from: q.from,
-            to: q.to,
-        },
+        opened: days(q.from.as_deref(), q.to.as_deref())?,
         format,
         lang,
     };
@@ -172,10 +194,7 @@ async fn export_work(
         product: q.product,
         contract: q.contract,
         billable: q.billable,
-        days: Days {
-            from: q.from,
-            to: q.to,
-        },
+        days: days(q.from.as_deref(), q.to.as_deref())?,
         format,
         lang: lang_of(q.lang.as_deref(), &who)?,
     };

@@ -452,7 +452,12 @@ async fn exports_refuse_customers_and_bad_input(backend: TestBackend) {
         assert_eq!(details["fields"][0]["field"], "organization", "{details}");
         assert_eq!(details["fields"][0]["code"], "unknown", "{details}");
         let (status, body) = t.get(&t.manager, &format!("{path}?from=2026-13-01")).await;
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_query");
+        let details =
+            assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(details["fields"][0]["field"], "from", "{details}");
+        // A form's blank day is no limit.
+        let (status, _, _) = download(&t, &t.manager, &format!("{path}?from=&to=")).await;
+        assert_eq!(status, StatusCode::OK);
         let (status, body) = t.get(&t.manager, &format!("{path}?colour=red")).await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_query");
         let (status, body) = t.get(&t.manager, &format!("{path}?lang=fr")).await;
