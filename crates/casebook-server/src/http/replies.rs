@@ -17,10 +17,8 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Auth};
-use crate::actions::ActionError;
 use crate::actions::replies::{self, apply, render};
 use crate::app::AppState;
-use crate::i18n::Lang;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {

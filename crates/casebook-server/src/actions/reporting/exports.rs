@@ -157,8 +157,9 @@ async fn audit_start(
     table: &'static str,
     format: Format,
     filters: serde_json::Value,
-) -> ActionResult<impl FnOnce(u64) -> futures_util::future::BoxFuture<'static, ActionResult<()>>>
-{
+) -> ActionResult<
+    impl FnOnce(u64) -> futures_util::future::BoxFuture<'static, ActionResult<()>> + use<>,
+> {
     let (action, done): (&'static str, &'static str) = match table {
         "cases" => ("export.cases", "export.cases.done"),
         _ => ("export.work", "export.work.done"),

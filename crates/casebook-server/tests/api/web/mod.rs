@@ -16,6 +16,7 @@ mod browser_work;
 mod call_home_pages;
 mod console;
 mod edit_pages;
+mod export_pages;
 mod html;
 mod kb_pages;
 mod language;
