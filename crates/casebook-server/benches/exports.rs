@@ -16,12 +16,12 @@ use std::time::Instant;
 
 use casebook_domain::sla::clock::{ClockEvent, ClockEventKind, ClockState};
 use casebook_domain::sla::plan::{Metric, Target};
-use casebook_server::actions::{accounts::tokens, accounts::users, directory::organizations};
+use casebook_server::actions::{accounts::tokens, accounts::users};
 use casebook_server::clock::SystemClock;
 use casebook_server::policy::Principal;
 use casebook_store::sla::StoredClock;
 use casebook_store::testing::TestBackend;
-use common::{app_on, backend_name, env_usize, fill_cases, run_on_backends};
+use common::{app_on, backend_name, env_usize, fill_cases, organizations, run_on_backends};
 use futures_util::StreamExt;
 use serde_json::json;
 use served::{serve, status_mb};
@@ -81,7 +81,10 @@ async fn fill_clocks(store: &casebook_store::Store) {
             .flat_map(|r| {
                 let id = casebook_domain::ids::Id::new(r.id);
                 [
-                    (clock(id, Metric::InitialResponse, r.created_at.0), Vec::new()),
+                    (
+                        clock(id, Metric::InitialResponse, r.created_at.0),
+                        Vec::new(),
+                    ),
                     (clock(id, Metric::Resolution, r.created_at.0), Vec::new()),
                 ]
             })
@@ -98,14 +101,7 @@ async fn run(backend: TestBackend) {
     let target = env_usize("CASEBOOK_BENCH_CASES", 1_000_000);
     let (db, app) = app_on(backend, Arc::new(SystemClock)).await;
     let system = Principal::system("bench");
-    let mut orgs = Vec::new();
-    for i in 0..50 {
-        let draft = serde_json::from_value(
-            json!({"customer_number": format!("B-{i:04}"), "name": format!("客户 {i}")}),
-        )
-        .unwrap();
-        orgs.push(organizations::create(&app, &system, draft).await.unwrap().id);
-    }
+    let orgs = organizations(&app, 50).await;
     let manager = users::create(&app, &system, serde_json::from_value(json!({"email": "manager@vendor.test", "name": "经理", "role": "manager", "password": "bench-password-1"})).unwrap()).await.unwrap();
     let token = tokens::create(&app, &system, manager.id, "bench")
         .await
@@ -133,12 +129,15 @@ async fn run(backend: TestBackend) {
     let (mut server, base) = serve(&db.url, index.path()).await;
     let pid = server.id().unwrap();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let formats = std::env::var("CASEBOOK_BENCH_EXPORT_FORMATS").unwrap_or_else(|_| "csv,xlsx".into());
+    let formats =
+        std::env::var("CASEBOOK_BENCH_EXPORT_FORMATS").unwrap_or_else(|_| "csv,xlsx".into());
     for format in formats.split(',') {
         let started_mb = status_mb(pid, "VmRSS");
         let t = Instant::now();
         let response = http
-            .get(format!("{base}/api/v1/exports/cases?format={format}&lang=en"))
+            .get(format!(
+                "{base}/api/v1/exports/cases?format={format}&lang=en"
+            ))
             .bearer_auth(&token)
             .send()
             .await

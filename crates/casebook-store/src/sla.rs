@@ -187,7 +187,10 @@ pub async fn clocks_of_cases(db: &mut Db, cases: &[CaseId]) -> StoreResult<Vec<S
     for e in events {
         let kind = serde_json::from_value(serde_json::Value::String(e.kind.clone()))
             .map_err(|_| corrupt("event", &e.kind))?;
-        by_clock.entry(e.clock_id).or_default().push(ClockEvent { at: e.at.0, kind });
+        by_clock
+            .entry(e.clock_id)
+            .or_default()
+            .push(ClockEvent { at: e.at.0, kind });
     }
     rows.into_iter()
         .map(|row| {

@@ -15,8 +15,8 @@ use super::extract::{ApiQuery, Auth};
 use crate::actions::ActionError;
 use crate::actions::reporting::exports::{self, CaseExport, Days, Format, WorkExport};
 use crate::app::AppState;
-use crate::edge::queries::CaseQuery;
 use crate::edge::lang_of;
+use crate::edge::queries::CaseQuery;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {

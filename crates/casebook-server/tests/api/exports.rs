@@ -5,10 +5,8 @@
 //! count; customers are refused; bad input is refused with the field named.
 
 use std::io::Cursor;
-use std::sync::Arc;
 
 use calamine::{Data, Reader};
-use casebook_server::clock::ManualClock;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use jiff::SignedDuration;
@@ -16,15 +14,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_error};
+use crate::queues::at_monday_nine;
 
 on_both_backends!(
     case_export_equals_the_cases_and_their_clocks,
     work_export_reads_every_entry_in_batches,
     exports_refuse_customers_and_bad_input
 );
-
-/// Monday 23 November 2026, 09:00 in Shanghai.
-const MONDAY_9: &str = "2026-11-23T01:00:00Z";
 
 /// Titles from the OWASP CSV-injection list that a case title can hold (a single line).
 pub const TITLE_PAYLOADS: [&str; 6] = [
@@ -35,17 +31,6 @@ pub const TITLE_PAYLOADS: [&str; 6] = [
     "@SUM(1+1)",
     "=DDE(\"cmd\";\"/C calc\";\"__DdeLink_60_870516294\")",
 ];
-
-async fn at_monday_nine(backend: TestBackend) -> (TestApp, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(MONDAY_9.parse().unwrap()));
-    let t = TestApp::spawn_with(backend, |_| {}, clock.clone()).await;
-    let mut db = t.app.store.write().await.unwrap();
-    casebook_store::plans::set_default(&mut db, &"standard".parse().unwrap())
-        .await
-        .unwrap();
-    db.commit().await.unwrap();
-    (t, clock)
-}
 
 /// Downloads an export; returns the status, the content type and the bytes.
 async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
@@ -79,7 +64,12 @@ fn records(bytes: &[u8]) -> Vec<Vec<String>> {
 
 async fn csv_of(t: &TestApp, token: &str, path: &str) -> Vec<Vec<String>> {
     let (status, kind, bytes) = download(t, token, path).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
     assert_eq!(kind, "text/csv; charset=utf-8");
     records(&bytes)
 }
@@ -165,7 +155,9 @@ async fn case_export_equals_the_cases_and_their_clocks(backend: TestBackend) {
     assert_eq!(at("Billable minutes"), "45");
     assert_eq!(at("Other minutes"), "0");
     // Every metric's columns equal the clocks the API shows at the same moment.
-    let (_, sla) = t.get(&t.engineer, &format!("/api/v1/cases/{phone}/sla")).await;
+    let (_, sla) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{phone}/sla"))
+        .await;
     for (metric, label) in [
         ("initial_response", "Initial response"),
         ("resolution", "Resolution"),
@@ -199,15 +191,35 @@ async fn case_export_equals_the_cases_and_their_clocks(backend: TestBackend) {
 
     // Filters: organisation, status, owner, severity, days opened.
     let a = t.a.org_id;
-    let only_a = csv_of(&t, &t.manager, &format!("/api/v1/exports/cases?organization={a}")).await;
+    let only_a = csv_of(
+        &t,
+        &t.manager,
+        &format!("/api/v1/exports/cases?organization={a}"),
+    )
+    .await;
     assert_eq!(only_a.len(), 2);
     assert_eq!(only_a[1][0], phone);
     let owner = t.engineer_id;
-    let owned = csv_of(&t, &t.manager, &format!("/api/v1/exports/cases?owner={owner}")).await;
+    let owned = csv_of(
+        &t,
+        &t.manager,
+        &format!("/api/v1/exports/cases?owner={owner}"),
+    )
+    .await;
     assert_eq!(owned.len(), 2);
-    let new = csv_of(&t, &t.manager, "/api/v1/exports/cases?status=new&severity=3").await;
+    let new = csv_of(
+        &t,
+        &t.manager,
+        "/api/v1/exports/cases?status=new&severity=3",
+    )
+    .await;
     assert_eq!(new.len(), 1 + TITLE_PAYLOADS.len());
-    let day = csv_of(&t, &t.manager, "/api/v1/exports/cases?from=2026-11-23&to=2026-11-23").await;
+    let day = csv_of(
+        &t,
+        &t.manager,
+        "/api/v1/exports/cases?from=2026-11-23&to=2026-11-23",
+    )
+    .await;
     assert_eq!(day.len(), rows.len());
     let later = csv_of(&t, &t.manager, "/api/v1/exports/cases?from=2026-11-24").await;
     assert_eq!(later.len(), 1, "only the header");
@@ -387,11 +399,21 @@ async fn work_export_reads_every_entry_in_batches(backend: TestBackend) {
 
     // Filters: organisation, billable, days.
     let a = t.a.org_id;
-    let of_a = csv_of(&t, &t.manager, &format!("/api/v1/exports/work?organization={a}")).await;
+    let of_a = csv_of(
+        &t,
+        &t.manager,
+        &format!("/api/v1/exports/work?organization={a}"),
+    )
+    .await;
     assert_eq!(of_a.len(), 2);
     let other_time = csv_of(&t, &t.manager, "/api/v1/exports/work?billable=false").await;
     assert_eq!(other_time.len(), 2);
-    let week = csv_of(&t, &t.manager, "/api/v1/exports/work?from=2026-11-16&to=2026-11-22").await;
+    let week = csv_of(
+        &t,
+        &t.manager,
+        "/api/v1/exports/work?from=2026-11-16&to=2026-11-22",
+    )
+    .await;
     assert_eq!(week.len(), 2);
     let me = t.engineer_id;
     let mine = csv_of(&t, &t.engineer, &format!("/api/v1/exports/work?user={me}")).await;
@@ -434,26 +456,43 @@ async fn exports_refuse_customers_and_bad_input(backend: TestBackend) {
         }
         let details = {
             let (status, body) = t.get(&t.manager, &format!("{path}?format=pdf")).await;
-            assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            assert_error(
+                status,
+                &body,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+            )
         };
         assert_eq!(details["fields"][0]["field"], "format", "{details}");
         let (status, body) = t
             .get(&t.manager, &format!("{path}?from=2026-11-30&to=2026-11-01"))
             .await;
-        let details =
-            assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let details = assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
         assert_eq!(details["fields"][0]["field"], "to", "{details}");
         assert_eq!(details["fields"][0]["code"], "before_from", "{details}");
         let (status, body) = t
             .get(&t.manager, &format!("{path}?organization=999999"))
             .await;
-        let details =
-            assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let details = assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
         assert_eq!(details["fields"][0]["field"], "organization", "{details}");
         assert_eq!(details["fields"][0]["code"], "unknown", "{details}");
         let (status, body) = t.get(&t.manager, &format!("{path}?from=2026-13-01")).await;
-        let details =
-            assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let details = assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
         assert_eq!(details["fields"][0]["field"], "from", "{details}");
         // A form's blank day is no limit.
         let (status, _, _) = download(&t, &t.manager, &format!("{path}?from=&to=")).await;
@@ -461,13 +500,27 @@ async fn exports_refuse_customers_and_bad_input(backend: TestBackend) {
         let (status, body) = t.get(&t.manager, &format!("{path}?colour=red")).await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_query");
         let (status, body) = t.get(&t.manager, &format!("{path}?lang=fr")).await;
-        assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
     }
     let (status, body) = t.get(&t.manager, "/api/v1/exports/cases?status=lost").await;
-    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     let (status, body) = t.get(&t.manager, "/api/v1/exports/work?user=999999").await;
-    let details =
-        assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let details = assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
     assert_eq!(details["fields"][0]["field"], "user", "{details}");
     // Nothing refused was audited: only the two exports with blank days, each started and done.
     let (_, log) = t.get(&t.manager, "/api/v1/audit?object_type=export").await;

@@ -183,27 +183,29 @@ async fn audit_start(
     db.commit().await?;
     let app = app.clone();
     let actor = who.audit_actor();
-    Ok(move |rows: u64| -> futures_util::future::BoxFuture<'static, ActionResult<()>> {
-        Box::pin(async move {
-            let mut db = app.store.write().await?;
-            let entry = Audited {
-                format,
-                filters,
-                rows: Some(rows),
-            };
-            db.audit(AuditEntry::change(
-                app.clock.now(),
-                &actor,
-                done,
-                "export",
-                &id,
-                None,
-                Some(&entry),
-            ));
-            db.commit().await?;
-            Ok(())
-        })
-    })
+    Ok(
+        move |rows: u64| -> futures_util::future::BoxFuture<'static, ActionResult<()>> {
+            Box::pin(async move {
+                let mut db = app.store.write().await?;
+                let entry = Audited {
+                    format,
+                    filters,
+                    rows: Some(rows),
+                };
+                db.audit(AuditEntry::change(
+                    app.clock.now(),
+                    &actor,
+                    done,
+                    "export",
+                    &id,
+                    None,
+                    Some(&entry),
+                ));
+                db.commit().await?;
+                Ok(())
+            })
+        },
+    )
 }
 
 /// Refuses an organisation, product, user or contract that does not exist.

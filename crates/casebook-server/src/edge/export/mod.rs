@@ -38,7 +38,9 @@ fn csv_body(table: Table, encoding: Encoding) -> Body {
         Ok(rows) => Ok(delimited::batch(&rows, encoding)),
         Err(e) => Err(failed(e)),
     });
-    Body::from_stream(futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rows))
+    Body::from_stream(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rows),
+    )
 }
 
 fn xlsx_body(table: Table) -> Body {
@@ -58,7 +60,9 @@ fn xlsx_body(table: Table) -> Body {
         while let Some(batch) = batches.next().await {
             match batch {
                 Ok(batch) => {
-                    if chunks.is_closed() || rows.send(workbook::Message::Rows(batch)).await.is_err() {
+                    if chunks.is_closed()
+                        || rows.send(workbook::Message::Rows(batch)).await.is_err()
+                    {
                         complete = false;
                         break;
                     }

@@ -25,11 +25,17 @@ pub fn case_fields(filter: &CaseFilter) -> Vec<(&'static str, String)> {
         .collect();
     [
         ("status", joined(&filter.statuses)),
-        ("severity", (!severities.is_empty()).then(|| severities.join(","))),
+        (
+            "severity",
+            (!severities.is_empty()).then(|| severities.join(",")),
+        ),
         ("tier", joined(&filter.tiers)),
         ("channel", joined(&filter.channels)),
         ("category", joined(&filter.categories)),
-        ("organization", filter.organization.map(|o| o.get().to_string())),
+        (
+            "organization",
+            filter.organization.map(|o| o.get().to_string()),
+        ),
         ("product", filter.product.map(|p| p.get().to_string())),
         (
             "owner",

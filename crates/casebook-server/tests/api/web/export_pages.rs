@@ -28,7 +28,11 @@ fn submitted(page: &str, action: &str, visible: &[(&str, &str)]) -> String {
             )
         })
         .collect();
-    pairs.extend(visible.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    pairs.extend(
+        visible
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     serde_urlencoded::to_string(pairs).unwrap()
 }
 
@@ -36,7 +40,14 @@ async fn the_queue_downloads_what_it_shows(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     let own = t.case_of_a().await;
     let other = t.case_of_b().await;
-    user_with_password(&t, "lead@vendor.test", "lead@vendor.test", "coordinator", None).await;
+    user_with_password(
+        &t,
+        "lead@vendor.test",
+        "lead@vendor.test",
+        "coordinator",
+        None,
+    )
+    .await;
     let web = WebClient::new(&t);
     web.sign_in("lead@vendor.test", PASSWORD).await;
     web.choose_language("/console", "zh-CN").await;
@@ -52,7 +63,10 @@ async fn the_queue_downloads_what_it_shows(backend: TestBackend) {
         &[("from", ""), ("to", ""), ("format", "csv")],
     );
     assert!(query.contains(&format!("organization={a}")), "{query}");
-    assert!(query.contains("status=new%2C"), "the queue's open statuses: {query}");
+    assert!(
+        query.contains("status=new%2C"),
+        "the queue's open statuses: {query}"
+    );
     let response = web
         .get_response(&format!("/api/v1/exports/cases?{query}"))
         .await;

@@ -15,7 +15,7 @@ use casebook_store::case_list::OwnerFilter;
 use casebook_store::exports::{self, CaseExportRow, Period};
 use casebook_store::sla::{self, StoredClock};
 
-use super::table::{Batch, Cell, Row, Table, keyset};
+use super::table::{self, Batch, Cell, Row, Table, keyset};
 use super::{BATCH, CaseExport};
 use crate::actions::ActionResult;
 use crate::app::AppState;
@@ -47,35 +47,32 @@ pub(super) fn audited(export: &CaseExport) -> serde_json::Value {
 }
 
 fn headers(lang: Lang, tz: &str) -> Vec<String> {
-    let mut h: Vec<String> = [
-        "export-case-number",
-        "export-title",
-        "export-customer-number",
-        "export-organization",
-        "export-product",
-        "export-product-version",
-        "export-severity",
-        "export-status",
-        "export-tier",
-        "export-channel",
-        "export-category",
-        "export-owner",
-        "export-contact",
-    ]
-    .iter()
-    .map(|k| lang.t(k))
-    .collect();
-    h.push(lang.t1("export-opened", "zone", tz));
-    h.push(lang.t1("export-closed", "zone", tz));
-    for k in [
-        "export-contract",
-        "export-entitlement",
-        "export-plan",
-        "export-billable-minutes",
-        "export-other-minutes",
-    ] {
-        h.push(lang.t(k));
-    }
+    let mut h = table::headers(
+        lang,
+        tz,
+        &[
+            "export-case-number",
+            "export-title",
+            "export-customer-number",
+            "export-organization",
+            "export-product",
+            "export-product-version",
+            "export-severity",
+            "export-status",
+            "export-tier",
+            "export-channel",
+            "export-category",
+            "export-owner",
+            "export-contact",
+            "export-opened@zone",
+            "export-closed@zone",
+            "export-contract",
+            "export-entitlement",
+            "export-plan",
+            "export-billable-minutes",
+            "export-other-minutes",
+        ],
+    );
     for metric in Metric::ALL {
         let name = lang.t(&format!("metric-{}", metric.as_str()));
         for k in [
@@ -162,7 +159,10 @@ fn local(at: Timestamp, tz: &jiff::tz::TimeZone) -> Cell {
 fn row(
     case: CaseExportRow,
     clocks: &[StoredClock],
-    calendars: &HashMap<casebook_domain::sla::CalendarId, std::sync::Arc<casebook_domain::sla::calendar::BusinessCalendar>>,
+    calendars: &HashMap<
+        casebook_domain::sla::CalendarId,
+        std::sync::Arc<casebook_domain::sla::calendar::BusinessCalendar>,
+    >,
     tz: &jiff::tz::TimeZone,
     now: Timestamp,
 ) -> Row {
@@ -198,7 +198,10 @@ fn row(
 /// Target, state, result and business minutes of one metric's cycles (empty without a clock).
 fn metric_cells(
     cycles: &[&StoredClock],
-    calendars: &HashMap<casebook_domain::sla::CalendarId, std::sync::Arc<casebook_domain::sla::calendar::BusinessCalendar>>,
+    calendars: &HashMap<
+        casebook_domain::sla::CalendarId,
+        std::sync::Arc<casebook_domain::sla::calendar::BusinessCalendar>,
+    >,
     now: Timestamp,
 ) -> [Cell; 4] {
     let Some(latest) = cycles.iter().max_by_key(|c| c.cycle) else {

@@ -46,6 +46,17 @@ impl Cell {
 /// One row.
 pub type Row = Vec<Cell>;
 
+/// Headers from message keys, in `lang`; a key ending in `@zone` is worded with the desk's time
+/// zone (`{ $zone }`), e.g. "Opened (Asia/Shanghai)".
+pub fn headers(lang: crate::i18n::Lang, zone: &str, keys: &[&str]) -> Vec<String> {
+    keys.iter()
+        .map(|key| match key.strip_suffix("@zone") {
+            Some(key) => lang.t1(key, "zone", zone),
+            None => lang.t(key),
+        })
+        .collect()
+}
+
 /// Row batches in order; an error ends the export.
 pub type Batches = BoxStream<'static, ActionResult<Vec<Row>>>;
 

@@ -6,45 +6,36 @@ use std::future::Future;
 use casebook_store::exports::{self, WorkExportFilter, WorkExportRow};
 
 use super::BATCH;
-use super::table::{Batch, Cell, Row, Table, keyset};
+use super::table::{self, Batch, Cell, Row, Table, keyset};
 use crate::actions::ActionResult;
 use crate::app::AppState;
 use crate::i18n::Lang;
 
 fn headers(lang: Lang, tz: &str) -> Vec<String> {
-    let mut h: Vec<String> = [
-        "export-case-number",
-        "export-title",
-        "export-customer-number",
-        "export-organization",
-        "export-who",
-        "export-day",
-    ]
-    .iter()
-    .map(|k| lang.t(k))
-    .collect();
-    h.push(lang.t1("export-started", "zone", tz));
-    for k in [
-        "export-minutes",
-        "export-hours",
-        "export-activity",
-        "export-billable",
-        "export-contract",
-        "export-note",
-        "export-source",
-    ] {
-        h.push(lang.t(k));
-    }
-    h
+    table::headers(
+        lang,
+        tz,
+        &[
+            "export-case-number",
+            "export-title",
+            "export-customer-number",
+            "export-organization",
+            "export-who",
+            "export-day",
+            "export-started@zone",
+            "export-minutes",
+            "export-hours",
+            "export-activity",
+            "export-billable",
+            "export-contract",
+            "export-note",
+            "export-source",
+        ],
+    )
 }
 
 /// The work-entry table: batches read by key until the entries run out.
-pub(super) fn table<F, FF>(
-    app: AppState,
-    filter: WorkExportFilter,
-    lang: Lang,
-    finish: F,
-) -> Table
+pub(super) fn table<F, FF>(app: AppState, filter: WorkExportFilter, lang: Lang, finish: F) -> Table
 where
     F: FnOnce(u64) -> FF + Send + 'static,
     FF: Future<Output = ActionResult<()>> + Send + 'static,
