@@ -25,6 +25,7 @@ mod crash;
 mod customer_intake;
 mod demo_data;
 mod directory;
+mod export_writers;
 mod exports;
 mod faults;
 mod files;

@@ -122,6 +122,3 @@ pub fn response(table: Table, format: Format, stamp: &str) -> Result<Response, A
     }
     Ok(response)
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,14 +1,15 @@
-//! The writers on the OWASP CSV-injection payloads, tab and carriage return included (which a
-//! case title cannot hold): the CSV parses back to each payload behind a single quote, and a
-//! real XLSX reader (calamine) finds each as a string cell equal to the payload, no formula.
+//! The export writers on the OWASP CSV-injection payloads, tab and carriage return included
+//! (which a case title cannot hold): the CSV parses back to each payload behind a single quote,
+//! and a real XLSX reader (calamine) finds each as a string cell equal to the payload, no
+//! formula; numbers stay numbers.
 
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
 use futures_util::StreamExt;
 
-use super::response;
-use crate::actions::reporting::exports::{Cell, Format, Table};
+use casebook_server::actions::reporting::exports::{Cell, Format, Table};
+use casebook_server::edge::export::response;
 
 /// OWASP's CSV-injection examples and the triggers it names.
 const PAYLOADS: [&str; 14] = [
