@@ -22,7 +22,6 @@ use casebook_server::policy::Principal;
 use casebook_store::sla::StoredClock;
 use casebook_store::testing::TestBackend;
 use common::{app_on, backend_name, env_usize, fill_cases, organizations, run_on_backends};
-use futures_util::StreamExt;
 use serde_json::json;
 use served::{serve, status_mb};
 
@@ -144,12 +143,11 @@ async fn run(backend: TestBackend) {
             .unwrap();
         assert!(response.status().is_success(), "{}", response.status());
         let first = t.elapsed();
-        let mut body = response.bytes_stream();
+        let mut response = response;
         let mut bytes = 0usize;
         let mut lines = 0usize;
         let mut first_byte = None;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.unwrap();
+        while let Some(chunk) = response.chunk().await.unwrap() {
             first_byte.get_or_insert(t.elapsed());
             bytes += chunk.len();
             lines += chunk.iter().filter(|b| **b == b'\n').count();
