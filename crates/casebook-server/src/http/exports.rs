@@ -43,7 +43,7 @@ pub struct CaseExportQuery {
     /// Severities, e.g. `1,2`.
     severity: Option<String>,
     /// Organisation id.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     organization: Option<OrganizationId>,
     /// Owner: a user id, `me`, or `none` for unassigned cases.
     owner: Option<String>,
@@ -54,7 +54,7 @@ pub struct CaseExportQuery {
     /// Categories, e.g. `defect`.
     category: Option<String>,
     /// Product id.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     product: Option<ProductId>,
     /// A case number, or text in the title.
     q: Option<String>,
@@ -76,16 +76,16 @@ pub struct WorkExportQuery {
     #[param(format = Date)]
     to: Option<String>,
     /// One person's entries.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     user: Option<UserId>,
     /// On cases of this organisation.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     organization: Option<OrganizationId>,
     /// On cases about this product.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     product: Option<ProductId>,
     /// Charged to this contract.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     contract: Option<ContractId>,
     /// Only billable (`true`) or only other (`false`) time.
     billable: Option<bool>,

@@ -79,7 +79,7 @@ async fn delete_work(
 #[into_params(parameter_in = Query)]
 pub struct SheetQuery {
     /// One person's entries.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     user: Option<UserId>,
     /// From this day, `YYYY-MM-DD` (inclusive).
     #[param(value_type = Option<String>, format = Date)]
