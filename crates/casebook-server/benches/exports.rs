@@ -88,9 +88,12 @@ async fn fill_clocks(store: &casebook_store::Store) {
                 ]
             })
             .collect();
-        casebook_store::sla::insert_clocks(&mut db, &clocks, jiff::Timestamp::now())
-            .await
-            .unwrap();
+        // 500 clocks a statement stay under SQLite's limit of bound variables.
+        for part in clocks.chunks(500) {
+            casebook_store::sla::insert_clocks(&mut db, part, jiff::Timestamp::now())
+                .await
+                .unwrap();
+        }
         db.commit().await.unwrap();
     }
 }

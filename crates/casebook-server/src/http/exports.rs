@@ -33,10 +33,10 @@ pub struct CaseExportQuery {
     /// `csv` (UTF-8 with a byte-order mark, the default), `csv-gb18030` or `xlsx`.
     format: Option<String>,
     /// Cases opened from this day, `YYYY-MM-DD` in the desk's time zone (inclusive).
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     from: Option<String>,
     /// Cases opened up to this day (inclusive).
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     to: Option<String>,
     /// Statuses, e.g. `new,assigned`.
     status: Option<String>,
@@ -70,10 +70,10 @@ pub struct WorkExportQuery {
     /// `csv` (UTF-8 with a byte-order mark, the default), `csv-gb18030` or `xlsx`.
     format: Option<String>,
     /// Entries from this day, `YYYY-MM-DD` (the desk's day, inclusive).
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     from: Option<String>,
     /// Entries up to this day (inclusive).
-    #[param(format = Date)]
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     to: Option<String>,
     /// One person's entries.
     #[param(value_type = Option<i64>, minimum = 1)]
