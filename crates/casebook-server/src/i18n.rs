@@ -64,6 +64,7 @@ const ARGUMENTS: [&str; 45] = [
     "used",
     "what",
     "year",
+    "zone",
 ];
 
 /// A language of the pages.

@@ -31,6 +31,7 @@ pub mod dashboard;
 pub mod dashboard_clocks;
 mod db;
 mod error;
+pub mod exports;
 mod group_commit;
 pub mod lookalikes;
 pub mod mail;

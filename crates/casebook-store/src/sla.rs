@@ -158,6 +158,48 @@ pub async fn clocks_of_case(db: &mut Db, case: CaseId) -> StoreResult<Vec<Stored
         .collect()
 }
 
+/// Every clock of several cases (an export's batch) with its logs, by case, metric and cycle:
+/// two statements whatever the number of cases.
+pub async fn clocks_of_cases(db: &mut Db, cases: &[CaseId]) -> StoreResult<Vec<StoredClock>> {
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The ids are integers read from the database, written into the text as a list.
+    let ids = cases
+        .iter()
+        .map(|c| c.get().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let clocks = format!(
+        "SELECT id, case_id, metric, cycle, calendar_id, target, state, started_at, deadline, breached
+         FROM sla_clocks WHERE case_id IN ({ids}) ORDER BY case_id, metric, cycle"
+    );
+    let rows: Vec<ClockRow> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(clocks.clone()))
+        .persistent(false).fetch_all(c).await)?;
+    let events = format!(
+        "SELECT e.clock_id, e.at, e.kind FROM sla_clock_events e JOIN sla_clocks k ON k.id = e.clock_id
+         WHERE k.case_id IN ({ids}) ORDER BY e.clock_id, e.id"
+    );
+    let events: Vec<EventRow> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(events.clone()))
+        .persistent(false).fetch_all(c).await)?;
+    let mut by_clock: std::collections::HashMap<i64, Vec<ClockEvent>> =
+        std::collections::HashMap::new();
+    for e in events {
+        let kind = serde_json::from_value(serde_json::Value::String(e.kind.clone()))
+            .map_err(|_| corrupt("event", &e.kind))?;
+        by_clock
+            .entry(e.clock_id)
+            .or_default()
+            .push(ClockEvent { at: e.at.0, kind });
+    }
+    rows.into_iter()
+        .map(|row| {
+            let log = by_clock.remove(&row.id).unwrap_or_default();
+            row.into_clock(log)
+        })
+        .collect()
+}
+
 /// An escalation step of a clock to schedule: `(step, percent, notify, due_at)`.
 pub type Step = (i64, u16, Notify, Option<Timestamp>);
 

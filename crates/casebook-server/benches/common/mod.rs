@@ -35,6 +35,24 @@ pub async fn app_on(backend: TestBackend, clock: Arc<dyn Clock>) -> (TestDb, Arc
     (db, app)
 }
 
+/// `n` customer organisations `B-0000`, `B-0001`, … named 客户 0, 客户 1, …
+#[allow(dead_code)] // Not every benchmark makes its own organisations.
+pub async fn organizations(app: &App, n: usize) -> Vec<OrganizationId> {
+    let system = casebook_server::policy::Principal::system("bench");
+    let mut orgs = Vec::with_capacity(n);
+    for i in 0..n {
+        let draft = serde_json::from_value(
+            serde_json::json!({"customer_number": format!("B-{i:04}"), "name": format!("客户 {i}")}),
+        )
+        .unwrap();
+        let org = casebook_server::actions::directory::organizations::create(app, &system, draft)
+            .await
+            .unwrap();
+        orgs.push(org.id);
+    }
+    orgs
+}
+
 /// The backend's name in the tables.
 pub fn backend_name(backend: TestBackend) -> &'static str {
     match backend {

@@ -2,9 +2,11 @@
 //! the other: the session cookie's name, multipart form input, bounds checks on numbers from a
 //! request, the list and search queries with their cursors (`queries`), how an attachment is
 //! previewed (`attachment_text`: which types show inline, text read as numbered lines), and the
-//! download of a stored mail.
+//! download of a stored mail, the language a request asks for, and exports written as CSV or
+//! XLSX into a response (`export`).
 
 pub mod attachment_text;
+pub mod export;
 pub mod queries;
 
 use axum::body::Body;
@@ -33,6 +35,23 @@ pub fn within<T: PartialOrd + std::fmt::Display>(
         ));
     }
     Ok(value)
+}
+
+/// The language a request asks for (`lang`: `zh-CN` or `en`), else the caller's, else Chinese.
+pub fn lang_of(
+    asked: Option<&str>,
+    who: &crate::policy::Principal,
+) -> Result<crate::i18n::Lang, ActionError> {
+    use crate::i18n::Lang;
+    match asked {
+        Some(tag) => Lang::from_tag(tag)
+            .ok_or_else(|| ActionError::field("lang", "invalid", "use zh-CN or en")),
+        None => Ok(who
+            .locale
+            .as_deref()
+            .and_then(Lang::from_tag)
+            .unwrap_or(Lang::Zh)),
+    }
 }
 
 /// Text fields and files of a multipart body.

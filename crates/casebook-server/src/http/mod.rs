@@ -10,6 +10,7 @@ pub mod contracts;
 pub mod dashboard;
 pub mod directory;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod mail;
 pub mod openapi;
@@ -79,6 +80,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(work::routes())
         .merge(surveys::routes())
         .merge(dashboard::routes())
+        .merge(exports::routes())
         .merge(search::routes())
         .merge(system::api_routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

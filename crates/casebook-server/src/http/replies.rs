@@ -17,10 +17,8 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Auth};
-use crate::actions::ActionError;
 use crate::actions::replies::{self, apply, render};
 use crate::app::AppState;
-use crate::i18n::Lang;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -60,17 +58,7 @@ pub struct ApplyRequest {
     pub lang: Option<String>,
 }
 
-fn lang_of(asked: Option<&str>, who: &crate::policy::Principal) -> Result<Lang, ActionError> {
-    match asked {
-        Some(tag) => Lang::from_tag(tag)
-            .ok_or_else(|| ActionError::field("lang", "invalid", "use zh-CN or en")),
-        None => Ok(who
-            .locale
-            .as_deref()
-            .and_then(Lang::from_tag)
-            .unwrap_or(Lang::Zh)),
-    }
-}
+use crate::edge::lang_of;
 
 /// The desk's shared templates and the caller's own (staff), by name.
 #[utoipa::path(get, path = "/reply-templates", tag = "cases",

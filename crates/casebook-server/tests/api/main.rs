@@ -25,6 +25,8 @@ mod crash;
 mod customer_intake;
 mod demo_data;
 mod directory;
+mod export_writers;
+mod exports;
 mod faults;
 mod files;
 mod imports;

@@ -1,3 +1,5 @@
-//! Reporting: what managers read about the desk as a whole.
+//! Reporting: what managers read about the desk as a whole — the dashboard, and exports of
+//! cases and time.
 
 pub mod dashboard;
+pub mod exports;

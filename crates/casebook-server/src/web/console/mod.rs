@@ -16,6 +16,7 @@ pub mod edit;
 pub mod edit_pages;
 pub mod editor;
 pub mod events;
+pub mod export_form;
 pub mod installed_base;
 pub mod intake;
 pub mod kb;

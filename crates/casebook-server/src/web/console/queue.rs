@@ -24,6 +24,7 @@ use crate::actions::{accounts::saved_views, accounts::users, cases};
 use crate::app::AppState;
 use crate::edge::queries::CaseQuery;
 use crate::web::choices;
+use crate::web::console::export_form;
 use crate::web::page::{Ctx, render};
 use crate::web::session::{Staff, Viewer, WebResult};
 
@@ -129,6 +130,9 @@ struct QueuePage {
     columns: [&'static str; 10],
     densities: [&'static str; 2],
     bulk_kinds: [&'static str; 5],
+    export_cases: Vec<(&'static str, String)>,
+    export_work: Vec<(&'static str, String)>,
+    export_formats: [(&'static str, &'static str); 3],
 }
 
 /// The table of a queue, the page's and the refresh fragment's.
@@ -338,6 +342,9 @@ pub async fn show(
         columns: queue_prefs::COLUMNS,
         densities: ["comfortable", "compact"],
         bulk_kinds: ["assign", "status", "tier", "severity", "note"],
+        export_cases: export_form::case_fields(&filter),
+        export_work: export_form::work_fields(&filter),
+        export_formats: export_form::FORMATS,
     }))
 }
 

@@ -160,6 +160,20 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             Some(json!({"targets": [{"tier": "l2", "severity": 1, "minutes": 60 + n}]})),
             false,
         ),
+        "GET /api/v1/exports/cases" => call(
+            M::GET,
+            format!("/api/v1/exports/cases?organization={}", o.org),
+            None,
+            // Staff only: customers are refused (403) whichever organisation they name.
+            false,
+        ),
+        "GET /api/v1/exports/work" => call(
+            M::GET,
+            format!("/api/v1/exports/work?organization={}", o.org),
+            None,
+            // Staff only: customers are refused (403) whichever organisation they name.
+            false,
+        ),
         "GET /api/v1/contracts/{id}/usage" => call(
             M::GET,
             format!("/api/v1/contracts/{}/usage", o.contract),

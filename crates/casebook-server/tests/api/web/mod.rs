@@ -19,6 +19,7 @@ mod call_home_pages;
 mod console;
 mod dashboard_pages;
 mod edit_pages;
+mod export_pages;
 mod html;
 mod kb_pages;
 mod language;

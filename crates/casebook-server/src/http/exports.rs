@@ -1,0 +1,203 @@
+//! Handlers of exports (staff): cases with their SLA results (`/exports/cases`) and work
+//! entries (`/exports/work`) as CSV (UTF-8 with BOM, or GB18030) or XLSX, streamed while the
+//! rows are read.
+
+use axum::extract::State;
+use axum::response::Response;
+use casebook_domain::ids::{ContractId, OrganizationId, ProductId, UserId};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiQuery, Auth};
+use crate::actions::ActionError;
+use crate::actions::reporting::exports::{self, CaseExport, Days, Format, WorkExport};
+use crate::app::AppState;
+use crate::edge::lang_of;
+use crate::edge::queries::CaseQuery;
+
+/// Routes of this module.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(export_cases))
+        .routes(routes!(export_work))
+}
+
+/// Filters of a case export: the case list's, and the days the cases were opened.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseExportQuery {
+    /// `csv` (UTF-8 with a byte-order mark, the default), `csv-gb18030` or `xlsx`.
+    format: Option<String>,
+    /// Cases opened from this day, `YYYY-MM-DD` in the desk's time zone (inclusive).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    from: Option<String>,
+    /// Cases opened up to this day (inclusive).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    to: Option<String>,
+    /// Statuses, e.g. `new,assigned`.
+    status: Option<String>,
+    /// Severities, e.g. `1,2`.
+    severity: Option<String>,
+    /// Organisation id.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    organization: Option<OrganizationId>,
+    /// Owner: a user id, `me`, or `none` for unassigned cases.
+    owner: Option<String>,
+    /// Tiers, e.g. `l1,l2`.
+    tier: Option<String>,
+    /// Channels, e.g. `phone,email`.
+    channel: Option<String>,
+    /// Categories, e.g. `defect`.
+    category: Option<String>,
+    /// Product id.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    product: Option<ProductId>,
+    /// A case number, or text in the title.
+    q: Option<String>,
+    /// The headers' language, `zh-CN` or `en` (default: the caller's, else Chinese).
+    lang: Option<String>,
+}
+
+/// Filters of a work-entry export (a time sheet).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WorkExportQuery {
+    /// `csv` (UTF-8 with a byte-order mark, the default), `csv-gb18030` or `xlsx`.
+    format: Option<String>,
+    /// Entries from this day, `YYYY-MM-DD` (the desk's day, inclusive).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    from: Option<String>,
+    /// Entries up to this day (inclusive).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    to: Option<String>,
+    /// One person's entries.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    user: Option<UserId>,
+    /// On cases of this organisation.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    organization: Option<OrganizationId>,
+    /// On cases about this product.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    product: Option<ProductId>,
+    /// Charged to this contract.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    contract: Option<ContractId>,
+    /// Only billable (`true`) or only other (`false`) time.
+    billable: Option<bool>,
+    /// The headers' language, `zh-CN` or `en` (default: the caller's, else Chinese).
+    lang: Option<String>,
+}
+
+/// A day, `YYYY-MM-DD`; empty (a form's blank date field) is none.
+fn day(field: &str, raw: Option<&str>) -> Result<Option<jiff::civil::Date>, ActionError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ActionError::field(field, "invalid", "a day is written YYYY-MM-DD")),
+    }
+}
+
+/// Both ends of a period, each checked.
+fn days(from: Option<&str>, to: Option<&str>) -> Result<Days, ActionError> {
+    let from = day("from", from);
+    let to = day("to", to);
+    match (from, to) {
+        (Ok(from), Ok(to)) => Ok(Days { from, to }),
+        (Err(ActionError::Validation(mut a)), Err(ActionError::Validation(b))) => {
+            a.extend(b);
+            Err(ActionError::Validation(a))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+fn format_of(asked: Option<&str>) -> Result<Format, ActionError> {
+    Format::parse(asked.unwrap_or("csv"))
+}
+
+fn stamp(app: &AppState) -> String {
+    app.clock
+        .now()
+        .to_zoned(app.config.time_zone())
+        .strftime("%Y%m%d-%H%M%S")
+        .to_string()
+}
+
+/// Export cases with their SLA results, one row per case, newest first (staff). Each SLA
+/// metric has four columns: target (business minutes, or `nbd`), state of the latest cycle,
+/// `met` or `breached` (breached if any cycle was), business minutes used. Times are in the
+/// desk's time zone. The file is streamed while the cases are read; an XLSX file starts once
+/// the last row is read. Text starting with `=`, `+`, `-`, `@`, tab or CR is written as text
+/// (behind a `'` in CSV).
+#[utoipa::path(get, path = "/exports/cases", tag = "reports", params(CaseExportQuery),
+    responses(
+        (status = 200, description = "the cases as a file (`Content-Disposition: attachment`)",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn export_cases(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<CaseExportQuery>,
+) -> ApiResult<Response> {
+    let format = format_of(q.format.as_deref())?;
+    let lang = lang_of(q.lang.as_deref(), &who)?;
+    let filter = CaseQuery {
+        status: q.status,
+        severity: q.severity,
+        organization: q.organization,
+        owner: q.owner,
+        tier: q.tier,
+        channel: q.channel,
+        category: q.category,
+        product: q.product,
+        q: q.q,
+        limit: None,
+        cursor: None,
+    }
+    .filter(who.user_id())?;
+    let export = CaseExport {
+        filter,
+        opened: days(q.from.as_deref(), q.to.as_deref())?,
+        format,
+        lang,
+    };
+    let table = exports::cases(&app, &who, export).await?;
+    Ok(crate::edge::export::response(table, format, &stamp(&app))?)
+}
+
+/// Export work entries (a time sheet), newest first (staff): case, organisation, person, day,
+/// start time in the desk's time zone, minutes, hours, activity, billable, contract, note,
+/// source. Streamed like the case export.
+#[utoipa::path(get, path = "/exports/work", tag = "reports", params(WorkExportQuery),
+    responses(
+        (status = 200, description = "the work entries as a file (`Content-Disposition: attachment`)",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn export_work(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<WorkExportQuery>,
+) -> ApiResult<Response> {
+    let format = format_of(q.format.as_deref())?;
+    let export = WorkExport {
+        user: q.user,
+        organization: q.organization,
+        product: q.product,
+        contract: q.contract,
+        billable: q.billable,
+        days: days(q.from.as_deref(), q.to.as_deref())?,
+        format,
+        lang: lang_of(q.lang.as_deref(), &who)?,
+    };
+    let table = exports::work(&app, &who, export).await?;
+    Ok(crate::edge::export::response(table, format, &stamp(&app))?)
+}
