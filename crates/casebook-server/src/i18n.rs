@@ -18,7 +18,7 @@ fluent_templates::static_loader! {
 
 /// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
 /// [`Lang::has`] finds every message.
-const ARGUMENTS: [&str; 45] = [
+const ARGUMENTS: [&str; 46] = [
     "at",
     "calendar",
     "change",
