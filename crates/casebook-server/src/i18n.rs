@@ -18,7 +18,7 @@ fluent_templates::static_loader! {
 
 /// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
 /// [`Lang::has`] finds every message.
-const ARGUMENTS: [&str; 46] = [
+const ARGUMENTS: [&str; 49] = [
     "at",
     "calendar",
     "change",
@@ -50,7 +50,9 @@ const ARGUMENTS: [&str; 46] = [
     "percent",
     "plan",
     "problem",
+    "reason",
     "remaining",
+    "score",
     "serial",
     "severity",
     "span",
@@ -59,6 +61,7 @@ const ARGUMENTS: [&str; 46] = [
     "tier",
     "time",
     "title",
+    "to",
     "unit",
     "until",
     "used",
