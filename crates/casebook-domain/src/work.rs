@@ -165,7 +165,7 @@ impl WorkDraft {
         let mut errors = Vec::new();
         if !(1..=MAX_MINUTES).contains(&self.minutes) {
             errors.push(FieldError::new(
-                &format!("{field}minutes"),
+                format!("{field}minutes"),
                 "out_of_range",
                 format!("between 1 and {MAX_MINUTES} minutes"),
             ));
@@ -175,13 +175,13 @@ impl WorkDraft {
             let behind = now.duration_since(at).as_secs();
             if ahead > 5 * 60 {
                 errors.push(FieldError::new(
-                    &format!("{field}worked_at"),
+                    format!("{field}worked_at"),
                     "in_future",
                     "work cannot be recorded ahead of time",
                 ));
             } else if behind > MAX_AGE_DAYS * 86_400 {
                 errors.push(FieldError::new(
-                    &format!("{field}worked_at"),
+                    format!("{field}worked_at"),
                     "too_old",
                     format!("at most {MAX_AGE_DAYS} days ago"),
                 ));

@@ -12,7 +12,6 @@ use casebook_domain::users::User;
 use casebook_domain::work::hours_text;
 use casebook_domain::{Named, Tier, Timestamp};
 use casebook_store::case_stages::{self, DueMoment, Moment};
-use casebook_store::notifications::{self, NewNotification};
 use casebook_store::users::{self as users_store, StaffGroup};
 use casebook_store::{AuditActor, AuditEntry, Db, cases, ola_targets};
 use serde_json::{Value, json};
@@ -88,10 +87,7 @@ impl StaffNews for OlaNews {
         });
         ("ola", values)
     }
-}
 
-impl OlaNews {
-    /// The in-app notification (title, body) of `kind` in a language.
     fn in_app(&self, app: &App, lang: Lang, kind: &str, case: &Case) -> (String, String) {
         let (_, values) = self.values(app, lang);
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
@@ -195,23 +191,7 @@ async fn tell(app: &App, db: &mut Db, due: &DueMoment, now: Timestamp) -> Action
             due.at.as_millisecond(),
             user.id
         );
-        let lang = case_mail::lang_of(app, db, Some(&user)).await?;
-        let (title, body) = news.in_app(app, lang, kind, &case);
-        notifications::notify(
-            db,
-            &NewNotification {
-                user: user.id,
-                case: Some(case.id),
-                kind,
-                title: &title,
-                body: &body,
-                dedupe_key: &key,
-            },
-            now,
-        )
-        .await?;
-        let mail_key = format!("{key}:mail");
-        case_mail::tell_staff(app, db, &user, &case, kind, &news, &mail_key, now).await?;
+        case_mail::alert_staff(app, db, &user, &case, kind, &news, &key, now).await?;
     }
     db.audit(AuditEntry::change(
         now,

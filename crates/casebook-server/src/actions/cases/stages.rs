@@ -75,7 +75,7 @@ async fn calendar_of(
         Some(clock) => clock.calendar.clone(),
         None => CHINA_5X8.parse().expect("a valid id"),
     };
-    Ok(app.calendars.get(db, &calendar_id).await?)
+    app.calendars.get(db, &calendar_id).await
 }
 
 /// The deadlines of a stay at `tier` beginning at `started_at` for a case of `severity`, if the

@@ -12,7 +12,7 @@ use casebook_domain::ids::{CaseEventId, UserId};
 use casebook_domain::sla::plan::Metric;
 use casebook_domain::users::User;
 use casebook_domain::{Named, Status, Timestamp};
-use casebook_store::notifications::{self, CaseMail};
+use casebook_store::notifications::{self, CaseMail, NewNotification};
 use casebook_store::{Db, contacts, mail, users};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
@@ -242,6 +242,9 @@ pub struct SlaNews {
 pub trait StaffNews {
     /// (`name`, values).
     fn values(&self, app: &App, lang: Lang) -> (&'static str, Value);
+
+    /// The in-app notification (title, body) of `kind` in a language.
+    fn in_app(&self, app: &App, lang: Lang, kind: &str, case: &Case) -> (String, String);
 }
 
 impl StaffNews for SlaNews {
@@ -255,11 +258,8 @@ impl StaffNews for SlaNews {
         });
         ("sla", values)
     }
-}
 
-impl SlaNews {
-    /// The in-app notification (title, body) of `kind` in a language.
-    pub fn in_app(&self, app: &App, lang: Lang, kind: &str, case: &Case) -> (String, String) {
+    fn in_app(&self, app: &App, lang: Lang, kind: &str, case: &Case) -> (String, String) {
         let what = lang.tn(
             &format!("sla-news-{kind}"),
             &[
@@ -289,6 +289,38 @@ impl SlaNews {
         );
         (title, body)
     }
+}
+
+/// Tells a member of staff news about a case in their language, once per `dedupe_key`: an
+/// in-app notification and a mail in the outbox (keyed `{dedupe_key}:mail`).
+#[allow(clippy::too_many_arguments)]
+pub async fn alert_staff(
+    app: &App,
+    db: &mut Db,
+    user: &User,
+    case: &Case,
+    kind: &'static str,
+    news: &(dyn StaffNews + Sync),
+    dedupe_key: &str,
+    now: Timestamp,
+) -> ActionResult<()> {
+    let lang = lang_of(app, db, Some(user)).await?;
+    let (title, body) = news.in_app(app, lang, kind, case);
+    notifications::notify(
+        db,
+        &NewNotification {
+            user: user.id,
+            case: Some(case.id),
+            kind,
+            title: &title,
+            body: &body,
+            dedupe_key,
+        },
+        now,
+    )
+    .await?;
+    let mail_key = format!("{dedupe_key}:mail");
+    tell_staff(app, db, user, case, kind, news, &mail_key, now).await
 }
 
 /// Queues a mail about a case to a member of staff, in their language: SLA (`sla_warning`,

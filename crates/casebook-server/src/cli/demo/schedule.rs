@@ -80,7 +80,10 @@ mod tests {
             })
             .collect();
         assert_eq!(opened.len(), 118);
-        assert!(steps[0].0 > 150 * DAY, "the oldest case is five months old or more");
+        assert!(
+            steps[0].0 > 150 * DAY,
+            "the oldest case is five months old or more"
+        );
         assert!(steps.windows(2).all(|w| w[0].0 >= w[1].0), "oldest first");
         for (k, (_, step)) in steps.iter().enumerate() {
             if let Step::Update { n } = step {

@@ -5,7 +5,6 @@
 use casebook_domain::policy::Role;
 use casebook_domain::sla::clock::ClockEventKind;
 use casebook_domain::sla::plan::Notify;
-use casebook_store::notifications::{self, NewNotification};
 use casebook_store::sla::{self as store};
 use casebook_store::users::{self as users_store, StaffGroup};
 use casebook_store::{AuditActor, AuditEntry, Db, cases};
@@ -73,23 +72,7 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
         };
         for user in recipients(&mut db, step.notify, &sla_case).await? {
             let key = format!("sla:{}:{}", step.id, user.id);
-            let lang = case_mail::lang_of(app, &mut db, Some(&user)).await?;
-            let (title, body) = news.in_app(app, lang, kind, &case);
-            notifications::notify(
-                &mut db,
-                &NewNotification {
-                    user: user.id,
-                    case: Some(case.id),
-                    kind,
-                    title: &title,
-                    body: &body,
-                    dedupe_key: &key,
-                },
-                now,
-            )
-            .await?;
-            let mail_key = format!("{key}:mail");
-            case_mail::tell_staff(app, &mut db, &user, &case, kind, &news, &mail_key, now).await?;
+            case_mail::alert_staff(app, &mut db, &user, &case, kind, &news, &key, now).await?;
         }
         if step.percent >= 100 {
             let clocks = store::clocks_of_case(&mut db, case.id).await?;
