@@ -159,13 +159,15 @@ async fn run(backend: TestBackend) {
         let rows = if format == "xlsx" { target } else { lines - 1 };
         assert_eq!(rows, target, "every case exported once");
         println!(
-            "{name}: export of {target} cases as {format}: {took:.1} s, {:.0} rows/s, {:.0} MB; headers after {:.0} ms, first byte after {:.1} s; server resident {started_mb:.0} MB before, peak {:.0} MB (VmHWM), {:.0} MB after",
+            "{name}: export of {target} cases as {format}: {took:.1} s, {:.0} rows/s, {:.0} MB; headers after {:.0} ms, first byte after {:.1} s; server resident {started_mb:.0} MB before, peak {:.0} MB (VmHWM), {:.0} MB after ({:.0} MB anonymous, {:.0} MB of files)",
             target as f64 / took,
             bytes as f64 / 1e6,
             first.as_secs_f64() * 1000.0,
             first_byte.unwrap_or_default().as_secs_f64(),
             status_mb(pid, "VmHWM"),
             status_mb(pid, "VmRSS"),
+            status_mb(pid, "RssAnon"),
+            status_mb(pid, "RssFile"),
         );
     }
     server.kill().await.unwrap();

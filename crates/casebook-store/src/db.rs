@@ -87,6 +87,17 @@ pub struct Store {
     url: Arc<str>,
 }
 
+/// The SQLite page cache of the one writing connection: 32 MB.
+const WRITER_CACHE: &str = "-32000";
+
+/// The SQLite page cache of each reading connection: 8 MB. Every connection has its own cache,
+/// and the pool hands out its idle connections in turn, so a long read such as an export of a
+/// million cases (a connection per batch) fills the cache of every connection the pool holds:
+/// with 32 MB each, a server's resident memory rose by about 166 MB during the first export of
+/// 100,000 cases and stayed there. The operating system caches the file too, so a smaller
+/// cache per reader costs a copy from that cache, not a disk read (docs/benchmarks.md, Exports).
+const READER_CACHE: &str = "-8000";
+
 impl Store {
     /// Connects (creating an SQLite file if needed). Does not migrate.
     pub async fn connect(options: &StoreOptions) -> StoreResult<Store> {
@@ -107,7 +118,7 @@ impl Store {
                 .busy_timeout(options.sqlite_busy_timeout)
                 .synchronous(sync)
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", WRITER_CACHE);
             let write =
                 SqliteConnection::connect_with(&base.clone().create_if_missing(true)).await?;
             let writer = Writer::new(write, options.acquire_timeout);
@@ -116,7 +127,7 @@ impl Store {
                 .max_connections(options.max_connections.max(1))
                 .acquire_timeout(options.acquire_timeout)
                 .test_before_acquire(false)
-                .connect_lazy_with(base.read_only(true));
+                .connect_lazy_with(base.read_only(true).pragma("cache_size", READER_CACHE));
             Pools::Sqlite { read, writer }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // The default `plan_cache_mode` (`auto`): statements are prepared once per

@@ -6,7 +6,7 @@ use casebook_domain::survey::{Grouping, MonthSatisfaction, Tally};
 
 use crate::db::Db;
 use crate::error::StoreResult;
-use crate::surveys::SurveyFilter;
+use crate::surveys::{SurveyFilter, team_condition};
 
 /// One group's key, label and sums.
 pub type GroupTally = (Option<String>, Option<String>, Tally);
@@ -70,16 +70,19 @@ pub async fn tallies(
          WHERE s.status <> 'skipped' AND ($1 IS NULL OR s.sent_on >= $1)
            AND ($2 IS NULL OR s.sent_on <= $2) AND ($3 IS NULL OR s.organization_id = $3)
            AND ($4 IS NULL OR s.product_id = $4) AND ($5 IS NULL OR s.engineer_id = $5)
+           AND {team}
          GROUP BY {key} ORDER BY {key} LIMIT 1000",
         sum("CASE WHEN s.status = 'answered' THEN 1 ELSE 0 END"),
         sum("s.resolution_score"),
         sum("s.speed_score"),
         sum("s.engineer_score"),
+        team = team_condition(6),
     );
     let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(filter.from.as_deref()).bind(filter.to.as_deref())
         .bind(filter.organization.map(|i| i.get())).bind(filter.product.map(|i| i.get()))
-        .bind(filter.engineer.map(|i| i.get())).fetch_all(c).await)?;
+        .bind(filter.engineer.map(|i| i.get())).bind(filter.team.as_deref())
+        .fetch_all(c).await)?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -99,16 +102,21 @@ pub async fn tallies(
 /// Answers and their mean resolution score per month of answering (`YYYY-MM`), oldest first,
 /// filtered by the day answered: the dashboard's satisfaction trend.
 pub async fn monthly(db: &mut Db, filter: &SurveyFilter) -> StoreResult<Vec<MonthSatisfaction>> {
-    let rows: Vec<(String, i64, i64)> = on_db!(db, c => sqlx::query_as(
-        "SELECT SUBSTR(answered_on, 1, 7) AS month, CAST(COUNT(*) AS BIGINT),
-                CAST(COALESCE(SUM(resolution_score), 0) AS BIGINT)
-         FROM surveys WHERE status = 'answered' AND ($1 IS NULL OR answered_on >= $1)
-           AND ($2 IS NULL OR answered_on <= $2) AND ($3 IS NULL OR organization_id = $3)
-           AND ($4 IS NULL OR product_id = $4) AND ($5 IS NULL OR engineer_id = $5)
-         GROUP BY SUBSTR(answered_on, 1, 7) ORDER BY month LIMIT 1200").persistent(false)
+    let sql = format!(
+        "SELECT SUBSTR(s.answered_on, 1, 7) AS month, CAST(COUNT(*) AS BIGINT),
+                CAST(COALESCE(SUM(s.resolution_score), 0) AS BIGINT)
+         FROM surveys s WHERE s.status = 'answered' AND ($1 IS NULL OR s.answered_on >= $1)
+           AND ($2 IS NULL OR s.answered_on <= $2) AND ($3 IS NULL OR s.organization_id = $3)
+           AND ($4 IS NULL OR s.product_id = $4) AND ($5 IS NULL OR s.engineer_id = $5)
+           AND {}
+         GROUP BY SUBSTR(s.answered_on, 1, 7) ORDER BY month LIMIT 1200",
+        team_condition(6)
+    );
+    let rows: Vec<(String, i64, i64)> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(filter.from.as_deref()).bind(filter.to.as_deref())
         .bind(filter.organization.map(|i| i.get())).bind(filter.product.map(|i| i.get()))
-        .bind(filter.engineer.map(|i| i.get())).fetch_all(c).await)?;
+        .bind(filter.engineer.map(|i| i.get())).bind(filter.team.as_deref())
+        .fetch_all(c).await)?;
     Ok(rows
         .into_iter()
         .map(|(month, answers, sum)| MonthSatisfaction::of(month, answers, sum))

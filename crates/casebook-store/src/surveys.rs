@@ -326,26 +326,59 @@ pub struct SurveyFilter {
     pub product: Option<ProductId>,
     /// Cases owned by one engineer at closure.
     pub engineer: Option<UserId>,
+    /// Cases owned at closure by a member of this team (as the team is now).
+    pub team: Option<String>,
 }
 
-/// Answered surveys, newest answer first (by id), keyset-paginated: the list exports read.
+/// The condition on the team of a survey's engineer (`surveys s`), the team bound as `$n`.
+pub(crate) fn team_condition(n: u8) -> String {
+    format!("(${n} IS NULL OR s.engineer_id IN (SELECT t.id FROM users t WHERE t.team = ${n}))")
+}
+
+/// Answered surveys with an id below `before`, newest first, at most `limit`.
+async fn answer_rows(
+    db: &mut Db,
+    filter: &SurveyFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<Row>> {
+    let sql = format!(
+        "{SELECT} WHERE s.status = 'answered' AND ($1 IS NULL OR s.answered_on >= $1)
+           AND ($2 IS NULL OR s.answered_on <= $2) AND ($3 IS NULL OR s.organization_id = $3)
+           AND ($4 IS NULL OR s.product_id = $4) AND ($5 IS NULL OR s.engineer_id = $5)
+           AND ($6 IS NULL OR s.id < $6) AND {}
+         ORDER BY s.id DESC LIMIT $7",
+        team_condition(8)
+    );
+    Ok(on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
+        .bind(filter.from.as_deref()).bind(filter.to.as_deref())
+        .bind(filter.organization.map(|i| i.get())).bind(filter.product.map(|i| i.get()))
+        .bind(filter.engineer.map(|i| i.get())).bind(before).bind(limit)
+        .bind(filter.team.as_deref()).fetch_all(c).await)?)
+}
+
+/// Answered surveys, newest answer first (by id), keyset-paginated: the staff's list.
 pub async fn answers(
     db: &mut Db,
     filter: &SurveyFilter,
     page: &PageRequest,
 ) -> StoreResult<Page<Survey>> {
     let before: Option<i64> = page.key()?;
-    let sql = format!(
-        "{SELECT} WHERE s.status = 'answered' AND ($1 IS NULL OR s.answered_on >= $1)
-           AND ($2 IS NULL OR s.answered_on <= $2) AND ($3 IS NULL OR s.organization_id = $3)
-           AND ($4 IS NULL OR s.product_id = $4) AND ($5 IS NULL OR s.engineer_id = $5)
-           AND ($6 IS NULL OR s.id < $6)
-         ORDER BY s.id DESC LIMIT $7"
-    );
-    let rows: Vec<Row> = on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
-        .bind(filter.from.as_deref()).bind(filter.to.as_deref())
-        .bind(filter.organization.map(|i| i.get())).bind(filter.product.map(|i| i.get()))
-        .bind(filter.engineer.map(|i| i.get())).bind(before).bind(page.fetch_limit())
-        .fetch_all(c).await)?;
+    let rows = answer_rows(db, filter, before, page.fetch_limit()).await?;
     Page::from_rows(rows, page, |r| r.id).try_map(|r| r.stored().map(|s| s.survey))
+}
+
+/// Answered surveys with an id below `before`, newest first, at most `limit`: the batches an
+/// export reads.
+pub async fn answers_before(
+    db: &mut Db,
+    filter: &SurveyFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<Survey>> {
+    answer_rows(db, filter, before, limit)
+        .await?
+        .into_iter()
+        .map(|r| r.stored().map(|s| s.survey))
+        .collect()
 }

@@ -62,6 +62,8 @@ pub enum Cell {
     Minutes(i64),
     /// A percentage with one decimal.
     Percent(f64),
+    /// A mean score (a survey's 1 to 5) with two decimals.
+    Score(f64),
     /// No figure (a percentage of nothing).
     Empty,
 }
@@ -72,7 +74,7 @@ impl Cell {
         match *self {
             Cell::Count(n) => Some(n as f64),
             Cell::Minutes(m) => Some(m as f64 / 60.0),
-            Cell::Percent(p) => Some(p),
+            Cell::Percent(p) | Cell::Score(p) => Some(p),
             Cell::Label(_) | Cell::Empty => None,
         }
     }
@@ -161,6 +163,7 @@ impl Table {
                             Cell::Count(n) => n.to_string(),
                             Cell::Minutes(m) => crate::work::hours_text(*m),
                             Cell::Percent(p) => format!("{p:.1}%"),
+                            Cell::Score(s) => format!("{s:.2}"),
                             Cell::Empty => "–".to_owned(),
                         },
                         value: cell.value(),
@@ -183,12 +186,16 @@ mod tests {
             ChartKind::StackedBar,
             &[Label::term("dashboard-col-month")],
             &[Label::term("dashboard-col-met")],
-            &[Label::term("dashboard-col-attainment")],
+            &[
+                Label::term("dashboard-col-attainment"),
+                Label::term("dashboard-col-mean-score"),
+            ],
         );
         t.rows.push(vec![
             Cell::Label(Label::text("2026-11")),
             Cell::Minutes(90),
             Cell::Percent(66.666),
+            Cell::Score(3.5),
         ]);
         let (caption, headings, rows) = t.shown(&|k| format!("<{k}>"));
         assert_eq!(caption, "<dashboard-chart-sla-attainment>");
@@ -199,6 +206,7 @@ mod tests {
             ("1.5", Some(1.5))
         );
         assert_eq!(rows[0][2].text, "66.7%");
+        assert_eq!((rows[0][3].text.as_str(), rows[0][3].value), ("3.50", Some(3.5)));
         assert_eq!(t.label_columns(), 1);
         assert!(t.columns[1].plotted && !t.columns[2].plotted);
     }

@@ -1,4 +1,4 @@
-# The managers' dashboard: backlog over time, SLA attainment, response and resolution times, volumes, time at each tier, workload.
+# The managers' dashboard: backlog over time, SLA attainment, response and resolution times, volumes, time at each tier, workload, satisfaction; each table downloadable.
 nav-dashboard = Dashboard
 dashboard-title = Dashboard
 dashboard-period = Period: { $from } to { $to }
@@ -47,3 +47,7 @@ dashboard-col-total = Total (hours)
 dashboard-col-engineer = Engineer
 dashboard-col-open-cases = Open cases
 dashboard-col-hours-worked = Hours recorded
+dashboard-chart-satisfaction = Customer satisfaction (by month answered)
+dashboard-col-mean-score = Mean resolution score (1–5)
+dashboard-col-answers = Answers
+dashboard-export = Download this table:

@@ -1,4 +1,4 @@
-# Exports (issue 23): the column headers of the case and time-sheet exports, and the console's
+# Exports (issue 23): the column headers of the case, time-sheet and survey-answer exports, and the console's download links.
 # download links.
 export-case-number = Case
 export-title = Title
@@ -45,3 +45,16 @@ export-format-csv = CSV (UTF-8)
 export-format-gb18030 = CSV (GB18030, older Excel in Chinese)
 export-cases = Download cases
 export-work = Download time sheet
+export-engineer = Engineer
+export-recipient = Sent to
+export-sent = Sent ({ $zone })
+export-answered = Answered ({ $zone })
+export-answered-via = Answered via
+export-score-resolution = Resolution score
+export-score-speed = Speed score
+export-score-engineer = Engineer score
+export-comment = Comment
+export-negative = Negative
+export-surveys = Download survey answers
+export-answered-from = Answered from
+export-answered-to = Answered until

@@ -1,4 +1,4 @@
-# 管理看板：积压趋势、SLA 达成率、响应与解决时长、来单量、各层级用时、工程师工作量。
+# 管理看板：积压趋势、SLA 达成率、响应与解决时长、来单量、各层级用时、工程师工作量、满意度趋势；每张表可下载。
 nav-dashboard = 管理看板
 dashboard-title = 管理看板
 dashboard-period = 统计期间：{ $from } 至 { $to }
@@ -47,3 +47,7 @@ dashboard-col-total = 合计（小时）
 dashboard-col-engineer = 工程师
 dashboard-col-open-cases = 未结问题单
 dashboard-col-hours-worked = 工时（小时）
+dashboard-chart-satisfaction = 客户满意度趋势（按答复月份）
+dashboard-col-mean-score = 平均解决满意度（1–5 分）
+dashboard-col-answers = 答复数
+dashboard-export = 下载此表：

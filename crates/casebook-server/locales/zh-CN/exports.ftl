@@ -1,4 +1,4 @@
-# 导出（issue 23）：问题记录与工时表导出的列名，以及控制台的下载链接。
+# 导出（issue 23）：问题记录、工时表与满意度调查答复导出的列名，以及控制台的下载链接。
 export-case-number = 问题编号
 export-title = 标题
 export-customer-number = 客户号
@@ -44,3 +44,16 @@ export-format-csv = CSV（UTF-8）
 export-format-gb18030 = CSV（GB18030，适合旧版中文 Excel）
 export-cases = 下载问题记录
 export-work = 下载工时表
+export-engineer = 工程师
+export-recipient = 调查发送至
+export-sent = 发送时间（{ $zone }）
+export-answered = 答复时间（{ $zone }）
+export-answered-via = 答复方式
+export-score-resolution = 解决满意度
+export-score-speed = 速度满意度
+export-score-engineer = 工程师满意度
+export-comment = 意见
+export-negative = 负面意见
+export-surveys = 下载调查答复
+export-answered-from = 答复日期自
+export-answered-to = 答复日期至

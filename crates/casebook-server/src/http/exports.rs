@@ -1,6 +1,7 @@
-//! Handlers of exports (staff): cases with their SLA results (`/exports/cases`) and work
-//! entries (`/exports/work`) as CSV (UTF-8 with BOM, or GB18030) or XLSX, streamed while the
-//! rows are read.
+//! Handlers of exports (staff): cases with their SLA results (`/exports/cases`), work entries
+//! (`/exports/work`), survey answers (`/exports/survey-answers`) and the managers' dashboard's
+//! tables (`/exports/dashboard`) as CSV (UTF-8 with BOM, or GB18030) or XLSX, streamed while
+//! the rows are read.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -13,7 +14,11 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiQuery, Auth};
 use crate::actions::ActionError;
-use crate::actions::reporting::exports::{self, CaseExport, Days, Format, WorkExport};
+use crate::actions::reporting::dashboard::DashboardQuery;
+use crate::actions::reporting::exports::{
+    self, CaseExport, ChartExport, Days, Format, SurveyExport, WorkExport,
+};
+use crate::actions::surveys::results::SurveyQuery;
 use crate::app::AppState;
 use crate::edge::lang_of;
 use crate::edge::queries::CaseQuery;
@@ -23,6 +28,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(export_cases))
         .routes(routes!(export_work))
+        .routes(routes!(export_survey_answers))
+        .routes(routes!(export_dashboard))
 }
 
 /// Filters of a case export: the case list's, and the days the cases were opened.
@@ -90,6 +97,62 @@ pub struct WorkExportQuery {
     /// Only billable (`true`) or only other (`false`) time.
     billable: Option<bool>,
     /// The headers' language, `zh-CN` or `en` (default: the caller's, else Chinese).
+    lang: Option<String>,
+}
+
+/// Filters of a survey-answer export: the survey results page's.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SurveyExportQuery {
+    /// `csv` (UTF-8 with a byte-order mark, the default), `csv-gb18030` or `xlsx`.
+    format: Option<String>,
+    /// Answered from this day, `YYYY-MM-DD` (the desk's day, inclusive).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    from: Option<String>,
+    /// Answered up to this day (inclusive).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    to: Option<String>,
+    /// One organisation's cases.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    organization_id: Option<OrganizationId>,
+    /// One product's cases.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    product_id: Option<ProductId>,
+    /// One engineer's cases (the owner at closure).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    engineer_id: Option<UserId>,
+    /// The headers' language, `zh-CN` or `en` (default: the caller's, else Chinese).
+    lang: Option<String>,
+}
+
+/// One table of the dashboard and the dashboard's filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChartExportQuery {
+    /// The table's id as `GET /dashboard` names it, e.g. `sla_attainment`.
+    #[param(max_length = 100)]
+    chart: String,
+    /// `csv` (UTF-8 with a byte-order mark, the default), `csv-gb18030` or `xlsx`.
+    format: Option<String>,
+    /// The first day, `YYYY-MM-DD` (default: six months before `to`).
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    from: Option<String>,
+    /// The last day (default: today). At most 366 days after `from`.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    to: Option<String>,
+    /// One organisation's cases.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    organization: Option<OrganizationId>,
+    /// One product's cases.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    product: Option<ProductId>,
+    /// Cases whose owner is in this team.
+    #[param(max_length = 100)]
+    team: Option<String>,
+    /// The language of the headers and words, `zh-CN` or `en` (default: the caller's, else
+    /// Chinese).
     lang: Option<String>,
 }
 
@@ -199,5 +262,70 @@ async fn export_work(
         lang: lang_of(q.lang.as_deref(), &who)?,
     };
     let table = exports::work(&app, &who, export).await?;
+    Ok(crate::edge::export::response(table, format, &stamp(&app))?)
+}
+
+/// Export answered surveys, newest first (staff): case, organisation, engineer, recipient, when
+/// sent and answered (the desk's time zone), how, the three scores, the comment and whether it
+/// was read as negative. Streamed like the case export; a comment starting with a formula
+/// character is written as text.
+#[utoipa::path(get, path = "/exports/survey-answers", tag = "reports", params(SurveyExportQuery),
+    responses(
+        (status = 200, description = "the answers as a file (`Content-Disposition: attachment`)",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn export_survey_answers(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<SurveyExportQuery>,
+) -> ApiResult<Response> {
+    let format = format_of(q.format.as_deref())?;
+    let period = days(q.from.as_deref(), q.to.as_deref())?;
+    let export = SurveyExport {
+        query: SurveyQuery {
+            from: period.from,
+            to: period.to,
+            organization: q.organization_id,
+            product: q.product_id,
+            engineer: q.engineer_id,
+        },
+        format,
+        lang: lang_of(q.lang.as_deref(), &who)?,
+    };
+    let table = exports::survey_answers(&app, &who, export).await?;
+    Ok(crate::edge::export::response(table, format, &stamp(&app))?)
+}
+
+/// Export one table of the managers' dashboard for its filters (managers and administrators):
+/// the rows `GET /dashboard` gives, words in the chosen language, counts as whole numbers, times
+/// as hours with two decimals, percentages with one and mean scores with two. Refused (422): an
+/// unknown table, and the dashboard's refusals.
+#[utoipa::path(get, path = "/exports/dashboard", tag = "reports", params(ChartExportQuery),
+    responses(
+        (status = 200, description = "the table as a file (`Content-Disposition: attachment`)",
+            content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn export_dashboard(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<ChartExportQuery>,
+) -> ApiResult<Response> {
+    let format = format_of(q.format.as_deref())?;
+    let period = days(q.from.as_deref(), q.to.as_deref())?;
+    let export = ChartExport {
+        chart: q.chart,
+        query: DashboardQuery {
+            from: period.from,
+            to: period.to,
+            organization: q.organization,
+            product: q.product,
+            team: q.team,
+        },
+        format,
+        lang: lang_of(q.lang.as_deref(), &who)?,
+    };
+    let table = exports::dashboard_chart(&app, &who, export).await?;
     Ok(crate::edge::export::response(table, format, &stamp(&app))?)
 }

@@ -35,7 +35,7 @@ fn table() -> Table {
         .map(|p| vec![Cell::Text((*p).to_owned()), Cell::Integer(-5)])
         .collect();
     Table {
-        name: "payloads",
+        name: "payloads".into(),
         headers: vec!["=text".into(), "number".into()],
         batches: futures_util::stream::iter([Ok(rows)]).boxed(),
     }

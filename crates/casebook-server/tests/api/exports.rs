@@ -33,7 +33,7 @@ pub const TITLE_PAYLOADS: [&str; 6] = [
 ];
 
 /// Downloads an export; returns the status, the content type and the bytes.
-async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+pub(crate) async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
     let response = t
         .client
         .get(t.url(path))
@@ -51,7 +51,7 @@ async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, String, 
 }
 
 /// The records of a UTF-8 CSV export (after its BOM), header first.
-fn records(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn records(bytes: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(bytes).expect("UTF-8");
     let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
     csv::ReaderBuilder::new()

@@ -49,7 +49,7 @@ async fn spawn(backend: TestBackend, port: Option<u16>) -> (TestApp, Arc<ManualC
 }
 
 /// Sets the fatigue window to 0 days through the API: (status, the answer, the edit sent).
-async fn without_fatigue(t: &TestApp) -> (StatusCode, Value, Value) {
+pub(crate) async fn without_fatigue(t: &TestApp) -> (StatusCode, Value, Value) {
     let (_, mut edit) = t.get(&t.admin, "/api/v1/survey-settings").await;
     edit["fatigue_days"] = json!(0);
     let (status, saved) = t
@@ -507,7 +507,7 @@ async fn bad_answers_are_refused_and_change_nothing(backend: TestBackend) {
     assert_eq!(surveys["follow_ups"], json!([]));
 }
 
-async fn answer_as(t: &TestApp, token: &str, number: &str, body: Value) {
+pub(crate) async fn answer_as(t: &TestApp, token: &str, number: &str, body: Value) {
     let survey = case_surveys(t, number).await["surveys"][0].clone();
     let path = format!("/api/v1/surveys/{}/answer", survey["id"]);
     let (status, answered) = t.post(token, &path, body).await;

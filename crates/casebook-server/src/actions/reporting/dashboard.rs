@@ -1,10 +1,11 @@
 //! The managers' dashboard (managers and administrators): its filters checked, then one small
 //! function per chart, each returning a plain [`Table`] that the console draws, the API returns
-//! and exports write. Adding a chart is a function in `cases`, `clocks` or a new module here and
-//! one line in [`build`].
+//! and exports write. Adding a chart is a function in `cases`, `clocks`, `satisfaction` or a new
+//! module here and one line in [`build`].
 
 mod cases;
 mod clocks;
+mod satisfaction;
 
 use casebook_domain::Timestamp;
 use casebook_domain::ids::{OrganizationId, ProductId};
@@ -174,6 +175,7 @@ pub async fn build(app: &App, filters: &Filters, now: Timestamp) -> ActionResult
     charts.extend(cases::volumes(&mut r).await?);
     charts.push(clocks::time_at_tier(&mut r).await?);
     charts.extend(cases::workload(&mut r).await?);
+    charts.push(satisfaction::satisfaction(&mut r).await?);
     Ok(Dashboard {
         from: filters.period.from(),
         to: filters.period.to(),

@@ -1,11 +1,14 @@
-//! Exports (issue 23): cases with their SLA results and work entries (a time sheet), for the
-//! filters the console's case list and time sheet use, as a [`Table`] streamed batch by batch
+//! Exports (issue 23): cases with their SLA results, work entries (a time sheet) and survey
+//! answers, for the filters the console's case list, time sheet and survey results use, and
+//! each table of the managers' dashboard, as a [`Table`] streamed batch by batch
 //! (`edge::export` writes it as CSV or XLSX). Staff only. Every export is audited: an
 //! `export.<table>` entry with the format and filters before the first row is read, and an
 //! `export.<table>.done` entry with the number of rows once the last batch was read (a client
 //! that goes away before leaves only the first).
 
 mod case_rows;
+mod chart_rows;
+mod survey_rows;
 pub mod table;
 mod work_rows;
 
@@ -17,6 +20,8 @@ use casebook_store::exports::{Period, WorkExportFilter};
 use casebook_store::{AuditEntry, contracts, organizations, products, users};
 use serde::Serialize;
 
+use crate::actions::reporting::dashboard::{self, DashboardQuery};
+use crate::actions::surveys::results::SurveyQuery;
 use crate::actions::{ActionError, ActionResult};
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -141,6 +146,30 @@ pub struct WorkExport {
     pub lang: Lang,
 }
 
+/// What a survey-answer export holds.
+#[derive(Debug, Clone)]
+pub struct SurveyExport {
+    /// The survey results page's filters (the day answered).
+    pub query: SurveyQuery,
+    /// The file format.
+    pub format: Format,
+    /// The language of the headers.
+    pub lang: Lang,
+}
+
+/// What an export of one dashboard table holds.
+#[derive(Debug, Clone)]
+pub struct ChartExport {
+    /// The table's id, e.g. `sla_attainment`.
+    pub chart: String,
+    /// The dashboard's filters.
+    pub query: DashboardQuery,
+    /// The file format.
+    pub format: Format,
+    /// The language of the headers and words.
+    pub lang: Lang,
+}
+
 /// The filters as the audit log keeps them.
 #[derive(Debug, Serialize)]
 struct Audited {
@@ -162,7 +191,9 @@ async fn audit_start(
 > {
     let (action, done): (&'static str, &'static str) = match table {
         "cases" => ("export.cases", "export.cases.done"),
-        _ => ("export.work", "export.work.done"),
+        "work" => ("export.work", "export.work.done"),
+        "survey_answers" => ("export.survey_answers", "export.survey_answers.done"),
+        _ => ("export.dashboard", "export.dashboard.done"),
     };
     let id = format!("{}-{:08x}", table, rand::random::<u32>());
     let mut db = app.store.write().await?;
@@ -314,4 +345,68 @@ pub async fn work(app: &AppState, who: &Principal, export: WorkExport) -> Action
     });
     let finish = audit_start(app, who, "work", export.format, filters).await?;
     Ok(work_rows::table(app.clone(), filter, export.lang, finish))
+}
+
+/// Answered surveys with their scores and comments, newest first (staff), for the survey
+/// results page's filters.
+pub async fn survey_answers(
+    app: &AppState,
+    who: &Principal,
+    export: SurveyExport,
+) -> ActionResult<Table> {
+    require(who, Permission::WorkCases)?;
+    let filter = export.query.filter()?;
+    let mut errors = Vec::new();
+    check_refs(
+        app,
+        filter.organization,
+        filter.product,
+        filter.engineer.map(|u| (u, "engineer")),
+        None,
+        &mut errors,
+    )
+    .await?;
+    if !errors.is_empty() {
+        return Err(ActionError::Validation(errors));
+    }
+    let filters = serde_json::json!({
+        "from": filter.from,
+        "to": filter.to,
+        "organization": filter.organization.map(|o| o.get()),
+        "product": filter.product.map(|p| p.get()),
+        "engineer": filter.engineer.map(|u| u.get()),
+    });
+    let finish = audit_start(app, who, "survey_answers", export.format, filters).await?;
+    Ok(survey_rows::table(app.clone(), filter, export.lang, finish))
+}
+
+/// One table of the managers' dashboard for its filters (managers and administrators): the
+/// rows the dashboard shows.
+pub async fn dashboard_chart(
+    app: &AppState,
+    who: &Principal,
+    export: ChartExport,
+) -> ActionResult<Table> {
+    require(who, Permission::ReadReports)?;
+    let now = app.clock.now();
+    let filters = dashboard::filters(app, &export.query, now).await?;
+    let built = dashboard::build(app, &filters, now).await?;
+    let Some(chart) = built.charts.iter().find(|c| c.id == export.chart) else {
+        let known: Vec<&str> = built.charts.iter().map(|c| c.id.as_str()).collect();
+        return Err(ActionError::field(
+            "chart",
+            "unknown",
+            format!("no such table; the dashboard has {}", known.join(", ")),
+        ));
+    };
+    let audited = serde_json::json!({
+        "chart": chart.id,
+        "from": filters.period.from().to_string(),
+        "to": filters.period.to().to_string(),
+        "organization": filters.organization.map(|o| o.get()),
+        "product": filters.product.map(|p| p.get()),
+        "team": filters.team,
+    });
+    let finish = audit_start(app, who, "dashboard", export.format, audited).await?;
+    Ok(chart_rows::table(chart, export.lang, finish))
 }

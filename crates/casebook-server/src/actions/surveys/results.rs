@@ -33,7 +33,7 @@ pub struct SurveyQuery {
 
 impl SurveyQuery {
     /// The store's filter; a last day before the first is refused.
-    fn filter(&self) -> ActionResult<SurveyFilter> {
+    pub(crate) fn filter(&self) -> ActionResult<SurveyFilter> {
         if let (Some(from), Some(to)) = (self.from, self.to)
             && to < from
         {
@@ -49,6 +49,7 @@ impl SurveyQuery {
             organization: self.organization,
             product: self.product,
             engineer: self.engineer,
+            team: None,
         })
     }
 }

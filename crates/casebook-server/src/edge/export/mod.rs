@@ -53,7 +53,7 @@ fn xlsx_body(table: Table) -> Body {
     } = table;
     let writer_chunks = chunks.clone();
     let writer = tokio::task::spawn_blocking(move || {
-        workbook::write(name, &headers, received, writer_chunks)
+        workbook::write(&name, &headers, received, writer_chunks)
     });
     tokio::spawn(async move {
         let mut complete = true;

@@ -1,5 +1,6 @@
 //! The console's satisfaction pages: the results (`/console/surveys`) per engineer, team,
 //! organisation, product or month with the response rate beside each and the monthly trend;
+//! a download of the answers one by one (CSV or XLSX);
 //! the follow-ups of unhappy answers (`/console/surveys/follow-ups`), each completed with a
 //! note; and the admins' survey settings (`/console/surveys/settings`, in `survey_settings.rs`).
 
@@ -45,6 +46,8 @@ struct ResultsPage {
     figures: Vec<Figures>,
     months: Vec<MonthSatisfaction>,
     is_admin: bool,
+    /// The formats of the answers' download.
+    export_formats: [(&'static str, &'static str); 3],
 }
 
 impl ResultsPage {
@@ -118,6 +121,7 @@ async fn show(
         to: query.to.map(|d| d.to_string()).unwrap_or_default(),
         figures,
         months,
+        export_formats: super::export_form::FORMATS,
     }))
 }
 

@@ -174,6 +174,23 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             // Staff only: customers are refused (403) whichever organisation they name.
             false,
         ),
+        "GET /api/v1/exports/survey-answers" => call(
+            M::GET,
+            format!("/api/v1/exports/survey-answers?organization_id={}", o.org),
+            None,
+            // Staff only: customers are refused (403) whichever organisation they name.
+            false,
+        ),
+        "GET /api/v1/exports/dashboard" => call(
+            M::GET,
+            format!(
+                "/api/v1/exports/dashboard?chart=volume_by_channel&organization={}",
+                o.org
+            ),
+            None,
+            // Managers and administrators only, like the dashboard.
+            false,
+        ),
         "GET /api/v1/contracts/{id}/usage" => call(
             M::GET,
             format!("/api/v1/contracts/{}/usage", o.contract),

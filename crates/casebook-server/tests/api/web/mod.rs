@@ -30,6 +30,7 @@ mod portal;
 mod previews;
 mod profile_pages;
 mod public_kb;
+mod report_exports;
 mod queue_pages;
 mod search_pages;
 mod sessions;

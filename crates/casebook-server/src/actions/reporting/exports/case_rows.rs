@@ -108,7 +108,7 @@ where
         async move { batch(&app, scope, &filter, period, before, now).await }
     };
     Table {
-        name: "cases",
+        name: "cases".into(),
         headers,
         batches: keyset(read, finish),
     }

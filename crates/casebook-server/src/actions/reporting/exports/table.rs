@@ -63,7 +63,7 @@ pub type Batches = BoxStream<'static, ActionResult<Vec<Row>>>;
 /// A table to export.
 pub struct Table {
     /// The stem of the file name and the worksheet's name, e.g. `cases`.
-    pub name: &'static str,
+    pub name: String,
     /// The column headers, in the reader's language.
     pub headers: Vec<String>,
     /// The rows, batch by batch.

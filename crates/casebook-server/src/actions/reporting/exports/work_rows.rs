@@ -61,7 +61,7 @@ where
         }
     };
     Table {
-        name: "work",
+        name: "work".into(),
         headers,
         batches: keyset(read, finish),
     }
