@@ -95,7 +95,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
-/// Query parameters, with unknown or malformed ones refused (400).
+/// Query parameters, with unknown or malformed ones refused (400) and a value holding a NUL
+/// character refused (422 naming the parameter): no text column of PostgreSQL can hold one, so
+/// it could never match and would fail in the database.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
 
@@ -104,6 +106,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if query.contains("%00") {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(query).unwrap_or_default();
+            if let Some((name, _)) = pairs.iter().find(|(_, v)| v.contains('\0')) {
+                return Err(ActionError::field(
+                    name,
+                    "invalid",
+                    "a query value cannot hold a NUL character",
+                )
+                .into());
+            }
+        }
         serde_urlencoded::from_str(query)
             .map(ApiQuery)
             .map_err(|e| ApiError::BadRequest {

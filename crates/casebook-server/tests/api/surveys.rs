@@ -1,7 +1,8 @@
 //! Satisfaction surveys on closure, on SQLite and PostgreSQL: closing a case sends the survey
 //! mail through a real SMTP server on loopback; answering through its link with a score of 1
 //! opens a follow-up for the contract's service manager, due at the end of the next business
-//! day, with a notification and a mail, and is reminded once when overdue; the link works once; the fatigue rule and a call-home
+//! day, with a notification and a mail, and is escalated once when overdue (the service manager
+//! and every manager, in the app and by mail); the link works once; the fatigue rule and a call-home
 //! case without a contact skip the survey with their reason; bad answers change nothing; the
 //! results, the answers' list and the monthly trend count exactly.
 
@@ -261,7 +262,9 @@ async fn closing_sends_the_survey_and_a_score_of_one_opens_a_follow_up(backend: 
     let surveys = case_surveys(&t, &number).await;
     assert_eq!(surveys["surveys"][0]["resolution"], 1, "unchanged");
 
-    // Still open after its due time, it is reminded once.
+    // Still open after its due time, it is escalated once: the service manager and every
+    // other manager are told, in the app and by mail.
+    crate::web::user_with_password(&t, "head@vendor.test", "龚主管", "manager", None).await;
     _clock.advance(SignedDuration::from_hours(24 * 2));
     let reminded = casebook_server::actions::surveys::follow_ups::remind_overdue(&t.app, 200);
     assert_eq!(reminded.await.unwrap(), 1);
@@ -276,6 +279,21 @@ async fn closing_sends_the_survey_and_a_score_of_one_opens_a_follow_up(backend: 
         .collect();
     assert_eq!(overdue.len(), 1, "{notes}");
     assert!(overdue[0]["title"].as_str().unwrap().contains(&number));
+    let mut told: Vec<String> = outbox(&t, "survey_follow_up_overdue")
+        .await
+        .into_iter()
+        .map(|(to, subject)| {
+            assert!(subject.contains("逾期") && subject.contains(&number), "{subject}");
+            to
+        })
+        .collect();
+    told.sort();
+    assert_eq!(told, ["head@vendor.test", "manager@vendor.test"]);
+    delivery::send_due(&t.app, 100).await.unwrap();
+    let escalated = received(&sink, "满意度回访已逾期");
+    assert_eq!(escalated.len(), 2, "both mails were sent");
+    let text = escalated[0].body_text(0).unwrap().to_string();
+    assert!(text.contains("负责人：") && text.contains(&number), "{text}");
 
     // The manager completes the follow-up with a note, once.
     let path = format!("/api/v1/survey-follow-ups/{}/complete", follow_up["id"]);

@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 15] = [
+pub const KINDS: [MailKind; 16] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
@@ -76,6 +76,10 @@ pub const KINDS: [MailKind; 15] = [
     },
     MailKind {
         kind: "survey_follow_up",
+        audience: "staff",
+    },
+    MailKind {
+        kind: "survey_follow_up_overdue",
         audience: "staff",
     },
     MailKind {
@@ -125,6 +129,7 @@ builtin_texts!(
     "article_alert",
     "survey_request",
     "survey_follow_up",
+    "survey_follow_up_overdue",
     "sla_warning",
     "sla_breach",
     "sla_escalation",
@@ -446,10 +451,11 @@ pub fn sample(kind: &str, lang: Lang) -> Value {
             "url": "https://support.example.com/surveys/example",
             "expires_at": "2026-12-14 10:00 +08:00",
             "question": pick("问题的解决结果您是否满意？", "How satisfied are you with the resolution of your problem?")}}),
-        "survey_follow_up" => json!({"follow_up": {
+        "survey_follow_up" | "survey_follow_up_overdue" => json!({"follow_up": {
             "reason": lang.t("survey-reason-low_score"), "score": 1,
             "comment": pick("问题没解决", "Not solved"), "due_at": "2026-12-01 17:00 +08:00",
-            "url": "https://support.example.com/console/surveys/follow-ups"}}),
+            "url": "https://support.example.com/console/surveys/follow-ups",
+            "manager": pick("周经理", "Zhou Li")}}),
         k if k.starts_with("sla_") => json!({"sla": {
             "metric": lang.t("metric-initial_response"), "percent": 75,
             "due_at": "2026-11-30 10:00 +08:00"}}),

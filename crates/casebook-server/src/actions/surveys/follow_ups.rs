@@ -5,7 +5,8 @@
 //! are told, and every manager and administrator sees it. Whoever is told gets an in-app
 //! notification and a mail (`survey_follow_up`) in the same transaction. The manager, or any
 //! manager or administrator, completes it with a note. One still open past its due time is
-//! reminded once (`remind_overdue`, run by the server's SLA sweep).
+//! escalated once (`remind_overdue`, run by the server's SLA sweep): its service manager (or the
+//! administrators) and every manager are told, in the app and by mail.
 
 use casebook_domain::ids::{CaseId, UserId};
 use casebook_domain::policy::Permission;
@@ -111,18 +112,45 @@ pub(crate) async fn open_in(
         None => users::staff_of(db, StaffGroup::Role(Role::Admin)).await?,
     };
     for user in &people {
-        tell(app, db, user, &follow_up, survey.case_id, now).await?;
+        tell(app, db, user, &follow_up, survey.case_id, News::Opened, now).await?;
     }
     Ok(())
 }
 
-/// The in-app notification and the mail of a new follow-up to one person.
+/// What a person is told about a follow-up: that it is new, or that it is overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum News {
+    /// A new follow-up (`survey_follow_up`).
+    Opened,
+    /// Still open past its due time (`survey_follow_up_overdue`).
+    Overdue,
+}
+
+impl News {
+    fn kind(self) -> &'static str {
+        match self {
+            News::Opened => "survey_follow_up",
+            News::Overdue => "survey_follow_up_overdue",
+        }
+    }
+
+    /// The message keys of the in-app title and body.
+    fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            News::Opened => ("survey-follow-up-title", "survey-follow-up-body"),
+            News::Overdue => ("survey-overdue-title", "survey-overdue-body"),
+        }
+    }
+}
+
+/// The in-app notification and the mail about a follow-up to one person.
 async fn tell(
     app: &App,
     db: &mut Db,
     user: &User,
     f: &FollowUp,
     case: CaseId,
+    news: News,
     now: Timestamp,
 ) -> ActionResult<()> {
     let lang = lang_of(app, db, Some(user)).await?;
@@ -135,15 +163,20 @@ async fn tell(
         ("reason", reason.clone()),
         ("due", due.clone()),
     ];
-    let key = format!("survey-follow-up:{}:{}", f.id, user.id);
+    let kind = news.kind();
+    let key = match news {
+        News::Opened => format!("survey-follow-up:{}:{}", f.id, user.id),
+        News::Overdue => format!("survey-follow-up-overdue:{}:{}", f.id, user.id),
+    };
+    let (title, body) = news.keys();
     notifications::notify(
         db,
         &NewNotification {
             user: user.id,
             case: Some(case),
-            kind: "survey_follow_up",
-            title: &lang.tn("survey-follow-up-title", &args),
-            body: &lang.tn("survey-follow-up-body", &args),
+            kind,
+            title: &lang.tn(title, &args),
+            body: &lang.tn(body, &args),
             dedupe_key: &key,
         },
         now,
@@ -156,57 +189,42 @@ async fn tell(
         "case": {"number": f.case_number, "title": f.case_title, "organization": f.organization,
                  "console_url": format!("{}/console/cases/{}", desk.public_url, f.case_number)},
         "follow_up": {"reason": reason, "score": f.resolution, "comment": f.comment,
-                      "due_at": due, "url": format!("{}/console/surveys/follow-ups", desk.public_url)},
+                      "due_at": due, "url": format!("{}/console/surveys/follow-ups", desk.public_url),
+                      "manager": f.manager.as_ref().map(|m| m.name.clone())},
     });
-    let mail = templates::render(db, "survey_follow_up", lang, &ctx).await?;
-    notifications::enqueue_mail(
-        db,
-        "survey_follow_up",
-        &user.email,
-        &mail.subject,
-        &mail.body,
-        &key,
-        now,
-    )
-    .await?;
+    let mail = templates::render(db, kind, lang, &ctx).await?;
+    notifications::enqueue_mail(db, kind, &user.email, &mail.subject, &mail.body, &key, now)
+        .await?;
     Ok(())
 }
 
-/// Tells the people of each open follow-up past its due time, once (an in-app notification
-/// `survey_follow_up_overdue`), in the transaction that claims it; returns how many.
+/// Escalates each open follow-up past its due time, once, in the transaction that claims it:
+/// its service manager (the administrators when it has none) and every manager get an in-app
+/// notification and a mail (`survey_follow_up_overdue`); returns how many were escalated.
 pub async fn remind_overdue(app: &App, limit: i64) -> ActionResult<usize> {
     let now = app.clock.now();
     let mut db = app.store.write().await?;
     let claimed = survey_follow_ups::claim_overdue(&mut db, now, limit).await?;
+    let managers = if claimed.is_empty() {
+        Vec::new()
+    } else {
+        users::staff_of(&mut db, StaffGroup::Role(Role::Manager)).await?
+    };
     for (id, case) in &claimed {
         let Some(f) = survey_follow_ups::get(&mut db, *id).await? else {
             continue;
         };
-        let people = match &f.manager {
+        let mut people: Vec<User> = match &f.manager {
             Some(m) => users::get(&mut db, m.id).await?.into_iter().collect(),
             None => users::staff_of(&mut db, StaffGroup::Role(Role::Admin)).await?,
         };
-        for user in people {
-            let lang = lang_of(app, &mut db, Some(&user)).await?;
-            let args = [
-                ("number", f.case_number.clone()),
-                ("organization", f.organization.clone()),
-                ("due", app.config.desk_time(f.due_at)),
-            ];
-            let key = format!("survey-follow-up-overdue:{id}:{}", user.id);
-            notifications::notify(
-                &mut db,
-                &NewNotification {
-                    user: user.id,
-                    case: Some(*case),
-                    kind: "survey_follow_up_overdue",
-                    title: &lang.tn("survey-overdue-title", &args),
-                    body: &lang.tn("survey-overdue-body", &args),
-                    dedupe_key: &key,
-                },
-                now,
-            )
-            .await?;
+        for m in &managers {
+            if !people.iter().any(|p| p.id == m.id) {
+                people.push(m.clone());
+            }
+        }
+        for user in &people {
+            tell(app, &mut db, user, &f, *case, News::Overdue, now).await?;
         }
     }
     db.commit().await?;
