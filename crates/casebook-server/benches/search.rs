@@ -28,15 +28,13 @@ use casebook_domain::{Category, Channel, Named, Severity, Status, Tier};
 use casebook_server::actions::{
     accounts::tokens, accounts::users, directory::organizations, directory::products,
 };
-use casebook_server::app::App;
 use casebook_server::clock::SystemClock;
-use casebook_server::config::{Config, Overrides};
 use casebook_server::policy::Principal;
 use casebook_store::articles::{self, Review};
 use casebook_store::cases::{self, CaseColumns};
-use casebook_store::testing::{TestBackend, TestDb};
+use casebook_store::testing::TestBackend;
 use casebook_store::{Store, timeline};
-use common::{backend_name, env_usize, run_on_backends};
+use common::{app_with_index, backend_name, env_usize, run_on_backends};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use served::{copy_dir, resident_by_mapping, serve, status_mb};
@@ -195,20 +193,6 @@ fn dir_mb(dir: &std::path::Path) -> f64 {
                 / 1_048_576.0
         })
         .unwrap_or(0.0)
-}
-
-async fn app_with_index(backend: TestBackend, index: &std::path::Path) -> (TestDb, Arc<App>) {
-    let db = TestDb::create(backend).await;
-    let overrides = Overrides {
-        listen: None,
-        database_url: Some(db.url.clone()),
-    };
-    let mut config =
-        Config::load(None, std::env::vars(), &overrides).expect("a valid configuration");
-    config.search.index_dir = index.to_path_buf();
-    let store = Store::open(&config.store_options()).await.unwrap();
-    let app = App::with_store(config, store, Arc::new(SystemClock));
-    (db, app)
 }
 
 /// Adds `count` generated cases (with a public reply on every third and an internal note on
@@ -408,7 +392,7 @@ async fn bench(backend: TestBackend) {
     let index_dir = std::env::var_os("CASEBOOK_BENCH_INDEX_DIR")
         .map(|d| std::path::PathBuf::from(d).join(name))
         .unwrap_or_else(|| temporary.path().to_path_buf());
-    let (db, app) = app_with_index(backend, &index_dir).await;
+    let (db, app) = app_with_index(backend, Arc::new(SystemClock), &index_dir).await;
     let system = Principal::system("bench");
     let staff = users::create(
         &app,

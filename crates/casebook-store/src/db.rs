@@ -91,11 +91,10 @@ pub struct Store {
 const WRITER_CACHE: &str = "-32000";
 
 /// The SQLite page cache of each reading connection: 8 MB. Every connection has its own cache,
-/// and the pool hands out its idle connections in turn, so a long read such as an export of a
-/// million cases (a connection per batch) fills the cache of every connection the pool holds:
-/// with 32 MB each, a server's resident memory rose by about 166 MB during the first export of
-/// 100,000 cases and stayed there. The operating system caches the file too, so a smaller
-/// cache per reader costs a copy from that cache, not a disk read (docs/benchmarks.md, Exports).
+/// and the pool hands out its idle connections in turn, so a long read such as an export warms
+/// the cache of every connection the pool holds: 16 readers at 32 MB could keep 512 MB. The
+/// operating system caches the file too, so a smaller cache per reader costs a copy from that
+/// cache, not a disk read.
 const READER_CACHE: &str = "-8000";
 
 impl Store {

@@ -350,11 +350,13 @@ async fn answer_rows(
          ORDER BY s.id DESC LIMIT $7",
         team_condition(8)
     );
-    Ok(on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
+    Ok(
+        on_db!(db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).persistent(false)
         .bind(filter.from.as_deref()).bind(filter.to.as_deref())
         .bind(filter.organization.map(|i| i.get())).bind(filter.product.map(|i| i.get()))
         .bind(filter.engineer.map(|i| i.get())).bind(before).bind(limit)
-        .bind(filter.team.as_deref()).fetch_all(c).await)?)
+        .bind(filter.team.as_deref()).fetch_all(c).await)?,
+    )
 }
 
 /// Answered surveys, newest answer first (by id), keyset-paginated: the staff's list.

@@ -206,7 +206,10 @@ mod tests {
             ("1.5", Some(1.5))
         );
         assert_eq!(rows[0][2].text, "66.7%");
-        assert_eq!((rows[0][3].text.as_str(), rows[0][3].value), ("3.50", Some(3.5)));
+        assert_eq!(
+            (rows[0][3].text.as_str(), rows[0][3].value),
+            ("3.50", Some(3.5))
+        );
         assert_eq!(t.label_columns(), 1);
         assert!(t.columns[1].plotted && !t.columns[2].plotted);
     }

@@ -22,14 +22,36 @@ pub fn env_usize(name: &str, default: usize) -> usize {
 
 /// A fresh database of `backend` and an application on it, configured as the server is
 /// (CASEBOOK_* variables tune the run). Keep the `TestDb`: dropping it removes the database.
-#[allow(dead_code)] // The search benchmark builds its own: its index needs a directory.
+#[allow(dead_code)] // Not every benchmark uses the configured index directory.
 pub async fn app_on(backend: TestBackend, clock: Arc<dyn Clock>) -> (TestDb, Arc<App>) {
+    app_configured(backend, clock, None).await
+}
+
+/// As [`app_on`], with the search index in `index`.
+#[allow(dead_code)] // Only the benchmarks that search or serve need an index of their own.
+pub async fn app_with_index(
+    backend: TestBackend,
+    clock: Arc<dyn Clock>,
+    index: &std::path::Path,
+) -> (TestDb, Arc<App>) {
+    app_configured(backend, clock, Some(index)).await
+}
+
+async fn app_configured(
+    backend: TestBackend,
+    clock: Arc<dyn Clock>,
+    index: Option<&std::path::Path>,
+) -> (TestDb, Arc<App>) {
     let db = TestDb::create(backend).await;
     let overrides = Overrides {
         listen: None,
         database_url: Some(db.url.clone()),
     };
-    let config = Config::load(None, std::env::vars(), &overrides).expect("a valid configuration");
+    let mut config =
+        Config::load(None, std::env::vars(), &overrides).expect("a valid configuration");
+    if let Some(index) = index {
+        config.search.index_dir = index.to_path_buf();
+    }
     let store = Store::open(&config.store_options()).await.unwrap();
     let app = App::with_store(config, store, clock);
     (db, app)

@@ -29,6 +29,9 @@ pub async fn serve(url: &str, index: &Path) -> (Child, String) {
         .env("CASEBOOK_LISTEN", "127.0.0.1:0")
         .env("CASEBOOK_LOG", "info")
         .env("NO_COLOR", "1")
+        // The allocator's settings pass through (e.g. `MALLOC_ARENA_MAX=2`), to see how much of
+        // a server's resident memory is kept by glibc's per-thread arenas.
+        .envs(std::env::vars().filter(|(k, _)| k.starts_with("MALLOC_")))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)

@@ -318,7 +318,10 @@ async fn a_nul_character_in_a_query_is_refused(backend: TestBackend) {
         ("/api/v1/contacts?q=%C3%96%00x&limit=3", "q"),
         ("/api/v1/cases?q=a%00", "q"),
         ("/api/v1/organizations?q=%00", "q"),
-        ("/api/v1/exports/dashboard?chart=satisfaction&team=%00", "team"),
+        (
+            "/api/v1/exports/dashboard?chart=satisfaction&team=%00",
+            "team",
+        ),
     ] {
         let (status, body) = t.get(&t.admin, path).await;
         let details = assert_error(

@@ -33,7 +33,11 @@ pub const TITLE_PAYLOADS: [&str; 6] = [
 ];
 
 /// Downloads an export; returns the status, the content type and the bytes.
-pub(crate) async fn download(t: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+pub(crate) async fn download(
+    t: &TestApp,
+    token: &str,
+    path: &str,
+) -> (StatusCode, String, Vec<u8>) {
     let response = t
         .client
         .get(t.url(path))

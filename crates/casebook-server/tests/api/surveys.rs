@@ -283,7 +283,10 @@ async fn closing_sends_the_survey_and_a_score_of_one_opens_a_follow_up(backend: 
         .await
         .into_iter()
         .map(|(to, subject)| {
-            assert!(subject.contains("逾期") && subject.contains(&number), "{subject}");
+            assert!(
+                subject.contains("逾期") && subject.contains(&number),
+                "{subject}"
+            );
             to
         })
         .collect();
@@ -293,7 +296,10 @@ async fn closing_sends_the_survey_and_a_score_of_one_opens_a_follow_up(backend: 
     let escalated = received(&sink, "满意度回访已逾期");
     assert_eq!(escalated.len(), 2, "both mails were sent");
     let text = escalated[0].body_text(0).unwrap().to_string();
-    assert!(text.contains("负责人：") && text.contains(&number), "{text}");
+    assert!(
+        text.contains("负责人：") && text.contains(&number),
+        "{text}"
+    );
 
     // The manager completes the follow-up with a note, once.
     let path = format!("/api/v1/survey-follow-ups/{}/complete", follow_up["id"]);

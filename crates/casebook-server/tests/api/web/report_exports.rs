@@ -99,9 +99,21 @@ async fn answered_on_wednesday(t: &TestApp) {
     t.advance(&b, &["in_progress", "solution_proposed", "closed"])
         .await;
     let answers = [
-        (&t.a.user_token, &one, json!({"resolution": 4, "speed": 5, "comment": COMMENTS[0]})),
-        (&t.a.user_token, &two, json!({"resolution": 3, "comment": COMMENTS[1]})),
-        (&t.b.user_token, &b, json!({"resolution": 5, "engineer": 5, "comment": COMMENTS[2]})),
+        (
+            &t.a.user_token,
+            &one,
+            json!({"resolution": 4, "speed": 5, "comment": COMMENTS[0]}),
+        ),
+        (
+            &t.a.user_token,
+            &two,
+            json!({"resolution": 3, "comment": COMMENTS[1]}),
+        ),
+        (
+            &t.b.user_token,
+            &b,
+            json!({"resolution": 5, "engineer": 5, "comment": COMMENTS[2]}),
+        ),
     ];
     for (token, number, body) in answers {
         answer_as(t, token, number, body).await;
@@ -128,9 +140,7 @@ async fn dashboard_and_survey_exports(backend: TestBackend) {
     // The trend: three answers in November, mean (4 + 3 + 5) / 3; A's two, mean 3.5; the
     // engineer's team owned all three cases, the manager's none.
     let d = dashboard(t, PERIOD).await;
-    let month = |score: f64, answers: i64| {
-        json!([[{"label": {"text": "2026-11"}}, {"score": score}, {"count": answers}]])
-    };
+    let month = |score: f64, answers: i64| json!([[{"label": {"text": "2026-11"}}, {"score": score}, {"count": answers}]]);
     assert_eq!(chart(&d, "satisfaction")["rows"], month(4.0, 3));
     assert_eq!(chart(&d, "satisfaction")["chart"], "line");
     let a = dashboard(t, &format!("{PERIOD}&organization={}", t.a.org_id)).await;
@@ -145,7 +155,12 @@ async fn dashboard_and_survey_exports(backend: TestBackend) {
         let id = c["id"].as_str().unwrap();
         let path = format!("/api/v1/exports/dashboard?chart={id}&{PERIOD}&lang=en");
         let (status, kind, bytes) = download(t, &t.manager, &path).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
         assert_eq!(kind, "text/csv; charset=utf-8");
         assert_same_table(id, c, &records(&bytes));
     }
@@ -171,19 +186,34 @@ async fn dashboard_and_survey_exports(backend: TestBackend) {
     );
 
     // The survey answers, newest first: B's, then A's two.
-    let (status, _, bytes) = download(t, &t.manager, "/api/v1/exports/survey-answers?lang=en").await;
+    let (status, _, bytes) =
+        download(t, &t.manager, "/api/v1/exports/survey-answers?lang=en").await;
     assert_eq!(status, StatusCode::OK);
     let csv = records(&bytes);
     let col = |name: &str| csv[0].iter().position(|h| h == name).unwrap();
     let (comment, score) = (col("Comment"), col("Resolution score"));
     assert_eq!(csv[0][0], "Case");
-    assert!(csv[0].contains(&"Answered (Asia/Shanghai)".to_owned()), "{:?}", csv[0]);
+    assert!(
+        csv[0].contains(&"Answered (Asia/Shanghai)".to_owned()),
+        "{:?}",
+        csv[0]
+    );
     let got: Vec<(&str, &str)> = csv[1..]
         .iter()
         .map(|r| (r[comment].as_str(), r[score].as_str()))
         .collect();
-    assert_eq!(got, [("'+1+1", "5"), ("'@SUM(1+1)", "3"), ("'=cmd|' /C calc'!A0", "4")]);
-    let path = format!("/api/v1/exports/survey-answers?organization_id={}", t.a.org_id);
+    assert_eq!(
+        got,
+        [
+            ("'+1+1", "5"),
+            ("'@SUM(1+1)", "3"),
+            ("'=cmd|' /C calc'!A0", "4")
+        ]
+    );
+    let path = format!(
+        "/api/v1/exports/survey-answers?organization_id={}",
+        t.a.org_id
+    );
     let (_, _, bytes) = download(t, &t.manager, &path).await;
     assert_eq!(records(&bytes).len(), 3, "A's two answers and the header");
     let (status, _, bytes) =
@@ -194,12 +224,23 @@ async fn dashboard_and_survey_exports(backend: TestBackend) {
     let rows: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
     assert_eq!(rows.len(), 4);
     for (row, text) in rows[1..].iter().zip(COMMENTS.iter().rev()) {
-        assert_eq!(row[comment], Data::String((*text).into()), "text, not a formula");
-        assert!(matches!(row[6], Data::DateTime(_)), "answered at: {:?}", row[6]);
+        assert_eq!(
+            row[comment],
+            Data::String((*text).into()),
+            "text, not a formula"
+        );
+        assert!(
+            matches!(row[6], Data::DateTime(_)),
+            "answered at: {:?}",
+            row[6]
+        );
     }
     assert_eq!(rows[1][score], Data::Float(5.0));
     let formulas = book.worksheet_formula("survey-answers").unwrap();
-    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formula");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formula"
+    );
 
     refusals(t).await;
     console_downloads(t).await;
@@ -224,7 +265,9 @@ async fn dashboard_and_survey_exports(backend: TestBackend) {
     assert_eq!(a_only["after"]["rows"], 2);
     let satisfaction = entries
         .iter()
-        .find(|e| e["action"] == "export.dashboard" && e["after"]["filters"]["chart"] == "satisfaction")
+        .find(|e| {
+            e["action"] == "export.dashboard" && e["after"]["filters"]["chart"] == "satisfaction"
+        })
         .expect("the satisfaction table's export");
     assert_eq!(satisfaction["after"]["filters"]["from"], "2026-11-23");
     drop(s.clock);
@@ -243,20 +286,36 @@ async fn refusals(t: &TestApp) {
     }
     let engineer = format!("engineer_id=999999&organization_id={}", t.a.org_id);
     for (path, field, code) in [
-        ("/api/v1/exports/dashboard?chart=pie_of_everything", "chart", "unknown"),
-        ("/api/v1/exports/dashboard?chart=satisfaction&team=nobody", "team", "unknown"),
+        (
+            "/api/v1/exports/dashboard?chart=pie_of_everything",
+            "chart",
+            "unknown",
+        ),
+        (
+            "/api/v1/exports/dashboard?chart=satisfaction&team=nobody",
+            "team",
+            "unknown",
+        ),
         (
             "/api/v1/exports/dashboard?chart=satisfaction&from=2026-11-25&to=2026-11-01",
             "from",
             "after_to",
         ),
-        ("/api/v1/exports/dashboard?chart=satisfaction&format=pdf", "format", "invalid"),
+        (
+            "/api/v1/exports/dashboard?chart=satisfaction&format=pdf",
+            "format",
+            "invalid",
+        ),
         (
             "/api/v1/exports/survey-answers?from=2026-11-25&to=2026-11-01",
             "to",
             "before_from",
         ),
-        ("/api/v1/exports/survey-answers?from=yesterday", "from", "invalid"),
+        (
+            "/api/v1/exports/survey-answers?from=yesterday",
+            "from",
+            "invalid",
+        ),
         (
             &format!("/api/v1/exports/survey-answers?{engineer}"),
             "engineer",
@@ -271,7 +330,10 @@ async fn refusals(t: &TestApp) {
             "validation_failed",
         );
         let details = details.to_string();
-        assert!(details.contains(field) && details.contains(code), "{path}: {body}");
+        assert!(
+            details.contains(field) && details.contains(code),
+            "{path}: {body}"
+        );
     }
     for path in [
         "/api/v1/exports/dashboard",
@@ -291,8 +353,12 @@ async fn console_downloads(t: &TestApp) {
     web.sign_in("zhou@vendor.test", PASSWORD).await;
     let (status, page) = web.get(&format!("/console/dashboard?{PERIOD}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("客户满意度趋势") && page.contains("4.00"), "the trend is shown");
-    let links = Selector::parse("#chart-satisfaction a[href^='/api/v1/exports/dashboard']").unwrap();
+    assert!(
+        page.contains("客户满意度趋势") && page.contains("4.00"),
+        "the trend is shown"
+    );
+    let links =
+        Selector::parse("#chart-satisfaction a[href^='/api/v1/exports/dashboard']").unwrap();
     let hrefs: Vec<String> = Html::parse_document(&page)
         .select(&links)
         .map(|a| a.value().attr("href").unwrap().to_owned())
@@ -305,11 +371,20 @@ async fn console_downloads(t: &TestApp) {
     let response = web.get_response(&hrefs[0]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let csv = records(&response.bytes().await.unwrap());
-    assert_eq!(csv, [["月份", "平均解决满意度（1–5 分）", "答复数"], ["2026-11", "4.00", "3"]]);
+    assert_eq!(
+        csv,
+        [
+            ["月份", "平均解决满意度（1–5 分）", "答复数"],
+            ["2026-11", "4.00", "3"]
+        ]
+    );
 
     let (status, page) = web.get("/console/surveys").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("action=\"/api/v1/exports/survey-answers\""), "the form is there");
+    assert!(
+        page.contains("action=\"/api/v1/exports/survey-answers\""),
+        "the form is there"
+    );
     let response = web
         .get_response("/api/v1/exports/survey-answers?lang=zh-CN&from=&to=&format=csv")
         .await;
