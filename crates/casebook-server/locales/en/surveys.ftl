@@ -85,5 +85,6 @@ conflict-follow_up_completed = This follow-up was completed already.
 survey-asks-colleague = This survey asks a colleague of yours; only they can answer it.
 mail-kind-survey_request = Satisfaction survey
 mail-kind-survey_follow_up = Survey follow-up
+mail-kind-survey_follow_up_overdue = Survey follow-up overdue
 survey-overdue-title = Survey follow-up overdue: case { $number }
 survey-overdue-body = The follow-up of { $organization }'s survey answer on case { $number } was due { $due } and is still open.

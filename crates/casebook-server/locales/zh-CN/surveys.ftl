@@ -84,5 +84,6 @@ conflict-follow_up_completed = 此回访已经完成。
 survey-asks-colleague = 此调查发给了您的同事，只有他本人可以作答。
 mail-kind-survey_request = 满意度调查
 mail-kind-survey_follow_up = 满意度回访
+mail-kind-survey_follow_up_overdue = 满意度回访逾期
 survey-overdue-title = 满意度回访已逾期：问题单 { $number }
 survey-overdue-body = { $organization } 对问题单 { $number } 的满意度回访应于 { $due } 前完成，目前仍未完成。
