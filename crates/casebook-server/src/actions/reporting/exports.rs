@@ -179,22 +179,42 @@ struct Audited {
     rows: Option<u64>,
 }
 
+/// What an export reads, as its audit entries name it.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Cases,
+    Work,
+    SurveyAnswers,
+    Dashboard,
+}
+
+impl Source {
+    /// The audit actions of its start and its end, and the prefix of its export id.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Source::Cases => ("export.cases", "export.cases.done", "cases"),
+            Source::Work => ("export.work", "export.work.done", "work"),
+            Source::SurveyAnswers => (
+                "export.survey_answers",
+                "export.survey_answers.done",
+                "survey_answers",
+            ),
+            Source::Dashboard => ("export.dashboard", "export.dashboard.done", "dashboard"),
+        }
+    }
+}
+
 /// Writes the opening audit entry and returns the closing one's writer.
 async fn audit_start(
     app: &AppState,
     who: &Principal,
-    table: &'static str,
+    source: Source,
     format: Format,
     filters: serde_json::Value,
 ) -> ActionResult<
     impl FnOnce(u64) -> futures_util::future::BoxFuture<'static, ActionResult<()>> + use<>,
 > {
-    let (action, done): (&'static str, &'static str) = match table {
-        "cases" => ("export.cases", "export.cases.done"),
-        "work" => ("export.work", "export.work.done"),
-        "survey_answers" => ("export.survey_answers", "export.survey_answers.done"),
-        _ => ("export.dashboard", "export.dashboard.done"),
-    };
+    let (action, done, table) = source.names();
     let id = format!("{}-{:08x}", table, rand::random::<u32>());
     let mut db = app.store.write().await?;
     let entry = Audited {
@@ -298,7 +318,7 @@ pub async fn cases(app: &AppState, who: &Principal, export: CaseExport) -> Actio
     }
     let period = export.opened.instants(&app.config.time_zone())?;
     let filters = case_rows::audited(&export);
-    let finish = audit_start(app, who, "cases", export.format, filters).await?;
+    let finish = audit_start(app, who, Source::Cases, export.format, filters).await?;
     Ok(case_rows::table(
         app.clone(),
         crate::policy::case_scope(who),
@@ -343,7 +363,7 @@ pub async fn work(app: &AppState, who: &Principal, export: WorkExport) -> Action
         "from": filter.from,
         "to": filter.to,
     });
-    let finish = audit_start(app, who, "work", export.format, filters).await?;
+    let finish = audit_start(app, who, Source::Work, export.format, filters).await?;
     Ok(work_rows::table(app.clone(), filter, export.lang, finish))
 }
 
@@ -376,7 +396,7 @@ pub async fn survey_answers(
         "product": filter.product.map(|p| p.get()),
         "engineer": filter.engineer.map(|u| u.get()),
     });
-    let finish = audit_start(app, who, "survey_answers", export.format, filters).await?;
+    let finish = audit_start(app, who, Source::SurveyAnswers, export.format, filters).await?;
     Ok(survey_rows::table(app.clone(), filter, export.lang, finish))
 }
 
@@ -407,6 +427,6 @@ pub async fn dashboard_chart(
         "product": filters.product.map(|p| p.get()),
         "team": filters.team,
     });
-    let finish = audit_start(app, who, "dashboard", export.format, audited).await?;
+    let finish = audit_start(app, who, Source::Dashboard, export.format, audited).await?;
     Ok(chart_rows::table(chart, export.lang, finish))
 }
