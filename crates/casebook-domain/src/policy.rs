@@ -94,6 +94,10 @@ pub enum Permission {
     ManageSurveys,
     /// Read the managers' dashboard (backlog, SLA attainment, workload).
     ReadReports,
+    /// Subscribe webhooks and chat robots to events, read their deliveries, redeliver.
+    ManageIntegrations,
+    /// Set the on-duty rota: shifts, who is on duty, swaps.
+    ManageRota,
 }
 
 /// Who is acting: the signed-in user or the owner of the API token.
@@ -233,8 +237,9 @@ impl Actor {
             Permission::ManageUsers
             | Permission::ManageServiceLevels
             | Permission::ManageSearch
-            | Permission::ManageSurveys => self.role == Role::Admin,
-            Permission::ReadAudit | Permission::ReadReports => {
+            | Permission::ManageSurveys
+            | Permission::ManageIntegrations => self.role == Role::Admin,
+            Permission::ReadAudit | Permission::ReadReports | Permission::ManageRota => {
                 matches!(self.role, Role::Admin | Role::Manager)
             }
         }

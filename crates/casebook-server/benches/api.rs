@@ -82,6 +82,7 @@ async fn setup(backend: TestBackend) -> Setup {
 }
 
 fn client() -> reqwest::Client {
+    casebook_server::app::outbound::install_crypto();
     reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(16)

@@ -199,6 +199,7 @@ struct Sender {
 
 impl Sender {
     fn new(base: &str, key: &keys::NewKeyFile, nonces: Arc<AtomicU64>) -> Self {
+        casebook_server::app::outbound::install_crypto();
         Sender {
             http: reqwest::Client::builder()
                 .no_proxy()

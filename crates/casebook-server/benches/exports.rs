@@ -141,6 +141,7 @@ async fn run(backend: TestBackend) {
     drop(app);
     let (mut server, base) = serve(&db.url, index.path()).await;
     let pid = server.id().unwrap();
+    casebook_server::app::outbound::install_crypto();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let formats =
         std::env::var("CASEBOOK_BENCH_EXPORT_FORMATS").unwrap_or_else(|_| "csv,xlsx".into());

@@ -27,6 +27,7 @@ fn ms(h: &Histogram<u64>, q: f64) -> f64 {
 }
 
 fn web_client() -> reqwest::Client {
+    casebook_server::app::outbound::install_crypto();
     reqwest::Client::builder()
         .no_proxy()
         .cookie_store(true)

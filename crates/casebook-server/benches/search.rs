@@ -356,6 +356,7 @@ async fn add_articles(
 
 /// `n` searches cycling through [`QUERIES`]: all of them, and each query's own.
 async fn searches(base: &str, token: &str, n: usize) -> (Histogram<u64>, Vec<Histogram<u64>>) {
+    casebook_server::app::outbound::install_crypto();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut h = Histogram::<u64>::new(3).unwrap();
     let mut each = vec![Histogram::<u64>::new(3).unwrap(); QUERIES.len()];
@@ -501,6 +502,7 @@ async fn bench(backend: TestBackend) {
         );
     }
     // How long a new case takes to be found (refresh every [search] refresh_millis).
+    casebook_server::app::outbound::install_crypto();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut visible = Histogram::<u64>::new(3).unwrap();
     for i in 0..20 {

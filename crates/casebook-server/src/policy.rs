@@ -116,6 +116,10 @@ pub fn require(who: &Principal, permission: Permission) -> Result<(), ActionErro
             Permission::ManageSearch => "only administrators can change search synonyms",
             Permission::ManageSurveys => "only administrators can change the satisfaction survey",
             Permission::ReadReports => "only managers and administrators can read the dashboard",
+            Permission::ManageIntegrations => {
+                "only administrators can manage webhooks and chat robots"
+            }
+            Permission::ManageRota => "only managers and administrators can set the on-duty rota",
         })),
         _ => Ok(()),
     }

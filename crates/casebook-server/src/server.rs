@@ -1,6 +1,7 @@
 //! Running the HTTP server: listen, serve until a shutdown signal, keep sessions tidy, fire due
-//! SLA escalations, deliver the mail outbox, watch the IMAP mailboxes, flag silent call-home
-//! devices, count refused device requests, and keep the search index in step.
+//! SLA escalations, deliver the mail outbox and the webhook and robot deliveries, watch the IMAP
+//! mailboxes, flag silent call-home devices, count refused device requests, and keep the search
+//! index in step.
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweep_sla(app.clone()));
     let sender = tokio::spawn(send_mail(app.clone()));
     let devices = tokio::spawn(watch_devices(app.clone()));
+    let deliverer = tokio::spawn(deliver_events(app.clone()));
     let indexer = tokio::spawn(crate::search::follow(app.clone()));
     let watchers = watch_mailboxes(&app);
     let router = crate::router::router(app.clone());
@@ -25,6 +27,7 @@ pub async fn run(app: AppState, listener: TcpListener) -> anyhow::Result<()> {
     sweeper.abort();
     sender.abort();
     devices.abort();
+    deliverer.abort();
     indexer.abort();
     for watcher in &watchers {
         watcher.abort();
@@ -134,6 +137,11 @@ async fn sweep_sla(app: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not remind overdue survey follow-ups"),
         }
+        match crate::actions::duty::pages::sweep(&app, 200).await {
+            Ok(n) if n > 0 => tracing::info!(escalated = n, "unacknowledged duty pages escalated"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not escalate duty pages"),
+        }
     }
 }
 
@@ -154,6 +162,32 @@ async fn send_mail(app: AppState) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
+        }
+    }
+}
+
+/// Delivers events to webhooks and chat robots: at once when a change on this server queued
+/// some, else every `integrations.poll_millis`; again without waiting while there is work.
+async fn deliver_events(app: AppState) {
+    let poll = Duration::from_millis(app.config.integrations.poll_millis);
+    loop {
+        match crate::actions::integrations::send::deliver_due(&app, 32).await {
+            Ok(p) if p.delivered + p.failed > 0 => {
+                tracing::debug!(
+                    delivered = p.delivered,
+                    failed = p.failed,
+                    "events delivered"
+                );
+                if p.delivered > 0 {
+                    continue;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "event delivery failed"),
+        }
+        tokio::select! {
+            () = app.outbound.wake.notified() => {}
+            () = tokio::time::sleep(poll) => {}
         }
     }
 }

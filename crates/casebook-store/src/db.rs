@@ -203,6 +203,7 @@ impl Store {
         Ok(Db {
             conn,
             audit: Vec::new(),
+            after_commit: Vec::new(),
         })
     }
 
@@ -215,6 +216,7 @@ impl Store {
         Ok(Db {
             conn,
             audit: Vec::new(),
+            after_commit: Vec::new(),
         })
     }
 
@@ -265,6 +267,7 @@ pub(crate) enum Conn<'a> {
 pub struct Db {
     conn: DbConn,
     pub(crate) audit: Vec<PendingAudit>,
+    after_commit: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -301,13 +304,23 @@ impl Db {
         matches!(self.conn, DbConn::SqliteGroup(_) | DbConn::PgTx(_))
     }
 
-    /// Appends the queued audit entries to the chain and commits. A read handle is released.
+    /// Runs `f` once the transaction has committed (never if it does not): e.g. waking the
+    /// sender of what the transaction queued.
+    pub fn after_commit(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.after_commit.push(Box::new(f));
+    }
+
+    /// Appends the queued audit entries to the chain and commits, then runs what waits for the
+    /// commit. A read handle is released.
     pub async fn commit(mut self) -> StoreResult<()> {
         crate::audit::flush(&mut self).await?;
         match self.conn {
             DbConn::SqliteGroup(member) => member.commit().await?,
             DbConn::PgTx(tx) => tx.commit().await?,
             DbConn::SqliteRead(_) | DbConn::PgRead(_) => {}
+        }
+        for f in self.after_commit {
+            f();
         }
         Ok(())
     }

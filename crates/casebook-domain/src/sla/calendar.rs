@@ -276,6 +276,13 @@ impl BusinessCalendar {
         None
     }
 
+    /// Whether `date` (in the calendar's zone) has working time: a working day, a make-up
+    /// working day; not a weekend or a holiday.
+    pub fn is_working_day(&self, date: Date) -> bool {
+        usize::try_from(date.day_of_year())
+            .is_ok_and(|day| self.year(date.year()).day_end(day).is_some())
+    }
+
     /// Whether `t` falls in working time.
     pub fn is_working(&self, t: Timestamp) -> bool {
         let s = t.as_second();

@@ -1,6 +1,7 @@
 //! The application state shared by every request, CLI command and job.
 
 pub mod call_home;
+pub mod outbound;
 pub mod throttle;
 
 use std::sync::{Arc, OnceLock};
@@ -40,6 +41,8 @@ pub struct App {
     pub search: crate::search::Search,
     /// The demo's sign-ins, shown on the sign-in page when the demo runs (set by `casebook demo`).
     pub demo_accounts: OnceLock<DemoAccounts>,
+    /// The client of webhooks and chat robots, and the bell of their sender.
+    pub outbound: outbound::Outbound,
 }
 
 /// The sign-ins of the demo data, as the sign-in page lists them.
@@ -69,7 +72,9 @@ impl App {
             config.search.index_dir.clone(),
             config.search.writer_memory_mb,
         );
+        let outbound = outbound::Outbound::new(&config.integrations);
         Arc::new(App {
+            outbound,
             store,
             config,
             clock,

@@ -374,6 +374,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         ),
         None => println!("storm: none"),
     }
+    crate::app::outbound::install_crypto();
     let mut builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5));

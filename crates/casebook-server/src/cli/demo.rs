@@ -23,6 +23,7 @@ use rand::seq::SliceRandom;
 use serde_json::json;
 
 pub mod call_home;
+mod duty;
 mod installed_base;
 mod knowledge;
 mod problems;
@@ -526,6 +527,14 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
     )
     .await?;
     replies::load(&loader, &principal(&manager)?, &staff.engineers[0].0).await?;
+    duty::load(
+        app,
+        &principal(&manager)?,
+        &principal(&admin)?,
+        &staff.engineers,
+        manager.id,
+    )
+    .await?;
     if clock.now() > app.clock.now() {
         return Err(ActionError::Internal(
             "demo history would end in the future; shorten its steps".into(),

@@ -16,6 +16,8 @@ pub struct DeskConfig {
     pub public_url: String,
     /// The language of mail to people who chose none: `zh-CN` or `en`.
     pub language: Lang,
+    /// The support hotline the portal shows customers (e.g. a 7×24 number); empty: none.
+    pub hotline: String,
 }
 
 impl Default for DeskConfig {
@@ -24,6 +26,7 @@ impl Default for DeskConfig {
             name: "技术支持中心 Support Center".into(),
             public_url: "http://127.0.0.1:8080".into(),
             language: Lang::Zh,
+            hotline: String::new(),
         }
     }
 }

@@ -135,6 +135,8 @@ name = "技术支持中心 Support Center"
 public_url = "http://127.0.0.1:8080"
 # The language of mail to people who chose none: "zh-CN" or "en".
 language = "zh-CN"
+# The support hotline shown to customers in the portal, e.g. "400-800-1234 (7×24)"; empty: none.
+hotline = ""
 
 [sla]
 # Seconds between two sweeps for due SLA warnings and escalations (each fires once, also with
@@ -169,6 +171,26 @@ refresh_millis = 500
 keep_changes_days = 7
 # Memory for the index writer, in megabytes.
 writer_memory_mb = 32
+
+[integrations]
+# Webhooks and chat robots may only reach public addresses. Networks listed here are allowed
+# although they are loopback, private or link-local, e.g. ["10.20.0.0/16"] for an internal CRM.
+allow_networks = []
+# Seconds a delivery may take, connecting included.
+timeout_secs = 10
+# Bytes of a response that are read and kept in the delivery log.
+max_response_bytes = 65536
+# Failed attempts in a row after which a subscription is switched off (administrators are told).
+max_failures = 15
+# Milliseconds between two looks for due deliveries (a change on this server wakes it at once).
+poll_millis = 1000
+
+[duty]
+# The business calendar deciding which dates are working days for shifts, and what "outside
+# business hours" means for a severity-1 case that pages the duty engineer.
+calendar = "china-5x8"
+# Minutes the duty engineer has to acknowledge a page before the duty manager is told.
+ack_minutes = 15
 "#;
 
 #[cfg(test)]

@@ -16,8 +16,10 @@ use layers::{apply_env, merge};
 mod call_home;
 mod cases;
 mod desk;
+mod duty;
 mod example;
 mod imap;
+mod integrations;
 mod layers;
 mod mail;
 mod search;
@@ -28,8 +30,10 @@ mod storage;
 pub use call_home::{CallHomeConfig, NotEntitled};
 pub use cases::{CasesConfig, SlaConfig};
 pub use desk::DeskConfig;
+pub use duty::DutyConfig;
 pub use example::EXAMPLE;
 pub use imap::{ImapAfter, ImapConfig, ImapMailbox, ImapSecurity};
+pub use integrations::IntegrationsConfig;
 pub use mail::{ForeignReplies, MailConfig, Oversized, UnknownSenders};
 pub use search::SearchConfig;
 pub use server::{LimitsConfig, SessionsConfig, UiConfig};
@@ -72,6 +76,10 @@ pub struct Config {
     pub call_home: CallHomeConfig,
     /// The search index.
     pub search: SearchConfig,
+    /// Webhooks and chat robots.
+    pub integrations: IntegrationsConfig,
+    /// The on-duty rota.
+    pub duty: DutyConfig,
 }
 
 impl Default for Config {
@@ -92,6 +100,8 @@ impl Default for Config {
             sla: SlaConfig::default(),
             desk: DeskConfig::default(),
             call_home: CallHomeConfig::default(),
+            integrations: IntegrationsConfig::default(),
+            duty: DutyConfig::default(),
             search: SearchConfig::default(),
         }
     }
@@ -165,6 +175,8 @@ impl Config {
         self.mail.validate()?;
         self.smtp.validate()?;
         self.call_home.validate()?;
+        self.integrations.validate()?;
+        self.duty.validate()?;
         self.search.validate()?;
         self.imap.validate()
     }

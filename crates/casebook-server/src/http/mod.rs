@@ -9,9 +9,11 @@ pub mod cases;
 pub mod contracts;
 pub mod dashboard;
 pub mod directory;
+pub mod duty;
 pub mod error;
 pub mod exports;
 pub mod extract;
+pub mod integrations;
 pub mod mail;
 pub mod openapi;
 pub mod page;
@@ -22,6 +24,7 @@ pub mod sla;
 pub mod surveys;
 pub mod system;
 pub mod users;
+pub mod webhooks;
 pub mod work;
 
 use axum::Router;
@@ -40,7 +43,8 @@ use error::ApiError;
     info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "surveys"), (name = "reports"), (name = "system"))
+    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "surveys"), (name = "reports"), (name = "integrations"), (name = "duty"), (name = "system")),
+    components(schemas(casebook_domain::events::Event))
 )]
 struct ApiDoc;
 
@@ -79,6 +83,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(replies::routes())
         .merge(work::routes())
         .merge(surveys::routes())
+        .merge(integrations::routes())
+        .merge(duty::routes())
         .merge(dashboard::routes())
         .merge(exports::routes())
         .merge(search::routes())

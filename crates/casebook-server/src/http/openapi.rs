@@ -69,6 +69,7 @@ const COMMON: [(&str, &str, &str); 9] = [
 pub fn finish(document: &mut Value) {
     merge_all_of(document);
     add_common_responses(document);
+    super::webhooks::describe(document);
 }
 
 fn error_response(description: &str) -> Value {

@@ -19,6 +19,7 @@ pub mod console;
 pub mod contract_usage;
 pub mod forms;
 pub use crate::i18n;
+pub mod duty_ack;
 pub mod mail_links;
 pub mod notifications;
 pub mod page;
@@ -75,6 +76,7 @@ async fn page_layer(State(app): State<AppState>, mut req: Request, next: Next) -
             here_url: path.clone(),
             path,
             tz: app.config.time_zone(),
+            hotline: app.config.desk.hotline.clone(),
         };
         response = render_status(
             status,
@@ -109,6 +111,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(profile::routes())
         .merge(contract_usage::routes())
         .merge(mail_links::routes())
+        .merge(duty_ack::routes())
         .merge(survey_link::routes())
         .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))

@@ -70,6 +70,8 @@ pub struct Ctx {
     pub here_url: String,
     /// The desk's time zone.
     pub tz: TimeZone,
+    /// The support hotline customers see (`[desk] hotline`); empty: none.
+    pub hotline: String,
 }
 
 impl Ctx {
@@ -484,6 +486,14 @@ impl Ctx {
         self.me
             .as_ref()
             .is_some_and(|m| matches!(m.role, Role::Manager | Role::Admin))
+    }
+
+    /// The hotline as a `tel:` link dials it: digits and `+`.
+    pub fn hotline_dial(&self) -> String {
+        self.hotline
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect()
     }
 
     /// Whether the navigation entry for `prefix` is the current page.

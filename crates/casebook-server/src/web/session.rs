@@ -197,6 +197,7 @@ fn ctx(parts: &Parts, app: &AppState, lang: Lang, csrf: String, me: Option<Me>) 
             .path_and_query()
             .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
         tz: app.config.time_zone(),
+        hotline: app.config.desk.hotline.clone(),
     }
 }
 

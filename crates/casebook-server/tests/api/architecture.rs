@@ -32,6 +32,8 @@ const ACTIONS: &[&[&str]] = &[
     &[""],
     &["audit", "directory"],
     &["accounts", "notify"],
+    &["duty"],
+    &["integrations"],
     &["contracts"],
     &["surveys"],
     &["cases"],

@@ -23,6 +23,7 @@ async fn create_password_user(t: &TestApp) {
 async fn password_sign_in_session_and_csrf(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     create_password_user(&t).await;
+    casebook_server::app::outbound::install_crypto();
     let browser = reqwest::Client::builder()
         .no_proxy()
         .cookie_store(true)

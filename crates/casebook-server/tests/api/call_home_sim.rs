@@ -348,6 +348,7 @@ impl Signer {
 }
 
 fn http() -> reqwest::Client {
+    casebook_server::app::outbound::install_crypto();
     reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(30))

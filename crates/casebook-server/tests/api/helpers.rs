@@ -41,6 +41,7 @@ pub struct TestApp {
     pub engineer: String,
     pub engineer_id: i64,
     pub manager: String,
+    pub manager_id: i64,
     pub a: Tenant,
     pub b: Tenant,
     _files: tempfile::TempDir,
@@ -56,6 +57,7 @@ impl Drop for TestApp {
 }
 
 pub fn client() -> reqwest::Client {
+    casebook_server::app::outbound::install_crypto();
     reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -160,7 +162,7 @@ impl TestApp {
         let (_, admin) = staff(&app, "admin@vendor.test", Role::Admin).await;
         let (_, coordinator) = staff(&app, "coordinator@vendor.test", Role::Coordinator).await;
         let (engineer_id, engineer) = staff(&app, "engineer@vendor.test", Role::Engineer).await;
-        let (_, manager) = staff(&app, "manager@vendor.test", Role::Manager).await;
+        let (manager_id, manager) = staff(&app, "manager@vendor.test", Role::Manager).await;
         let a = tenant(&app, "CN-A", "Alpha 阿尔法").await;
         let b = tenant(&app, "CN-B", &format!("Beta {FOREIGN_CANARY}")).await;
         TestApp {
@@ -173,6 +175,7 @@ impl TestApp {
             engineer,
             engineer_id,
             manager,
+            manager_id,
             a,
             b,
             _files: files,
@@ -184,6 +187,11 @@ impl TestApp {
     /// A second application over the same database with its own connections and its own
     /// search index, as a second `casebook serve` process would have.
     pub async fn second_process(&self) -> AppState {
+        self.second_process_with_clock(self.app.clock.clone()).await
+    }
+
+    /// [`Self::second_process`] with a clock of its own.
+    pub async fn second_process_with_clock(&self, clock: Arc<dyn Clock>) -> AppState {
         let store =
             casebook_store::Store::open(&casebook_store::testing::test_options(&self._db.url))
                 .await
@@ -191,7 +199,7 @@ impl TestApp {
         let mut config = self.app.config.clone();
         let n = SECOND_PROCESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         config.search.index_dir = self._files.path().join(format!("search-index-{n}"));
-        App::with_store(config, store, self.app.clock.clone())
+        App::with_store(config, store, clock)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -37,6 +37,7 @@ struct Session {
 }
 
 async fn sign_in(t: &TestApp, email: &str, password: &str) -> Result<Session, StatusCode> {
+    casebook_server::app::outbound::install_crypto();
     let client = reqwest::Client::builder()
         .no_proxy()
         .cookie_store(true)

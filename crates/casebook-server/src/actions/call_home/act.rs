@@ -152,6 +152,7 @@ pub(super) async fn act(
                     "max": storm.max_events, "minutes": storm.window.as_mins(), "until": until});
                 note(db, case, (text.as_str(), said), now).await?;
             }
+            super::events::storm(app, db, unit, event, open_case, now).await?;
             return Ok(Taken::new(
                 EventOutcome::Suppressed,
                 "an event storm starts",
@@ -226,13 +227,15 @@ pub(super) async fn act(
                         "code": code, "at": event.occurred_at, "occurrences": occurrences,
                         "message": event.message.as_str()});
                     note(db, case, (text.as_str(), said), now).await?;
+                    super::events::fault(app, db, unit, event, case, now).await?;
                 }
                 Ok(Taken::new(EventOutcome::Correlated, "", Some(case)))
             }
             None => {
                 let taken = open(app, db, unit, rule, event, &signature, now).await?;
-                if taken.case.is_some() {
+                if let Some(case) = taken.case {
                     open_cases.insert(signature, taken.case);
+                    super::events::fault(app, db, unit, event, case, now).await?;
                 }
                 Ok(taken)
             }

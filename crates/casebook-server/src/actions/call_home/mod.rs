@@ -6,6 +6,7 @@
 
 pub(crate) mod act;
 pub mod batch;
+mod events;
 pub mod keys;
 mod receive;
 pub mod rules;

@@ -155,6 +155,7 @@ async fn tell_silent(
         timeline::insert(db, &event).await?;
         casebook_store::cases::touch(db, case, now).await?;
     }
+    super::events::silent(app, db, device.unit_id, case, device.last_heartbeat_at, now).await?;
     let mut staff = users::staff_of(db, StaffGroup::Role(Role::Coordinator)).await?;
     for user in users::staff_of(db, StaffGroup::DutyManagers).await? {
         if !staff.iter().any(|u| u.id == user.id) {

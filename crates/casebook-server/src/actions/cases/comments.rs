@@ -95,6 +95,9 @@ async fn add_from(
     {
         cases::touch(&mut db, case.id, now).await?;
     }
+    if visibility == Visibility::Public {
+        super::events::replied(app, &mut db, &case, who, draft.body.as_str(), now).await?;
+    }
     if visibility == Visibility::Public && who.is_staff() {
         sla::apply(
             app,

@@ -12,6 +12,7 @@ pub mod attachments;
 pub mod bulk;
 pub mod comments;
 pub mod entitlement;
+mod events;
 pub(crate) mod kept_with;
 pub mod links;
 pub mod merge;

@@ -390,6 +390,7 @@ pub(crate) async fn write(
         in_reply_to = Some(mail.mail.message_id);
     }
     case_mail::tell(app, db, &case, CaseNews::Opened { in_reply_to }, who, now).await?;
+    super::events::opened(app, db, &case, who, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),

@@ -297,6 +297,7 @@ pub async fn update(
         .ok_or(ActionError::NotFound("case"))?;
     follow_with_clocks(app, &mut db, &before, &after, now).await?;
     super::stages::follow(app, &mut db, Some(&before), &after, now).await?;
+    super::events::changed(app, &mut db, &before, &after, who, reason.as_deref(), now).await?;
     if let Some(event) = status_event {
         let news = CaseNews::Status {
             event,

@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 16] = [
+pub const KINDS: [MailKind; 18] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
@@ -102,6 +102,14 @@ pub const KINDS: [MailKind; 16] = [
         kind: "ola_breach",
         audience: "staff",
     },
+    MailKind {
+        kind: "duty_page",
+        audience: "staff",
+    },
+    MailKind {
+        kind: "duty_escalation",
+        audience: "staff",
+    },
 ];
 
 macro_rules! builtin_texts {
@@ -134,7 +142,9 @@ builtin_texts!(
     "sla_breach",
     "sla_escalation",
     "ola_warning",
-    "ola_breach"
+    "ola_breach",
+    "duty_page",
+    "duty_escalation"
 );
 
 /// A built-in text split into its subject and body templates.
@@ -459,6 +469,10 @@ pub fn sample(kind: &str, lang: Lang) -> Value {
         k if k.starts_with("sla_") => json!({"sla": {
             "metric": lang.t("metric-initial_response"), "percent": 75,
             "due_at": "2026-11-30 10:00 +08:00"}}),
+        "duty_page" | "duty_escalation" => json!({"duty": {
+            "reason": lang.t("duty-reason-sev1_after_hours"), "shift": pick("一线 夜班", "L1 Night"),
+            "engineer": pick("李工程师", "Li Wei"), "ack_due_at": "2026-12-01 02:15 +08:00",
+            "ack_url": "https://support.example.com/duty/ack/example"}}),
         k if k.starts_with("ola_") => json!({"ola": {
             "tier": lang.t("tier-l2"), "target": pick("4 小时", "4 hours"),
             "due_at": "2026-11-30 10:00 +08:00"}}),

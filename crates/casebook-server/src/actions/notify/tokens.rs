@@ -198,15 +198,34 @@ pub fn read_link(key: &[u8], token: &str, now: Timestamp) -> Result<Link, LinkEr
 /// A survey link token: `<survey id>.<expiry, epoch seconds>.<signature>` (URL-safe). It lets
 /// whoever holds the mail answer that survey once, without signing in, until it expires.
 pub fn survey_token(key: &[u8], survey: i64, expires: Timestamp) -> String {
-    let body = format!("{survey}.{}", expires.as_second());
-    let sig = sign(key, &format!("survey:{body}"), LINK_SIG);
-    format!("{body}.{sig}")
+    id_token(key, "survey", survey, expires)
 }
 
 /// Reads a survey link token made by [`survey_token`] with the same key: the survey's id.
 pub fn read_survey_token(key: &[u8], token: &str, now: Timestamp) -> Result<i64, LinkError> {
+    read_id_token(key, "survey", token, now)
+}
+
+/// A duty page's acknowledgement link token (same form as a survey's): whoever holds the mail
+/// or the robot message acknowledges that page, without signing in, until it expires.
+pub fn page_token(key: &[u8], page: i64, expires: Timestamp) -> String {
+    id_token(key, "duty-page", page, expires)
+}
+
+/// Reads a page token made by [`page_token`] with the same key: the page's id.
+pub fn read_page_token(key: &[u8], token: &str, now: Timestamp) -> Result<i64, LinkError> {
+    read_id_token(key, "duty-page", token, now)
+}
+
+fn id_token(key: &[u8], purpose: &str, id: i64, expires: Timestamp) -> String {
+    let body = format!("{id}.{}", expires.as_second());
+    let sig = sign(key, &format!("{purpose}:{body}"), LINK_SIG);
+    format!("{body}.{sig}")
+}
+
+fn read_id_token(key: &[u8], purpose: &str, token: &str, now: Timestamp) -> Result<i64, LinkError> {
     let (body, sig) = token.rsplit_once('.').ok_or(LinkError::Invalid)?;
-    if !same(sig, &sign(key, &format!("survey:{body}"), LINK_SIG)) {
+    if !same(sig, &sign(key, &format!("{purpose}:{body}"), LINK_SIG)) {
         return Err(LinkError::Invalid);
     }
     let (id, expires) = body.split_once('.').ok_or(LinkError::Invalid)?;
@@ -299,5 +318,12 @@ mod tests {
             Err(LinkError::Expired)
         );
         assert_eq!(read_survey_token(key, "1.2", now), Err(LinkError::Invalid));
+        let page = page_token(key, 42, expires);
+        assert_eq!(read_page_token(key, &page, now), Ok(42));
+        assert_eq!(
+            read_page_token(key, &token, now),
+            Err(LinkError::Invalid),
+            "a survey token is no page token"
+        );
     }
 }

@@ -13,10 +13,13 @@ use casebook_store::surveys::{self, Answering, StoredSurvey};
 use casebook_store::{AuditActor, AuditEntry, Db};
 
 use super::{follow_ups, settings};
+use crate::actions::integrations::emit;
 use crate::actions::notify::tokens::{self, LinkError};
 use crate::actions::{ActionError, ActionResult};
 use crate::app::App;
 use crate::policy::{Principal, ensure_visible};
+use casebook_domain::Named;
+use casebook_domain::events::{EventKind, SurveySection};
 
 /// A survey that a link may answer, with the questions to ask.
 #[derive(Debug, Clone)]
@@ -196,6 +199,24 @@ async fn write(
     ));
     if let Some(reason) = survey::follow_up_reason(&settings, &answer) {
         follow_ups::open_in(app, db, &after, reason, now).await?;
+        if let Some(case) = casebook_store::cases::get(db, after.case_id).await? {
+            let s = &after.survey;
+            let section = SurveySection {
+                reason: reason.as_str().into(),
+                resolution: s.resolution,
+                speed: s.speed,
+                engineer: s.engineer_score,
+                comment: s.comment.clone(),
+            };
+            let actor = casebook_domain::events::Actor {
+                kind: "customer".into(),
+                name: s.recipient.clone().unwrap_or_default(),
+            };
+            emit::case_event(app, db, EventKind::SurveyLowScore, &case, actor, now, |e| {
+                e.survey = Some(section)
+            })
+            .await?;
+        }
     }
     Ok(after.survey)
 }

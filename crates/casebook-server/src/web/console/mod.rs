@@ -12,6 +12,7 @@ pub mod case;
 pub mod contract_edit;
 pub mod dashboard;
 pub mod directory;
+pub mod duty;
 pub mod edit;
 pub mod edit_pages;
 pub mod editor;
@@ -19,6 +20,7 @@ pub mod events;
 pub mod export_form;
 pub mod installed_base;
 pub mod intake;
+pub mod integrations;
 pub mod kb;
 pub mod kb_edit;
 pub mod kb_review;
@@ -94,4 +96,6 @@ pub fn routes() -> Router<AppState> {
         .merge(ola_targets::routes())
         .merge(replies::routes())
         .merge(surveys::routes())
+        .merge(integrations::routes())
+        .merge(duty::routes())
 }

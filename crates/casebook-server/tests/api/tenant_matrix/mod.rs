@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::helpers::{FOREIGN_CANARY, INTERNAL_CANARY, TestApp};
 
 mod desk_tools;
+mod integrations;
 mod routes;
 
 use routes::request;
@@ -52,6 +53,8 @@ struct Objects {
     survey: i64,
     /// The follow-up its score of 1 opened.
     follow_up: i64,
+    /// The subscription, shift and page made for the matrix (the same for both organisations).
+    globals: integrations::Globals,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,6 +284,7 @@ async fn objects_of(
         image,
         template,
         synonyms,
+        globals: integrations::Globals::default(),
         token: spare.token.id.get(),
         site: site["id"].as_i64().unwrap(),
         unit: unit["id"].as_i64().unwrap(),
@@ -363,7 +367,7 @@ async fn send(t: &TestApp, token: &str, c: &Call) -> (StatusCode, String) {
 
 async fn every_route_every_role_own_and_foreign(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
-    let own = objects_of(
+    let mut own = objects_of(
         &t,
         &t.a.user_token,
         t.a.user_id,
@@ -372,7 +376,7 @@ async fn every_route_every_role_own_and_foreign(backend: TestBackend) {
         "own case",
     )
     .await;
-    let foreign = objects_of(
+    let mut foreign = objects_of(
         &t,
         &t.b.user_token,
         t.b.user_id,
@@ -390,6 +394,8 @@ async fn every_route_every_role_own_and_foreign(backend: TestBackend) {
         .await;
     let product_id = product["id"].as_i64().unwrap();
     let version_id = product["versions"][0]["id"].as_i64().unwrap();
+    own.globals = integrations::globals(&t, &own.case).await;
+    foreign.globals = own.globals.clone();
 
     let routes = documented_routes();
     let missing: Vec<&String> = routes

@@ -159,6 +159,8 @@ async fn user_data(
         "/api/v1/work",
         "/api/v1/surveys",
         "/api/v1/survey-follow-ups",
+        "/api/v1/subscriptions",
+        "/api/v1/duty/shifts",
     ] {
         for mut item in items(t, path).await {
             // The entitlement's reason is the check's English sentence, not data.
@@ -258,6 +260,10 @@ struct Found {
     attachments: Vec<(String, String)>,
     /// (case number, attachment id) of a file on a case the customer sees.
     portal_attachments: Vec<(String, String)>,
+    /// The demo's subscriptions.
+    subscriptions: Vec<String>,
+    /// The acknowledgement links of duty page mails.
+    duty_links: Vec<String>,
 }
 
 impl Found {
@@ -303,6 +309,8 @@ impl Found {
             }
             "/mail-links/{token}" => self.links.clone(),
             "/surveys/{token}" => self.survey_links.clone(),
+            "/duty/ack/{token}" => self.duty_links.clone(),
+            "/console/integrations/{id}" => id(&self.subscriptions),
             "/portal/surveys/{id}" => id(&self.portal_surveys),
             "/console/surveys" => [
                 "",
@@ -518,7 +526,23 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
         synonyms: ids(&items(t, "/api/v1/search/synonyms").await, "id"),
         templates: ids(&items(t, "/api/v1/reply-templates").await, "id"),
         attachments: attachments_of(t, case).await,
+        subscriptions: ids(&items(t, "/api/v1/subscriptions").await, "id"),
+        duty_links: duty_links(outbox),
     }
+}
+
+/// The acknowledgement links of the duty page mails (at most two).
+fn duty_links(outbox: &[(String, String, String, String)]) -> Vec<String> {
+    let mut links: Vec<String> = outbox
+        .iter()
+        .flat_map(|(_, _, _, body)| body.split_whitespace())
+        .filter_map(|w| w.find("/duty/ack/").map(|at| w[at..].to_owned()))
+        .collect();
+    links.sort();
+    links.dedup();
+    links.truncate(2);
+    assert!(!links.is_empty(), "the demo pages the engineer on duty");
+    links
 }
 
 /// A client in `lang`: signed in as `email` (with the demo password), or a visitor.

@@ -78,6 +78,7 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
 
 impl WebClient {
     pub fn new(t: &TestApp) -> WebClient {
+        casebook_server::app::outbound::install_crypto();
         let client = reqwest::Client::builder()
             .no_proxy()
             .cookie_store(true)

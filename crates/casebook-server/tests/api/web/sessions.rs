@@ -91,6 +91,7 @@ async fn sign_in_rotates_sessions_and_answers_alike(backend: TestBackend) {
     // Signing in again replaces the session: the old cookie no longer works.
     let (_, location, _) = web.sign_in("coord@vendor.test", PASSWORD).await;
     assert_eq!(location.as_deref(), Some("/console"));
+    casebook_server::app::outbound::install_crypto();
     let old = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())

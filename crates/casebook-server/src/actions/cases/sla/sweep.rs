@@ -2,6 +2,7 @@
 //! processes: in-app notifications and mail to the people the step names, and the `breached`
 //! entry on the clock at 100 %.
 
+use casebook_domain::events::{EventKind, SlaSection};
 use casebook_domain::policy::Role;
 use casebook_domain::sla::clock::ClockEventKind;
 use casebook_domain::sla::plan::Notify;
@@ -10,6 +11,7 @@ use casebook_store::users::{self as users_store, StaffGroup};
 use casebook_store::{AuditActor, AuditEntry, Db, cases};
 
 use crate::actions::ActionResult;
+use crate::actions::integrations::emit;
 use crate::actions::notify::case_mail::{self, SlaNews};
 use crate::app::App;
 
@@ -73,6 +75,38 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
         for user in recipients(&mut db, step.notify, &sla_case).await? {
             let key = format!("sla:{}:{}", step.id, user.id);
             case_mail::alert_staff(app, &mut db, &user, &case, kind, &news, &key, now).await?;
+        }
+        let event = match step.percent {
+            p if p < 100 => Some(EventKind::SlaWarning),
+            100 => Some(EventKind::SlaBreach),
+            _ => None,
+        };
+        if let Some(event) = event {
+            let deadline = store::clocks_of_case(&mut db, case.id)
+                .await?
+                .into_iter()
+                .find(|c| c.id == step.clock_id)
+                .and_then(|c| c.deadline)
+                .unwrap_or(step.due_at);
+            let sla = SlaSection {
+                metric: step.metric.as_str().into(),
+                deadline,
+                percent: (step.percent < 100).then(|| u32::from(step.percent)),
+            };
+            let id = format!("evt_sla_{}_{}", step.clock_id, step.percent);
+            emit::case_event_keyed(
+                app,
+                &mut db,
+                event,
+                &case,
+                emit::system_actor(),
+                now,
+                id,
+                |e| {
+                    e.sla = Some(sla);
+                },
+            )
+            .await?;
         }
         if step.percent >= 100 {
             let clocks = store::clocks_of_case(&mut db, case.id).await?;

@@ -38,6 +38,8 @@ pub const ALLOWED_LATIN: &[&str] = &[
     "Technote",
     "PDF",
     "ID",
+    // A kind of HTTP callback, named so in Chinese documentation too.
+    "Webhook",
     // The tag of a mail's reply token, `[ref:2026-00042.…]`.
     "ref",
 ];

@@ -1,0 +1,617 @@
+//! Subscriptions as administrators manage them (API and console): create, change, remove,
+//! read with their delivery log and each delivery's attempts, redeliver one, and send a test
+//! (`ping`) at once. A webhook gets a signing secret made here (shown once, when it is made or
+//! replaced); robots take the secret their platform shows. Every change is audited; secrets
+//! never appear in reads or in the audit log.
+
+use casebook_domain::events::{self, EventKind, Filters};
+use casebook_domain::ids::Id;
+use casebook_domain::integrations::{TargetKind, TargetUrl};
+use casebook_domain::policy::Permission;
+use casebook_domain::{FieldError, Named, Timestamp};
+use casebook_store::deliveries::{self, Logged, LoggedAttempt, Pending};
+use casebook_store::subscriptions::{self, Subscription, SubscriptionDraft};
+use casebook_store::{AuditEntry, Db, Page, PageRequest, organizations, products};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::emit;
+use super::send;
+use crate::actions::{ActionError, ActionResult};
+use crate::app::App;
+use crate::policy::{Principal, require};
+
+/// A subscription as an administrator writes it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionInput {
+    /// A name for people (1–100 characters).
+    pub name: String,
+    /// `webhook`, `dingtalk`, `wecom` or `feishu`.
+    pub kind: TargetKind,
+    /// The target URL (http or https; for robots the address the platform shows).
+    pub url: String,
+    /// The signing secret. Webhooks: omit it to have one made (16–200 characters otherwise).
+    /// DingTalk and Feishu: the secret of their "signature" security setting, if used. WeCom:
+    /// none (its key is in the URL). On a change, omit it to keep the current one.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// DingTalk's keyword security setting: the word put into every message, if used.
+    #[serde(default)]
+    pub keyword: String,
+    /// The language of robot messages: `zh-CN` (default) or `en`.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// The event types, e.g. `["case.opened", "sla.breach"]`.
+    pub events: Vec<String>,
+    /// Which events of those types (empty lists let every value pass).
+    #[serde(default)]
+    pub filters: Filters,
+    /// Whether robot messages @-mention the engineer on duty.
+    #[serde(default)]
+    pub mention_duty: bool,
+    /// Whether it is on (default on). Turning a disabled one on clears its failures.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// On a change: the version read (optimistic locking).
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+fn default_language() -> String {
+    "zh-CN".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A subscription as administrators read it (never its secret).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubscriptionView {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Target kind.
+    pub kind: TargetKind,
+    /// Target URL.
+    pub url: String,
+    /// Whether a signing secret is set.
+    pub secret_set: bool,
+    /// DingTalk keyword.
+    pub keyword: String,
+    /// Robot language.
+    pub language: String,
+    /// Event types.
+    pub events: Vec<String>,
+    /// Filters.
+    pub filters: Filters,
+    /// Whether robot messages mention the engineer on duty.
+    pub mention_duty: bool,
+    /// Whether it is on.
+    pub enabled: bool,
+    /// Failed attempts in a row.
+    pub failures: i64,
+    /// Why it was switched off automatically.
+    pub disabled_reason: Option<String>,
+    /// When.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub disabled_at: Option<Timestamp>,
+    /// Deliveries waiting.
+    pub pending: i64,
+    /// Created.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    /// Last saved.
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    /// Send it back as `version` when changing it.
+    pub version: i64,
+}
+
+impl From<Subscription> for SubscriptionView {
+    fn from(s: Subscription) -> Self {
+        let d = s.draft;
+        SubscriptionView {
+            id: s.id,
+            name: d.name,
+            kind: d.kind,
+            url: d.url,
+            secret_set: !d.secret.is_empty(),
+            keyword: d.keyword,
+            language: d.language,
+            events: d.events.iter().map(|k| k.as_str().to_owned()).collect(),
+            filters: d.filters,
+            mention_duty: d.mention_duty,
+            enabled: d.enabled,
+            failures: s.failures,
+            disabled_reason: s.disabled_reason,
+            disabled_at: s.disabled_at,
+            pending: s.pending,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+/// A saved subscription, with the secret when this save made or replaced it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Saved {
+    /// The subscription.
+    pub subscription: SubscriptionView,
+    /// The webhook's signing secret, shown this once; absent when unchanged.
+    pub secret: Option<String>,
+}
+
+/// The audit log's view of a subscription (no secret).
+#[derive(Serialize)]
+struct Audited<'a> {
+    name: &'a str,
+    kind: &'a str,
+    url: &'a str,
+    events: Vec<&'static str>,
+    filters: &'a Filters,
+    enabled: bool,
+    secret_set: bool,
+}
+
+fn audited(d: &SubscriptionDraft) -> Audited<'_> {
+    Audited {
+        name: &d.name,
+        kind: d.kind.as_str(),
+        url: &d.url,
+        events: d.events.iter().map(|k| k.as_str()).collect(),
+        filters: &d.filters,
+        enabled: d.enabled,
+        secret_set: !d.secret.is_empty(),
+    }
+}
+
+fn new_secret() -> String {
+    format!("whsec_{:032x}", rand::random::<u128>())
+}
+
+/// Checks the input into a draft; `current` is the stored secret on a change. Returns the
+/// draft and the secret to show (made or replaced for a webhook).
+async fn check(
+    app: &App,
+    db: &mut Db,
+    input: SubscriptionInput,
+    current: Option<&str>,
+) -> ActionResult<(SubscriptionDraft, Option<String>)> {
+    let mut errors = Vec::new();
+    let name = input.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new(
+            "name",
+            "invalid",
+            "a name of 1 to 100 characters",
+        ));
+    }
+    let url = input.url.trim().to_owned();
+    match TargetUrl::parse(&url) {
+        Err(e) => errors.push(e),
+        Ok(_) => {
+            if let Err(why) = app.outbound.check_url(&url) {
+                errors.push(FieldError::new("url", "refused", why));
+            }
+        }
+    }
+    let events = match events::parse_kinds(&input.events) {
+        Ok(kinds) => kinds,
+        Err(e) => {
+            errors.push(e);
+            Vec::new()
+        }
+    };
+    if let Err(mut found) = input.filters.check() {
+        errors.append(&mut found);
+    }
+    for (i, org) in input.filters.organizations.iter().enumerate() {
+        if organizations::get(db, Id::new(*org)).await?.is_none() {
+            errors.push(FieldError::new(
+                format!("filters.organizations[{i}]"),
+                "unknown",
+                format!("no organisation {org}"),
+            ));
+        }
+    }
+    for (i, product) in input.filters.products.iter().enumerate() {
+        if products::get(db, Id::new(*product)).await?.is_none() {
+            errors.push(FieldError::new(
+                format!("filters.products[{i}]"),
+                "unknown",
+                format!("no product {product}"),
+            ));
+        }
+    }
+    if !matches!(input.language.as_str(), "zh-CN" | "en") {
+        errors.push(FieldError::new("language", "invalid", "zh-CN or en"));
+    }
+    let keyword = input.keyword.trim().to_owned();
+    if keyword.chars().count() > 50 || keyword.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "keyword",
+            "invalid",
+            "a keyword of at most 50 characters on one line",
+        ));
+    }
+    if !keyword.is_empty() && input.kind != TargetKind::Dingtalk {
+        errors.push(FieldError::new(
+            "keyword",
+            "invalid",
+            "only DingTalk robots have a keyword",
+        ));
+    }
+    let given = input.secret.map(|s| s.trim().to_owned());
+    let (secret, shown) = match (input.kind, given) {
+        (TargetKind::Wecom, Some(s)) if !s.is_empty() => {
+            errors.push(FieldError::new(
+                "secret",
+                "invalid",
+                "WeCom robots are not signed; their key is in the URL",
+            ));
+            (String::new(), None)
+        }
+        (TargetKind::Wecom, _) => (String::new(), None),
+        (_, Some(s))
+            if !s.is_empty()
+                && (s.len() < 16
+                    || s.len() > 200
+                    || s.chars().any(|c| c.is_control() || c.is_whitespace())) =>
+        {
+            errors.push(FieldError::new(
+                "secret",
+                "invalid",
+                "a secret of 16 to 200 characters without spaces",
+            ));
+            (String::new(), None)
+        }
+        (TargetKind::Webhook, Some(s)) if !s.is_empty() => (s.clone(), Some(s)),
+        (TargetKind::Webhook, _) => match current.filter(|c| !c.is_empty()) {
+            Some(kept) => (kept.to_owned(), None),
+            None => {
+                let made = new_secret();
+                (made.clone(), Some(made))
+            }
+        },
+        (_, Some(s)) => (s, None),
+        (_, None) => (current.unwrap_or_default().to_owned(), None),
+    };
+    if !errors.is_empty() {
+        return Err(ActionError::Validation(errors));
+    }
+    let draft = SubscriptionDraft {
+        name,
+        kind: input.kind,
+        url,
+        secret,
+        keyword,
+        language: input.language,
+        events,
+        filters: input.filters,
+        mention_duty: input.mention_duty,
+        enabled: input.enabled,
+    };
+    Ok((draft, shown))
+}
+
+async fn view(db: &mut Db, id: i64) -> ActionResult<SubscriptionView> {
+    subscriptions::get(db, id)
+        .await?
+        .map(Into::into)
+        .ok_or(ActionError::NotFound("subscription"))
+}
+
+/// Creates a subscription (administrators).
+pub async fn create(app: &App, who: &Principal, input: SubscriptionInput) -> ActionResult<Saved> {
+    require(who, Permission::ManageIntegrations)?;
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let (draft, secret) = check(app, &mut db, input, None).await?;
+    let id = subscriptions::insert(&mut db, &draft, now).await?;
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "subscription.created",
+        "subscription",
+        id,
+        None,
+        Some(&audited(&draft)),
+    ));
+    let subscription = view(&mut db, id).await?;
+    db.commit().await?;
+    Ok(Saved {
+        subscription,
+        secret,
+    })
+}
+
+/// Replaces a subscription at the version read (administrators).
+pub async fn update(
+    app: &App,
+    who: &Principal,
+    id: i64,
+    input: SubscriptionInput,
+) -> ActionResult<Saved> {
+    require(who, Permission::ManageIntegrations)?;
+    let version = input.version.ok_or_else(|| {
+        ActionError::Validation(vec![FieldError::new(
+            "version",
+            "required",
+            "send the version you read",
+        )])
+    })?;
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let before = subscriptions::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("subscription"))?;
+    let (draft, secret) = check(app, &mut db, input, Some(&before.draft.secret)).await?;
+    crate::actions::check_version(Some(version), before.version)?;
+    if !subscriptions::update(&mut db, id, version, &draft, now).await? {
+        return Err(ActionError::StaleVersion);
+    }
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "subscription.updated",
+        "subscription",
+        id,
+        Some(&audited(&before.draft)),
+        Some(&audited(&draft)),
+    ));
+    let subscription = view(&mut db, id).await?;
+    let wake = app.outbound.wake.clone();
+    db.after_commit(move || wake.notify_one());
+    db.commit().await?;
+    Ok(Saved {
+        subscription,
+        secret,
+    })
+}
+
+/// Removes a subscription with its queue and log (administrators); one that is gone already
+/// changes nothing.
+pub async fn delete(app: &App, who: &Principal, id: i64) -> ActionResult<()> {
+    require(who, Permission::ManageIntegrations)?;
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let Some(before) = subscriptions::get(&mut db, id).await? else {
+        return Ok(());
+    };
+    subscriptions::delete(&mut db, id).await?;
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "subscription.deleted",
+        "subscription",
+        id,
+        Some(&audited(&before.draft)),
+        None,
+    ));
+    db.commit().await?;
+    Ok(())
+}
+
+/// One subscription (administrators).
+pub async fn get(app: &App, who: &Principal, id: i64) -> ActionResult<SubscriptionView> {
+    require(who, Permission::ManageIntegrations)?;
+    let mut db = app.store.read().await?;
+    view(&mut db, id).await
+}
+
+/// The subscriptions, oldest first (administrators).
+pub async fn list(
+    app: &App,
+    who: &Principal,
+    page: &PageRequest,
+) -> ActionResult<Page<SubscriptionView>> {
+    require(who, Permission::ManageIntegrations)?;
+    let mut db = app.store.read().await?;
+    Ok(subscriptions::list(&mut db, page).await?.map(Into::into))
+}
+
+/// A delivery in the log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryView {
+    /// Id.
+    pub id: i64,
+    /// The event's id (receivers' idempotency key).
+    pub event_id: String,
+    /// The event type.
+    pub event_type: String,
+    /// The case, if the event is about one.
+    pub case_number: Option<String>,
+    /// `pending`, `delivered` or `failed` (a test that failed).
+    pub state: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// The last answer's HTTP status.
+    pub last_status: Option<i64>,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// The next try, when pending.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub next_at: Option<Timestamp>,
+    /// Queued.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    /// Delivered.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub delivered_at: Option<Timestamp>,
+}
+
+impl From<Logged> for DeliveryView {
+    fn from(l: Logged) -> Self {
+        DeliveryView {
+            id: l.id,
+            event_id: l.key,
+            event_type: l.kind,
+            case_number: l.year.zip(l.seq).map(|(y, s)| format!("{y}-{s:05}")),
+            next_at: (l.state == "pending").then_some(l.next_at.0),
+            state: l.state,
+            attempts: l.attempts,
+            last_status: l.last_status,
+            last_error: l.last_error,
+            created_at: l.created_at.0,
+            delivered_at: l.delivered_at.map(Into::into),
+        }
+    }
+}
+
+/// A subscription's deliveries, newest first (administrators).
+pub async fn deliveries(
+    app: &App,
+    who: &Principal,
+    id: i64,
+    pending_only: bool,
+    page: &PageRequest,
+) -> ActionResult<Page<DeliveryView>> {
+    require(who, Permission::ManageIntegrations)?;
+    let mut db = app.store.read().await?;
+    view(&mut db, id).await?;
+    Ok(deliveries::log(&mut db, id, pending_only, page)
+        .await?
+        .map(Into::into))
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttemptView {
+    /// When it started.
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// The answer's HTTP status, when one came.
+    pub status: Option<i64>,
+    /// What went wrong (with the start of the answer).
+    pub error: Option<String>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: i64,
+    /// Whether an administrator asked for it.
+    pub manual: bool,
+}
+
+impl From<LoggedAttempt> for AttemptView {
+    fn from(a: LoggedAttempt) -> Self {
+        AttemptView {
+            at: a.at.0,
+            status: a.status,
+            error: a.error,
+            duration_ms: a.duration_ms,
+            manual: a.manual,
+        }
+    }
+}
+
+/// The attempts of one delivery, newest first (administrators).
+pub async fn attempts(
+    app: &App,
+    who: &Principal,
+    id: i64,
+    delivery: i64,
+) -> ActionResult<Vec<AttemptView>> {
+    require(who, Permission::ManageIntegrations)?;
+    let mut db = app.store.read().await?;
+    view(&mut db, id).await?;
+    Ok(deliveries::attempts(&mut db, id, delivery)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Puts a delivery back in its queue, due now (administrators); audited.
+pub async fn redeliver(app: &App, who: &Principal, id: i64, delivery: i64) -> ActionResult<()> {
+    require(who, Permission::ManageIntegrations)?;
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    if !deliveries::redeliver(&mut db, id, delivery, now).await? {
+        return Err(ActionError::NotFound("delivery"));
+    }
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "delivery.redelivered",
+        "delivery",
+        delivery,
+        None::<&i64>,
+        Some(&id),
+    ));
+    let wake = app.outbound.wake.clone();
+    db.after_commit(move || wake.notify_one());
+    db.commit().await?;
+    Ok(())
+}
+
+/// What a test gave.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TestResult {
+    /// Whether the receiver took it.
+    pub delivered: bool,
+    /// The delivery (in the log).
+    pub delivery: i64,
+    /// The attempt.
+    pub attempt: AttemptView,
+}
+
+/// Sends a `ping` to the subscription now, outside its queue (also when it is off), and logs
+/// it (administrators). A failed test is logged as `failed` and counts no failure.
+pub async fn test(app: &App, who: &Principal, id: i64) -> ActionResult<TestResult> {
+    require(who, Permission::ManageIntegrations)?;
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    let subscription = subscriptions::get(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("subscription"))?;
+    let event = events::Event::new(EventKind::Ping, emit::new_id(), now, emit::actor_of(who));
+    let payload =
+        serde_json::to_string(&event).map_err(|e| ActionError::Internal(e.to_string()))?;
+    let event_id = deliveries::insert_event(
+        &mut db,
+        &event.id,
+        EventKind::Ping.as_str(),
+        None,
+        &payload,
+        now,
+    )
+    .await?
+    .ok_or_else(|| ActionError::Internal("a new event id was taken".into()))?;
+    let delivery = deliveries::insert_test_delivery(&mut db, id, event_id, now).await?;
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "subscription.tested",
+        "subscription",
+        id,
+        None::<&i64>,
+        Some(&delivery),
+    ));
+    db.commit().await?;
+    let pending = Pending {
+        id: delivery,
+        attempts: 0,
+        next_at: casebook_store::Ts::new(now),
+        key: event.id.clone(),
+        kind: EventKind::Ping.as_str().into(),
+        payload,
+    };
+    let answer = send::send(app, &subscription, &pending, now).await;
+    let attempt = send::attempt(delivery, now, answer, true);
+    let mut db = app.store.write().await?;
+    deliveries::record(&mut db, &attempt, now).await?;
+    db.commit().await?;
+    Ok(TestResult {
+        delivered: attempt.error.is_none(),
+        delivery,
+        attempt: AttemptView {
+            at: attempt.at,
+            status: attempt.status.map(i64::from),
+            error: attempt.error,
+            duration_ms: attempt.duration_ms,
+            manual: true,
+        },
+    })
+}
