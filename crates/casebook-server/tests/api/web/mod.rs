@@ -10,6 +10,7 @@
 mod browser;
 mod browser_bulk;
 mod browser_dashboard;
+mod browser_duty;
 mod browser_kb;
 mod browser_merge;
 mod browser_survey;
