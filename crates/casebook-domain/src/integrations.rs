@@ -139,6 +139,35 @@ fn parse_port(raw: &str) -> Result<u16, FieldError> {
         .ok_or_else(|| url_error(format!("{raw:?} is not a port (1–65535)")))
 }
 
+/// A target URL as people read it: a robot's token is its secret, so every query value (DingTalk
+/// `access_token`, WeCom `key`) and a Feishu hook's last path segment are shown as `****`.
+/// Webhook URLs are shown as saved (their secret is separate).
+pub fn redact_url(kind: TargetKind, url: &str) -> String {
+    if !kind.is_robot() {
+        return url.to_owned();
+    }
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (url, None),
+    };
+    let mut shown = match (kind, path.rsplit_once('/')) {
+        (TargetKind::Feishu, Some((head, last))) if !last.is_empty() => format!("{head}/****"),
+        _ => path.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) => format!("{k}=****"),
+                None => pair.to_owned(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&pairs.join("&"));
+    }
+    shown
+}
+
 /// The wait before the next attempt after `failures` failed attempts in a row: 10 seconds,
 /// doubling, at most an hour.
 pub fn backoff_secs(failures: u32) -> i64 {
@@ -179,6 +208,35 @@ mod tests {
                 .unwrap_err()
                 .code,
             "too_long"
+        );
+    }
+
+    #[test]
+    fn robot_tokens_are_hidden_and_webhooks_shown() {
+        assert_eq!(
+            redact_url(
+                TargetKind::Dingtalk,
+                "https://oapi.dingtalk.com/robot/send?access_token=abc"
+            ),
+            "https://oapi.dingtalk.com/robot/send?access_token=****"
+        );
+        assert_eq!(
+            redact_url(
+                TargetKind::Wecom,
+                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1&debug=1"
+            ),
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****&debug=****"
+        );
+        assert_eq!(
+            redact_url(
+                TargetKind::Feishu,
+                "https://open.feishu.cn/open-apis/bot/v2/hook/0f8c-77"
+            ),
+            "https://open.feishu.cn/open-apis/bot/v2/hook/****"
+        );
+        assert_eq!(
+            redact_url(TargetKind::Webhook, "https://crm.test/h?x=1"),
+            "https://crm.test/h?x=1"
         );
     }
 

@@ -121,6 +121,14 @@ pub async fn record(db: &mut Db, a: &Attempt, retry_at: Timestamp) -> StoreResul
     Ok(())
 }
 
+/// Makes a subscription's waiting deliveries due now (when it is switched on again).
+pub async fn due_now(db: &mut Db, subscription: i64, now: Timestamp) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE deliveries SET next_at = $2 WHERE subscription_id = $1 AND state = 'pending' AND next_at > $2")
+        .bind(subscription).bind(Ts::new(now)).execute(c).await)?;
+    Ok(())
+}
+
 /// Puts a delivery back in its queue, due now; false when there is none for this subscription.
 pub async fn redeliver(
     db: &mut Db,

@@ -278,9 +278,17 @@ pub async fn lease_due(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Lets the queue go (before its lease ran out).
-pub async fn release(db: &mut Db, id: i64) -> StoreResult<()> {
-    exec_db!(db, c => sqlx::query("UPDATE subscriptions SET lease_until = NULL WHERE id = $1")
-        .bind(id).execute(c).await)?;
+/// Extends this sender's lease (`mine`, as taken) to `until`; false when it is no longer ours.
+pub async fn renew(db: &mut Db, id: i64, mine: Timestamp, until: Timestamp) -> StoreResult<bool> {
+    let changed = exec_db!(db, c => sqlx::query(
+        "UPDATE subscriptions SET lease_until = $3 WHERE id = $1 AND lease_until = $2")
+        .bind(id).bind(Ts::new(mine)).bind(Ts::new(until)).execute(c).await)?;
+    Ok(changed == 1)
+}
+
+/// Lets the queue go before its lease ran out, if the lease (`mine`) is still this sender's.
+pub async fn release(db: &mut Db, id: i64, mine: Timestamp) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query("UPDATE subscriptions SET lease_until = NULL WHERE id = $1 AND lease_until = $2")
+        .bind(id).bind(Ts::new(mine)).execute(c).await)?;
     Ok(())
 }

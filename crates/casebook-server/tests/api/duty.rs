@@ -168,7 +168,12 @@ async fn a_holiday_night_page_escalates_and_is_acknowledged(backend: TestBackend
         1,
         "a severity-3 case pages nobody: {list}"
     );
-    let token = tokens::page_token(&key, id, clock.now() + SignedDuration::from_hours(1));
+    let token = tokens::page_token(
+        &key,
+        id,
+        casebook_domain::ids::Id::new(t.engineer_id),
+        clock.now() + SignedDuration::from_hours(1),
+    );
     let link = t
         .client
         .get(t.url(&format!("/duty/ack/{token}")))

@@ -31,7 +31,8 @@ use crate::policy::{Principal, require};
 /// How long an acknowledgement link works.
 const LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(72);
 
-/// Why a case pages the duty engineer, if it does.
+/// Why a case pages the duty engineer, if it does: a case at severity 1 (opened so, or raised
+/// to it) outside the working time of the `[duty]` calendar, an SLA breach, a device fault.
 async fn reason(
     app: &App,
     db: &mut Db,
@@ -40,9 +41,16 @@ async fn reason(
     now: Timestamp,
 ) -> ActionResult<Option<&'static str>> {
     Ok(match kind {
-        EventKind::CaseOpened if case.severity == Severity::One => {
-            let calendar = rota::calendar(app, db).await?;
-            (!calendar.is_working(now)).then_some("sev1_after_hours")
+        EventKind::CaseOpened | EventKind::CaseSeverityChanged
+            if case.severity == Severity::One =>
+        {
+            match rota::calendar(app, db).await {
+                Ok(calendar) => (!calendar.is_working(now)).then_some("sev1_after_hours"),
+                Err(e) => {
+                    tracing::warn!(error = %e, calendar = %app.config.duty.calendar, "the duty calendar cannot be read; severity-1 cases page nobody");
+                    None
+                }
+            }
         }
         EventKind::SlaBreach => Some("sla_breach"),
         EventKind::CallHomeFault => Some("call_home_fault"),
@@ -85,8 +93,8 @@ impl StaffNews for DutyNews {
     }
 }
 
-fn ack_url(app: &App, key: &[u8], page: i64, now: Timestamp) -> String {
-    let token = tokens::page_token(key, page, now + LINK_LIFETIME);
+fn ack_url(app: &App, key: &[u8], page: i64, user: UserId, now: Timestamp) -> String {
+    let token = tokens::page_token(key, page, user, now + LINK_LIFETIME);
     format!("{}/duty/ack/{token}", app.config.desk.public_url)
 }
 
@@ -99,10 +107,22 @@ pub async fn on_case_event(
     case: &Case,
     now: Timestamp,
 ) -> ActionResult<()> {
+    if !matches!(
+        kind,
+        EventKind::CaseOpened
+            | EventKind::CaseSeverityChanged
+            | EventKind::SlaBreach
+            | EventKind::CallHomeFault
+    ) {
+        return Ok(());
+    }
+    let on_duty = rota::now_on_duty(app, db, now).await?;
+    if on_duty.iter().all(|o| o.engineer.is_none()) {
+        return Ok(());
+    }
     let Some(reason) = reason(app, db, kind, case, now).await? else {
         return Ok(());
     };
-    let on_duty = rota::now_on_duty(app, db, now).await?;
     let due = now + SignedDuration::from_mins(i64::from(app.config.duty.ack_minutes));
     for occurrence in on_duty {
         let Some(engineer) = &occurrence.engineer else {
@@ -128,7 +148,7 @@ pub async fn on_case_event(
             reason,
             shift: format!("{} {}", occurrence.team, occurrence.shift.name),
             engineer: engineer.name.clone(),
-            ack_url: ack_url(app, &key, id, now),
+            ack_url: ack_url(app, &key, id, engineer.id, now),
             due,
         };
         let dedupe = format!("duty-page:{id}");
@@ -248,32 +268,32 @@ pub async fn acknowledge(app: &App, who: &Principal, id: i64) -> ActionResult<Pa
 
 /// The page an acknowledgement link names (nothing changes).
 pub async fn check_link(app: &App, token: &str) -> ActionResult<PageView> {
-    let page = page_of_link(app, token).await?;
+    let (page, _) = page_of_link(app, token).await?;
     let mut db = app.store.read().await?;
     view(&mut db, page).await
 }
 
-async fn page_of_link(app: &App, token: &str) -> ActionResult<Page> {
+async fn page_of_link(app: &App, token: &str) -> ActionResult<(Page, UserId)> {
     let key = tokens::signing_key(app).await?;
-    let id = tokens::read_page_token(&key, token, app.clock.now()).map_err(|e| match e {
-        tokens::LinkError::Invalid => ActionError::NotFound("page"),
-        tokens::LinkError::Expired => ActionError::Conflict {
-            code: "link_expired",
-            message: "this link has expired; acknowledge the page in the console".into(),
-        },
-    })?;
+    let (id, user) =
+        tokens::read_page_token(&key, token, app.clock.now()).map_err(|e| match e {
+            tokens::LinkError::Invalid => ActionError::NotFound("page"),
+            tokens::LinkError::Expired => ActionError::Conflict {
+                code: "link_expired",
+                message: "this link has expired; acknowledge the page in the console".into(),
+            },
+        })?;
     let mut db = app.store.read().await?;
-    store::page(&mut db, id)
+    let page = store::page(&mut db, id)
         .await?
-        .ok_or(ActionError::NotFound("page"))
+        .ok_or(ActionError::NotFound("page"))?;
+    Ok((page, user))
 }
 
-/// Acknowledges a page with the link of its mail, as the engineer it was sent to.
+/// Acknowledges a page with the link of its mail, as the user the mail was sent to.
 pub async fn acknowledge_by_link(app: &App, token: &str) -> ActionResult<PageView> {
-    let page = page_of_link(app, token).await?;
-    let id = page.id;
-    let engineer = Id::new(page.engineer_id);
-    acknowledge_as(app, id, engineer, &AuditActor::system("duty-link")).await
+    let (page, user) = page_of_link(app, token).await?;
+    acknowledge_as(app, page.id, user, &AuditActor::system("duty-link")).await
 }
 
 /// Who an escalation reaches: the occurrence's duty manager, else the users marked duty
@@ -306,6 +326,7 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
             continue;
         }
         let Some(case) = cases::get(&mut db, Id::new(page.case_id)).await? else {
+            db.commit().await?;
             continue;
         };
         let engineer = users::get(&mut db, Id::new(page.engineer_id))
@@ -324,14 +345,14 @@ pub async fn sweep(app: &App, limit: i64) -> ActionResult<usize> {
             "sla_breach" => "sla_breach",
             _ => "call_home_fault",
         };
-        let news = DutyNews {
-            reason,
-            shift,
-            engineer,
-            ack_url: ack_url(app, &key, page.id, now),
-            due: page.ack_due_at.0,
-        };
         for manager in managers(&mut db, &page).await? {
+            let news = DutyNews {
+                reason,
+                shift: shift.clone(),
+                engineer: engineer.clone(),
+                ack_url: ack_url(app, &key, page.id, manager.id, now),
+                due: page.ack_due_at.0,
+            };
             let dedupe = format!("duty-escalation:{}:{}", page.id, manager.id);
             case_mail::alert_staff(
                 app,

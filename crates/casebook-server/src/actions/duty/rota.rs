@@ -444,7 +444,14 @@ pub(crate) async fn now_on_duty(
     if shifts.is_empty() {
         return Ok(Vec::new());
     }
-    let calendar = calendar(app, db).await?;
+    let calendar = match calendar(app, db).await {
+        Ok(c) => c,
+        Err(e) => {
+            // A change must not fail for the rota's calendar: nobody is on duty then.
+            tracing::warn!(error = %e, calendar = %app.config.duty.calendar, "the duty calendar cannot be read");
+            return Ok(Vec::new());
+        }
+    };
     on_duty(db, &shifts, &duty::current(&shifts, &calendar, now)).await
 }
 

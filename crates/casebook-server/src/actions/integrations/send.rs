@@ -25,12 +25,19 @@ use crate::app::App;
 use crate::app::outbound::Answer;
 use crate::i18n::Lang;
 
-/// How long a sender holds a queue.
-const LEASE: SignedDuration = SignedDuration::from_secs(60);
 /// Deliveries read and recorded together.
 const BATCH: i64 = 200;
 /// Batches per queue and pass (then the queue is let go, so others get their turn).
 const BATCHES: usize = 20;
+/// A batch takes no new delivery after this long, so it ends well inside its lease.
+const BATCH_TIME: SignedDuration = SignedDuration::from_secs(20);
+
+/// How long a sender holds a queue: a batch's time and one more request, twice over. The
+/// lease is renewed before each batch.
+fn lease(app: &App) -> SignedDuration {
+    let timeout = i64::try_from(app.config.integrations.timeout_secs).unwrap_or(120);
+    (BATCH_TIME + SignedDuration::from_secs(timeout)) * 2
+}
 
 /// What a pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -46,10 +53,11 @@ pub struct Pass {
 /// Delivers what is due, for up to `queues` subscriptions at a time.
 pub async fn deliver_due(app: &App, queues: i64) -> ActionResult<Pass> {
     let now = app.clock.now();
+    let until = now + lease(app);
     let mut db = app.store.write().await?;
-    let leased = subscriptions::lease_due(&mut db, now, now + LEASE, queues).await?;
+    let leased = subscriptions::lease_due(&mut db, now, until, queues).await?;
     db.commit().await?;
-    let runs = leased.iter().map(|id| deliver_queue(app, *id));
+    let runs = leased.iter().map(|id| deliver_queue(app, *id, until));
     let mut pass = Pass::default();
     for result in futures_util::future::join_all(runs).await {
         let done = result?;
@@ -60,30 +68,50 @@ pub async fn deliver_due(app: &App, queues: i64) -> ActionResult<Pass> {
     Ok(pass)
 }
 
-/// Sends one subscription's due deliveries in order, then lets its queue go.
-async fn deliver_queue(app: &App, id: i64) -> ActionResult<Pass> {
+/// Sends one subscription's due deliveries in order, then lets its queue go (if the lease,
+/// taken until `mine`, is still this sender's).
+async fn deliver_queue(app: &App, id: i64, mine: Timestamp) -> ActionResult<Pass> {
     let mut pass = Pass::default();
-    let result = send_batches(app, id, &mut pass).await;
+    let mut lease = mine;
+    let result = send_batches(app, id, &mut lease, &mut pass).await;
     let mut db = app.store.write().await?;
-    subscriptions::release(&mut db, id).await?;
+    subscriptions::release(&mut db, id, lease).await?;
     db.commit().await?;
     result.map(|()| pass)
 }
 
-async fn send_batches(app: &App, id: i64, pass: &mut Pass) -> ActionResult<()> {
-    let mut db = app.store.read().await?;
-    let Some(subscription) = subscriptions::get(&mut db, id).await? else {
-        return Ok(());
-    };
-    drop(db);
+/// The batches of one queue: before each, the lease is renewed and the subscription read
+/// again (switched off, removed or changed by an administrator: the pass stops or follows).
+async fn send_batches(
+    app: &App,
+    id: i64,
+    lease: &mut Timestamp,
+    pass: &mut Pass,
+) -> ActionResult<()> {
     for _ in 0..BATCHES {
+        let renewed = app.clock.now() + self::lease(app);
+        let mut db = app.store.write().await?;
+        let ours = subscriptions::renew(&mut db, id, *lease, renewed).await?;
+        db.commit().await?;
+        if !ours {
+            return Ok(());
+        }
+        *lease = renewed;
         let mut db = app.store.read().await?;
+        let Some(subscription) = subscriptions::get(&mut db, id)
+            .await?
+            .filter(|s| s.draft.enabled)
+        else {
+            return Ok(());
+        };
         let queue = deliveries::pending(&mut db, id, BATCH).await?;
         drop(db);
+        let started = std::time::Instant::now();
+        let budget = std::time::Duration::try_from(BATCH_TIME).unwrap_or_default();
         let mut attempts = Vec::with_capacity(queue.len());
         let mut stopped = false;
         for pending in &queue {
-            if pending.next_at.0 > app.clock.now() {
+            if pending.next_at.0 > app.clock.now() || started.elapsed() > budget {
                 stopped = true;
                 break;
             }
@@ -97,7 +125,8 @@ async fn send_batches(app: &App, id: i64, pass: &mut Pass) -> ActionResult<()> {
             }
         }
         record(app, &subscription, &attempts, pass).await?;
-        if stopped || queue.len() < BATCH as usize {
+        let more = started.elapsed() > budget && attempts.last().is_some_and(|a| a.error.is_none());
+        if (stopped && !more) || queue.len() < BATCH as usize && !more {
             break;
         }
     }

@@ -6,7 +6,7 @@
 
 use casebook_domain::events::{self, EventKind, Filters};
 use casebook_domain::ids::Id;
-use casebook_domain::integrations::{TargetKind, TargetUrl};
+use casebook_domain::integrations::{TargetKind, TargetUrl, redact_url};
 use casebook_domain::policy::Permission;
 use casebook_domain::{FieldError, Named, Timestamp};
 use casebook_store::deliveries::{self, Logged, LoggedAttempt, Pending};
@@ -75,7 +75,8 @@ pub struct SubscriptionView {
     pub name: String,
     /// Target kind.
     pub kind: TargetKind,
-    /// Target URL.
+    /// Target URL; a robot's token (DingTalk `access_token`, WeCom `key`, Feishu's hook id) is
+    /// shown as `****`. Sending this form back in a change keeps the stored address.
     pub url: String,
     /// Whether a signing secret is set.
     pub secret_set: bool,
@@ -117,7 +118,7 @@ impl From<Subscription> for SubscriptionView {
             id: s.id,
             name: d.name,
             kind: d.kind,
-            url: d.url,
+            url: redact_url(d.kind, &d.url),
             secret_set: !d.secret.is_empty(),
             keyword: d.keyword,
             language: d.language,
@@ -147,23 +148,23 @@ pub struct Saved {
 
 /// The audit log's view of a subscription (no secret).
 #[derive(Serialize)]
-struct Audited<'a> {
-    name: &'a str,
-    kind: &'a str,
-    url: &'a str,
+struct Audited {
+    name: String,
+    kind: &'static str,
+    url: String,
     events: Vec<&'static str>,
-    filters: &'a Filters,
+    filters: Filters,
     enabled: bool,
     secret_set: bool,
 }
 
-fn audited(d: &SubscriptionDraft) -> Audited<'_> {
+fn audited(d: &SubscriptionDraft) -> Audited {
     Audited {
-        name: &d.name,
+        name: d.name.clone(),
         kind: d.kind.as_str(),
-        url: &d.url,
+        url: redact_url(d.kind, &d.url),
         events: d.events.iter().map(|k| k.as_str()).collect(),
-        filters: &d.filters,
+        filters: d.filters.clone(),
         enabled: d.enabled,
         secret_set: !d.secret.is_empty(),
     }
@@ -349,10 +350,19 @@ pub async fn update(
     let before = subscriptions::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("subscription"))?;
+    let mut input = input;
+    if input.url.trim() == redact_url(before.draft.kind, &before.draft.url) {
+        // The address as reads show it (its token hidden): unchanged.
+        input.url = before.draft.url.clone();
+    }
     let (draft, secret) = check(app, &mut db, input, Some(&before.draft.secret)).await?;
     crate::actions::check_version(Some(version), before.version)?;
     if !subscriptions::update(&mut db, id, version, &draft, now).await? {
         return Err(ActionError::StaleVersion);
+    }
+    if draft.enabled && !before.draft.enabled {
+        // Its queue waited for a retry that may be an hour away: it goes out now, in order.
+        deliveries::due_now(&mut db, id, now).await?;
     }
     db.audit(AuditEntry::change(
         now,

@@ -198,38 +198,55 @@ pub fn read_link(key: &[u8], token: &str, now: Timestamp) -> Result<Link, LinkEr
 /// A survey link token: `<survey id>.<expiry, epoch seconds>.<signature>` (URL-safe). It lets
 /// whoever holds the mail answer that survey once, without signing in, until it expires.
 pub fn survey_token(key: &[u8], survey: i64, expires: Timestamp) -> String {
-    id_token(key, "survey", survey, expires)
+    id_token(key, "survey", &survey.to_string(), expires)
 }
 
 /// Reads a survey link token made by [`survey_token`] with the same key: the survey's id.
 pub fn read_survey_token(key: &[u8], token: &str, now: Timestamp) -> Result<i64, LinkError> {
-    read_id_token(key, "survey", token, now)
+    read_id_token(key, "survey", token, now)?
+        .parse()
+        .map_err(|_| LinkError::Invalid)
 }
 
-/// A duty page's acknowledgement link token (same form as a survey's): whoever holds the mail
-/// or the robot message acknowledges that page, without signing in, until it expires.
-pub fn page_token(key: &[u8], page: i64, expires: Timestamp) -> String {
-    id_token(key, "duty-page", page, expires)
+/// A duty page's acknowledgement link token: `<page>.<user>.<expiry>.<signature>`. Whoever
+/// holds the mail acknowledges that page as the user it was sent to (the engineer paged, or the
+/// manager it escalated to), without signing in, until it expires.
+pub fn page_token(key: &[u8], page: i64, user: UserId, expires: Timestamp) -> String {
+    id_token(key, "duty-page", &format!("{page}.{}", user.get()), expires)
 }
 
-/// Reads a page token made by [`page_token`] with the same key: the page's id.
-pub fn read_page_token(key: &[u8], token: &str, now: Timestamp) -> Result<i64, LinkError> {
-    read_id_token(key, "duty-page", token, now)
+/// Reads a page token made by [`page_token`] with the same key: the page and the user.
+pub fn read_page_token(
+    key: &[u8],
+    token: &str,
+    now: Timestamp,
+) -> Result<(i64, UserId), LinkError> {
+    let ids = read_id_token(key, "duty-page", token, now)?;
+    let (page, user) = ids.split_once('.').ok_or(LinkError::Invalid)?;
+    let page = page.parse().map_err(|_| LinkError::Invalid)?;
+    let user = user.parse().map_err(|_| LinkError::Invalid)?;
+    Ok((page, Id::new(user)))
 }
 
-fn id_token(key: &[u8], purpose: &str, id: i64, expires: Timestamp) -> String {
+fn id_token(key: &[u8], purpose: &str, id: &str, expires: Timestamp) -> String {
     let body = format!("{id}.{}", expires.as_second());
     let sig = sign(key, &format!("{purpose}:{body}"), LINK_SIG);
     format!("{body}.{sig}")
 }
 
-fn read_id_token(key: &[u8], purpose: &str, token: &str, now: Timestamp) -> Result<i64, LinkError> {
+/// The ids of a token made by [`id_token`] for `purpose`, as written (`42` or `42.7`).
+fn read_id_token(
+    key: &[u8],
+    purpose: &str,
+    token: &str,
+    now: Timestamp,
+) -> Result<String, LinkError> {
     let (body, sig) = token.rsplit_once('.').ok_or(LinkError::Invalid)?;
     if !same(sig, &sign(key, &format!("{purpose}:{body}"), LINK_SIG)) {
         return Err(LinkError::Invalid);
     }
-    let (id, expires) = body.split_once('.').ok_or(LinkError::Invalid)?;
-    let id: i64 = id.parse().map_err(|_| LinkError::Invalid)?;
+    let (id, expires) = body.rsplit_once('.').ok_or(LinkError::Invalid)?;
+    let id = id.to_owned();
     let expires = expires
         .parse()
         .ok()
@@ -318,8 +335,8 @@ mod tests {
             Err(LinkError::Expired)
         );
         assert_eq!(read_survey_token(key, "1.2", now), Err(LinkError::Invalid));
-        let page = page_token(key, 42, expires);
-        assert_eq!(read_page_token(key, &page, now), Ok(42));
+        let page = page_token(key, 42, Id::new(7), expires);
+        assert_eq!(read_page_token(key, &page, now), Ok((42, Id::new(7))));
         assert_eq!(
             read_page_token(key, &token, now),
             Err(LinkError::Invalid),

@@ -6,7 +6,6 @@
 
 use casebook_domain::events::EventKind;
 use casebook_server::actions::duty::pages;
-use casebook_server::clock::Clock;
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use reqwest::StatusCode;
