@@ -174,7 +174,8 @@ writer_memory_mb = 32
 
 [integrations]
 # Webhooks and chat robots may only reach public addresses. Networks listed here are allowed
-# although they are loopback, private or link-local, e.g. ["10.20.0.0/16"] for an internal CRM.
+# although they are loopback, private or link-local, e.g. ["10.20.0.0/16"] for an internal CRM
+# (as an environment variable, comma-separated: CASEBOOK_INTEGRATIONS_ALLOW_NETWORKS=10.20.0.0/16).
 allow_networks = []
 # Seconds a delivery may take, connecting included.
 timeout_secs = 10

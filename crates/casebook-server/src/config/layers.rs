@@ -67,6 +67,16 @@ fn parse_like(current: &toml::Value, raw: &str) -> Result<toml::Value, String> {
             "false" | "0" | "no" => Ok(toml::Value::Boolean(false)),
             _ => Err(format!("'{raw}' is not true or false")),
         },
+        // A list of words, comma-separated (e.g. networks: `127.0.0.1,10.0.0.0/8`).
+        toml::Value::Array(items) if items.iter().all(toml::Value::is_str) => {
+            Ok(toml::Value::Array(
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .map(|w| toml::Value::String(w.to_owned()))
+                    .collect(),
+            ))
+        }
         _ => Ok(toml::Value::String(raw.to_owned())),
     }
 }

@@ -258,6 +258,19 @@ mod tests {
         assert_eq!(config.cases.reopen_days, 14);
         assert_eq!(config.database.url, "postgres://x@127.0.0.1/db");
         assert_eq!(config.sessions, SessionsConfig::default());
+        let listed = Config::load(
+            None,
+            env(&[(
+                "CASEBOOK_INTEGRATIONS_ALLOW_NETWORKS",
+                "127.0.0.1, 10.0.0.0/8",
+            )]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            listed.integrations.allow_networks,
+            ["127.0.0.1", "10.0.0.0/8"]
+        );
     }
 
     #[test]

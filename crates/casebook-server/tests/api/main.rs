@@ -26,6 +26,7 @@ mod customer_intake;
 mod demo_data;
 mod directory;
 mod duty;
+mod duty_served;
 mod export_writers;
 mod exports;
 mod faults;

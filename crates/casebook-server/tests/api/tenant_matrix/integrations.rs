@@ -6,7 +6,6 @@
 
 use casebook_domain::events::EventKind;
 use casebook_server::actions::duty::pages;
-use casebook_server::clock::Clock;
 use reqwest::Method;
 use serde_json::json;
 
