@@ -337,6 +337,68 @@ async fn webhooks_are_signed_ordered_retried_and_switched_off(backend: TestBacke
         .put(&t.admin, &format!("/api/v1/subscriptions/{id}"), input)
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
+
+    // SLA events: a warning and then one breach per missed target, from the sweep.
+    let sla = subscribe(
+        &t,
+        json!({"name": "SLA", "kind": "webhook", "url": url,
+        "events": ["sla.warning", "sla.breach"]}),
+    )
+    .await;
+    let sla_id = sla["subscription"]["id"].as_i64().unwrap();
+    let late = t
+        .open_case(
+            &t.a.user_token,
+            json!({"title": "无人响应", "description": "x", "severity": 1}),
+        )
+        .await;
+    for _ in 0..3 {
+        clock.advance(SignedDuration::from_hours(24 * 3));
+        while casebook_server::actions::cases::sla::sweep(&t.app, 200)
+            .await
+            .unwrap()
+            > 0
+        {}
+    }
+    deliver(&t).await;
+    let (_, log) = t
+        .get(
+            &t.admin,
+            &format!("/api/v1/subscriptions/{sla_id}/deliveries"),
+        )
+        .await;
+    let kinds: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["case_number"] == late.as_str())
+        .map(|d| d["event_type"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"sla.warning") && kinds.contains(&"sla.breach"),
+        "{log}"
+    );
+    let breaches = hook
+        .got()
+        .into_iter()
+        .filter(|r| r.header("x-casebook-event") == "sla.breach")
+        .map(|r| r.json())
+        .filter(|e| e["case"]["number"] == late.as_str())
+        .collect::<Vec<_>>();
+    let metrics: Vec<&str> = breaches
+        .iter()
+        .map(|e| e["sla"]["metric"].as_str().unwrap())
+        .collect();
+    let mut unique = metrics.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert!(!metrics.is_empty(), "a breach arrived");
+    assert_eq!(
+        metrics.len(),
+        unique.len(),
+        "one breach event per target: {metrics:?}"
+    );
+    assert!(breaches.iter().all(|e| e["sla"]["deadline"].is_string()));
 }
 
 async fn unsafe_targets_and_bad_subscriptions_are_refused(backend: TestBackend) {
