@@ -248,11 +248,27 @@ async fn silent_devices_are_flagged_once(backend: TestBackend) {
     )
     .await;
     installed_base(&t).await;
+    // A subscription to call-home events (never sent here: its queue is read).
+    let (status, saved) = t
+        .post(&t.admin, "/api/v1/subscriptions", json!({"name": "NOC", "kind": "webhook",
+            "url": "https://noc.example.com/casebook", "events": ["call_home.fault", "call_home.silent"]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let queue = format!(
+        "/api/v1/subscriptions/{}/deliveries",
+        saved["subscription"]["id"]
+    );
     let device = Signer::of(&t, "CN-A").await;
     let (_, opened) = device
         .post(event("s-1", "SN-COVERED", "E1234", "fault"))
         .await;
     let number = opened["results"][0]["case"].as_str().unwrap().to_owned();
+    let (_, queued) = t.get(&t.admin, &queue).await;
+    assert_eq!(
+        queued["items"][0]["event_type"], "call_home.fault",
+        "{queued}"
+    );
+    assert_eq!(queued["items"][0]["case_number"], number.as_str());
     let mut beat = event("s-2", "SN-COVERED", "", "heartbeat");
     beat["heartbeat_interval_secs"] = json!(60);
     for field in ["code", "severity", "message"] {
@@ -276,6 +292,16 @@ async fn silent_devices_are_flagged_once(backend: TestBackend) {
     assert!(
         told.contains("设备静默：SN-COVERED"),
         "coordinators are told, in their language (the desk's, Chinese): {told}"
+    );
+    let (_, queued) = t.get(&t.admin, &queue).await;
+    assert_eq!(
+        queued["items"][0]["event_type"], "call_home.silent",
+        "{queued}"
+    );
+    assert_eq!(
+        queued["items"].as_array().unwrap().len(),
+        2,
+        "one silence, one event: {queued}"
     );
     let timeline = format!("/api/v1/cases/{number}/timeline");
     let (_, notes) = t.get(&t.engineer, &timeline).await;
