@@ -27,32 +27,32 @@ pub async fn insert_event(
     Ok(id.map(|(id,)| id))
 }
 
-/// Queues the event for a subscription; the delivery's id.
+/// How a new delivery starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// In the subscription's queue, due now.
+    Queued,
+    /// Outside the queue (a test: `failed` until its attempt succeeds), so the sender never
+    /// takes it and a failed test blocks nothing.
+    Test,
+}
+
+/// Adds a delivery of the event for a subscription; its id.
 pub async fn insert_delivery(
     db: &mut Db,
     subscription: i64,
     event: i64,
+    start: Start,
     now: Timestamp,
 ) -> StoreResult<i64> {
+    let state = match start {
+        Start::Queued => "pending",
+        Start::Test => "failed",
+    };
     let (id,): (i64,) = on_db!(db, c => sqlx::query_as(
         "INSERT INTO deliveries (subscription_id, event_id, state, next_at, created_at)
-         VALUES ($1, $2, 'pending', $3, $3) RETURNING id")
-        .bind(subscription).bind(event).bind(Ts::new(now)).fetch_one(c).await)?;
-    Ok(id)
-}
-
-/// A test's delivery: outside the queue (`failed` until its attempt succeeds), so the sender
-/// never takes it and a failed test blocks nothing.
-pub async fn insert_test_delivery(
-    db: &mut Db,
-    subscription: i64,
-    event: i64,
-    now: Timestamp,
-) -> StoreResult<i64> {
-    let (id,): (i64,) = on_db!(db, c => sqlx::query_as(
-        "INSERT INTO deliveries (subscription_id, event_id, state, next_at, created_at)
-         VALUES ($1, $2, 'failed', $3, $3) RETURNING id")
-        .bind(subscription).bind(event).bind(Ts::new(now)).fetch_one(c).await)?;
+         VALUES ($1, $2, $3, $4, $4) RETURNING id")
+        .bind(subscription).bind(event).bind(state).bind(Ts::new(now)).fetch_one(c).await)?;
     Ok(id)
 }
 

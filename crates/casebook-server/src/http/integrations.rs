@@ -16,8 +16,9 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use super::page::{List, Paging};
+use crate::actions::integrations::log::{self, AttemptView, DeliveryView, TestResult};
 use crate::actions::integrations::subscriptions::{
-    self, AttemptView, DeliveryView, Saved, SubscriptionInput, SubscriptionView, TestResult,
+    self, Saved, SubscriptionInput, SubscriptionView,
 };
 use crate::app::AppState;
 
@@ -167,7 +168,7 @@ async fn deliveries(
     }
     .request()?;
     Ok(Json(
-        subscriptions::deliveries(&app, &who, id, q.pending, &page)
+        log::deliveries(&app, &who, id, q.pending, &page)
             .await?
             .into(),
     ))
@@ -183,9 +184,7 @@ async fn attempts(
     Auth(who): Auth,
     ApiPath((id, delivery)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Json<Vec<AttemptView>>> {
-    Ok(Json(
-        subscriptions::attempts(&app, &who, id, delivery).await?,
-    ))
+    Ok(Json(log::attempts(&app, &who, id, delivery).await?))
 }
 
 /// Sends a delivery again: it goes back into its subscription's queue, due now
@@ -198,7 +197,7 @@ async fn redeliver(
     Auth(who): Auth,
     ApiPath((id, delivery)): ApiPath<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    subscriptions::redeliver(&app, &who, id, delivery).await?;
+    log::redeliver(&app, &who, id, delivery).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -212,5 +211,5 @@ async fn test(
     Auth(who): Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<TestResult>> {
-    Ok(Json(subscriptions::test(&app, &who, id).await?))
+    Ok(Json(log::test(&app, &who, id).await?))
 }

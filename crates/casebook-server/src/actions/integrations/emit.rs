@@ -199,7 +199,7 @@ async fn write(
         return Ok(());
     };
     for subscription in targets {
-        deliveries::insert_delivery(db, subscription, id, now).await?;
+        deliveries::insert_delivery(db, subscription, id, deliveries::Start::Queued, now).await?;
     }
     let wake = app.outbound.wake.clone();
     db.after_commit(move || wake.notify_one());

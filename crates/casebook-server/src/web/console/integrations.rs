@@ -16,9 +16,8 @@ use serde_json::json;
 
 use super::tables::fail;
 use crate::actions::ActionError;
-use crate::actions::integrations::subscriptions::{
-    self, DeliveryView, SubscriptionInput, SubscriptionView, TestResult,
-};
+use crate::actions::integrations::log::{self, DeliveryView, TestResult};
+use crate::actions::integrations::subscriptions::{self, SubscriptionInput, SubscriptionView};
 use crate::app::AppState;
 use crate::web::forms::{parse, refusal};
 use crate::web::page::{Ctx, render_status};
@@ -183,7 +182,7 @@ async fn one_page(
         limit: Some(50),
         cursor: None,
     };
-    let deliveries = subscriptions::deliveries(app, who, id, false, &page)
+    let deliveries = log::deliveries(app, who, id, false, &page)
         .await
         .map_err(fail(staff))?
         .items;
@@ -214,7 +213,7 @@ async fn test(
     Path(id): Path<i64>,
     Checked(staff, _): Checked<Staff, Nothing>,
 ) -> WebResult<Response> {
-    let result = subscriptions::test(&app, &staff.0.who, id)
+    let result = log::test(&app, &staff.0.who, id)
         .await
         .map_err(fail(&staff))?;
     Ok(render_status(
@@ -229,7 +228,7 @@ async fn redeliver(
     Path((id, delivery)): Path<(i64, i64)>,
     Checked(staff, _): Checked<Staff, Nothing>,
 ) -> WebResult<Response> {
-    subscriptions::redeliver(&app, &staff.0.who, id, delivery)
+    log::redeliver(&app, &staff.0.who, id, delivery)
         .await
         .map_err(fail(&staff))?;
     Ok(Redirect::to(&format!("{LIST}/{id}")).into_response())
