@@ -15,6 +15,7 @@ pub mod duty;
 pub mod entitlement;
 pub mod error;
 pub mod events;
+pub mod field;
 pub mod ids;
 pub mod integrations;
 pub mod knowledge;

@@ -41,6 +41,8 @@ pub enum EventKind {
     Merged,
     /// A reply was split into a new case (`role` `split_into`/`split_from`).
     Split,
+    /// A step of a remote diagnosis session (`{"remote": {"session": …, "step": …}}`).
+    RemoteSession,
 }
 
 impl Named for EventKind {
@@ -59,6 +61,7 @@ impl Named for EventKind {
         Self::Unlinked,
         Self::Merged,
         Self::Split,
+        Self::RemoteSession,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -75,6 +78,7 @@ impl Named for EventKind {
             Self::Unlinked => "unlinked",
             Self::Merged => "merged",
             Self::Split => "split",
+            Self::RemoteSession => "remote_session",
         }
     }
 }

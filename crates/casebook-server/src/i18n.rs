@@ -18,13 +18,14 @@ fluent_templates::static_loader! {
 
 /// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
 /// [`Lang::has`] finds every message.
-const ARGUMENTS: [&str; 49] = [
+const ARGUMENTS: [&str; 51] = [
     "at",
     "calendar",
     "change",
     "channel",
     "channels",
     "code",
+    "contact",
     "count",
     "days",
     "due",
@@ -54,6 +55,7 @@ const ARGUMENTS: [&str; 49] = [
     "remaining",
     "score",
     "serial",
+    "session",
     "severity",
     "span",
     "suppressed",

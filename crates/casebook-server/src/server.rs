@@ -102,7 +102,8 @@ async fn watch_devices(app: AppState) {
 }
 
 /// Fires due SLA warnings and escalations, then the warnings and breaches of internal targets
-/// per tier, then the reminders of overdue survey follow-ups. Each fires once: it is claimed in
+/// per tier, then the reminders of overdue survey follow-ups, duty pages' escalations, and the
+/// end of remote sessions whose window closed. Each fires once: it is claimed in
 /// the transaction that delivers it, so a crash or a second server neither loses nor repeats
 /// one.
 async fn sweep_sla(app: AppState) {
@@ -141,6 +142,13 @@ async fn sweep_sla(app: AppState) {
             Ok(n) if n > 0 => tracing::info!(escalated = n, "unacknowledged duty pages escalated"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not escalate duty pages"),
+        }
+        match crate::actions::field::remote::sweep(&app).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(ended = n, "remote sessions ended at their window's close")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not end overrun remote sessions"),
         }
     }
 }

@@ -46,6 +46,7 @@ pub mod page;
 pub mod plans;
 pub mod products;
 pub mod queue_preferences;
+pub mod remote_sessions;
 pub mod reply_templates;
 mod rows;
 pub mod saved_views;

@@ -156,6 +156,14 @@ pub async fn unsent_mail(
         .bind(limit).fetch_all(c).await)?)
 }
 
+/// The body of a queued mail.
+pub async fn mail_body(db: &mut Db, id: i64) -> StoreResult<Option<String>> {
+    Ok(
+        on_db!(db, c => sqlx::query_scalar("SELECT body FROM outbox WHERE id = $1")
+        .bind(id).fetch_optional(c).await)?,
+    )
+}
+
 /// A queued mail a sender holds for delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMail {

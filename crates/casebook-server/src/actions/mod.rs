@@ -9,6 +9,7 @@ pub mod cases;
 pub mod contracts;
 pub mod directory;
 pub mod duty;
+pub mod field;
 pub mod imports;
 pub mod integrations;
 pub mod knowledge;

@@ -24,6 +24,7 @@ use serde_json::json;
 
 pub mod call_home;
 mod duty;
+mod field;
 mod installed_base;
 mod knowledge;
 mod problems;
@@ -404,6 +405,7 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         ),
     ];
     let mut orgs = Vec::new();
+    let (mut bank, mut bank_admin) = (None, None);
     for (number, name, address, english, people) in directory {
         let org = organizations::create(
             &loader,
@@ -451,15 +453,18 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
             call_home::fleet(&loader, &system, org.id, (*product, version)).await?;
         }
         if number == "CN-10001" {
-            user(
-                &loader,
-                &system,
-                "it-admin@yuanjing-bank.demo",
-                "IT 运维中心",
-                Role::CustomerAdmin,
-                Some(org.id),
-            )
-            .await?;
+            bank = Some(org.id);
+            bank_admin = Some(
+                user(
+                    &loader,
+                    &system,
+                    "it-admin@yuanjing-bank.demo",
+                    "IT 运维中心",
+                    Role::CustomerAdmin,
+                    Some(org.id),
+                )
+                .await?,
+            );
         }
         installed_base(
             &loader,
@@ -535,6 +540,18 @@ pub async fn load(app: &AppState) -> Result<String, ActionError> {
         manager.id,
     )
     .await?;
+    if let (Some(bank), Some(bank_admin)) = (bank, &bank_admin) {
+        let mut open = Vec::new();
+        let mut numbers: Vec<_> = opened.values().copied().collect();
+        numbers.sort_unstable();
+        for number in numbers {
+            let case = crate::actions::cases::get(&loader, &system, number).await?;
+            if case.organization.id == bank && !case.status.is_terminal() {
+                open.push(number);
+            }
+        }
+        field::load(app, &staff.engineers[1].0, &principal(bank_admin)?, &open).await?;
+    }
     if clock.now() > app.clock.now() {
         return Err(ActionError::Internal(
             "demo history would end in the future; shorten its steps".into(),

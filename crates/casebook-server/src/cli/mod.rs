@@ -1,5 +1,5 @@
 //! The `casebook` command line: `demo`, `serve`, `migrate`, `admin`, `calendar`, `import`,
-//! `backup`, `audit`, `config`, `mail`, `call-home`.
+//! `backup`, `audit`, `config`, `mail`, `call-home`, `remote`.
 
 mod admin;
 pub(crate) use admin::describe;
@@ -11,6 +11,7 @@ pub mod demo;
 mod import;
 mod mail;
 mod reindex;
+mod remote;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -96,6 +97,11 @@ enum Command {
     Mail {
         #[command(subcommand)]
         command: mail::MailCommand,
+    },
+    /// Remote diagnosis sessions: append a transcript to a running session's log.
+    Remote {
+        #[command(subcommand)]
+        command: remote::RemoteCommand,
     },
     /// The audit log.
     Audit {
@@ -250,6 +256,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(err) => return Err(err),
             };
             Ok(mail::run(config, command).await)
+        }
+        Command::Remote { command } => {
+            let config = load_config(cli.config.as_ref(), &Overrides::default())?;
+            remote::run(App::open(config).await?, command).await
         }
         Command::Reindex => {
             let config = load_config(cli.config.as_ref(), &Overrides::default())?;

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod openapi;
 pub mod page;
 pub mod plans;
+pub mod remote;
 pub mod replies;
 pub mod search;
 pub mod sla;
@@ -43,7 +44,7 @@ use error::ApiError;
     info(title = "Casebook API", description = "Technical-support and after-sales service desk. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "surveys"), (name = "reports"), (name = "integrations"), (name = "duty"), (name = "system")),
+    tags((name = "cases"), (name = "call-home"), (name = "directory"), (name = "users"), (name = "auth"), (name = "mail"), (name = "search"), (name = "surveys"), (name = "reports"), (name = "integrations"), (name = "duty"), (name = "field"), (name = "system")),
     components(schemas(casebook_domain::events::Event))
 )]
 struct ApiDoc;
@@ -85,6 +86,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(surveys::routes())
         .merge(integrations::routes())
         .merge(duty::routes())
+        .merge(remote::routes())
         .merge(dashboard::routes())
         .merge(exports::routes())
         .merge(search::routes())

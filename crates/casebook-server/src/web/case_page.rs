@@ -32,6 +32,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::actions::cases::sla::ClockView;
+use crate::actions::field::remote;
 use crate::actions::{ActionError, cases, cases::comments, cases::sla};
 use crate::app::AppState;
 use crate::web::case_work::WorkFields;
@@ -40,6 +41,7 @@ use crate::web::forms::{Typed, parse, read_checked, refusal};
 use crate::web::page::{Ctx, render, render_status, user_html};
 use crate::web::posted::{Checked, Person};
 use crate::web::session::{Customer, Staff, Viewer, WebError, WebResult};
+use casebook_domain::field::session::RemoteSession;
 
 /// What both sides show of a case.
 pub struct CaseView {
@@ -61,6 +63,10 @@ pub struct CaseView {
     pub links: Vec<CaseLink>,
     /// The case the viewer asked for, merged into this one (a note says so).
     pub merged_from: Option<CaseNumber>,
+    /// Its remote diagnosis sessions.
+    pub remote: Vec<RemoteSession>,
+    /// Whether the viewer may approve or decline them (an authorised contact).
+    pub remote_approver: bool,
 }
 
 impl CaseView {
@@ -80,6 +86,8 @@ impl CaseView {
             .items;
         let next_statuses = cases::next_statuses(app, who, &case);
         let links = cases::links::list(app, who, number).await?;
+        let remote = remote::of_case(app, who, number).await?;
+        let remote_approver = remote::may_approve(app, who, number).await?;
         Ok(CaseView {
             ctx: viewer.ctx.clone(),
             case,
@@ -90,7 +98,14 @@ impl CaseView {
             typed,
             links,
             merged_from: None,
+            remote,
+            remote_approver,
         })
+    }
+
+    /// Whether a session is waiting for, or open to, the customer's answer or revocation.
+    pub fn remote_open(&self, session: &RemoteSession) -> bool {
+        !session.state.is_final()
     }
 
     /// A comment's text as HTML.

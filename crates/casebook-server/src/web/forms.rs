@@ -34,6 +34,8 @@ pub struct Typed {
     pub work_at: String,
     /// The note of time recorded alone.
     pub work_note: String,
+    /// A remote session request's purpose, method, start and length, as typed.
+    pub remote: [String; 4],
 }
 
 /// Parses a JSON document built from form fields into `T`, naming the field that failed.

@@ -27,6 +27,8 @@ pub mod portal;
 pub mod posted;
 pub mod profile;
 pub mod public_kb;
+pub mod remote_forms;
+pub mod remote_pages;
 pub mod session;
 pub mod sign_in;
 pub mod survey_form;
@@ -112,6 +114,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(contract_usage::routes())
         .merge(mail_links::routes())
         .merge(duty_ack::routes())
+        .merge(remote_pages::routes())
         .merge(survey_link::routes())
         .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))

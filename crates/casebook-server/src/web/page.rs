@@ -242,6 +242,19 @@ impl Ctx {
                 (_, other) => other.to_string(),
             }
         };
+        if let Some(remote) = change.get("remote") {
+            let step = remote
+                .get("step")
+                .and_then(|s| s.as_str())
+                .unwrap_or_default();
+            let session = remote
+                .get("session")
+                .and_then(|s| s.as_i64())
+                .unwrap_or_default();
+            return self
+                .lang
+                .t1(&format!("remote-step-{step}"), "session", session);
+        }
         if let Some(fields) = change.get("fields").and_then(|f| f.as_array()) {
             let names = fields
                 .iter()

@@ -27,7 +27,7 @@ const MODULES: &[&[&str]] = &[
 
 /// The folders of `actions`, lowest first: the root (errors, version check), then the directory,
 /// accounts and notifications, contracts, satisfaction surveys (which the case core calls when a
-/// case closes), the case core, what builds on cases, and the channels. The channels (`mail`, `call_home`) call the case core; the case core never calls them.
+/// case closes), the case core, what builds on cases, field service, and the channels. The channels (`mail`, `call_home`) call the case core; the case core never calls them.
 const ACTIONS: &[&[&str]] = &[
     &[""],
     &["audit", "directory"],
@@ -38,6 +38,7 @@ const ACTIONS: &[&[&str]] = &[
     &["surveys"],
     &["cases"],
     &["knowledge", "search", "imports", "replies", "reporting"],
+    &["field"],
     &["mail", "call_home"],
 ];
 

@@ -49,6 +49,7 @@ mod plans;
 mod processes;
 mod queues;
 mod receivers;
+mod remote_sessions;
 mod replies;
 mod robots;
 mod schemathesis;

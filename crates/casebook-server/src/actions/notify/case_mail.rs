@@ -336,18 +336,10 @@ pub async fn tell_staff(
     dedupe_key: &str,
     now: Timestamp,
 ) -> ActionResult<()> {
-    let to = Recipient {
-        address: user.email.clone(),
-        name: user.name.clone(),
-        user: Some(user.id),
-        lang: lang_of(app, db, Some(user)).await?,
-    };
-    let mut ctx = context(app, case, &to, None);
-    if let Some(ctx) = ctx.as_object_mut() {
-        let (name, values) = news.values(app, to.lang);
-        ctx.insert(name.into(), values);
-    }
-    let Rendered { subject, body } = templates::render(db, kind, to.lang, &ctx).await?;
+    let lang = lang_of(app, db, Some(user)).await?;
+    let (name, values) = news.values(app, lang);
+    let extra = Value::Object(serde_json::Map::from_iter([(name.to_owned(), values)]));
+    let (to, Rendered { subject, body }) = render_for(app, db, case, kind, user, extra).await?;
     let key = tokens::key(app, db).await?;
     let message_id = tokens::message_id(&key, dedupe_key, &app.config.smtp.message_id_domain);
     notifications::enqueue_case_mail(
@@ -441,6 +433,61 @@ pub async fn tell(
         .await?;
     }
     Ok(())
+}
+
+/// A mail of `kind` about a case rendered for one user, in their language, with `extra` values
+/// beside the case's.
+async fn render_for(
+    app: &App,
+    db: &mut Db,
+    case: &Case,
+    kind: &'static str,
+    user: &User,
+    extra: Value,
+) -> ActionResult<(Recipient, Rendered)> {
+    let to = Recipient {
+        address: user.email.clone(),
+        name: user.name.clone(),
+        user: Some(user.id),
+        lang: lang_of(app, db, Some(user)).await?,
+    };
+    let mut ctx = context(app, case, &to, None);
+    if let (Some(ctx), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
+        ctx.extend(extra);
+    }
+    let rendered = templates::render(db, kind, to.lang, &ctx).await?;
+    Ok((to, rendered))
+}
+
+/// Queues a mail of `kind` about a case to one customer user, in their language, with `extra`
+/// values beside the case's (e.g. a remote session and its approval link); once per `event`.
+#[allow(clippy::too_many_arguments)]
+pub async fn tell_customer(
+    app: &App,
+    db: &mut Db,
+    case: &Case,
+    kind: &'static str,
+    user: &User,
+    extra: Value,
+    event: &str,
+    now: Timestamp,
+) -> ActionResult<()> {
+    let (to, Rendered { subject, body }) = render_for(app, db, case, kind, user, extra).await?;
+    let key = tokens::key(app, db).await?;
+    let in_reply_to = mail::opening_message(db, case.id).await?;
+    queue(
+        app,
+        db,
+        case,
+        kind,
+        &to,
+        (&subject, &body),
+        event,
+        in_reply_to.as_deref(),
+        &key,
+        now,
+    )
+    .await
 }
 
 /// Adds the case tag to a subject that lost it and the reply token to the body, then queues.

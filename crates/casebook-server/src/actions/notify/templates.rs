@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 18] = [
+pub const KINDS: [MailKind; 19] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
@@ -110,6 +110,10 @@ pub const KINDS: [MailKind; 18] = [
         kind: "duty_escalation",
         audience: "staff",
     },
+    MailKind {
+        kind: "remote_request",
+        audience: "customer",
+    },
 ];
 
 macro_rules! builtin_texts {
@@ -144,7 +148,8 @@ builtin_texts!(
     "ola_warning",
     "ola_breach",
     "duty_page",
-    "duty_escalation"
+    "duty_escalation",
+    "remote_request"
 );
 
 /// A built-in text split into its subject and body templates.
@@ -473,6 +478,12 @@ pub fn sample(kind: &str, lang: Lang) -> Value {
             "reason": lang.t("duty-reason-sev1_after_hours"), "shift": pick("一线 夜班", "L1 Night"),
             "engineer": pick("李工程师", "Li Wei"), "ack_due_at": "2026-12-01 02:15 +08:00",
             "ack_url": "https://support.example.com/duty/ack/example"}}),
+        "remote_request" => json!({"remote": {
+            "id": 7, "purpose": pick("收集存储阵列日志并检查控制器状态", "Collect the array's logs and check the controllers"),
+            "method": pick("通过客户 VPN 的 SSH", "SSH over the customer's VPN"),
+            "units": "OceanStor 5300 SN2102311", "window": "2026-12-08 10:00 – 2026-12-08 11:00 (Asia/Shanghai)",
+            "engineer": pick("李工程师", "Li Wei"),
+            "url": "https://support.example.com/remote/example"}}),
         k if k.starts_with("ola_") => json!({"ola": {
             "tier": lang.t("tier-l2"), "target": pick("4 小时", "4 hours"),
             "due_at": "2026-11-30 10:00 +08:00"}}),

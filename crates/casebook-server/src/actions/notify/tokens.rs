@@ -3,7 +3,8 @@
 //! and the mail client dropped the references. A link token lets a customer accept or reject a
 //! proposed solution straight from the mail, without a password: it names the case, the user,
 //! the answer and an expiry. A survey token lets the contact answer a satisfaction survey once,
-//! until it expires. All are HMAC-SHA256 with the installation's key, which is made on
+//! until it expires. A remote session token lets an authorised contact approve or decline one
+//! session request until its window closes. All are HMAC-SHA256 with the installation's key, which is made on
 //! first use and kept in the database, so every server of an installation accepts them.
 
 use casebook_domain::CaseNumber;
@@ -228,6 +229,31 @@ pub fn read_page_token(
     Ok((page, Id::new(user)))
 }
 
+/// A remote session's approval link token: `<session>.<user>.<expiry>.<signature>`. Whoever
+/// holds the mail answers that session's request (approve or decline) as the authorised contact
+/// it was sent to, without signing in, until its window closes; it is good for nothing else.
+pub fn remote_token(key: &[u8], session: i64, user: UserId, expires: Timestamp) -> String {
+    id_token(
+        key,
+        "remote-session",
+        &format!("{session}.{}", user.get()),
+        expires,
+    )
+}
+
+/// Reads a remote session token made by [`remote_token`] with the same key: session and user.
+pub fn read_remote_token(
+    key: &[u8],
+    token: &str,
+    now: Timestamp,
+) -> Result<(i64, UserId), LinkError> {
+    let ids = read_id_token(key, "remote-session", token, now)?;
+    let (session, user) = ids.split_once('.').ok_or(LinkError::Invalid)?;
+    let session = session.parse().map_err(|_| LinkError::Invalid)?;
+    let user = user.parse().map_err(|_| LinkError::Invalid)?;
+    Ok((session, Id::new(user)))
+}
+
 fn id_token(key: &[u8], purpose: &str, id: &str, expires: Timestamp) -> String {
     let body = format!("{id}.{}", expires.as_second());
     let sig = sign(key, &format!("{purpose}:{body}"), LINK_SIG);
@@ -341,6 +367,17 @@ mod tests {
             read_page_token(key, &token, now),
             Err(LinkError::Invalid),
             "a survey token is no page token"
+        );
+        let remote = remote_token(key, 42, Id::new(7), expires);
+        assert_eq!(read_remote_token(key, &remote, now), Ok((42, Id::new(7))));
+        assert_eq!(
+            read_remote_token(key, &page, now),
+            Err(LinkError::Invalid),
+            "a page token is no remote session token"
+        );
+        assert_eq!(
+            read_remote_token(key, &remote, expires),
+            Err(LinkError::Expired)
         );
     }
 }

@@ -47,6 +47,7 @@ use crate::app::AppState;
 use crate::web::case_forms::{ChangeForm, EntitlementForm, EscalateForm};
 use crate::web::case_links::{LinkForm, MergeForm, SplitForm, UnlinkForm};
 use crate::web::case_work::{WorkDeleteForm, WorkForm};
+use crate::web::remote_forms::{LogForm, RequestForm, StepForm};
 use crate::web::{attachment_view, case_page};
 
 /// The console's routes.
@@ -63,6 +64,9 @@ pub fn routes() -> Router<AppState> {
         .merge(case_page::form::<Console, SplitForm>())
         .merge(case_page::form::<Console, WorkForm>())
         .merge(case_page::form::<Console, WorkDeleteForm>())
+        .merge(case_page::form::<Console, RequestForm>())
+        .merge(case_page::form::<Console, StepForm>())
+        .merge(case_page::form::<Console, LogForm>())
         .route("/console", get(queue::show))
         .route("/console/views", post(queue::save_view))
         .route("/console/queue/setup", post(queue_setup::save))

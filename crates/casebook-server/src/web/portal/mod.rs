@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use self::cases::Portal;
 use crate::app::AppState;
 use crate::web::case_forms::StatusForm;
+use crate::web::remote_forms::StepForm;
 use crate::web::{attachment_view, case_page};
 
 /// The portal's routes.
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(case_page::routes::<Portal>())
         .merge(attachment_view::routes::<Portal>())
         .merge(case_page::form::<Portal, StatusForm>())
+        .merge(case_page::form::<Portal, StepForm>())
         .route("/portal", get(cases::list))
         .route("/portal/cases/new", get(new_case::show))
         .route("/portal/cases", post(new_case::open))

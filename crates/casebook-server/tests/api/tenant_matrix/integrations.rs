@@ -202,6 +202,6 @@ pub(super) fn integrations(route: &str, o: &Objects) -> Option<Call> {
             Some(json!({"mobile": "13800138000"})),
             false,
         ),
-        _ => return None,
+        _ => return super::field::field(route, o),
     })
 }

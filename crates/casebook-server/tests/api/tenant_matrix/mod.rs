@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::helpers::{FOREIGN_CANARY, INTERNAL_CANARY, TestApp};
 
 mod desk_tools;
+mod field;
 mod integrations;
 mod routes;
 
@@ -55,6 +56,8 @@ struct Objects {
     follow_up: i64,
     /// The subscription, shift and page made for the matrix (the same for both organisations).
     globals: integrations::Globals,
+    /// A running remote session on the case.
+    remote: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +100,7 @@ fn documented_routes() -> BTreeSet<String> {
 
 async fn objects_of(
     t: &TestApp,
-    user_token: &str,
+    (user_token, admin_token): (&str, &str),
     user_id: i64,
     org: i64,
     contact: i64,
@@ -270,7 +273,9 @@ async fn objects_of(
     .unwrap()[0]
         .id;
     let (survey, follow_up) = answered_survey(t, user_token, title).await;
+    let remote = field::remote_session(t, admin_token, &number, title).await;
     Objects {
+        remote,
         survey,
         follow_up,
         article,
@@ -369,7 +374,7 @@ async fn every_route_every_role_own_and_foreign(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     let mut own = objects_of(
         &t,
-        &t.a.user_token,
+        (&t.a.user_token, &t.a.admin_token),
         t.a.user_id,
         t.a.org_id,
         t.a.contact_id,
@@ -378,7 +383,7 @@ async fn every_route_every_role_own_and_foreign(backend: TestBackend) {
     .await;
     let mut foreign = objects_of(
         &t,
-        &t.b.user_token,
+        (&t.b.user_token, &t.b.admin_token),
         t.b.user_id,
         t.b.org_id,
         t.b.contact_id,

@@ -174,12 +174,30 @@ async fn user_data(
         for mut entry in items(t, &format!("/api/v1/cases/{number}/timeline")).await {
             if let Some(change) = entry.get_mut("change").and_then(Value::as_object_mut) {
                 change.retain(|_, v| !v.as_str().is_some_and(|s| SYSTEM_TEXTS.contains(&s)));
+                // A remote session's step is a stable name, not data.
+                change.remove("remote");
                 // A system note's data is its own: the device's message and serial number.
                 if change.contains_key("note") {
                     entry["body"] = Value::Null;
                 }
             }
             data.add_json(&entry, ids_);
+        }
+    }
+    // Remote sessions: their requests and logs.
+    for number in cases {
+        let path = format!("/api/v1/cases/{number}/remote-sessions");
+        let (_, sessions) = t.get(&t.admin, &path).await;
+        for session in sessions.as_array().into_iter().flatten() {
+            let mut session = session.clone();
+            // Stable names, shown translated.
+            for name in ["state", "policy", "end_reason"] {
+                session[name] = Value::Null;
+            }
+            data.add_json(&session, ids_);
+            let path = format!("/api/v1/remote-sessions/{}/log", session["id"]);
+            let (_, log) = t.get(&t.admin, &path).await;
+            data.add_json(&log["lines"], ids_);
         }
     }
     // What the lists leave out: articles' texts and held mails' bodies.
@@ -264,6 +282,10 @@ struct Found {
     subscriptions: Vec<String>,
     /// The acknowledgement links of duty page mails.
     duty_links: Vec<String>,
+    /// The demo's remote sessions.
+    remote: Vec<String>,
+    /// The links of remote session requests.
+    remote_links: Vec<String>,
 }
 
 impl Found {
@@ -310,6 +332,8 @@ impl Found {
             "/mail-links/{token}" => self.links.clone(),
             "/surveys/{token}" => self.survey_links.clone(),
             "/duty/ack/{token}" => self.duty_links.clone(),
+            "/remote/{token}" => self.remote_links.clone(),
+            "/console/remote/{id}" | "/portal/remote/{id}" => id(&self.remote),
             "/console/integrations/{id}" => id(&self.subscriptions),
             "/portal/surveys/{id}" => id(&self.portal_surveys),
             "/console/surveys" => [
@@ -486,6 +510,7 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
                 .map(|i| i.to_string()),
         );
     }
+    let remote = remote_sessions(t, &portal_cases).await;
     Found {
         survey_links: survey_links(t, outbox).await,
         portal_surveys,
@@ -528,7 +553,42 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
         attachments: attachments_of(t, case).await,
         subscriptions: ids(&items(t, "/api/v1/subscriptions").await, "id"),
         duty_links: duty_links(outbox),
+        remote,
+        remote_links: links_to(outbox, "/remote/"),
     }
+}
+
+/// The demo's remote sessions (on the customer's cases).
+async fn remote_sessions(t: &TestApp, cases: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for number in cases {
+        let (_, list) = t
+            .get(&t.admin, &format!("/api/v1/cases/{number}/remote-sessions"))
+            .await;
+        found.extend(
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["id"].as_i64())
+                .map(|i| i.to_string()),
+        );
+    }
+    assert!(found.len() >= 3, "the demo has remote sessions: {found:?}");
+    found
+}
+
+/// The links below `path` in the newest queued mail (at most two; older ones may have expired).
+fn links_to(outbox: &[(String, String, String, String)], path: &str) -> Vec<String> {
+    let mut links: Vec<String> = outbox
+        .iter()
+        .rev()
+        .flat_map(|(_, _, _, body)| body.split_whitespace())
+        .filter_map(|w| w.find(path).map(|at| w[at..].to_owned()))
+        .collect();
+    links.dedup();
+    links.truncate(2);
+    assert!(!links.is_empty(), "the demo's mail has links to {path}");
+    links
 }
 
 /// The acknowledgement links of the duty page mails (at most two).

@@ -13,6 +13,7 @@ mod browser_dashboard;
 mod browser_duty;
 mod browser_kb;
 mod browser_merge;
+mod browser_remote;
 mod browser_survey;
 mod browser_teardown;
 mod browser_work;
