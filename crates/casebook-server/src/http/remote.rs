@@ -10,7 +10,6 @@ use casebook_domain::CaseNumber;
 use casebook_domain::field::remote::SessionDraft;
 use casebook_domain::field::session::{LogLine, Recording, RemoteSession};
 use casebook_domain::ids::{OrganizationId, SiteId};
-use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -210,8 +209,11 @@ async fn mark_internal(
     ))
 }
 
-/// A terminal recording, as uploaded.
-#[derive(Debug, Serialize, ToSchema)]
+/// A terminal recording, as uploaded (for the document only: `read_form` reads it); any other
+/// part is refused.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct RecordingUpload {
     /// One file.
     #[schema(value_type = String, format = Binary)]

@@ -27,6 +27,7 @@ pub mod portal;
 pub mod posted;
 pub mod profile;
 pub mod public_kb;
+pub mod remote_access;
 pub mod remote_forms;
 pub mod remote_pages;
 pub mod session;
@@ -115,6 +116,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(mail_links::routes())
         .merge(duty_ack::routes())
         .merge(remote_pages::routes())
+        .merge(remote_access::routes())
         .merge(survey_link::routes())
         .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))

@@ -33,6 +33,7 @@ mod previews;
 mod profile_pages;
 mod public_kb;
 mod queue_pages;
+mod remote_access_pages;
 mod report_exports;
 mod search_pages;
 mod sessions;

@@ -29,6 +29,8 @@ pub const PAGES: &[(&str, Who)] = &[
     ("/remote/{token}", Who::Customer),
     ("/console/remote/{id}", Who::Staff),
     ("/portal/remote/{id}", Who::Customer),
+    ("/portal/remote-access", Who::Customer),
+    ("/console/organizations/{id}/remote-access", Who::Staff),
     ("/notifications", Who::Staff),
     ("/notifications", Who::Customer),
     ("/profile", Who::Staff),
