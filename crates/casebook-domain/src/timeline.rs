@@ -43,6 +43,8 @@ pub enum EventKind {
     Split,
     /// A step of a remote diagnosis session (`{"remote": {"session": …, "step": …}}`).
     RemoteSession,
+    /// A step of an on-site visit (`{"visit": {"visit": …, "step": …}}`).
+    Visit,
 }
 
 impl Named for EventKind {
@@ -62,6 +64,7 @@ impl Named for EventKind {
         Self::Merged,
         Self::Split,
         Self::RemoteSession,
+        Self::Visit,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -79,6 +82,7 @@ impl Named for EventKind {
             Self::Merged => "merged",
             Self::Split => "split",
             Self::RemoteSession => "remote_session",
+            Self::Visit => "visit",
         }
     }
 }

@@ -18,7 +18,7 @@ fluent_templates::static_loader! {
 
 /// Every argument a message takes (`{ $name }`); a test keeps the list complete, so that
 /// [`Lang::has`] finds every message.
-const ARGUMENTS: [&str; 51] = [
+const ARGUMENTS: [&str; 52] = [
     "at",
     "calendar",
     "change",
@@ -67,6 +67,7 @@ const ARGUMENTS: [&str; 51] = [
     "unit",
     "until",
     "used",
+    "visit",
     "what",
     "year",
     "zone",

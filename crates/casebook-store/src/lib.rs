@@ -43,6 +43,7 @@ pub mod notifications;
 pub mod ola_targets;
 pub mod organizations;
 pub mod page;
+pub mod parts;
 pub mod plans;
 pub mod products;
 pub mod queue_preferences;
@@ -64,6 +65,7 @@ mod time;
 pub mod timeline;
 pub mod units;
 pub mod users;
+pub mod visits;
 pub mod work_entries;
 
 pub use audit::{AuditActor, AuditEntry};

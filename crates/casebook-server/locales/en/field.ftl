@@ -79,3 +79,15 @@ conflict-remote_denied = The customer's remote-access policy denies remote sessi
 conflict-remote_closed = The case is closed; reopen it first.
 conflict-remote_not_running = The session is not running: nothing can be added to its log.
 mail-kind-remote_request = Remote session request
+# Field service: on-site visits.
+event-visit = On-site visit
+visit-step-dispatch = on-site visit #{ $visit } dispatched
+visit-step-check_in = the engineer of visit #{ $visit } arrived on site
+visit-step-complete = on-site visit #{ $visit } completed
+visit-step-cancel = on-site visit #{ $visit } cancelled
+conflict-stock_short = Not enough of that part is free at the depot.
+conflict-visit_state = The visit is no longer in a state that allows this; reload the page.
+conflict-visit_case_closed = The case is closed; reopen it first.
+conflict-visit_parts = More parts were used than were reserved.
+conflict-duplicate_part_number = That part number exists already.
+conflict-duplicate_depot = That depot code exists already.

@@ -79,3 +79,15 @@ conflict-remote_denied = 客户的远程访问策略不允许远程会话。
 conflict-remote_closed = 问题单已关闭，请先重新打开。
 conflict-remote_not_running = 会话未在进行中，无法添加操作记录。
 mail-kind-remote_request = 远程诊断申请
+# 现场服务：现场支持。
+event-visit = 现场服务
+visit-step-dispatch = 派出现场服务 #{ $visit }
+visit-step-check_in = 现场服务 #{ $visit } 的工程师已到达现场
+visit-step-complete = 现场服务 #{ $visit } 已完成
+visit-step-cancel = 现场服务 #{ $visit } 已取消
+conflict-stock_short = 该备件库中此备件的可用数量不足。
+conflict-visit_state = 现场服务的状态已变化，无法执行此操作，请刷新页面。
+conflict-visit_case_closed = 问题单已关闭，请先重新打开。
+conflict-visit_parts = 使用的备件多于预留的数量。
+conflict-duplicate_part_number = 该备件编码已存在。
+conflict-duplicate_depot = 该备件库代码已存在。

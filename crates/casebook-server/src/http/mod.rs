@@ -25,6 +25,7 @@ pub mod sla;
 pub mod surveys;
 pub mod system;
 pub mod users;
+pub mod visits;
 pub mod webhooks;
 pub mod work;
 
@@ -87,6 +88,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(integrations::routes())
         .merge(duty::routes())
         .merge(remote::routes())
+        .merge(visits::routes())
         .merge(dashboard::routes())
         .merge(exports::routes())
         .merge(search::routes())

@@ -242,6 +242,17 @@ impl Ctx {
                 (_, other) => other.to_string(),
             }
         };
+        if let Some(visit) = change.get("visit") {
+            let step = visit
+                .get("step")
+                .and_then(|s| s.as_str())
+                .unwrap_or_default();
+            let id = visit
+                .get("visit")
+                .and_then(|s| s.as_i64())
+                .unwrap_or_default();
+            return self.lang.t1(&format!("visit-step-{step}"), "visit", id);
+        }
         if let Some(remote) = change.get("remote") {
             let step = remote
                 .get("step")

@@ -63,5 +63,6 @@ mod stages;
 mod surveys;
 mod teams;
 mod tenant_matrix;
+mod visits;
 mod web;
 mod work;

@@ -203,6 +203,6 @@ pub(super) fn desk_tools(route: &str, o: &Objects, n: usize) -> Option<Call> {
             None,
             true,
         ),
-        _ => return super::integrations::integrations(route, o),
+        _ => return super::integrations::integrations(route, o, n),
     })
 }

@@ -41,8 +41,22 @@ pub(super) async fn remote_session(t: &TestApp, admin_token: &str, case: &str, t
     id
 }
 
+/// A planned visit on `case`, without parts; its id.
+pub(super) async fn visit(t: &TestApp, case: &str) -> i64 {
+    let arrival = t.app.clock.now() + jiff::SignedDuration::from_hours(1);
+    let (status, visit) = t
+        .post(
+            &t.engineer,
+            &format!("/api/v1/cases/{case}/visits"),
+            json!({"engineer_ids": [t.engineer_id], "planned_arrival": arrival.to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{visit}");
+    visit["id"].as_i64().unwrap()
+}
+
 /// How to call each of these routes for a target; `None` for any other route.
-pub(super) fn field(route: &str, o: &Objects) -> Option<Call> {
+pub(super) fn field(route: &str, o: &Objects, n: usize) -> Option<Call> {
     use Method as M;
     let case = &o.case;
     let session = o.remote;
@@ -124,6 +138,60 @@ pub(super) fn field(route: &str, o: &Objects) -> Option<Call> {
             format!("/api/v1/sites/{}/remote-access", o.site),
             Some(json!({"policy": null})),
             true,
+        ),
+        "GET /api/v1/cases/{number}/visits" => {
+            call(M::GET, format!("/api/v1/cases/{case}/visits"), None, true)
+        }
+        // No engineer: staff are refused (422) without a visit being made.
+        "POST /api/v1/cases/{number}/visits" => call(
+            M::POST,
+            format!("/api/v1/cases/{case}/visits"),
+            Some(json!({"engineer_ids": [], "planned_arrival": "2099-01-01T00:00:00Z"})),
+            true,
+        ),
+        "GET /api/v1/visits/{id}" => {
+            call(M::GET, format!("/api/v1/visits/{}", o.visit), None, true)
+        }
+        "POST /api/v1/visits/{id}/check-in" => call(
+            M::POST,
+            format!("/api/v1/visits/{}/check-in", o.visit),
+            Some(json!({})),
+            true,
+        ),
+        "POST /api/v1/visits/{id}/complete" => call(
+            M::POST,
+            format!("/api/v1/visits/{}/complete", o.visit),
+            Some(json!({"work_done": "matrix"})),
+            true,
+        ),
+        "POST /api/v1/visits/{id}/cancel" => call(
+            M::POST,
+            format!("/api/v1/visits/{}/cancel", o.visit),
+            Some(json!({"reason": "matrix"})),
+            true,
+        ),
+        // The catalogue, depots and stock belong to no organisation: staff only (customers 403).
+        "GET /api/v1/parts" => call(M::GET, "/api/v1/parts".into(), None, false),
+        "POST /api/v1/parts" => call(
+            M::POST,
+            "/api/v1/parts".into(),
+            Some(json!({"part_number": format!("M-{n}"), "description": "matrix"})),
+            false,
+        ),
+        "GET /api/v1/depots" => call(M::GET, "/api/v1/depots".into(), None, false),
+        "POST /api/v1/depots" => call(
+            M::POST,
+            "/api/v1/depots".into(),
+            Some(json!({"code": format!("D-{n}"), "name": "matrix"})),
+            false,
+        ),
+        "GET /api/v1/stock" => call(M::GET, "/api/v1/stock".into(), None, false),
+        // The first depot the route above made; no such part: staff get 422.
+        "POST /api/v1/depots/{id}/stock" => call(
+            M::POST,
+            "/api/v1/depots/1/stock".into(),
+            Some(json!({"part_id": 999999, "quantity": 1, "reason": "matrix"})),
+            false,
         ),
         _ => return None,
     })

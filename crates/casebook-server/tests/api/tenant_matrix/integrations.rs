@@ -92,7 +92,7 @@ pub(super) async fn globals(t: &TestApp, case: &str) -> Globals {
 const NONE: i64 = 999_999;
 
 /// How to call each of these routes for a target; `None` for any other route.
-pub(super) fn integrations(route: &str, o: &Objects) -> Option<Call> {
+pub(super) fn integrations(route: &str, o: &Objects, n: usize) -> Option<Call> {
     use Method as M;
     let g = &o.globals;
     let (sub, delivery, shift, today, page) =
@@ -202,6 +202,6 @@ pub(super) fn integrations(route: &str, o: &Objects) -> Option<Call> {
             Some(json!({"mobile": "13800138000"})),
             false,
         ),
-        _ => return super::field::field(route, o),
+        _ => return super::field::field(route, o, n),
     })
 }

@@ -58,6 +58,8 @@ struct Objects {
     globals: integrations::Globals,
     /// A running remote session on the case.
     remote: i64,
+    /// A planned on-site visit on the case.
+    visit: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,8 +276,10 @@ async fn objects_of(
         .id;
     let (survey, follow_up) = answered_survey(t, user_token, title).await;
     let remote = field::remote_session(t, admin_token, &number, title).await;
+    let visit = field::visit(t, &number).await;
     Objects {
         remote,
+        visit,
         survey,
         follow_up,
         article,

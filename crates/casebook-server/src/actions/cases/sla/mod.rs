@@ -2,7 +2,8 @@
 //! transaction as the change (opening starts initial response and resolution; a public staff
 //! reply meets the initial response and restarts the update clock; waiting for the customer
 //! pauses; closure meets resolution; cancellation cancels; a severity or channel change
-//! recomputes from the recorded history). Escalation steps are durable rows, fired once by
+//! recomputes from the recorded history; dispatching an on-site visit starts the on-site arrival
+//! clock and the engineer's check-in meets it). Escalation steps are durable rows, fired once by
 //! [`sweep`], whatever the number of server processes.
 
 use std::collections::HashMap;
@@ -61,6 +62,16 @@ pub(crate) enum SlaChange {
     Status { from: Status, to: Status },
     /// Its severity or channel changed.
     Terms,
+    /// An on-site visit was dispatched: the on-site arrival clock starts (one of an earlier
+    /// visit that has not arrived gives way).
+    VisitDispatched,
+    /// The engineer of a visit arrived, at this time.
+    VisitArrived {
+        /// The arrival.
+        at: Timestamp,
+    },
+    /// A planned visit was called off.
+    VisitCancelled,
 }
 
 fn is_active(c: &StoredClock) -> bool {
@@ -279,6 +290,20 @@ pub(crate) async fn apply(
                     store::add_event(db, c.id, now, ClockEventKind::Resumed, to.as_str()).await?;
                 }
             }
+        }
+        SlaChange::VisitDispatched => {
+            let onsite = Some(Metric::OnsiteArrival);
+            end_active(db, &clocks, onsite, ClockEventKind::Cancelled, now).await?;
+            let cycle = latest(&clocks, Metric::OnsiteArrival).map_or(1, |c| c.cycle + 1);
+            start(db, spec, case, Metric::OnsiteArrival, cycle, now).await?;
+        }
+        SlaChange::VisitArrived { at } => {
+            let onsite = Some(Metric::OnsiteArrival);
+            end_active(db, &clocks, onsite, ClockEventKind::Met, at).await?;
+        }
+        SlaChange::VisitCancelled => {
+            let onsite = Some(Metric::OnsiteArrival);
+            end_active(db, &clocks, onsite, ClockEventKind::Cancelled, now).await?;
         }
         SlaChange::Terms => {
             for c in clocks.iter().filter(|c| is_active(c)) {

@@ -1,0 +1,197 @@
+//! Spare parts (备件): the catalogue (a part number, a description, the products that use it,
+//! whether each item carries a serial number), the depots that hold them, and the stock of a
+//! part at a depot: how many are on hand and how many of those visits have reserved. Stock
+//! never goes below zero: a reservation takes only what is available, a use only what was
+//! reserved, a write-off only what is on hand.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::case::NamedRef;
+use crate::error::FieldError;
+use crate::ids::ProductId;
+
+/// The longest part number and depot code.
+pub const MAX_CODE: usize = 64;
+/// The longest description or name.
+pub const MAX_TEXT: usize = 500;
+/// The most one movement of stock may move.
+pub const MAX_QUANTITY: i64 = 100_000;
+
+/// A part as staff define it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartDraft {
+    /// The vendor's part number (FRU, 备件编码), unique; stored in upper case.
+    pub part_number: String,
+    /// What it is, e.g. `控制器电池模块 BBU` .
+    pub description: String,
+    /// The products that use it.
+    #[serde(default)]
+    #[schema(value_type = Vec<i64>)]
+    pub product_ids: Vec<ProductId>,
+    /// Whether each item carries a serial number (recorded when it is used).
+    #[serde(default)]
+    pub serialized: bool,
+}
+
+fn line(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "required", "must not be empty"));
+    } else if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("at most {max} characters"),
+        ));
+    } else if value.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            "invalid",
+            "one line without control characters",
+        ));
+    }
+}
+
+/// Checks a code (part number, depot code, serial number): letters, digits and `-_./`, upper
+/// case as stored.
+pub fn code(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> String {
+    let value = raw.trim().to_uppercase();
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "required", "must not be empty"));
+    } else if value.chars().count() > MAX_CODE
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        errors.push(FieldError::new(
+            field,
+            "invalid",
+            format!("letters, digits and - _ . / only, at most {MAX_CODE}"),
+        ));
+    }
+    value
+}
+
+impl PartDraft {
+    /// Checks the draft, normalising the part number; repeated products are dropped.
+    pub fn check(&mut self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        self.part_number = code(&mut errors, "part_number", &self.part_number);
+        self.description = self.description.trim().to_owned();
+        line(&mut errors, "description", &self.description, MAX_TEXT);
+        let mut seen = std::collections::BTreeSet::new();
+        self.product_ids.retain(|p| seen.insert(p.get()));
+        errors
+    }
+}
+
+/// A part of the catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Part {
+    /// Id.
+    pub id: i64,
+    /// The part number.
+    pub part_number: String,
+    /// What it is.
+    pub description: String,
+    /// The products that use it.
+    #[schema(value_type = Vec<Object>)]
+    pub products: Vec<NamedRef<ProductId>>,
+    /// Whether items carry serial numbers.
+    pub serialized: bool,
+}
+
+/// A depot as staff define it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepotDraft {
+    /// Short code, unique (e.g. `BJ-01`).
+    pub code: String,
+    /// Its name, e.g. `北京备件库`.
+    pub name: String,
+    /// Where it is.
+    #[serde(default)]
+    pub address: String,
+}
+
+impl DepotDraft {
+    /// Checks the draft, normalising the code.
+    pub fn check(&mut self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        self.code = code(&mut errors, "code", &self.code);
+        self.name = self.name.trim().to_owned();
+        line(&mut errors, "name", &self.name, MAX_TEXT);
+        self.address = self.address.trim().to_owned();
+        if self.address.chars().count() > MAX_TEXT {
+            errors.push(FieldError::new(
+                "address",
+                "too_long",
+                format!("at most {MAX_TEXT} characters"),
+            ));
+        }
+        errors
+    }
+}
+
+/// A depot.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Depot {
+    /// Id.
+    pub id: i64,
+    /// Its code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Where it is.
+    pub address: String,
+}
+
+/// Stock received at a depot or written off (a negative quantity).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockMovement {
+    /// The part.
+    pub part_id: i64,
+    /// How many came in (positive) or were written off (negative; never more than is free).
+    pub quantity: i64,
+    /// Why (a delivery note, a write-off reason).
+    pub reason: String,
+}
+
+impl StockMovement {
+    /// Checks the movement.
+    pub fn check(&mut self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.quantity == 0 || self.quantity.abs() > MAX_QUANTITY {
+            errors.push(FieldError::new(
+                "quantity",
+                "out_of_range",
+                format!("a quantity other than 0, at most {MAX_QUANTITY} either way"),
+            ));
+        }
+        self.reason = self.reason.trim().to_owned();
+        line(&mut errors, "reason", &self.reason, MAX_TEXT);
+        errors
+    }
+}
+
+/// The stock of a part at a depot.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct StockLevel {
+    /// The depot.
+    #[schema(value_type = Object)]
+    pub depot: NamedRef<i64>,
+    /// The part.
+    pub part_id: i64,
+    /// Its part number.
+    pub part_number: String,
+    /// Its description.
+    pub description: String,
+    /// On the shelf, reserved ones included.
+    pub on_hand: i64,
+    /// Reserved by visits.
+    pub reserved: i64,
+    /// Free to reserve.
+    pub available: i64,
+}

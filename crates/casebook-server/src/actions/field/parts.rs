@@ -1,0 +1,189 @@
+//! Spare parts (备件) for staff: the catalogue (a part number, what it is, the products that
+//! use it), depots, and stock: received and written off by hand, reserved and used by visits
+//! (`visits`). Customers see none of it. Every change is audited; stock never goes below zero
+//! (a write-off of more than is free is refused with 409 `stock_short`).
+
+use casebook_domain::field::parts::{
+    Depot, DepotDraft, Part, PartDraft, StockLevel, StockMovement,
+};
+use casebook_domain::ids::ProductId;
+use casebook_domain::policy::Permission;
+use casebook_store::parts::{self as store, Movement};
+use casebook_store::{AuditEntry, products};
+use serde_json::json;
+
+use crate::actions::{ActionError, ActionResult};
+use crate::app::App;
+use crate::policy::{Principal, require};
+
+/// The catalogue (staff), optionally the parts one product uses.
+pub async fn list(
+    app: &App,
+    who: &Principal,
+    product: Option<ProductId>,
+) -> ActionResult<Vec<Part>> {
+    require(who, Permission::WorkCases)?;
+    let mut db = app.store.read().await?;
+    Ok(store::parts(&mut db, product).await?)
+}
+
+/// Adds a part to the catalogue (staff).
+pub async fn create(app: &App, who: &Principal, mut draft: PartDraft) -> ActionResult<Part> {
+    require(who, Permission::ManageDirectory)?;
+    let mut errors = draft.check();
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    for (i, p) in draft.product_ids.iter().enumerate() {
+        if products::get(&mut db, *p).await?.is_none() {
+            errors.push(casebook_domain::FieldError::new(
+                format!("product_ids[{i}]"),
+                "not_found",
+                "no such product",
+            ));
+        }
+    }
+    if errors.is_empty() && store::part_number_taken(&mut db, &draft.part_number).await? {
+        return Err(ActionError::Conflict {
+            code: "duplicate_part_number",
+            message: format!("part number {} exists already", draft.part_number),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ActionError::Validation(errors));
+    }
+    let id = store::insert_part(
+        &mut db,
+        &draft.part_number,
+        &draft.description,
+        draft.serialized,
+        &draft.product_ids,
+        now,
+    )
+    .await?;
+    let part = store::part(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("part"))?;
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "part.create",
+        "part",
+        id,
+        None,
+        Some(&part),
+    ));
+    db.commit().await?;
+    Ok(part)
+}
+
+/// Every depot (staff).
+pub async fn depots(app: &App, who: &Principal) -> ActionResult<Vec<Depot>> {
+    require(who, Permission::WorkCases)?;
+    let mut db = app.store.read().await?;
+    Ok(store::depots(&mut db).await?)
+}
+
+/// Adds a depot (staff).
+pub async fn create_depot(
+    app: &App,
+    who: &Principal,
+    mut draft: DepotDraft,
+) -> ActionResult<Depot> {
+    require(who, Permission::ManageDirectory)?;
+    let errors = draft.check();
+    if !errors.is_empty() {
+        return Err(ActionError::Validation(errors));
+    }
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    if store::depot_code_taken(&mut db, &draft.code).await? {
+        return Err(ActionError::Conflict {
+            code: "duplicate_depot",
+            message: format!("depot {} exists already", draft.code),
+        });
+    }
+    let id = store::insert_depot(&mut db, &draft.code, &draft.name, &draft.address, now).await?;
+    let depot = store::depot(&mut db, id)
+        .await?
+        .ok_or(ActionError::NotFound("depot"))?;
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "depot.create",
+        "depot",
+        id,
+        None,
+        Some(&depot),
+    ));
+    db.commit().await?;
+    Ok(depot)
+}
+
+/// Stock levels (staff), optionally of one depot or part.
+pub async fn stock(
+    app: &App,
+    who: &Principal,
+    depot: Option<i64>,
+    part: Option<i64>,
+) -> ActionResult<Vec<StockLevel>> {
+    require(who, Permission::WorkCases)?;
+    let mut db = app.store.read().await?;
+    Ok(store::levels(&mut db, depot, part).await?)
+}
+
+/// Receives stock at a depot or writes it off (staff); the depot's level of the part after.
+pub async fn move_stock(
+    app: &App,
+    who: &Principal,
+    depot: i64,
+    mut movement: StockMovement,
+) -> ActionResult<StockLevel> {
+    require(who, Permission::ManageDirectory)?;
+    let errors = movement.check();
+    if !errors.is_empty() {
+        return Err(ActionError::Validation(errors));
+    }
+    let now = app.clock.now();
+    let mut db = app.store.write().await?;
+    store::depot(&mut db, depot)
+        .await?
+        .ok_or(ActionError::NotFound("depot"))?;
+    if store::part(&mut db, movement.part_id).await?.is_none() {
+        return Err(ActionError::field("part_id", "not_found", "no such part"));
+    }
+    let kind = if movement.quantity > 0 {
+        "received"
+    } else {
+        "written_off"
+    };
+    let m = Movement {
+        depot,
+        part: movement.part_id,
+        kind,
+        quantity: movement.quantity.abs(),
+        reason: &movement.reason,
+        visit: None,
+        user: who.user_id(),
+    };
+    if !store::move_stock(&mut db, &m, now).await? {
+        return Err(ActionError::Conflict {
+            code: "stock_short",
+            message: "not that many are free at the depot (reserved ones stay)".into(),
+        });
+    }
+    db.audit(AuditEntry::change(
+        now,
+        &who.audit_actor(),
+        "stock.move",
+        "depot",
+        depot,
+        None,
+        Some(&json!({"part": movement.part_id, "kind": kind, "quantity": movement.quantity.abs(), "reason": movement.reason})),
+    ));
+    let level = store::levels(&mut db, Some(depot), Some(movement.part_id))
+        .await?
+        .pop()
+        .ok_or(ActionError::NotFound("stock"))?;
+    db.commit().await?;
+    Ok(level)
+}
