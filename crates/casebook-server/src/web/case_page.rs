@@ -32,7 +32,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::actions::cases::sla::ClockView;
-use crate::actions::field::remote;
+use crate::actions::field::{remote, visits};
 use crate::actions::{ActionError, cases, cases::comments, cases::sla};
 use crate::app::AppState;
 use crate::web::case_work::WorkFields;
@@ -42,6 +42,7 @@ use crate::web::page::{Ctx, render, render_status, user_html};
 use crate::web::posted::{Checked, Person};
 use crate::web::session::{Customer, Staff, Viewer, WebError, WebResult};
 use casebook_domain::field::session::RemoteSession;
+use casebook_domain::field::visit::Visit;
 
 /// What both sides show of a case.
 pub struct CaseView {
@@ -67,6 +68,8 @@ pub struct CaseView {
     pub remote: Vec<RemoteSession>,
     /// Whether the viewer may approve or decline them (an authorised contact).
     pub remote_approver: bool,
+    /// Its on-site visits.
+    pub visits: Vec<Visit>,
 }
 
 impl CaseView {
@@ -88,6 +91,7 @@ impl CaseView {
         let links = cases::links::list(app, who, number).await?;
         let remote = remote::of_case(app, who, number).await?;
         let remote_approver = remote::may_approve(app, who, number).await?;
+        let visits = visits::of_case(app, who, number).await?;
         Ok(CaseView {
             ctx: viewer.ctx.clone(),
             case,
@@ -100,6 +104,7 @@ impl CaseView {
             merged_from: None,
             remote,
             remote_approver,
+            visits,
         })
     }
 

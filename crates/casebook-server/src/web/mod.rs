@@ -34,6 +34,8 @@ pub mod session;
 pub mod sign_in;
 pub mod survey_form;
 pub mod survey_link;
+pub mod visit_forms;
+pub mod visit_page;
 
 use askama::Template;
 use axum::Router;
@@ -117,6 +119,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(duty_ack::routes())
         .merge(remote_pages::routes())
         .merge(remote_access::routes())
+        .merge(visit_page::routes())
         .merge(survey_link::routes())
         .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))

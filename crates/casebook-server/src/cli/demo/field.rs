@@ -1,7 +1,10 @@
-//! The demo's remote diagnosis (远程诊断) at Yuanjing Bank: yesterday a session the bank's IT
-//! administrator approved, with its command log (one line withheld from the customer) sealed and
-//! its time on the case; now a session running inside its window; and a request for this
-//! afternoon waiting for the bank's approval.
+//! The demo's field service at Yuanjing Bank. Remote diagnosis (远程诊断): yesterday a session
+//! the bank's IT administrator approved, with its command log (one line withheld from the
+//! customer) sealed and its time on the case; now a session running inside its window; and a
+//! request for this afternoon waiting for the bank's approval. Spare parts (备件): a depot in
+//! Beijing with controller batteries and disks. On-site visits (现场服务): one the day before
+//! yesterday that replaced a battery (the unit's history shows it), one planned for tomorrow
+//! with a battery reserved.
 
 use std::sync::Arc;
 
@@ -14,9 +17,11 @@ use super::draft;
 use crate::actions::ActionError;
 use crate::actions::field::remote::{self, Decision, StepRequest};
 use crate::actions::field::remote_log::{self, Append, MarkInternal};
+use crate::actions::field::{parts, visits};
 use crate::app::App;
 use crate::clock::{Clock, ManualClock};
 use crate::policy::Principal;
+use casebook_domain::field::visit::CheckIn;
 
 /// A transcript as an engineer would log it: seconds after the start, and the line.
 const TRANSCRIPT: &[(i64, &str)] = &[
@@ -84,8 +89,15 @@ pub(super) async fn load(
         note: Some("操作前请电话通知值班室 / call the duty room first".into()),
     };
 
-    // Yesterday: approved, run, a password line withheld, ended and sealed.
-    let clock = Arc::new(ManualClock::new(now - SignedDuration::from_hours(26)));
+    // Yesterday (or soon after the case was opened): approved, run, a password line withheld,
+    // ended and sealed.
+    let opened = crate::actions::cases::get(app, engineer, *first)
+        .await?
+        .created_at;
+    let start = (now - SignedDuration::from_hours(26))
+        .max(opened + SignedDuration::from_mins(10))
+        .min(now - SignedDuration::from_hours(1));
+    let clock = Arc::new(ManualClock::new(start));
     let past = App::with_store(app.config.clone(), app.store.clone(), clock.clone());
     let purpose =
         "检查控制器 B 告警并收集诊断包 / check controller B's alarms and collect diagnostics";
@@ -123,6 +135,8 @@ pub(super) async fn load(
     remote::start(&recent, engineer, running.id, go).await?;
     log(&recent, engineer, running.id, started, &TRANSCRIPT[..3]).await?;
 
+    visits(app, engineer, *first, *second).await?;
+
     // This afternoon: waiting for the bank's approval.
     let purpose = "升级控制器微码到 V500R007C10SPC200 前的健康检查 / health check before the microcode upgrade";
     remote::request(
@@ -130,6 +144,76 @@ pub(super) async fn load(
         engineer,
         *first,
         session(purpose, now + SignedDuration::from_hours(4), 90)?,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The Beijing depot, two parts, a completed visit and a planned one.
+async fn visits(
+    app: &App,
+    engineer: &Principal,
+    first: CaseNumber,
+    second: CaseNumber,
+) -> Result<(), ActionError> {
+    let now = app.clock.now();
+    let case = crate::actions::cases::get(app, engineer, first).await?;
+    let products: Vec<i64> = case.product.iter().map(|p| p.id.get()).collect();
+    let bbu = parts::create(app, engineer, draft(json!({"part_number": "02351LWK-BBU",
+        "description": "控制器电池模块 Controller battery (BBU)", "product_ids": products, "serialized": true}))?).await?;
+    let disk = parts::create(
+        app,
+        engineer,
+        draft(json!({"part_number": "02312HXS-1.92T",
+        "description": "1.92 TB SSD 硬盘 / SSD", "product_ids": products, "serialized": true}))?,
+    )
+    .await?;
+    let depot = parts::create_depot(
+        app,
+        engineer,
+        draft(json!({"code": "BJ-01", "name": "北京备件库 Beijing depot",
+        "address": "北京市朝阳区酒仙桥路 10 号"}))?,
+    )
+    .await?;
+    for (part, quantity) in [(bbu.id, 3), (disk.id, 6)] {
+        let receipt = draft(
+            json!({"part_id": part, "quantity": quantity, "reason": "季度补货 quarterly delivery"}),
+        )?;
+        parts::move_stock(app, engineer, depot.id, receipt).await?;
+    }
+    let me = engineer.user_id().map(|u| u.get());
+    let unit = case.unit.as_ref().map(|u| u.id.get());
+
+    // The day before yesterday (or soon after the case was opened): a battery replaced.
+    let start =
+        (now - SignedDuration::from_hours(50)).max(case.created_at + SignedDuration::from_mins(30));
+    if start + SignedDuration::from_hours(5) <= now {
+        let clock = Arc::new(ManualClock::new(start));
+        let past = App::with_store(app.config.clone(), app.store.clone(), clock.clone());
+        let arrival = clock.now() + SignedDuration::from_hours(3);
+        let sent = visits::dispatch(&past, engineer, first, draft(json!({"engineer_ids": [me],
+        "planned_arrival": arrival.to_string(), "notes": "机房在 B1，找值班室刘工 / data centre on B1, ask Liu at the duty room",
+        "parts": [{"part_id": bbu.id, "depot_id": depot.id, "quantity": 1}]}))?).await?;
+        clock.advance(SignedDuration::from_mins(170));
+        visits::check_in(&past, engineer, sent.id, CheckIn::default()).await?;
+        clock.advance(SignedDuration::from_mins(55));
+        let done = draft(
+            json!({"work_done": "更换控制器 B 电池模块，缓存恢复写回模式，告警消除。Replaced controller B's battery; the cache is back to write-back and the alarm cleared.",
+        "travel_minutes": 40,
+        "parts": [{"part_id": bbu.id, "unit_id": unit, "new_serial": "BBU21A0097731", "old_serial": "BBU19K0012406"}]}),
+        )?;
+        visits::complete(&past, engineer, sent.id, done).await?;
+    }
+
+    // Tomorrow: a disk to replace, reserved.
+    let arrival = now + SignedDuration::from_hours(20);
+    visits::dispatch(
+        app,
+        engineer,
+        second,
+        draft(json!({"engineer_ids": [me],
+        "planned_arrival": arrival.to_string(),
+        "parts": [{"part_id": disk.id, "depot_id": depot.id, "quantity": 1}]}))?,
     )
     .await?;
     Ok(())

@@ -58,6 +58,8 @@ pub struct CasePage {
     stages: CaseStages,
     /// The satisfaction surveys of the case and their follow-ups.
     surveys: CaseSurveys,
+    /// Spare parts in stock, for a visit's reservation.
+    stock: Vec<casebook_domain::field::parts::StockLevel>,
     /// The viewer, and whether they manage (may remove anyone's time).
     me: Option<UserId>,
     manages: bool,
@@ -216,6 +218,7 @@ impl Side for Console {
         let work = work::of_case(app, who, number).await?;
         let stages = stages::of_case(app, who, number).await?;
         let surveys = survey_read::of_case(app, who, number).await?;
+        let stock = crate::actions::field::parts::stock(app, who, None, None).await?;
         Ok(CasePage {
             articles: super::kb::listed(viewer.ctx.lang, articles),
             templates,
@@ -231,6 +234,7 @@ impl Side for Console {
             work,
             stages,
             surveys,
+            stock,
             activities: Activity::ALL,
             me: who.user_id(),
             manages: who

@@ -48,6 +48,7 @@ use crate::web::case_forms::{ChangeForm, EntitlementForm, EscalateForm};
 use crate::web::case_links::{LinkForm, MergeForm, SplitForm, UnlinkForm};
 use crate::web::case_work::{WorkDeleteForm, WorkForm};
 use crate::web::remote_forms::{LogForm, RequestForm, StepForm};
+use crate::web::visit_forms::DispatchForm;
 use crate::web::{attachment_view, case_page};
 
 /// The console's routes.
@@ -67,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         .merge(case_page::form::<Console, RequestForm>())
         .merge(case_page::form::<Console, StepForm>())
         .merge(case_page::form::<Console, LogForm>())
+        .merge(case_page::form::<Console, DispatchForm>())
         .route("/console", get(queue::show))
         .route("/console/views", post(queue::save_view))
         .route("/console/queue/setup", post(queue_setup::save))

@@ -200,6 +200,21 @@ async fn user_data(
             data.add_json(&log["lines"], ids_);
         }
     }
+    // On-site visits (their states are stable names), parts and depots.
+    for number in cases {
+        let (_, visits) = t
+            .get(&t.admin, &format!("/api/v1/cases/{number}/visits"))
+            .await;
+        for visit in visits.as_array().into_iter().flatten() {
+            let mut visit = visit.clone();
+            visit["state"] = Value::Null;
+            data.add_json(&visit, ids_);
+        }
+    }
+    for path in ["/api/v1/parts", "/api/v1/depots", "/api/v1/stock"] {
+        let (_, list) = t.get(&t.admin, path).await;
+        data.add_json(&list, ids_);
+    }
     // What the lists leave out: articles' texts and held mails' bodies.
     for article in items(t, "/api/v1/articles").await {
         let (_, full) = t
@@ -286,6 +301,8 @@ struct Found {
     remote: Vec<String>,
     /// The links of remote session requests.
     remote_links: Vec<String>,
+    /// The demo's on-site visits.
+    visits: Vec<String>,
 }
 
 impl Found {
@@ -334,6 +351,7 @@ impl Found {
             "/duty/ack/{token}" => self.duty_links.clone(),
             "/remote/{token}" => self.remote_links.clone(),
             "/console/remote/{id}" | "/portal/remote/{id}" => id(&self.remote),
+            "/console/visits/{id}" => id(&self.visits),
             "/console/integrations/{id}" => id(&self.subscriptions),
             "/portal/surveys/{id}" => id(&self.portal_surveys),
             "/console/surveys" => [
@@ -511,6 +529,7 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
         );
     }
     let remote = remote_sessions(t, &portal_cases).await;
+    let visits = visits_of(t, &portal_cases).await;
     Found {
         survey_links: survey_links(t, outbox).await,
         portal_surveys,
@@ -554,6 +573,7 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
         subscriptions: ids(&items(t, "/api/v1/subscriptions").await, "id"),
         duty_links: duty_links(outbox),
         remote,
+        visits,
         remote_links: links_to(outbox, "/remote/"),
     }
 }
@@ -574,6 +594,25 @@ async fn remote_sessions(t: &TestApp, cases: &[String]) -> Vec<String> {
         );
     }
     assert!(found.len() >= 3, "the demo has remote sessions: {found:?}");
+    found
+}
+
+/// The demo's on-site visits (on the customer's cases).
+async fn visits_of(t: &TestApp, cases: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for number in cases {
+        let (_, list) = t
+            .get(&t.admin, &format!("/api/v1/cases/{number}/visits"))
+            .await;
+        found.extend(
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v["id"].as_i64())
+                .map(|i| i.to_string()),
+        );
+    }
+    assert!(found.len() >= 2, "the demo has on-site visits: {found:?}");
     found
 }
 

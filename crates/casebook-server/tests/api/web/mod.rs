@@ -38,6 +38,7 @@ mod report_exports;
 mod search_pages;
 mod sessions;
 mod survey_pages;
+mod visit_pages;
 mod work_pages;
 
 use reqwest::StatusCode;

@@ -30,6 +30,7 @@ pub const PAGES: &[(&str, Who)] = &[
     ("/console/remote/{id}", Who::Staff),
     ("/portal/remote/{id}", Who::Customer),
     ("/portal/remote-access", Who::Customer),
+    ("/console/visits/{id}", Who::Staff),
     ("/console/organizations/{id}/remote-access", Who::Staff),
     ("/notifications", Who::Staff),
     ("/notifications", Who::Customer),
