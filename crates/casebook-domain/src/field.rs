@@ -8,3 +8,28 @@ pub mod parts;
 pub mod remote;
 pub mod session;
 pub mod visit;
+
+use crate::error::FieldError;
+
+/// Checks a required text of at most `max` characters without control characters (line
+/// breaks and tabs allowed when `multi_line`).
+fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, multi_line: bool) {
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "required", "must not be empty"));
+    } else if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("at most {max} characters"),
+        ));
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && !(multi_line && (c == '\n' || c == '\t' || c == '\r')))
+    {
+        errors.push(FieldError::new(
+            field,
+            "invalid",
+            "control characters are not allowed",
+        ));
+    }
+}

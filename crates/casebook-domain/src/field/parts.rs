@@ -36,21 +36,7 @@ pub struct PartDraft {
 }
 
 fn line(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
-    if value.is_empty() {
-        errors.push(FieldError::new(field, "required", "must not be empty"));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            "too_long",
-            format!("at most {max} characters"),
-        ));
-    } else if value.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            field,
-            "invalid",
-            "one line without control characters",
-        ));
-    }
+    super::text(errors, field, value, max, false);
 }
 
 /// Checks a code (part number, depot code, serial number): letters, digits and `-_./`, upper
@@ -154,6 +140,7 @@ pub struct StockMovement {
     /// The part.
     pub part_id: i64,
     /// How many came in (positive) or were written off (negative; never more than is free).
+    #[schema(minimum = -100000, maximum = 100000)]
     pub quantity: i64,
     /// Why (a delivery note, a write-off reason).
     pub reason: String,
@@ -163,7 +150,7 @@ impl StockMovement {
     /// Checks the movement.
     pub fn check(&mut self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if self.quantity == 0 || self.quantity.abs() > MAX_QUANTITY {
+        if self.quantity == 0 || self.quantity.unsigned_abs() > MAX_QUANTITY.unsigned_abs() {
             errors.push(FieldError::new(
                 "quantity",
                 "out_of_range",

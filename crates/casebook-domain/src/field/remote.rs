@@ -279,8 +279,8 @@ impl SessionDraft {
         let mut errors = Vec::new();
         self.purpose = self.purpose.trim().to_owned();
         self.method = self.method.trim().to_owned();
-        text(&mut errors, "purpose", &self.purpose, MAX_PURPOSE, true);
-        text(&mut errors, "method", &self.method, MAX_METHOD, false);
+        super::text(&mut errors, "purpose", &self.purpose, MAX_PURPOSE, true);
+        super::text(&mut errors, "method", &self.method, MAX_METHOD, false);
         if !(1..=MAX_WINDOW_MINUTES).contains(&self.minutes) {
             errors.push(FieldError::new(
                 "minutes",
@@ -319,27 +319,6 @@ impl SessionDraft {
             starts_at: self.starts_at,
             minutes: self.minutes,
         }
-    }
-}
-
-fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, multi_line: bool) {
-    if value.is_empty() {
-        errors.push(FieldError::new(field, "required", "must not be empty"));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            "too_long",
-            format!("at most {max} characters"),
-        ));
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && !(multi_line && (c == '\n' || c == '\t' || c == '\r')))
-    {
-        errors.push(FieldError::new(
-            field,
-            "invalid",
-            "control characters are not allowed",
-        ));
     }
 }
 

@@ -65,6 +65,7 @@ pub struct Reservation {
     /// The depot it comes from.
     pub depot_id: i64,
     /// How many, 1 to 100.
+    #[schema(minimum = 1, maximum = 100)]
     pub quantity: i64,
 }
 
@@ -186,6 +187,7 @@ pub struct Completion {
     pub parts: Vec<PartUsed>,
     /// Minutes of travel of each engineer, 0 to 1440.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1440)]
     pub travel_minutes: i64,
     /// The version the engineer saw.
     #[serde(default)]

@@ -1,8 +1,8 @@
 //! Field service (现场服务, docs/field-service.md), built on the case core: remote diagnosis
 //! sessions with the customer's approval. `remote_policy` is who may allow remote access to an
 //! organisation or a site; `remote` the sessions' steps (request, approve or decline, start
-//! inside the approved window, end, revoke, cancel) and the sweep that ends a session whose
-//! window closed; `remote_log` the command log and recordings, sealed when the session ends;
+//! inside the approved window, end, revoke, cancel), `remote_end` their end (the seal, the
+//! time, and the sweep that ends a session whose window closed); `remote_log` the command log and recordings, sealed when the session ends;
 //! `remote_links` the signed mail link an authorised contact answers a request with. `visits`
 //! is on-site visits (dispatch with spare parts reserved and the on-site arrival clock started,
 //! check-in, completion with the parts used, cancellation); `parts` the parts catalogue, depots
@@ -10,7 +10,34 @@
 
 pub mod parts;
 pub mod remote;
+mod remote_end;
 pub mod remote_links;
 pub mod remote_log;
 pub mod remote_policy;
+mod visit_completion;
 pub mod visits;
+
+use casebook_domain::CaseNumber;
+use casebook_domain::case::Case;
+use casebook_store::Db;
+
+use crate::actions::cases::visible_case;
+use crate::actions::{ActionError, ActionResult};
+use crate::policy::Principal;
+
+/// The case a session or visit names by number, answering 404 as `what` (the record) when the
+/// principal may not see the case.
+pub(crate) async fn case_named(
+    db: &mut Db,
+    who: &Principal,
+    number: &str,
+    what: &'static str,
+) -> ActionResult<Case> {
+    let number: CaseNumber = number
+        .parse()
+        .map_err(|_| ActionError::Internal("a stored case number does not parse".into()))?;
+    visible_case(db, who, number).await.map_err(|e| match e {
+        ActionError::NotFound(_) => ActionError::NotFound(what),
+        other => other,
+    })
+}

@@ -127,6 +127,11 @@ pub async fn stock(
     part: Option<i64>,
 ) -> ActionResult<Vec<StockLevel>> {
     require(who, Permission::WorkCases)?;
+    for (field, id) in [("depot", depot), ("part", part)] {
+        if id.is_some_and(|i| i < 1) {
+            return Err(ActionError::field(field, "out_of_range", "an id from 1"));
+        }
+    }
     let mut db = app.store.read().await?;
     Ok(store::levels(&mut db, depot, part).await?)
 }

@@ -9,15 +9,12 @@
 //! allowed from, so of two racing steps one wins and the other gets a 409.
 
 use casebook_domain::case::Case;
-use casebook_domain::field::remote::{
-    AccessPolicy, SealedFile, SealedLine, SessionDraft, SessionState, Step, minutes_between, seal,
-};
+use casebook_domain::field::remote::{AccessPolicy, SessionDraft, SessionState, Step};
 use casebook_domain::field::session::RemoteSession;
 use casebook_domain::ids::UserId;
 use casebook_domain::policy::{Permission, Visibility};
 use casebook_domain::timeline::EventKind;
-use casebook_domain::work::{Activity, WorkDraft, WorkSource};
-use casebook_domain::{CaseNumber, Named, Role, Timestamp};
+use casebook_domain::{CaseNumber, Named, Timestamp};
 use casebook_store::notifications::{self, NewNotification};
 use casebook_store::remote_sessions::{self as store, NewSession, StepUpdate};
 use casebook_store::timeline::{self, NewEvent};
@@ -27,14 +24,13 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::actions::cases::visible_case;
-use crate::actions::cases::work::{Recorded, record_in};
 use crate::actions::notify::case_mail::lang_of;
 use crate::actions::{ActionError, ActionResult, check_version};
 use crate::app::App;
 use crate::policy::{Principal, require};
 
-/// How many overrun sessions one sweep ends.
-const SWEEP_BATCH: i64 = 100;
+pub(crate) use super::remote_end::log_seal;
+pub use super::remote_end::{end, revoke, sweep};
 
 /// A case's sessions, oldest first, for anyone who may see the case.
 pub async fn of_case(
@@ -62,21 +58,14 @@ pub(crate) async fn visible_session(
     let (_, session) = store::get(db, id)
         .await?
         .ok_or(ActionError::NotFound("remote session"))?;
-    let number: CaseNumber = session
-        .case_number
-        .parse()
-        .map_err(|_| ActionError::Internal("a stored case number does not parse".into()))?;
-    let case = visible_case(db, who, number).await.map_err(|e| match e {
-        ActionError::NotFound(_) => ActionError::NotFound("remote session"),
-        other => other,
-    })?;
+    let case = super::case_named(db, who, &session.case_number, "remote session").await?;
     Ok((case, session))
 }
 
 /// A refusal with its stable code: `remote_state` (not from this state), `remote_window`
 /// (outside the approved window), `remote_denied` (the customer's policy), `remote_closed`
 /// (the case is closed).
-fn conflict(code: &'static str, message: impl Into<String>) -> ActionError {
+pub(super) fn conflict(code: &'static str, message: impl Into<String>) -> ActionError {
     ActionError::Conflict {
         code,
         message: message.into(),
@@ -168,7 +157,7 @@ pub async fn request(
 }
 
 /// The public timeline entry of a step.
-async fn entry(
+pub(super) async fn entry(
     db: &mut Db,
     who: &Principal,
     case: &Case,
@@ -284,7 +273,7 @@ pub(crate) async fn decide_in(
 
 /// Writes a step guarded by the session's state, with its timeline and audit entries.
 #[allow(clippy::too_many_arguments)]
-async fn take_step(
+pub(super) async fn take_step(
     db: &mut Db,
     who: &Principal,
     case: &Case,
@@ -334,7 +323,7 @@ async fn take_step(
     entry(db, who, case, session.id, step, now).await
 }
 
-async fn reread(db: &mut Db, id: i64) -> ActionResult<RemoteSession> {
+pub(super) async fn reread(db: &mut Db, id: i64) -> ActionResult<RemoteSession> {
     Ok(store::get(db, id)
         .await?
         .ok_or(ActionError::NotFound("remote session"))?
@@ -342,7 +331,7 @@ async fn reread(db: &mut Db, id: i64) -> ActionResult<RemoteSession> {
 }
 
 /// Tells the engineer who requested the session what the customer did, in the app.
-async fn tell_requester(
+pub(super) async fn tell_requester(
     app: &App,
     db: &mut Db,
     case: &Case,
@@ -391,7 +380,7 @@ pub struct StepRequest {
 
 /// Opens a step staff take: the write transaction, the session and its case (404 before
 /// anything else), the permission, and the version the engineer saw.
-async fn staff_step(
+pub(super) async fn staff_step(
     app: &App,
     who: &Principal,
     id: i64,
@@ -405,7 +394,7 @@ async fn staff_step(
 }
 
 /// The state a step leads to, or 409 `remote_state` with the reason.
-fn next(session: &RemoteSession, step: Step) -> ActionResult<SessionState> {
+pub(super) fn next(session: &RemoteSession, step: Step) -> ActionResult<SessionState> {
     session
         .state
         .after(step)
@@ -462,53 +451,6 @@ pub async fn start(
     Ok(done)
 }
 
-/// Ends a running session (staff): the log is sealed and the time becomes a work entry.
-pub async fn end(
-    app: &App,
-    who: &Principal,
-    id: i64,
-    request: StepRequest,
-) -> ActionResult<RemoteSession> {
-    let now = app.clock.now();
-    let (mut db, case, session) = staff_step(app, who, id, request.version).await?;
-    let done = finish(app, &mut db, who, &case, session, Step::End, "ended", now).await?;
-    db.commit().await?;
-    Ok(done)
-}
-
-/// Revokes an approval (customers who may see the case): a running session ends and its log
-/// is sealed.
-pub async fn revoke(
-    app: &App,
-    who: &Principal,
-    id: i64,
-    decision: Decision,
-) -> ActionResult<RemoteSession> {
-    if who.is_staff() {
-        return Err(ActionError::Forbidden(
-            "the customer revokes an approval; staff end or cancel the session",
-        ));
-    }
-    let now = app.clock.now();
-    let mut db = app.store.write().await?;
-    let (case, session) = visible_session(&mut db, who, id).await?;
-    check_version(decision.version, session.version)?;
-    let done = finish(
-        app,
-        &mut db,
-        who,
-        &case,
-        session,
-        Step::Revoke,
-        "revoked",
-        now,
-    )
-    .await?;
-    tell_requester(app, &mut db, &case, &done, Step::Revoke, now).await?;
-    db.commit().await?;
-    Ok(done)
-}
-
 /// Withdraws a session that has not started (staff).
 pub async fn cancel(
     app: &App,
@@ -534,164 +476,6 @@ pub async fn cancel(
     let done = reread(&mut db, id).await?;
     db.commit().await?;
     Ok(done)
-}
-
-/// Ends or revokes a session in the caller's transaction. A running one is locked first (so no
-/// line is appended after the seal is computed), its log sealed and its time recorded.
-#[allow(clippy::too_many_arguments)]
-async fn finish(
-    app: &App,
-    db: &mut Db,
-    who: &Principal,
-    case: &Case,
-    session: RemoteSession,
-    step: Step,
-    reason: &str,
-    now: Timestamp,
-) -> ActionResult<RemoteSession> {
-    let (state, _) = store::lock(db, session.id)
-        .await?
-        .ok_or(ActionError::NotFound("remote session"))?;
-    let session = RemoteSession { state, ..session };
-    let to = next(&session, step)?;
-    let running = session.state == SessionState::Active;
-    let sealed = if running {
-        Some(log_seal(db, session.id).await?)
-    } else {
-        None
-    };
-    take_step(
-        db,
-        who,
-        case,
-        &session,
-        step,
-        to,
-        Some(reason),
-        sealed.as_deref(),
-        now,
-    )
-    .await?;
-    if let (true, Some(started_at), Some(engineer)) =
-        (running, session.started_at, &session.started_by)
-    {
-        record_time(app, db, case, &session, engineer.id, started_at, now).await?;
-    }
-    reread(db, session.id).await
-}
-
-/// The seal of a session's log as it stands.
-pub(crate) async fn log_seal(db: &mut Db, id: i64) -> ActionResult<String> {
-    let lines = store::lines(db, id).await?;
-    let files = store::recordings(db, id).await?;
-    let sealed_lines: Vec<SealedLine<'_>> = lines
-        .iter()
-        .map(|l| SealedLine {
-            seq: l.seq,
-            at: l.at,
-            text: &l.text,
-        })
-        .collect();
-    let sealed_files: Vec<SealedFile<'_>> = files
-        .iter()
-        .map(|f| SealedFile {
-            name: &f.file_name,
-            sha256: &f.sha256,
-        })
-        .collect();
-    Ok(seal(&sealed_lines, &sealed_files))
-}
-
-/// The session's time as a work entry of the engineer who ran it (once per session).
-async fn record_time(
-    app: &App,
-    db: &mut Db,
-    case: &Case,
-    session: &RemoteSession,
-    engineer: UserId,
-    started_at: Timestamp,
-    now: Timestamp,
-) -> ActionResult<()> {
-    match users::get(db, engineer).await? {
-        Some(u) if u.active && u.role != Role::CustomerUser && u.role.is_staff() => {}
-        _ => return Ok(()),
-    }
-    let draft = WorkDraft {
-        minutes: minutes_between(started_at, now),
-        activity: Activity::Remote,
-        billable: true,
-        worked_at: Some(started_at),
-        note: casebook_domain::text::Notes::parse(&format!(
-            "#{} {}",
-            session.id,
-            session.purpose.chars().take(400).collect::<String>()
-        ))
-        .ok(),
-        user_id: Some(engineer),
-    };
-    let key = format!("remote:{}", session.id);
-    record_in(
-        app,
-        db,
-        &Principal::system("remote"),
-        case,
-        &draft,
-        Recorded {
-            source: WorkSource::RemoteSession,
-            key: Some(&key),
-        },
-        "",
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// Ends the running sessions whose window has closed (the server runs this with its sweeps);
-/// how many it ended.
-pub async fn sweep(app: &App) -> ActionResult<usize> {
-    let now = app.clock.now();
-    let ids = {
-        let mut db = app.store.read().await?;
-        store::overrun(&mut db, now, SWEEP_BATCH).await?
-    };
-    let who = Principal::system("remote");
-    let mut ended = 0;
-    for id in ids {
-        let mut db = app.store.write().await?;
-        let Some((_, session)) = store::get(&mut db, id).await? else {
-            continue;
-        };
-        if session.state != SessionState::Active {
-            continue;
-        }
-        let number: CaseNumber = session
-            .case_number
-            .parse()
-            .map_err(|_| ActionError::Internal("a stored case number does not parse".into()))?;
-        let case = visible_case(&mut db, &who, number).await?;
-        match finish(
-            app,
-            &mut db,
-            &who,
-            &case,
-            session,
-            Step::End,
-            "window_over",
-            now,
-        )
-        .await
-        {
-            Ok(_) => {
-                db.commit().await?;
-                ended += 1;
-            }
-            // Another server ended it first.
-            Err(ActionError::Conflict { .. }) => {}
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(ended)
 }
 
 /// Whether the principal may approve or decline sessions on a case (its page offers the

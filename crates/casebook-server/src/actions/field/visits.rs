@@ -9,29 +9,28 @@
 //! visits of their cases; each step is a public timeline entry and an audit entry.
 
 use casebook_domain::case::Case;
-use casebook_domain::field::parts::code;
-use casebook_domain::field::visit::{CheckIn, Completion, Visit, VisitDraft, VisitState};
+use casebook_domain::field::visit::{CheckIn, Visit, VisitDraft, VisitState};
 use casebook_domain::ids::SiteId;
 use casebook_domain::policy::{Permission, Visibility};
 use casebook_domain::timeline::EventKind;
-use casebook_domain::work::{Activity, WorkDraft, WorkSource};
 use casebook_domain::{CaseNumber, FieldError, Named, Timestamp};
 use casebook_store::parts::{self as stock, Movement};
 use casebook_store::timeline::{self, NewEvent};
-use casebook_store::visits::{self as store, NewUse, NewVisit, VisitStep};
+use casebook_store::visits::{self as store, NewVisit, VisitStep};
 use casebook_store::{AuditEntry, Db, cases as case_store, sites, units, users};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+pub use super::visit_completion::complete;
+
 use crate::actions::cases::sla::{self, SlaCase, SlaChange};
 use crate::actions::cases::visible_case;
-use crate::actions::cases::work::{Recorded, record_in};
 use crate::actions::{ActionError, ActionResult, check_version};
 use crate::app::App;
 use crate::policy::{Principal, require};
 
-fn conflict(code: &'static str, message: impl Into<String>) -> ActionError {
+pub(super) fn conflict(code: &'static str, message: impl Into<String>) -> ActionError {
     ActionError::Conflict {
         code,
         message: message.into(),
@@ -55,18 +54,11 @@ async fn visible_visit(db: &mut Db, who: &Principal, id: i64) -> ActionResult<(C
     let (_, visit) = store::get(db, id)
         .await?
         .ok_or(ActionError::NotFound("visit"))?;
-    let number: CaseNumber = visit
-        .case_number
-        .parse()
-        .map_err(|_| ActionError::Internal("a stored case number does not parse".into()))?;
-    let case = visible_case(db, who, number).await.map_err(|e| match e {
-        ActionError::NotFound(_) => ActionError::NotFound("visit"),
-        other => other,
-    })?;
+    let case = super::case_named(db, who, &visit.case_number, "visit").await?;
     Ok((case, visit))
 }
 
-async fn entry(
+pub(super) async fn entry(
     db: &mut Db,
     who: &Principal,
     case: &Case,
@@ -215,25 +207,20 @@ pub async fn dispatch(
         now,
     )
     .await?;
-    let (_, visit) = store::get(&mut db, id)
-        .await?
-        .ok_or(ActionError::NotFound("visit"))?;
-    db.audit(AuditEntry::change(
-        now,
-        &who.audit_actor(),
-        "visit.dispatch",
-        "visit",
+    recorded(
+        db,
+        who,
+        &case,
         id,
+        ("visit.dispatch", "dispatch"),
         None,
-        Some(&visit),
-    ));
-    entry(&mut db, who, &case, id, "dispatch", now).await?;
-    db.commit().await?;
-    Ok(visit)
+        now,
+    )
+    .await
 }
 
 /// Opens a step on a visit (staff): the transaction, the visit and its case, the version.
-async fn staff_step(
+pub(super) async fn staff_step(
     app: &App,
     who: &Principal,
     id: i64,
@@ -246,7 +233,7 @@ async fn staff_step(
     Ok((db, case, visit))
 }
 
-async fn take(db: &mut Db, s: &VisitStep<'_>, now: Timestamp) -> ActionResult<()> {
+pub(super) async fn take(db: &mut Db, s: &VisitStep<'_>, now: Timestamp) -> ActionResult<()> {
     if store::step(db, s, now).await? {
         Ok(())
     } else {
@@ -257,7 +244,7 @@ async fn take(db: &mut Db, s: &VisitStep<'_>, now: Timestamp) -> ActionResult<()
     }
 }
 
-fn from_state(visit: &Visit, wanted: VisitState, doing: &str) -> ActionResult<()> {
+pub(super) fn from_state(visit: &Visit, wanted: VisitState, doing: &str) -> ActionResult<()> {
     if visit.state == wanted {
         Ok(())
     } else {
@@ -309,21 +296,17 @@ pub async fn check_in(
         now,
     )
     .await?;
-    let (_, done) = store::get(&mut db, id)
-        .await?
-        .ok_or(ActionError::NotFound("visit"))?;
-    db.audit(AuditEntry::change(
-        now,
-        &who.audit_actor(),
-        "visit.check_in",
-        "visit",
+    let said = Some(json!({"at": at}));
+    recorded(
+        db,
+        who,
+        &case,
         id,
-        None,
-        Some(&json!({"at": at})),
-    ));
-    entry(&mut db, who, &case, id, "check_in", now).await?;
-    db.commit().await?;
-    Ok(done)
+        ("visit.check_in", "check_in"),
+        said,
+        now,
+    )
+    .await
 }
 
 /// Why a visit is called off.
@@ -374,25 +357,41 @@ pub async fn cancel(app: &App, who: &Principal, id: i64, request: Cancel) -> Act
         now,
     )
     .await?;
+    let said = Some(json!({"reason": reason}));
+    recorded(db, who, &case, id, ("visit.cancel", "cancel"), said, now).await
+}
+
+/// Ends a step: the visit read again, the audit entry (`said`, else the visit), the public
+/// timeline entry, the commit.
+pub(super) async fn recorded(
+    mut db: Db,
+    who: &Principal,
+    case: &Case,
+    id: i64,
+    (action, step): (&'static str, &str),
+    said: Option<serde_json::Value>,
+    now: Timestamp,
+) -> ActionResult<Visit> {
     let (_, done) = store::get(&mut db, id)
         .await?
         .ok_or(ActionError::NotFound("visit"))?;
+    let after = said.unwrap_or_else(|| serde_json::to_value(&done).unwrap_or_default());
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
-        "visit.cancel",
+        action,
         "visit",
         id,
         None,
-        Some(&json!({"reason": reason})),
+        Some(&after),
     ));
-    entry(&mut db, who, &case, id, "cancel", now).await?;
+    entry(&mut db, who, case, id, step, now).await?;
     db.commit().await?;
     Ok(done)
 }
 
 /// Gives back what a visit reserved and did not use.
-async fn release_unused(
+pub(super) async fn release_unused(
     db: &mut Db,
     who: &Principal,
     id: i64,
@@ -416,193 +415,6 @@ async fn release_unused(
                     "the reservation of visit {id} is missing from stock"
                 )));
             }
-        }
-    }
-    Ok(())
-}
-
-/// The work is done (staff): the parts used, the units' history, the time of each engineer.
-pub async fn complete(
-    app: &App,
-    who: &Principal,
-    id: i64,
-    mut request: Completion,
-) -> ActionResult<Visit> {
-    let now = app.clock.now();
-    let (mut db, case, visit) = staff_step(app, who, id, request.version).await?;
-    from_state(&visit, VisitState::OnSite, "completed")?;
-    let mut errors = request.check(code);
-    let reservations = store::reservations(&mut db, id).await?;
-    for (i, p) in request.parts.iter().enumerate() {
-        if !reservations.iter().any(|r| r.0 == p.part_id) {
-            errors.push(FieldError::new(
-                format!("parts[{i}].part_id"),
-                "not_reserved",
-                "a part reserved for this visit",
-            ));
-            continue;
-        }
-        if let Some(unit) = p.unit_id {
-            match units::get(&mut db, unit).await? {
-                Some(u) if u.organization_id == case.organization.id => {}
-                _ => errors.push(FieldError::new(
-                    format!("parts[{i}].unit_id"),
-                    "not_found",
-                    "a unit of the case's organisation",
-                )),
-            }
-        }
-        let serialized = stock::part(&mut db, p.part_id)
-            .await?
-            .is_some_and(|x| x.serialized);
-        if serialized && p.new_serial.is_none() {
-            errors.push(FieldError::new(
-                format!("parts[{i}].new_serial"),
-                "required",
-                "the serial number of the part that went in",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ActionError::Validation(errors));
-    }
-    let checked_in = visit.checked_in_at.unwrap_or(now);
-    let onsite = casebook_domain::field::remote::minutes_between(checked_in, now);
-    take(
-        &mut db,
-        &VisitStep {
-            id,
-            from: VisitState::OnSite,
-            to: VisitState::Completed,
-            checked_in_at: None,
-            work_done: Some(&request.work_done),
-            travel_minutes: Some(request.travel_minutes),
-            onsite_minutes: Some(onsite),
-            cancel_reason: None,
-        },
-        now,
-    )
-    .await?;
-    let reason = format!("visit #{id} for case {}", case.number);
-    for p in &request.parts {
-        let mut used = false;
-        for (part, depot, _, _) in reservations.iter().filter(|r| r.0 == p.part_id) {
-            if store::use_reserved(&mut db, id, *part, *depot).await? {
-                let m = Movement {
-                    depot: *depot,
-                    part: *part,
-                    kind: "used",
-                    quantity: 1,
-                    reason: &reason,
-                    visit: Some(id),
-                    user: who.user_id(),
-                };
-                if !stock::move_stock(&mut db, &m, now).await? {
-                    return Err(ActionError::Internal(
-                        "a reserved part is missing from stock".into(),
-                    ));
-                }
-                store::add_use(
-                    &mut db,
-                    &NewUse {
-                        visit: id,
-                        part: *part,
-                        depot: *depot,
-                        unit: p.unit_id,
-                        new_serial: p.new_serial.as_deref(),
-                        old_serial: p.old_serial.as_deref(),
-                    },
-                    now,
-                )
-                .await?;
-                used = true;
-                break;
-            }
-        }
-        if !used {
-            return Err(conflict(
-                "visit_parts",
-                "more parts were used than were reserved; reserve them on a new visit",
-            ));
-        }
-        if let Some(unit) = p.unit_id {
-            let number = stock::part(&mut db, p.part_id)
-                .await?
-                .map(|x| x.part_number)
-                .unwrap_or_default();
-            let side = |serial: &Option<String>| serial.as_ref().map(|s| format!("{number} {s}"));
-            let changes = json!({"replaced_part": [side(&p.old_serial), side(&p.new_serial)], "case": [null, case.number.to_string()]});
-            units::add_history(&mut db, unit, who.user_id(), &changes, now).await?;
-        }
-    }
-    release_unused(&mut db, who, id, "completed", now).await?;
-    record_time(
-        app,
-        &mut db,
-        &case,
-        &visit,
-        request.travel_minutes,
-        onsite,
-        checked_in,
-        now,
-    )
-    .await?;
-    let (_, done) = store::get(&mut db, id)
-        .await?
-        .ok_or(ActionError::NotFound("visit"))?;
-    db.audit(AuditEntry::change(
-        now,
-        &who.audit_actor(),
-        "visit.complete",
-        "visit",
-        id,
-        None,
-        Some(&done),
-    ));
-    entry(&mut db, who, &case, id, "complete", now).await?;
-    db.commit().await?;
-    Ok(done)
-}
-
-/// Each engineer's travel and on-site time as work entries, once per visit.
-#[allow(clippy::too_many_arguments)]
-async fn record_time(
-    app: &App,
-    db: &mut Db,
-    case: &Case,
-    visit: &Visit,
-    travel: i64,
-    onsite: i64,
-    checked_in: Timestamp,
-    now: Timestamp,
-) -> ActionResult<()> {
-    let system = Principal::system("visits");
-    for engineer in &visit.engineers {
-        match users::get(db, engineer.id).await? {
-            Some(u) if u.active && u.role.is_staff() => {}
-            _ => continue,
-        }
-        for (activity, minutes, at, what) in [
-            (Activity::Travel, travel, checked_in, "travel"),
-            (Activity::OnSite, onsite, checked_in, "onsite"),
-        ] {
-            if minutes <= 0 {
-                continue;
-            }
-            let draft = WorkDraft {
-                minutes,
-                activity,
-                billable: true,
-                worked_at: Some(at.min(now)),
-                note: casebook_domain::text::Notes::parse(&format!("visit #{}", visit.id)).ok(),
-                user_id: Some(engineer.id),
-            };
-            let key = format!("visit:{}:{}:{what}", visit.id, engineer.id.get());
-            let recorded = Recorded {
-                source: WorkSource::Visit,
-                key: Some(&key),
-            };
-            record_in(app, db, &system, case, &draft, recorded, "", now).await?;
         }
     }
     Ok(())

@@ -528,8 +528,8 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
                 .map(|i| i.to_string()),
         );
     }
-    let remote = remote_sessions(t, &portal_cases).await;
-    let visits = visits_of(t, &portal_cases).await;
+    let remote = fixtures::remote_sessions(t, &portal_cases).await;
+    let visits = fixtures::visits_of(t, &portal_cases).await;
     Found {
         survey_links: survey_links(t, outbox).await,
         portal_surveys,
@@ -574,60 +574,8 @@ async fn found(t: &TestApp, outbox: &[(String, String, String, String)], case: &
         duty_links: duty_links(outbox),
         remote,
         visits,
-        remote_links: links_to(outbox, "/remote/"),
+        remote_links: fixtures::links_to(outbox, "/remote/"),
     }
-}
-
-/// The demo's remote sessions (on the customer's cases).
-async fn remote_sessions(t: &TestApp, cases: &[String]) -> Vec<String> {
-    let mut found = Vec::new();
-    for number in cases {
-        let (_, list) = t
-            .get(&t.admin, &format!("/api/v1/cases/{number}/remote-sessions"))
-            .await;
-        found.extend(
-            list.as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s["id"].as_i64())
-                .map(|i| i.to_string()),
-        );
-    }
-    assert!(found.len() >= 3, "the demo has remote sessions: {found:?}");
-    found
-}
-
-/// The demo's on-site visits (on the customer's cases).
-async fn visits_of(t: &TestApp, cases: &[String]) -> Vec<String> {
-    let mut found = Vec::new();
-    for number in cases {
-        let (_, list) = t
-            .get(&t.admin, &format!("/api/v1/cases/{number}/visits"))
-            .await;
-        found.extend(
-            list.as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v["id"].as_i64())
-                .map(|i| i.to_string()),
-        );
-    }
-    assert!(found.len() >= 2, "the demo has on-site visits: {found:?}");
-    found
-}
-
-/// The links below `path` in the newest queued mail (at most two; older ones may have expired).
-fn links_to(outbox: &[(String, String, String, String)], path: &str) -> Vec<String> {
-    let mut links: Vec<String> = outbox
-        .iter()
-        .rev()
-        .flat_map(|(_, _, _, body)| body.split_whitespace())
-        .filter_map(|w| w.find(path).map(|at| w[at..].to_owned()))
-        .collect();
-    links.dedup();
-    links.truncate(2);
-    assert!(!links.is_empty(), "the demo's mail has links to {path}");
-    links
 }
 
 /// The acknowledgement links of the duty page mails (at most two).

@@ -197,3 +197,55 @@ pub async fn outbox(t: &TestApp) -> Vec<(String, String, String, String)> {
         .map(|m| (m.kind, m.recipient, m.subject, m.body))
         .collect()
 }
+
+/// The demo's remote sessions (on the customer's cases).
+pub async fn remote_sessions(t: &TestApp, cases: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for number in cases {
+        let (_, list) = t
+            .get(&t.admin, &format!("/api/v1/cases/{number}/remote-sessions"))
+            .await;
+        found.extend(
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["id"].as_i64())
+                .map(|i| i.to_string()),
+        );
+    }
+    assert!(found.len() >= 3, "the demo has remote sessions: {found:?}");
+    found
+}
+
+/// The demo's on-site visits (on the customer's cases).
+pub async fn visits_of(t: &TestApp, cases: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for number in cases {
+        let (_, list) = t
+            .get(&t.admin, &format!("/api/v1/cases/{number}/visits"))
+            .await;
+        found.extend(
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v["id"].as_i64())
+                .map(|i| i.to_string()),
+        );
+    }
+    assert!(found.len() >= 2, "the demo has on-site visits: {found:?}");
+    found
+}
+
+/// The links below `path` in the newest queued mail (at most two; older ones may have expired).
+pub fn links_to(outbox: &[(String, String, String, String)], path: &str) -> Vec<String> {
+    let mut links: Vec<String> = outbox
+        .iter()
+        .rev()
+        .flat_map(|(_, _, _, body)| body.split_whitespace())
+        .filter_map(|w| w.find(path).map(|at| w[at..].to_owned()))
+        .collect();
+    links.dedup();
+    links.truncate(2);
+    assert!(!links.is_empty(), "the demo's mail has links to {path}");
+    links
+}
