@@ -8,7 +8,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use casebook_domain::CaseNumber;
-use casebook_domain::field::remote::{LogLineDraft, MAX_LINES_PER_APPEND, transcript};
+use casebook_domain::field::log::{LogLineDraft, MAX_LINES_PER_APPEND, transcript};
 use clap::Subcommand;
 
 use crate::actions::field::remote;

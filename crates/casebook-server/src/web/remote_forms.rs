@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use casebook_domain::CaseNumber;
-use casebook_domain::field::remote::{SessionDraft, transcript};
+use casebook_domain::field::log::transcript;
+use casebook_domain::field::remote::SessionDraft;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -18,6 +19,7 @@ use crate::app::AppState;
 use crate::web::case_page::CaseForm;
 use crate::web::forms::{Typed, parse};
 use crate::web::session::Viewer;
+use crate::web::visit_forms::local_time;
 
 /// Refuses a session of another case than the page's (as not found).
 async fn of_this_case(app: &AppState, viewer: &Viewer, number: CaseNumber, id: i64) -> Res<()> {
@@ -61,15 +63,10 @@ impl CaseForm for RequestForm {
     }
 
     async fn apply(self, app: &AppState, viewer: &Viewer, number: CaseNumber) -> Res<()> {
-        let tz = app.config.time_zone();
-        let at = self.starts_at.trim();
-        let starts_at = if at.is_empty() {
+        let starts_at = if self.starts_at.trim().is_empty() {
             app.clock.now().to_string()
         } else {
-            jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", at)
-                .ok()
-                .and_then(|t| t.to_zoned(tz).ok())
-                .map_or_else(|| at.to_owned(), |z| z.timestamp().to_string())
+            local_time(app, &self.starts_at)
         };
         let minutes = self.minutes.trim();
         let minutes = minutes

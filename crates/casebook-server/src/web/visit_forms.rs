@@ -45,12 +45,7 @@ impl CaseForm for DispatchForm {
 
     fn typed(&self) -> Typed {
         Typed {
-            remote: [
-                self.notes.clone(),
-                String::new(),
-                self.planned_arrival.clone(),
-                String::new(),
-            ],
+            visit: [self.planned_arrival.clone(), self.notes.clone()],
             ..Typed::default()
         }
     }

@@ -41,3 +41,30 @@ pub(crate) async fn case_named(
         other => other,
     })
 }
+
+/// Writes the public timeline entry of a field-service step (`{"<record>": {...}}` as `change`)
+/// and touches the case, in the caller's transaction.
+pub(crate) async fn timeline_entry(
+    db: &mut Db,
+    who: &Principal,
+    case: &Case,
+    kind: casebook_domain::timeline::EventKind,
+    change: serde_json::Value,
+    now: casebook_domain::Timestamp,
+) -> ActionResult<()> {
+    casebook_store::timeline::insert(
+        db,
+        &casebook_store::timeline::NewEvent {
+            case_id: case.id,
+            kind,
+            visibility: casebook_domain::policy::Visibility::Public,
+            actor: who.user_id(),
+            at: now,
+            body: None,
+            change: Some(change),
+        },
+    )
+    .await?;
+    casebook_store::cases::touch(db, case.id, now).await?;
+    Ok(())
+}

@@ -12,13 +12,12 @@ use casebook_domain::case::Case;
 use casebook_domain::field::remote::{AccessPolicy, SessionDraft, SessionState, Step};
 use casebook_domain::field::session::RemoteSession;
 use casebook_domain::ids::UserId;
-use casebook_domain::policy::{Permission, Visibility};
+use casebook_domain::policy::Permission;
 use casebook_domain::timeline::EventKind;
 use casebook_domain::{CaseNumber, Named, Timestamp};
 use casebook_store::notifications::{self, NewNotification};
 use casebook_store::remote_sessions::{self as store, NewSession, StepUpdate};
-use casebook_store::timeline::{self, NewEvent};
-use casebook_store::{AuditEntry, Db, cases as case_store, users};
+use casebook_store::{AuditEntry, Db, users};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -165,21 +164,8 @@ pub(super) async fn entry(
     step: Step,
     now: Timestamp,
 ) -> ActionResult<()> {
-    timeline::insert(
-        db,
-        &NewEvent {
-            case_id: case.id,
-            kind: EventKind::RemoteSession,
-            visibility: Visibility::Public,
-            actor: who.user_id(),
-            at: now,
-            body: None,
-            change: Some(json!({"remote": {"session": session, "step": step.as_str()}})),
-        },
-    )
-    .await?;
-    case_store::touch(db, case.id, now).await?;
-    Ok(())
+    let change = json!({"remote": {"session": session, "step": step.as_str()}});
+    super::timeline_entry(db, who, case, EventKind::RemoteSession, change, now).await
 }
 
 /// A customer's answer to a request.

@@ -4,9 +4,8 @@
 //! time it ran becomes a work entry of the engineer who started it, once per session.
 
 use casebook_domain::case::Case;
-use casebook_domain::field::remote::{
-    SealedFile, SealedLine, SessionState, Step, minutes_between, seal,
-};
+use casebook_domain::field::log::{SealedFile, SealedLine, seal};
+use casebook_domain::field::remote::{SessionState, Step, minutes_between};
 use casebook_domain::field::session::RemoteSession;
 use casebook_domain::ids::UserId;
 use casebook_domain::work::{Activity, WorkDraft, WorkSource};

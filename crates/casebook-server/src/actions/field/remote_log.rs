@@ -6,7 +6,8 @@
 //! row's lock), and whoever reads it sees whether it still matches its seal. Staff may mark a
 //! line internal with a reason; customers then see that a line was withheld, not its text.
 
-use casebook_domain::field::remote::{LogLineDraft, MAX_LINES, SessionState, check_lines};
+use casebook_domain::field::log::{LogLineDraft, MAX_LINES, check_lines};
+use casebook_domain::field::remote::SessionState;
 use casebook_domain::field::session::{LogLine, Recording, RemoteSession};
 use casebook_domain::policy::{Permission, Visibility};
 use casebook_store::AuditEntry;

@@ -11,13 +11,12 @@
 use casebook_domain::case::Case;
 use casebook_domain::field::visit::{CheckIn, Visit, VisitDraft, VisitState};
 use casebook_domain::ids::SiteId;
-use casebook_domain::policy::{Permission, Visibility};
+use casebook_domain::policy::Permission;
 use casebook_domain::timeline::EventKind;
 use casebook_domain::{CaseNumber, FieldError, Named, Timestamp};
 use casebook_store::parts::{self as stock, Movement};
-use casebook_store::timeline::{self, NewEvent};
 use casebook_store::visits::{self as store, NewVisit, VisitStep};
-use casebook_store::{AuditEntry, Db, cases as case_store, sites, units, users};
+use casebook_store::{AuditEntry, Db, sites, units, users};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -66,21 +65,8 @@ pub(super) async fn entry(
     step: &str,
     now: Timestamp,
 ) -> ActionResult<()> {
-    timeline::insert(
-        db,
-        &NewEvent {
-            case_id: case.id,
-            kind: EventKind::Visit,
-            visibility: Visibility::Public,
-            actor: who.user_id(),
-            at: now,
-            body: None,
-            change: Some(json!({"visit": {"visit": visit, "step": step}})),
-        },
-    )
-    .await?;
-    case_store::touch(db, case.id, now).await?;
-    Ok(())
+    let change = json!({"visit": {"visit": visit, "step": step}});
+    super::timeline_entry(db, who, case, EventKind::Visit, change, now).await
 }
 
 /// The site of a visit: the one asked for (of the case's organisation), else the site of the

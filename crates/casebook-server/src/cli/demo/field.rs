@@ -8,7 +8,8 @@
 
 use std::sync::Arc;
 
-use casebook_domain::field::remote::{LogLineDraft, SessionDraft};
+use casebook_domain::field::log::LogLineDraft;
+use casebook_domain::field::remote::SessionDraft;
 use casebook_domain::{CaseNumber, Timestamp};
 use jiff::SignedDuration;
 use serde_json::json;
