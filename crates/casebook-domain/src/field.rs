@@ -2,12 +2,17 @@
 //! diagnosis (远程诊断) with the customer's approval: the organisation's remote-access policy, a
 //! session's request, window, states and its command log, sealed with a SHA-256 when it ends (`log`);
 //! `session` a session as people read it. `visit` is an on-site visit (dispatch, check-in,
-//! completion with the parts used); `parts` the spare parts catalogue, depots and stock.
+//! completion with the parts used); `parts` the spare parts catalogue, depots and stock;
+//! `signature` the customer's sign-off of a visit; `fault` the fault-handling report (故障处理报告)
+//! that makes up the fault database; `board` the dispatch board's rows and conflicts.
 
+pub mod board;
+pub mod fault;
 pub mod log;
 pub mod parts;
 pub mod remote;
 pub mod session;
+pub mod signature;
 pub mod visit;
 
 use crate::error::FieldError;

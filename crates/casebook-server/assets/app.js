@@ -2,8 +2,9 @@
 // Countdowns of SLA deadlines, live queue updates over server-sent events, the queue's bulk
 // selection (select all on a page; no refresh while rows are ticked), drag and drop of
 // files, keyboard shortcuts, filling the sign-in form from the demo account list, the
-// knowledge-base suggestions of the portal's new-case page (with the deflection count), and
-// reply templates inserted into the reply box without a reload.
+// knowledge-base suggestions of the portal's new-case page (with the deflection count),
+// reply templates inserted into the reply box without a reload, and the signature box of a
+// visit (strokes drawn with a finger, pen or mouse, sent as an SVG of paths).
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "en";
@@ -232,6 +233,52 @@
     });
   }
 
+  // The visit's signature box: each stroke becomes a path of the SVG; the form sends the SVG
+  // in `signature` (the server keeps only the paths).
+  function signature() {
+    var pad = document.getElementById("signature-pad");
+    var data = document.getElementById("signature-data");
+    if (!pad || !data) return;
+    var ns = "http://www.w3.org/2000/svg";
+    var path = null;
+    function point(e) {
+      var box = pad.getBoundingClientRect();
+      var x = (e.clientX - box.left) * 600 / box.width;
+      var y = (e.clientY - box.top) * 200 / box.height;
+      return Math.round(x * 10) / 10 + " " + Math.round(y * 10) / 10;
+    }
+    function save() {
+      var strokes = pad.querySelectorAll("path");
+      if (!strokes.length) { data.value = ""; return; }
+      var out = '<svg xmlns="' + ns + '" viewBox="0 0 600 200">';
+      for (var i = 0; i < strokes.length; i++) {
+        out += '<path d="' + strokes[i].getAttribute("d") + '"/>';
+      }
+      data.value = out + "</svg>";
+    }
+    pad.addEventListener("pointerdown", function (e) {
+      e.preventDefault();
+      if (pad.setPointerCapture) pad.setPointerCapture(e.pointerId);
+      path = document.createElementNS(ns, "path");
+      path.setAttribute("d", "M " + point(e) + " L " + point(e));
+      pad.appendChild(path);
+    });
+    pad.addEventListener("pointermove", function (e) {
+      if (!path) return;
+      e.preventDefault();
+      path.setAttribute("d", path.getAttribute("d") + " L " + point(e));
+    });
+    function end() { if (path) { path = null; save(); } }
+    pad.addEventListener("pointerup", end);
+    pad.addEventListener("pointercancel", end);
+    pad.addEventListener("pointerleave", end);
+    var clear = document.getElementById("signature-clear");
+    if (clear) clear.addEventListener("click", function () {
+      while (pad.firstChild) pad.removeChild(pad.firstChild);
+      save();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
@@ -242,5 +289,6 @@
     demo();
     suggestions();
     templates();
+    signature();
   });
 })();

@@ -34,6 +34,7 @@ pub mod deliveries;
 pub mod duty;
 mod error;
 pub mod exports;
+pub mod faults;
 mod group_commit;
 pub mod lookalikes;
 pub mod mail;

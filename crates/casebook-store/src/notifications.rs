@@ -146,6 +146,13 @@ pub async fn enqueue_case_mail(db: &mut Db, m: &CaseMail<'_>, now: Timestamp) ->
     Ok(added == 1)
 }
 
+/// Sends a case attachment with the queued mail of `dedupe_key`.
+pub async fn attach_to_mail(db: &mut Db, dedupe_key: &str, attachment: i64) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query("UPDATE outbox SET attachment_id = $1 WHERE dedupe_key = $2")
+        .bind(attachment).bind(dedupe_key).execute(c).await)?;
+    Ok(())
+}
+
 /// Mail waiting to be sent, oldest first: `(id, kind, recipient, subject)`.
 pub async fn unsent_mail(
     db: &mut Db,
@@ -186,6 +193,8 @@ pub struct OutgoingMail {
     pub message_id: Option<String>,
     /// The Message-ID of the message it answers.
     pub in_reply_to: Option<String>,
+    /// A case attachment sent with it.
+    pub attachment: Option<i64>,
 }
 
 type OutgoingRow = (
@@ -198,6 +207,7 @@ type OutgoingRow = (
     i64,
     Option<String>,
     Option<String>,
+    Option<i64>,
 );
 
 /// Takes up to `limit` unsent mails that are due and held by no other sender, and holds them
@@ -215,7 +225,7 @@ pub async fn claim_due_mail(
                         AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
                         AND (claimed_until IS NULL OR claimed_until <= $1)
                       ORDER BY id LIMIT $3)
-         RETURNING id, kind, recipient, subject, body, dedupe_key, attempts, message_id, in_reply_to").persistent(false)
+         RETURNING id, kind, recipient, subject, body, dedupe_key, attempts, message_id, in_reply_to, attachment_id").persistent(false)
         .bind(Ts::new(now)).bind(Ts::new(hold_until)).bind(limit).fetch_all(c).await)?;
     let mut mails: Vec<OutgoingMail> = rows
         .into_iter()
@@ -230,6 +240,7 @@ pub async fn claim_due_mail(
                 attempts,
                 message_id,
                 in_reply_to,
+                attachment,
             )| {
                 OutgoingMail {
                     id,
@@ -241,6 +252,7 @@ pub async fn claim_due_mail(
                     attempts,
                     message_id,
                     in_reply_to,
+                    attachment,
                 }
             },
         )

@@ -263,6 +263,22 @@ pub async fn get_attachment(
     }
 }
 
+/// A stored file by id, whatever its case: name, media type, SHA-256 and storage (for mail).
+pub async fn attachment_file(
+    db: &mut Db,
+    id: i64,
+) -> StoreResult<Option<(String, String, String, BlobStorage)>> {
+    let row: Option<(String, String, String, String)> = on_db!(db, c => sqlx::query_as(
+        "SELECT file_name, content_type, sha256, storage FROM attachments WHERE id = $1")
+        .bind(id).fetch_optional(c).await)?;
+    match row {
+        Some((name, media, sha, storage)) => {
+            Ok(Some((name, media, sha, BlobStorage::parse(&storage)?)))
+        }
+        None => Ok(None),
+    }
+}
+
 /// The attachments of a case the audience may see, oldest first (at most 1,000).
 pub async fn list_attachments(
     db: &mut Db,

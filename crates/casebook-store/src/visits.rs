@@ -5,7 +5,8 @@
 use casebook_domain::Named;
 use casebook_domain::Timestamp;
 use casebook_domain::case::NamedRef;
-use casebook_domain::field::visit::{Reserved, Used, Visit, VisitState};
+use casebook_domain::field::signature::SignMethod;
+use casebook_domain::field::visit::{Reserved, Signed, Used, Visit, VisitState};
 use casebook_domain::ids::{CaseId, Id, OrganizationId, SiteId, UnitId, UserId};
 
 use crate::db::Db;
@@ -26,6 +27,8 @@ pub struct NewVisit<'a> {
     pub engineers: &'a [UserId],
     /// When they should arrive.
     pub planned_arrival: Timestamp,
+    /// How long it should take.
+    pub planned_minutes: i64,
     /// Notes.
     pub notes: &'a str,
     /// Who dispatched it.
@@ -36,18 +39,134 @@ pub struct NewVisit<'a> {
 pub async fn insert(db: &mut Db, v: &NewVisit<'_>, now: Timestamp) -> StoreResult<i64> {
     let (id,): (i64,) = on_db!(db, c => sqlx::query_as(
         "INSERT INTO visits (case_id, organization_id, site_id, state, planned_arrival, notes,
-             dispatched_by, dispatched_at, updated_at)
-         VALUES ($1, $2, $3, 'planned', $4, $5, $6, $7, $7) RETURNING id")
+             dispatched_by, dispatched_at, updated_at, planned_minutes)
+         VALUES ($1, $2, $3, 'planned', $4, $5, $6, $7, $7, $8) RETURNING id")
         .bind(v.case.get()).bind(v.organization.get()).bind(v.site.map(|s| s.get()))
         .bind(Ts::new(v.planned_arrival)).bind(v.notes).bind(v.dispatched_by.map(|u| u.get()))
-        .bind(Ts::new(now)).fetch_one(c).await)?;
-    for (i, user) in v.engineers.iter().enumerate() {
+        .bind(Ts::new(now)).bind(v.planned_minutes).fetch_one(c).await)?;
+    set_engineers(db, id, v.engineers).await?;
+    Ok(id)
+}
+
+async fn set_engineers(db: &mut Db, id: i64, engineers: &[UserId]) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query("DELETE FROM visit_engineers WHERE visit_id = $1")
+        .bind(id).execute(c).await)?;
+    for (i, user) in engineers.iter().enumerate() {
         let position = i64::try_from(i).unwrap_or(0);
         exec_db!(db, c => sqlx::query(
             "INSERT INTO visit_engineers (visit_id, user_id, position) VALUES ($1, $2, $3)")
             .bind(id).bind(user.get()).bind(position).execute(c).await)?;
     }
-    Ok(id)
+    Ok(())
+}
+
+/// Assigns a planned visit's engineers and maybe moves it; false unless it is still planned at
+/// `version`.
+pub async fn assign(
+    db: &mut Db,
+    id: i64,
+    version: i64,
+    engineers: &[UserId],
+    planned: (Option<Timestamp>, Option<i64>),
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let n = exec_db!(db, c => sqlx::query(
+        "UPDATE visits SET planned_arrival = COALESCE($1, planned_arrival),
+             planned_minutes = COALESCE($2, planned_minutes), updated_at = $3, version = version + 1
+         WHERE id = $4 AND state = 'planned' AND version = $5")
+        .bind(planned.0.map(Ts::new)).bind(planned.1).bind(Ts::new(now)).bind(id).bind(version)
+        .execute(c).await)?;
+    if n != 1 {
+        return Ok(false);
+    }
+    set_engineers(db, id, engineers).await?;
+    Ok(true)
+}
+
+/// The customer's sign-off to record.
+#[derive(Debug, Clone)]
+pub struct NewSignature<'a> {
+    /// The visit.
+    pub visit: i64,
+    /// The signer's name.
+    pub signer_name: &'a str,
+    /// `drawn` or `code`.
+    pub method: &'a str,
+    /// The cleaned drawing (SVG text or a PNG data URL).
+    pub signature: Option<&'a str>,
+}
+
+/// Records the sign-off of a completed, unsigned visit; false if it was signed meanwhile.
+pub async fn sign(db: &mut Db, s: &NewSignature<'_>, now: Timestamp) -> StoreResult<bool> {
+    let n = exec_db!(db, c => sqlx::query(
+        "UPDATE visits SET signed_at = $1, signer_name = $2, sign_method = $3, signature = $4,
+             updated_at = $1, version = version + 1
+         WHERE id = $5 AND state = 'completed' AND signed_at IS NULL")
+        .bind(Ts::new(now)).bind(s.signer_name).bind(s.method).bind(s.signature).bind(s.visit)
+        .execute(c).await)?;
+    Ok(n == 1)
+}
+
+/// Links the service report made at signing; only once.
+pub async fn set_report(db: &mut Db, visit: i64, attachment: i64, sha256: &str) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE visits SET report_attachment_id = $1, report_sha256 = $2
+         WHERE id = $3 AND report_attachment_id IS NULL")
+        .bind(attachment).bind(sha256).bind(visit).execute(c).await)?;
+    Ok(())
+}
+
+/// The kept drawing of a signed visit.
+pub async fn signature(db: &mut Db, visit: i64) -> StoreResult<Option<String>> {
+    let row: Option<(Option<String>,)> = on_db!(db, c => sqlx::query_as(
+        "SELECT signature FROM visits WHERE id = $1").bind(visit).fetch_optional(c).await)?;
+    Ok(row.and_then(|r| r.0))
+}
+
+/// Keeps a new one-time code for a visit (replacing an earlier one).
+pub async fn put_code(
+    db: &mut Db,
+    visit: i64,
+    code_sha256: &str,
+    recipient: &str,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "INSERT INTO visit_sign_codes (visit_id, code_sha256, recipient, expires_at, attempts, created_at)
+         VALUES ($1, $2, $3, $4, 0, $5)
+         ON CONFLICT (visit_id) DO UPDATE SET code_sha256 = excluded.code_sha256,
+             recipient = excluded.recipient, expires_at = excluded.expires_at, attempts = 0,
+             created_at = excluded.created_at")
+        .bind(visit).bind(code_sha256).bind(recipient).bind(Ts::new(expires_at)).bind(Ts::new(now))
+        .execute(c).await)?;
+    Ok(())
+}
+
+/// A visit's one-time code: its SHA-256, recipient, expiry and wrong tries so far.
+pub async fn code(
+    db: &mut Db,
+    visit: i64,
+) -> StoreResult<Option<(String, String, Timestamp, i64)>> {
+    let row: Option<(String, String, Ts, i64)> = on_db!(db, c => sqlx::query_as(
+        "SELECT code_sha256, recipient, expires_at, attempts FROM visit_sign_codes WHERE visit_id = $1")
+        .bind(visit).fetch_optional(c).await)?;
+    Ok(row.map(|(h, r, e, a)| (h, r, e.0, a)))
+}
+
+/// Counts a wrong try of a visit's code.
+pub async fn code_missed(db: &mut Db, visit: i64) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE visit_sign_codes SET attempts = attempts + 1 WHERE visit_id = $1")
+        .bind(visit).execute(c).await)?;
+    Ok(())
+}
+
+/// Removes a used code.
+pub async fn drop_code(db: &mut Db, visit: i64) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query("DELETE FROM visit_sign_codes WHERE visit_id = $1")
+        .bind(visit).execute(c).await)?;
+    Ok(())
 }
 
 /// Records a reservation of the visit (the stock was reserved by `parts::move_stock`).
@@ -154,6 +273,7 @@ struct VisitRow {
     site_id: Option<i64>,
     site_name: Option<String>,
     planned_arrival: Ts,
+    planned_minutes: i64,
     notes: String,
     dispatched_by: Option<i64>,
     dispatched_name: Option<String>,
@@ -164,6 +284,11 @@ struct VisitRow {
     travel_minutes: i64,
     onsite_minutes: Option<i64>,
     cancel_reason: Option<String>,
+    signed_at: Option<Ts>,
+    signer_name: Option<String>,
+    sign_method: Option<String>,
+    report_attachment_id: Option<i64>,
+    report_sha256: Option<String>,
     version: i64,
 }
 
@@ -172,7 +297,8 @@ macro_rules! select_visits {
         "SELECT v.id, v.case_id, c.year, c.seq, v.state, v.site_id, s.name AS site_name,
             v.planned_arrival, v.notes, v.dispatched_by, u.name AS dispatched_name, v.dispatched_at,
             v.checked_in_at, v.ended_at, v.work_done, v.travel_minutes, v.onsite_minutes,
-            v.cancel_reason, v.version
+            v.cancel_reason, v.planned_minutes, v.signed_at, v.signer_name, v.sign_method,
+            v.report_attachment_id, v.report_sha256, v.version
          FROM visits v JOIN cases c ON c.id = v.case_id LEFT JOIN sites s ON s.id = v.site_id
          LEFT JOIN users u ON u.id = v.dispatched_by "
     };
@@ -201,6 +327,19 @@ async fn complete(db: &mut Db, r: VisitRow) -> StoreResult<(CaseId, Visit)> {
          WHERE pu.visit_id = $1 ORDER BY pu.id")
         .bind(r.id).fetch_all(c).await)?;
     let state = parse_column("visits.state", &r.state, VisitState::parse)?;
+    let signed = match (
+        r.signed_at,
+        r.sign_method.as_deref().and_then(SignMethod::parse),
+    ) {
+        (Some(at), Some(method)) => Some(Signed {
+            signer_name: r.signer_name.unwrap_or_default(),
+            signed_at: at.0,
+            method,
+            report_attachment_id: r.report_attachment_id,
+            report_sha256: r.report_sha256,
+        }),
+        _ => None,
+    };
     Ok((
         Id::new(r.case_id),
         Visit {
@@ -219,6 +358,7 @@ async fn complete(db: &mut Db, r: VisitRow) -> StoreResult<(CaseId, Visit)> {
                 })
                 .collect(),
             planned_arrival: r.planned_arrival.0,
+            planned_minutes: r.planned_minutes,
             notes: r.notes,
             dispatched_by: r.dispatched_by.map(|id| NamedRef {
                 id: Id::new(id),
@@ -264,6 +404,7 @@ async fn complete(db: &mut Db, r: VisitRow) -> StoreResult<(CaseId, Visit)> {
                     },
                 )
                 .collect(),
+            signed,
             version: r.version,
         },
     ))
@@ -291,13 +432,19 @@ pub async fn of_case(db: &mut Db, case: CaseId) -> StoreResult<Vec<Visit>> {
     Ok(out)
 }
 
-/// The visits planned to arrive from `from` to `to` and those not yet assigned a time in it,
-/// by planned arrival (at most 1000), for the dispatch board.
+/// The visits that are not cancelled and planned to arrive from `from` to `to`, or that began
+/// before and are planned to go on into it, by planned arrival (at most 1000), for the dispatch
+/// board.
 pub async fn between(db: &mut Db, from: Timestamp, to: Timestamp) -> StoreResult<Vec<Visit>> {
+    let earliest = from - jiff::SignedDuration::from_hours(24);
     let rows: Vec<VisitRow> = on_db!(db, c => sqlx::query_as(
         concat!(select_visits!(), "WHERE v.planned_arrival >= $1 AND v.planned_arrival < $2
             AND v.state <> 'cancelled' ORDER BY v.planned_arrival, v.id LIMIT 1000"))
-        .bind(Ts::new(from)).bind(Ts::new(to)).fetch_all(c).await)?;
+        .bind(Ts::new(earliest)).bind(Ts::new(to)).fetch_all(c).await)?;
+    let rows: Vec<VisitRow> = rows
+        .into_iter()
+        .filter(|r| r.planned_arrival.0 + jiff::SignedDuration::from_mins(r.planned_minutes) > from)
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(complete(db, r).await?.1);

@@ -2,16 +2,18 @@
 //! arrival and the spare parts reserved; the engineer checks in on arrival (which meets the
 //! plan's on-site arrival target) and completes the visit with the work done, the parts used
 //! (the new serial number in, the old one out and returned as defective) and the travel time.
+//! The customer then signs the completed visit once, which makes its service report.
 //!
 //! ```text
 //! planned ──check in──▶ on_site ──complete──▶ completed
-//!    └──cancel──▶ cancelled
+//!    └──cancel──▶ cancelled                          └──sign──▶ (signed: the service report)
 //! ```
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::signature::SignMethod;
 use crate::attributes::Named;
 use crate::case::NamedRef;
 use crate::error::FieldError;
@@ -77,12 +79,18 @@ pub struct VisitDraft {
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub site_id: Option<SiteId>,
-    /// The engineers sent, 1 to 5 active staff; the first leads.
+    /// The engineers sent, up to 5 active staff; the first leads. None: the visit waits on the
+    /// dispatch board for engineers.
+    #[serde(default)]
     #[schema(value_type = Vec<i64>)]
     pub engineer_ids: Vec<UserId>,
     /// When they should arrive (not more than a day ago, at most a year ahead).
     #[schema(value_type = String, format = DateTime)]
     pub planned_arrival: Timestamp,
+    /// How long the visit should take on site, 15 to 1440 minutes (default 120).
+    #[serde(default = "default_minutes")]
+    #[schema(minimum = 15, maximum = 1440)]
+    pub planned_minutes: i64,
     /// Spare parts reserved from depots.
     #[serde(default)]
     pub parts: Vec<Reservation>,
@@ -91,17 +99,72 @@ pub struct VisitDraft {
     pub notes: String,
 }
 
+fn default_minutes() -> i64 {
+    120
+}
+
+/// Checks a visit's engineers: distinct, at most [`MAX_ENGINEERS`].
+fn check_engineers(engineers: &mut Vec<UserId>, errors: &mut Vec<FieldError>) {
+    let mut seen = std::collections::BTreeSet::new();
+    engineers.retain(|u| seen.insert(u.get()));
+    if engineers.len() > MAX_ENGINEERS {
+        errors.push(FieldError::new(
+            "engineer_ids",
+            "out_of_range",
+            format!("at most {MAX_ENGINEERS} engineers"),
+        ));
+    }
+}
+
+/// The engineers a dispatcher assigns to a visit that has not begun.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// The engineers, up to 5 active staff; the first leads.
+    #[schema(value_type = Vec<i64>)]
+    pub engineer_ids: Vec<UserId>,
+    /// A new planned arrival.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub planned_arrival: Option<Timestamp>,
+    /// A new planned length, 15 to 1440 minutes.
+    #[serde(default)]
+    #[schema(minimum = 15, maximum = 1440)]
+    pub planned_minutes: Option<i64>,
+    /// The version the dispatcher saw.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+impl Assignment {
+    /// Checks the assignment.
+    pub fn check(&mut self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_engineers(&mut self.engineer_ids, &mut errors);
+        if self
+            .planned_minutes
+            .is_some_and(|m| !(15..=1440).contains(&m))
+        {
+            errors.push(FieldError::new(
+                "planned_minutes",
+                "out_of_range",
+                "15 to 1440 minutes",
+            ));
+        }
+        errors
+    }
+}
+
 impl VisitDraft {
     /// Checks the draft at `now`.
     pub fn check(&mut self, now: Timestamp) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        let mut seen = std::collections::BTreeSet::new();
-        self.engineer_ids.retain(|u| seen.insert(u.get()));
-        if self.engineer_ids.is_empty() || self.engineer_ids.len() > MAX_ENGINEERS {
+        check_engineers(&mut self.engineer_ids, &mut errors);
+        if !(15..=1440).contains(&self.planned_minutes) {
             errors.push(FieldError::new(
-                "engineer_ids",
+                "planned_minutes",
                 "out_of_range",
-                format!("1 to {MAX_ENGINEERS} engineers"),
+                "15 to 1440 minutes",
             ));
         }
         if self.planned_arrival < now - SignedDuration::from_hours(24) {
@@ -275,6 +338,22 @@ pub struct Used {
     pub old_serial: Option<String>,
 }
 
+/// The customer's sign-off of a visit and its service report (服务报告单).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Signed {
+    /// Who signed, as they typed it.
+    pub signer_name: String,
+    /// When.
+    #[schema(value_type = String, format = DateTime)]
+    pub signed_at: Timestamp,
+    /// How.
+    pub method: SignMethod,
+    /// The report's attachment on the case.
+    pub report_attachment_id: Option<i64>,
+    /// The report's SHA-256, also in the audit chain.
+    pub report_sha256: Option<String>,
+}
+
 /// An on-site visit.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Visit {
@@ -293,6 +372,8 @@ pub struct Visit {
     /// When they should arrive.
     #[schema(value_type = String, format = DateTime)]
     pub planned_arrival: Timestamp,
+    /// How long it should take on site.
+    pub planned_minutes: i64,
     /// Notes for the engineers.
     pub notes: String,
     /// Who dispatched it.
@@ -319,6 +400,8 @@ pub struct Visit {
     pub reserved: Vec<Reserved>,
     /// Parts used.
     pub used: Vec<Used>,
+    /// The customer's sign-off and the service report, once signed.
+    pub signed: Option<Signed>,
     /// Version for optimistic concurrency.
     pub version: i64,
 }
@@ -334,6 +417,7 @@ mod tests {
             site_id: None,
             engineer_ids: vec![UserId::new(2), UserId::new(2)],
             planned_arrival: now + SignedDuration::from_hours(4),
+            planned_minutes: 120,
             parts: vec![Reservation {
                 part_id: 1,
                 depot_id: 1,
@@ -343,7 +427,7 @@ mod tests {
         };
         assert!(d.check(now).is_empty());
         assert_eq!((d.engineer_ids.len(), d.notes.as_str()), (1, "gate 3"));
-        d.engineer_ids.clear();
+        d.engineer_ids = (1..=6).map(UserId::new).collect();
         d.planned_arrival = now - SignedDuration::from_hours(48);
         d.parts[0].quantity = 0;
         let fields: Vec<String> = d.check(now).into_iter().map(|e| e.field).collect();

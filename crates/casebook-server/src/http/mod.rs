@@ -13,6 +13,7 @@ pub mod duty;
 pub mod error;
 pub mod exports;
 pub mod extract;
+pub mod faults;
 pub mod integrations;
 pub mod mail;
 pub mod openapi;
@@ -25,6 +26,7 @@ pub mod sla;
 pub mod surveys;
 pub mod system;
 pub mod users;
+pub mod visit_reports;
 pub mod visits;
 pub mod webhooks;
 pub mod work;
@@ -89,6 +91,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(duty::routes())
         .merge(remote::routes())
         .merge(visits::routes())
+        .merge(visit_reports::routes())
+        .merge(faults::routes())
         .merge(dashboard::routes())
         .merge(exports::routes())
         .merge(search::routes())

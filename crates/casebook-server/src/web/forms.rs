@@ -37,7 +37,7 @@ pub struct Typed {
     /// A remote session request's purpose, method, start and length, as typed.
     pub remote: [String; 4],
     /// A visit's planned arrival and notes, as typed.
-    pub visit: [String; 2],
+    pub visit: [String; 3],
 }
 
 /// Parses a JSON document built from form fields into `T`, naming the field that failed.

@@ -17,6 +17,8 @@ pub mod case_work;
 pub mod choices;
 pub mod console;
 pub mod contract_usage;
+pub mod dispatch_board;
+pub mod fault_pages;
 pub mod forms;
 pub use crate::i18n;
 pub mod duty_ack;
@@ -120,6 +122,8 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .merge(remote_pages::routes())
         .merge(remote_access::routes())
         .merge(visit_page::routes())
+        .merge(dispatch_board::routes())
+        .merge(fault_pages::routes())
         .merge(survey_link::routes())
         .merge(public_kb::routes())
         .layer(middleware::from_fn_with_state(app, page_layer))

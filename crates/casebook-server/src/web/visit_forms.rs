@@ -1,5 +1,5 @@
-//! The console's dispatch form of the case page (a [`CaseForm`]): one engineer, the planned
-//! arrival in the desk's time zone, optionally one spare part line from a depot's stock, and
+//! The console's dispatch form of the case page (a [`CaseForm`]): one engineer or none yet, the
+//! planned arrival in the desk's time zone and the planned length, optionally one spare part line from a depot's stock, and
 //! notes, read into the API's `VisitDraft`.
 
 use casebook_domain::CaseNumber;
@@ -36,6 +36,8 @@ pub struct DispatchForm {
     #[serde(default)]
     quantity: String,
     #[serde(default)]
+    planned_minutes: String,
+    #[serde(default)]
     notes: String,
 }
 
@@ -45,17 +47,25 @@ impl CaseForm for DispatchForm {
 
     fn typed(&self) -> Typed {
         Typed {
-            visit: [self.planned_arrival.clone(), self.notes.clone()],
+            visit: [
+                self.planned_arrival.clone(),
+                self.notes.clone(),
+                self.planned_minutes.clone(),
+            ],
             ..Typed::default()
         }
     }
 
     async fn apply(self, app: &AppState, viewer: &Viewer, number: CaseNumber) -> Res<()> {
-        let engineer = self
-            .engineer
-            .trim()
-            .parse::<i64>()
-            .map_or_else(|_| json!(self.engineer), |e| json!(e));
+        // Empty: the visit waits on the dispatch board for an engineer.
+        let engineers = match self.engineer.trim() {
+            "" => json!([]),
+            e => json!([e.parse::<i64>().map_or_else(|_| json!(e), |e| json!(e))]),
+        };
+        let minutes = match self.planned_minutes.trim() {
+            "" => json!(120),
+            m => m.parse::<i64>().map_or_else(|_| json!(m), |m| json!(m)),
+        };
         let mut parts = Vec::new();
         if let Some((part, depot)) = self.part.split_once(':') {
             let quantity = self
@@ -66,7 +76,8 @@ impl CaseForm for DispatchForm {
             parts.push(json!({"part_id": part.parse::<i64>().unwrap_or_default(),
                 "depot_id": depot.parse::<i64>().unwrap_or_default(), "quantity": quantity}));
         }
-        let draft = json!({"engineer_ids": [engineer], "planned_arrival": local_time(app, &self.planned_arrival),
+        let draft = json!({"engineer_ids": engineers, "planned_arrival": local_time(app, &self.planned_arrival),
+            "planned_minutes": minutes,
             "parts": parts, "notes": self.notes});
         let draft = parse::<VisitDraft>(draft)?;
         visits::dispatch(app, &viewer.who, number, draft)

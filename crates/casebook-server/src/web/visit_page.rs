@@ -1,8 +1,10 @@
 //! The engineer's page of an on-site visit, `/console/visits/{id}`, made for a phone: large
 //! buttons, one column. Before arrival it checks in (or calls the visit off with a reason); on
 //! site it takes the work done, the travel time and each reserved item used with the serial
-//! numbers in and out and the unit it went into; afterwards it shows what was recorded. A
-//! refused form is shown again with what was typed and the reason.
+//! numbers in and out and the unit it went into; afterwards it shows what was recorded and takes
+//! the customer's signature (drawn in a box by `assets/app.js`, or a one-time code mailed to
+//! the contact), then links the service report. A refused form is shown again with what was
+//! typed and the reason.
 
 use askama::Template;
 use axum::Router;
@@ -11,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use casebook_domain::Named;
 use casebook_domain::contract::Unit;
+use casebook_domain::field::signature::SignOff;
 use casebook_domain::field::visit::{CheckIn, Completion, Visit};
 use casebook_store::units::UnitFilter;
 use serde_json::json;
@@ -22,6 +25,7 @@ use super::posted::Checked;
 use super::session::{Staff, Viewer, WebResult};
 use crate::actions::ActionError;
 use crate::actions::directory::units;
+use crate::actions::field::visit_signing;
 use crate::actions::field::visits::{self, Cancel};
 use crate::app::AppState;
 
@@ -34,12 +38,28 @@ struct VisitPage {
     errors: Vec<String>,
     /// What was typed, by field name.
     typed: Vec<(String, String)>,
+    /// Where a one-time code was just sent.
+    code_sent: String,
 }
 
 impl VisitPage {
     /// What was typed in a field.
     fn typed(&self, name: &str) -> String {
         typed_value(&self.typed, name)
+    }
+
+    /// "Signed by … at …".
+    fn signed_line(&self) -> String {
+        match &self.visit.signed {
+            Some(s) => self.ctx.tn(
+                "visit-signed-by",
+                &[
+                    ("name", s.signer_name.clone()),
+                    ("at", self.ctx.time(s.signed_at)),
+                ],
+            ),
+            None => String::new(),
+        }
     }
 
     /// One slot per reserved item: (slot name, part id, what it is).
@@ -84,6 +104,7 @@ async fn page(
         units,
         errors,
         typed,
+        code_sent: String::new(),
     })
 }
 
@@ -190,9 +211,53 @@ async fn complete(
     done(&app, &viewer, id, result, values).await
 }
 
+/// The customer signs: `signer_name` with the drawing in `signature` (filled by the page's
+/// script) or with the one-time `code`.
+async fn sign(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    Checked(Staff(viewer), values): Checked<Staff, Vec<(String, String)>>,
+) -> WebResult<Response> {
+    let given = |name: &str| Some(typed_value(&values, name)).filter(|v| !v.trim().is_empty());
+    let request = parse::<SignOff>(json!({"signer_name": typed_value(&values, "signer_name"),
+        "signature": given("signature"), "code": given("code"),
+        "version": typed_value(&values, "version").parse::<i64>().ok()}));
+    let result = match request {
+        Ok(request) => visit_signing::sign(&app, &viewer.who, id, request)
+            .await
+            .map(|_| ()),
+        Err(err) => Err(err),
+    };
+    let typed = values
+        .into_iter()
+        .filter(|(n, _)| n != "signature")
+        .collect();
+    done(&app, &viewer, id, result, typed).await
+}
+
+/// Mails a one-time code to the contact and shows where it went.
+async fn send_code(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    Checked(Staff(viewer), _): Checked<Staff, Vec<(String, String)>>,
+) -> WebResult<Response> {
+    match visit_signing::send_code(&app, &viewer.who, id).await {
+        Ok(sent) => {
+            let mut page = page(&app, &viewer, id, Vec::new(), Vec::new())
+                .await
+                .map_err(|e| viewer.fail(e))?;
+            page.code_sent = sent.sent_to;
+            Ok(render(&page))
+        }
+        Err(err) => done(&app, &viewer, id, Err(err), Vec::new()).await,
+    }
+}
+
 /// The routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/console/visits/{id}/sign", post(sign))
+        .route("/console/visits/{id}/sign-code", post(send_code))
         .route("/console/visits/{id}", get(show))
         .route("/console/visits/{id}/check-in", post(check_in))
         .route("/console/visits/{id}/cancel", post(cancel))

@@ -63,6 +63,7 @@ mod stages;
 mod surveys;
 mod teams;
 mod tenant_matrix;
+mod visit_reports;
 mod visits;
 mod web;
 mod work;

@@ -5,16 +5,22 @@
 //! time, and the sweep that ends a session whose window closed); `remote_log` the command log and recordings, sealed when the session ends;
 //! `remote_links` the signed mail link an authorised contact answers a request with. `visits`
 //! is on-site visits (dispatch with spare parts reserved and the on-site arrival clock started,
-//! check-in, completion with the parts used, cancellation); `parts` the parts catalogue, depots
-//! and stock.
+//! check-in, completion with the parts used, cancellation); `visit_signing` the customer's
+//! sign-off and `service_report` the signed service report it makes; `board` the dispatch
+//! board and the assignment of engineers; `faults` the fault-handling reports and the fault
+//! database; `parts` the parts catalogue, depots and stock.
 
+pub mod board;
+pub mod faults;
 pub mod parts;
 pub mod remote;
 mod remote_end;
 pub mod remote_links;
 pub mod remote_log;
 pub mod remote_policy;
+mod service_report;
 mod visit_completion;
+pub mod visit_signing;
 pub mod visits;
 
 use casebook_domain::CaseNumber;

@@ -116,16 +116,7 @@ pub async fn dispatch(
         ));
     }
     let mut errors = draft.check(now);
-    for (i, e) in draft.engineer_ids.iter().enumerate() {
-        match users::get(&mut db, *e).await? {
-            Some(u) if u.active && u.role.is_staff() => {}
-            _ => errors.push(FieldError::new(
-                format!("engineer_ids[{i}]"),
-                "not_staff",
-                "an active member of staff",
-            )),
-        }
-    }
+    check_staff(&mut db, &draft.engineer_ids, &mut errors).await?;
     for (i, p) in draft.parts.iter().enumerate() {
         if stock::part(&mut db, p.part_id).await?.is_none() {
             errors.push(FieldError::new(
@@ -154,6 +145,7 @@ pub async fn dispatch(
             site,
             engineers: &draft.engineer_ids,
             planned_arrival: draft.planned_arrival,
+            planned_minutes: draft.planned_minutes,
             notes: &draft.notes,
             dispatched_by: who.user_id(),
         },
@@ -205,6 +197,25 @@ pub async fn dispatch(
     .await
 }
 
+/// Checks that each engineer is an active member of staff.
+pub(super) async fn check_staff(
+    db: &mut Db,
+    engineers: &[casebook_domain::ids::UserId],
+    errors: &mut Vec<FieldError>,
+) -> ActionResult<()> {
+    for (i, e) in engineers.iter().enumerate() {
+        match users::get(db, *e).await? {
+            Some(u) if u.active && u.role.is_staff() => {}
+            _ => errors.push(FieldError::new(
+                format!("engineer_ids[{i}]"),
+                "not_staff",
+                "an active member of staff",
+            )),
+        }
+    }
+    Ok(())
+}
+
 /// Opens a step on a visit (staff): the transaction, the visit and its case, the version.
 pub(super) async fn staff_step(
     app: &App,
@@ -251,6 +262,12 @@ pub async fn check_in(
     let now = app.clock.now();
     let (mut db, case, visit) = staff_step(app, who, id, request.version).await?;
     from_state(&visit, VisitState::Planned, "checked in")?;
+    if visit.engineers.is_empty() {
+        return Err(conflict(
+            "visit_unassigned",
+            "no engineer is assigned to this visit; assign one on the dispatch board first",
+        ));
+    }
     let at = request.at.unwrap_or(now);
     if at > now + jiff::SignedDuration::from_mins(5) || at < visit.dispatched_at {
         return Err(ActionError::field(

@@ -46,7 +46,7 @@ pub async fn draft_from_case(
     let now = app.clock.now();
     let mut db = app.store.write().await?;
     let case = visible_case(&mut db, who, number).await?;
-    let author = writer(who)?;
+    writer(who)?;
     if !matches!(case.status, Status::SolutionProposed | Status::Closed) {
         return Err(ActionError::Conflict {
             code: "case_not_solved",
@@ -56,20 +56,49 @@ pub async fn draft_from_case(
             ),
         });
     }
-    let language = Language::detect(&format!("{} {}", case.title, case.description));
-    let redactor = redactor_of(&mut db, &case, language).await?;
     let solution = articles::solution_of_case(&mut db, case.id).await?;
-    let draft = prefill(&mut db, &case, &redactor, language, solution.as_deref()).await?;
-    let catalogue = catalogue(&mut db, &draft.product_ids()).await?;
+    let texts = Texts {
+        symptom: &case.description,
+        cause: "",
+        resolution: solution.as_deref().unwrap_or_default(),
+    };
+    let source = json!({"case": number.to_string()});
+    let article = draft_in(&mut db, who, &case, &texts, source, now).await?;
+    db.commit().await?;
+    Ok(article)
+}
+
+/// What a draft says beside the case's title and environment.
+pub(crate) struct Texts<'a> {
+    /// The symptom.
+    pub symptom: &'a str,
+    /// The cause.
+    pub cause: &'a str,
+    /// The resolution.
+    pub resolution: &'a str,
+}
+
+/// In a write transaction: a draft from a case with these texts, the customer's names
+/// removed, linked to the case (for a case, or a fault-handling report of one).
+pub(crate) async fn draft_in(
+    db: &mut Db,
+    who: &Principal,
+    case: &Case,
+    texts: &Texts<'_>,
+    source: serde_json::Value,
+    now: casebook_domain::Timestamp,
+) -> ActionResult<Article> {
+    let author = writer(who)?;
+    let language = Language::detect(&format!("{} {}", case.title, texts.symptom));
+    let redactor = redactor_of(db, case, language).await?;
+    let draft = prefill(db, case, &redactor, language, texts).await?;
+    let catalogue = catalogue(db, &draft.product_ids()).await?;
     let content = draft
         .validate(&catalogue)
         .map_err(ActionError::Validation)?;
-    let source = json!({"case": number.to_string()});
-    let article = create_in(&mut db, who, author, &content, Some(source), now).await?;
-    articles::link_case(&mut db, article.id, case.id, Some(author), now).await?;
-    let article = shown(&mut db, who, article).await?;
-    db.commit().await?;
-    Ok(article)
+    let article = create_in(db, who, author, &content, Some(source), now).await?;
+    articles::link_case(db, article.id, case.id, Some(author), now).await?;
+    shown(db, who, article).await
 }
 
 /// The customer's names to remove: the organisation's name and number, and the names,
@@ -177,7 +206,7 @@ async fn prefill(
     case: &Case,
     redactor: &Redactor,
     language: Language,
-    solution: Option<&str>,
+    texts: &Texts<'_>,
 ) -> ActionResult<ArticleDraft> {
     let invalid = |field: &str, e: casebook_domain::ValidationError| {
         ActionError::Validation(vec![e.on(field)])
@@ -187,9 +216,9 @@ async fn prefill(
         language,
         title: Title::parse(&cut(&redactor.apply(&case.title), 200))
             .map_err(|e| invalid("title", e))?,
-        symptom: long(&case.description).map_err(|e| invalid("symptom", e))?,
-        cause: LongText::default(),
-        resolution: long(solution.unwrap_or_default()).map_err(|e| invalid("resolution", e))?,
+        symptom: long(texts.symptom).map_err(|e| invalid("symptom", e))?,
+        cause: long(texts.cause).map_err(|e| invalid("cause", e))?,
+        resolution: long(texts.resolution).map_err(|e| invalid("resolution", e))?,
         body: long(&environment(case, language)).map_err(|e| invalid("body", e))?,
     };
     let mut products_named = Vec::new();

@@ -8,9 +8,10 @@
 use std::time::Duration;
 
 use casebook_store::notifications::{self, OutgoingMail};
+use casebook_store::timeline;
 use jiff::SignedDuration;
-use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -117,7 +118,10 @@ impl Header for AutoSubmitted {
     }
 }
 
-fn build(smtp: &SmtpConfig, mail: &OutgoingMail) -> Result<Message, String> {
+/// A file sent with a mail: its name, media type and content.
+type File = (String, String, Vec<u8>);
+
+fn build(smtp: &SmtpConfig, mail: &OutgoingMail, file: Option<File>) -> Result<Message, String> {
     let from: Mailbox = smtp.from.parse().map_err(|e| format!("smtp.from: {e}"))?;
     let to: Mailbox = one_line(&mail.recipient)
         .parse()
@@ -130,8 +134,7 @@ fn build(smtp: &SmtpConfig, mail: &OutgoingMail) -> Result<Message, String> {
         .from(from)
         .to(to)
         .subject(one_line(&mail.subject))
-        .message_id(Some(one_line(&id)))
-        .header(ContentType::TEXT_PLAIN);
+        .message_id(Some(one_line(&id)));
     if let Some(parent) = &mail.in_reply_to {
         builder = builder
             .in_reply_to(one_line(parent))
@@ -141,7 +144,35 @@ fn build(smtp: &SmtpConfig, mail: &OutgoingMail) -> Result<Message, String> {
     if mail.kind != "staff_reply" {
         builder = builder.header(AutoSubmitted);
     }
-    builder.body(mail.body.clone()).map_err(|e| e.to_string())
+    match file {
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| e.to_string()),
+        Some((name, media, content)) => {
+            let media = ContentType::parse(&media).unwrap_or(ContentType::TEXT_PLAIN);
+            builder
+                .multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(mail.body.clone()))
+                        .singlepart(Attachment::new(name).body(content, media)),
+                )
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// The file a mail carries, read from the attachments' storage.
+async fn file_of(app: &App, mail: &OutgoingMail) -> ActionResult<Option<File>> {
+    let Some(id) = mail.attachment else {
+        return Ok(None);
+    };
+    let mut db = app.store.read().await?;
+    let Some((name, media, sha256, storage)) = timeline::attachment_file(&mut db, id).await? else {
+        return Ok(None);
+    };
+    let content = app.blobs.get(&mut db, storage, &sha256).await?;
+    Ok(Some((name, media, content)))
 }
 
 /// Delivers up to `limit` due messages of the outbox; nothing when no SMTP server is set.
@@ -157,7 +188,8 @@ pub async fn send_due(app: &App, limit: i64) -> ActionResult<Delivery> {
     db.commit().await?;
     let mut done = Delivery::default();
     for mail in due {
-        let result = match build(smtp, &mail) {
+        let file = file_of(app, &mail).await?;
+        let result = match build(smtp, &mail, file) {
             Ok(message) => transport
                 .send(message)
                 .await

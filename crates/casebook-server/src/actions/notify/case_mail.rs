@@ -58,11 +58,15 @@ pub enum CaseNews<'a> {
 }
 
 /// Someone who gets mail about a case.
-struct Recipient {
-    address: String,
-    name: String,
-    user: Option<UserId>,
-    lang: Lang,
+pub(crate) struct Recipient {
+    /// The address.
+    pub address: String,
+    /// The name.
+    pub name: String,
+    /// The user, if they have an account.
+    pub user: Option<UserId>,
+    /// The language of their mail.
+    pub lang: Lang,
 }
 
 /// The language of mail to a user: theirs, else the desk's.
@@ -487,7 +491,66 @@ pub async fn tell_customer(
         &key,
         now,
     )
-    .await
+    .await?;
+    Ok(())
+}
+
+/// The customer who signs for a case's visits and gets their service reports: the case's
+/// contact (with an address), else the customer who opened it; with their language.
+pub(crate) async fn signer_of(
+    app: &App,
+    db: &mut Db,
+    case: &Case,
+) -> ActionResult<Option<Recipient>> {
+    Ok(recipients(app, db, case, None).await?.pop())
+}
+
+/// Everyone told about a case: the customer who opened it and the contact.
+pub(crate) async fn customers_of(
+    app: &App,
+    db: &mut Db,
+    case: &Case,
+) -> ActionResult<Vec<Recipient>> {
+    recipients(app, db, case, None).await
+}
+
+/// Queues a mail of `kind` to `to` with `extra` values beside the case's and maybe a case
+/// attachment; once per `event`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn tell_one(
+    app: &App,
+    db: &mut Db,
+    case: &Case,
+    kind: &'static str,
+    to: &Recipient,
+    extra: Value,
+    (event, attachment): (&str, Option<i64>),
+    now: Timestamp,
+) -> ActionResult<()> {
+    let mut ctx = context(app, case, to, None);
+    if let (Some(ctx), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
+        ctx.extend(extra);
+    }
+    let Rendered { subject, body } = templates::render(db, kind, to.lang, &ctx).await?;
+    let key = tokens::key(app, db).await?;
+    let in_reply_to = mail::opening_message(db, case.id).await?;
+    let dedupe_key = queue(
+        app,
+        db,
+        case,
+        kind,
+        to,
+        (&subject, &body),
+        event,
+        in_reply_to.as_deref(),
+        &key,
+        now,
+    )
+    .await?;
+    if let Some(file) = attachment {
+        notifications::attach_to_mail(db, &dedupe_key, file).await?;
+    }
+    Ok(())
 }
 
 /// Adds the case tag to a subject that lost it and the reply token to the body, then queues.
@@ -503,7 +566,7 @@ async fn queue(
     in_reply_to: Option<&str>,
     key: &[u8],
     now: Timestamp,
-) -> ActionResult<()> {
+) -> ActionResult<String> {
     let tag = casebook_domain::mail::subject_tag(case.number);
     let subject = if casebook_domain::mail::case_in_subject(subject) == Some(case.number) {
         subject.to_owned()
@@ -532,5 +595,5 @@ async fn queue(
         now,
     )
     .await?;
-    Ok(())
+    Ok(dedupe_key)
 }

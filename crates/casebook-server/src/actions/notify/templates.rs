@@ -37,7 +37,7 @@ pub struct MailKind {
 }
 
 /// Every kind of mail Casebook sends.
-pub const KINDS: [MailKind; 19] = [
+pub const KINDS: [MailKind; 21] = [
     MailKind {
         kind: "case_opened",
         audience: "customer",
@@ -114,6 +114,14 @@ pub const KINDS: [MailKind; 19] = [
         kind: "remote_request",
         audience: "customer",
     },
+    MailKind {
+        kind: "visit_sign_code",
+        audience: "customer",
+    },
+    MailKind {
+        kind: "service_report",
+        audience: "customer",
+    },
 ];
 
 macro_rules! builtin_texts {
@@ -149,7 +157,9 @@ builtin_texts!(
     "ola_breach",
     "duty_page",
     "duty_escalation",
-    "remote_request"
+    "remote_request",
+    "visit_sign_code",
+    "service_report"
 );
 
 /// A built-in text split into its subject and body templates.
@@ -484,6 +494,10 @@ pub fn sample(kind: &str, lang: Lang) -> Value {
             "units": "OceanStor 5300 SN2102311", "window": "2026-12-08 10:00 – 2026-12-08 11:00 (Asia/Shanghai)",
             "engineer": pick("李工程师", "Li Wei"),
             "url": "https://support.example.com/remote/example"}}),
+        "visit_sign_code" | "service_report" => json!({"visit": {
+            "id": 12, "engineer": pick("王工程师", "Wang Fang"), "code": "482913", "minutes": 30,
+            "signer": pick("张伟", "Zhang Wei"), "site": pick("北京数据中心", "Beijing data centre"),
+            "file": "service-report-2026-00042-12.html"}}),
         k if k.starts_with("ola_") => json!({"ola": {
             "tier": lang.t("tier-l2"), "target": pick("4 小时", "4 hours"),
             "due_at": "2026-11-30 10:00 +08:00"}}),

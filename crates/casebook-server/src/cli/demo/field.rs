@@ -18,7 +18,7 @@ use super::draft;
 use crate::actions::ActionError;
 use crate::actions::field::remote::{self, Decision, StepRequest};
 use crate::actions::field::remote_log::{self, Append, MarkInternal};
-use crate::actions::field::{parts, visits};
+use crate::actions::field::{faults, parts, visit_signing, visits};
 use crate::app::App;
 use crate::clock::{Clock, ManualClock};
 use crate::policy::Principal;
@@ -150,7 +150,8 @@ pub(super) async fn load(
     Ok(())
 }
 
-/// The Beijing depot, two parts, a completed visit and a planned one.
+/// The Beijing depot, two parts, a completed visit signed by the customer with its fault
+/// report, a planned one, and one waiting on the dispatch board for an engineer.
 async fn visits(
     app: &App,
     engineer: &Principal,
@@ -204,7 +205,30 @@ async fn visits(
         "parts": [{"part_id": bbu.id, "unit_id": unit, "new_serial": "BBU21A0097731", "old_serial": "BBU19K0012406"}]}),
         )?;
         visits::complete(&past, engineer, sent.id, done).await?;
+        clock.advance(SignedDuration::from_mins(5));
+        let signed = draft(json!({"signer_name": "刘建国",
+            "signature": "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 600 200\"><path d=\"M 40 140 C 80 40 120 40 140 120 S 200 170 230 90 L 260 60 M 300 150 Q 340 30 380 140 T 470 100 L 540 80\"/></svg>"}))?;
+        visit_signing::sign(&past, engineer, sent.id, signed).await?;
+        let report = draft(
+            json!({"symptom": "控制器 B 电池告警，缓存切换为写穿模式，写性能下降。Controller B battery alarm; cache in write-through, writes slowed.",
+            "category": "hardware", "root_cause": "BBU 老化，容量低于阈值 / the BBU aged below its capacity threshold",
+            "actions": "更换 BBU，确认缓存恢复写回模式 / replaced the BBU, confirmed write-back",
+            "downtime_start": (start - SignedDuration::from_hours(1)).to_string(),
+            "downtime_end": clock.now().to_string()}),
+        )?;
+        faults::write(&past, engineer, first, report).await?;
     }
+
+    // The day after tomorrow: a visit nobody is assigned to yet, on the dispatch board.
+    visits::dispatch(
+        app,
+        engineer,
+        second,
+        draft(json!({"engineer_ids": [], "planned_minutes": 180,
+        "planned_arrival": (now + SignedDuration::from_hours(44)).to_string(),
+        "notes": "巡检后复查 / follow-up after the inspection"}))?,
+    )
+    .await?;
 
     // Tomorrow: a disk to replace, reserved.
     let arrival = now + SignedDuration::from_hours(20);

@@ -1,6 +1,6 @@
 //! The matrix's requests for field service: each organisation's case has a remote session,
-//! approved by the customer's administrator, started, with one log line; the policy routes name
-//! the organisation and its site.
+//! approved by the customer's administrator, started, with one log line, a planned visit and a
+//! fault-handling report; the policy routes name the organisation and its site.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -53,6 +53,19 @@ pub(super) async fn visit(t: &TestApp, case: &str) -> i64 {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{visit}");
     visit["id"].as_i64().unwrap()
+}
+
+/// The case's fault-handling report; its id.
+pub(super) async fn fault_report(t: &TestApp, case: &str) -> i64 {
+    let (status, report) = t
+        .put(
+            &t.engineer,
+            &format!("/api/v1/cases/{case}/fault-report"),
+            json!({"symptom": "matrix", "category": "unknown", "root_cause": "matrix", "actions": "none"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    report["id"].as_i64().unwrap()
 }
 
 /// How to call each of these routes for a target; `None` for any other route.
@@ -142,7 +155,7 @@ pub(super) fn field(route: &str, o: &Objects, n: usize) -> Option<Call> {
         "GET /api/v1/cases/{number}/visits" => {
             call(M::GET, format!("/api/v1/cases/{case}/visits"), None, true)
         }
-        // No engineer: staff are refused (422) without a visit being made.
+        // Too far ahead: staff are refused (422) without a visit being made.
         "POST /api/v1/cases/{number}/visits" => call(
             M::POST,
             format!("/api/v1/cases/{case}/visits"),
@@ -169,6 +182,55 @@ pub(super) fn field(route: &str, o: &Objects, n: usize) -> Option<Call> {
             format!("/api/v1/visits/{}/cancel", o.visit),
             Some(json!({"reason": "matrix"})),
             true,
+        ),
+        "POST /api/v1/visits/{id}/sign-code" => call(
+            M::POST,
+            format!("/api/v1/visits/{}/sign-code", o.visit),
+            None,
+            true,
+        ),
+        // The visit is planned: staff are refused (409) and nothing is signed.
+        "POST /api/v1/visits/{id}/signature" => call(
+            M::POST,
+            format!("/api/v1/visits/{}/signature", o.visit),
+            Some(json!({"signer_name": "matrix", "code": "123456"})),
+            true,
+        ),
+        // No such engineer: staff are refused (422) and the visit keeps its engineers.
+        "PUT /api/v1/visits/{id}/engineers" => call(
+            M::PUT,
+            format!("/api/v1/visits/{}/engineers", o.visit),
+            Some(json!({"engineer_ids": [999999]})),
+            true,
+        ),
+        "GET /api/v1/dispatch-board" => call(M::GET, "/api/v1/dispatch-board".into(), None, false),
+        "GET /api/v1/cases/{number}/fault-report" => call(
+            M::GET,
+            format!("/api/v1/cases/{case}/fault-report"),
+            None,
+            true,
+        ),
+        // Its version is stale: staff get 409 and the report stays.
+        "PUT /api/v1/cases/{number}/fault-report" => call(
+            M::PUT,
+            format!("/api/v1/cases/{case}/fault-report"),
+            Some(
+                json!({"symptom": "x", "category": "unknown", "root_cause": "x", "actions": "x", "version": 99}),
+            ),
+            true,
+        ),
+        // The fault database is the desk's own: staff only (customers 403).
+        "GET /api/v1/faults" => call(M::GET, "/api/v1/faults".into(), None, false),
+        "GET /api/v1/faults/due" => call(M::GET, "/api/v1/faults/due".into(), None, false),
+        "GET /api/v1/faults/part-failures" => {
+            call(M::GET, "/api/v1/faults/part-failures".into(), None, false)
+        }
+        "GET /api/v1/faults/export" => call(M::GET, "/api/v1/faults/export".into(), None, false),
+        "POST /api/v1/faults/{id}/article" => call(
+            M::POST,
+            format!("/api/v1/faults/{}/article", o.fault),
+            None,
+            false,
         ),
         // The catalogue, depots and stock belong to no organisation: staff only (customers 403).
         "GET /api/v1/parts" => call(M::GET, "/api/v1/parts".into(), None, false),

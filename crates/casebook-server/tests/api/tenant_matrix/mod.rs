@@ -60,6 +60,8 @@ struct Objects {
     remote: i64,
     /// A planned on-site visit on the case.
     visit: i64,
+    /// The case's fault-handling report.
+    fault: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,9 +279,11 @@ async fn objects_of(
     let (survey, follow_up) = answered_survey(t, user_token, title).await;
     let remote = field::remote_session(t, admin_token, &number, title).await;
     let visit = field::visit(t, &number).await;
+    let fault = field::fault_report(t, &number).await;
     Objects {
         remote,
         visit,
+        fault,
         survey,
         follow_up,
         article,
