@@ -258,7 +258,7 @@
     }
     pad.addEventListener("pointerdown", function (e) {
       e.preventDefault();
-      if (pad.setPointerCapture) pad.setPointerCapture(e.pointerId);
+      try { pad.setPointerCapture(e.pointerId); } catch (ignored) { /* not capturable */ }
       path = document.createElementNS(ns, "path");
       path.setAttribute("d", "M " + point(e) + " L " + point(e));
       pad.appendChild(path);

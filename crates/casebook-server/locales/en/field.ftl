@@ -211,3 +211,7 @@ fault-col-down-from = Down from ({ $zone })
 fault-col-down-to = Down until ({ $zone })
 fault-col-down-minutes = Minutes down
 fault-col-written = Written ({ $zone })
+visit-step-assign = engineers of on-site visit #{ $visit } assigned
+visit-step-sign = on-site visit #{ $visit } signed by the customer; the service report is attached
+mail-kind-visit_sign_code = One-time code to confirm a visit
+mail-kind-service_report = Signed service report

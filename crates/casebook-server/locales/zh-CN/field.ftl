@@ -211,3 +211,7 @@ fault-col-down-from = 停机开始（{ $zone }）
 fault-col-down-to = 停机结束（{ $zone }）
 fault-col-down-minutes = 停机分钟数
 fault-col-written = 填写时间（{ $zone }）
+visit-step-assign = 已为现场服务 #{ $visit } 指派工程师
+visit-step-sign = 客户已在现场服务 #{ $visit } 上签字，服务报告单见附件
+mail-kind-visit_sign_code = 现场服务确认码
+mail-kind-service_report = 已签字的服务报告单

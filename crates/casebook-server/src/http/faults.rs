@@ -106,6 +106,23 @@ pub struct FaultsQuery {
 
 impl FaultsQuery {
     fn query(&self, app: &AppState) -> ActionResult<FaultQuery> {
+        let mut errors = Vec::new();
+        for (field, value, max) in [
+            ("version", &self.version, 100),
+            ("part_number", &self.part_number, 64),
+            ("root_cause", &self.root_cause, 200),
+        ] {
+            if value.as_deref().is_some_and(|v| v.chars().count() > max) {
+                errors.push(casebook_domain::FieldError::new(
+                    field,
+                    "too_long",
+                    format!("at most {max} characters"),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ActionError::Validation(errors));
+        }
         let tz = app.config.time_zone();
         let start = |d: jiff::civil::Date, field: &str| {
             d.to_zoned(tz.clone())

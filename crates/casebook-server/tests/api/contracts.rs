@@ -39,6 +39,20 @@ pub struct Base {
 pub async fn base(backend: TestBackend) -> Base {
     let clock = Arc::new(ManualClock::new(MONDAY_NIGHT.parse().unwrap()));
     let t = TestApp::spawn_with(backend, |_| {}, clock.clone()).await;
+    let (product, unit, user_contact) = installed_base(&t).await;
+    Base {
+        t,
+        clock,
+        user_contact,
+        product,
+        unit,
+        serial: "210235A1B2".into(),
+    }
+}
+
+/// The plan, product, site and unit of [`base`] in `t`: the product, the unit (serial
+/// `210235A1B2`) and the contact of organisation A's customer user.
+pub async fn installed_base(t: &TestApp) -> (i64, i64, i64) {
     let mut premium = serde_json::to_value(casebook_domain::sla::plan::standard_plan()).unwrap();
     premium["id"] = json!("premium-7x24");
     premium["name"] = json!("7×24 金牌");
@@ -84,14 +98,7 @@ pub async fn base(backend: TestBackend) -> Base {
     let user_contact = user["contact_id"]
         .as_i64()
         .expect("customer users have a contact");
-    Base {
-        t,
-        clock,
-        user_contact,
-        product,
-        unit: unit["id"].as_i64().unwrap(),
-        serial: "210235A1B2".into(),
-    }
+    (product, unit["id"].as_i64().unwrap(), user_contact)
 }
 
 pub async fn contract(t: &TestApp, body: Value) -> Value {

@@ -30,6 +30,7 @@ mod duty_served;
 mod export_writers;
 mod exports;
 mod faults;
+mod field_served;
 mod files;
 mod imports;
 mod installed_base;

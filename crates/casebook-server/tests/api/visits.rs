@@ -17,7 +17,7 @@ use crate::helpers::{TestApp, assert_error};
 
 on_both_backends!(a_visit_reserves_arrives_replaces_and_is_timed);
 
-async fn plan_with_onsite(t: &TestApp) {
+pub(crate) async fn plan_with_onsite(t: &TestApp) {
     let mut plan = serde_json::to_value(casebook_domain::sla::plan::standard_plan()).unwrap();
     plan["id"] = json!("onsite-7x24");
     plan["name"] = json!("7×24 现场四小时");

@@ -313,6 +313,9 @@ impl Found {
         let id = |list: &[String]| each(list, &|v| route.replace("{id}", v));
         match route {
             "/console/cases/{number}" => each(&self.staff_cases, &|n| route.replace("{number}", n)),
+            "/console/cases/{number}/fault-report" => {
+                each(&self.staff_cases[..2], &|n| route.replace("{number}", n))
+            }
             "/portal/cases/{number}" => each(&self.portal_cases, &|n| route.replace("{number}", n)),
             "/console" => [
                 "",

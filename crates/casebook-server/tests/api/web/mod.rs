@@ -7,13 +7,14 @@
 //! `browser_kb.rs`: deflection while a case is typed; `browser_teardown.rs`: a browser leaves
 //! no process running).
 
-mod browser;
+pub(crate) mod browser;
 mod browser_bulk;
 mod browser_dashboard;
 mod browser_duty;
 mod browser_kb;
 mod browser_merge;
 mod browser_remote;
+mod browser_visit;
 mod browser_survey;
 mod browser_teardown;
 mod browser_work;
@@ -22,6 +23,7 @@ mod console;
 mod dashboard_pages;
 mod edit_pages;
 mod export_pages;
+mod field_pages;
 mod html;
 mod kb_pages;
 mod language;

@@ -31,6 +31,9 @@ pub const PAGES: &[(&str, Who)] = &[
     ("/portal/remote/{id}", Who::Customer),
     ("/portal/remote-access", Who::Customer),
     ("/console/visits/{id}", Who::Staff),
+    ("/console/dispatch", Who::Staff),
+    ("/console/faults", Who::Staff),
+    ("/console/cases/{number}/fault-report", Who::Staff),
     ("/console/organizations/{id}/remote-access", Who::Staff),
     ("/notifications", Who::Staff),
     ("/notifications", Who::Customer),
@@ -124,6 +127,9 @@ pub const NOT_PAGES: &[&str] = &[
     "/console/events",
     // A stored mail as it came, a download.
     "/console/mail/{id}/raw",
+    // The fault database as a CSV or XLSX file, a download (its headers are checked in
+    // `web::field_pages` and the API's export test).
+    "/console/faults/export",
     // Our stylesheet, script and icon.
     "/assets/{name}",
     "/favicon.ico",
