@@ -308,25 +308,12 @@ mod tests {
             r#"<svg><path d="M1 1 url(x)"/></svg>"#,
             r#"<svg><path d="M1 1&quot;/><b/>"/></svg>"#,
         ] {
-            assert_eq!(
-                clean_svg(bad).map_err(|e| e.code),
-                Err("unsafe"),
-                "{bad}"
-            );
+            assert_eq!(clean_svg(bad).map_err(|e| e.code), Err("unsafe"), "{bad}");
         }
-        assert_eq!(
-            clean_svg("<svg></svg>").map_err(|e| e.code),
-            Err("empty")
-        );
-        assert_eq!(
-            clean_svg("hello").map_err(|e| e.code),
-            Err("not_svg")
-        );
+        assert_eq!(clean_svg("<svg></svg>").map_err(|e| e.code), Err("empty"));
+        assert_eq!(clean_svg("hello").map_err(|e| e.code), Err("not_svg"));
         let huge = format!("<svg>{}</svg>", "<path d=\"M1 1\"/>".repeat(20_000));
-        assert_eq!(
-            clean_svg(&huge).map_err(|e| e.code),
-            Err("too_large")
-        );
+        assert_eq!(clean_svg(&huge).map_err(|e| e.code), Err("too_large"));
     }
 
     #[test]

@@ -215,3 +215,4 @@ visit-step-assign = engineers of on-site visit #{ $visit } assigned
 visit-step-sign = on-site visit #{ $visit } signed by the customer; the service report is attached
 mail-kind-visit_sign_code = One-time code to confirm a visit
 mail-kind-service_report = Signed service report
+visit-signed-name = Signed by { $name }

@@ -215,3 +215,4 @@ visit-step-assign = 已为现场服务 #{ $visit } 指派工程师
 visit-step-sign = 客户已在现场服务 #{ $visit } 上签字，服务报告单见附件
 mail-kind-visit_sign_code = 现场服务确认码
 mail-kind-service_report = 已签字的服务报告单
+visit-signed-name = { $name } 签字

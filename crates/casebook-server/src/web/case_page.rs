@@ -70,6 +70,8 @@ pub struct CaseView {
     pub remote_approver: bool,
     /// Its on-site visits.
     pub visits: Vec<Visit>,
+    /// Its fault-handling report, once written.
+    pub fault: Option<casebook_domain::field::fault::FaultReport>,
 }
 
 impl CaseView {
@@ -92,6 +94,11 @@ impl CaseView {
         let remote = remote::of_case(app, who, number).await?;
         let remote_approver = remote::may_approve(app, who, number).await?;
         let visits = visits::of_case(app, who, number).await?;
+        let fault = match crate::actions::field::faults::of_case(app, who, number).await {
+            Ok(report) => Some(report),
+            Err(ActionError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
         Ok(CaseView {
             ctx: viewer.ctx.clone(),
             case,
@@ -105,6 +112,7 @@ impl CaseView {
             remote,
             remote_approver,
             visits,
+            fault,
         })
     }
 

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{TestApp, client};
-use crate::processes::{Contained, Group};
+use crate::processes::Served;
 use crate::receivers::Receiver;
 
 on_both_backends!(a_holiday_page_and_ordered_webhooks_through_the_binary);
@@ -57,45 +57,18 @@ async fn a_holiday_page_and_ordered_webhooks_through_the_binary(backend: TestBac
     let shift = shift["id"].as_i64().unwrap();
     let db_url = t.app.config.database.url.clone();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_casebook"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "CASEBOOK_TEST_RUN",
-            std::env::var("CASEBOOK_TEST_RUN").unwrap_or_default(),
-        )
-        .env("CASEBOOK_DATABASE_URL", &db_url)
-        .env("CASEBOOK_SEARCH_INDEX_DIR", dir.path().join("index"))
-        .env("CASEBOOK_LISTEN", "127.0.0.1:0")
-        .env("CASEBOOK_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env("CASEBOOK_DUTY_CALENDAR", "e2e-holidays")
-        .env("CASEBOOK_DUTY_ACK_MINUTES", "1")
-        .env("CASEBOOK_SLA_SWEEP_INTERVAL_SECS", "1")
-        .env("CASEBOOK_INTEGRATIONS_ALLOW_NETWORKS", "127.0.0.1")
-        .env("CASEBOOK_INTEGRATIONS_POLL_MILLIS", "200")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .contained()
-        .spawn()
-        .expect("start the casebook binary");
-    let _group = Group::of(child.id().expect("the server runs"));
-    let mut lines =
-        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
-    let address = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.split("address=").nth(1) {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-        }
-        panic!("the server exited before listening");
-    })
-    .await
-    .expect("the server starts within a minute");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let base = format!("http://{address}");
+    let env = [
+        ("CASEBOOK_DUTY_CALENDAR", "e2e-holidays".to_owned()),
+        ("CASEBOOK_DUTY_ACK_MINUTES", "1".to_owned()),
+        ("CASEBOOK_SLA_SWEEP_INTERVAL_SECS", "1".to_owned()),
+        (
+            "CASEBOOK_INTEGRATIONS_ALLOW_NETWORKS",
+            "127.0.0.1".to_owned(),
+        ),
+        ("CASEBOOK_INTEGRATIONS_POLL_MILLIS", "200".to_owned()),
+    ];
+    let served = Served::start(&db_url, dir.path(), &env).await;
+    let base = served.base.clone();
     let http = client();
     let call = |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
         let mut request = http
@@ -247,5 +220,5 @@ async fn a_holiday_page_and_ordered_webhooks_through_the_binary(backend: TestBac
     let (_, pages) = call(M::GET, "/api/v1/duty/pages", &t.engineer, None).await;
     assert_eq!(pages[0]["case_number"], first.as_str());
     assert!(pages[0]["escalated_at"].is_string(), "{pages}");
-    drop(child);
+    drop(served);
 }

@@ -18,60 +18,12 @@ use serde_json::{Value, json};
 use crate::contracts::{contract, installed_base};
 use crate::helpers::{TestApp, client};
 use crate::mail_out::{SmtpSink, free_port};
-use crate::processes::{Contained, Group};
+use crate::processes::Served;
 use crate::visits::plan_with_onsite;
 use crate::web::browser::Browser;
 use crate::web::user_with_password;
 
 on_both_backends!(a_part_is_replaced_signed_and_reported_through_the_binary);
-
-/// `casebook serve` on the test's database, mailing through `smtp_port`; its base URL.
-async fn serve(
-    t: &TestApp,
-    smtp_port: u16,
-    dir: &std::path::Path,
-) -> (tokio::process::Child, Group, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_casebook"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "CASEBOOK_TEST_RUN",
-            std::env::var("CASEBOOK_TEST_RUN").unwrap_or_default(),
-        )
-        .env("CASEBOOK_DATABASE_URL", &t.app.config.database.url)
-        .env("CASEBOOK_SEARCH_INDEX_DIR", dir.join("index"))
-        .env("CASEBOOK_LISTEN", "127.0.0.1:0")
-        .env("CASEBOOK_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env("CASEBOOK_SMTP_HOST", "127.0.0.1")
-        .env("CASEBOOK_SMTP_PORT", smtp_port.to_string())
-        .env("CASEBOOK_SMTP_SECURITY", "none")
-        .env("CASEBOOK_SMTP_FROM", "Casebook <desk@casebook.test>")
-        .env("CASEBOOK_SMTP_MESSAGE_ID_DOMAIN", "casebook.test")
-        .env("CASEBOOK_SMTP_SEND_INTERVAL_SECS", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .contained()
-        .spawn()
-        .expect("start the casebook binary");
-    let group = Group::of(child.id().expect("the server runs"));
-    let mut lines =
-        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
-    let address = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.split("address=").nth(1) {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-        }
-        panic!("the server exited before listening");
-    })
-    .await
-    .expect("the server starts within a minute");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, group, format!("http://{address}"))
-}
 
 async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: TestBackend) {
     let name = match backend {
@@ -88,23 +40,50 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
     )
     .await;
     let liu = user_with_password(&t, "liu@vendor.test", "刘工", "engineer", None).await;
-    user_with_password(&t, "ops@cn-a.test", "运维主管", "customer_admin", Some(t.a.org_id)).await;
+    user_with_password(
+        &t,
+        "ops@cn-a.test",
+        "运维主管",
+        "customer_admin",
+        Some(t.a.org_id),
+    )
+    .await;
     let mail_dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mailbox = SmtpSink::start(port, mail_dir.path());
     let dir = tempfile::tempdir().unwrap();
-    let (_child, _group, base) = serve(&t, port, dir.path()).await;
+    let env = [
+        ("CASEBOOK_SMTP_HOST", "127.0.0.1".to_owned()),
+        ("CASEBOOK_SMTP_PORT", port.to_string()),
+        ("CASEBOOK_SMTP_SECURITY", "none".to_owned()),
+        (
+            "CASEBOOK_SMTP_FROM",
+            "Casebook <desk@casebook.test>".to_owned(),
+        ),
+        (
+            "CASEBOOK_SMTP_MESSAGE_ID_DOMAIN",
+            "casebook.test".to_owned(),
+        ),
+        ("CASEBOOK_SMTP_SEND_INTERVAL_SECS", "1".to_owned()),
+    ];
+    let served = Served::start(&t.app.config.database.url, dir.path(), &env).await;
+    let base = served.base.clone();
 
     let http = client();
     let call = |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
-        let mut request = http.request(method, format!("{base}{path}")).bearer_auth(token);
+        let mut request = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
         async move {
             let response = request.send().await.unwrap();
             let status = response.status();
-            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
     };
     use reqwest::Method as M;
@@ -118,35 +97,79 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
 
     // Remote diagnosis, approved in the portal, its log sealed.
     let starts = jiff::Timestamp::now();
-    let (status, session) = call(M::POST, &format!("/api/v1/cases/{number}/remote-sessions"), &t.engineer,
-        Some(json!({"purpose": "检查控制器 B 日志", "method": "SSH over VPN", "unit_ids": [unit],
-            "starts_at": starts.to_string(), "minutes": 120}))).await;
+    let (status, session) = call(
+        M::POST,
+        &format!("/api/v1/cases/{number}/remote-sessions"),
+        &t.engineer,
+        Some(
+            json!({"purpose": "检查控制器 B 日志", "method": "SSH over VPN", "unit_ids": [unit],
+            "starts_at": starts.to_string(), "minutes": 120}),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{session}");
     let sid = session["id"].as_i64().unwrap();
     let mut b = Browser::start(&base, name).await;
     b.sign_in("ops@cn-a.test").await;
     b.go(&format!("/portal/cases/{number}")).await;
     b.submit(&format!("#remote-approve-{sid}")).await;
-    assert!(b.text("#remote").await.contains("运维主管"), "the approver is shown");
+    assert!(
+        b.text("#remote").await.contains("运维主管"),
+        "the approver is shown"
+    );
     b.sign_out().await;
     for (step, body) in [
         ("start", json!({})),
-        ("log", json!({"lines": [{"text": "$ show controller B"}, {"text": "BBU: failed"}]})),
+        (
+            "log",
+            json!({"lines": [{"text": "$ show controller B"}, {"text": "BBU: failed"}]}),
+        ),
         ("end", json!({})),
     ] {
-        let (status, answer) = call(M::POST, &format!("/api/v1/remote-sessions/{sid}/{step}"), &t.engineer, Some(body)).await;
+        let (status, answer) = call(
+            M::POST,
+            &format!("/api/v1/remote-sessions/{sid}/{step}"),
+            &t.engineer,
+            Some(body),
+        )
+        .await;
         assert!(status.is_success(), "{step}: {answer}");
     }
-    let (status, body) = call(M::POST, &format!("/api/v1/remote-sessions/{sid}/log"), &t.engineer,
-        Some(json!({"lines": [{"text": "too late"}]}))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("remote_not_running")));
+    let (status, body) = call(
+        M::POST,
+        &format!("/api/v1/remote-sessions/{sid}/log"),
+        &t.engineer,
+        Some(json!({"lines": [{"text": "too late"}]})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("remote_not_running"))
+    );
 
     // A visit with the battery reserved.
-    let (_, depot) = call(M::POST, "/api/v1/depots", &t.coordinator, Some(json!({"code": "BJ-09", "name": "北京备件库"}))).await;
-    let (_, part) = call(M::POST, "/api/v1/parts", &t.coordinator, Some(json!({"part_number": "BBU-E2E",
-        "description": "控制器电池模块", "product_ids": [product], "serialized": true}))).await;
-    let (status, _) = call(M::POST, &format!("/api/v1/depots/{}/stock", depot["id"]), &t.coordinator,
-        Some(json!({"part_id": part["id"], "quantity": 1, "reason": "到货"}))).await;
+    let (_, depot) = call(
+        M::POST,
+        "/api/v1/depots",
+        &t.coordinator,
+        Some(json!({"code": "BJ-09", "name": "北京备件库"})),
+    )
+    .await;
+    let (_, part) = call(
+        M::POST,
+        "/api/v1/parts",
+        &t.coordinator,
+        Some(json!({"part_number": "BBU-E2E",
+        "description": "控制器电池模块", "product_ids": [product], "serialized": true})),
+    )
+    .await;
+    let (status, _) = call(
+        M::POST,
+        &format!("/api/v1/depots/{}/stock", depot["id"]),
+        &t.coordinator,
+        Some(json!({"part_id": part["id"], "quantity": 1, "reason": "到货"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let (status, visit) = call(M::POST, &format!("/api/v1/cases/{number}/visits"), &t.coordinator, Some(json!({
         "engineer_ids": [liu], "planned_arrival": (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2)).to_string(),
@@ -160,36 +183,81 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
     b.go(&format!("/console/visits/{id}")).await;
     assert!(b.fits_width().await, "the engineer's page fits a phone");
     b.submit("#visit-check-in").await;
-    b.fill("#work-done", "更换控制器 B 电池模块，控制器恢复在线").await;
+    b.fill("#work-done", "更换控制器 B 电池模块，控制器恢复在线")
+        .await;
     let slot = format!("{}-0", part["id"]);
     b.click(&format!("#use-{slot}")).await;
     b.fill(&format!("#new-{slot}"), "BBU-E2E-NEW").await;
     b.fill(&format!("#old-{slot}"), "BBU-E2E-OLD").await;
-    b.el(&format!("#unit-{slot}")).await.select_by_value(&unit.to_string()).await.unwrap();
+    b.el(&format!("#unit-{slot}"))
+        .await
+        .select_by_value(&unit.to_string())
+        .await
+        .unwrap();
     b.submit("#visit-done").await;
     b.fill("#signer-name", "王建华").await;
     let pad = b.el("#signature-pad").await;
     let step = Some(Duration::from_millis(40));
     let finger = TouchActions::new("finger".into())
-        .then(PointerAction::MoveToElement { element: pad, duration: None, x: -100.0, y: 0.0 })
+        .then(PointerAction::MoveToElement {
+            element: pad,
+            duration: None,
+            x: -100.0,
+            y: 0.0,
+        })
         .then(PointerAction::Down { button: 0 })
-        .then(PointerAction::MoveBy { duration: step, x: 50.0, y: -30.0 })
-        .then(PointerAction::MoveBy { duration: step, x: 50.0, y: 40.0 })
+        .then(PointerAction::MoveBy {
+            duration: step,
+            x: 50.0,
+            y: -30.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: step,
+            x: 50.0,
+            y: 40.0,
+        })
         .then(PointerAction::Up { button: 0 });
     b.c.perform_actions(finger).await.unwrap();
     b.submit("#sign-submit").await;
     assert!(b.text("#visit-signed").await.contains("王建华"));
     b.close().await;
 
-    let (_, history) = call(M::GET, &format!("/api/v1/units/{unit}/history"), &t.engineer, None).await;
+    let (_, history) = call(
+        M::GET,
+        &format!("/api/v1/units/{unit}/history"),
+        &t.engineer,
+        None,
+    )
+    .await;
     assert!(
         history.to_string().contains("BBU-E2E BBU-E2E-NEW"),
         "the unit's history shows the replacement: {history}"
     );
-    let (_, sla) = call(M::GET, &format!("/api/v1/cases/{number}/sla"), &t.engineer, None).await;
-    let onsite = sla["clocks"].as_array().unwrap().iter().find(|c| c["metric"] == "onsite_arrival").cloned();
-    assert_eq!(onsite.map(|c| c["state"].clone()), Some(json!("met")), "{sla}");
-    let (_, signed) = call(M::GET, &format!("/api/v1/visits/{id}"), &t.a.user_token, None).await;
+    let (_, sla) = call(
+        M::GET,
+        &format!("/api/v1/cases/{number}/sla"),
+        &t.engineer,
+        None,
+    )
+    .await;
+    let onsite = sla["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == "onsite_arrival")
+        .cloned();
+    assert_eq!(
+        onsite.map(|c| c["state"].clone()),
+        Some(json!("met")),
+        "{sla}"
+    );
+    let (_, signed) = call(
+        M::GET,
+        &format!("/api/v1/visits/{id}"),
+        &t.a.user_token,
+        None,
+    )
+    .await;
     let file = format!("service-report-{number}-{id}.html");
     assert_eq!(signed["signed"]["signer_name"], "王建华", "{signed}");
 
@@ -216,6 +284,12 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
     let (status, report) = call(M::PUT, &format!("/api/v1/cases/{number}/fault-report"), &t.engineer, Some(json!({
         "symptom": "控制器 B 离线", "category": "hardware", "root_cause": "BBU failed", "actions": "replaced the BBU"}))).await;
     assert_eq!(status, StatusCode::CREATED, "{report}");
-    let (_, counted) = call(M::GET, &format!("/api/v1/faults/part-failures?product={product}"), &t.engineer, None).await;
+    let (_, counted) = call(
+        M::GET,
+        &format!("/api/v1/faults/part-failures?product={product}"),
+        &t.engineer,
+        None,
+    )
+    .await;
     assert_eq!(counted[0]["part_number"], "BBU-E2E", "{counted}");
 }

@@ -343,3 +343,63 @@ fn a_daemon_runs_beside_a_shell_that_keeps_the_marker() {
         "both ended: {members:?}"
     );
 }
+
+/// `casebook serve` started by a test on a database, listening on a free loopback port; stopped
+/// with its process group when dropped.
+pub struct Served {
+    _child: tokio::process::Child,
+    _group: Group,
+    /// Its base URL, `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl Served {
+    /// Starts the real binary on `database_url`, its search index under `dir`, with the
+    /// configuration variables `env` besides; waits until it listens (at most a minute).
+    pub async fn start(
+        database_url: &str,
+        dir: &std::path::Path,
+        env: &[(&str, String)],
+    ) -> Served {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_casebook"));
+        command
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CASEBOOK_DATABASE_URL", database_url)
+            .env("CASEBOOK_SEARCH_INDEX_DIR", dir.join("index"))
+            .env("CASEBOOK_LISTEN", "127.0.0.1:0")
+            .env("CASEBOOK_LOG", "info")
+            .env("NO_COLOR", "1");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .contained()
+            .spawn()
+            .expect("start the casebook binary");
+        let group = Group::of(child.id().expect("the server runs"));
+        let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(
+            child.stdout.take().unwrap(),
+        ));
+        let address = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(rest) = line.split("address=").nth(1) {
+                    return rest.split_whitespace().next().unwrap().to_owned();
+                }
+            }
+            panic!("the server exited before listening");
+        })
+        .await
+        .expect("the server starts within a minute");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Served {
+            _child: child,
+            _group: group,
+            base: format!("http://{address}"),
+        }
+    }
+}

@@ -30,10 +30,26 @@ async fn draw(b: &Browser) {
             y: 10.0,
         })
         .then(PointerAction::Down { button: 0 })
-        .then(PointerAction::MoveBy { duration: step, x: 40.0, y: -25.0 })
-        .then(PointerAction::MoveBy { duration: step, x: 40.0, y: 30.0 })
-        .then(PointerAction::MoveBy { duration: step, x: 40.0, y: -30.0 })
-        .then(PointerAction::MoveBy { duration: step, x: 60.0, y: 20.0 })
+        .then(PointerAction::MoveBy {
+            duration: step,
+            x: 40.0,
+            y: -25.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: step,
+            x: 40.0,
+            y: 30.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: step,
+            x: 40.0,
+            y: -30.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: step,
+            x: 60.0,
+            y: 20.0,
+        })
         .then(PointerAction::Up { button: 0 });
     b.c.perform_actions(finger).await.expect("the finger draws");
 }
@@ -46,7 +62,11 @@ async fn an_engineer_checks_in_and_the_customer_signs_on_a_phone(backend: TestBa
     let t = TestApp::spawn(backend).await;
     let engineer = user_with_password(&t, "zhao@vendor.test", "赵工", "engineer", None).await;
     let (_, depot) = t
-        .post(&t.coordinator, "/api/v1/depots", json!({"code": "GZ-01", "name": "广州备件库"}))
+        .post(
+            &t.coordinator,
+            "/api/v1/depots",
+            json!({"code": "GZ-01", "name": "广州备件库"}),
+        )
         .await;
     let (_, part) = t
         .post(
@@ -94,20 +114,27 @@ async fn an_engineer_checks_in_and_the_customer_signs_on_a_phone(backend: TestBa
     assert!(b.fits_width().await, "the signature box fits a phone");
     b.fill("#signer-name", "陈静").await;
     draw(&b).await;
-    let drawn = b
-        .c
-        .execute("return document.getElementById('signature-data').value;", vec![])
+    let drawn =
+        b.c.execute(
+            "return document.getElementById('signature-data').value;",
+            vec![],
+        )
         .await
         .unwrap();
     let drawn = drawn.as_str().unwrap_or_default().to_owned();
-    assert!(drawn.starts_with("<svg") && drawn.contains("<path d=\"M "), "{drawn}");
+    assert!(
+        drawn.starts_with("<svg") && drawn.contains("<path d=\"M "),
+        "{drawn}"
+    );
     b.shot("console-visit-phone-sign").await;
     b.submit("#sign-submit").await;
     let signed = b.text("#visit-signed").await;
     assert!(signed.contains("陈静"), "{signed}");
     b.el("#visit-report").await;
 
-    let (_, v) = t.get(&t.engineer, &page.replace("/console/", "/api/v1/")).await;
+    let (_, v) = t
+        .get(&t.engineer, &page.replace("/console/", "/api/v1/"))
+        .await;
     assert_eq!(v["signed"]["method"], "drawn");
     let file = v["signed"]["report_attachment_id"].as_i64().unwrap();
     let report = t

@@ -2,7 +2,8 @@
 //! a visit dispatched without an engineer waits at the top of the dispatch board and is
 //! assigned from there, after which an overlapping visit is marked; a customer who cannot sign
 //! confirms with the mailed code (no script needed); the fault-handling report form refuses an
-//! empty root cause and shows what was typed, then saves; the fault database page filters,
+//! empty root cause and shows what was typed, then saves, and the customer's case page shows
+//! the sign-off and the report; the fault database page filters,
 //! counts the failed part numbers and exports. Every page is valid HTML.
 
 use casebook_store::on_both_backends;
@@ -31,7 +32,11 @@ async fn a_dispatcher_plans_and_an_engineer_files_the_paperwork(backend: TestBac
         )
         .await;
     let (_, depot) = t
-        .post(&t.coordinator, "/api/v1/depots", json!({"code": "WH-01", "name": "武汉备件库"}))
+        .post(
+            &t.coordinator,
+            "/api/v1/depots",
+            json!({"code": "WH-01", "name": "武汉备件库"}),
+        )
         .await;
     t.post(
         &t.coordinator,
@@ -48,8 +53,16 @@ async fn a_dispatcher_plans_and_an_engineer_files_the_paperwork(backend: TestBac
     };
     let visits = format!("/api/v1/cases/{number}/visits");
     let reserve = json!([{"part_id": part["id"], "depot_id": depot["id"], "quantity": 1}]);
-    let (_, open) = t.post(&t.coordinator, &visits, dispatch(json!([]), 1, reserve)).await;
-    let (_, other) = t.post(&t.coordinator, &visits, dispatch(json!([zhou]), 2, json!([]))).await;
+    let (_, open) = t
+        .post(&t.coordinator, &visits, dispatch(json!([]), 1, reserve))
+        .await;
+    let (_, other) = t
+        .post(
+            &t.coordinator,
+            &visits,
+            dispatch(json!([zhou]), 2, json!([])),
+        )
+        .await;
     let (open, other) = (open["id"].as_i64().unwrap(), other["id"].as_i64().unwrap());
 
     let web = WebClient::new(&t);
@@ -58,7 +71,10 @@ async fn a_dispatcher_plans_and_an_engineer_files_the_paperwork(backend: TestBac
     let (status, page) = web.get(&board).await;
     assert_eq!(status, StatusCode::OK);
     assert_valid(&board, &page);
-    assert!(page.contains(&format!("id=\"assign-{open}\"")), "the open visit can be assigned");
+    assert!(
+        page.contains(&format!("id=\"assign-{open}\"")),
+        "the open visit can be assigned"
+    );
     let csrf = web.csrf(&board).await;
     let fields = [
         ("_csrf", csrf.clone()),
@@ -73,16 +89,27 @@ async fn a_dispatcher_plans_and_an_engineer_files_the_paperwork(backend: TestBac
     let (_, page) = web.get(&board).await;
     assert_valid(&board, &page);
     assert!(!page.contains("id=\"board-unassigned\""), "nothing waits");
-    assert_eq!(page.matches("slot conflict").count(), 2, "both overlapping visits are marked");
+    assert_eq!(
+        page.matches("slot conflict").count(),
+        2,
+        "both overlapping visits are marked"
+    );
     let _ = other;
 
     // On site, done, then confirmed with the mailed code.
     for step in [
         ("check-in", json!({})),
-        ("complete", json!({"work_done": "更换 HBA 卡", "parts": [{"part_id": part["id"]}]})),
+        (
+            "complete",
+            json!({"work_done": "更换 HBA 卡", "parts": [{"part_id": part["id"]}]}),
+        ),
     ] {
         let (status, body) = t
-            .post(&t.engineer, &format!("/api/v1/visits/{open}/{}", step.0), step.1)
+            .post(
+                &t.engineer,
+                &format!("/api/v1/visits/{open}/{}", step.0),
+                step.1,
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
@@ -95,15 +122,23 @@ async fn a_dispatcher_plans_and_an_engineer_files_the_paperwork(backend: TestBac
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_valid(&visit_page, &page);
-    assert!(page.contains("id=\"code-sent\""), "where the code went is shown");
+    assert!(
+        page.contains("id=\"code-sent\""),
+        "where the code went is shown"
+    );
     let code = {
         let mut db = t.app.store.read().await.unwrap();
-        let queued = casebook_store::notifications::unsent_mail(&mut db, 500).await.unwrap();
+        let queued = casebook_store::notifications::unsent_mail(&mut db, 500)
+            .await
+            .unwrap();
         let (id, ..) = queued
             .into_iter()
             .rfind(|(_, kind, ..)| kind == "visit_sign_code")
             .expect("the code is mailed");
-        let body = casebook_store::notifications::mail_body(&mut db, id).await.unwrap().unwrap();
+        let body = casebook_store::notifications::mail_body(&mut db, id)
+            .await
+            .unwrap()
+            .unwrap();
         body.lines()
             .map(str::trim)
             .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
@@ -117,11 +152,16 @@ async fn a_dispatcher_plans_and_an_engineer_files_the_paperwork(backend: TestBac
         ("signer_name", "孙丽".to_owned()),
         ("code", code),
     ];
-    let (status, to, _) = web.post_form(&format!("{visit_page}/sign"), &form(&fields)).await;
+    let (status, to, _) = web
+        .post_form(&format!("{visit_page}/sign"), &form(&fields))
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{to:?}");
     let (_, page) = web.get(&visit_page).await;
     assert_valid(&visit_page, &page);
-    assert!(page.contains("id=\"visit-signed\"") && page.contains("孙丽"), "signed");
+    assert!(
+        page.contains("id=\"visit-signed\"") && page.contains("孙丽"),
+        "signed"
+    );
     assert!(page.contains("id=\"visit-report\""), "the report is linked");
 
     // The fault-handling report: refused, shown again, then saved.
@@ -143,11 +183,16 @@ async fn a_dispatcher_plans_and_an_engineer_files_the_paperwork(backend: TestBac
     let (status, _, page) = web.post_form(&report_page, &form(&fields)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_valid(&report_page, &page);
-    assert!(page.contains("多路径链路中断"), "what was typed is shown again");
+    assert!(
+        page.contains("多路径链路中断"),
+        "what was typed is shown again"
+    );
     fields[4].1 = "HBA 光模块老化 optics aged".to_owned();
     let (status, to, _) = web.post_form(&report_page, &form(&fields)).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{to:?}");
-    let (_, report) = t.get(&t.engineer, &format!("/api/v1/cases/{number}/fault-report")).await;
+    let (_, report) = t
+        .get(&t.engineer, &format!("/api/v1/cases/{number}/fault-report"))
+        .await;
     assert_eq!(report["parts"][0]["part_number"], "HBA-16G", "{report}");
 
     // The database: filtered, counted, exported.
@@ -155,13 +200,20 @@ async fn a_dispatcher_plans_and_an_engineer_files_the_paperwork(backend: TestBac
     let (status, page) = web.get(faults).await;
     assert_eq!(status, StatusCode::OK);
     assert_valid(faults, &page);
-    assert!(page.contains("id=\"top-parts\"") && page.contains(&number), "{page}");
-    let (_, page) = web.get("/console/faults?root_cause=nothing-like-this").await;
+    assert!(
+        page.contains("id=\"top-parts\"") && page.contains(&number),
+        "{page}"
+    );
+    let (_, page) = web
+        .get("/console/faults?root_cause=nothing-like-this")
+        .await;
     assert!(!page.contains(&number), "the filter applies");
     let (status, page) = web.get("/console/faults?from=yesterday").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("role=\"alert\""), "a bad day is named");
-    let export = web.get_response("/console/faults/export?part_number=HBA-16G").await;
+    let export = web
+        .get_response("/console/faults/export?part_number=HBA-16G")
+        .await;
     assert_eq!(export.status(), StatusCode::OK);
     let csv = export.text().await.unwrap();
     assert!(csv.contains("HBA-16G ×1") && csv.contains(&number), "{csv}");
