@@ -56,6 +56,7 @@ pub mod search;
 pub mod search_synonyms;
 pub mod sites;
 pub mod sla;
+pub mod stock_items;
 pub mod subscriptions;
 pub mod survey_follow_ups;
 pub mod survey_results;

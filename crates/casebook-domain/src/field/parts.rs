@@ -1,8 +1,9 @@
 //! Spare parts (备件): the catalogue (a part number, a description, the products that use it,
 //! whether each item carries a serial number), the depots that hold them, and the stock of a
-//! part at a depot: how many are on hand and how many of those visits have reserved. Stock
-//! never goes below zero: a reservation takes only what is available, a use only what was
-//! reserved, a write-off only what is on hand.
+//! part at a depot: how many are on hand and how many of those visits have reserved, and for
+//! serialised parts received with their serial numbers, each item (in stock, used on a visit,
+//! written off, or returned defective). Stock never goes below zero: a reservation takes only
+//! what is available, a use only what was reserved, a write-off only what is on hand.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -144,10 +145,17 @@ pub struct StockMovement {
     pub quantity: i64,
     /// Why (a delivery note, a write-off reason).
     pub reason: String,
+    /// For a serialised part: the serial number of each item received or written off, as many
+    /// as the quantity (at most 1000).
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
+/// The most serial numbers one movement names.
+pub const MAX_SERIALS: usize = 1000;
+
 impl StockMovement {
-    /// Checks the movement.
+    /// Checks the movement, normalising the serial numbers.
     pub fn check(&mut self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if self.quantity == 0 || self.quantity.unsigned_abs() > MAX_QUANTITY.unsigned_abs() {
@@ -156,6 +164,30 @@ impl StockMovement {
                 "out_of_range",
                 format!("a quantity other than 0, at most {MAX_QUANTITY} either way"),
             ));
+        }
+        if self.serials.len() > MAX_SERIALS {
+            errors.push(FieldError::new(
+                "serials",
+                "too_many",
+                format!("at most {MAX_SERIALS} serial numbers"),
+            ));
+        } else if !self.serials.is_empty() {
+            let mut seen = std::collections::BTreeSet::new();
+            for i in 0..self.serials.len() {
+                let field = format!("serials[{i}]");
+                let value = code(&mut errors, &field, &self.serials[i]);
+                if !seen.insert(value.clone()) {
+                    errors.push(FieldError::new(field, "duplicate", "named twice"));
+                }
+                self.serials[i] = value;
+            }
+            if u64::try_from(self.serials.len()).ok() != Some(self.quantity.unsigned_abs()) {
+                errors.push(FieldError::new(
+                    "serials",
+                    "count",
+                    "as many serial numbers as the quantity",
+                ));
+            }
         }
         self.reason = self.reason.trim().to_owned();
         line(&mut errors, "reason", &self.reason, MAX_TEXT);
@@ -181,4 +213,72 @@ pub struct StockLevel {
     pub reserved: i64,
     /// Free to reserve.
     pub available: i64,
+}
+
+/// Where an item of a serialised part is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// On the depot's shelf (maybe reserved by a visit: the reservation is by count).
+    InStock,
+    /// Put into a customer's unit on a visit.
+    Used,
+    /// Written off.
+    WrittenOff,
+    /// Taken out of a unit on a visit and returned to the depot as defective.
+    Defective,
+}
+
+impl crate::attributes::Named for ItemState {
+    const WHAT: &'static str = "item state";
+    const ALL: &'static [Self] = &[Self::InStock, Self::Used, Self::WrittenOff, Self::Defective];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::InStock => "in_stock",
+            Self::Used => "used",
+            Self::WrittenOff => "written_off",
+            Self::Defective => "defective",
+        }
+    }
+}
+
+/// An item of a serialised part, by its serial number.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct StockItem {
+    /// The depot it is at or came from.
+    #[schema(value_type = Object)]
+    pub depot: NamedRef<i64>,
+    /// The part.
+    pub part_id: i64,
+    /// Its part number.
+    pub part_number: String,
+    /// The item's serial number.
+    pub serial: String,
+    /// Where it is.
+    pub state: ItemState,
+    /// The visit that used or returned it.
+    pub visit_id: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_numbers_match_the_quantity() {
+        let mut m = StockMovement {
+            part_id: 1,
+            quantity: 2,
+            reason: "到货".into(),
+            serials: vec![" ssd-1 ".into(), "SSD-2".into()],
+        };
+        assert!(m.check().is_empty());
+        assert_eq!(m.serials, ["SSD-1", "SSD-2"]);
+        m.serials = vec!["A".into(), "a".into()];
+        let codes: Vec<&str> = m.check().iter().map(|e| e.code).collect();
+        assert_eq!(codes, ["duplicate"]);
+        m.quantity = -3;
+        let codes: Vec<&str> = m.check().iter().map(|e| e.code).collect();
+        assert_eq!(codes, ["duplicate", "count"]);
+    }
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use casebook_domain::CaseNumber;
 use casebook_domain::field::parts::{
-    Depot, DepotDraft, Part, PartDraft, StockLevel, StockMovement,
+    Depot, DepotDraft, ItemState, Part, PartDraft, StockItem, StockLevel, StockMovement,
 };
 use casebook_domain::field::visit::{CheckIn, Completion, Visit, VisitDraft};
 use casebook_domain::ids::ProductId;
@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_parts, create_part))
         .routes(routes!(list_depots, create_depot))
         .routes(routes!(stock))
+        .routes(routes!(stock_items))
         .routes(routes!(move_stock))
 }
 
@@ -199,8 +200,39 @@ async fn stock(
     Ok(Json(parts::stock(&app, &who, q.depot, q.part).await?))
 }
 
+/// Which items to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ItemsQuery {
+    /// One depot.
+    #[param(minimum = 1)]
+    depot: Option<i64>,
+    /// One part.
+    #[param(minimum = 1)]
+    part: Option<i64>,
+    /// One state.
+    state: Option<ItemState>,
+}
+
+/// Items of serialised parts by serial number: in stock, used on a visit, written off or
+/// returned defective (staff).
+#[utoipa::path(get, path = "/stock/items", tag = "field", params(ItemsQuery),
+    responses((status = 200, body = Vec<StockItem>), (status = 403, body = ErrorBody)))]
+async fn stock_items(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<ItemsQuery>,
+) -> ApiResult<Json<Vec<StockItem>>> {
+    Ok(Json(
+        parts::items(&app, &who, q.depot, q.part, q.state).await?,
+    ))
+}
+
 /// Receive stock at a depot, or write it off with a negative quantity (staff; never more than
-/// is free: 409 `stock_short`).
+/// is free: 409 `stock_short`). For a serialised part, `serials` names each item (as many as
+/// the quantity): received ones are kept by serial number (409 `duplicate_serial` for one in
+/// stock or in use already), written-off ones must be in stock there.
 #[utoipa::path(post, path = "/depots/{id}/stock", tag = "field", params(("id" = i64, Path)), request_body = StockMovement,
     responses((status = 200, body = StockLevel), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

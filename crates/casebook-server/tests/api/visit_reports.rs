@@ -1,4 +1,6 @@
-//! The end of a visit and what it leaves, on SQLite and PostgreSQL: a visit dispatched without
+//! The end of a visit and what it leaves, on SQLite and PostgreSQL: a depot keeps a serialised
+//! part's items by serial number (the one that went in must be one of them and leaves the
+//! stock, the one that came out comes back defective); a visit dispatched without
 //! an engineer waits on the dispatch board and cannot be checked in; assigned, it shows in the
 //! engineer's row, where an overlapping visit is flagged. The customer signs a completed visit
 //! (an SVG that could run anything is refused; the drawing is kept re-encoded) and the service
@@ -40,7 +42,8 @@ async fn stocked_part(t: &TestApp, product: i64) -> (i64, i64) {
         .post(
             &t.coordinator,
             &format!("/api/v1/depots/{depot}/stock"),
-            json!({"part_id": part, "quantity": 3, "reason": "到货"}),
+            json!({"part_id": part, "quantity": 3, "reason": "到货",
+                "serials": ["ssd-new-1", "SSD-NEW-2", "SSD-SPARE-3"]}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{level}");
@@ -80,6 +83,25 @@ async fn done(b: &Base, id: i64, part: i64, serial: &str) -> Value {
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     b.clock.advance(SignedDuration::from_mins(40));
+    let path = format!("/api/v1/visits/{id}/complete");
+    let (status, body) = t
+        .post(
+            &t.engineer,
+            &path,
+            json!({"work_done": "x",
+            "parts": [{"part_id": part, "unit_id": b.unit, "new_serial": "NOT-IN-STOCK"}]}),
+        )
+        .await;
+    let details = assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert_eq!(
+        details["fields"][0]["code"], "not_in_stock",
+        "the depot keeps its serial numbers"
+    );
     let (status, v) = t
         .post(&t.engineer, &format!("/api/v1/visits/{id}/complete"), json!({
             "work_done": "更换故障硬盘，阵列重建完成。Replaced the failed SSD; the array rebuilt.",
@@ -175,6 +197,63 @@ async fn visits_are_planned_signed_reported_and_counted(backend: TestBackend) {
     assert_error(status, &body, StatusCode::CONFLICT, "visit_state");
     b.clock.advance(SignedDuration::from_hours(2));
     let completed = done(&b, first_id, part.0, "SSD-NEW-1").await;
+
+    // The item that went in left the depot; the one that came out came back defective.
+    let (_, items) = t
+        .get(
+            &t.coordinator,
+            &format!("/api/v1/stock/items?part={}", part.0),
+        )
+        .await;
+    let state_of = |serial: &str| {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["serial"] == serial)
+            .map(|i| i["state"].clone())
+    };
+    assert_eq!(state_of("SSD-NEW-1"), Some(json!("used")), "{items}");
+    assert_eq!(
+        state_of("SSD-NEW-1-OLD"),
+        Some(json!("defective")),
+        "{items}"
+    );
+    assert_eq!(state_of("SSD-SPARE-3"), Some(json!("in_stock")), "{items}");
+    let stock = format!("/api/v1/depots/{}/stock", part.1);
+    for (body, status, code) in [
+        (
+            json!({"part_id": part.0, "quantity": 1, "reason": "again", "serials": ["SSD-SPARE-3"]}),
+            StatusCode::CONFLICT,
+            "duplicate_serial",
+        ),
+        (
+            json!({"part_id": part.0, "quantity": -1, "reason": "lost", "serials": ["SSD-NEW-1"]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            json!({"part_id": part.0, "quantity": 2, "reason": "count", "serials": ["X-1"]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+    ] {
+        let (got, answer) = t.post(&t.coordinator, &stock, body).await;
+        assert_error(got, &answer, status, code);
+    }
+    let (_, after) = t
+        .get(
+            &t.coordinator,
+            &format!("/api/v1/stock/items?part={}&state=in_stock", part.0),
+        )
+        .await;
+    assert_eq!(
+        after.as_array().map(Vec::len),
+        Some(2),
+        "nothing refused was kept: {after}"
+    );
+    let (status, _) = t.get(&t.a.admin_token, "/api/v1/stock/items").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Bad signatures change nothing.
     let path = format!("/api/v1/visits/{first_id}/signature");

@@ -6,7 +6,9 @@
 -- visit_sign_codes: the one-time code mailed to the contact, kept as its SHA-256, with its
 -- expiry and the wrong tries. outbox.attachment_id: a case attachment sent with the mail.
 -- fault_reports: the fault-handling report (故障处理报告) of a case, one per case, with the parts
--- that failed in fault_report_parts; together they are the fault database.
+-- that failed in fault_report_parts; together they are the fault database. stock_items: each item
+-- of a serialised part received with its serial number, where it is (in stock at its depot, used
+-- on a visit, written off, returned defective from a visit).
 ALTER TABLE visits ADD COLUMN planned_minutes INTEGER NOT NULL DEFAULT 120;
 ALTER TABLE visits ADD COLUMN signed_at INTEGER;
 ALTER TABLE visits ADD COLUMN signer_name TEXT;
@@ -55,3 +57,15 @@ CREATE TABLE fault_report_parts (
     PRIMARY KEY (fault_id, part_id)
 );
 CREATE INDEX fault_report_parts_part ON fault_report_parts (part_id);
+
+CREATE TABLE stock_items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    depot_id INTEGER NOT NULL REFERENCES depots (id),
+    part_id INTEGER NOT NULL REFERENCES parts (id),
+    serial TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('in_stock', 'used', 'written_off', 'defective')),
+    visit_id INTEGER REFERENCES visits (id),
+    updated_at INTEGER NOT NULL,
+    UNIQUE (part_id, serial)
+);
+CREATE INDEX stock_items_depot ON stock_items (depot_id, part_id, state);

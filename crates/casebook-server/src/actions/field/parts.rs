@@ -1,15 +1,17 @@
 //! Spare parts (备件) for staff: the catalogue (a part number, what it is, the products that
 //! use it), depots, and stock: received and written off by hand, reserved and used by visits
 //! (`visits`). Customers see none of it. Every change is audited; stock never goes below zero
-//! (a write-off of more than is free is refused with 409 `stock_short`).
+//! (a write-off of more than is free is refused with 409 `stock_short`). Items of serialised
+//! parts received with their serial numbers are kept one by one (`items`).
 
 use casebook_domain::field::parts::{
-    Depot, DepotDraft, Part, PartDraft, StockLevel, StockMovement,
+    Depot, DepotDraft, ItemState, Part, PartDraft, StockItem, StockLevel, StockMovement,
 };
 use casebook_domain::ids::ProductId;
 use casebook_domain::policy::Permission;
+use casebook_domain::{FieldError, Timestamp};
 use casebook_store::parts::{self as store, Movement};
-use casebook_store::{AuditEntry, products};
+use casebook_store::{AuditEntry, Db, products, stock_items};
 use serde_json::json;
 
 use crate::actions::{ActionError, ActionResult};
@@ -153,8 +155,15 @@ pub async fn move_stock(
     store::depot(&mut db, depot)
         .await?
         .ok_or(ActionError::NotFound("depot"))?;
-    if store::part(&mut db, movement.part_id).await?.is_none() {
+    let Some(part) = store::part(&mut db, movement.part_id).await? else {
         return Err(ActionError::field("part_id", "not_found", "no such part"));
+    };
+    if !movement.serials.is_empty() && !part.serialized {
+        return Err(ActionError::field(
+            "serials",
+            "not_serialized",
+            "this part's items carry no serial numbers",
+        ));
     }
     let kind = if movement.quantity > 0 {
         "received"
@@ -176,6 +185,7 @@ pub async fn move_stock(
             message: "not that many are free at the depot (reserved ones stay)".into(),
         });
     }
+    items_moved(&mut db, (depot, movement.part_id), &movement, now).await?;
     db.audit(AuditEntry::change(
         now,
         &who.audit_actor(),
@@ -183,7 +193,7 @@ pub async fn move_stock(
         "depot",
         depot,
         None,
-        Some(&json!({"part": movement.part_id, "kind": kind, "quantity": movement.quantity.abs(), "reason": movement.reason})),
+        Some(&json!({"part": movement.part_id, "kind": kind, "quantity": movement.quantity.abs(), "reason": movement.reason, "serials": movement.serials})),
     ));
     let level = store::levels(&mut db, Some(depot), Some(movement.part_id))
         .await?
@@ -191,4 +201,54 @@ pub async fn move_stock(
         .ok_or(ActionError::NotFound("stock"))?;
     db.commit().await?;
     Ok(level)
+}
+
+/// The items a movement names by serial number: received into the depot (409
+/// `duplicate_serial` for one in stock or in use already), or written off (each must be in
+/// stock there).
+async fn items_moved(
+    db: &mut Db,
+    (depot, part): (i64, i64),
+    movement: &StockMovement,
+    now: Timestamp,
+) -> ActionResult<()> {
+    if movement.quantity > 0 {
+        if let Some(serial) = stock_items::receive(db, depot, part, &movement.serials, now).await? {
+            return Err(ActionError::Conflict {
+                code: "duplicate_serial",
+                message: format!(
+                    "an item with serial number {serial} is in stock or in use already"
+                ),
+            });
+        }
+        return Ok(());
+    }
+    let mut errors = Vec::new();
+    for (i, serial) in movement.serials.iter().enumerate() {
+        if !stock_items::take(db, (depot, part, serial), ItemState::WrittenOff, None, now).await? {
+            errors.push(FieldError::new(
+                format!("serials[{i}]"),
+                "not_in_stock",
+                "an item of this part in stock at this depot",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ActionError::Validation(errors))
+    }
+}
+
+/// The items of serialised parts by depot, part and state (staff).
+pub async fn items(
+    app: &App,
+    who: &Principal,
+    depot: Option<i64>,
+    part: Option<i64>,
+    state: Option<ItemState>,
+) -> ActionResult<Vec<StockItem>> {
+    require(who, Permission::WorkCases)?;
+    let mut db = app.store.read().await?;
+    Ok(stock_items::list(&mut db, depot, part, state).await?)
 }

@@ -1,15 +1,17 @@
 //! The end of an on-site visit's work: the parts used taken from their reservations (the
-//! serial numbers in and out, into the unit's history), unused parts released, and each
+//! serial numbers in and out, into the unit's history, the items by serial number out of the
+//! depot's stock and back as defective), unused parts released, and each
 //! engineer's travel and on-site time recorded as work entries, once per visit.
 
 use casebook_domain::case::Case;
+use casebook_domain::field::parts::ItemState;
 use casebook_domain::field::parts::code;
-use casebook_domain::field::visit::{Completion, Visit, VisitState};
+use casebook_domain::field::visit::{Completion, PartUsed, Visit, VisitState};
 use casebook_domain::work::{Activity, WorkDraft, WorkSource};
 use casebook_domain::{FieldError, Timestamp};
 use casebook_store::parts::{self as stock, Movement};
 use casebook_store::visits::{self as store, NewUse, VisitStep};
-use casebook_store::{Db, units, users};
+use casebook_store::{Db, stock_items, units, users};
 use serde_json::json;
 
 use super::visits::{conflict, from_state, recorded, release_unused, staff_step, take};
@@ -81,7 +83,7 @@ pub async fn complete(
     )
     .await?;
     let reason = format!("visit #{id} for case {}", case.number);
-    for p in &request.parts {
+    for (i, p) in request.parts.iter().enumerate() {
         let mut used = false;
         for (part, depot, _, _) in reservations.iter().filter(|r| r.0 == p.part_id) {
             if store::use_reserved(&mut db, id, *part, *depot).await? {
@@ -99,6 +101,7 @@ pub async fn complete(
                         "a reserved part is missing from stock".into(),
                     ));
                 }
+                items_used(&mut db, (*depot, *part), i, p, id, now).await?;
                 store::add_use(
                     &mut db,
                     &NewUse {
@@ -154,6 +157,33 @@ pub async fn complete(
         now,
     )
     .await
+}
+
+/// The items of a part used: the one that went in leaves the depot's stock when the depot keeps
+/// that part's serial numbers (it must be one of them), the one that came out is returned to
+/// the depot as defective.
+async fn items_used(
+    db: &mut Db,
+    (depot, part): (i64, i64),
+    line: usize,
+    used: &PartUsed,
+    visit: i64,
+    now: Timestamp,
+) -> ActionResult<()> {
+    if let Some(serial) = used.new_serial.as_deref()
+        && stock_items::tracked(db, depot, part).await?
+        && !stock_items::take(db, (depot, part, serial), ItemState::Used, Some(visit), now).await?
+    {
+        return Err(ActionError::field(
+            &format!("parts[{line}].new_serial"),
+            "not_in_stock",
+            "an item of this part in stock at the depot it was reserved from",
+        ));
+    }
+    if let Some(serial) = used.old_serial.as_deref() {
+        stock_items::returned(db, (depot, part, serial), visit, now).await?;
+    }
+    Ok(())
 }
 
 /// Each engineer's travel and on-site time as work entries, once per visit.

@@ -177,9 +177,10 @@ async fn visits(
         "address": "北京市朝阳区酒仙桥路 10 号"}))?,
     )
     .await?;
-    for (part, quantity) in [(bbu.id, 3), (disk.id, 6)] {
+    let serials = json!(["BBU21A0097731", "BBU21A0097732", "BBU21A0097733"]);
+    for (part, quantity, serials) in [(bbu.id, 3, serials), (disk.id, 6, json!([]))] {
         let receipt = draft(
-            json!({"part_id": part, "quantity": quantity, "reason": "季度补货 quarterly delivery"}),
+            json!({"part_id": part, "quantity": quantity, "reason": "季度补货 quarterly delivery", "serials": serials}),
         )?;
         parts::move_stock(app, engineer, depot.id, receipt).await?;
     }

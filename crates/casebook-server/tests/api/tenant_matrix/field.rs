@@ -248,6 +248,7 @@ pub(super) fn field(route: &str, o: &Objects, n: usize) -> Option<Call> {
             false,
         ),
         "GET /api/v1/stock" => call(M::GET, "/api/v1/stock".into(), None, false),
+        "GET /api/v1/stock/items" => call(M::GET, "/api/v1/stock/items".into(), None, false),
         // The first depot the route above made; no such part: staff get 422.
         "POST /api/v1/depots/{id}/stock" => call(
             M::POST,
