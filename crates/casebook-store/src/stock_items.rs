@@ -78,6 +78,9 @@ pub async fn returned(
     Ok(())
 }
 
+/// An item as read: depot, its name, part, part number, serial, state, visit.
+type ItemRow = (i64, String, i64, String, String, String, Option<i64>);
+
 /// Items by depot, part and state (each optional), by part number and serial (at most 5000).
 pub async fn list(
     db: &mut Db,
@@ -85,7 +88,7 @@ pub async fn list(
     part: Option<i64>,
     state: Option<ItemState>,
 ) -> StoreResult<Vec<StockItem>> {
-    let rows: Vec<(i64, String, i64, String, String, String, Option<i64>)> = on_db!(db, c => sqlx::query_as(
+    let rows: Vec<ItemRow> = on_db!(db, c => sqlx::query_as(
         "SELECT i.depot_id, d.name, i.part_id, p.part_number, i.serial, i.state, i.visit_id
          FROM stock_items i JOIN depots d ON d.id = i.depot_id JOIN parts p ON p.id = i.part_id
          WHERE ($1 IS NULL OR i.depot_id = $1) AND ($2 IS NULL OR i.part_id = $2) AND ($3 IS NULL OR i.state = $3)

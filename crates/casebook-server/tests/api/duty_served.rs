@@ -11,10 +11,10 @@ use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{TestApp, client};
+use crate::helpers::TestApp;
 use crate::processes::Served;
 use crate::receivers::Receiver;
 
@@ -68,70 +68,54 @@ async fn a_holiday_page_and_ordered_webhooks_through_the_binary(backend: TestBac
         ("CASEBOOK_INTEGRATIONS_POLL_MILLIS", "200".to_owned()),
     ];
     let served = Served::start(&db_url, dir.path(), &env).await;
-    let base = served.base.clone();
-    let http = client();
-    let call = |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
-        let mut request = http
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            (
-                status,
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
-    };
     use reqwest::Method as M;
 
     // Through the binary: the rota, the contact, a robot and a webhook.
-    let (status, _) = call(M::PUT, "/api/v1/duty/assignments", &t.manager, Some(json!({"assignments": [
+    let (status, _) = served.call(M::PUT, "/api/v1/duty/assignments", &t.manager, Some(json!({"assignments": [
         {"shift_id": shift, "date": today, "engineer_id": t.engineer_id, "manager_id": t.manager_id}]}))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = call(
-        M::PUT,
-        &format!("/api/v1/users/{}/duty-contact", t.engineer_id),
-        &t.engineer,
-        Some(json!({"mobile": "13900139000"})),
-    )
-    .await;
+    let (status, _) = served
+        .call(
+            M::PUT,
+            &format!("/api/v1/users/{}/duty-contact", t.engineer_id),
+            &t.engineer,
+            Some(json!({"mobile": "13900139000"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let secret = "SECe2e0123456789abcdef";
     let ding = Receiver::dingtalk(secret).await;
-    let (status, body) = call(M::POST, "/api/v1/subscriptions", &t.admin, Some(json!({"name": "值班群", "kind": "dingtalk",
+    let (status, body) = served.call(M::POST, "/api/v1/subscriptions", &t.admin, Some(json!({"name": "值班群", "kind": "dingtalk",
         "url": format!("{}/robot/send?access_token=e2e", ding.base), "secret": secret, "events": ["case.opened"],
         "filters": {"severities": [1]}, "mention_duty": true}))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let hook = Receiver::webhook().await;
     hook.answer(503);
-    let (status, saved) = call(
-        M::POST,
-        "/api/v1/subscriptions",
-        &t.admin,
-        Some(json!({"name": "CRM", "kind": "webhook",
+    let (status, saved) = served
+        .call(
+            M::POST,
+            "/api/v1/subscriptions",
+            &t.admin,
+            Some(json!({"name": "CRM", "kind": "webhook",
         "url": format!("{}/hook", hook.base), "events": ["case.opened"]})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");
     let hook_secret = saved["secret"].as_str().unwrap().to_owned();
-    let (status, refused) = call(
-        M::POST,
-        "/api/v1/subscriptions",
-        &t.admin,
-        Some(json!({"name": "metadata", "kind": "webhook",
+    let (status, refused) = served
+        .call(
+            M::POST,
+            "/api/v1/subscriptions",
+            &t.admin,
+            Some(json!({"name": "metadata", "kind": "webhook",
         "url": "http://169.254.169.254/latest/meta-data/", "events": ["case.opened"]})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
 
     // A severity-1 case on the holiday: the robot has it within seconds, the engineer mentioned.
     let opened = Instant::now();
-    let (status, case) = call(
-        M::POST,
+    let (status, case) = served.call(M::POST,
         "/api/v1/cases",
         &t.a.user_token,
         Some(
@@ -166,13 +150,14 @@ async fn a_holiday_page_and_ordered_webhooks_through_the_binary(backend: TestBac
     // Two more cases while the webhook is down; back up, it gets all three in order, signed.
     let mut numbers = vec![first.clone()];
     for title in ["备份失败", "报表变慢"] {
-        let (_, case) = call(
-            M::POST,
-            "/api/v1/cases",
-            &t.a.user_token,
-            Some(json!({"title": title, "description": "d", "severity": 3})),
-        )
-        .await;
+        let (_, case) = served
+            .call(
+                M::POST,
+                "/api/v1/cases",
+                &t.a.user_token,
+                Some(json!({"title": title, "description": "d", "severity": 3})),
+            )
+            .await;
         numbers.push(case["number"].as_str().unwrap().to_owned());
     }
     assert!(
@@ -212,12 +197,16 @@ async fn a_holiday_page_and_ordered_webhooks_through_the_binary(backend: TestBac
 
     // Nobody acknowledges: after the minute, the duty manager is told.
     let escalated = within(Duration::from_secs(100), || async {
-        let (_, notices) = call(M::GET, "/api/v1/notifications", &t.manager, None).await;
+        let (_, notices) = served
+            .call(M::GET, "/api/v1/notifications", &t.manager, None)
+            .await;
         notices.to_string().contains("duty_escalation")
     })
     .await;
     assert!(escalated, "the duty manager was not told");
-    let (_, pages) = call(M::GET, "/api/v1/duty/pages", &t.engineer, None).await;
+    let (_, pages) = served
+        .call(M::GET, "/api/v1/duty/pages", &t.engineer, None)
+        .await;
     assert_eq!(pages[0]["case_number"], first.as_str());
     assert!(pages[0]["escalated_at"].is_string(), "{pages}");
     drop(served);

@@ -11,16 +11,16 @@ use std::time::{Duration, Instant};
 
 use casebook_store::on_both_backends;
 use casebook_store::testing::TestBackend;
-use fantoccini::actions::{InputSource, PointerAction, TouchActions};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::contracts::{contract, installed_base};
-use crate::helpers::{TestApp, client};
+use crate::helpers::TestApp;
 use crate::mail_out::{SmtpSink, free_port};
 use crate::processes::Served;
 use crate::visits::plan_with_onsite;
 use crate::web::browser::Browser;
+use crate::web::browser_visit::draw;
 use crate::web::user_with_password;
 
 on_both_backends!(a_part_is_replaced_signed_and_reported_through_the_binary);
@@ -69,27 +69,10 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
     let served = Served::start(&t.app.config.database.url, dir.path(), &env).await;
     let base = served.base.clone();
 
-    let http = client();
-    let call = |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
-        let mut request = http
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            (
-                status,
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
-    };
     use reqwest::Method as M;
 
     // The customer opens a severity-1 case on the unit.
-    let (status, case) = call(M::POST, "/api/v1/cases", &t.a.user_token, Some(json!({
+    let (status, case) = served.call(M::POST, "/api/v1/cases", &t.a.user_token, Some(json!({
         "title": "阵列控制器 B 离线", "description": "controller B offline since 09:12", "severity": 1,
         "serial_number": "210235A1B2"}))).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
@@ -97,16 +80,17 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
 
     // Remote diagnosis, approved in the portal, its log sealed.
     let starts = jiff::Timestamp::now();
-    let (status, session) = call(
-        M::POST,
-        &format!("/api/v1/cases/{number}/remote-sessions"),
-        &t.engineer,
-        Some(
-            json!({"purpose": "检查控制器 B 日志", "method": "SSH over VPN", "unit_ids": [unit],
+    let (status, session) = served
+        .call(
+            M::POST,
+            &format!("/api/v1/cases/{number}/remote-sessions"),
+            &t.engineer,
+            Some(
+                json!({"purpose": "检查控制器 B 日志", "method": "SSH over VPN", "unit_ids": [unit],
             "starts_at": starts.to_string(), "minutes": 120}),
-        ),
-    )
-    .await;
+            ),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{session}");
     let sid = session["id"].as_i64().unwrap();
     let mut b = Browser::start(&base, name).await;
@@ -126,52 +110,57 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
         ),
         ("end", json!({})),
     ] {
-        let (status, answer) = call(
-            M::POST,
-            &format!("/api/v1/remote-sessions/{sid}/{step}"),
-            &t.engineer,
-            Some(body),
-        )
-        .await;
+        let (status, answer) = served
+            .call(
+                M::POST,
+                &format!("/api/v1/remote-sessions/{sid}/{step}"),
+                &t.engineer,
+                Some(body),
+            )
+            .await;
         assert!(status.is_success(), "{step}: {answer}");
     }
-    let (status, body) = call(
-        M::POST,
-        &format!("/api/v1/remote-sessions/{sid}/log"),
-        &t.engineer,
-        Some(json!({"lines": [{"text": "too late"}]})),
-    )
-    .await;
+    let (status, body) = served
+        .call(
+            M::POST,
+            &format!("/api/v1/remote-sessions/{sid}/log"),
+            &t.engineer,
+            Some(json!({"lines": [{"text": "too late"}]})),
+        )
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("remote_not_running"))
     );
 
     // A visit with the battery reserved.
-    let (_, depot) = call(
-        M::POST,
-        "/api/v1/depots",
-        &t.coordinator,
-        Some(json!({"code": "BJ-09", "name": "北京备件库"})),
-    )
-    .await;
-    let (_, part) = call(
-        M::POST,
-        "/api/v1/parts",
-        &t.coordinator,
-        Some(json!({"part_number": "BBU-E2E",
+    let (_, depot) = served
+        .call(
+            M::POST,
+            "/api/v1/depots",
+            &t.coordinator,
+            Some(json!({"code": "BJ-09", "name": "北京备件库"})),
+        )
+        .await;
+    let (_, part) = served
+        .call(
+            M::POST,
+            "/api/v1/parts",
+            &t.coordinator,
+            Some(json!({"part_number": "BBU-E2E",
         "description": "控制器电池模块", "product_ids": [product], "serialized": true})),
-    )
-    .await;
-    let (status, _) = call(
-        M::POST,
-        &format!("/api/v1/depots/{}/stock", depot["id"]),
-        &t.coordinator,
-        Some(json!({"part_id": part["id"], "quantity": 1, "reason": "到货"})),
-    )
-    .await;
+        )
+        .await;
+    let (status, _) = served
+        .call(
+            M::POST,
+            &format!("/api/v1/depots/{}/stock", depot["id"]),
+            &t.coordinator,
+            Some(json!({"part_id": part["id"], "quantity": 1, "reason": "到货"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, visit) = call(M::POST, &format!("/api/v1/cases/{number}/visits"), &t.coordinator, Some(json!({
+    let (status, visit) = served.call(M::POST, &format!("/api/v1/cases/{number}/visits"), &t.coordinator, Some(json!({
         "engineer_ids": [liu], "planned_arrival": (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2)).to_string(),
         "parts": [{"part_id": part["id"], "depot_id": depot["id"], "quantity": 1}]}))).await;
     assert_eq!(status, StatusCode::CREATED, "{visit}");
@@ -196,50 +185,31 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
         .unwrap();
     b.submit("#visit-done").await;
     b.fill("#signer-name", "王建华").await;
-    let pad = b.el("#signature-pad").await;
-    let step = Some(Duration::from_millis(40));
-    let finger = TouchActions::new("finger".into())
-        .then(PointerAction::MoveToElement {
-            element: pad,
-            duration: None,
-            x: -100.0,
-            y: 0.0,
-        })
-        .then(PointerAction::Down { button: 0 })
-        .then(PointerAction::MoveBy {
-            duration: step,
-            x: 50.0,
-            y: -30.0,
-        })
-        .then(PointerAction::MoveBy {
-            duration: step,
-            x: 50.0,
-            y: 40.0,
-        })
-        .then(PointerAction::Up { button: 0 });
-    b.c.perform_actions(finger).await.unwrap();
+    draw(&b).await;
     b.submit("#sign-submit").await;
     assert!(b.text("#visit-signed").await.contains("王建华"));
     b.close().await;
 
-    let (_, history) = call(
-        M::GET,
-        &format!("/api/v1/units/{unit}/history"),
-        &t.engineer,
-        None,
-    )
-    .await;
+    let (_, history) = served
+        .call(
+            M::GET,
+            &format!("/api/v1/units/{unit}/history"),
+            &t.engineer,
+            None,
+        )
+        .await;
     assert!(
         history.to_string().contains("BBU-E2E BBU-E2E-NEW"),
         "the unit's history shows the replacement: {history}"
     );
-    let (_, sla) = call(
-        M::GET,
-        &format!("/api/v1/cases/{number}/sla"),
-        &t.engineer,
-        None,
-    )
-    .await;
+    let (_, sla) = served
+        .call(
+            M::GET,
+            &format!("/api/v1/cases/{number}/sla"),
+            &t.engineer,
+            None,
+        )
+        .await;
     let onsite = sla["clocks"]
         .as_array()
         .unwrap()
@@ -251,13 +221,14 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
         Some(json!("met")),
         "{sla}"
     );
-    let (_, signed) = call(
-        M::GET,
-        &format!("/api/v1/visits/{id}"),
-        &t.a.user_token,
-        None,
-    )
-    .await;
+    let (_, signed) = served
+        .call(
+            M::GET,
+            &format!("/api/v1/visits/{id}"),
+            &t.a.user_token,
+            None,
+        )
+        .await;
     let file = format!("service-report-{number}-{id}.html");
     assert_eq!(signed["signed"]["signer_name"], "王建华", "{signed}");
 
@@ -281,15 +252,16 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
     );
 
     // The fault database lists the part.
-    let (status, report) = call(M::PUT, &format!("/api/v1/cases/{number}/fault-report"), &t.engineer, Some(json!({
+    let (status, report) = served.call(M::PUT, &format!("/api/v1/cases/{number}/fault-report"), &t.engineer, Some(json!({
         "symptom": "控制器 B 离线", "category": "hardware", "root_cause": "BBU failed", "actions": "replaced the BBU"}))).await;
     assert_eq!(status, StatusCode::CREATED, "{report}");
-    let (_, counted) = call(
-        M::GET,
-        &format!("/api/v1/faults/part-failures?product={product}"),
-        &t.engineer,
-        None,
-    )
-    .await;
+    let (_, counted) = served
+        .call(
+            M::GET,
+            &format!("/api/v1/faults/part-failures?product={product}"),
+            &t.engineer,
+            None,
+        )
+        .await;
     assert_eq!(counted[0]["part_number"], "BBU-E2E", "{counted}");
 }

@@ -351,6 +351,7 @@ pub struct Served {
     _group: Group,
     /// Its base URL, `http://127.0.0.1:<port>`.
     pub base: String,
+    http: reqwest::Client,
 }
 
 impl Served {
@@ -400,6 +401,29 @@ impl Served {
             _child: child,
             _group: group,
             base: format!("http://{address}"),
+            http: crate::helpers::client(),
         }
+    }
+
+    /// Sends a request with a bearer token and maybe a JSON body to the server; the status
+    /// and the JSON answer (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let answer = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, answer)
     }
 }

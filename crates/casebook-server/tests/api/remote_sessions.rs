@@ -136,7 +136,8 @@ async fn a_session_is_approved_by_mail_run_sealed_and_timed(backend: TestBackend
     let page = t.client.get(t.url(path)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("collect the array"));
-    let forged = format!("{}0", &path[..path.len() - 1]);
+    let last = if path.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &path[..path.len() - 1]);
     let page = t.client.get(t.url(&forged)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
     let answered = t

@@ -129,13 +129,19 @@ pub async fn stock(
     part: Option<i64>,
 ) -> ActionResult<Vec<StockLevel>> {
     require(who, Permission::WorkCases)?;
+    ids_from_one(depot, part)?;
+    let mut db = app.store.read().await?;
+    Ok(store::levels(&mut db, depot, part).await?)
+}
+
+/// Refuses a depot or part id below 1.
+fn ids_from_one(depot: Option<i64>, part: Option<i64>) -> ActionResult<()> {
     for (field, id) in [("depot", depot), ("part", part)] {
         if id.is_some_and(|i| i < 1) {
             return Err(ActionError::field(field, "out_of_range", "an id from 1"));
         }
     }
-    let mut db = app.store.read().await?;
-    Ok(store::levels(&mut db, depot, part).await?)
+    Ok(())
 }
 
 /// Receives stock at a depot or writes it off (staff); the depot's level of the part after.
@@ -249,6 +255,7 @@ pub async fn items(
     state: Option<ItemState>,
 ) -> ActionResult<Vec<StockItem>> {
     require(who, Permission::WorkCases)?;
+    ids_from_one(depot, part)?;
     let mut db = app.store.read().await?;
     Ok(stock_items::list(&mut db, depot, part, state).await?)
 }

@@ -19,7 +19,7 @@ use crate::helpers::TestApp;
 on_both_backends!(an_engineer_checks_in_and_the_customer_signs_on_a_phone);
 
 /// A finger drawing a zigzag across the signature box.
-async fn draw(b: &Browser) {
+pub(crate) async fn draw(b: &Browser) {
     let pad = b.el("#signature-pad").await;
     let step = Some(Duration::from_millis(40));
     let finger = TouchActions::new("finger".into())

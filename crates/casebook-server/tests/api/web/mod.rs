@@ -16,7 +16,7 @@ mod browser_merge;
 mod browser_remote;
 mod browser_survey;
 mod browser_teardown;
-mod browser_visit;
+pub(crate) mod browser_visit;
 mod browser_work;
 mod call_home_pages;
 mod console;
