@@ -19,7 +19,13 @@ use crate::error::FieldError;
 
 /// Checks a required text of at most `max` characters without control characters (line
 /// breaks and tabs allowed when `multi_line`).
-fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, multi_line: bool) {
+pub(crate) fn text(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: &str,
+    max: usize,
+    multi_line: bool,
+) {
     if value.is_empty() {
         errors.push(FieldError::new(field, "required", "must not be empty"));
     } else if value.chars().count() > max {

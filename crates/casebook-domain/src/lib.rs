@@ -27,6 +27,7 @@ pub mod mail_auth;
 pub mod notifications;
 pub mod ola;
 pub mod patch;
+pub mod planned;
 pub mod policy;
 pub mod replies;
 pub mod reporting;
