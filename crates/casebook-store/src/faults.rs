@@ -35,7 +35,8 @@ pub struct FaultText<'a> {
     pub downtime: (Option<Timestamp>, Option<Timestamp>),
 }
 
-/// Saves a case's first report; its id.
+/// Saves a case's first report; its id, or `None` when the case has one already (written
+/// meanwhile).
 pub async fn insert(
     db: &mut Db,
     case: CaseId,
@@ -43,16 +44,17 @@ pub async fn insert(
     t: &FaultText<'_>,
     by: Option<UserId>,
     now: Timestamp,
-) -> StoreResult<i64> {
-    let (id,): (i64,) = on_db!(db, c => sqlx::query_as(
+) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = on_db!(db, c => sqlx::query_as(
         "INSERT INTO fault_reports (case_id, organization_id, product_id, product_version, symptom,
              category, root_cause, actions, downtime_start, downtime_end, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+         ON CONFLICT (case_id) DO NOTHING RETURNING id")
         .bind(case.get()).bind(organization.get()).bind(t.product.map(|p| p.get()))
         .bind(t.product_version).bind(t.symptom).bind(t.category.as_str()).bind(t.root_cause)
         .bind(t.actions).bind(t.downtime.0.map(Ts::new)).bind(t.downtime.1.map(Ts::new))
-        .bind(by.map(|u| u.get())).bind(Ts::new(now)).fetch_one(c).await)?;
-    Ok(id)
+        .bind(by.map(|u| u.get())).bind(Ts::new(now)).fetch_optional(c).await)?;
+    Ok(row.map(|r| r.0))
 }
 
 /// Rewrites a report if it is still at `version`; false otherwise.

@@ -146,6 +146,14 @@ pub async fn enqueue_case_mail(db: &mut Db, m: &CaseMail<'_>, now: Timestamp) ->
     Ok(added == 1)
 }
 
+/// Forgets the text of a sent mail that carried a secret.
+pub async fn forget_body(db: &mut Db, id: i64) -> StoreResult<()> {
+    exec_db!(db, c => sqlx::query(
+        "UPDATE outbox SET body = '(not kept: it carried a one-time code)' WHERE id = $1 AND sent_at IS NOT NULL")
+        .bind(id).execute(c).await)?;
+    Ok(())
+}
+
 /// Sends a case attachment with the queued mail of `dedupe_key`.
 pub async fn attach_to_mail(db: &mut Db, dedupe_key: &str, attachment: i64) -> StoreResult<()> {
     exec_db!(db, c => sqlx::query("UPDATE outbox SET attachment_id = $1 WHERE dedupe_key = $2")

@@ -62,20 +62,23 @@ pub async fn tracked(db: &mut Db, depot: i64, part: i64) -> StoreResult<bool> {
     Ok(row.is_some())
 }
 
-/// Records an item taken out of a unit on a visit as returned defective to the depot.
+/// Records an item taken out of a unit on a visit as returned defective to the depot; false
+/// when an item with that serial number is on a shelf (in stock), which cannot have come out of
+/// a unit.
 pub async fn returned(
     db: &mut Db,
     (depot, part, serial): (i64, i64, &str),
     visit: i64,
     now: Timestamp,
-) -> StoreResult<()> {
-    exec_db!(db, c => sqlx::query(
+) -> StoreResult<bool> {
+    let n = exec_db!(db, c => sqlx::query(
         "INSERT INTO stock_items (depot_id, part_id, serial, state, visit_id, updated_at)
          VALUES ($1, $2, $3, 'defective', $4, $5)
          ON CONFLICT (part_id, serial) DO UPDATE SET state = 'defective', depot_id = excluded.depot_id,
-             visit_id = excluded.visit_id, updated_at = excluded.updated_at")
+             visit_id = excluded.visit_id, updated_at = excluded.updated_at
+         WHERE stock_items.state <> 'in_stock'")
         .bind(depot).bind(part).bind(serial).bind(visit).bind(Ts::new(now)).execute(c).await)?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// An item as read: depot, its name, part, part number, serial, state, visit.

@@ -154,12 +154,28 @@ pub async fn code(
     Ok(row.map(|(h, r, e, a)| (h, r, e.0, a)))
 }
 
-/// Counts a wrong try of a visit's code.
-pub async fn code_missed(db: &mut Db, visit: i64) -> StoreResult<()> {
-    exec_db!(db, c => sqlx::query(
-        "UPDATE visit_sign_codes SET attempts = attempts + 1 WHERE visit_id = $1")
-        .bind(visit).execute(c).await)?;
-    Ok(())
+/// Counts one more try of a visit's code, if it has tries left (fewer than `max`) and has not
+/// expired at `now`: its SHA-256 and recipient. The count is taken before the code is
+/// compared, in one update, so tries racing each other are all counted.
+pub async fn code_try(
+    db: &mut Db,
+    visit: i64,
+    max: i64,
+    now: Timestamp,
+) -> StoreResult<Option<(String, String)>> {
+    Ok(on_db!(db, c => sqlx::query_as(
+        "UPDATE visit_sign_codes SET attempts = attempts + 1
+         WHERE visit_id = $1 AND attempts < $2 AND expires_at > $3
+         RETURNING code_sha256, recipient")
+        .bind(visit).bind(max).bind(Ts::new(now)).fetch_optional(c).await)?)
+}
+
+/// When a visit's current code was sent.
+pub async fn code_sent_at(db: &mut Db, visit: i64) -> StoreResult<Option<Timestamp>> {
+    let row: Option<(Ts,)> = on_db!(db, c => sqlx::query_as(
+        "SELECT created_at FROM visit_sign_codes WHERE visit_id = $1")
+        .bind(visit).fetch_optional(c).await)?;
+    Ok(row.map(|r| r.0.0))
 }
 
 /// Removes a used code.

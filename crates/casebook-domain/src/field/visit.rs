@@ -116,6 +116,23 @@ fn check_engineers(engineers: &mut Vec<UserId>, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// Checks a planned arrival: not more than a day ago, at most a year ahead.
+fn check_arrival(at: Timestamp, now: Timestamp, errors: &mut Vec<FieldError>) {
+    if at < now - SignedDuration::from_hours(24) {
+        errors.push(FieldError::new(
+            "planned_arrival",
+            "in_past",
+            "not more than a day ago",
+        ));
+    } else if at > now + SignedDuration::from_hours(24 * 366) {
+        errors.push(FieldError::new(
+            "planned_arrival",
+            "too_far",
+            "at most a year ahead",
+        ));
+    }
+}
+
 /// The engineers a dispatcher assigns to a visit that has not begun.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -137,10 +154,13 @@ pub struct Assignment {
 }
 
 impl Assignment {
-    /// Checks the assignment.
-    pub fn check(&mut self) -> Vec<FieldError> {
+    /// Checks the assignment at `now`.
+    pub fn check(&mut self, now: Timestamp) -> Vec<FieldError> {
         let mut errors = Vec::new();
         check_engineers(&mut self.engineer_ids, &mut errors);
+        if let Some(at) = self.planned_arrival {
+            check_arrival(at, now, &mut errors);
+        }
         if self
             .planned_minutes
             .is_some_and(|m| !(15..=1440).contains(&m))
@@ -167,19 +187,7 @@ impl VisitDraft {
                 "15 to 1440 minutes",
             ));
         }
-        if self.planned_arrival < now - SignedDuration::from_hours(24) {
-            errors.push(FieldError::new(
-                "planned_arrival",
-                "in_past",
-                "not more than a day ago",
-            ));
-        } else if self.planned_arrival > now + SignedDuration::from_hours(24 * 366) {
-            errors.push(FieldError::new(
-                "planned_arrival",
-                "too_far",
-                "at most a year ahead",
-            ));
-        }
+        check_arrival(self.planned_arrival, now, &mut errors);
         if self.parts.len() > MAX_PARTS {
             errors.push(FieldError::new(
                 "parts",

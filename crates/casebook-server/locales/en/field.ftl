@@ -216,3 +216,4 @@ visit-step-sign = on-site visit #{ $visit } signed by the customer; the service 
 mail-kind-visit_sign_code = One-time code to confirm a visit
 mail-kind-service_report = Signed service report
 visit-signed-name = Signed by { $name }
+conflict-sign_code_wait = A code was sent less than a minute ago; wait before sending another.

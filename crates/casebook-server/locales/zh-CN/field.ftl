@@ -216,3 +216,4 @@ visit-step-sign = 客户已在现场服务 #{ $visit } 上签字，服务报告�
 mail-kind-visit_sign_code = 现场服务确认码
 mail-kind-service_report = 已签字的服务报告单
 visit-signed-name = { $name } 签字
+conflict-sign_code_wait = 一分钟内已发送过确认码，请稍候再发送。

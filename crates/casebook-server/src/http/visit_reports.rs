@@ -28,10 +28,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Mail a one-time code to the case's contact, for a customer who cannot sign on the screen
-/// (staff). The code works once, for 30 minutes; a new one replaces it.
+/// (staff). The code works once, for 30 minutes, five tries in all; a new one replaces it, at
+/// most once a minute (409 `sign_code_wait`).
 #[utoipa::path(post, path = "/visits/{id}/sign-code", tag = "field", params(("id" = i64, Path)),
     responses((status = 200, body = CodeSent), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "`visit_state`, `visit_signed` or `visit_no_contact`")))]
+        (status = 409, body = ErrorBody, description = "`visit_state`, `visit_signed`, `visit_no_contact` or `sign_code_wait`")))]
 async fn send_code(
     State(app): State<AppState>,
     Auth(who): Auth,

@@ -143,11 +143,13 @@ async fn assign(
     };
     match result {
         Ok(()) => {
-            let to = format!(
-                "/console/dispatch?from={}&days={}",
-                q.from.as_deref().unwrap_or_default(),
-                q.days.as_deref().unwrap_or("7")
-            );
+            // Back to the period shown, read again: nothing typed reaches the header as is.
+            let from = q.from.as_deref().and_then(|d| d.parse::<Date>().ok());
+            let days = if q.days.as_deref() == Some("1") { 1 } else { 7 };
+            let to = match from {
+                Some(from) => format!("/console/dispatch?from={from}&days={days}"),
+                None => format!("/console/dispatch?days={days}"),
+            };
             Ok(Redirect::to(&to).into_response())
         }
         Err(err) => {

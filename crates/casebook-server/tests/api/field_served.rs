@@ -184,6 +184,16 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
         .await
         .unwrap();
     b.submit("#visit-done").await;
+    // A code is asked for too (the customer then signs on the screen after all).
+    let (status, sent) = served
+        .call(
+            M::POST,
+            &format!("/api/v1/visits/{id}/sign-code"),
+            &t.engineer,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
     b.fill("#signer-name", "王建华").await;
     draw(&b).await;
     b.submit("#sign-submit").await;
@@ -246,6 +256,23 @@ async fn a_part_is_replaced_signed_and_reported_through_the_binary(backend: Test
         }
     }
     let delivered = delivered.expect("the service report arrives by mail");
+    // The code's mail was sent (the server accepted it), and its text is not kept once sent.
+    let until = Instant::now() + Duration::from_secs(30);
+    let mut forgotten = false;
+    while Instant::now() < until && !forgotten {
+        let mut db = t.app.store.read().await.unwrap();
+        for id in 1..200 {
+            let body = casebook_store::notifications::mail_body(&mut db, id)
+                .await
+                .unwrap();
+            forgotten |= body.is_some_and(|b| b.starts_with("(not kept"));
+        }
+        drop(db);
+        if !forgotten {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    assert!(forgotten, "the sent code's text is forgotten");
     assert!(
         delivered.contains("Content-Disposition: attachment") && delivered.contains("@cn-a.test"),
         "{delivered}"

@@ -102,6 +102,20 @@ async fn done(b: &Base, id: i64, part: i64, serial: &str) -> Value {
         details["fields"][0]["code"], "not_in_stock",
         "the depot keeps its serial numbers"
     );
+    let (status, body) = t
+        .post(&t.engineer, &path, json!({"work_done": "x",
+            "parts": [{"part_id": part, "unit_id": b.unit, "new_serial": serial, "old_serial": "SSD-SPARE-3"}]}))
+        .await;
+    let details = assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert_eq!(
+        details["fields"][0]["code"], "in_stock",
+        "a shelved item never came out of a unit"
+    );
     let (status, v) = t
         .post(&t.engineer, &format!("/api/v1/visits/{id}/complete"), json!({
             "work_done": "更换故障硬盘，阵列重建完成。Replaced the failed SSD; the array rebuilt.",
@@ -421,6 +435,14 @@ async fn visits_are_planned_signed_reported_and_counted(backend: TestBackend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{sent}");
     assert!(sent["sent_to"].as_str().unwrap().contains("***@"), "{sent}");
+    let (status, body) = t
+        .post(
+            &t.engineer,
+            &format!("/api/v1/visits/{second_id}/sign-code"),
+            json!({}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "sign_code_wait");
     let codes = mails(t, "visit_sign_code").await;
     let body = &codes.last().expect("the code is mailed").1;
     let code: String = body

@@ -50,7 +50,7 @@ pub async fn assign(
     let now = app.clock.now();
     let (mut db, case, visit) = staff_step(app, who, id, request.version).await?;
     from_state(&visit, VisitState::Planned, "reassigned")?;
-    let mut errors = request.check();
+    let mut errors = request.check(now);
     check_staff(&mut db, &request.engineer_ids, &mut errors).await?;
     if !errors.is_empty() {
         return Err(ActionError::Validation(errors));

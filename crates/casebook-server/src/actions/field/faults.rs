@@ -74,8 +74,8 @@ pub async fn write(
     };
     let before = store::of_case(&mut db, case.id).await?;
     let (id, created) = match &before {
-        None => (
-            store::insert(
+        None => {
+            let inserted = store::insert(
                 &mut db,
                 case.id,
                 case.organization.id,
@@ -83,9 +83,13 @@ pub async fn write(
                 who.user_id(),
                 now,
             )
-            .await?,
-            true,
-        ),
+            .await?;
+            let id = inserted.ok_or_else(|| ActionError::Conflict {
+                code: "version_conflict",
+                message: "the report was written meanwhile; reload it and try again".into(),
+            })?;
+            (id, true)
+        }
         Some(old) => {
             check_version(draft.version, old.version)?;
             if !store::update(&mut db, old.id, old.version, &text, now).await? {

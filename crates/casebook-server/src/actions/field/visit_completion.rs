@@ -101,7 +101,10 @@ pub async fn complete(
                         "a reserved part is missing from stock".into(),
                     ));
                 }
-                items_used(&mut db, (*depot, *part), i, p, id, now).await?;
+                let serialized = stock::part(&mut db, *part)
+                    .await?
+                    .is_some_and(|x| x.serialized);
+                items_used(&mut db, (*depot, *part, serialized), i, p, id, now).await?;
                 store::add_use(
                     &mut db,
                     &NewUse {
@@ -164,13 +167,14 @@ pub async fn complete(
 /// the depot as defective.
 async fn items_used(
     db: &mut Db,
-    (depot, part): (i64, i64),
+    (depot, part, serialized): (i64, i64, bool),
     line: usize,
     used: &PartUsed,
     visit: i64,
     now: Timestamp,
 ) -> ActionResult<()> {
     if let Some(serial) = used.new_serial.as_deref()
+        && serialized
         && stock_items::tracked(db, depot, part).await?
         && !stock_items::take(db, (depot, part, serial), ItemState::Used, Some(visit), now).await?
     {
@@ -180,8 +184,15 @@ async fn items_used(
             "an item of this part in stock at the depot it was reserved from",
         ));
     }
-    if let Some(serial) = used.old_serial.as_deref() {
-        stock_items::returned(db, (depot, part, serial), visit, now).await?;
+    if let Some(serial) = used.old_serial.as_deref()
+        && serialized
+        && !stock_items::returned(db, (depot, part, serial), visit, now).await?
+    {
+        return Err(ActionError::field(
+            &format!("parts[{line}].old_serial"),
+            "in_stock",
+            "an item with this serial number is in stock; it cannot have come out of a unit",
+        ));
     }
     Ok(())
 }

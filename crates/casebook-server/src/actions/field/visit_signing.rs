@@ -1,7 +1,8 @@
 //! The customer signs a completed visit, once: on the engineer's screen (a drawn signature,
 //! re-encoded or refused when it is not plain strokes, and the typed name) or, when they
-//! cannot, with a one-time code mailed to the case's contact (six digits, 30 minutes, five wrong
-//! tries burn it). Signing makes the service report (服务报告单) in the signer's language, keeps
+//! cannot, with a one-time code mailed to the case's contact (six digits, 30 minutes, five
+//! tries in all, a new one at most once a minute; kept as a hash, the mail's text forgotten once
+//! sent). Signing makes the service report (服务报告单) in the signer's language, keeps
 //! it on the case as a public attachment whose SHA-256 goes into the audit chain, and mails it
 //! to the customers of the case. A signed visit cannot be signed again, on any route.
 
@@ -38,6 +39,9 @@ pub struct CodeSent {
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
 }
+
+/// How long after sending a code another may be sent.
+const RESEND_SECS: i64 = 60;
 
 fn masked(address: &str) -> String {
     match address.split_once('@') {
@@ -83,6 +87,16 @@ pub async fn send_code(app: &App, who: &Principal, id: i64) -> ActionResult<Code
     let now = app.clock.now();
     let (mut db, case, visit) = staff_step(app, who, id, None).await?;
     signable(&visit)?;
+    if let Some(sent) = store::code_sent_at(&mut db, id).await?
+        && now < sent + SignedDuration::from_secs(RESEND_SECS)
+    {
+        return Err(conflict(
+            "sign_code_wait",
+            format!(
+                "a code was sent less than {RESEND_SECS} seconds ago; wait before sending another"
+            ),
+        ));
+    }
     let to = signer(app, &mut db, &case).await?;
     let code = format!("{:06}", rand::random_range(0..1_000_000u32));
     let expires_at = now + SignedDuration::from_mins(CODE_MINUTES);
@@ -161,26 +175,21 @@ fn drawing(raw: &str) -> Result<String, FieldError> {
     }
 }
 
-/// Checks a typed one-time code; a wrong one is counted (and kept) before it is refused.
+/// Checks a typed one-time code; every try is counted first (and kept by the caller when the
+/// code is wrong), so at most five are ever compared.
 async fn check_code(db: &mut Db, id: i64, typed: &str, now: Timestamp) -> ActionResult<String> {
-    let Some((hash, recipient, expires_at, attempts)) = store::code(db, id).await? else {
-        return Err(conflict(
-            "sign_code_missing",
-            "no code was sent for this visit; send one first",
-        ));
+    let Some((hash, recipient)) = store::code_try(db, id, MAX_CODE_TRIES, now).await? else {
+        return Err(match store::code(db, id).await? {
+            None => conflict(
+                "sign_code_missing",
+                "no code was sent for this visit; send one first",
+            ),
+            Some((_, _, expires_at, _)) if expires_at <= now => {
+                conflict("sign_code_expired", "the code expired; send a new one")
+            }
+            Some(_) => conflict("sign_code_spent", "too many wrong codes; send a new one"),
+        });
     };
-    if expires_at <= now {
-        return Err(conflict(
-            "sign_code_expired",
-            "the code expired; send a new one",
-        ));
-    }
-    if attempts >= MAX_CODE_TRIES {
-        return Err(conflict(
-            "sign_code_spent",
-            "too many wrong codes; send a new one",
-        ));
-    }
     match code_digits(typed) {
         Some(digits) if code_hash(id, &digits) == hash => Ok(recipient),
         _ => Err(ActionError::field(
@@ -214,7 +223,7 @@ pub async fn sign(
             match check_code(&mut db, id, typed, now).await {
                 Ok(recipient) => (None, Some(recipient)),
                 Err(e @ ActionError::Validation(_)) => {
-                    store::code_missed(&mut db, id).await?;
+                    // The try counted stays counted.
                     db.commit().await?;
                     return Err(e);
                 }

@@ -24,6 +24,9 @@ use crate::actions::{ActionError, ActionResult};
 use crate::app::App;
 use crate::config::{SmtpConfig, SmtpSecurity};
 
+/// Mail that carries a secret (a one-time code): its text is not kept once it is sent.
+const SECRET_KINDS: [&str; 1] = ["visit_sign_code"];
+
 /// How long a pass holds the messages it took.
 const HOLD: SignedDuration = SignedDuration::from_mins(5);
 
@@ -188,8 +191,12 @@ pub async fn send_due(app: &App, limit: i64) -> ActionResult<Delivery> {
     db.commit().await?;
     let mut done = Delivery::default();
     for mail in due {
-        let file = file_of(app, &mail).await?;
-        let result = match build(smtp, &mail, file) {
+        // A file that cannot be read fails this message only, like any other failure.
+        let built = match file_of(app, &mail).await {
+            Ok(file) => build(smtp, &mail, file),
+            Err(err) => Err(format!("its attachment: {err}")),
+        };
+        let result = match built {
             Ok(message) => transport
                 .send(message)
                 .await
@@ -202,6 +209,9 @@ pub async fn send_due(app: &App, limit: i64) -> ActionResult<Delivery> {
         match result {
             Ok(()) => {
                 notifications::mail_sent(&mut db, mail.id, now).await?;
+                if SECRET_KINDS.contains(&mail.kind.as_str()) {
+                    notifications::forget_body(&mut db, mail.id).await?;
+                }
                 done.sent += 1;
             }
             Err(err) => {
