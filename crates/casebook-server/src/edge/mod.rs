@@ -3,10 +3,11 @@
 //! request, the list and search queries with their cursors (`queries`), how an attachment is
 //! previewed (`attachment_text`: which types show inline, text read as numbered lines), and the
 //! download of a stored mail, the language a request asks for, and exports written as CSV or
-//! XLSX into a response (`export`).
+//! XLSX into a response (`export`), the fault database's filters (`fault_query`).
 
 pub mod attachment_text;
 pub mod export;
+pub mod fault_query;
 pub mod queries;
 
 use axum::body::Body;

@@ -21,10 +21,11 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::actions::ActionResult;
 use crate::actions::field::faults;
 use crate::actions::reporting::exports::Format;
-use crate::actions::{ActionError, ActionResult};
 use crate::app::AppState;
+use crate::edge::fault_query::{FaultFilter, fault_query};
 use crate::edge::lang_of;
 
 /// Routes of this module.
@@ -106,53 +107,17 @@ pub struct FaultsQuery {
 
 impl FaultsQuery {
     fn query(&self, app: &AppState) -> ActionResult<FaultQuery> {
-        let mut errors = Vec::new();
-        for (field, value, max) in [
-            ("version", &self.version, 100),
-            ("part_number", &self.part_number, 64),
-            ("root_cause", &self.root_cause, 200),
-        ] {
-            if value.as_deref().is_some_and(|v| v.chars().count() > max) {
-                errors.push(casebook_domain::FieldError::new(
-                    field,
-                    "too_long",
-                    format!("at most {max} characters"),
-                ));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ActionError::Validation(errors));
-        }
-        let tz = app.config.time_zone();
-        let start = |d: jiff::civil::Date, field: &str| {
-            d.to_zoned(tz.clone())
-                .map(|z| z.timestamp())
-                .map_err(|e| ActionError::field(field, "invalid", e.to_string()))
-        };
-        let blank = |s: &Option<String>| {
-            s.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        let to = match self.to {
-            Some(d) => Some(start(
-                d.tomorrow()
-                    .map_err(|e| ActionError::field("to", "invalid", e.to_string()))?,
-                "to",
-            )?),
-            None => None,
-        };
-        Ok(FaultQuery {
+        let filter = FaultFilter {
             product: self.product,
-            version: blank(&self.version),
-            part_number: blank(&self.part_number).map(|p| p.to_uppercase()),
-            root_cause: blank(&self.root_cause),
+            version: self.version.as_deref(),
+            part_number: self.part_number.as_deref(),
+            root_cause: self.root_cause.as_deref(),
             category: self.category,
             organization: self.organization,
-            from: self.from.map(|d| start(d, "from")).transpose()?,
-            to,
-        })
+            from: self.from,
+            to: self.to,
+        };
+        fault_query(&filter, &app.config.time_zone())
     }
 }
 

@@ -29,6 +29,7 @@ use crate::actions::directory::products;
 use crate::actions::field::faults;
 use crate::actions::reporting::exports::Format;
 use crate::app::AppState;
+use crate::edge::fault_query::{FaultFilter, fault_query};
 
 #[derive(Template)]
 #[template(path = "console/faults.html")]
@@ -78,46 +79,36 @@ impl Filter {
             .map(str::to_owned)
     }
 
+    /// The typed day of `field`, if any.
+    fn day(s: &Option<String>, field: &str) -> Result<Option<jiff::civil::Date>, ActionError> {
+        Self::text(s)
+            .map(|d| {
+                d.parse()
+                    .map_err(|_| ActionError::field(field, "invalid", "a day, YYYY-MM-DD"))
+            })
+            .transpose()
+    }
+
     fn query(&self, app: &AppState) -> Result<FaultQuery, ActionError> {
-        let tz = app.config.time_zone();
-        let day = |s: &Option<String>, field: &str, next: bool| -> Result<_, ActionError> {
-            match Self::text(s) {
-                None => Ok(None),
-                Some(d) => {
-                    let mut d: jiff::civil::Date = d
-                        .parse()
-                        .map_err(|_| ActionError::field(field, "invalid", "a day, YYYY-MM-DD"))?;
-                    if next {
-                        d = d
-                            .tomorrow()
-                            .map_err(|e| ActionError::field(field, "invalid", e.to_string()))?;
-                    }
-                    let z = d
-                        .to_zoned(tz.clone())
-                        .map_err(|e| ActionError::field(field, "invalid", e.to_string()))?;
-                    Ok(Some(z.timestamp()))
-                }
-            }
-        };
-        let category = match Self::text(&self.category) {
-            Some(c) => Some(
+        let category = Self::text(&self.category)
+            .map(|c| {
                 FaultCategory::parse(&c)
-                    .map_err(|e| ActionError::Validation(vec![e.on("category")]))?,
-            ),
-            None => None,
-        };
-        Ok(FaultQuery {
+                    .map_err(|e| ActionError::Validation(vec![e.on("category")]))
+            })
+            .transpose()?;
+        let filter = FaultFilter {
             product: Self::text(&self.product)
                 .and_then(|p| p.parse::<i64>().ok())
                 .map(casebook_domain::ids::Id::new),
-            version: Self::text(&self.version),
-            part_number: Self::text(&self.part_number).map(|p| p.to_uppercase()),
-            root_cause: Self::text(&self.root_cause),
+            version: self.version.as_deref(),
+            part_number: self.part_number.as_deref(),
+            root_cause: self.root_cause.as_deref(),
             category,
             organization: None,
-            from: day(&self.from, "from", false)?,
-            to: day(&self.to, "to", true)?,
-        })
+            from: Self::day(&self.from, "from")?,
+            to: Self::day(&self.to, "to")?,
+        };
+        fault_query(&filter, &app.config.time_zone())
     }
 }
 

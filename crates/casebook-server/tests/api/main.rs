@@ -29,6 +29,7 @@ mod duty;
 mod duty_served;
 mod export_writers;
 mod exports;
+mod fault_database;
 mod faults;
 mod field_served;
 mod files;
